@@ -1,0 +1,5 @@
+import sys
+
+from mentoring_lib.cli import main
+
+sys.exit(main())

@@ -1,0 +1,378 @@
+"""The term config: YAML loaded into a validated, typed object.
+
+One file describes one term: its dates, places, input exports (kind, survey tool and
+column mapping), certificate rules, privacy thresholds and report texts. Relative paths
+are resolved against the folder holding the config file, so ``config/demo.yml`` can say
+``data_dir: ../data/demo``. Unknown keys, wrong types and impossible dates raise
+:class:`~mentoring_lib.errors.ConfigError` (exit 2) naming the key's path and a hint.
+
+The config holds no secrets: the pseudonym key comes from the environment or a key file
+(see :mod:`mentoring_lib.pseudonym`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mentoring_lib.errors import ConfigError
+
+#: Env var that redirects every term's reports folder (tests and sandboxes use it).
+REPORTS_ROOT_ENV = "MENTORING_REPORTS_ROOT"
+
+InputKind = Literal[
+    "mentor_registrations",
+    "participant_registrations",
+    "training_attendance",
+    "group_attendance",
+    "feedback_before",
+    "feedback_after",
+    "feedback_session",
+    "mentor_feedback",
+    "withdrawals",
+    "roster",
+]
+SurveyTool = Literal[
+    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "csv", "xlsx", "auto",
+]
+DateOrder = Literal["auto", "dmy", "mdy", "iso"]
+
+#: Minimum thresholds that no config may go below (design: privacy domains).
+MIN_COUNT_FLOOR = 3
+MIN_BASE_FLOOR = 5
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class TermSection(_Model):
+    name: str = Field(description="Short id of the term, used for reports/<name>/ (a-z, 0-9, - and _).")
+    title: str = Field(description="Human-readable term title, e.g. 'Autumn 2026'.")
+    start: dt.date
+    end: dt.date
+    timezone: str = "Europe/Helsinki"
+    language: str = "English"
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError("use lower-case letters, digits, '-' and '_' only (it names a folder)")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{v}'; use an IANA name such as Europe/Helsinki") from None
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> "TermSection":
+        if self.end < self.start:
+            raise ValueError(f"term ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TestSubmissionRules(_Model):
+    """Rules that mark a registration as a test submission (excluded, with this reason)."""
+
+    email_patterns: list[str] = Field(default_factory=lambda: [r"^test[@+.]", r"@example\.invalid$"])
+    name_patterns: list[str] = Field(default_factory=lambda: [r"^\s*(test|testi|asdf)\b"])
+
+    @field_validator("email_patterns", "name_patterns")
+    @classmethod
+    def _regex(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"'{p}' is not a valid regular expression ({e})") from None
+        return v
+
+
+class RegistrationSection(_Model):
+    mentor_deadline: dt.date
+    participant_deadline: dt.date
+    #: True: the whole deadline day counts (until 23:59:59 in the term's time zone).
+    deadline_includes_whole_day: bool = True
+    mentor_places: Annotated[int, Field(ge=2)]
+    participant_places: Annotated[int, Field(ge=1)]
+    test_submissions: TestSubmissionRules = TestSubmissionRules()
+
+    @field_validator("mentor_places")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError("mentors work in pairs: use an even number of mentor places")
+        return v
+
+
+class GroupsSection(_Model):
+    count: Annotated[int, Field(ge=1)]
+    target_size: Annotated[int, Field(ge=2)] = 10
+    min_size: Annotated[int, Field(ge=1)] = 6
+    max_size: Annotated[int, Field(ge=2)] = 12
+    mix_schools: bool = True
+    #: Optional hand-edited roster that replaces the automatic allocation (file in data_dir).
+    roster_file: str | None = None
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "GroupsSection":
+        if not self.min_size <= self.target_size <= self.max_size:
+            raise ValueError("group sizes must satisfy min_size <= target_size <= max_size")
+        return self
+
+
+class ProgrammeSection(_Model):
+    trainings: Annotated[int, Field(ge=1)] = 3
+    meetings_planned: Annotated[int, Field(ge=1)] = 6
+    training_dates: list[dt.date] = Field(default_factory=list)
+    meeting_period: str = "October–December"
+    language: str = "English"
+
+
+class InputFile(_Model):
+    id: str = Field(description="A short name for this export, used in messages and tables.")
+    kind: InputKind
+    file: str = Field(description="File name inside data_dir (or an absolute path).")
+    tool: SurveyTool = "auto"
+    date_order: DateOrder = "auto"
+    sheet: str | int | None = None
+    #: Workbook field -> the tool's column header (or a Qualtrics ImportId).
+    columns: dict[str, str] = Field(default_factory=dict)
+    #: For attendance sheets: the headers of the session columns, in order.
+    session_columns: list[str] = Field(default_factory=list)
+    required: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError("use lower-case letters, digits, '-' and '_' only")
+        return v
+
+
+class CertificateOverride(_Model):
+    """A coordinator's decision that overrides the eligibility rule for one mentor."""
+
+    email: str
+    eligible: bool
+    reason: Annotated[str, Field(min_length=5)]
+
+
+class CertificatesSection(_Model):
+    min_trainings: Annotated[int, Field(ge=0)] = 2
+    min_meetings: Annotated[int, Field(ge=0)] = 4
+    role: str = "Peer mentor (co-mentor)"
+    signatory: str = "Programme coordinator"
+    signatory_title: str = "Wellbeing Services"
+    #: Overrides live in a private file next to the data (they name people), not in the config.
+    overrides_file: str | None = None
+
+
+class PrivacySection(_Model):
+    #: "demo" uses the labelled demo key (demo terms only); "env" reads MENTORING_KEY;
+    #: "file" reads key_file (outside the repo).
+    key_source: Literal["demo", "env", "file"] = "env"
+    key_file: str | None = None
+    min_count: int = 5
+    min_base: int = 10
+    #: File (in data_dir) listing the text hashes of quotes approved for publication.
+    approved_quotes_file: str | None = None
+
+    @field_validator("min_count")
+    @classmethod
+    def _count_floor(cls, v: int) -> int:
+        if v < MIN_COUNT_FLOOR:
+            raise ValueError(f"must be at least {MIN_COUNT_FLOOR} (the floor for small counts)")
+        return v
+
+    @field_validator("min_base")
+    @classmethod
+    def _base_floor(cls, v: int) -> int:
+        if v < MIN_BASE_FLOOR:
+            raise ValueError(f"must be at least {MIN_BASE_FLOOR} (the floor for percentage bases)")
+        return v
+
+    @model_validator(mode="after")
+    def _key(self) -> "PrivacySection":
+        if self.key_source == "file" and not self.key_file:
+            raise ValueError("key_source 'file' needs key_file (a path outside the repository)")
+        return self
+
+
+class ReportSection(_Model):
+    title: str = "Compassion mentoring in peer groups for doctoral students"
+    subtitle: str | None = None
+    organisation: str
+    author: str = "Wellbeing Services"
+    contact: str | None = None
+
+
+class TermConfig(_Model):
+    term: TermSection
+    data_dir: str = Field(description="Folder with the term's raw exports, relative to the config file.")
+    reports_dir: str = "../reports"
+    registration: RegistrationSection
+    groups: GroupsSection
+    programme: ProgrammeSection = ProgrammeSection()
+    inputs: list[InputFile]
+    codebook: str | None = Field(default=None, description="Survey codebook YAML, relative to the config file.")
+    certificates: CertificatesSection = CertificatesSection()
+    privacy: PrivacySection = PrivacySection()
+    report: ReportSection
+    #: Set by load_config, not by the YAML.
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _consistency(self) -> "TermConfig":
+        ids = [i.id for i in self.inputs]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"input ids must be unique; repeated: {', '.join(dupes)}")
+        if self.registration.mentor_places // 2 < self.groups.count:
+            raise ValueError(
+                f"{self.groups.count} groups need {2 * self.groups.count} mentor places "
+                f"(pairs of co-mentors) but registration.mentor_places is {self.registration.mentor_places}"
+            )
+        return self
+
+    # -- resolved locations ------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def resolve(self, path: str | os.PathLike) -> Path:
+        p = Path(os.path.expanduser(str(path)))
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve(self.data_dir)
+
+    def input_path(self, item: InputFile) -> Path:
+        p = Path(item.file)
+        return p if p.is_absolute() else self.data_path / p
+
+    @property
+    def reports_root(self) -> Path:
+        env = os.environ.get(REPORTS_ROOT_ENV)
+        return Path(env).resolve() if env else self.resolve(self.reports_dir)
+
+    @property
+    def term_dir(self) -> Path:
+        return self.reports_root / self.term.name
+
+    def inputs_of(self, kind: str) -> list[InputFile]:
+        return [i for i in self.inputs if i.kind == kind]
+
+    def input_by_id(self, input_id: str) -> InputFile:
+        for i in self.inputs:
+            if i.id == input_id:
+                return i
+        raise KeyError(input_id)
+
+    def digest(self) -> str:
+        """sha256 of the validated config content (stable across key order and comments)."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# -- loading -------------------------------------------------------------------------------
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names valid at the location of an 'extra_forbidden' error, for 'did you mean'."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ()) or ()
+        candidates = [ann, *args]
+        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nxt is None:
+            return []
+        current = nxt
+    return [k for k in getattr(current, "model_fields", {}) if k != "source"]
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
+    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+    key = _format_loc(loc) or "(top level)"
+    etype = err["type"]
+    if etype == "extra_forbidden":
+        known = _known_keys(model, loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else (
+            f"allowed keys here: {', '.join(known)}" if known else "remove it")
+        return key, "unknown key", hint
+    if etype == "missing":
+        return key, "required key is missing", "add it (see config/term-template.yml)"
+    msg = err["msg"].removeprefix("Value error, ")
+    hint = None
+    if etype.startswith("date"):
+        hint = "write dates as YYYY-MM-DD, e.g. 2026-09-13"
+    elif etype.startswith(("int", "float")):
+        hint = "use a whole number" if etype.startswith("int") else "use a number"
+    elif etype == "literal_error":
+        hint = "use one of the values listed"
+    return key, msg, hint
+
+
+def load_config(path: str | os.PathLike) -> TermConfig:
+    """Read and validate a term config; raise ConfigError with the key's path on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("file not found", file=path,
+                          hint="pass the term's YAML file, e.g. --config config/demo.yml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text", file=path, hint="save the config as UTF-8") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ConfigError(f"YAML syntax error{where}: {problem}", file=path,
+                          hint="check indentation and quoting on that line") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a YAML mapping of sections (term:, registration:, ...)", file=path)
+    if "source" in raw:
+        raise ConfigError("unknown key", file=path, key="source", hint="remove it")
+    try:
+        cfg = TermConfig.model_validate(raw)
+    except ValidationError as e:
+        first, *rest = e.errors()
+        key, msg, hint = _explain(first, TermConfig)
+        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''})" if rest else ""
+        raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
+    return cfg.model_copy(update={"source": path.resolve()})

@@ -1,0 +1,105 @@
+"""The workbook's exceptions and the exit codes they map to (see README, "Exit codes").
+
+Every error a user can cause is a ``WorkbookError`` whose message says what is wrong
+and what to do. Messages name files, rows (as the user sees them in Excel) and columns,
+never the values of personal columns.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_INPUT = 2
+EXIT_NOTEBOOK = 3
+EXIT_PRIVACY = 4
+EXIT_LOCKED = 75
+
+
+class WorkbookError(Exception):
+    """Base class: an error with a message meant for the coordinator and an exit code."""
+
+    exit_code = EXIT_UNEXPECTED
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  What to do: {self.hint}"
+
+
+class ConfigError(WorkbookError):
+    """The term config is missing, malformed or inconsistent."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, file: Path | str | None = None, key: str | None = None,
+                 hint: str | None = None):
+        self.file = str(file) if file is not None else None
+        self.key = key
+        where = []
+        if self.file:
+            where.append(f"config {self.file}")
+        if key:
+            where.append(f"key '{key}'")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+
+
+class InputError(WorkbookError):
+    """An input export cannot be read or breaks a rule.
+
+    ``row`` is the row number as shown in Excel (header = row 1 for a one-header file);
+    ``column`` is the column header as written in the export.
+    """
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, file: Path | str | None = None, row: int | None = None,
+                 column: str | None = None, hint: str | None = None):
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.column = column
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+
+
+class InputErrors(InputError):
+    """Several input problems found in one pass (reported together, so one fix-and-rerun suffices)."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = list(errors)
+        lines = [f"{len(self.errors)} problems in the input files:"]
+        lines += [f"  - {e.render()}" for e in self.errors[:50]]
+        if len(self.errors) > 50:
+            lines.append(f"  ... and {len(self.errors) - 50} more")
+        WorkbookError.__init__(self, "\n".join(lines))
+        self.file = self.errors[0].file if self.errors else None
+        self.row = self.column = None
+
+
+class NotebookFailed(WorkbookError):
+    """A stage notebook raised; its executed copy with the error is kept in the private area."""
+
+    exit_code = EXIT_NOTEBOOK
+
+
+class PrivacyGateError(WorkbookError):
+    """The personal-data gate found personal data in a public output; nothing was published."""
+
+    exit_code = EXIT_PRIVACY
+
+
+class LockHeld(WorkbookError):
+    """Another run of the same term holds the lock."""
+
+    exit_code = EXIT_LOCKED

@@ -1,0 +1,82 @@
+"""The pipeline's stages, declared in one place.
+
+Each stage is a notebook under ``notebooks/`` (the readable record) and a library
+function ``run(ctx)`` that does the same work in-process (used to fill in missing upstream
+tables when a notebook is opened alone, and as the benchmark floor). Order here is a valid
+dependency order; the runner may run stages whose needs are met concurrently.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str
+    needs: tuple[str, ...]
+    #: "module:function" computing the stage in-process: ``function(ctx) -> None``.
+    entry: str
+    #: The identity domain: the stage reads names and e-mails (design: privacy domains).
+    identity: bool = False
+    description: str = ""
+
+    def function(self) -> Callable:
+        module, func = self.entry.split(":")
+        return getattr(importlib.import_module(module), func)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("registrations", "01_registrations.ipynb", (), "mentoring_lib.registration:run_stage",
+          identity=True, description="Read registration exports; first-come-first-served selection"),
+    Stage("groups", "02_groups.ipynb", ("registrations",), "mentoring_lib.grouping:run_stage",
+          description="Co-mentor pairs and participant groups"),
+    Stage("attendance", "03_attendance.ipynb", ("registrations", "groups"),
+          "mentoring_lib.attendance:run_stage", identity=True,
+          description="Mentor trainings and group meetings"),
+    Stage("feedback", "04_feedback.ipynb", ("registrations",), "mentoring_lib.feedback:run_stage",
+          identity=True, description="Surveys scored through the codebook; pre/post linkage"),
+    Stage("evaluation", "05_evaluation.ipynb", ("registrations", "groups", "attendance", "feedback"),
+          "mentoring_lib.evaluation:run_stage", description="Reach, implementation, reaction, effectiveness"),
+    Stage("certificates", "06_certificates.ipynb", ("registrations", "attendance"),
+          "mentoring_lib.certificates:run_stage", identity=True,
+          description="Eligibility, certificate PDFs, register and mail merge"),
+    Stage("report", "07_report.ipynb", ("registrations", "evaluation"), "mentoring_lib.report:run_stage",
+          description="End-of-term report (HTML and PDF) and public summary spreadsheet"),
+)
+
+BY_NAME = {s.name: s for s in STAGES}
+
+
+def get(name: str) -> Stage:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown stage '{name}'; stages are: {', '.join(BY_NAME)}") from None
+
+
+def upstream(name: str) -> list[str]:
+    """Every stage that ``name`` needs, transitively, in pipeline order."""
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:
+        for dep in get(n).needs:
+            if dep not in seen:
+                seen.add(dep)
+                visit(dep)
+
+    visit(name)
+    return [s.name for s in STAGES if s.name in seen]
+
+
+def select(only: list[str] | None = None, start: str | None = None) -> list[Stage]:
+    """The stages a run executes: all, ``--only`` some, or ``--from`` one onwards."""
+    if only:
+        names = {get(n).name for n in only}
+        return [s for s in STAGES if s.name in names]
+    if start:
+        idx = [s.name for s in STAGES].index(get(start).name)
+        return list(STAGES[idx:])
+    return list(STAGES)
