@@ -117,6 +117,23 @@ class RegistrationSection(_Model):
     mentor_places: Annotated[int, Field(ge=2)]
     participant_places: Annotated[int, Field(ge=1)]
     test_submissions: TestSubmissionRules = TestSubmissionRules()
+    #: Time zone of the deadline day (default: the term's time zone).
+    deadline_timezone: str | None = None
+    #: Withdrawals dated after this day free no place for the wait-list (None: all promote).
+    promote_until: dt.date | None = None
+    #: Fields that must be answered for a submission to count as complete (others are duplicates
+    #: of a complete one, or excluded as incomplete). Only fields the input maps are checked.
+    complete_requires: list[str] = Field(default_factory=lambda: ["name", "email"])
+
+    @field_validator("deadline_timezone")
+    @classmethod
+    def _deadline_tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone '{v}'; use an IANA name such as Europe/Helsinki") from None
+        return v
 
     @field_validator("mentor_places")
     @classmethod
