@@ -204,6 +204,26 @@ class CertificatesSection(_Model):
     signatory_title: str = "Wellbeing Services"
     #: Overrides live in a private file next to the data (they name people), not in the config.
     overrides_file: str | None = None
+    #: The certificate's title line.
+    heading: str = "Certificate of Participation"
+    #: Verification codes look like ``<prefix>-<year>-XXXX-XXXX`` (2-4 capital letters).
+    code_prefix: str = "CM"
+    #: Date printed as the date of issue; default: the term's last day (never the run's date).
+    issue_date: dt.date | None = None
+    #: Where a certificate can be verified, printed next to the code; default: report.contact.
+    verify_contact: str | None = None
+    #: Extra font families tried after Libertinus Serif (e.g. "Noto Serif CJK SC" for names the
+    #: fonts built into Typst cannot show) and folders holding their font files (relative to
+    #: the config file). System fonts are never used, so certificates look the same everywhere.
+    fonts: list[str] = Field(default_factory=list)
+    font_paths: list[str] = Field(default_factory=list)
+
+    @field_validator("code_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2,4}", v):
+            raise ValueError("use 2 to 4 capital letters A-Z, e.g. CM")
+        return v
 
 
 class PrivacySection(_Model):
