@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -113,7 +114,9 @@ def _first_match(values: pd.Series, patterns: tuple[str, ...]) -> pd.Series:
     out = pd.Series(pd.NA, index=values.index, dtype="object")
     text = values.astype("object").where(values.notna(), "").astype(str)
     for pattern in patterns:
-        hit = text.str.contains(pattern, regex=True, flags=re.IGNORECASE) & out.isna()
+        with warnings.catch_warnings():  # "has match groups": the rules may use groups, we only test
+            warnings.simplefilter("ignore", UserWarning)
+            hit = text.str.contains(pattern, regex=True, flags=re.IGNORECASE) & out.isna()
         out = out.mask(hit, pattern)
     return out
 

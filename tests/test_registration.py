@@ -1,0 +1,344 @@
+"""Registration selection: the announced first-come-first-served rules, row by row."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mentoring_lib.pseudonym import normalise_email
+from mentoring_lib.registration import (
+    STATUSES, SelectionRules, check_reconciles, select_registrations, status_counts,
+)
+
+TZ = "Europe/Helsinki"
+
+
+def frame(specs, *, tz=TZ, start_row=2):
+    """Rows from (e-mail, local time 'YYYY-MM-DD HH:MM:SS[.ffffff]' or a Timestamp, complete?)."""
+    emails, times, complete = zip(*specs)
+    ts = [t if isinstance(t, pd.Timestamp) else pd.Timestamp(t).tz_localize(tz) for t in times]
+    return pd.DataFrame({
+        "row": range(start_row, start_row + len(specs)),
+        "email_norm": normalise_email(pd.Series(emails, dtype=object)),
+        "submitted_at": pd.Series(ts, dtype=f"datetime64[us, {tz}]"),
+        "complete": list(complete),
+        "name": [f"Person {i}" for i in range(len(specs))],
+    })
+
+
+def rules(**kw):
+    base = dict(deadline=dt.date(2026, 8, 31), places=2, timezone=TZ,
+                email_patterns=(r"^test[@+.]", r"@example\.invalid$"), name_patterns=(r"^\s*(test|asdf)\b",))
+    base.update(kw)
+    return SelectionRules(**base)
+
+
+# -- the deadline -------------------------------------------------------------------------------
+
+def test_deadline_last_microsecond_is_in_time_and_next_midnight_is_late():
+    df = frame([("a@example.fi", "2026-08-31 23:59:59.999999", True),
+                ("b@example.fi", "2026-09-01 00:00:00", True),
+                ("c@example.fi", "2026-08-31 23:59:59", True)])
+    out = select_registrations(df, rules(places=5))
+    assert out["status"].tolist() == ["accepted", "late", "accepted"]
+    assert out["queue_position"].tolist() == [2, pd.NA, 1]
+    assert out.loc[1, "reason"].startswith("submitted after the deadline (end of 2026-08-31")
+
+
+def test_deadline_compares_instants_given_in_utc():
+    # Helsinki is UTC+3 in summer: 20:59:59 UTC is 23:59:59 local, 21:00:00 UTC is midnight.
+    utc = [pd.Timestamp("2026-08-31 20:59:59", tz="UTC"), pd.Timestamp("2026-08-31 21:00:00", tz="UTC")]
+    df = frame([("a@example.fi", utc[0], True), ("b@example.fi", utc[1], True)], tz="UTC")
+    assert select_registrations(df, rules()).status.tolist() == ["accepted", "late"]
+    # In winter (UTC+2) the bound moves to 22:00 UTC.
+    winter = rules(deadline=dt.date(2026, 12, 1))
+    df = frame([("a@example.fi", pd.Timestamp("2026-12-01 21:59:59.999", tz="UTC"), True),
+                ("b@example.fi", pd.Timestamp("2026-12-01 22:00:00", tz="UTC"), True)], tz="UTC")
+    assert select_registrations(df, winter).status.tolist() == ["accepted", "late"]
+
+
+@pytest.mark.parametrize("deadline, hours", [(dt.date(2026, 10, 25), 25), (dt.date(2026, 3, 29), 23)])
+def test_deadline_on_daylight_saving_days(deadline, hours):
+    r = rules(deadline=deadline)
+    start = pd.Timestamp(deadline).tz_localize(TZ)
+    assert (r.cutoff - start) == pd.Timedelta(hours=hours)  # the day really is 25 / 23 hours long
+    assert r.cutoff == pd.Timestamp(deadline + dt.timedelta(days=1)).tz_localize(TZ)
+    df = frame([("a@example.fi", r.cutoff - pd.Timedelta(microseconds=1), True),
+                ("b@example.fi", r.cutoff, True)])
+    assert select_registrations(df, r).status.tolist() == ["accepted", "late"]
+
+
+def test_fall_back_hour_is_ordered_by_instant_not_wall_clock():
+    # 2026-10-25 03:30 happens twice in Helsinki; the first (EEST) is earlier than 03:10 EET.
+    first = pd.Timestamp("2026-10-25 03:30").tz_localize(TZ, ambiguous=True)
+    second_earlier_clock = pd.Timestamp("2026-10-25 03:10").tz_localize(TZ, ambiguous=False)
+    df = frame([("late-clock@example.fi", second_earlier_clock, True), ("early@example.fi", first, True)])
+    out = select_registrations(df, rules(deadline=dt.date(2026, 10, 25), places=1))
+    assert out.status.tolist() == ["waitlisted", "accepted"]
+
+
+def test_deadline_timezone_is_configurable_and_part_day_rule():
+    df = frame([("a@example.fi", pd.Timestamp("2026-08-31 22:30", tz="UTC"), True)], tz="UTC")
+    # 22:30 UTC on the 31st is already 01:30 on 1 September in Helsinki ...
+    assert select_registrations(df, rules(timezone=TZ)).status.tolist() == ["late"]
+    # ... but still 23:30 on the deadline day in London (BST).
+    assert select_registrations(df, rules(timezone="Europe/London")).status.tolist() == ["accepted"]
+    # Not the whole day: the deadline date itself is too late.
+    df = frame([("a@example.fi", "2026-08-30 23:59:59", True), ("b@example.fi", "2026-08-31 00:00:00", True)])
+    assert select_registrations(df, rules(whole_day=False)).status.tolist() == ["accepted", "late"]
+
+
+# -- duplicates ------------------------------------------------------------------------------------
+
+def test_duplicates_differing_by_case_spaces_unicode_form_and_zero_width():
+    nfc = "\u00e4ij\u00e4@example.fi"             # äijä, precomposed
+    nfd = "a\u0308ija\u0308@example.fi"           # the same, decomposed
+    df = frame([
+        ("Äijä@Example.fi", "2026-08-02 10:00", True),
+        (nfd, "2026-08-01 09:00", True),          # the first complete submission
+        (" " + nfc.upper() + " ", "2026-08-03 10:00", True),
+        ("äi\u200bjä@example.fi", "2026-08-04 10:00", True),
+        ("other@example.fi", "2026-08-01 08:00", True),
+    ])
+    out = select_registrations(df, rules(places=5))
+    assert out.status.tolist() == ["duplicate", "accepted", "duplicate", "duplicate", "accepted"]
+    assert out.loc[1, "queue_position"] == 2
+    dup = out[out.status == "duplicate"]
+    assert dup.duplicate_of_row.tolist() == [3, 3, 3]  # Excel row 3 holds the place
+    assert all("row 3 of input" in r for r in dup.reason)
+
+
+def test_first_complete_submission_holds_the_place():
+    df = frame([
+        ("a@example.fi", "2026-08-01 09:00", False),  # incomplete, earlier
+        ("b@example.fi", "2026-08-01 10:00", True),
+        ("a@example.fi", "2026-08-01 11:00", True),   # a's first complete one
+        ("c@example.fi", "2026-08-01 12:00", False),  # c never completes
+        ("d@example.fi", "2026-09-05 12:00", True),   # d only late ...
+        ("d@example.fi", "2026-09-06 12:00", True),   # ... twice
+        ("b@example.fi", "2026-09-02 12:00", True),   # b again, late: still a duplicate
+    ])
+    df["missing"] = ["school", "", "", "school, availability", "", "", ""]
+    out = select_registrations(df, rules(places=1))
+    assert out.status.tolist() == ["duplicate", "accepted", "waitlisted", "excluded", "late", "duplicate",
+                                   "duplicate"]
+    assert out.duplicate_of_row.tolist() == [4, pd.NA, pd.NA, pd.NA, pd.NA, 6, 3]
+    assert out.loc[3, "reason"] == ("incomplete submission (unanswered: school, availability); "
+                                    "the person sent no complete one")
+    assert out.late_position.tolist() == [pd.NA, pd.NA, pd.NA, pd.NA, 1, pd.NA, pd.NA]
+
+
+def test_equal_timestamps_keep_export_row_order_then_input_order():
+    same = "2026-08-10 12:00:00"
+    df = frame([("x@example.fi", same, True), ("y@example.fi", same, True), ("z@example.fi", same, True)])
+    df.index = [30, 10, 20]  # the frame's index plays no part; the Excel row does
+    out = select_registrations(df, rules(places=2))
+    assert out.queue_position.tolist() == [1, 2, 3]
+    assert out.status.tolist() == ["accepted", "accepted", "waitlisted"]
+    two = pd.concat([frame([("p@example.fi", same, True)], start_row=9).assign(source="first"),
+                     frame([("q@example.fi", same, True)], start_row=2).assign(source="second")],
+                    ignore_index=True)
+    out = select_registrations(two, rules(places=1))
+    assert out.status.tolist() == ["accepted", "waitlisted"]  # input order beats the lower row number
+
+
+# -- test submissions -------------------------------------------------------------------------------
+
+def test_test_submissions_are_excluded_and_take_no_place():
+    df = frame([("TEST@example.fi", "2026-08-01 08:00", True),
+                ("someone@example.invalid", "2026-08-01 08:01", True),
+                ("real@example.fi", "2026-08-01 09:00", True),
+                ("", "2026-08-01 09:30", True),
+                ("tester@example.fi", "2026-08-01 10:00", True)])
+    df.loc[4, "name"] = "Testi Testinen"  # 'test' is not a whole word in 'Testi': not a test rule
+    df.loc[2, "name"] = "asdf qwerty"
+    out = select_registrations(df, rules(places=1))
+    assert out.status.tolist() == ["excluded", "excluded", "excluded", "excluded", "accepted"]
+    assert out.test_rule.tolist() == ["^test[@+.]", r"@example\.invalid$", r"^\s*(test|asdf)\b", None, None]
+    assert out.loc[2, "reason"] == r"test submission: name matches the rule '^\s*(test|asdf)\b'"
+    assert out.loc[3, "reason"].startswith("no e-mail address")
+
+
+# -- withdrawals ---------------------------------------------------------------------------------------
+
+def five_in_queue():
+    return frame([(f"p{i}@example.fi", f"2026-08-0{i} 12:00", True) for i in range(1, 6)])
+
+
+def test_withdrawal_promotes_the_first_on_the_wait_list():
+    w = pd.DataFrame({"email_norm": ["p1@example.fi", "p4@example.fi", "nobody@example.fi"],
+                      "withdrawn_on": [dt.date(2026, 9, 3), dt.date(2026, 9, 4), dt.date(2026, 9, 4)]})
+    out = select_registrations(five_in_queue(), rules(places=2), w)
+    assert out.status.tolist() == ["withdrawn", "accepted", "accepted", "withdrawn", "waitlisted"]
+    assert out.promoted.tolist() == [False, False, True, False, False]
+    assert out.waitlist_position.tolist() == [pd.NA, pd.NA, pd.NA, pd.NA, 1]
+    assert out.loc[2, "reason"] == ("promoted from the wait-list after withdrawals freed a place "
+                                    "(queue position 3, wait-list position 1 before withdrawals)")
+    assert out.loc[0, "reason"] == "withdrew on 2026-09-03 (queue position 1)"
+    assert out.withdrawn_on.tolist()[:2] == [dt.date(2026, 9, 3), None]
+
+
+def test_withdrawals_after_promote_until_free_no_place():
+    w = pd.DataFrame({"email_norm": ["p1@example.fi", "p2@example.fi"],
+                      "withdrawn_on": [dt.date(2026, 9, 3), dt.date(2026, 10, 20)]})
+    out = select_registrations(five_in_queue(), rules(places=2, promote_until=dt.date(2026, 9, 30)), w)
+    assert out.status.tolist() == ["withdrawn", "withdrawn", "accepted", "waitlisted", "waitlisted"]
+    assert out.promoted.tolist() == [False, False, True, False, False]
+    assert out.waitlist_position.tolist()[3:] == [1, 2]
+    assert out.loc[1, "reason"].endswith("after 2026-09-30, so nobody was promoted")
+
+
+def test_withdrawal_by_pseudonym_and_repeated_withdrawals_use_the_first_date():
+    df = five_in_queue()
+    df["person_id"] = "P-" + df["email_norm"].str.slice(0, 2)
+    w = pd.DataFrame({"person_id": ["P-p2", "P-p2"], "withdrawn_on": ["2026-09-09", "2026-09-01"]})
+    out = select_registrations(df, rules(places=2), w)
+    assert out.status.tolist() == ["accepted", "withdrawn", "accepted", "waitlisted", "waitlisted"]
+    assert out.withdrawn_on[1] == dt.date(2026, 9, 1)
+
+
+# -- every row gets exactly one status; counts reconcile; an independent by-hand reference ------------
+
+def by_hand(df: pd.DataFrame, r: SelectionRules, withdrawn: dict[str, dt.date]) -> list[str]:
+    """The rules as a person applies them with a pen: walk the submissions in order, one by one."""
+    src = {s: i for i, s in enumerate(dict.fromkeys(df.get("source", pd.Series("input", index=df.index))))}
+    order = sorted(df.index, key=lambda i: (df.submitted_at[i], src[df.get("source", {i: "input"})[i]],
+                                            df.row[i]))
+    status = {}
+    holder = {}  # person -> row holding their place
+    pending = []
+    for i in order:  # first pass: tests, no e-mail, the first complete in-time submission
+        email = df.email_norm[i]
+        name = df.name[i]
+        test = any(isinstance(email, str) and re.search(p, email, re.I) for p in r.email_patterns) or any(
+            isinstance(name, str) and re.search(p, name, re.I) for p in r.name_patterns)
+        if test or not isinstance(email, str) or not email:
+            status[i] = "excluded"
+        elif df.complete[i] and df.submitted_at[i] < r.cutoff and email not in holder:
+            holder[email] = i
+            status[i] = "queue"
+        else:
+            pending.append(i)
+    for i in pending:  # second pass: late stand-ins, duplicates, incomplete
+        email = df.email_norm[i]
+        if email in holder:
+            status[i] = "duplicate"
+        elif df.complete[i]:
+            holder[email] = i
+            status[i] = "late"
+    for i in pending:
+        if i not in status:
+            status[i] = "excluded" if df.email_norm[i] not in holder else "duplicate"
+    taken = 0
+    for i in order:
+        if status[i] != "queue":
+            continue
+        if df.email_norm[i] in withdrawn:
+            status[i] = "withdrawn"
+            late_withdrawal = r.promote_until is not None and withdrawn[df.email_norm[i]] > r.promote_until
+            if late_withdrawal and taken < r.places:
+                taken += 1  # their place stays empty
+        elif taken < r.places:
+            status[i] = "accepted"
+            taken += 1
+        else:
+            status[i] = "waitlisted"
+    return [status[i] for i in df.index]
+
+
+EMAILS = ["ann@example.fi", "ANN@example.fi ", "bo@example.fi", "b\u200bo@example.fi", "cy@example.fi",
+          "test@example.fi", "", "dee@example.fi", "ed@example.fi", "fay@example.fi"]
+
+
+@st.composite
+def registrations(draw):
+    n = draw(st.integers(0, 30))
+    emails = draw(st.lists(st.sampled_from(EMAILS), min_size=n, max_size=n))
+    # minutes around the deadline, with many ties
+    minutes = draw(st.lists(st.integers(-3000, 60), min_size=n, max_size=n))
+    complete = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    sources = draw(st.lists(st.sampled_from(["form-a", "form-b"]), min_size=n, max_size=n))
+    base = pd.Timestamp("2026-09-01 00:00").tz_localize(TZ)
+    df = pd.DataFrame({
+        "row": draw(st.permutations(list(range(2, n + 2)))),
+        "email_norm": normalise_email(pd.Series(emails, dtype=object)),
+        "submitted_at": pd.Series([base + pd.Timedelta(minutes=m) for m in minutes],
+                                  dtype=f"datetime64[us, {TZ}]"),
+        "complete": complete,
+        "name": "Someone",
+        "source": sources,
+    })
+    places = draw(st.integers(1, 6))
+    people = sorted({e for e in df.email_norm.dropna()})
+    gone = draw(st.lists(st.sampled_from(people), unique=True, max_size=3)) if people else []
+    days = draw(st.lists(st.integers(1, 30), min_size=len(gone), max_size=len(gone)))
+    withdrawn = {e: dt.date(2026, 9, d) for e, d in zip(gone, days)}
+    promote_until = draw(st.sampled_from([None, dt.date(2026, 9, 15)]))
+    return df, rules(places=places, promote_until=promote_until), withdrawn
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registrations())
+def test_property_every_row_one_status_counts_reconcile_and_match_by_hand(case):
+    df, r, withdrawn = case
+    w = pd.DataFrame({"email_norm": list(withdrawn), "withdrawn_on": list(withdrawn.values())})
+    out = select_registrations(df, r, w)
+    assert out.index.equals(df.index)
+    assert out.status.isin(STATUSES).all()
+    assert (out.reason.str.len() > 0).all()
+    check_reconciles(out, len(df))
+    counts = status_counts(out)
+    assert sum(counts.values()) == len(df)
+    assert out.status.tolist() == by_hand(df, r, withdrawn)
+    # one queue place per person; positions are 1..k without gaps
+    held = out[out.status.isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    assert not df.loc[held.index, "email_norm"].duplicated().any()
+    q = out.queue_position.dropna().astype(int).sort_values().tolist()
+    assert q == list(range(1, len(q) + 1))
+    wl = out.waitlist_position.dropna().astype(int).sort_values().tolist()
+    assert wl == list(range(1, len(wl) + 1))
+    assert counts["accepted"] <= r.places
+    # everyone accepted came before everyone wait-listed
+    if counts["accepted"] and counts["waitlisted"]:
+        assert out.queue_position[out.status == "accepted"].max() < out.queue_position[
+            out.status == "waitlisted"].min()
+    # every duplicate points at a row of the same person that holds a place
+    dups = out[out.status == "duplicate"]
+    for i, row in dups.iterrows():
+        holder = df.index[(df.row == row.duplicate_of_row) & (df.source == row.duplicate_of_source)]
+        assert len(holder) == 1 and df.email_norm[holder[0]] == df.email_norm[i]
+
+
+def test_empty_input_reconciles():
+    df = frame([("a@example.fi", "2026-08-01 10:00", True)]).iloc[:0]
+    out = select_registrations(df, rules())
+    check_reconciles(out, 0)
+    assert status_counts(out) == dict.fromkeys(STATUSES, 0)
+
+
+def test_naive_timestamps_are_refused():
+    df = frame([("a@example.fi", "2026-08-01 10:00", True)])
+    df["submitted_at"] = df.submitted_at.dt.tz_localize(None)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        select_registrations(df, rules())
+
+
+def test_selection_is_vectorised_and_fast_on_a_large_term():
+    rng = np.random.default_rng(7)
+    n = 40_000
+    emails = pd.Series([f"p{i}@example.fi" for i in rng.integers(0, 30_000, n)])
+    base = pd.Timestamp("2026-08-01").tz_localize(TZ)
+    df = pd.DataFrame({"row": np.arange(2, n + 2), "email_norm": emails,
+                       "submitted_at": base + pd.to_timedelta(rng.integers(0, 40 * 86400, n), unit="s"),
+                       "complete": rng.random(n) > 0.05, "name": "x"})
+    import time
+    t0 = time.perf_counter()
+    out = select_registrations(df, rules(places=1600))
+    assert time.perf_counter() - t0 < 5
+    check_reconciles(out, n)
+    assert status_counts(out)["accepted"] == 1600
