@@ -173,7 +173,7 @@ class Instrument(_Model):
     name: str
     short_name: str
     citation: str = Field(min_length=10)
-    licence: str = Field(min_length=5)
+    licence: str = Field(min_length=2)
     response_set: str
     #: Instruction shown above the items (the tool's question text).
     stem: str | None = None
