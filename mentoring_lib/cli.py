@@ -1,0 +1,130 @@
+"""The ``mentoring`` command line (also ``python -m mentoring_lib``).
+
+Exit codes (design): 0 success, 1 unexpected failure, 2 config or input error,
+3 a notebook failed, 4 the privacy gate stopped publication, 75 the term is locked.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from mentoring_lib import __version__
+from mentoring_lib.errors import EXIT_UNEXPECTED, WorkbookError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from mentoring_lib.runner import print_outputs, run_term
+
+    result = run_term(args.config, only=args.only, start=args.start, force=args.force, jobs=args.jobs,
+                      timeout=args.timeout)
+    if result.status == "ok":
+        print(f"Run {result.run_id} finished.")
+    print_outputs(result)
+    return result.exit_code
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from mentoring_lib.check import check_term
+
+    check_term(args.config)
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from mentoring_lib.inspect import describe_export
+
+    for path in args.files:
+        print(describe_export(Path(path)))
+    return 0
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from mentoring_lib.demodata import write_demo_term
+
+    write_demo_term(Path(args.dir), seed=args.seed, scale=args.scale)
+    print(f"Wrote a synthetic term (seed {args.seed}, scale {args.scale}) to {args.dir}")
+    return 0
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from mentoring_lib.pseudonym import keygen
+
+    path = keygen(Path(args.path).expanduser())
+    print(f"Wrote a new pseudonym key to {path} (readable by you only). Keep it outside the repository "
+          f"and back it up: without it, next term's pseudonyms will not match this term's.")
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from mentoring_lib.config import load_config
+    from mentoring_lib.retention import purge_term
+
+    removed = purge_term(load_config(args.config), yes=args.yes)
+    for p in removed:
+        print(f"deleted {p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mentoring", description="Compassion mentoring workbook")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a term's pipeline (all stage notebooks) and publish its outputs")
+    run.add_argument("--config", required=True, help="the term's YAML config, e.g. config/demo.yml")
+    part = run.add_mutually_exclusive_group()
+    part.add_argument("--only", action="append", metavar="STAGE", help="run only this stage (repeatable)")
+    part.add_argument("--from", dest="start", metavar="STAGE", help="run this stage and the ones after it")
+    run.add_argument("--force", action="store_true", help="run even if nothing changed since the last run")
+    run.add_argument("--jobs", type=int, default=2, help="stages run at once when independent (default 2)")
+    run.add_argument("--timeout", type=int, default=600, help="seconds a notebook cell may take (default 600)")
+    run.set_defaults(func=_cmd_run)
+
+    chk = sub.add_parser("check", help="validate the config and every input file; print data quality")
+    chk.add_argument("--config", required=True)
+    chk.set_defaults(func=_cmd_check)
+
+    ins = sub.add_parser("inspect", help="say what an export is (tool, encoding, headers, oddities)")
+    ins.add_argument("files", nargs="+", metavar="FILE")
+    ins.set_defaults(func=_cmd_inspect)
+
+    demo = sub.add_parser("demo-data", help="write a synthetic term of exports")
+    demo.add_argument("dir")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--scale", type=int, default=1, help="multiply people and responses by K")
+    demo.set_defaults(func=_cmd_demo_data)
+
+    key = sub.add_parser("keygen", help="write a new pseudonym key file (outside the repository)")
+    key.add_argument("path", help="where to write the key, e.g. ~/.config/mentoring/autumn-2027.key")
+    key.set_defaults(func=_cmd_keygen)
+
+    purge = sub.add_parser("purge", help="delete a term's private area and raw-data copy (retention)")
+    purge.add_argument("--config", required=True)
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.set_defaults(func=_cmd_purge)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WorkbookError as e:
+        print(f"error: {e.render()}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback by default
+        if os.environ.get("MENTORING_DEBUG"):
+            traceback.print_exc()
+        print(f"error: unexpected {type(e).__name__}. This is a bug in the workbook, not in your data; "
+              f"run again with MENTORING_DEBUG=1 to see the traceback and report it.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Provenance of a run: input hashes, config digest, code version, timings (``run.json``)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from mentoring_lib import __version__
+from mentoring_lib.config import TermConfig
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_fingerprints(config: TermConfig) -> dict[str, dict]:
+    """sha256 and size of every configured input that exists (missing ones are marked)."""
+    out = {}
+    for item in config.inputs:
+        path = config.input_path(item)
+        if path.is_file():
+            out[item.id] = {"file": path.name, "kind": item.kind, "tool": item.tool,
+                            "sha256": sha256_file(path), "bytes": path.stat().st_size}
+        else:
+            out[item.id] = {"file": path.name, "kind": item.kind, "missing": True}
+    return out
+
+
+def code_version() -> dict:
+    """Package version and, in a git checkout, the commit and whether the tree has local changes."""
+    info: dict = {"package": __version__}
+    if (PACKAGE_ROOT / ".git").exists():
+        try:
+            commit = subprocess.run(["git", "-C", str(PACKAGE_ROOT), "rev-parse", "HEAD"],
+                                    capture_output=True, text=True, timeout=5).stdout.strip()
+            dirty = subprocess.run(["git", "-C", str(PACKAGE_ROOT), "status", "--porcelain",
+                                    "--", "mentoring_lib", "notebooks"],
+                                   capture_output=True, text=True, timeout=5).stdout.strip()
+            if commit:
+                info["git_commit"] = commit
+                info["git_dirty"] = bool(dirty)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return info
+
+
+def code_digest() -> str:
+    """sha256 over the library and notebooks, so a run knows when the code changed."""
+    h = hashlib.sha256()
+    for folder in ("mentoring_lib", "notebooks"):
+        base = PACKAGE_ROOT / folder
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" \
+                    and ".ipynb_checkpoints" not in p.parts:
+                h.update(str(p.relative_to(PACKAGE_ROOT)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def source_date_epoch(config: TermConfig) -> int:
+    """The date written into outputs: SOURCE_DATE_EPOCH if set, else noon UTC on the term's last day.
+
+    Outputs never carry the wall-clock time, so two runs on the same inputs are byte-identical.
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env and env.strip().isdigit():
+        return int(env)
+    end = dt.datetime.combine(config.term.end, dt.time(12), tzinfo=dt.timezone.utc)
+    return int(end.timestamp())
+
+
+def quality_rows(quality_dir: Path) -> dict[str, dict]:
+    """Rows read / kept / excluded per input, gathered from the stages' quality records."""
+    rows: dict[str, dict] = {}
+    if quality_dir.is_dir():
+        for f in sorted(quality_dir.glob("*.json")):
+            for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
+                rows[source] = {k: rec.get(k) for k in ("rows_read", "kept", "excluded")}
+    return rows
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,328 @@
+"""``mentoring run``: every stage notebook through papermill, in dependency order.
+
+The runner holds the term's lock, fingerprints the inputs, executes the stage notebooks
+(independent stages concurrently) into a staging folder, runs the personal-data gate on
+the public outputs and only then publishes the staging folder atomically (see
+:mod:`mentoring_lib.publish`). It writes ``reports/<term>/run.json`` and a log whatever
+happens. Errors are raised as :class:`~mentoring_lib.errors.WorkbookError`; the CLI maps
+them to the exit codes of the design.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from mentoring_lib import provenance, publish, stages
+from mentoring_lib.config import TermConfig, load_config
+from mentoring_lib.errors import (EXIT_INPUT, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY, InputError,
+                                  NotebookFailed, WorkbookError)
+
+NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
+#: Exceptions raised inside a notebook that keep their own meaning (and safe message) in the CLI.
+SAFE_NOTEBOOK_ERRORS = {"ConfigError": EXIT_INPUT, "InputError": EXIT_INPUT, "InputErrors": EXIT_INPUT,
+                        "PrivacyGateError": EXIT_PRIVACY}
+DEFAULT_CELL_TIMEOUT = 600
+
+log = logging.getLogger("mentoring.run")
+
+
+class StageFailed(NotebookFailed):
+    """A stage notebook raised; carries the exit code the failure maps to."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_NOTEBOOK, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str
+    exit_code: int
+    term_dir: Path
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def public(self) -> Path:
+        return self.term_dir / "public"
+
+    @property
+    def private(self) -> Path:
+        return self.term_dir / "private"
+
+
+def _run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+
+
+def _fingerprint(inputs: dict, config: TermConfig, code: str) -> str:
+    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()},
+                          "config": config.digest(), "code": code}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _kernel_environment(config: TermConfig) -> None:
+    """Environment the kernels inherit: deterministic outputs, headless plotting."""
+    os.environ["SOURCE_DATE_EPOCH"] = str(provenance.source_date_epoch(config))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger warning at kernel start
+
+
+def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
+                  timeout: int = DEFAULT_CELL_TIMEOUT) -> float:
+    """Execute one stage notebook with papermill into ``run_dir``; return its duration in seconds."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb = run_dir / "private" / "notebooks" / stage.notebook
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    kept = run_dir.parent.parent / "failed" / stage.notebook  # where _keep_failed_notebooks puts it
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOK_DIR / stage.notebook), str(out_nb),
+            parameters={"config": str(config_path), "output_dir": str(run_dir)},
+            kernel_name="python3", progress_bar=False, log_output=False, cwd=str(NOTEBOOK_DIR),
+            execution_timeout=timeout, request_save_on_cell_execute=False,
+            # The kernel's own start-up chatter is not for the coordinator's console.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    except PapermillExecutionError as e:
+        code = SAFE_NOTEBOOK_ERRORS.get(e.ename, EXIT_NOTEBOOK)
+        # Only the workbook's own messages are safe to print: they never carry personal values.
+        detail = e.evalue if code != EXIT_NOTEBOOK else f"{e.ename} (the traceback is in the kept notebook)"
+        raise StageFailed(f"stage '{stage.name}' failed in cell {e.exec_count or e.cell_index}: {detail}",
+                          exit_code=code, hint=f"open the executed notebook kept at {kept}") from None
+    except Exception as e:  # kernel died, timed out, or could not start
+        kind = type(e).__name__
+        if kind == "DeadKernelError":
+            what = "its kernel died (out of memory or a crash in a library)"
+        elif kind in ("CellTimeoutError", "TimeoutError"):
+            what = f"a cell ran longer than the {timeout} s timeout"
+        else:
+            what = f"{kind} while executing the notebook"
+        raise StageFailed(f"stage '{stage.name}' failed: {what}",
+                          hint=f"open the executed notebook kept at {kept}") from None
+    if not (run_dir / "private" / "tables" / stage.name / ".done").exists():
+        raise StageFailed(f"stage '{stage.name}' finished without marking itself done",
+                          hint=f"its notebook must end with ctx.mark_done(); see {kept}")
+    return time.perf_counter() - started
+
+
+def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.Stage], float],
+              jobs: int, report: Callable[[str], None]) -> dict[str, float]:
+    """Run ``todo`` respecting ``needs``; up to ``jobs`` at once; stop scheduling on the first failure."""
+    seconds: dict[str, float] = {}
+    pending = list(todo)
+    running: dict[Future, stages.Stage] = {}
+    failure: BaseException | None = None
+    total = len(todo)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        while pending or running:
+            if failure is None:
+                for st in [s for s in pending if set(s.needs) <= done]:
+                    if len(running) >= jobs:
+                        break
+                    pending.remove(st)
+                    report(f"  [{total - len(pending) - len(running)}/{total}] {st.name}: started")
+                    running[pool.submit(run, st)] = st
+            if not running:
+                if failure is None and pending:
+                    raise WorkbookError(f"stages cannot run, their needs are not met: "
+                                        f"{', '.join(s.name for s in pending)}")
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                st = running.pop(fut)
+                try:
+                    seconds[st.name] = fut.result()
+                    done.add(st.name)
+                    report(f"  {st.name}: done in {seconds[st.name]:.1f} s")
+                except BaseException as e:  # noqa: BLE001 - re-raised below, after the others finish
+                    report(f"  {st.name}: FAILED")
+                    failure = failure or e
+    if failure is not None:
+        raise failure
+    return seconds
+
+
+def _identities(run_dir: Path):
+    path = run_dir / "private" / "identity" / "people.parquet"
+    if not path.exists():
+        return None
+    import pandas as pd
+
+    from mentoring_lib.gate import identities_from
+
+    return identities_from(pd.read_parquet(path))
+
+
+def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, start: str | None = None,
+             force: bool = False, jobs: int = 2, timeout: int = DEFAULT_CELL_TIMEOUT,
+             echo: Callable[[str], None] = print) -> RunResult:
+    """Run a term's pipeline and publish its outputs; raise WorkbookError subclasses on failure."""
+    config_path = Path(config_path).resolve()
+    config = load_config(config_path)
+    term_dir = config.term_dir
+    run_id = _run_id()
+    selected = stages.select(only, start)
+    partial = len(selected) < len(stages.STAGES)
+    with publish.term_lock(term_dir, run_id):
+        log_path = term_dir / "logs" / f"run-{run_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+        def report(msg: str) -> None:
+            log.info(msg.strip())
+            echo(msg)
+
+        try:
+            return _run_locked(config, config_path, term_dir, run_id, selected, partial, force, jobs,
+                               timeout, report)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: str,
+                selected: list[stages.Stage], partial: bool, force: bool, jobs: int, timeout: int,
+                report: Callable[[str], None]) -> RunResult:
+    started_wall = dt.datetime.now(dt.timezone.utc)
+    stale = publish.clean_stale_runs(term_dir)
+    if stale:
+        report(f"Removed {len(stale)} unfinished run folder(s) left by an interrupted run.")
+
+    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
+    if missing:
+        first = missing[0]
+        raise InputError("input file not found", file=config.input_path(first),
+                         hint=f"put the '{first.kind}' export in {config.data_path} or fix 'file' of input "
+                              f"'{first.id}' in {config_path.name}"
+                              + (f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""))
+    inputs_before = provenance.input_fingerprints(config)
+    code = provenance.code_digest()
+    fingerprint = _fingerprint(inputs_before, config, code)
+
+    pub = publish.published_dir(term_dir)
+    if pub is not None and not force and not partial:
+        try:
+            last = json.loads((pub / "run.json").read_text())
+        except (OSError, ValueError):
+            last = {}
+        if last.get("status") == "ok" and last.get("fingerprint") == fingerprint:
+            report(f"Nothing to do: inputs, config and code are unchanged since run {last.get('run_id')}. "
+                   f"Use --force to run anyway.")
+            return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir)
+
+    run_dir = publish.new_run_dir(term_dir, run_id)
+    selected_names = {s.name for s in selected}
+    kept = [s.name for s in stages.STAGES if s.name not in selected_names]
+    if partial:
+        missing_up = [n for s in selected for n in s.needs if n in kept]
+        if missing_up and pub is None:
+            raise WorkbookError(f"--only/--from needs a previous complete run for: {', '.join(sorted(set(missing_up)))}",
+                                hint="run the whole term once first")
+        publish.seed_from_published(term_dir, run_dir, kept)
+    _kernel_environment(config)
+
+    report(f"Term '{config.term.name}': running {len(selected)} stage(s) "
+           f"({', '.join(s.name for s in selected)}); run {run_id}")
+    record: dict = {
+        "run_id": run_id, "term": config.term.name, "status": "running",
+        "started": started_wall.isoformat(timespec="seconds"),
+        "config": {"file": str(config_path), "sha256": provenance.sha256_file(config_path),
+                   "digest": config.digest()},
+        "code": {**provenance.code_version(), "digest": code},
+        "fingerprint": fingerprint, "stages": {}, "inputs": inputs_before,
+        "source_date_epoch": provenance.source_date_epoch(config),
+        "partial": [s.name for s in selected] if partial else None,
+    }
+    status, exit_code, message = "failed", EXIT_NOTEBOOK, ""
+    seconds: dict[str, float] = {}
+    try:
+        done = set(kept) if partial else set()
+        seconds = _schedule(selected, done, lambda st: execute_stage(st, config_path, run_dir,
+                                                                       timeout=timeout), jobs, report)
+        inputs_after = provenance.input_fingerprints(config)
+        changed = sorted(k for k in inputs_before if inputs_before[k].get("sha256") != inputs_after[k].get("sha256"))
+        if changed:
+            raise InputError("changed while the run was reading it",
+                             file=config.input_path(config.input_by_id(changed[0])),
+                             hint="wait until the export is saved, then run again")
+        identities = _identities(run_dir)
+        if identities is not None:
+            from mentoring_lib.gate import check_public
+
+            check_public(run_dir / "public", identities)
+            report("  privacy gate: no personal data found in public outputs")
+        rows = provenance.quality_rows(run_dir / "private" / "quality")
+        for input_id, counts in rows.items():
+            if input_id in record["inputs"]:
+                record["inputs"][input_id].update(counts)
+        status, exit_code = "ok", EXIT_OK
+        record.update(status="ok", stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        provenance.write_json_atomic(run_dir / "run.json", _finish(record, started_wall))
+        publish.publish(term_dir, run_dir)
+        message = "published"
+    except WorkbookError as e:
+        exit_code, message = e.exit_code, e.render()
+        if isinstance(e, StageFailed):
+            _keep_failed_notebooks(term_dir, run_dir)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    except BaseException:
+        _keep_failed_notebooks(term_dir, run_dir)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    finally:
+        record.update(status=status, exit_code=exit_code,
+                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        if status != "ok":
+            record["error"] = message.splitlines()[0] if message else "interrupted"
+        provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
+    return RunResult(run_id, status, exit_code, term_dir, seconds, message)
+
+
+def _finish(record: dict, started: dt.datetime) -> dict:
+    now = dt.datetime.now(dt.timezone.utc)
+    return {**record, "finished": now.isoformat(timespec="seconds"),
+            "duration_s": round((now - started).total_seconds(), 2)}
+
+
+def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:
+    """Keep a failed run's executed notebooks (private area) for the coordinator to open."""
+    src = run_dir / "private" / "notebooks"
+    if not src.is_dir():
+        return
+    dest = term_dir / "failed"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest)
+
+
+def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> None:
+    """Tell the coordinator where the report, spreadsheets and certificates are."""
+    pub, priv = result.public, result.private
+    lines = ["", "Outputs:",
+             f"  report (HTML):          {pub / 'report.html'}",
+             f"  report (PDF):           {pub / 'report.pdf'}",
+             f"  public spreadsheets:    {pub}",
+             f"  rosters & mail merges:  {priv}  (personal data: do not share)",
+             f"  certificates:           {priv / 'certificates'}",
+             f"  provenance:             {result.term_dir / 'run.json'}"]
+    for line in lines:
+        echo(line)
+    sys.stdout.flush()

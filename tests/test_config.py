@@ -1,0 +1,120 @@
+"""Term config loading: valid configs load typed; bad ones give exit 2 with the key's path and a hint."""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mentoring_lib.config import TermConfig, load_config
+from mentoring_lib.errors import EXIT_INPUT, ConfigError
+
+MINIMAL = """
+term: {name: t1, title: Autumn test, start: 2026-10-01, end: 2026-12-18}
+data_dir: ../data/t1
+registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+               mentor_places: 16, participant_places: 80}
+groups: {count: 8}
+inputs:
+  - {id: mentors, kind: mentor_registrations, file: mentors.xlsx, tool: microsoft_forms,
+     columns: {email: Email, name: Name, submitted_at: Completion time}}
+report: {organisation: Test University}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "term.yml") -> Path:
+    (tmp_path / "config").mkdir(exist_ok=True)
+    p = tmp_path / "config" / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+def mutate(**changes) -> str:
+    data = yaml.safe_load(MINIMAL)
+    for dotted, value in changes.items():
+        node = data
+        *parents, last = dotted.split("__")
+        for part in parents:
+            node = node[part]
+        if value is KeyError:
+            del node[last]
+        else:
+            node[last] = value
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_minimal_config_loads_typed_with_defaults(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert isinstance(cfg, TermConfig)
+    assert cfg.term.start == dt.date(2026, 10, 1)
+    assert cfg.term.tz.key == "Europe/Helsinki"
+    assert cfg.privacy.min_count == 5 and cfg.privacy.min_base == 10
+    assert cfg.programme.trainings == 3 and cfg.programme.meetings_planned == 6
+    # Relative paths resolve against the config file's folder.
+    assert cfg.data_path == (tmp_path / "data" / "t1").resolve()
+    assert cfg.input_path(cfg.inputs[0]) == (tmp_path / "data" / "t1" / "mentors.xlsx").resolve()
+
+
+def test_reports_root_can_be_redirected_by_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "elsewhere"))
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert cfg.term_dir == (tmp_path / "elsewhere" / "t1").resolve()
+
+
+def test_digest_ignores_comments_and_key_order(tmp_path):
+    a = load_config(write(tmp_path, MINIMAL, "a.yml"))
+    b = load_config(write(tmp_path, "# a comment\n" + mutate(), "b.yml"))
+    assert a.digest() == b.digest()
+    c = load_config(write(tmp_path, mutate(groups__count=7), "c.yml"))
+    assert c.digest() != a.digest()
+
+
+@pytest.mark.parametrize("text, key, words, hint", [
+    (mutate(term__titel="x"), "term.titel", "unknown key", "did you mean 'title'?"),
+    (mutate(registration__mentor_places="sixteen"), "registration.mentor_places", "integer", "whole number"),
+    (mutate(registration__mentor_places=15), "registration.mentor_places", "even number", None),
+    (mutate(term__end="2026-09-31"), "term.end", "date", "YYYY-MM-DD"),
+    (mutate(term__end="2026-09-01"), "term", "ends (2026-09-01) before it starts", None),
+    (mutate(term__timezone="Europe/Helsingfors"), "term.timezone", "unknown time zone", None),
+    (mutate(privacy={"min_count": 2}), "privacy.min_count", "at least 3", None),
+    (mutate(privacy={"min_base": 4}), "privacy.min_base", "at least 5", None),
+    (mutate(report=KeyError), "report", "required key is missing", "term-template.yml"),
+    (mutate(inputs=[{"id": "x", "kind": "mentor_registration", "file": "a.csv"}]), "inputs[0].kind",
+     "mentor_registrations", "one of the values"),
+    (mutate(groups__count=9), "(top level)", "9 groups need 18 mentor places", None),
+])
+def test_bad_config_names_key_and_hint(tmp_path, text, key, words, hint):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    e = err.value
+    assert e.exit_code == EXIT_INPUT
+    assert e.file == str(path)
+    assert e.key == key
+    assert words in e.message
+    if hint:
+        assert hint in (e.hint or "")
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    path = write(tmp_path, "term:\n  name: t1\n   title: x\n")
+    with pytest.raises(ConfigError, match=r"line 3"):
+        load_config(path)
+
+
+def test_missing_file_and_non_mapping(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yml")
+    with pytest.raises(ConfigError, match="YAML mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_shipped_configs_are_valid():
+    root = Path(__file__).resolve().parent.parent
+    demo = load_config(root / "config" / "demo.yml")
+    assert demo.term.name == "demo"
+    assert demo.privacy.key_source == "demo"
+    template = load_config(root / "config" / "term-template.yml")
+    assert template.privacy.key_source in ("env", "file"), "a real term must not use the demo key"

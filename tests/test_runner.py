@@ -1,0 +1,229 @@
+"""The runner on fixture notebooks named by behaviour: order, exit codes, staging, lock, provenance."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mentoring_lib import cli, publish, runner, stages
+from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+
+
+@pytest.fixture
+def term(tmp_path, monkeypatch):
+    """A two-stage pipeline of fixture notebooks and a tiny term config."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
+    cfg = tmp_path / "term.yml"
+    cfg.write_text(textwrap.dedent("""
+        term: {name: fixture, title: Fixture term, start: 2026-10-01, end: 2026-12-18}
+        data_dir: data
+        reports_dir: reports
+        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+                       mentor_places: 2, participant_places: 10}
+        groups: {count: 1}
+        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
+        privacy: {key_source: demo}
+        report: {organisation: Test}
+    """))
+    monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", FIXTURES)
+
+    def use(second: str, first: str = "succeeds_first.ipynb"):
+        pipeline = (stages.Stage("first", first, (), "x:y"), stages.Stage("second", second, ("first",), "x:y"))
+        monkeypatch.setattr(stages, "STAGES", pipeline)
+        monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in pipeline})
+        return cfg
+
+    return use
+
+
+def run_cli(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def test_successful_run_publishes_and_records_provenance(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    term_dir = cfg.parent / "reports" / "fixture"
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates only"
+    assert (term_dir / "private" / "notebooks" / "succeeds_second.ipynb").is_file()
+    record = json.loads((term_dir / "run.json").read_text())
+    assert record["status"] == "ok" and record["exit_code"] == 0
+    assert set(record["stages"]) == {"first", "second"}
+    assert record["inputs"]["mentors"]["sha256"] == runner.provenance.sha256_file(cfg.parent / "data" / "mentors.csv")
+    assert record["config"]["digest"] and record["code"]["package"]
+    out = capsys.readouterr().out
+    assert "first: done" in out and "second: done" in out and "report (HTML)" in out
+    # The executed notebook carries the injected parameters: a path and a folder, nothing personal.
+    nb = json.loads((term_dir / "private" / "notebooks" / "succeeds_second.ipynb").read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "output_dir" in "".join(injected[0]["source"])
+
+
+def test_unchanged_inputs_do_nothing_unless_forced(term, capsys, monkeypatch):
+    cfg = term("succeeds_second.ipynb")
+    monkeypatch.setattr(runner.provenance, "code_digest", lambda: "code-v1")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    first_run = json.loads((cfg.parent / "reports" / "fixture" / "run.json").read_text())["run_id"]
+    capsys.readouterr()
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    assert "Nothing to do" in capsys.readouterr().out
+    time.sleep(1.1)  # run ids have one-second resolution
+    assert run_cli("run", "--config", str(cfg), "--force") == EXIT_OK
+    assert json.loads((cfg.parent / "reports" / "fixture" / "run.json").read_text())["run_id"] != first_run
+    capsys.readouterr()
+    monkeypatch.setattr(runner.provenance, "code_digest", lambda: "code-v2")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    assert "Nothing to do" not in capsys.readouterr().out, "changed code re-runs the term"
+    capsys.readouterr()
+    (cfg.parent / "data" / "mentors.csv").write_text("Timestamp,Email\n")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    assert "Nothing to do" not in capsys.readouterr().out, "a changed input re-runs the term"
+
+
+def test_failing_notebook_exits_3_names_stage_and_keeps_notebook(term, capsys):
+    cfg = term("raises_value_error.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_NOTEBOOK
+    err = capsys.readouterr().err
+    assert "stage 'second' failed in cell" in err and "ValueError" in err
+    assert "secret.person@example.org" not in err, "an arbitrary exception's text may carry personal data"
+    term_dir = cfg.parent / "reports" / "fixture"
+    kept = term_dir / "failed" / "raises_value_error.ipynb"
+    assert kept.is_file() and "secret.person" in kept.read_text()  # the private copy has the details
+    assert not (term_dir / "public").exists(), "nothing is published by a failed run"
+    assert json.loads((term_dir / "run.json").read_text())["status"] == "failed"
+
+
+def test_input_error_inside_notebook_exits_2_with_its_message(term, capsys):
+    cfg = term("raises_input_error.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "file after.csv, row 7, column 'Q3': unknown Likert label" in err
+
+
+def test_failed_run_leaves_previous_outputs_intact(term):
+    cfg = term("succeeds_second.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    public = cfg.parent / "reports" / "fixture" / "public"
+    before = {p.name: p.read_bytes() for p in public.iterdir()}
+    cfg = term("raises_value_error.ipynb")
+    assert run_cli("run", "--config", str(cfg), "--force") == EXIT_NOTEBOOK
+    assert {p.name: p.read_bytes() for p in public.iterdir()} == before
+    assert list((cfg.parent / "reports" / "fixture" / publish.RUNS).iterdir()) == [public.resolve().parent]
+
+
+def test_notebook_that_forgets_to_mark_done_fails(term, capsys):
+    assert run_cli("run", "--config", str(term("forgets_mark_done.ipynb"))) == EXIT_NOTEBOOK
+    assert "without marking itself done" in capsys.readouterr().err
+
+
+def test_dead_kernel_is_reported(term, capsys):
+    assert run_cli("run", "--config", str(term("kills_kernel.ipynb"))) == EXIT_NOTEBOOK
+    assert "kernel died" in capsys.readouterr().err
+
+
+def test_cell_timeout_is_reported(term, capsys):
+    assert run_cli("run", "--config", str(term("sleeps.ipynb")), "--timeout", "3") == EXIT_NOTEBOOK
+    assert "timeout" in capsys.readouterr().err
+
+
+def test_privacy_gate_stops_publication_with_exit_4(term, capsys):
+    cfg = term("leaks_name.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_PRIVACY
+    err = capsys.readouterr().err
+    assert "Canaryson" not in err and "chart.svg" in err
+    assert not (cfg.parent / "reports" / "fixture" / "public").exists()
+
+
+def test_only_and_from_rerun_part_of_the_pipeline(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    capsys.readouterr()
+    assert run_cli("run", "--config", str(cfg), "--only", "second") == EXIT_OK
+    out = capsys.readouterr().out
+    assert "second: done" in out and "first: done" not in out
+    term_dir = cfg.parent / "reports" / "fixture"
+    assert (term_dir / "public" / "first.txt").is_file(), "outputs of stages not re-run are kept"
+    assert json.loads((term_dir / "run.json").read_text())["partial"] == ["second"]
+    assert run_cli("run", "--config", str(cfg), "--from", "first") == EXIT_OK
+
+
+def test_only_without_previous_run_is_refused(term, capsys):
+    assert run_cli("run", "--config", str(term("succeeds_second.ipynb")), "--only", "second") != EXIT_OK
+    assert "previous complete run" in capsys.readouterr().err
+
+
+def test_missing_input_exits_2_naming_file(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    (cfg.parent / "data" / "mentors.csv").unlink()
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "mentors.csv" in err and "input file not found" in err
+
+
+def test_unknown_config_key_exits_2(tmp_path, capsys):
+    cfg = tmp_path / "bad.yml"
+    cfg.write_text("term: {name: x, title: y, start: 2026-10-01, end: 2026-12-01, colour: red}\n")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "bad.yml" in err and "term.colour" in err and "unknown key" in err
+
+
+def test_second_run_of_same_term_exits_75_within_a_second(term, tmp_path):
+    cfg = term("succeeds_second.ipynb")
+    term_dir = cfg.parent / "reports" / "fixture"
+    with publish.term_lock(term_dir, "holder-run"):
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        env.pop("MENTORING_REPORTS_ROOT", None)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "mentoring_lib", "run", "--config", str(cfg)],
+                              capture_output=True, text=True, env=env, timeout=60)
+        elapsed = time.perf_counter() - t0
+    assert proc.returncode == EXIT_LOCKED
+    assert "holder-run" in proc.stderr and "holds the lock" in proc.stderr
+    assert elapsed < 5  # interpreter start-up included; the lock itself answers at once
+
+
+def test_stale_run_folders_are_cleaned(term):
+    cfg = term("succeeds_second.ipynb")
+    stale = cfg.parent / "reports" / "fixture" / publish.RUNS / "20260101T000000Z-1"
+    (stale / "public").mkdir(parents=True)
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    assert not stale.exists()
+
+
+def test_independent_stages_run_concurrently():
+    order = []
+
+    def run(st):
+        order.append(("start", st.name))
+        time.sleep(0.3)
+        order.append(("end", st.name))
+        return 0.3
+
+    pipeline = [stages.Stage("a", "", (), ""), stages.Stage("b", "", (), ""), stages.Stage("c", "", ("a", "b"), "")]
+    t0 = time.perf_counter()
+    seconds = runner._schedule(pipeline, set(), run, jobs=2, report=lambda m: None)
+    assert time.perf_counter() - t0 < 0.85
+    assert set(seconds) == {"a", "b", "c"}
+    assert order.index(("start", "c")) > max(order.index(("end", "a")), order.index(("end", "b")))
+
+
+def test_stage_registry_is_a_valid_dependency_order():
+    seen = set()
+    for st in stages.STAGES:
+        assert set(st.needs) <= seen, f"{st.name} needs a later stage"
+        assert (runner.NOTEBOOK_DIR / st.notebook).name.startswith(f"{len(seen) + 1:02d}_")
+        seen.add(st.name)
+    assert stages.upstream("report") == ["registrations", "groups", "attendance", "feedback", "evaluation"]
+    assert [s.name for s in stages.select(start="evaluation")] == ["evaluation", "certificates", "report"]
