@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,13 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "config" / "demo.yml"
 
+# Set before any kernel starts (nbval starts kernels outside function fixtures): notebooks run
+# alone write to <root>/demo/interactive, never into the checkout's reports/ folder.
+os.environ.setdefault("MENTORING_REPORTS_ROOT", tempfile.mkdtemp(prefix="mentoring-test-reports-"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 # Fixture notebooks are inputs of the runner tests, not notebooks for nbval to run.
 collect_ignore_glob = ["fixtures/*", "corpus/*"]
 
 
 @pytest.fixture(autouse=True)
 def _isolated_reports(tmp_path_factory, monkeypatch):
-    """No test writes into the checkout's reports/ folder."""
-    if "MENTORING_REPORTS_ROOT" not in os.environ or os.environ.get("MENTORING_TEST_SHARED_REPORTS") != "1":
-        monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path_factory.mktemp("reports")))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    """Each test function gets its own reports root."""
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path_factory.mktemp("reports")))
