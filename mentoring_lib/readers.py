@@ -180,6 +180,10 @@ def _blank(cell: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # container sniffing
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
 def _check_file(path: Path, max_bytes: int) -> int:
     if not path.exists():
         raise InputError("file not found", file=path,
@@ -189,7 +193,7 @@ def _check_file(path: Path, max_bytes: int) -> int:
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
-            f"is {size / 1e6:.1f} MB, over the size limit of {max_bytes / 1e6:.1f} MB", file=path,
+            f"is {_size(size)}, over the size limit of {_size(max_bytes)}", file=path,
             hint="check that this is the right export (a form's responses are usually well under 10 MB); "
                  "if it is, raise the size limit (max_bytes)")
     if size == 0:
@@ -352,16 +356,16 @@ def _read_text_grid(path: Path, raw: bytes, notes: list[str]) -> tuple[list[list
     if text.startswith("\ufeff"):
         text = text[1:]
     head = text.lstrip()[:2048].lower()
-    if head.startswith(("<!doctype html", "<html", "<table", "<head", "<meta", "<body")) or (
-            head.startswith("<") and "<table" in head):
-        raise InputError("is a web page (HTML) saved with a spreadsheet name, not a real workbook or CSV",
-                         file=path, hint=SAVE_AS_XLSX)
     if head.startswith("<?xml"):
         if "urn:schemas-microsoft-com:office:spreadsheet" in text[:5000]:
             raise InputError("is an 'XML Spreadsheet 2003' file, which is not read", file=path,
                              hint=SAVE_AS_XLSX)
         raise InputError("is an XML file, not a spreadsheet export", file=path,
                          hint="export the responses as .xlsx or .csv")
+    if head.startswith(("<!doctype html", "<html", "<table", "<head", "<meta", "<body")) or (
+            head.startswith("<") and "<table" in head):
+        raise InputError("is a web page (HTML) saved with a spreadsheet name, not a real workbook or CSV",
+                         file=path, hint=SAVE_AS_XLSX)
     nuls = text.count("\x00")
     if nuls:
         text = text.replace("\x00", "")
@@ -513,14 +517,14 @@ def _fingerprint(grid: list[list[str]], h: int) -> tuple[str, int, str]:
     nxt2 = grid[h + 2] if h + 2 < len(grid) else []
     if nxt2 and sum(_is_import_id(c) for c in nxt2) >= max(1, len([c for c in nxt2 if c.strip()]) // 2):
         return "qualtrics", 3, "third row holds {\"ImportId\": ...} cells"
+    if len(keyset & _QUALTRICS_LEGACY) >= 3 or (nonblank and all(re.fullmatch(r"v\d+", k) for k in nonblank[:5])
+                                                and len(nonblank) >= 5):
+        return "qualtrics", 2, "legacy Qualtrics column names (ResponseID, ResponseSet, ...) with question texts in row 2"
     if len(keyset & _QUALTRICS) >= 3:
         second = [header_key(c) for c in nxt]
         labelled = sum(1 for k in second if k in {"start date", "end date", "response id", "recorded date",
                                                    "response type", "ip address", "finished", "progress"})
         return "qualtrics", (2 if labelled >= 2 else 1), "Qualtrics column names (StartDate, ResponseId, ...)"
-    if len(keyset & _QUALTRICS_LEGACY) >= 3 or (nonblank and all(re.fullmatch(r"v\d+", k) for k in nonblank[:5])
-                                                and len(nonblank) >= 5):
-        return "qualtrics", 2, "legacy Qualtrics column names (ResponseID, ResponseSet, ...) with question texts in row 2"
     if len(keys) >= 3 and keys[0] in {"id", "tunnus"} and keys[1] in _MS_START and keys[2] in _MS_END:
         return "microsoft_forms", 1, "first columns ID, Start time, Completion time"
     if nonblank and keys[0] in _GOOGLE_FIRST:
