@@ -1,0 +1,305 @@
+"""Attendance: tick parsing, session detection, linking to the roster, the tables, the stage."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mentoring_lib import attendance as A
+from mentoring_lib.config import load_config
+from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.errors import InputError, InputErrors
+from mentoring_lib.pseudonym import DEMO_KEY, pseudonymise
+
+# -- parse_ticks ---------------------------------------------------------------------------------
+
+
+def test_parse_ticks_understands_every_spelling():
+    attended = ["x", "X", "1", "yes", "YES", "kyllä", "Kyllä", "ja", "present", "✓", "✔", "true", "TRUE", " x "]
+    absent = ["", None, np.nan, "0", "no", "No", "-", "absent", "ABSENT", "false"]
+    df = pd.DataFrame({"s": attended + absent}, index=pd.RangeIndex(2, 2 + len(attended) + len(absent)))
+    out = A.parse_ticks(df, file="sheet.xlsx", columns=["s"])
+    assert out["s"].tolist() == [True] * len(attended) + [False] * len(absent)
+    assert out.index.equals(df.index) and out["s"].dtype == bool
+
+
+def test_parse_ticks_unknown_values_listed_with_file_column_and_rows():
+    df = pd.DataFrame({"Meeting 1": ["x", "x?", "", "late", "x?"], "Meeting 2": ["x"] * 5},
+                      index=pd.Index([2, 3, 4, 5, 6], name="row"))
+    with pytest.raises(InputError) as e:
+        A.parse_ticks(df, file="group_attendance.xlsx", columns=["Meeting 1", "Meeting 2"])
+    err = e.value
+    assert not isinstance(err, InputErrors)
+    assert err.file == "group_attendance.xlsx" and err.column == "Meeting 1"
+    msg = str(err)
+    assert "2 unknown attendance marks: 'late', 'x?'" in msg and "rows 3, 5, 6" in msg
+    assert err.exit_code == 2
+
+
+def test_parse_ticks_several_columns_give_input_errors_and_use_headers():
+    df = pd.DataFrame({"a": ["?", "x"], "b": ["maybe", ""]}, index=[2, 3])
+    with pytest.raises(InputErrors) as e:
+        A.parse_ticks(df, file="f.xlsx", columns={"a": "Training 1 (22.9.)", "b": "Training 2"})
+    assert [x.column for x in e.value.errors] == ["Training 1 (22.9.)", "Training 2"]
+    assert "'maybe'" in str(e.value)
+
+
+def test_parse_ticks_long_marks_are_truncated():
+    df = pd.DataFrame({"a": ["came late and left early because of a seminar"]}, index=[2])
+    with pytest.raises(InputError) as e:
+        A.parse_ticks(df, file="f", columns=["a"])
+    assert "seminar" not in str(e.value) and "…" in str(e.value)
+
+
+# -- session columns -----------------------------------------------------------------------------
+
+def test_session_columns_detected_in_number_order():
+    headers = ["Name", "Email", "Meeting 2 (27.10.)", "Meeting 1 (13.10.)", "Notes", "meeting10"]
+    assert A.session_columns(headers, "meeting") == {
+        "Meeting 1 (13.10.)": "Meeting 1", "Meeting 2 (27.10.)": "Meeting 2", "meeting10": "Meeting 10"}
+    assert A.session_columns(["Koulutus 1", "Training 2"], "training") == {
+        "Koulutus 1": "Training 1", "Training 2": "Training 2"}
+    assert A.session_columns(headers, "meeting", ["Notes", "Meeting 1 (13.10.)"]) == {
+        "Notes": "Meeting 1", "Meeting 1 (13.10.)": "Meeting 2"}
+    with pytest.raises(InputError, match="Meeting 1 appears in more than one column"):
+        A.session_columns(["Meeting 1", "Meeting 1 (again)"], "meeting")
+
+
+# -- tables on a hand-made term ------------------------------------------------------------------
+
+def _pid(s):
+    return f"P-{s}"
+
+
+@pytest.fixture
+def small_term():
+    people = pd.DataFrame({
+        "person_id": [_pid(x) for x in ["m1", "m2", "m3", "m4", "p1", "p2", "p3", "p4", "w1"]],
+        "role": ["mentor"] * 4 + ["participant"] * 4 + ["participant"],
+        "status": ["accepted"] * 8 + ["waitlisted"],
+    })
+    members = pd.DataFrame({"person_id": [_pid(x) for x in ["m1", "m2", "p1", "p2", "m3", "m4", "p3", "p4"]],
+                            "role": ["mentor", "mentor", "participant", "participant"] * 2,
+                            "group": ["G1"] * 4 + ["G2"] * 4})
+    trainings = pd.DataFrame(
+        {"Training 1": [True, True, True], "Training 2": [True, False, True], "Training 3": [True, False, False]},
+        index=pd.Index([_pid("m1"), _pid("m2"), _pid("m3")], name="person_id"))  # m4 not on the sheet
+    t = True
+    f = False
+    meetings = pd.DataFrame({
+        #            m1 m2 m3 m4 p1 p2 p3 p4 w1
+        "Meeting 1": [t, t, t, t, t, t, f, f, t],  # G2: no participant -> not held
+        "Meeting 2": [t, f, t, t, t, f, t, f, f],
+        "Meeting 3": [t, t, f, t, f, f, f, t, f],
+    }, index=pd.Index([_pid(x) for x in ["m1", "m2", "m3", "m4", "p1", "p2", "p3", "p4", "w1"]],
+                      name="person_id"))
+    return people, members, trainings, meetings
+
+
+def test_build_tables_hand_computed(small_term):
+    people, members, trainings, meetings = small_term
+    tables, counts = A.build_tables(trainings, meetings, people, members, trainings_planned=3,
+                                    meetings_planned=4)
+    # the wait-listed person on the meeting sheet is left out and counted, not an error
+    assert counts["meeting"]["not_accepted"] == 1 and counts["meeting"]["kept"] == 8
+    assert counts["training"]["missing_from_sheet"] == 1  # m4
+    tr = tables["trainings"]
+    assert set(tr["person_id"]) == {_pid(x) for x in ["m1", "m2", "m3", "m4"]}
+    assert list(tr.columns) == ["person_id", "role", "group", "session", "session_index", "attended"]
+    assert not tr.loc[tr["person_id"] == _pid("m4"), "attended"].any()
+    mt = tables["meetings"]
+    assert _pid("w1") not in set(mt["person_id"])
+    assert len(mt) == 8 * 4  # planned meeting 4 is missing from the sheet: nobody attended it
+
+    pp = tables["per_person"].set_index("person_id")
+    assert pp.loc[_pid("m1"), ["trainings_attended", "trainings_total"]].tolist() == [3, 3]
+    assert pp.loc[_pid("m2"), "training_rate"] == pytest.approx(1 / 3)
+    assert pp.loc[_pid("m4"), "trainings_attended"] == 0
+    assert pd.isna(pp.loc[_pid("p1"), "training_rate"])
+    # held: G1 met at 1, 2 (p1) and not at 3 (no participant); G2 at 2 (p3), 3 (p4)
+    assert pp.loc[_pid("p1"), ["meetings_attended", "meetings_held", "meetings_planned"]].tolist() == [2, 2, 4]
+    assert pp.loc[_pid("m1"), "meeting_rate"] == pytest.approx(3 / 2)  # mentors may meet without participants
+    assert pp.loc[_pid("p2"), ["first_meeting", "last_meeting"]].tolist() == [1, 1]
+    assert bool(pp.loc[_pid("p2"), "dropped_out"]) and not bool(pp.loc[_pid("p1"), "dropped_out"])
+    assert bool(pp.loc[_pid("p3"), "dropped_out"]) and not bool(pp.loc[_pid("p4"), "dropped_out"])
+
+    held = tables["meetings_held"].set_index(["group", "session_index"])["held"]
+    assert held.to_dict() == {("G1", 1): True, ("G1", 2): True, ("G1", 3): False, ("G1", 4): False,
+                              ("G2", 1): False, ("G2", 2): True, ("G2", 3): True, ("G2", 4): False}
+    pg_ = tables["per_group"].set_index("group")
+    assert pg_.loc["G1", ["mentors", "participants", "meetings_planned", "meetings_held"]].tolist() == [2, 2, 4, 2]
+    assert bool(pg_.loc["G1", "fewer_than_planned"])
+    # G1 participants attended 2 + 1 of 2 + 2 held -> 3/4; G2: 1 + 1 of 2 + 2 -> 2/4
+    assert pg_.loc["G1", "participant_attendance_rate"] == pytest.approx(0.75)
+    assert pg_.loc["G2", "participant_attendance_rate"] == pytest.approx(0.5)
+    assert pg_.loc["G1", "mean_participants_present"] == pytest.approx(1.5)
+
+    pm = tables["per_meeting"]
+    m1p = pm[(pm["kind"] == "meeting") & (pm["session_index"] == 1) & (pm["role"] == "participant")].iloc[0]
+    assert (m1p["expected"], m1p["present"], m1p["rate"], m1p["groups_met"]) == (4, 2, 0.5, 1)
+    t2 = pm[(pm["kind"] == "training") & (pm["session_index"] == 2)].iloc[0]
+    assert (t2["role"], t2["expected"], t2["present"]) == ("mentor", 4, 2)
+    assert pd.isna(t2["groups_met"])
+
+    d = tables["dropout"]
+    dp = d[(d["kind"] == "meeting") & (d["role"] == "participant")].set_index("session_index")
+    # last meetings: p1 2, p2 1, p3 2, p4 3 -> still taking part at 1: 4, 2: 3, 3: 1, 4: 0
+    assert dp["still_taking_part"].tolist() == [4, 3, 1, 0]
+    assert dp["retained_rate"].tolist() == pytest.approx([1.0, 0.75, 0.25, 0.0])
+    assert dp["present"].tolist() == [2, 2, 1, 0]
+    assert (dp["base"] == 4).all()
+
+
+def test_people_without_groups_still_counted(small_term):
+    people, _, trainings, meetings = small_term
+    tables, _ = A.build_tables(trainings, meetings, people, None, trainings_planned=3, meetings_planned=3)
+    assert tables["per_group"].empty
+    assert tables["per_person"]["meetings_held"].eq(0).all()
+    assert tables["per_person"]["meeting_rate"].isna().all()
+
+
+def test_build_tables_is_vectorised_enough_for_a_large_term():
+    rng = np.random.default_rng(0)
+    n_m, n_p = 1600, 8000
+    ids = np.array([f"P-{i:016x}" for i in range(n_m + n_p)])
+    people = pd.DataFrame({"person_id": ids, "role": ["mentor"] * n_m + ["participant"] * n_p,
+                           "status": "accepted"})
+    groups = np.r_[np.arange(n_m) // 2, rng.integers(0, n_m // 2, n_p)]
+    members = people.assign(group=[f"G{g:04d}" for g in groups])[["person_id", "role", "group"]]
+    tr = pd.DataFrame(rng.random((n_m, 3)) < 0.9, index=pd.Index(ids[:n_m], name="person_id"),
+                      columns=[f"Training {i}" for i in (1, 2, 3)])
+    mt = pd.DataFrame(rng.random((n_m + n_p, 6)) < 0.8, index=pd.Index(ids, name="person_id"),
+                      columns=[f"Meeting {i}" for i in range(1, 7)])
+    start = time.perf_counter()
+    tables, _ = A.build_tables(tr, mt, people, members, trainings_planned=3, meetings_planned=6)
+    assert time.perf_counter() - start < 10
+    assert len(tables["meetings"]) == (n_m + n_p) * 6
+    assert tables["per_person"]["meetings_attended"].sum() == int(mt.to_numpy().sum())
+
+
+# -- the stage on the demo term ------------------------------------------------------------------
+
+CONFIG = """
+term: {{name: attendance-test, title: Test term, start: 2026-10-01, end: 2026-12-18}}
+data_dir: {data}
+registration: {{mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27, mentor_places: 16,
+  participant_places: 80}}
+groups: {{count: 8}}
+programme: {{trainings: 3, meetings_planned: 6}}
+privacy: {{key_source: demo}}
+report: {{organisation: Test University}}
+inputs:
+  - {{id: trainings, kind: training_attendance, file: training_attendance.xlsx,
+      columns: {{email: Email, name: Name}}}}
+  - {{id: meetings, kind: group_attendance, file: group_attendance.xlsx,
+      columns: {{email: Email, name: Name}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_term(tmp_path_factory):
+    import mentoring_lib.demodata as demodata
+
+    data = tmp_path_factory.mktemp("demo")
+    original = demodata._write_surveys
+    demodata._write_surveys = lambda *a, **k: False  # surveys are not needed here
+    try:
+        summary = demodata.write_demo_term(data)
+    finally:
+        demodata._write_surveys = original
+    return data, summary
+
+
+def _context(tmp_path: Path, data: Path, people: pd.DataFrame, members: pd.DataFrame | None) -> StageContext:
+    cfg_path = tmp_path / "term.yml"
+    cfg_path.write_text(CONFIG.format(data=data))
+    cfg = load_config(cfg_path)
+    ctx = StageContext("attendance", cfg, OutputPaths(tmp_path / "out").ensure(), _key=DEMO_KEY)
+    ctx.for_stage("registrations").write_table("people", people)
+    if members is not None:
+        ctx.for_stage("groups").write_table("members", members)
+    return ctx
+
+
+def _upstream(summary):
+    truth = summary["people"]
+    people = pd.DataFrame({"person_id": pseudonymise(truth["email"], DEMO_KEY).to_numpy(),
+                           "role": truth["role"].to_numpy(), "status": truth["status"].to_numpy()})
+    acc = people[people["status"] == "accepted"].reset_index(drop=True)
+    mentors = acc[acc["role"] == "mentor"].reset_index(drop=True)
+    parts = acc[acc["role"] == "participant"].reset_index(drop=True)
+    members = pd.concat([mentors.assign(group=[f"Group {i // 2 + 1}" for i in range(len(mentors))]),
+                         parts.assign(group=[f"Group {i % 8 + 1}" for i in range(len(parts))])])
+    return truth, people, members[["person_id", "role", "group"]]
+
+
+def test_run_stage_on_demo_term_matches_ground_truth(tmp_path, demo_term):
+    data, summary = demo_term
+    truth, people, members = _upstream(summary)
+    ctx = _context(tmp_path, data, people, members)
+    A.run_stage(ctx)
+    for name in ("trainings", "meetings", "per_person", "per_group", "per_meeting", "dropout"):
+        assert ctx.table_path(name).exists()
+    pp = ctx.read_table("per_person")
+    acc = truth[truth["status"] == "accepted"].assign(
+        person_id=pseudonymise(truth.loc[truth["status"] == "accepted", "email"], DEMO_KEY))
+    merged = acc.merge(pp, on=["person_id", "role"], suffixes=("_truth", ""))
+    assert len(merged) == len(acc) == len(pp)
+    assert (merged["trainings_attended_truth"] == merged["trainings_attended"]).all()
+    assert (merged["meetings_attended_truth"] == merged["meetings_attended"]).all()
+    assert (merged.loc[merged["role"] == "participant", "trainings_total"] == 0).all()
+    # tables carry pseudonyms only
+    meetings = ctx.read_table("meetings")
+    assert meetings["person_id"].str.match(r"^P-[0-9a-f]{16}$").all()
+    import json
+
+    quality = json.loads((ctx.out.quality / "attendance.json").read_text())
+    assert quality["trainings"]["kept"] == 16 and quality["trainings"]["rows_read"] == 16
+    assert quality["meetings"]["kept"] == 96 and quality["meetings"]["excluded"] == {}
+    assert any("Meeting 1 (2026-10-13)" in n for n in quality["meetings"]["notes"])
+    all_text = json.dumps(quality)
+    for email in truth["email"].head(20):
+        assert email not in all_text
+
+
+def test_run_stage_records_people_not_accepted(tmp_path, demo_term):
+    data, summary = demo_term
+    truth, people, members = _upstream(summary)
+    # one accepted participant's registration turned to wait-listed: still on the sheet
+    victim = people.index[(people["role"] == "participant") & (people["status"] == "accepted")][0]
+    people.loc[victim, "status"] = "waitlisted"
+    members = members[members["person_id"] != people.loc[victim, "person_id"]]
+    ctx = _context(tmp_path, data, people, members)
+    A.run_stage(ctx)
+    import json
+
+    quality = json.loads((ctx.out.quality / "attendance.json").read_text())
+    assert quality["meetings"]["excluded"] == {"not an accepted registration": 1}
+    assert quality["meetings"]["kept"] == 95
+    assert people.loc[victim, "person_id"] not in set(ctx.read_table("meetings")["person_id"])
+
+
+def test_unknown_mark_in_sheet_exits_2_naming_file_and_column(tmp_path, demo_term):
+    from openpyxl import load_workbook
+
+    data, summary = demo_term
+    bad = tmp_path / "data"
+    bad.mkdir()
+    for f in ("training_attendance.xlsx", "group_attendance.xlsx"):
+        (bad / f).write_bytes((data / f).read_bytes())
+    wb = load_workbook(bad / "group_attendance.xlsx")
+    ws = wb.active
+    ws["D5"] = "x?"
+    wb.save(bad / "group_attendance.xlsx")
+    truth, people, members = _upstream(summary)
+    ctx = _context(tmp_path, bad, people, members)
+    with pytest.raises(InputError) as e:
+        A.run_stage(ctx)
+    assert e.value.exit_code == 2
+    assert e.value.column == ws["D1"].value and "'x?'" in str(e.value) and "rows 5" in str(e.value)
+    assert e.value.file.endswith("group_attendance.xlsx")
+    name_on_row = ws["A5"].value
+    assert name_on_row not in str(e.value) and ws["B5"].value.strip() not in str(e.value)
