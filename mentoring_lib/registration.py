@@ -200,11 +200,13 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     # 6. Withdrawals (earliest date per person), matched to queued people.
     withdrawn_on = pd.Series(pd.NaT, index=idx, dtype="datetime64[s]")
     if withdrawals is not None and len(withdrawals):
-        wkey = "person_id" if key_col == "person_id" and "person_id" in withdrawals else "email_norm"
+        # Match on the pseudonym when both sides have it, else on the normalised e-mail.
+        by_id = key_col == "person_id" and "person_id" in withdrawals
+        wkey, row_key = ("person_id", key) if by_id else ("email_norm", email)
         w = withdrawals[[wkey, "withdrawn_on"]].dropna(subset=[wkey])
         w_dates = pd.to_datetime(w["withdrawn_on"]).astype("datetime64[s]")
         first = w_dates.groupby(w[wkey].astype(object).to_numpy()).min()
-        withdrawn_on = key.map(first).astype("datetime64[s]").where(queued)
+        withdrawn_on = row_key.map(first).astype("datetime64[s]").where(queued)
     is_withdrawn = queued & withdrawn_on.notna()
     if rules.promote_until is not None:
         frees_place = is_withdrawn & (withdrawn_on <= pd.Timestamp(rules.promote_until))
@@ -298,3 +300,358 @@ def check_reconciles(selected: pd.DataFrame, rows_read: int) -> None:
     counts = status_counts(selected)
     if sum(counts.values()) != rows_read or len(selected) != rows_read:
         raise AssertionError(f"registration counts do not reconcile: {counts} vs {rows_read} rows read")
+
+
+# ---------------------------------------------------------------------------------------------
+# The stage: read, normalise, pseudonymise, select, write.
+
+#: Registration fields the stage reads when the input maps them.
+REGISTRATION_FIELDS: tuple[str, ...] = (
+    "name", "email", "submitted_at", "school", "doctoral_programme", "doctoral_year", "languages",
+    "availability", "motivation", "consent",
+)
+#: Fields every registration export must map (select_columns reports the closest headers).
+REQUIRED_FIELDS: tuple[str, ...] = ("name", "email", "submitted_at")
+#: Multi-select answers: Microsoft Forms joins with ";" (and ends with one), Google Forms with ", ".
+_MULTI_SPLIT = r"\s*[;,]\s*"
+#: Columns of the mail-merge lists.
+MAILMERGE_COLUMNS = ["first_name", "email", "role", "position"]
+
+
+def multi_select(series: pd.Series) -> pd.Series:
+    """Canonical multi-select text: options trimmed, inner spaces collapsed, de-duplicated,
+    sorted case-insensitively and joined with "; " ('' when nothing was chosen)."""
+    text = series.astype(object).where(series.notna(), "").astype(str)
+    parts = text.str.split(_MULTI_SPLIT, regex=True).explode()
+    parts = parts.str.replace(r"\s+", " ", regex=True).str.strip()
+    parts = parts[parts != ""]
+    frame = pd.DataFrame({"i": parts.index, "opt": parts.to_numpy(dtype=object)})
+    frame["k"] = frame["opt"].str.casefold()
+    frame = frame.drop_duplicates(["i", "k"]).sort_values(["i", "k", "opt"], kind="stable")
+    joined = frame.groupby("i", sort=False)["opt"].agg("; ".join)
+    return pd.Series(joined.reindex(series.index).fillna("").to_numpy(dtype=object), index=series.index,
+                     name=series.name, dtype=object)
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series.astype(object).where(series.notna(), "").astype(str).str.strip() == "")
+
+
+def _missing_text(data: pd.DataFrame, fields: list[str]) -> pd.Series:
+    """For each row, the required fields left unanswered, as 'a, b' ('' when complete)."""
+    out = pd.Series("", index=data.index, dtype=object)
+    for f in fields:
+        if f in data:
+            miss = _blank(data[f])
+            out = out.mask(miss, np.where(out == "", f, out + ", " + f))
+    return out
+
+
+def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list[str]]:
+    """Read one registration export into a tidy frame (one row per input row).
+
+    Columns: source, row (Excel row), role, name, email, email_norm, submitted_at (tz-aware in the
+    term's time zone), complete, missing, school, doctoral_programme, doctoral_year, languages,
+    availability. Schools are mapped except on test submissions (a test may type anything).
+    Raises InputError/InputErrors naming file, Excel row and column for unreadable input.
+    """
+    from mentoring_lib.errors import InputError, InputErrors
+    from mentoring_lib.normalise import map_schools, normalise_name
+    from mentoring_lib.pseudonym import normalise_email
+    from mentoring_lib.readers import parse_datetimes, read_export, select_columns
+
+    path = config.input_path(item)
+    export = read_export(path, tool=item.tool, sheet=item.sheet)
+    mapping = {f: h for f, h in item.columns.items() if f in REGISTRATION_FIELDS}
+    data = select_columns(export, mapping, required=REQUIRED_FIELDS)
+    headers = data.attrs.get("source_columns", mapping)
+    idx = data.index
+    submitted = parse_datetimes(data["submitted_at"], file=path, column=headers["submitted_at"],
+                                tz=config.term.tz, date_order=item.date_order, tool=export.tool,
+                                date_system=export.date_system)
+    if submitted.isna().any():
+        rows = [int(r) for r in idx[submitted.isna()]]
+        errors = [InputError("the submission time is empty", file=path, row=r, column=headers["submitted_at"],
+                             hint="the survey tool always fills it: download the export again") for r in rows]
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    name = normalise_name(data["name"])
+    email_norm = normalise_email(data["email"])
+    frame = pd.DataFrame({
+        "source": item.id,
+        "row": idx.to_numpy(dtype="int64"),
+        "role": role,
+        "name": name.astype(object).where(name.notna(), None),
+        "email": data["email"].astype(object).where(data["email"].notna(), "").astype(str).str.strip(),
+        "email_norm": email_norm.astype(object).where(email_norm.notna(), None),
+        "submitted_at": submitted.dt.tz_convert(config.term.tz),
+    }, index=idx)
+    missing = _missing_text(data, list(config.registration.complete_requires))
+    frame["missing"] = missing
+    frame["complete"] = missing == ""
+    rules = SelectionRules.from_config(config, role)
+    is_test = (_first_match(frame["email_norm"], rules.email_patterns).notna()
+               | _first_match(frame["name"], rules.name_patterns).notna())
+    school = pd.Series(pd.NA, index=idx, dtype=object)
+    if "school" in data:
+        answered = ~is_test & ~_blank(data["school"])
+        if answered.any():
+            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"])
+            school.loc[answered] = mapped.astype(object).to_numpy()
+    frame["school"] = school
+    for f in ("doctoral_programme", "doctoral_year"):
+        frame[f] = (data[f].astype(object).where(~_blank(data[f]), None).str.strip()
+                    if f in data else None)
+    for f in ("languages", "availability"):
+        frame[f] = multi_select(data[f]) if f in data else ""
+    notes = list(export.notes) + list(data.attrs.get("notes", []))
+    notes += list((submitted.attrs or {}).get("notes", []))
+    return frame.reset_index(drop=True), notes
+
+
+def read_withdrawals(config) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The withdrawals inputs: email_norm, withdrawn_on (date), role (or None = both roles), source, row."""
+    from mentoring_lib.errors import InputError, InputErrors
+    from mentoring_lib.pseudonym import normalise_email
+    from mentoring_lib.readers import parse_datetimes, read_export, select_columns
+
+    frames, read = [], {}
+    for item in config.inputs_of("withdrawals"):
+        path = config.input_path(item)
+        if not item.required and not path.exists():
+            continue
+        export = read_export(path, tool=item.tool, sheet=item.sheet)
+        mapping = dict(item.columns) or {"email": "Email", "date": "Date"}
+        data = select_columns(export, {k: v for k, v in mapping.items() if k in ("email", "date", "role")},
+                              required=("email", "date"))
+        headers = data.attrs.get("source_columns", mapping)
+        when = parse_datetimes(data["date"], file=path, column=headers["date"], tz=config.term.tz,
+                               date_order=item.date_order, tool=export.tool, date_system=export.date_system)
+        problems = [InputError("the withdrawal date is empty", file=path, row=int(r), column=headers["date"],
+                               hint="write the date the person withdrew, e.g. 2026-09-18")
+                    for r in data.index[when.isna()]]
+        problems += [InputError("the e-mail address is empty", file=path, row=int(r), column=headers["email"],
+                                hint="write the address the person registered with")
+                     for r in data.index[_blank(data["email"])]]
+        if problems:
+            raise problems[0] if len(problems) == 1 else InputErrors(problems)
+        role = None
+        if "role" in data:
+            role = data["role"].astype(object).where(data["role"].notna(), "").astype(str).str.strip().str.casefold()
+            bad = ~role.isin(["", *ROLES])
+            if bad.any():
+                errs = [InputError("role must be 'mentor', 'participant' or empty (both)", file=path, row=int(r),
+                                   column=headers["role"], hint="correct the cell") for r in data.index[bad]]
+                raise errs[0] if len(errs) == 1 else InputErrors(errs)
+            role = role.where(role != "", None)
+        frames.append(pd.DataFrame({
+            "source": item.id, "row": data.index.to_numpy(dtype="int64"),
+            "email_norm": normalise_email(data["email"]).astype(object).to_numpy(),
+            "withdrawn_on": when.dt.tz_convert(config.term.tz).dt.date.to_numpy(),
+            "role": role.to_numpy() if role is not None else None,
+        }))
+        read[item.id] = len(data)
+    if not frames:
+        return pd.DataFrame(columns=["source", "row", "email_norm", "withdrawn_on", "role"]), read
+    return pd.concat(frames, ignore_index=True), read
+
+
+def select_term(rows: pd.DataFrame, config, withdrawals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Select every role of a term: ``rows`` (from :func:`read_registration_input`, all roles) with the
+    selection columns added. Each role has its own deadline, places and queue."""
+    parts = []
+    for role in ROLES:
+        mine = rows[rows["role"] == role]
+        w = None
+        if withdrawals is not None and len(withdrawals):
+            w = withdrawals[withdrawals["role"].isna() | (withdrawals["role"] == role)]
+        parts.append(select_registrations(mine, SelectionRules.from_config(config, role), w))
+    selected = pd.concat(parts).reindex(rows.index)
+    return rows.join(selected)
+
+
+def people_table(selected: pd.DataFrame) -> pd.DataFrame:
+    """One row per person and role who holds a registration (accepted, wait-listed, withdrawn or
+    late): the row holding their place. Pseudonymous (no names or e-mails)."""
+    held = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    order = {s: i for i, s in enumerate(STATUSES)}
+    held = held.assign(_r=held["role"].map({r: i for i, r in enumerate(ROLES)}),
+                       _s=held["status"].map(order)).sort_values(
+        ["_r", "_s", "queue_position", "late_position"], kind="stable")
+    return pd.DataFrame({
+        "person_id": held["person_id"].astype(str),
+        "role": held["role"].astype(str),
+        "status": held["status"].astype(str),
+        "reason": held["reason"].astype(str),
+        "queue_position": held["queue_position"].astype("Int64"),
+        "waitlist_position": held["waitlist_position"].astype("Int64"),
+        "late_position": held["late_position"].astype("Int64"),
+        "promoted": held["promoted"].astype(bool),
+        "school": held["school"].astype(object),
+        "doctoral_programme": held["doctoral_programme"].astype(object),
+        "doctoral_year": held["doctoral_year"].astype(object),
+        "languages": held["languages"].astype(str),
+        "availability": held["availability"].astype(str),
+        "submitted_at": held["submitted_at"],
+        "source": held["source"].astype(str),
+        "source_row": held["row"].astype("int64"),
+    }).reset_index(drop=True)
+
+
+def rows_table(selected: pd.DataFrame) -> pd.DataFrame:
+    """Every input row's status and reason, by source file and Excel row. Pseudonymous."""
+    return pd.DataFrame({
+        "source": selected["source"].astype(str),
+        "source_row": selected["row"].astype("int64"),
+        "role": selected["role"].astype(str),
+        "person_id": selected["person_id"].astype(object),
+        "status": selected["status"].astype(str),
+        "reason": selected["reason"].astype(str),
+        "queue_position": selected["queue_position"].astype("Int64"),
+        "waitlist_position": selected["waitlist_position"].astype("Int64"),
+        "late_position": selected["late_position"].astype("Int64"),
+        "promoted": selected["promoted"].astype(bool),
+        "duplicate_of_source": selected["duplicate_of_source"].astype(object),
+        "duplicate_of_row": selected["duplicate_of_row"].astype("Int64"),
+        "submitted_at": selected["submitted_at"],
+    }).sort_values(["source", "source_row"], kind="stable").reset_index(drop=True)
+
+
+def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
+    """The only identity table: person_id, name, email, role, status (the registration holding the
+    place). Private: written to ``private/identity/people.parquet``."""
+    held = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    return pd.DataFrame({
+        "person_id": held["person_id"].astype(str),
+        "name": held["name"].astype(object),
+        "email": held["email_norm"].astype(str),
+        "role": held["role"].astype(str),
+        "status": held["status"].astype(str),
+    }).sort_values(["role", "person_id"], kind="stable").reset_index(drop=True)
+
+
+def roster_sheets(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The coordinator's roster: a sheet per status (with names and e-mails; private)."""
+    sheets = {}
+    for status in STATUSES:
+        part = selected[selected["status"] == status]
+        part = part.sort_values(["role", "queue_position", "late_position", "submitted_at", "source", "row"],
+                                kind="stable")
+        sheets[status.capitalize()] = pd.DataFrame({
+            "Role": part["role"], "Queue position": part["queue_position"],
+            "Wait-list position": part["waitlist_position"], "Late list position": part["late_position"],
+            "Name": part["name"], "E-mail": part["email_norm"], "School": part["school"],
+            "Submitted at": part["submitted_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "Input": part["source"], "Row": part["row"], "Reason": part["reason"],
+        })
+    return sheets
+
+
+def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
+    """Mail-merge rows for one status: first_name, email, role, position (queue position for the
+    accepted, wait-list position for the wait-listed)."""
+    part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
+    position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
+    first = part["name"].astype(object).where(part["name"].notna(), "").astype(str).str.split().str[0]
+    return pd.DataFrame({"first_name": first.fillna(""), "email": part["email_norm"], "role": part["role"],
+                         "position": position.astype("Int64")}, columns=MAILMERGE_COLUMNS)
+
+
+def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Raw counts for the public summary (before suppression).
+
+    ``status``: registration rows by status and role (reconciles with the rows read);
+    ``school`` / ``doctoral_year``: people who applied (a queue place or late) and people accepted,
+    per role.
+    """
+    status = pd.crosstab(pd.Categorical(selected["status"], categories=list(STATUSES)),
+                         pd.Categorical(selected["role"], categories=list(ROLES)), dropna=False)
+    status.index.name, status.columns.name = "status", None
+    out = {"status": status.astype(int)}
+    applied = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    for field, label in (("school", "school"), ("doctoral_year", "doctoral year")):
+        value = applied[field].astype(object).where(applied[field].notna(), "(not answered)")
+        cols = {}
+        for role in ROLES:
+            mine = applied["role"] == role
+            cols[f"{role}s applied"] = value[mine].value_counts()
+            cols[f"{role}s accepted"] = value[mine & (applied["status"] == "accepted")].value_counts()
+        table = pd.DataFrame(cols).fillna(0).astype(int)
+        table = table.sort_index(key=lambda s: s.str.casefold())
+        table.index.name = label
+        out[field] = table
+    return out
+
+
+def run_stage(ctx) -> None:
+    """The registrations stage: read every registration export and the withdrawals, normalise,
+    pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
+    public summary. Records the data quality of every input."""
+    from mentoring_lib import disclosure, spreadsheets
+    from mentoring_lib.errors import InputError, InputErrors
+    from mentoring_lib.pseudonym import pseudonymise
+
+    config = ctx.config
+    frames, notes, errors = [], {}, []
+    for role in ROLES:
+        for item in config.inputs_of(KIND_OF_ROLE[role]):
+            if not item.required and not config.input_path(item).exists():
+                continue
+            try:
+                frame, item_notes = read_registration_input(config, item, role)
+            except InputErrors as e:
+                errors.extend(e.errors)
+                continue
+            except InputError as e:
+                errors.append(e)
+                continue
+            frames.append(frame)
+            notes[item.id] = item_notes
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    columns = ["source", "row", "role", "name", "email", "email_norm", "submitted_at", "missing", "complete",
+               "school", "doctoral_programme", "doctoral_year", "languages", "availability"]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    rows["submitted_at"] = pd.to_datetime(rows["submitted_at"]).dt.tz_convert(config.term.tz)
+    rows["person_id"] = pseudonymise(rows["email"], ctx.key).astype(object).to_numpy()
+    rows["person_id"] = rows["person_id"].where(rows["email_norm"].notna(), None)
+    withdrawals, withdrawal_reads = read_withdrawals(config)
+    selected = select_term(rows, config, withdrawals)
+    check_reconciles(selected, len(rows))
+
+    ctx.write_table("people", people_table(selected))
+    ctx.write_table("rows", rows_table(selected))
+    identity = ctx.private_file("identity/people.parquet")
+    tmp = identity.with_suffix(".parquet.tmp")
+    identity_table(selected).to_parquet(tmp, index=False)
+    tmp.replace(identity)
+    spreadsheets.write_xlsx(roster_sheets(selected), ctx.private_file("roster.xlsx"))
+    spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
+    spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
+    min_count = config.privacy.min_count
+    public = {name: disclosure.suppress_counts(table, min_count, margins=True)
+              for name, table in summary_counts(selected).items()}
+    spreadsheets.write_xlsx(public, ctx.public_file("registration_summary.xlsx"), index=True)
+
+    # Data quality, per input.
+    for source, part in selected.groupby("source", sort=True):
+        counts = status_counts(part)
+        excluded = {"duplicate": counts["duplicate"]}
+        reasons = part.loc[part["status"] == "excluded", "reason"]
+        kinds = np.select([reasons.str.startswith("test submission"), reasons.str.startswith("no e-mail"),
+                           reasons.str.startswith("incomplete")],
+                          ["test submission", "no e-mail address", "incomplete"], "other")
+        excluded.update(pd.Series(kinds, dtype=object).value_counts().to_dict())
+        kept = counts["accepted"] + counts["waitlisted"] + counts["withdrawn"] + counts["late"]
+        ctx.record_quality(source, rows_read=len(part), kept=kept, excluded=excluded,
+                           notes=[", ".join(f"{s}: {counts[s]}" for s in STATUSES)] + notes.get(source, []))
+    if len(withdrawals):
+        held = selected[selected["status"] == "withdrawn"]
+        matched = withdrawals["email_norm"].isin(held["email_norm"])
+        for source, part in withdrawals.assign(matched=matched.to_numpy()).groupby("source", sort=True):
+            unmatched = int((~part["matched"]).sum())
+            ctx.record_quality(source, rows_read=withdrawal_reads.get(source, len(part)),
+                               kept=int(part["matched"].sum()),
+                               excluded={"not a queued registration": unmatched} if unmatched else {},
+                               notes=[] if not unmatched else [
+                                   "rows " + ", ".join(str(r) for r in part.loc[~part["matched"], "row"])
+                                   + " match nobody holding a queue place (not registered, late, or a typo)"])
