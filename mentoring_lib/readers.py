@@ -437,7 +437,8 @@ def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) ->
 
     zf.close()
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # a file object, not the path: openpyxl would refuse a workbook by its file name alone
+        wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as e:
         raise InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
                          hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
@@ -971,6 +972,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
     if todo.sum() > 50:
         errors.append(InputError(f"... and {int(todo.sum()) - 50} more unreadable dates", file=file, column=column))
     if errors:
+        errors.sort(key=lambda e: e.row if e.row is not None else 10**9)
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
 
     out = pd.Series(pd.NaT, index=index, dtype=pd.DatetimeTZDtype(unit="ns", tz=tz), name=series.name)
