@@ -219,3 +219,451 @@ def fmt_ci(lo: Any, hi: Any, digits: int = 2) -> str:
     if _missing(lo) or _missing(hi):
         return "–"
     return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
+
+
+# --------------------------------------------------------------------------------------
+# Building the model from the evaluation tables
+# --------------------------------------------------------------------------------------
+SECTION_TITLES = {
+    "programme": "The programme",
+    "reach": "Reach",
+    "implementation": "Implementation: trainings and group meetings",
+    "reaction": "Reaction: how participants experienced the groups",
+    "effectiveness": "Effectiveness: self-compassion and wellbeing before and after",
+    "mentors": "Mentors' experience",
+    "voices": "Participants' voices",
+    "limitations": "Limitations",
+    "methods": "Methods",
+    "data_quality": "Data quality",
+    "provenance": "Provenance",
+}
+WAVE_LABEL = {"pre": "before", "post": "after"}
+
+
+def _frame(tables: dict, name: str) -> "pd.DataFrame | None":
+    df = tables.get(name)
+    return df if df is not None and len(df) else None
+
+
+def _text_blocks(tables: dict, section: str) -> list[Block]:
+    """The evaluation's generated text for a section: paragraphs, and bullets grouped into lists."""
+    nar = _frame(tables, "narrative")
+    if nar is None:
+        return []
+    blocks: list[Block] = []
+    bullets: list[str] = []
+    for kind, text in zip(nar.loc[nar["section"] == section, "kind"], nar.loc[nar["section"] == section, "text"]):
+        if kind == "bullet":
+            bullets.append(str(text))
+            continue
+        if bullets:
+            blocks.append(BulletList(tuple(bullets)))
+            bullets = []
+        blocks.append(Paragraph(str(text)))
+    if bullets:
+        blocks.append(BulletList(tuple(bullets)))
+    return blocks
+
+
+def _figures(tables: dict, section: str, public_dir: Path) -> list[Figure]:
+    figs = _frame(tables, "figures")
+    if figs is None:
+        return []
+    out = []
+    for r in figs[figs["section"] == section].itertuples(index=False):
+        path = Path(public_dir) / str(r.file)
+        if not path.is_file():
+            raise FileNotFoundError(f"figure '{r.id}' is missing: {path} (re-run the evaluation stage)")
+        out.append(Figure(str(r.id), str(r.caption), str(r.alt), path))
+    return out
+
+
+def _table(tid: str, caption: str, df: "pd.DataFrame", spec: list[tuple[str, str, Any]],
+           notes: Iterable[str] = ()) -> Table:
+    """A display table: ``spec`` = [(column, header, formatter)], formatter None = text."""
+    rows = []
+    for rec in df.to_dict("records"):
+        rows.append(tuple((fmt(rec.get(col)) if fmt else ("–" if _missing(rec.get(col)) else str(rec.get(col))))
+                          for col, _, fmt in spec))
+    numeric = tuple(fmt is not None for _, _, fmt in spec)
+    return Table(tid, caption, tuple(h for _, h, _ in spec), tuple(rows), numeric, tuple(notes))
+
+
+def _pct0(x):
+    return fmt_pct(x, 0)
+
+
+def _suppression_note(limits: tuple[int, int]) -> str:
+    c, b = limits
+    return (f"Counts under {c} are shown as <{c}; percentages and means need a base of at least {b} "
+            f"(– = not shown).")
+
+
+def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFrame":
+    """Rows read, kept and excluded by reason per input (from private/quality/*.json)."""
+    import pandas as pd
+
+    rows = []
+    for stage_or_source, rec in sorted((quality or {}).items()):
+        excluded = rec.get("excluded") or {}
+        rows.append({"source": stage_or_source, "rows_read": rec.get("rows_read"), "kept": rec.get("kept"),
+                     "excluded": ", ".join(f"{k.replace('_', ' ')} {_small(v, min_count)}"
+                                           for k, v in sorted(excluded.items()) if v) or "none"})
+    return pd.DataFrame(rows, columns=["source", "rows_read", "kept", "excluded"])
+
+
+def _small(v: Any, min_count: int) -> str:
+    """A row count in the data-quality table: rows of an export, but they are people, so small
+    counts are shown as <k like every other public count."""
+    v = int(v)
+    return f"<{min_count}" if 0 < v < min_count else str(v)
+
+
+def load_quality(quality_dir: Path) -> dict[str, dict]:
+    """Every stage's data-quality record, keyed by input/source id."""
+    out: dict[str, dict] = {}
+    quality_dir = Path(quality_dir)
+    if quality_dir.is_dir():
+        for f in sorted(quality_dir.glob("*.json")):
+            for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
+                out[source] = rec
+    return out
+
+
+def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, public_dir: Path,
+                 provenance: dict | None = None, quality: dict[str, dict] | None = None) -> Report:
+    """The report model, built once from the evaluation tables, the config and the provenance."""
+    limits = (config.privacy.min_count, config.privacy.min_base)
+    note = _suppression_note(limits)
+    sections: list[Section] = []
+
+    def add(sid: str, blocks: list[Block]) -> None:
+        sections.append(Section(sid, SECTION_TITLES[sid], tuple(blocks)))
+
+    # programme
+    prog = config.programme
+    facts = [("Term", f"{config.term.title} ({config.term.start.isoformat()} to {config.term.end.isoformat()})"),
+             ("Mentor trainings", f"{prog.trainings}" + (
+                 " (" + ", ".join(d.isoformat() for d in prog.training_dates) + ")" if prog.training_dates else "")),
+             ("Groups", str(config.groups.count)),
+             ("Meetings planned per group", f"{prog.meetings_planned} ({prog.meeting_period})"),
+             ("Language", prog.language)]
+    add("programme", _text_blocks(tables, "programme") + [
+        Table("t-programme", "The programme at a glance", ("Item", "Detail"), tuple(facts), (False, False))])
+
+    # reach
+    blocks = _text_blocks(tables, "reach")
+    if (df := _frame(tables, "reach")) is not None:
+        blocks.append(_table("t-reach", "Places and applications", df,
+                             [("measure", "", None), ("participants", "Participants", fmt_count),
+                              ("mentors", "Mentors", fmt_count)], [note]))
+    if (df := _frame(tables, "funnel")) is not None:
+        blocks.append(_table("t-funnel", "From registration to completion", df,
+                             [("role", "Role", None), ("step", "Step", None), ("count", "People", fmt_count),
+                              ("share_of_accepted", "Share of accepted", _pct0)], [note]))
+    blocks += _figures(tables, "reach", public_dir)
+    add("reach", blocks)
+
+    # implementation
+    blocks = _text_blocks(tables, "implementation")
+    if (df := _frame(tables, "trainings")) is not None:
+        blocks.append(_table("t-trainings", "Mentor trainings", df,
+                             [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
+                              ("share", "Share of accepted mentors", _pct0)], [note]))
+    if (df := _frame(tables, "meetings")) is not None:
+        blocks.append(_table("t-meetings", "Group meetings", df,
+                             [("meeting", "Meeting", None), ("groups_met", "Groups that met", fmt_count),
+                              ("participants_attending", "Participants attending", fmt_count),
+                              ("share_of_participants", "Share of participants", _pct0)], [note]))
+    if (df := _frame(tables, "groups")) is not None:
+        blocks.append(_table("t-groups", "Meetings held per group", df,
+                             [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
+                              ("meetings_planned", "Planned", fmt_count)]))
+    blocks += _figures(tables, "implementation", public_dir)
+    add("implementation", blocks)
+
+    # reaction
+    blocks = _text_blocks(tables, "reaction") + _figures(tables, "reaction", public_dir)
+    likert_spec = [("wording", "Statement", None), ("answered", "n", fmt_count),
+                   ("share_high", "Agree", _pct0), ("share_neutral", "Neutral", _pct0),
+                   ("share_low", "Disagree", _pct0), ("median_label", "Median answer", None)]
+    if (df := _frame(tables, "reaction")) is not None:
+        blocks.append(_table("t-reaction", "Participants' answers after the programme", df, likert_spec, [note]))
+    add("reaction", blocks or [Paragraph("No reaction items were asked.")])
+
+    # effectiveness
+    blocks: list[Block] = []
+    if (df := _frame(tables, "response")) is not None:
+        blocks.append(_table("t-response", "Survey response (accepted participants)", df,
+                             [("survey", "Survey", None), ("respondents", "Respondents", fmt_count),
+                              ("response_rate", "Response rate", _pct0)], [note]))
+    blocks += _text_blocks(tables, "effectiveness")
+    if (df := _frame(tables, "effectiveness")) is not None:
+        df = df.assign(g_ci=[fmt_ci(lo, hi) for lo, hi in zip(df["g_ci_low"], df["g_ci_high"])])
+        blocks.append(_table("t-change", "Scores before and after (participants who answered both surveys)", df,
+                             [("outcome", "Outcome", None), ("range", "Range", None), ("pairs", "Pairs", fmt_count),
+                              ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
+                              ("mean_change", "Mean change", fmt_signed),
+                              ("median_change", "Median change", fmt_signed)],
+                             ["Change = after − before. " + note]))
+        blocks.append(_table("t-tests", "Paired tests and effect sizes", df,
+                             [("outcome", "Outcome", None), ("wilcoxon_p", "Wilcoxon p", fmt_p),
+                              ("rank_biserial", "Rank-biserial r", fmt_num), ("t_p", "Paired t p", fmt_p),
+                              ("hedges_g", "Hedges' g", fmt_num), ("g_ci", "g 95% CI", lambda x: x),
+                              ("t_p_holm", "Holm p (t)", fmt_p), ("wilcoxon_p_holm", "Holm p (Wilcoxon)", fmt_p)],
+                             ["Two-sided tests; Holm adjustment across the outcomes tested. See Methods for "
+                              "the conventions."]))
+    blocks += _figures(tables, "effectiveness", public_dir)
+    if (df := _frame(tables, "reliability")) is not None:
+        df = df.assign(when=df["wave"].map(WAVE_LABEL).fillna(df["wave"]),
+                       ci=[fmt_ci(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])],
+                       flag=["n < 30" if s else "" for s in df["small_n"]])
+        blocks.append(_table("t-reliability", "Internal consistency (Cronbach's alpha)", df,
+                             [("outcome", "Scale", None), ("when", "Survey", None), ("cases", "Complete answers", fmt_count),
+                              ("items", "Items", fmt_count), ("alpha", "Alpha", fmt_num), ("ci", "95% CI", lambda x: x),
+                              ("flag", "Flag", None)],
+                             ["Estimates from fewer than 30 complete answers are imprecise (flagged). " + note]))
+    add("effectiveness", blocks or [Paragraph("No outcome scores were available.")])
+
+    # mentors
+    blocks = _text_blocks(tables, "mentors") + _figures(tables, "mentors", public_dir)
+    if (df := _frame(tables, "mentors")) is not None:
+        blocks.append(_table("t-mentors", "Mentors' answers at the end of term", df, likert_spec, [note]))
+    add("mentors", blocks or [Paragraph("No mentor feedback was collected.")])
+
+    # voices
+    blocks = _text_blocks(tables, "voices")
+    if (df := _frame(tables, "themes")) is not None:
+        blocks.append(_table("t-themes", "Themes in the open comments", df,
+                             [("label", "Theme", None), ("comments", "Comments", fmt_count)], [note]))
+    if (df := _frame(tables, "quotes")) is not None:
+        blocks += [Quote(str(q)) for q in df["quote"]]
+    add("voices", blocks)
+
+    # limitations
+    add("limitations", _text_blocks(tables, "limitations"))
+
+    # methods
+    blocks = []
+    if (df := _frame(tables, "methods")) is not None:
+        for topic in dict.fromkeys(df["topic"]):
+            texts = df.loc[df["topic"] == topic, "text"].tolist()
+            blocks.append(Paragraph(f"{topic}. " + " ".join(texts)) if len(texts) == 1
+                          else BulletList(tuple(f"{topic}: {t}" for t in texts)))
+    if (df := _frame(tables, "instruments")) is not None:
+        inst = df.drop_duplicates("instrument")
+        blocks.append(Paragraph("Instruments, their scoring and their licences:"))
+        blocks.append(BulletList(tuple(
+            f"{r['instrument_name']} ({r['short_name']}). {r['citation']} Licence: {r['licence']}"
+            for r in inst.to_dict("records"))))
+        blocks.append(_table("t-scales", "Scales and missing-item rules", df,
+                             [("short_name", "Instrument", None), ("scale_name", "Scale", None),
+                              ("n_items", "Items", fmt_count), ("response_range", "Answers", None),
+                              ("missing_rule", "Missing-item rule", None)]))
+    add("methods", blocks)
+
+    # data quality
+    q = quality_table(quality, config.privacy.min_count)
+    if len(q):
+        add("data_quality", [Paragraph("Rows read from each export, rows kept and rows excluded, by reason. "
+                                       "Nothing was edited by hand."),
+                             _table("t-quality", "Rows read, kept and excluded", q,
+                                    [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
+                                     ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)])])
+    else:
+        add("data_quality", [Paragraph("No data-quality records were found for this run.")])
+
+    # provenance
+    add("provenance", provenance_blocks(provenance, config))
+
+    kf = _frame(tables, "key_figures")
+    key_figures = tuple(KeyFigure(str(r["label"]), str(r["value"]), str(r["note"] or ""))
+                        for r in kf.to_dict("records")) if kf is not None else ()
+    rep = config.report
+    footer = (f"{rep.author}, {rep.organisation}" + (f" · {rep.contact}" if rep.contact else "")
+              + f" · Produced by the mentoring workbook {__version__}. " + note)
+    return Report(title=rep.title, subtitle=rep.subtitle or f"End-of-term report, {config.term.title}",
+                  organisation=rep.organisation, author=rep.author, term=config.term.title,
+                  period=f"{config.term.start.isoformat()} – {config.term.end.isoformat()}",
+                  key_figures=key_figures, sections=number_blocks(sections), footer=footer)
+
+
+def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Block]:
+    """Input hashes, config digest, code version and the report date, as text and a table."""
+    p = provenance or {}
+    blocks: list[Block] = []
+    code = p.get("code") or {}
+    cfg = p.get("config") or {}
+    items = [f"Report date: {p.get('report_date', 'not recorded')}",
+             f"Config: {Path(str(cfg.get('file', config.source or 'config'))).name}, digest "
+             f"{str(cfg.get('digest') or config.digest())[:16]}",
+             "Code: mentoring workbook " + str(code.get("package", __version__))
+             + (f", commit {str(code['git_commit'])[:12]}" + (" (with local changes)" if code.get("git_dirty") else "")
+                if code.get("git_commit") else "")
+             + (f", code digest {str(code['digest'])[:16]}" if code.get("digest") else "")]
+    if p.get("run_id"):
+        items.insert(0, f"Run: {p['run_id']}")
+    if not provenance:
+        items.append("No run record (run.json) was available; figures above were computed from the inputs listed.")
+    blocks.append(BulletList(tuple(items)))
+    inputs = p.get("inputs") or {}
+    if inputs:
+        rows = tuple((str(k), str(v.get("file", "")), str(v.get("kind", "")),
+                      "missing" if v.get("missing") else str(v.get("sha256", ""))[:16])
+                     for k, v in sorted(inputs.items()))
+        blocks.append(Table("t-inputs", "Input files (SHA-256, first 16 hex digits)",
+                            ("Input", "File", "Kind", "SHA-256"), rows, (False, False, False, False)))
+    return blocks
+
+
+def collect_provenance(ctx: "StageContext") -> dict:
+    """Provenance for the report: run.json if the runner left one, else computed from the inputs.
+
+    The report date is the deterministic SOURCE_DATE_EPOCH date (never the wall clock).
+    """
+    import datetime as dt
+
+    from mentoring_lib import provenance as prov
+
+    record: dict = {}
+    for candidate in (ctx.out.root / "run.json",):
+        if candidate.is_file():
+            try:
+                record = json.loads(candidate.read_text(encoding="utf-8"))
+            except ValueError:
+                record = {}
+            break
+    if not record.get("inputs"):
+        record["inputs"] = prov.input_fingerprints(ctx.config)
+    record.setdefault("config", {"file": str(ctx.config.source or ""), "digest": ctx.config.digest()})
+    if not record.get("code"):
+        record["code"] = {**prov.code_version(), "digest": prov.code_digest()}
+    epoch = int(record.get("source_date_epoch") or prov.source_date_epoch(ctx.config))
+    record["source_date_epoch"] = epoch
+    record["report_date"] = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
+    return record
+
+
+# --------------------------------------------------------------------------------------
+# Public summary workbook
+# --------------------------------------------------------------------------------------
+SUMMARY_SHEETS = {
+    # evaluation table -> (sheet, columns kept, description)
+    "reach": ("Reach", None, "Places and applications per role; outcome of every application."),
+    "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"],
+               "People at each step from registration to completion."),
+    "trainings": ("Trainings", None, "Mentors attending each training and the share of accepted mentors."),
+    "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
+    "groups": ("Groups", None, "Meetings held per group against the plan."),
+    "response": ("Survey response", ["survey", "respondents", "response_rate"],
+                 "Survey respondents among accepted participants."),
+    "reaction": ("Reaction", ["item", "wording", "answered", "missing", "share_low", "share_neutral",
+                              "share_high", "median", "median_label"], "Participants' reaction items."),
+    "effectiveness": ("Effectiveness", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
+                                        "mean_post", "mean_change", "sd_change", "median_change", "wilcoxon_p",
+                                        "rank_biserial", "t", "df", "t_p", "hedges_g", "g_ci_low", "g_ci_high",
+                                        "t_p_holm", "wilcoxon_p_holm"],
+                      "Paired before/after change per scale with tests and effect sizes."),
+    "reliability": ("Reliability", ["instrument", "scale", "outcome", "wave", "cases", "items", "alpha",
+                                    "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
+    "mentors": ("Mentors", ["item", "wording", "answered", "missing", "share_low", "share_neutral",
+                            "share_high", "median", "median_label"], "Mentors' end-of-term items."),
+    "themes": ("Themes", ["theme", "label", "comments"], "Open comments per theme (keyword codebook)."),
+    "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
+}
+
+COLUMN_MEANINGS = {
+    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (<k = suppressed)",
+    "share_of_accepted": "proportion of the accepted (0–1)", "measure": "what the row counts",
+    "mentors": "mentors (count; <k = suppressed)", "participants": "participants (count; <k = suppressed)",
+    "session": "training", "attended": "people attending (count)", "share": "proportion (0–1)",
+    "meeting": "group meeting", "groups_met": "groups with at least one attendee",
+    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (0–1)",
+    "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",
+    "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
+    "response_rate": "proportion of accepted participants (0–1)", "item": "item id in the codebook",
+    "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
+    "share_low": "proportion below the neutral midpoint", "share_neutral": "proportion at the midpoint",
+    "share_high": "proportion above the midpoint", "median": "median answer (numeric)",
+    "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
+    "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
+    "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
+    "sd_change": "SD of after − before", "median_change": "median of after − before",
+    "wilcoxon_p": "Wilcoxon signed-rank p (two-sided)", "rank_biserial": "matched-pairs rank-biserial r",
+    "t": "paired t statistic", "df": "degrees of freedom", "t_p": "paired t-test p (two-sided)",
+    "hedges_g": "Hedges' g_av", "g_ci_low": "g 95% CI lower", "g_ci_high": "g 95% CI upper",
+    "t_p_holm": "Holm-adjusted t-test p", "wilcoxon_p_holm": "Holm-adjusted Wilcoxon p", "wave": "pre or post",
+    "cases": "complete answers (count)", "items": "number of items", "alpha": "Cronbach's alpha",
+    "ci_low": "alpha 95% CI lower", "ci_high": "alpha 95% CI upper", "small_n": "fewer than 30 complete answers",
+    "theme": "theme id", "label": "theme", "comments": "comments mentioning the theme (count)",
+    "instrument_name": "instrument", "short_name": "abbreviation", "scale_name": "scale", "rule": "scoring rule",
+    "n_items": "items in the scale", "response_range": "answer values", "missing_rule": "missing-item rule",
+    "citation": "citation", "licence": "licence line",
+}
+
+
+def _xlsx_value_frame(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Count columns held as text ("12", "<5") become numbers where they are numbers."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("str", "string"):
+            s = out[c].astype(object)
+            num = pd.to_numeric(s, errors="coerce")
+            is_int_text = s.map(lambda v: isinstance(v, str) and v.isdigit())
+            if is_int_text.any():
+                out[c] = [int(n) if flag else v for v, n, flag in zip(s, num, is_int_text)]
+    return out
+
+
+def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig") -> dict[str, "pd.DataFrame"]:
+    """The public summary workbook's sheets: aggregated tables and a data dictionary."""
+    import pandas as pd
+
+    sheets: dict[str, pd.DataFrame] = {}
+    dictionary = []
+    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression"],
+                          "value": [config.report.title, config.term.title, config.report.organisation,
+                                    _suppression_note((config.privacy.min_count, config.privacy.min_base))]})
+    sheets["About"] = about
+    for name, (sheet, cols, desc) in SUMMARY_SHEETS.items():
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
+        sheets[sheet] = _xlsx_value_frame(df)
+        for c in df.columns:
+            dictionary.append({"sheet": sheet, "column": c, "meaning": COLUMN_MEANINGS.get(c, c.replace("_", " ")),
+                               "table": desc})
+    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "meaning", "table"])
+    return sheets
+
+
+# --------------------------------------------------------------------------------------
+# Stage
+# --------------------------------------------------------------------------------------
+EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
+                     "groups", "response", "reaction", "effectiveness", "reliability", "mentors", "themes",
+                     "quotes", "instruments")
+
+
+def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
+    """Every evaluation table that exists."""
+    return {name: ctx.read_table(name, stage="evaluation") for name in EVALUATION_TABLES
+            if ctx.table_path(name, "evaluation").exists()}
+
+
+def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
+    """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
+    from mentoring_lib import spreadsheets
+    from mentoring_lib.render_html import write_html
+    from mentoring_lib.render_pdf import write_pdf
+
+    tables = read_evaluation(ctx)
+    prov = provenance if provenance is not None else collect_provenance(ctx)
+    quality = load_quality(ctx.out.quality)
+    report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality)
+    write_html(report, ctx.public_file("report.html"))
+    write_pdf(report, ctx.public_file("report.pdf"), timestamp=int(prov.get("source_date_epoch") or 946684800))
+    spreadsheets.write_xlsx(summary_sheets(tables, ctx.config), ctx.public_file("summary.xlsx"))

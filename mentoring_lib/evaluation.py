@@ -1,0 +1,857 @@
+"""The pilot's evaluation: reach, implementation, reaction, effectiveness, mentors' experience.
+
+Organised the way programme evaluations are read (RE-AIM and Kirkpatrick's levels). Reads the
+pseudonymised tables of the upstream stages and writes tidy, PUBLIC-SAFE result tables
+(``evaluation/<name>``) and charts (``public/figures/``) for the report stage:
+
+* every count of people goes through :mod:`disclosure` (under ``min_count`` shown as "<5");
+* percentages, means, distributions and tests are given only with a base of at least ``min_base``;
+* wording is generated from the numbers, never causal (there is no control group), and the
+  limitations (n, response rates, missing answers) are stated from the data.
+
+Privacy domain: analysis (pseudonyms in, aggregates out).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from mentoring_lib import stats
+from mentoring_lib.report import MINUS, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
+
+ROLES = ("mentor", "participant")
+PRE, POST = "pre", "post"
+#: Report sections, in reading order (the ids used by the narrative/figures tables).
+SECTIONS = ("programme", "reach", "implementation", "reaction", "effectiveness", "mentors", "voices",
+            "limitations", "methods", "data_quality", "provenance")
+
+
+# --------------------------------------------------------------------------------------
+# Disclosure control (all through mentoring_lib.disclosure)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Limits:
+    min_count: int = 5
+    min_base: int = 10
+
+    @classmethod
+    def from_config(cls, config) -> "Limits":
+        from mentoring_lib import disclosure
+
+        t = disclosure.Thresholds.from_config(config)
+        return cls(int(t.min_count), int(t.min_base))
+
+    @property
+    def small(self) -> str:
+        return f"<{self.min_count}"
+
+
+def shown_counts(counts: pd.Series, limits: Limits) -> pd.Series:
+    """Independent counts of people as text: "12", "0", or "<5" below min_count.
+
+    Each count is protected on its own (they are not parts of one total; for a table whose cells
+    add up to totals use :func:`shown_partition`, which adds complementary suppression)."""
+    from mentoring_lib import disclosure
+
+    values = pd.Series(counts).astype("int64")
+    cache = {n: _count_text(disclosure.suppress_counts(pd.DataFrame({"n": [n]}), limits.min_count,
+                                                       margins=False).iloc[0, 0])
+             for n in pd.unique(values)}
+    return values.map(cache).astype("str")
+
+
+def shown_partition(table: pd.DataFrame, limits: Limits) -> pd.DataFrame:
+    """A table of counts with a ``Total`` row and column, complementary suppression applied
+    ("<5" small, "x" hidden so that a small count cannot be worked out)."""
+    from mentoring_lib import disclosure
+
+    out = disclosure.suppress_counts(table.astype("int64"), limits.min_count, margins=True)
+    return out.map(_count_text).astype("str")
+
+
+def shown_count(n: int, limits: Limits) -> str:
+    return str(shown_counts(pd.Series([int(n)]), limits).iloc[0])
+
+
+def _count_text(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return str(int(v))
+
+
+def share(count: float, base: float, limits: Limits) -> float:
+    """count/base as a proportion (0–1), or NaN when the base is below min_base or the count is a
+    non-zero small count (its percentage would give the suppressed count away)."""
+    from mentoring_lib import disclosure
+
+    p = disclosure.percent_or_none(int(count), int(base), limits.min_base, min_count=limits.min_count)
+    return math.nan if p is None else float(p) / 100
+
+
+def enough(n: int, limits: Limits) -> bool:
+    from mentoring_lib import disclosure
+
+    return bool(disclosure.enough_base(int(n), limits.min_base))
+
+
+# --------------------------------------------------------------------------------------
+# Result container
+# --------------------------------------------------------------------------------------
+@dataclass
+class Evaluation:
+    """Everything the evaluation produces: tables (public-safe), figures, text."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[dict] = field(default_factory=list)
+    narrative: list[dict] = field(default_factory=list)
+    methods: list[dict] = field(default_factory=list)
+    key_figures: list[dict] = field(default_factory=list)
+
+    def say(self, section: str, text: str, kind: str = "paragraph") -> None:
+        self.narrative.append({"section": section, "kind": kind, "text": text})
+
+    def method(self, topic: str, text: str) -> None:
+        if not any(m["topic"] == topic and m["text"] == text for m in self.methods):
+            self.methods.append({"topic": topic, "text": text})
+
+    def key(self, key: str, label: str, value: str, note: str = "") -> None:
+        self.key_figures.append({"key": key, "label": label, "value": value, "note": note})
+
+    def figure(self, section: str, fig_id: str, file: str, caption: str, alt: str) -> None:
+        self.figures.append({"section": section, "id": fig_id, "file": file, "caption": caption, "alt": alt})
+
+    def all_tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables plus the text tables, as written to ``evaluation/<name>``."""
+        out = dict(self.tables)
+        out["narrative"] = pd.DataFrame(self.narrative, columns=["section", "kind", "text"])
+        out["methods"] = pd.DataFrame(self.methods, columns=["topic", "text"])
+        out["key_figures"] = pd.DataFrame(self.key_figures, columns=["key", "label", "value", "note"])
+        out["figures"] = pd.DataFrame(self.figures, columns=["section", "id", "file", "caption", "alt"])
+        return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Reach
+# --------------------------------------------------------------------------------------
+def registrants(people: pd.DataFrame) -> pd.DataFrame:
+    """One row per person who registered (test submissions and incomplete rows excluded, duplicate
+    submissions collapsed): person_id, role, status."""
+    p = people[~people["status"].isin(["excluded", "duplicate"]) & people["person_id"].notna()]
+    return p.drop_duplicates(["person_id", "role"])[["person_id", "role", "status"]]
+
+
+REACH_STATUSES = ("accepted", "waitlisted", "withdrawn", "late")
+
+
+def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
+    """Applications by outcome (rows) and role (columns); every registrant in exactly one row."""
+    reg = registrants(people)
+    counts = (pd.crosstab(reg["status"], reg["role"])
+              .reindex(index=list(REACH_STATUSES), columns=list(ROLES), fill_value=0).astype("int64"))
+    counts.index.name = None
+    counts.columns.name = None
+    return counts
+
+
+def protected_reach(counts: pd.DataFrame, limits: Limits) -> pd.DataFrame:
+    """Each role's outcomes with their total ("Total" = applications), protected as a partition:
+    small counts "<5" and, where needed, a complementary "x" so none can be worked out. Roles are
+    protected separately (mentors and participants are different people)."""
+    return pd.concat({role: shown_partition(counts[[role]], limits)[role] for role in counts.columns}, axis=1)
+
+
+def reach_table(people: pd.DataFrame, config, limits: Limits) -> pd.DataFrame:
+    """Places vs applications per role, and the outcome of every application."""
+    counts = reach_counts(people)
+    shown = protected_reach(counts, limits)
+    places = {"mentor": config.registration.mentor_places, "participant": config.registration.participant_places}
+    applications = counts.sum()
+    rows = [{"measure": "places", "mentors": str(places["mentor"]), "participants": str(places["participant"])}]
+    labels = {"Total": "applications", "accepted": "accepted", "waitlisted": "wait-listed",
+              "withdrawn": "withdrew", "late": "late (after the deadline)"}
+    for key in ["Total", *REACH_STATUSES]:
+        rows.append({"measure": labels[key], "mentors": shown.loc[key, "mentor"],
+                     "participants": shown.loc[key, "participant"]})
+
+    def per_place(role: str) -> str:
+        n = int(applications[role])
+        return fmt_num(n / places[role], 1) if n >= limits.min_count and shown.loc["Total", role].isdigit() else "–"
+
+    rows.append({"measure": "applications per place", "mentors": per_place("mentor"),
+                 "participants": per_place("participant")})
+    return pd.DataFrame(rows)
+
+
+def sessions_attended(att: pd.DataFrame) -> pd.Series:
+    """Sessions attended per person (person_id index)."""
+    if att is None or att.empty:
+        return pd.Series(dtype="int64")
+    a = att.assign(attended=att["attended"].fillna(False).astype(bool))
+    return a.groupby("person_id")["attended"].sum().astype("int64")
+
+
+def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.DataFrame,
+                  config) -> pd.DataFrame:
+    """Raw funnel counts: role x step (registered, accepted, trained, active, completed)."""
+    reg = registrants(people)
+    acc = reg[reg["status"] == "accepted"]
+    tr = sessions_attended(trainings)
+    mt = sessions_attended(meetings)
+    min_tr = config.certificates.min_trainings
+    min_mt_mentor = config.certificates.min_meetings
+    min_mt_part = math.ceil(config.programme.meetings_planned / 2)
+    rows = []
+    for role in ROLES:
+        r_reg = reg[reg["role"] == role]["person_id"]
+        r_acc = acc[acc["role"] == role]["person_id"]
+        t = tr.reindex(r_acc, fill_value=0)
+        m = mt.reindex(r_acc, fill_value=0)
+        trained = (t >= min_tr) if role == "mentor" else pd.Series(True, index=r_acc)
+        steps = {
+            "registered": len(r_reg), "accepted": len(r_acc),
+            "trained": int(trained.sum()) if role == "mentor" else None,
+            "active": int((trained & (m >= 1)).sum()),
+            "completed": int((trained & (m >= (min_mt_mentor if role == "mentor" else min_mt_part))).sum()),
+        }
+        for order, (step, n) in enumerate(steps.items()):
+            if n is not None:
+                rows.append({"role": role, "step": step, "order": order, "n": n})
+    return pd.DataFrame(rows)
+
+
+FUNNEL_DEFINITIONS = {
+    "registered": "registered: applied by any route (test submissions and duplicates removed)",
+    "accepted": "accepted: offered a place (after withdrawals and wait-list promotions)",
+    "trained": "trained (mentors): attended at least {min_tr} of the {n_tr} mentor trainings",
+    "active": "active: attended at least one group meeting (mentors: after training)",
+    "completed": ("completed: mentors co-led at least {min_mt} meetings; participants attended at least "
+                  "{min_part} of the {planned} planned meetings"),
+}
+
+
+def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Funnel with suppressed counts and the share of the accepted (base >= min_base).
+
+    ``reach_shown`` (the protected reach partition) supplies the registered and accepted cells,
+    so the funnel never shows a number the reach table had to hide."""
+    c = counts.copy()
+    c["count"] = shown_counts(c["n"], limits).to_numpy()
+    if reach_shown is not None:
+        for role in ROLES:
+            for step, key in (("registered", "Total"), ("accepted", "accepted")):
+                c.loc[(c["role"] == role) & (c["step"] == step), "count"] = reach_shown.loc[key, role]
+    accepted = c[c["step"] == "accepted"].set_index("role")
+    c["share_of_accepted"] = [
+        share(n, accepted.loc[r, "n"], limits)
+        if s not in ("registered", "accepted") and str(accepted.loc[r, "count"]).isdigit() else math.nan
+        for r, s, n in zip(c["role"], c["step"], c["n"])]
+    return c[["role", "step", "order", "count", "share_of_accepted"]]
+
+
+# --------------------------------------------------------------------------------------
+# Implementation: attendance
+# --------------------------------------------------------------------------------------
+def _session_order(sessions: pd.Series) -> list[str]:
+    """Sessions in natural order ("Meeting 2" before "Meeting 10")."""
+    def key(s: str):
+        return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(s))]
+
+    return sorted(pd.unique(sessions.astype(str)), key=key)
+
+
+def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: Limits) -> pd.DataFrame:
+    """Per training: mentors attending (suppressed) and the share of accepted mentors."""
+    t = trainings[trainings["person_id"].isin(accepted_mentors)]
+    order = _session_order(t["session"]) if len(t) else []
+    att = t.assign(attended=t["attended"].fillna(False).astype(bool)).groupby("session")["attended"].sum()
+    att = att.reindex(order, fill_value=0).astype("int64")
+    base = len(accepted_mentors)
+    return pd.DataFrame({"session": order, "attended": shown_counts(att, limits).to_numpy(),
+                         "share": [share(n, base, limits) for n in att]})
+
+
+def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Per meeting (participants attending, groups that met, share) and per group (meetings held),
+    plus summary numbers for the text."""
+    m = meetings.merge(members[["person_id", "role", "group"]], on="person_id", how="inner",
+                       suffixes=("_sheet", ""))
+    m = m.assign(attended=m["attended"].fillna(False).astype(bool))
+    order = _session_order(m["session"]) if len(m) else []
+    part = m[m["role"] == "participant"]
+    n_part = int(members.loc[members["role"] == "participant", "person_id"].nunique())
+    per_meeting = part.groupby("session")["attended"].sum().reindex(order, fill_value=0).astype("int64")
+    met = m[m["attended"]].groupby("session")["group"].nunique().reindex(order, fill_value=0).astype("int64")
+    meetings_tbl = pd.DataFrame({
+        "meeting": order, "groups_met": met.to_numpy(),
+        "participants_attending": shown_counts(per_meeting, limits).to_numpy(),
+        "share_of_participants": [share(n, n_part, limits) for n in per_meeting]})
+    groups = sorted(members["group"].dropna().astype(str).unique())
+    held = (m[m["attended"]].assign(group=lambda d: d["group"].astype(str)).groupby("group")["session"]
+            .nunique().reindex(groups, fill_value=0).astype("int64"))
+    planned = config.programme.meetings_planned
+    per_person = part.groupby("person_id")["attended"].sum()
+    per_person = per_person.reindex(members.loc[members["role"] == "participant", "person_id"].unique(),
+                                    fill_value=0)
+    summary = {
+        "groups": len(groups), "planned": planned,
+        "groups_below_plan": int((held < planned).sum()),
+        "median_held": float(held.median()) if len(held) else math.nan,
+        "min_held": int(held.min()) if len(held) else 0, "max_held": int(held.max()) if len(held) else 0,
+        "participants": n_part,
+        "mean_share_attended": (float((per_person / planned).mean()) if enough(n_part, limits) else math.nan),
+        "median_meetings_attended": (float(per_person.median()) if enough(n_part, limits) else math.nan),
+        "per_meeting": per_meeting,
+    }
+    groups_tbl = pd.DataFrame({"group": groups, "meetings_held": held.to_numpy(),
+                               "meetings_planned": planned,
+                               "below_plan": (held < planned).to_numpy()})
+    return meetings_tbl, groups_tbl, summary
+
+
+# --------------------------------------------------------------------------------------
+# Likert items (reaction, mentors)
+# --------------------------------------------------------------------------------------
+def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limits
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per item: n answered (suppressed), % below / at / above the neutral midpoint and the median
+    label (only with n >= min_base), and the level distributions for the chart."""
+    rows, dists = [], {}
+    for it in items:
+        rs = codebook.response_set_of(it.id)
+        levels = [o.value for o in rs.options]
+        vals = responses.loc[responses["item"] == it.id, "value"]
+        d = stats.likert_distribution(vals, levels)
+        mid = (rs.min_value + rs.max_value) / 2
+        v = np.asarray(levels, dtype=float)
+        c = np.asarray(d.counts, dtype=float)
+        ok = enough(d.n, limits)
+        below, neutral, above = c[v < mid].sum(), c[v == mid].sum(), c[v > mid].sum()
+        median = float(np.median(pd.to_numeric(vals, errors="coerce").dropna())) if d.n else math.nan
+        med_label = ""
+        if ok and not math.isnan(median):
+            near = min(rs.options, key=lambda o: abs(o.value - median))
+            med_label = near.label if near.value == median else f"between {fmt_num(median, 1)}"
+        rows.append({"item": it.id, "wording": it.wording, "answered": shown_count(d.n, limits),
+                     "missing": shown_count(d.n_missing, limits),
+                     "share_low": below / d.n if ok else math.nan,
+                     "share_neutral": neutral / d.n if ok else math.nan,
+                     "share_high": above / d.n if ok else math.nan,
+                     "median": median if ok else math.nan, "median_label": med_label,
+                     "n": d.n})
+        if ok:
+            dists[it.id] = (it, d, rs)
+    return pd.DataFrame(rows), dists
+
+
+# --------------------------------------------------------------------------------------
+# Effectiveness and reliability
+# --------------------------------------------------------------------------------------
+def paired_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Wide: one row per (instrument, scale, person_id) with columns pre and post."""
+    s = scores[scores["wave"].isin([PRE, POST])]
+    wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score",
+                         aggfunc="first")
+    return wide.reindex(columns=[PRE, POST]).reset_index()
+
+
+def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits) -> tuple[pd.DataFrame, list[str]]:
+    """Per scale: paired n, means, mean and median change, Wilcoxon with rank-biserial r, paired t
+    with Hedges' g and 95% CI; Holm-adjusted p across the outcomes tested. Scales with fewer than
+    min_base complete pairs are listed with their n only."""
+    from mentoring_lib.scoring import score_range
+
+    wide = paired_scores(scores)
+    rows, methods = [], []
+    order = {(i, sc.id): n for n, (i, sc) in enumerate((i, sc) for i, inst in codebook.instruments.items()
+                                                        for sc in inst.scales)}
+    groups = sorted(wide.groupby(["instrument", "scale"], sort=True), key=lambda kv: order.get(kv[0], len(order)))
+    for (inst, scale), g in groups:
+        complete = g.dropna(subset=[PRE, POST])
+        n = len(complete)
+        i = codebook.instruments.get(inst)
+        sc = next((s for s in i.scales if s.id == scale), None) if i else None
+        lo, hi = score_range(codebook, inst, scale) if sc else (math.nan, math.nan)
+        row = {"instrument": inst, "scale": scale,
+               "outcome": f"{i.short_name}: {sc.name}" if sc else f"{inst}: {scale}",
+               "range": f"{fmt_num(lo, 0)}–{fmt_num(hi, 0)}" if sc else "",
+               "pairs": shown_count(n, limits), "n": n, "tested": enough(n, limits)}
+        if row["tested"]:
+            ch = stats.paired_change(complete[PRE], complete[POST])
+            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST])
+            t = stats.paired_t(complete[PRE], complete[POST])
+            methods += [ch.method, w.method, t.method]
+            row.update(mean_pre=ch.mean_pre, mean_post=ch.mean_post, mean_change=ch.mean_change,
+                       sd_change=ch.sd_change, median_change=ch.median_change,
+                       wilcoxon_p=w.p, rank_biserial=w.rank_biserial, wilcoxon_note=w.note,
+                       t=t.t, df=t.df, t_p=t.p, hedges_g=t.hedges_g, g_ci_low=t.hedges_g_ci[0],
+                       g_ci_high=t.hedges_g_ci[1], t_note=t.note)
+        rows.append(row)
+    cols = ["mean_pre", "mean_post", "mean_change", "sd_change", "median_change", "wilcoxon_p",
+            "rank_biserial", "t", "df", "t_p", "hedges_g", "g_ci_low", "g_ci_high"]
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=["instrument", "scale", "outcome", "range", "pairs", "n", "tested", *cols,
+                                     "t_p_holm", "wilcoxon_p_holm"]), methods
+    for c in cols:
+        if c not in out:
+            out[c] = math.nan
+    for c in ("wilcoxon_note", "t_note"):
+        out[c] = out[c].fillna("") if c in out else ""
+    out["t_p_holm"] = stats.holm(out["t_p"].astype(float))
+    out["wilcoxon_p_holm"] = stats.holm(out["wilcoxon_p"].astype(float))
+    methods.append(stats.HOLM_METHOD)
+    return out, methods
+
+
+def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tuple[pd.DataFrame, list[str]]:
+    """Cronbach's alpha with 95% CI per scale and wave (pre, post); flagged below n = 30; not given
+    with fewer than min_base complete cases."""
+    from mentoring_lib.scoring import pivot_answers, scored_item_matrix
+
+    rows, methods = [], []
+    r = responses[responses["wave"].isin([PRE, POST])]
+    inst_items = {i for inst in codebook.instruments.values() for i in (it.id for it in inst.items)}
+    r = r[r["item"].isin(inst_items)]
+    if r.empty:
+        return pd.DataFrame(columns=["instrument", "scale", "outcome", "wave", "n", "cases", "items", "alpha",
+                                     "ci_low", "ci_high", "small_n"]), methods
+    for wave in (PRE, POST):
+        wide = pivot_answers(r[r["wave"] == wave], ["person_id"])
+        if wide.empty:
+            continue
+        for inst_id in sorted(codebook.instruments):
+            inst = codebook.instruments[inst_id]
+            for sc in inst.scales:
+                x = scored_item_matrix(wide, codebook, inst_id, sc.id)
+                x = x.dropna(how="all")
+                if x.empty:
+                    continue
+                a = stats.cronbach_alpha(x)
+                ok = enough(a.n, limits)
+                methods.append(a.method)
+                rows.append({"instrument": inst_id, "scale": sc.id, "outcome": f"{inst.short_name}: {sc.name}",
+                             "wave": wave, "n": a.n, "cases": shown_count(a.n, limits), "items": a.k,
+                             "alpha": a.alpha if ok else math.nan,
+                             "ci_low": a.ci[0] if ok else math.nan, "ci_high": a.ci[1] if ok else math.nan,
+                             "small_n": bool(a.small_n)})
+    return pd.DataFrame(rows), methods
+
+
+# --------------------------------------------------------------------------------------
+# Open text
+# --------------------------------------------------------------------------------------
+def load_themes(path: Path | None = None) -> list[dict]:
+    """The keyword codebook of themes (resources/report/themes.yml unless ``path``)."""
+    text = (Path(path).read_text(encoding="utf-8") if path else
+            resources.files("mentoring_lib").joinpath("resources", "report", "themes.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(text)
+    return list(data["themes"])
+
+
+def theme_matches(texts: pd.Series, themes: list[dict]) -> pd.DataFrame:
+    """Boolean frame: comment x theme (keyword at the start of a word, case-insensitive)."""
+    t = texts.fillna("").astype(str).str.casefold()
+    out = {}
+    for th in themes:
+        pattern = r"(?<!\w)(?:" + "|".join(re.escape(k.casefold()) for k in th["keywords"]) + ")"
+        out[th["id"]] = t.str.contains(pattern, regex=True)
+    return pd.DataFrame(out, index=texts.index)
+
+
+def theme_table(comments: pd.DataFrame, themes: list[dict], limits: Limits) -> pd.DataFrame:
+    """Comments mentioning each theme (suppressed counts), most frequent first."""
+    texts = comments["text"] if "text" in comments else pd.Series(dtype="str")
+    hits = theme_matches(texts, themes) if len(texts) else pd.DataFrame(columns=[t["id"] for t in themes])
+    n = hits.sum().reindex([t["id"] for t in themes], fill_value=0).astype("int64")
+    tbl = pd.DataFrame({"theme": [t["id"] for t in themes], "label": [t["label"] for t in themes],
+                        "n": n.to_numpy()})
+    tbl["comments"] = shown_counts(tbl["n"], limits).to_numpy()
+    tbl = tbl.sort_values(["n", "theme"], ascending=[False, True], kind="stable")
+    return tbl[["theme", "label", "comments", "n"]]
+
+
+# --------------------------------------------------------------------------------------
+# Wording
+# --------------------------------------------------------------------------------------
+def direction(change: float, ci: tuple[float, float] | None = None) -> str:
+    if ci and not any(math.isnan(x) for x in ci) and ci[0] < 0 < ci[1]:
+        return "no clear change"
+    if change > 0:
+        return "higher"
+    if change < 0:
+        return "lower"
+    return "unchanged"
+
+
+def g_size(g: float) -> str:
+    """Cohen's conventional labels for |g| (0.2 small, 0.5 medium, 0.8 large)."""
+    a = abs(g)
+    return "negligible" if a < 0.2 else "small" if a < 0.5 else "medium" if a < 0.8 else "large"
+
+
+def describe_outcome(row: pd.Series) -> str:
+    """One non-causal sentence about a scale's pre/post change."""
+    if not row.get("tested"):
+        return (f"{row['outcome']}: {row['pairs']} participants answered both surveys; too few to report "
+                f"a change.")
+    ci = (row["g_ci_low"], row["g_ci_high"])
+    dirn = direction(row["hedges_g"], ci)
+    tail = (f"mean change {fmt_signed(row['mean_change'])} (from {fmt_num(row['mean_pre'])} to "
+            f"{fmt_num(row['mean_post'])}; Hedges' g {fmt_num(row['hedges_g'])}, 95% CI "
+            f"{fmt_ci(*ci)}; Holm-adjusted p {fmt_p(row['t_p_holm'])})")
+    if dirn == "no clear change":
+        return (f"{row['outcome']}: among the {row['pairs']} participants who answered both surveys, scores "
+                f"after the programme did not differ clearly from before ({tail}); the interval is "
+                f"compatible with no change.")
+    return (f"{row['outcome']}: among the {row['pairs']} participants who answered both surveys, scores were "
+            f"{dirn} after the programme than before ({tail}; a {g_size(row['hedges_g'])} effect). Without a "
+            f"control group this describes change over the term, not an effect of the programme.")
+
+
+# --------------------------------------------------------------------------------------
+# The whole evaluation
+# --------------------------------------------------------------------------------------
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, *,
+             figures_dir: Path | None = None, approved: pd.Series | None = None,
+             themes: list[dict] | None = None) -> Evaluation:
+    """Compute every section from the upstream tables (pure apart from writing chart files).
+
+    ``inputs`` keys: people, members, trainings, meetings, scores, responses, comments (optional).
+    ``approved``: comment texts approved for publication (already filtered by scrub.approved_quotes).
+    """
+    ev = Evaluation()
+    people, members = inputs["people"], inputs["members"]
+    trainings = inputs.get("trainings", _empty(["person_id", "session", "attended"]))
+    meetings = inputs.get("meetings", _empty(["person_id", "session", "attended"]))
+    scores = inputs.get("scores", _empty(["person_id", "wave", "instrument", "scale", "score"]))
+    responses = inputs.get("responses", _empty(["person_id", "wave", "item", "value"]))
+    comments = inputs.get("comments", _empty(["text"]))
+    themes = themes if themes is not None else load_themes()
+    prog = config.programme
+
+    # -- programme ----------------------------------------------------------------------
+    n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
+    dates = ", ".join(d.strftime("%-d %B %Y") for d in prog.training_dates)
+    ev.say("programme", (f"{config.report.organisation} ran the compassion mentoring pilot for doctoral "
+                         f"students in {config.term.title} ({config.term.start:%-d %B %Y} to "
+                         f"{config.term.end:%-d %B %Y}). Trained doctoral-student mentors co-led peer groups in "
+                         f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
+                         f"({prog.meeting_period}), in {prog.language}."))
+    ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
+
+    # -- reach --------------------------------------------------------------------------
+    ev.tables["reach"] = reach_table(people, config, limits)
+    fc = funnel_counts(people, trainings, meetings, config)
+    ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(reach_counts(people), limits))
+    defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
+                        min_mt=config.certificates.min_meetings, min_part=math.ceil(prog.meetings_planned / 2),
+                        planned=prog.meetings_planned) for k, v in FUNNEL_DEFINITIONS.items()}
+    ev.method("Funnel", "Funnel steps: " + "; ".join(defs.values()) + ".")
+    reach = ev.tables["reach"].set_index("measure")
+    ev.say("reach", (f"The call offered {reach.loc['places', 'participants']} participant places and "
+                     f"{reach.loc['places', 'mentors']} mentor places. It received "
+                     f"{reach.loc['applications', 'participants']} participant and "
+                     f"{reach.loc['applications', 'mentors']} mentor applications "
+                     f"({reach.loc['applications per place', 'participants']} participant applications per "
+                     f"place)."))
+    fn = ev.tables["funnel"]
+    for role in ROLES:
+        f = fn[fn["role"] == role]
+        path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
+        ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
+    ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
+           f"for {reach.loc['places', 'participants']} places")
+    fpart = fn[(fn["role"] == "participant")].set_index("step")
+    ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
+    ev.key("mentors", "mentors active", str(fn[(fn["role"] == "mentor") & (fn["step"] == "active")]["count"].iloc[0])
+           if (fn["role"] == "mentor").any() else "–", f"in {n_groups} groups")
+    if figures_dir is not None:
+        _funnel_chart(ev, fc, limits, figures_dir)
+
+    # -- implementation -----------------------------------------------------------------
+    reg = registrants(people)
+    acc_mentors = pd.Index(reg.loc[(reg["role"] == "mentor") & (reg["status"] == "accepted"), "person_id"])
+    ev.tables["trainings"] = training_table(trainings, acc_mentors, limits)
+    mt, gt, summ = meeting_tables(meetings, members, config, limits)
+    ev.tables["meetings"] = mt
+    ev.tables["groups"] = gt
+    if summ["groups"]:
+        held = (f"between {summ['min_held']} and {summ['max_held']}" if summ["min_held"] != summ["max_held"]
+                else f"{summ['min_held']}")
+        ev.say("implementation", (f"The {summ['groups']} groups met {held} times (median "
+                                  f"{fmt_num(summ['median_held'], 1)}) of the {summ['planned']} planned; "
+                                  f"{summ['groups_below_plan']} group(s) met fewer times than planned."))
+    if not math.isnan(summ["mean_share_attended"]):
+        ev.say("implementation", (f"On average, participants attended {fmt_pct(summ['mean_share_attended'])} of "
+                                  f"the planned meetings (median {fmt_num(summ['median_meetings_attended'], 1)} "
+                                  f"meetings)."))
+        ev.key("attendance", "of planned meetings attended", fmt_pct(summ["mean_share_attended"]),
+               "participants, on average")
+    ev.key("groups", "groups met", f"{summ['groups']}", f"median {fmt_num(summ['median_held'], 1)} of "
+                                                          f"{summ['planned']} meetings")
+    if figures_dir is not None and len(mt):
+        _attendance_chart(ev, mt, summ, limits, figures_dir)
+
+    # -- survey response -----------------------------------------------------------------
+    acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
+    answered = scores[scores["person_id"].isin(acc_part)].dropna(subset=["score"]) if len(scores) else scores
+    pre_ids = set(answered.loc[answered["wave"] == PRE, "person_id"]) if len(answered) else set()
+    post_ids = set(answered.loc[answered["wave"] == POST, "person_id"]) if len(answered) else set()
+    linked = pre_ids & post_ids
+    resp = pd.DataFrame({"survey": ["before (pre)", "after (post)", "both (linked pairs)"],
+                         "n": [len(pre_ids), len(post_ids), len(linked)]})
+    resp["respondents"] = shown_counts(resp["n"], limits).to_numpy()
+    resp["response_rate"] = [share(n, len(acc_part), limits) for n in resp["n"]]
+    ev.tables["response"] = resp[["survey", "respondents", "response_rate", "n"]]
+    rr_post = share(len(post_ids), len(acc_part), limits)
+
+    # -- reaction -----------------------------------------------------------------------
+    reaction_items = [it for it in codebook.items if it.group == "reaction" and it.kind == "likert"]
+    post_resp = responses[responses["wave"] == POST] if len(responses) else responses
+    if reaction_items:
+        tbl, dists = likert_summary(post_resp, reaction_items, codebook, limits)
+        ev.tables["reaction"] = tbl
+        for _, r in tbl.iterrows():
+            if not math.isnan(r["share_high"]):
+                ev.say("reaction", f"{r['wording']}: {fmt_pct(r['share_high'])} agreed "
+                                   f"({fmt_pct(r['share_low'])} disagreed; n = {r['answered']}).", kind="bullet")
+        rec = tbl[tbl["item"].str.contains("recommend")]
+        if len(rec) and not math.isnan(rec["share_high"].iloc[0]):
+            ev.key("recommend", "would recommend the groups", fmt_pct(rec["share_high"].iloc[0]),
+                   f"participants, n = {rec['answered'].iloc[0]}")
+        if figures_dir is not None and dists:
+            _likert_chart(ev, "reaction", "reaction-likert", dists, "Participants' reactions to the groups",
+                          figures_dir)
+        ev.method("Likert items", "Likert items: shares of respondents who answered, by response; agreement "
+                  "= the responses above the neutral midpoint. " + stats.likert_distribution([], [1, 2]).method)
+
+    # -- effectiveness ------------------------------------------------------------------
+    eff, eff_methods = effectiveness_table(scores, codebook, limits)
+    ev.tables["effectiveness"] = eff
+    for m in dict.fromkeys(eff_methods):
+        ev.method("Statistics", m)
+    for _, row in eff.iterrows():
+        ev.say("effectiveness", describe_outcome(row), kind="bullet")
+    ev.say("effectiveness", ("These are within-group before/after comparisons. With no control group, changes "
+                             "cannot be attributed to the programme: they may reflect the time of year, "
+                             "regression to the mean or who chose to answer both surveys."))
+    main = eff[eff["tested"]] if len(eff) else eff
+    if len(main):
+        first = main.iloc[0]
+        ev.key("change", f"mean change, {first['outcome']}", fmt_signed(first["mean_change"]),
+               f"Hedges' g {fmt_num(first['hedges_g'])} {fmt_ci(first['g_ci_low'], first['g_ci_high'])}, "
+               f"n = {first['pairs']}")
+    if figures_dir is not None and len(main):
+        _slope_chart(ev, scores, main, figures_dir)
+    rel, rel_methods = reliability_table(responses, codebook, limits)
+    ev.tables["reliability"] = rel
+    for m in dict.fromkeys(rel_methods):
+        ev.method("Reliability", m)
+    if len(rel) and rel["small_n"].any():
+        ev.say("effectiveness", (f"Reliability (Cronbach's alpha) is estimated from fewer than {stats.ALPHA_MIN_N} "
+                                 "complete answers for some scales and time points; those estimates are imprecise "
+                                 "and flagged in the table."))
+
+    # -- mentors ------------------------------------------------------------------------
+    mentor_items = [it for it in codebook.items if it.group == "mentor" and it.kind == "likert"]
+    if mentor_items and len(responses):
+        mresp = responses[responses["person_id"].isin(acc_mentors)] if len(acc_mentors) else responses
+        tbl, dists = likert_summary(mresp, mentor_items, codebook, limits)
+        ev.tables["mentors"] = tbl
+        for _, r in tbl.iterrows():
+            if not math.isnan(r["share_high"]):
+                ev.say("mentors", f"{r['wording']}: {fmt_pct(r['share_high'])} agreed (n = {r['answered']}).",
+                       kind="bullet")
+            else:
+                ev.say("mentors", f"{r['wording']}: answered by {r['answered']} mentors, too few to report "
+                                  f"shares (at least {limits.min_base} are needed).", kind="bullet")
+        if figures_dir is not None and dists:
+            _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir)
+
+    # -- voices ---------------------------------------------------------------------------
+    ev.tables["themes"] = theme_table(comments, themes, limits)
+    n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
+    ev.say("voices", (f"{shown_count(n_comments, limits)} open comments were coded against a keyword codebook "
+                      f"of {len(themes)} themes; a comment can touch several themes."))
+    quotes = pd.Series(approved if approved is not None else [], dtype="str")
+    ev.tables["quotes"] = pd.DataFrame({"quote": sorted(quotes.dropna().astype(str).unique())})
+    if ev.tables["quotes"].empty:
+        ev.say("voices", "No quotes were approved for publication.")
+    ev.method("Open text", ("Open comments were scrubbed of names before analysis and coded by keyword "
+                            "(themes.yml: a comment counts once per theme). Quotes are published only when "
+                            "they are on the coordinator's approval list (by text hash)."))
+
+    # -- instruments (citations and licence lines for the methods section) ---------------
+    from mentoring_lib.scoring import instrument_table
+
+    inst = instrument_table(codebook)
+    cols = ["instrument", "instrument_name", "short_name", "scale", "scale_name", "rule", "n_items",
+            "response_range", "missing_rule", "citation", "licence"]
+    ev.tables["instruments"] = inst.reindex(columns=cols)
+
+    # -- limitations ----------------------------------------------------------------------
+    miss = _missing_share(responses)
+    lim = ["There was no control or comparison group, so no change can be attributed to the programme.",
+           f"{resp.loc[2, 'respondents']} participants answered both the before and the after survey"
+           + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted)" if not
+              math.isnan(resp.loc[2, "response_rate"]) else "") + "; those who did may differ from those who did not.",
+           ("The after survey's response rate was " + fmt_pct(rr_post) + ".") if not math.isnan(rr_post)
+           else "Too few participants answered the after survey to report a response rate.",
+           "All outcomes are self-reported."]
+    if not math.isnan(miss):
+        lim.append(f"{fmt_pct(miss, 1)} of survey item answers were missing (blank or 'don't know'); scores "
+                   "follow each instrument's missing-item rule.")
+    if len(eff) > 1:
+        lim.append(f"{int(eff['tested'].sum())} outcomes were tested; p-values are Holm-adjusted for this "
+                   "family, but the study was not powered for any of them.")
+    for text in lim:
+        ev.say("limitations", text, kind="bullet")
+    ev.method("Disclosure control", (f"Counts of people under {limits.min_count} are shown as "
+                                     f"'{limits.small}' (with complementary suppression where rows add up to a "
+                                     f"total); percentages, means, distributions and tests are given only with "
+                                     f"a base of at least {limits.min_base}."))
+    ev.method("Wording", ("Text in this report is generated from the numbers; changes are described, not "
+                          "attributed, because there was no control group."))
+    return ev
+
+
+def _missing_share(responses: pd.DataFrame) -> float:
+    if responses is None or responses.empty or "value" not in responses:
+        return math.nan
+    v = pd.to_numeric(responses["value"], errors="coerce")
+    return float(v.isna().mean())
+
+
+# --------------------------------------------------------------------------------------
+# Charts (through charts.py)
+# --------------------------------------------------------------------------------------
+def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, limits: Limits, figures_dir: Path) -> None:
+    """One funnel per role; suppressed counts are drawn as text without a bar."""
+    from mentoring_lib import charts
+
+    shown = ev.tables["funnel"]
+    for role in ROLES:
+        f = fc[fc["role"] == role]
+        if f.empty:
+            continue
+        labels = shown[shown["role"] == role]["count"].tolist()
+        stages = {step.capitalize(): (int(n) if n >= limits.min_count else lab)
+                  for step, n, lab in zip(f["step"], f["n"], labels)}
+        title = f"{role.capitalize()}s: from registration to completion"
+        cf = charts.funnel(stages, figures_dir / f"funnel-{role}s.png", title=title)
+        ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title, cf.alt_text)
+
+
+def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, summ: dict, limits: Limits, figures_dir: Path) -> None:
+    from mentoring_lib import charts
+
+    if mt["share_of_participants"].isna().all():
+        return
+    series = {"Participants attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(),
+                                                  index=mt["meeting"].astype(str).to_numpy())}
+    title = "Participants attending each group meeting"
+    cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
+    ev.figure("implementation", "attendance", _rel(cf.path), title + " (share of participants allocated to "
+              "groups; the drop-out curve)", cf.alt_text)
+
+
+def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path) -> None:
+    from mentoring_lib import charts
+
+    first_rs = next(iter(dists.values()))[2]
+    same = [k for k, (_, d, rs) in dists.items() if rs is first_rs]  # one response set per chart
+    frame = stats.likert_frame({dists[k][0].wording: dists[k][1] for k in same}, kind="counts")
+    frame.columns = [first_rs.label_of(float(v)) for v in frame.columns]
+    bases = {dists[k][0].wording: dists[k][1].n for k in same}
+    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases)
+    ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)", cf.alt_text)
+    rest = {k: v for k, v in dists.items() if k not in same}
+    if rest:
+        _likert_chart(ev, section, fig_id + "-2", rest, title + " (continued)", figures_dir)
+
+
+def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figures_dir: Path) -> None:
+    """Individual change for each tested outcome."""
+    from mentoring_lib import charts
+
+    wide = paired_scores(scores)
+    for _, row in main.iterrows():
+        w = wide[(wide["instrument"] == row["instrument"]) & (wide["scale"] == row["scale"])].dropna(
+            subset=[PRE, POST])
+        fig_id = f"slope-{row['instrument']}-{row['scale']}".replace("_", "-")
+        title = f"Individual change: {row['outcome']}"
+        cf = charts.slope_chart(w[PRE], w[POST], title, figures_dir / f"{fig_id}.png")
+        ev.figure("effectiveness", fig_id, _rel(cf.path), title + " (one line per participant, before → after)",
+                  cf.alt_text)
+
+
+def _rel(path) -> str:
+    """Figure path relative to public/."""
+    return f"figures/{Path(path).name}"
+
+
+# --------------------------------------------------------------------------------------
+# Stage
+# --------------------------------------------------------------------------------------
+def load_inputs(ctx) -> dict[str, pd.DataFrame]:
+    """The upstream tables this stage reads."""
+    def opt(name: str, stage: str) -> pd.DataFrame | None:
+        return ctx.read_table(name, stage=stage) if ctx.table_path(name, stage).exists() else None
+
+    out = {"people": ctx.read_table("people", stage="registrations"),
+           "members": ctx.read_table("members", stage="groups"),
+           "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),
+           "scores": opt("scores", "feedback"), "responses": opt("responses", "feedback"),
+           "comments": opt("comments", "feedback"), "linkage": opt("linkage", "feedback")}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def load_stage_codebook(config):
+    from mentoring_lib.codebook import load_codebook
+
+    if config.codebook:
+        return load_codebook(config.resolve(config.codebook))
+    default = Path(__file__).resolve().parent.parent / "config" / "codebooks" / "demo.yml"
+    return load_codebook(default)
+
+
+def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
+    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
+    from mentoring_lib import scrub
+
+    if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
+        return pd.Series([], dtype="str")
+    path = ctx.config.data_path / ctx.config.privacy.approved_quotes_file
+    if not path.is_file():
+        return pd.Series([], dtype="str")
+    lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    hashes = {ln for ln in lines if ln}
+    return pd.Series(scrub.approved_quotes(comments["text"], hashes), dtype="str")
+
+
+def run_stage(ctx) -> None:
+    """Compute the evaluation and write its tables (evaluation/<name>) and charts (public/figures)."""
+    limits = Limits.from_config(ctx.config)
+    inputs = load_inputs(ctx)
+    codebook = load_stage_codebook(ctx.config)
+    approved = approved_comment_texts(ctx, inputs.get("comments"))
+    figures_dir = ctx.out.figures
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved)
+    for name, df in ev.all_tables().items():
+        ctx.write_table(name, df)

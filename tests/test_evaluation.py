@@ -1,0 +1,317 @@
+"""Evaluation: reach, attendance, Likert, effectiveness, reliability, themes; disclosure applied.
+
+Every number is checked against an independent computation in the test (scipy, pingouin,
+hand-counted values), never against the module's own helpers.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from mentoring_lib import evaluation as ev
+from mentoring_lib.codebook import load_codebook
+from mentoring_lib.config import TermConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOK = ROOT / "config" / "codebooks" / "demo.yml"
+
+
+def make_config(**privacy) -> TermConfig:
+    return TermConfig.model_validate({
+        "term": {"name": "synthetic", "title": "Autumn 2026", "start": "2026-09-01", "end": "2026-12-18"},
+        "data_dir": ".",
+        "registration": {"mentor_deadline": "2026-08-20", "participant_deadline": "2026-09-10",
+                         "mentor_places": 8, "participant_places": 40},
+        "groups": {"count": 4},
+        "programme": {"trainings": 3, "meetings_planned": 6},
+        "inputs": [],
+        "privacy": {"key_source": "demo", **privacy},
+        "report": {"organisation": "Example University"},
+    })
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook(CODEBOOK)
+
+
+def synthetic_inputs(codebook, n_part: int = 40, n_mentor: int = 8, seed: int = 7) -> dict[str, pd.DataFrame]:
+    """A small term: 40 accepted participants (+ wait-listed, late, duplicate, excluded rows),
+    8 mentors in 4 groups, attendance, pre/post answers to every instrument, reaction and mentor
+    items, and comments."""
+    rng = np.random.default_rng(seed)
+    part = [f"P-{i:04d}" for i in range(n_part)]
+    ment = [f"M-{i:04d}" for i in range(n_mentor)]
+    people = pd.DataFrame(
+        [{"person_id": p, "role": "participant", "status": "accepted"} for p in part]
+        + [{"person_id": f"W-{i}", "role": "participant", "status": "waitlisted"} for i in range(6)]
+        + [{"person_id": f"L-{i}", "role": "participant", "status": "late"} for i in range(2)]
+        + [{"person_id": part[0], "role": "participant", "status": "duplicate"}]
+        + [{"person_id": None, "role": "participant", "status": "excluded"}]
+        + [{"person_id": m, "role": "mentor", "status": "accepted"} for m in ment]
+        + [{"person_id": "MW-1", "role": "mentor", "status": "waitlisted"}])
+    groups = [f"Group {chr(65 + i)}" for i in range(4)]
+    members = pd.DataFrame(
+        [{"person_id": p, "role": "participant", "group": groups[i % 4]} for i, p in enumerate(part)]
+        + [{"person_id": m, "role": "mentor", "group": groups[i // 2]} for i, m in enumerate(ment)])
+    # trainings: mentor 0 attended only 1 training (not "trained"); the rest all 3
+    trainings = pd.DataFrame([{"person_id": m, "session": f"Training {s}", "attended": (i != 0 or s == 1)}
+                              for i, m in enumerate(ment) for s in (1, 2, 3)])
+    # meetings: participant i attends meetings 1..k_i; Group D meets only 5 times
+    k = np.clip(6 - (np.arange(n_part) % 5), 0, 6)
+    rows = []
+    for i, p in enumerate(part):
+        for s in range(1, 7):
+            g = groups[i % 4]
+            rows.append({"person_id": p, "session": f"Meeting {s}",
+                         "attended": bool(s <= k[i] and not (g == "Group D" and s == 6))})
+    for i, m in enumerate(ment):
+        for s in range(1, 7):
+            g = groups[i // 2]
+            rows.append({"person_id": m, "session": f"Meeting {s}",
+                         "attended": bool(i != 0 and not (g == "Group D" and s == 6))})
+    meetings = pd.DataFrame(rows)
+    # survey answers
+    resp = []
+    inst_items = {it.id: (inst_id, it) for inst_id, inst in codebook.instruments.items() for it in inst.items}
+    for j, p in enumerate(part[:34]):  # 34 answer before
+        level = rng.normal(0, 0.8)
+        for wave, shift in (("pre", 0.0), ("post", 0.5)):
+            if wave == "post" and j >= 30:  # 30 answer both, 4 only before
+                continue
+            for item_id, (inst_id, it) in inst_items.items():
+                rs = codebook.response_set_of(item_id)
+                mid = (rs.min_value + rs.max_value) / 2
+                sign = -1 if it.reverse else 1
+                v = np.clip(np.round(mid + sign * (level + shift) * (rs.max_value - rs.min_value) / 5
+                                     + rng.normal(0, 0.7)), rs.min_value, rs.max_value)
+                resp.append({"person_id": p, "wave": wave, "item": item_id, "value": float(v)})
+    for p in part[:30]:
+        for it in codebook.items:
+            if it.group == "reaction":
+                resp.append({"person_id": p, "wave": "post", "item": it.id,
+                             "value": float(rng.choice([2, 3, 4, 4, 5, 5]))})
+    for m in ment:
+        for it in codebook.items:
+            if it.group == "mentor":
+                resp.append({"person_id": m, "wave": "end", "item": it.id, "value": float(rng.choice([4, 5]))})
+    responses = pd.DataFrame(resp)
+    from mentoring_lib.scoring import score_responses
+
+    scores = score_responses(responses, codebook)
+    comments = pd.DataFrame({"person_id": part[:8], "wave": "post", "item": "comment_participant",
+                             "text": ["I felt safe and not alone with my stress.",
+                                      "The mentors were great facilitators.",
+                                      "More meetings please, it was too short.",
+                                      "Learned to be kinder to myself.",
+                                      "Ryhmässä oli turvallista puhua.",
+                                      "Scheduling was hard, evenings were busy.",
+                                      "Peer support helped with my workload.",
+                                      "Nothing to add."]})
+    return {"people": people, "members": members, "trainings": trainings, "meetings": meetings,
+            "responses": responses, "scores": scores, "comments": comments}
+
+
+@pytest.fixture(scope="module")
+def inputs(codebook):
+    return synthetic_inputs(codebook)
+
+
+@pytest.fixture(scope="module")
+def result(inputs, codebook, tmp_path_factory):
+    figs = tmp_path_factory.mktemp("public") / "figures"
+    figs.mkdir()
+    out = ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs,
+                      approved=pd.Series(["Learned to be kinder to myself."]))
+    out.figures_dir = figs
+    return out
+
+
+# -- reach ------------------------------------------------------------------------------------
+
+def test_reach_counts_and_complementary_suppression(result):
+    reach = result.tables["reach"].set_index("measure")
+    assert reach.loc["places", "participants"] == "40"
+    assert reach.loc["accepted", "participants"] == "40"
+    assert reach.loc["late (after the deadline)", "participants"] == "<5"  # 2 people
+    # 48 applications = 40 + 6 + 2 (duplicate and excluded rows are not applications)
+    assert reach.loc["applications", "participants"] == "48"
+    # the small "late" cell would follow from 48 - 40 - 6 - 0: the smallest other non-zero cell
+    # (6 wait-listed) is hidden as "x"
+    assert reach.loc["wait-listed", "participants"] == "x"
+    assert reach.loc["withdrew", "participants"] == "0"
+    assert reach.loc["applications per place", "participants"] == "1.2"
+    # mentors: 8 accepted + 1 wait-listed = 9; "<5" and the complementary "x"
+    assert reach.loc["wait-listed", "mentors"] == "<5"
+    assert reach.loc["accepted", "mentors"] == "x"
+    assert reach.loc["applications", "mentors"] == "9"
+
+
+def test_funnel_steps_and_shares(result):
+    f = result.tables["funnel"]
+    m = f[f["role"] == "mentor"].set_index("step")
+    assert list(m.index) == ["registered", "accepted", "trained", "active", "completed"]
+    # the funnel repeats the reach table's protected cells (accepted mentors hidden there)
+    assert m.loc["registered", "count"] == "9" and m.loc["accepted", "count"] == "x"
+    assert m.loc["trained", "count"] == "7"  # mentor 0 attended 1 of 3 trainings
+    assert m.loc["active", "count"] == "7"
+    assert math.isnan(m.loc["trained", "share_of_accepted"])  # base hidden (and 8 < 10)
+    p = f[f["role"] == "participant"].set_index("step")
+    assert "trained" not in p.index
+    # participant i attended min(6 - i % 5, Group D: 5) meetings; active = at least 1 (all 40)
+    assert p.loc["active", "count"] == "40"
+    k = np.clip(6 - (np.arange(40) % 5), 0, 6)
+    k = np.where(np.arange(40) % 4 == 3, np.minimum(k, 5), k)
+    assert p.loc["completed", "count"] == str(int((k >= 3).sum()))
+    assert p.loc["completed", "share_of_accepted"] == pytest.approx((k >= 3).sum() / 40)
+
+
+# -- implementation -----------------------------------------------------------------------------
+
+def test_meetings_and_groups(result):
+    g = result.tables["groups"].set_index("group")
+    assert g.loc["Group D", "meetings_held"] == 5 and bool(g.loc["Group D", "below_plan"])
+    assert g.loc["Group A", "meetings_held"] == 6
+    mt = result.tables["meetings"].set_index("meeting")
+    assert list(mt.index) == [f"Meeting {s}" for s in range(1, 7)]
+    assert mt.loc["Meeting 6", "groups_met"] == 3
+    k = np.clip(6 - (np.arange(40) % 5), 0, 6)
+    k = np.where(np.arange(40) % 4 == 3, np.minimum(k, 5), k)
+    assert mt.loc["Meeting 3", "participants_attending"] == str(int((k >= 3).sum()))
+    assert mt.loc["Meeting 3", "share_of_participants"] == pytest.approx((k >= 3).sum() / 40)
+    tr = result.tables["trainings"].set_index("session")
+    assert tr.loc["Training 1", "attended"] == "8"
+    assert tr.loc["Training 2", "attended"] == "7"
+    assert math.isnan(tr.loc["Training 2", "share"])  # 8 mentors: base below 10
+
+
+# -- effectiveness against scipy / pingouin ------------------------------------------------------
+
+def test_effectiveness_matches_scipy_and_pingouin(result, inputs):
+    pg = pytest.importorskip("pingouin")
+    eff = result.tables["effectiveness"].set_index(["instrument", "scale"])
+    s = inputs["scores"]
+    wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score")
+    scs = wide.loc[("scs_sf", "total")].dropna()
+    row = eff.loc[("scs_sf", "total")]
+    assert row["n"] == len(scs) == 30
+    d = scs["post"] - scs["pre"]
+    assert row["mean_change"] == pytest.approx(d.mean())
+    assert row["median_change"] == pytest.approx(d.median())
+    t = sps.ttest_rel(scs["post"], scs["pre"])
+    assert row["t"] == pytest.approx(t.statistic) and row["t_p"] == pytest.approx(t.pvalue)
+    w = pg.wilcoxon(scs["post"], scs["pre"])
+    assert row["rank_biserial"] == pytest.approx(float(w["RBC"].iloc[0]))
+    # Hedges' g_av: d_av = mean change / sqrt((SD_pre^2 + SD_post^2) / 2), exact J with df = n - 1
+    # (pingouin's d_av agrees; its "hedges" uses the approximate J with df = 2n - 2, so J is by hand)
+    from scipy.special import gamma
+
+    d_av = pg.compute_effsize(scs["post"], scs["pre"], paired=True, eftype="cohen")
+    n = len(scs)
+    j = gamma((n - 1) / 2) / (math.sqrt((n - 1) / 2) * gamma((n - 2) / 2))
+    assert row["hedges_g"] == pytest.approx(d_av * j, rel=1e-9)
+    assert row["g_ci_low"] < row["hedges_g"] < row["g_ci_high"]
+    # Holm across the tested outcomes, by hand
+    tested = eff[eff["tested"]]
+    p = tested["t_p"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    adj = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    expect = np.empty(m)
+    expect[order] = adj
+    np.testing.assert_allclose(tested["t_p_holm"].to_numpy(), expect)
+    # first outcome in codebook order is the SCS-SF total
+    assert result.tables["effectiveness"]["instrument"].iloc[0] == "scs_sf"
+
+
+def test_reliability_matches_pingouin(result, inputs, codebook):
+    pg = pytest.importorskip("pingouin")
+    rel = result.tables["reliability"].set_index(["instrument", "scale", "wave"])
+    r = inputs["responses"]
+    pre = r[(r["wave"] == "pre")].pivot(index="person_id", columns="item", values="value")
+    inst = codebook.instruments["scs_sf"]
+    items = [i.id for i in inst.items]
+    x = pre[items].copy()
+    for it in inst.items:
+        if it.reverse:
+            x[it.id] = 6 - x[it.id]
+    a, ci = pg.cronbach_alpha(x)
+    row = rel.loc[("scs_sf", "total", "pre")]
+    assert row["alpha"] == pytest.approx(a, abs=1e-9)
+    assert row["n"] == 34 and not row["small_n"]  # 34 complete answers: not flagged
+    del ci
+
+
+def test_reliability_flag_below_30(result):
+    rel = result.tables["reliability"]
+    assert set(rel.loc[rel["n"] < 30, "small_n"]) <= {True}
+    assert set(rel.loc[rel["n"] >= 30, "small_n"]) <= {False}
+
+
+# -- Likert, mentors and suppression ------------------------------------------------------------
+
+def test_reaction_shares(result, inputs):
+    r = result.tables["reaction"].set_index("item")
+    raw = inputs["responses"]
+    v = raw[(raw["item"] == "react_would_recommend")]["value"]
+    assert r.loc["react_would_recommend", "share_high"] == pytest.approx((v > 3).mean())
+    assert r.loc["react_would_recommend", "answered"] == "30"
+    assert any(k["key"] == "recommend" for k in result.key_figures)
+
+
+def test_mentor_items_withheld_below_min_base(result):
+    m = result.tables["mentors"]
+    assert (m["answered"] == "8").all()
+    assert m["share_high"].isna().all()  # 8 mentors < 10
+    assert not any(f["section"] == "mentors" for f in result.figures)
+
+
+def test_small_base_hides_tests(codebook, inputs):
+    small = dict(inputs)
+    s = inputs["scores"]
+    keep = sorted(s["person_id"].unique())[:7]
+    small["scores"] = s[s["person_id"].isin(keep)]
+    out = ev.evaluate(small, make_config(), codebook, ev.Limits(5, 10))
+    eff = out.tables["effectiveness"]
+    assert (~eff["tested"]).all() and eff["hedges_g"].isna().all()
+    assert (eff["pairs"] == "7").all()
+    assert any("too few to report" in n["text"] for n in out.narrative)
+
+
+# -- open text -----------------------------------------------------------------------------------
+
+def test_themes_counted_and_small_counts_suppressed(result):
+    t = result.tables["themes"].set_index("theme")
+    assert t.loc["safe_atmosphere", "n"] == 2  # "safe", "turvallista"
+    assert t.loc["safe_atmosphere", "comments"] == "<5"
+    assert t.loc["more_meetings", "n"] == 1
+
+
+def test_only_approved_quotes(result):
+    assert result.tables["quotes"]["quote"].tolist() == ["Learned to be kinder to myself."]
+
+
+# -- wording ---------------------------------------------------------------------------------------
+
+def test_no_causal_wording(result):
+    text = " ".join(n["text"] for n in result.narrative).lower()
+    for word in ("caused", "led to", "improved participants", "because of the programme", "effect of the programme"
+                 " was"):
+        assert word not in text
+    assert "no control group" in text or "control group" in text
+    lim = [n["text"] for n in result.narrative if n["section"] == "limitations"]
+    assert any("30 participants answered both" in t for t in lim)
+    assert any("response rate was 75%" in t for t in lim)  # 30 of 40
+
+
+def test_figures_have_alt_text_and_files(result):
+    assert {f["id"] for f in result.figures} >= {"funnel-participants", "funnel-mentors", "attendance",
+                                                   "reaction-likert", "slope-scs-sf-total"}
+    for f in result.figures:
+        assert len(f["alt"]) > 30
+        assert (result.figures_dir.parent / f["file"]).is_file()
