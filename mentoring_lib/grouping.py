@@ -292,7 +292,8 @@ def make_groups(people: pd.DataFrame, rules: GroupRules) -> tuple[pd.DataFrame, 
 
 
 def group_sizes(members: pd.DataFrame) -> pd.DataFrame:
-    """Counts of members per group and role (people in a group only)."""
+    """Members per group and role (people in a group only); rows "Group 1", ..., columns
+    mentors, participants."""
     placed = members[members["group"].notna()]
     table = pd.crosstab(placed["group"].astype(int), pd.Categorical(placed["role"], categories=list(ROLES)),
                         dropna=False)
@@ -300,6 +301,16 @@ def group_sizes(members: pd.DataFrame) -> pd.DataFrame:
     table.index.name = "group"
     table.columns = [f"{r}s" for r in ROLES]
     return table.astype(int)
+
+
+def public_group_sizes(members: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Participants per group for publication: counts under ``min_count`` suppressed (with
+    complementary suppression against the total). Mentors are two per group by design and not
+    tabulated (a column of 2s would only be suppressed)."""
+    from mentoring_lib import disclosure
+
+    sizes = group_sizes(members)[["participants"]]
+    return disclosure.suppress_counts(sizes, min_count, margins=True)
 
 
 # -- a hand-edited roster -----------------------------------------------------------------------------
@@ -471,7 +482,7 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
 def run_stage(ctx) -> None:
     """The groups stage: pairs and groups from the accepted people (or the coordinator's roster),
     tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
-    from mentoring_lib import disclosure, spreadsheets
+    from mentoring_lib import spreadsheets
 
     config = ctx.config
     rules = GroupRules.from_config(config)
@@ -488,8 +499,7 @@ def run_stage(ctx) -> None:
     identity_path = ctx.out.private / "identity" / "people.parquet"
     identity = pd.read_parquet(identity_path)
     spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"))
-    sizes = group_sizes(members)
-    spreadsheets.write_xlsx({"group sizes": disclosure.suppress_counts(sizes, config.privacy.min_count)},
+    spreadsheets.write_xlsx({"group sizes": public_group_sizes(members, config.privacy.min_count)},
                             ctx.public_file("group_sizes.xlsx"), index=True)
     unplaced = members[members["group"].isna()]
     per = group_sizes(members)["participants"]

@@ -552,6 +552,9 @@ def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
     part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
     position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
     first = part["name"].astype(object).where(part["name"].notna(), "").astype(str).str.split().str[0]
+    first = first.fillna("")
+    # A name typed all in lower case is capitalised for the greeting ("aino" -> "Aino").
+    first = first.where(first != first.str.lower(), first.str[:1].str.upper() + first.str[1:])
     return pd.DataFrame({"first_name": first.fillna(""), "email": part["email_norm"], "role": part["role"],
                          "position": position.astype("Int64")}, columns=MAILMERGE_COLUMNS)
 

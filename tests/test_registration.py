@@ -342,3 +342,241 @@ def test_selection_is_vectorised_and_fast_on_a_large_term():
     assert time.perf_counter() - t0 < 5
     check_reconciles(out, n)
     assert status_counts(out)["accepted"] == 1600
+
+
+def test_rows_keyed_by_pseudonym_match_withdrawals_given_by_email():
+    df = five_in_queue()
+    df["person_id"] = "P-" + df["email_norm"].str.slice(0, 2)
+    w = pd.DataFrame({"email_norm": ["p1@example.fi"], "withdrawn_on": [dt.date(2026, 9, 3)]})
+    out = select_registrations(df, rules(places=2), w)
+    assert out.status.tolist() == ["withdrawn", "accepted", "accepted", "waitlisted", "waitlisted"]
+
+
+# -- the stage on the demo term ---------------------------------------------------------------------
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from mentoring_lib.config import load_config  # noqa: E402
+from mentoring_lib.context import OutputPaths, StageContext  # noqa: E402
+from mentoring_lib.errors import InputError  # noqa: E402
+from mentoring_lib.registration import multi_select, run_stage  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "config" / "demo.yml"
+DEMO_DATA = ROOT / "data" / "demo"
+
+
+def stage_ctx(tmp_path, data_dir=None, **registration):
+    config = load_config(DEMO)
+    update = {}
+    if data_dir is not None:
+        update["data_dir"] = str(data_dir)
+    if registration:
+        update["registration"] = config.registration.model_copy(update=registration)
+    config = config.model_copy(update=update)
+    return StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure())
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    ctx = stage_ctx(tmp_path_factory.mktemp("demo"))
+    run_stage(ctx)
+    return ctx
+
+
+def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
+    """A person applying the announced rules to the demo exports gets exactly these statuses."""
+    rows = demo_run.read_table("rows")
+    counts = rows.groupby(["role", "status"]).size().unstack(fill_value=0).reindex(columns=list(STATUSES),
+                                                                                    fill_value=0)
+    # 40 mentor applications for 16 places; 120 participant registrations for 80 places.
+    assert counts.loc["mentor"].to_dict() == {"accepted": 16, "waitlisted": 16, "withdrawn": 1, "late": 3,
+                                              "duplicate": 3, "excluded": 1}
+    assert counts.loc["participant"].to_dict() == {"accepted": 80, "waitlisted": 25, "withdrawn": 1, "late": 7,
+                                                   "duplicate": 6, "excluded": 1}
+    by_row = rows.set_index(["source", "source_row"])
+    # Row 2 of each form is the coordinator's test; mentor row 39 came at 00:00:00 after the deadline day.
+    assert by_row.loc[("mentor_registrations", 2), "status"] == "excluded"
+    assert by_row.loc[("participant_registrations", 2), "status"] == "excluded"
+    assert by_row.loc[("mentor_registrations", 39), "status"] == "late"
+    assert by_row.loc[("mentor_registrations", 39), "late_position"] == 1
+    # The mentor in row 9 withdrew on 18 September; queue place 17 (wait-list 1) was promoted.
+    assert by_row.loc[("mentor_registrations", 9), "status"] == "withdrawn"
+    promoted = rows[rows.promoted & (rows.role == "mentor")]
+    assert promoted.queue_position.tolist() == [17]
+    # Against the committed answer key and the demo engineer's independent by-hand reading.
+    expected = pd.read_csv(DEMO_DATA / "expected_statuses.csv")
+    merged = rows.merge(expected, left_on=["source", "source_row"], right_on=["input", "row"],
+                        suffixes=("", "_expected"), validate="one_to_one")
+    assert len(merged) == len(rows) == len(expected) == 160
+    assert (merged.status == merged.status_expected).all()
+    assert merged.queue_position.astype("Float64").equals(merged.queue_position_expected.astype("Float64"))
+    assert merged.waitlist_position.astype("Float64").equals(
+        merged.waitlist_position_expected.astype("Float64"))
+    from mentoring_lib.demodata import hand_applied_statuses
+    by_hand = hand_applied_statuses(DEMO_DATA)
+    merged = rows.merge(by_hand, left_on=["source", "source_row"], right_on=["input", "row"],
+                        suffixes=("", "_hand"), validate="one_to_one")
+    assert (merged.status == merged.status_hand).all()
+
+
+def test_freshly_generated_term_matches_its_ground_truth(tmp_path):
+    from mentoring_lib.demodata import write_demo_term
+
+    summary = write_demo_term(tmp_path / "data", seed=11, scale=2)
+    ctx = stage_ctx(tmp_path, data_dir=tmp_path / "data", mentor_places=summary["places"]["mentor"],
+                    participant_places=summary["places"]["participant"])
+    run_stage(ctx)
+    rows = ctx.read_table("rows")
+    truth = summary["ground_truth"]
+    merged = rows.merge(truth, left_on=["source", "source_row"], right_on=["input", "row"],
+                        suffixes=("", "_truth"), validate="one_to_one")
+    assert len(merged) == len(truth) == len(rows)
+    assert (merged.status == merged.status_truth).all(), merged.loc[merged.status != merged.status_truth,
+                                                                    ["source", "source_row", "status", "status_truth"]]
+
+
+def test_outputs_keep_identities_private(demo_run):
+    out = demo_run.out
+    people = demo_run.read_table("people")
+    rows = demo_run.read_table("rows")
+    identity = pd.read_parquet(out.private / "identity" / "people.parquet")
+    assert list(identity.columns) == ["person_id", "name", "email", "role", "status"]
+    assert set(identity.person_id) == set(people.person_id)
+    assert people.person_id.str.fullmatch(r"P-[0-9a-f]{16}").all()
+    emails = set(identity.email) | {e.split("@")[0] for e in identity.email}
+    names = set(identity.name.dropna())
+    for table in (people, rows):
+        assert not {"name", "email", "email_norm"} & set(table.columns)
+        text = set(table.astype(str).to_numpy().ravel())
+        assert not text & (emails | names)
+    # The public summary: aggregates, no names or e-mails, small cells suppressed.
+    summary = pd.read_excel(out.public / "registration_summary.xlsx", sheet_name=None)
+    assert list(summary) == ["status", "school", "doctoral_year"]
+    cells = {str(v) for df in summary.values() for v in df.to_numpy().ravel()}
+    assert not cells & (emails | names)
+    status = summary["status"].set_index("status")
+    assert status.loc["accepted", "mentor"] == 16 and status.loc["Total", "Total"] == 160
+    assert status.loc["withdrawn", "mentor"] == "<5"
+    # Every row of the roster's sheets, mail merges with the announced columns.
+    roster = pd.read_excel(out.private / "roster.xlsx", sheet_name=None)
+    assert list(roster) == ["Accepted", "Waitlisted", "Withdrawn", "Late", "Duplicate", "Excluded"]
+    assert sum(len(df) for df in roster.values()) == 160
+    accepted = pd.read_csv(out.private / "mailmerge_accepted.csv", encoding="utf-8-sig")
+    assert list(accepted.columns) == ["first_name", "email", "role", "position"]
+    assert accepted.groupby("role").size().to_dict() == {"mentor": 16, "participant": 80}
+    waiting = pd.read_csv(out.private / "mailmerge_waitlisted.csv", encoding="utf-8-sig")
+    assert waiting[waiting.role == "mentor"].position.tolist() == list(range(1, 17))
+
+
+def test_quality_records_reconcile(demo_run):
+    quality = json.loads((demo_run.out.quality / "registrations.json").read_text())
+    m = quality["mentor_registrations"]
+    assert m["rows_read"] == 40 and m["kept"] == 36
+    assert m["excluded"] == {"duplicate": 3, "test submission": 1}
+    assert m["rows_read"] == m["kept"] + sum(m["excluded"].values())
+    assert quality["withdrawals"] == {"rows_read": 2, "kept": 2, "excluded": {}, "notes": []}
+
+
+def test_multi_select_canonical_text():
+    s = pd.Series(["Monday afternoon;Tuesday  morning;", "tuesday morning, Monday afternoon", "", None])
+    assert multi_select(s).tolist() == ["Monday afternoon; Tuesday morning",
+                                        "Monday afternoon; tuesday morning", "", ""]
+
+
+# -- bad input: exit 2 with file, Excel row and column, and no personal data -------------------------
+
+def copy_demo(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    return data
+
+
+def personal_values():
+    text = (DEMO_DATA / "participant_registrations.csv").read_text(encoding="utf-8")
+    frame = pd.read_csv(DEMO_DATA / "participant_registrations.csv", dtype=str, keep_default_na=False)
+    values = set(frame["Email address"].str.strip()) | set(frame["Full name"].str.strip())
+    assert text  # the file was read
+    return {v for v in values if v}
+
+
+def edit_csv(path: Path, fn):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = fn(frame)
+    frame.to_csv(path, index=False)
+
+
+def assert_no_personal_data(message: str):
+    for value in personal_values():
+        assert value not in message
+
+
+def test_missing_column_names_file_header_row_and_closest_headers(tmp_path):
+    data = copy_demo(tmp_path)
+    edit_csv(data / "participant_registrations.csv", lambda f: f.rename(columns={"Email address": "E-mail addr"}))
+    with pytest.raises(InputError) as e:
+        run_stage(stage_ctx(tmp_path, data_dir=data))
+    err = e.value
+    assert err.exit_code == 2
+    assert err.file.endswith("participant_registrations.csv") and err.row == 1 and err.column == "Email address"
+    assert "E-mail addr" in str(err)
+    assert_no_personal_data(str(err))
+
+
+def test_unparseable_date_names_row_and_column(tmp_path):
+    data = copy_demo(tmp_path)
+
+    def spoil(f):
+        f.loc[9, "Timestamp"] = "eilen klo 14"  # Excel row 11
+        return f
+    edit_csv(data / "participant_registrations.csv", spoil)
+    with pytest.raises(InputError) as e:
+        run_stage(stage_ctx(tmp_path, data_dir=data))
+    err = e.value
+    assert err.exit_code == 2
+    assert err.row == 11 and err.column == "Timestamp" and err.file.endswith("participant_registrations.csv")
+    assert_no_personal_data(str(err))
+
+
+def test_unmapped_school_names_the_column_and_not_the_person(tmp_path):
+    data = copy_demo(tmp_path)
+
+    def spoil(f):
+        f.loc[14, "School / Koulu / Skola"] = "Hogwarts School of Witchcraft"  # Excel row 16
+        return f
+    edit_csv(data / "participant_registrations.csv", spoil)
+    with pytest.raises(InputError) as e:
+        run_stage(stage_ctx(tmp_path, data_dir=data))
+    err = e.value
+    assert err.exit_code == 2 and err.column == "School / Koulu / Skola"
+    assert "Hogwarts" in str(err) and "16" in str(err)
+    assert_no_personal_data(str(err))
+
+
+def test_a_test_submission_may_type_any_school(tmp_path):
+    data = copy_demo(tmp_path)
+
+    def spoil(f):
+        f.loc[0, "School / Koulu / Skola"] = "asdf"  # row 2 is the coordinator's test
+        return f
+    edit_csv(data / "participant_registrations.csv", spoil)
+    ctx = stage_ctx(tmp_path, data_dir=data)
+    run_stage(ctx)
+    assert ctx.read_table("rows").query("source_row == 2").status.tolist() == ["excluded", "excluded"]
+
+
+def test_problems_in_both_forms_are_reported_together(tmp_path):
+    from mentoring_lib.errors import InputErrors
+
+    data = copy_demo(tmp_path)
+    edit_csv(data / "participant_registrations.csv", lambda f: f.rename(columns={"Timestamp": "When"}))
+    ctx = stage_ctx(tmp_path, data_dir=data)
+    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+        i.model_copy(update={"columns": {**i.columns, "email": "Sähköposti"}}) if i.id == "mentor_registrations"
+        else i for i in ctx.config.inputs]}), ctx.out)
+    with pytest.raises(InputErrors) as e:
+        run_stage(ctx)
+    files = sorted(Path(x.file).name for x in e.value.errors)
+    assert files == ["mentor_registrations.xlsx", "participant_registrations.csv"]
