@@ -828,6 +828,22 @@ _ABBREV_OFFSETS = {"Z": 0, "UTC": 0, "GMT": 0, "EET": 120, "EEST": 180, "CET": 6
 _EXPECTED = "expected e.g. 2026-09-01 14:05, 1.9.2026 14:05, 9/1/2026 2:05 PM or an Excel date number"
 
 
+def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """Named regex groups of every value, vectorised with pyarrow (RE2); NaN where absent."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.astype(object).to_numpy(), type=pa.string())
+    res = pc.extract_regex(arr, pattern)
+    matched = res.is_valid().to_numpy(zero_copy_only=False)
+    cols = {}
+    for i in range(res.type.num_fields):
+        name = res.type.field(i).name
+        values = pd.Series(res.field(i).to_numpy(zero_copy_only=False), index=text.index, dtype=object)
+        cols[name] = values.where(matched & values.notna().to_numpy() & (values != "").to_numpy(), np.nan)
+    return pd.DataFrame(cols, index=text.index)
+
+
 def _shape(value: str) -> str:
     """The form of a value without its content: digits -> 9, letters -> a (safe to print)."""
     s = re.sub(r"\d", "9", value.strip())
@@ -875,7 +891,8 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
     src_tz_name = source_tz or (attrs.get("source_timezones") or {}).get(series.name)
     src = ZoneInfo(src_tz_name) if src_tz_name else tz
     notes: list[str] = []
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    # pyarrow strings: the regex extraction below runs in C++ (re2), not per row in Python
+    text = series.astype(object).where(series.notna(), "").astype(str).astype("string[pyarrow]").str.strip()
     index = series.index
     naive = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     offset = pd.Series(np.nan, index=index)
@@ -905,7 +922,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         if not todo.any():
             break
         pat = _FORMATS[name]
-        part = text[todo].str.extract("^" + pat.pattern + "$")
+        part = _extract(text[todo], "^" + pat.pattern + "$")
         hit = part.notna().any(axis=1) & part.iloc[:, 0].notna()
         if not hit.any():
             continue
