@@ -397,12 +397,67 @@ def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str,
     return tables, counts, [("training", t_info), ("meeting", m_info)]
 
 
-def run_stage(ctx: "StageContext") -> None:
-    """Read both attendance sheets, link them to the accepted people, write the tables and quality."""
-    tables, counts, infos = load_tables(ctx)
+def save(ctx: "StageContext", tables: dict[str, pd.DataFrame], counts: dict, infos: list) -> None:
+    """Write the tables of :func:`load_tables` and the data-quality records."""
     for name, df in tables.items():
         ctx.write_table(name, df)
     record_quality(ctx, counts, infos, tables["roster"])
+
+
+def run_stage(ctx: "StageContext") -> None:
+    """Read both attendance sheets, link them to the accepted people, write the tables and quality."""
+    tables, counts, infos = load_tables(ctx)
+    save(ctx, tables, counts, infos)
+
+
+def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Headline figures (aggregates only): one row per measure, with its value."""
+    pp = tables["per_person"]
+    groups = tables["per_group"]
+    mentors = pp[pp["role"] == "mentor"]
+    parts = pp[pp["role"] == "participant"]
+    planned = int(pp["meetings_planned"].iloc[0]) if len(pp) else 0
+    rows = [
+        ("Accepted mentors", len(mentors)),
+        ("Accepted participants", len(parts)),
+        ("Mentors' mean trainings attended", round(float(mentors["trainings_attended"].mean()), 2)
+         if len(mentors) else float("nan")),
+        ("Mentors at every training", int((mentors["trainings_attended"] == mentors["trainings_total"]).sum())),
+        ("Groups", len(groups)),
+        ("Meetings planned per group", planned),
+        ("Mean meetings held per group", round(float(groups["meetings_held"].mean()), 2)
+         if len(groups) else float("nan")),
+        ("Groups that met fewer times than planned", int(groups["fewer_than_planned"].sum())),
+        ("Participants who attended no meeting", int((parts["meetings_attended"] == 0).sum())),
+        ("Participants' mean meetings attended", round(float(parts["meetings_attended"].mean()), 2)
+         if len(parts) else float("nan")),
+        ("Participants who dropped out", int(parts["dropped_out"].sum())),
+    ]
+    # object column: counts stay whole numbers next to the means
+    return pd.DataFrame({"measure": [r[0] for r in rows], "value": pd.Series([r[1] for r in rows], dtype=object)})
+
+
+def curve_series(tables: dict[str, pd.DataFrame], *, kind: str = "meeting",
+                 role: str = "participant") -> dict[str, pd.Series]:
+    """Percent attending and percent still taking part per session: input of
+    :func:`mentoring_lib.charts.attendance_curve`."""
+    d = tables["dropout"]
+    d = d[(d["kind"] == kind) & (d["role"] == role)].sort_values("session_index")
+    idx = pd.Index(d["session"].astype(str).tolist(), name="session")
+    return {"Attended": pd.Series((d["attended_rate"] * 100).to_numpy(), index=idx),
+            "Still taking part": pd.Series((d["retained_rate"] * 100).to_numpy(), index=idx)}
+
+
+def quality_frame(ctx: "StageContext") -> pd.DataFrame:
+    """This stage's data-quality records as a table (rows read, kept, excluded by reason)."""
+    import json
+
+    path = ctx.out.quality / f"{ctx.stage}.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    rows = [{"input": k, "rows_read": v["rows_read"], "kept": v["kept"],
+             "excluded": "; ".join(f"{r}: {n}" for r, n in v["excluded"].items()) or "none",
+             "notes": " | ".join(v["notes"])} for k, v in sorted(data.items())]
+    return pd.DataFrame(rows, columns=["input", "rows_read", "kept", "excluded", "notes"])
 
 
 def record_quality(ctx: "StageContext", counts: dict[str, dict[str, int]], infos: list,

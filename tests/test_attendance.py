@@ -303,3 +303,21 @@ def test_unknown_mark_in_sheet_exits_2_naming_file_and_column(tmp_path, demo_ter
     assert e.value.file.endswith("group_attendance.xlsx")
     name_on_row = ws["A5"].value
     assert name_on_row not in str(e.value) and ws["B5"].value.strip() not in str(e.value)
+
+
+def test_summary_and_curve_series(small_term, tmp_path):
+    people, members, trainings, meetings = small_term
+    tables, _ = A.build_tables(trainings, meetings, people, members, trainings_planned=3, meetings_planned=4)
+    s = A.summary(tables).set_index("measure")["value"]
+    assert s["Accepted mentors"] == 4 and s["Accepted participants"] == 4
+    assert s["Mentors' mean trainings attended"] == pytest.approx((3 + 1 + 2 + 0) / 4)
+    assert s["Mentors at every training"] == 1
+    assert s["Mean meetings held per group"] == 2 and s["Groups that met fewer times than planned"] == 2
+    assert s["Participants who dropped out"] == 2
+    curves = A.curve_series(tables)
+    assert curves["Still taking part"].tolist() == pytest.approx([100, 75, 25, 0])
+    assert curves["Attended"].index.tolist() == ["Meeting 1", "Meeting 2", "Meeting 3", "Meeting 4"]
+    from mentoring_lib.charts import attendance_curve
+
+    _, alt = attendance_curve(curves, "Participants", tmp_path / "c.png")
+    assert "Still taking part: Meeting 1 100%, Meeting 2 75%" in alt
