@@ -379,7 +379,7 @@ def load_codebook(path: str | Path) -> Codebook:
         raise ConfigError("codebook file not found", file=path,
                           hint="set 'codebook:' in the term config to a YAML file (see config/codebooks/README.md)")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", file=path, hint="save the codebook as UTF-8") from None
     except yaml.YAMLError as e:
@@ -473,41 +473,49 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
 
     missing_codes = {normalise_label(c) for c in codebook.missing_codes} | {""}
     errors: list[InputError] = []
-    out: dict[str, Any] = {}
-    tables: dict[int, dict[str, float]] = {}
+    out: dict[str, np.ndarray] = {}
+    by_set: dict[str, list[str]] = {}
     for item_id in wide.columns:
-        rs = codebook.response_set_of(item_id)
-        if rs is None:
-            continue
-        table = tables.setdefault(id(rs), rs.lookup())
-        col = wide[item_id]
-        text = col.astype("string").fillna("")
-        uniques = pd.unique(text.to_numpy(dtype=object))
-        resolved: dict[str, float] = {}
-        unknown: list[str] = []
-        for u in uniques:
-            key = normalise_label(u)
-            if key in missing_codes:
-                resolved[u] = np.nan
+        name = codebook.response_set_name(item_id)
+        if name is not None:
+            by_set.setdefault(name, []).append(item_id)
+    for name, cols in by_set.items():
+        rs = codebook.response_sets[name]
+        table = rs.lookup()
+        block = wide[cols].astype(object).to_numpy()
+        flat = pd.Series(block.ravel(order="F"), dtype=object)
+        flat = flat.where(flat.notna(), "").astype(str)
+        codes, uniques = pd.factorize(flat, sort=False)
+        resolved = np.full(len(uniques), np.nan)
+        unknown = np.zeros(len(uniques), dtype=bool)
+        for j, u in enumerate(uniques):
+            if normalise_label(u) in missing_codes:
                 continue
             v = _resolve_text(u, table, rs)
             if v is None:
-                unknown.append(str(u))
+                unknown[j] = True
             else:
-                resolved[u] = v
-        if unknown:
-            shown = sorted(unknown)[:12]
-            values = ", ".join(f"'{v[:40]}'" for v in shown) + (f" and {len(unknown) - 12} more"
-                                                                 if len(unknown) > 12 else "")
-            known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
-            errors.append(InputError(
-                f"{len(unknown)} answer{'s' if len(unknown) > 1 else ''} the codebook does not map "
-                f"(item '{item_id}'): {values}",
-                file=file, column=item_columns.get(item_id, item_id),
-                hint=f"add these spellings to the response set '{codebook.response_set_name(item_id)}' "
-                     f"(options: {known}) or to missing_codes in the codebook"))
-            continue
-        out[item_id] = text.map(resolved).astype("float64")
+                resolved[j] = v
+        values = resolved[codes].reshape(block.shape, order="F")
+        bad = unknown[codes].reshape(block.shape, order="F")
+        for k, item_id in enumerate(cols):
+            if bad[:, k].any():
+                distinct = sorted(set(uniques[codes.reshape(block.shape, order="F")[:, k][bad[:, k]]]))
+                shown = ", ".join(f"'{v[:40]}'" for v in distinct[:12]) + (
+                    f" and {len(distinct) - 12} more" if len(distinct) > 12 else "")
+                known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
+                errors.append(InputError(
+                    f"{len(distinct)} answer{'s' if len(distinct) > 1 else ''} the codebook does not map "
+                    f"(item '{item_id}'): {shown}",
+                    file=file, column=item_columns.get(item_id, item_id),
+                    hint=f"add these spellings to the response set '{name}' (options: {known}) "
+                         "or to missing_codes in the codebook"))
+            else:
+                out[item_id] = values[:, k]
     if errors:
+        position = {c: i for i, c in enumerate(wide.columns)}
+        errors.sort(key=lambda e: position.get(next((c for c, h in item_columns.items() if h == e.column),
+                                                    e.column), 0))
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
-    return pd.DataFrame(out, index=wide.index, columns=list(out), dtype="float64")
+    order = [c for c in wide.columns if c in out]
+    return pd.DataFrame({c: out[c] for c in order}, index=wide.index, columns=order, dtype="float64")
