@@ -165,20 +165,79 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
 
     # Slots: pairs with the fewest shared slots choose first, each the shared slot where the most
     # participants it could take are still unserved (a participant counts 1/(1 + groups that fit them)).
+    ok_of = lambda i, j: ((pb & pair_bits[i, j]) != 0) | (pb == 0)  # noqa: E731 - language fit
     fitted = np.zeros(len(participants), dtype=np.int64)
-    slot_of, reach_of, fresh_of = [None] * len(pairs), [0] * len(pairs), [0] * len(pairs)
+    slot_k = [0] * len(pairs)
     n_shared = np.array([int(shared_slots[i, j]) for i, j, _ in pairs], dtype=int)
     for p in np.lexsort((np.arange(len(pairs)), n_shared)):
         i, j, _ = pairs[p]
         common = np.flatnonzero(S[i] & S[j])
-        ok = ((pb & pair_bits[i, j]) != 0) | (pb == 0)
-        can = PA[:, common] & ok[:, None]                                      # P x common slots
+        can = PA[:, common] & ok_of(i, j)[:, None]                                # P x common slots
         value = (can / (1.0 + fitted)[:, None]).sum(axis=0)
         best = int(np.argmax(value))  # ties: the first slot in alphabetical order
-        slot_of[p] = slot_labels[common[best]]
-        reach_of[p] = int(can[:, best].sum())
-        fresh_of[p] = int((can[:, best] & (fitted == 0)).sum())
+        slot_k[p] = int(common[best])
         fitted += can[:, best]
+
+    # Improvement pass over the groups (not reserve pairs): change a group's slot, or swap
+    # co-mentors between two groups, when that lets more participants fit some group (and, when
+    # mixing schools, keeps as many mixed pairs). Strict improvements only, in a fixed order.
+    n_groups = min(rules.count, len(pairs))
+    pair_ij = [(i, j) for i, j, _ in pairs[:n_groups]]
+    changed = [""] * n_groups
+    fits = np.zeros((len(participants), n_groups), dtype=bool)
+    for g, (i, j) in enumerate(pair_ij):
+        fits[:, g] = PA[:, slot_k[g]] & ok_of(i, j)
+
+    def objective(f: np.ndarray, ij) -> tuple[int, int]:
+        return int(f.any(axis=1).sum()), int(sum(bool(mix[i, j]) for i, j in ij))
+
+    current = objective(fits, pair_ij)
+    swaps_allowed = n_groups <= 60  # the swap neighbourhood grows with the square of the groups
+    for _sweep in range(10):
+        before = current
+        for g in range(n_groups):
+            i, j = pair_ij[g]
+            for k in np.flatnonzero(S[i] & S[j]):
+                if k == slot_k[g]:
+                    continue
+                trial = fits.copy()
+                trial[:, g] = PA[:, k] & ok_of(i, j)
+                score = objective(trial, pair_ij)
+                if score > current:
+                    gained = score[0] - current[0]
+                    fits, current, slot_k[g] = trial, score, int(k)
+                    changed[g] = f"slot changed in the improvement pass ({gained} more participant(s) fit a group)"
+        if swaps_allowed:
+            for g in range(n_groups):
+                for h in range(g + 1, n_groups):
+                    (a, b), (c, d) = pair_ij[g], pair_ij[h]
+                    for (x1, y1), (x2, y2) in (((a, c), (b, d)), ((a, d), (b, c))):
+                        if not (feasible[x1, y1] and feasible[x2, y2]):
+                            continue
+                        best_trial = None
+                        for k1 in np.flatnonzero(S[x1] & S[y1]):
+                            for k2 in np.flatnonzero(S[x2] & S[y2]):
+                                trial = fits.copy()
+                                trial[:, g] = PA[:, k1] & ok_of(x1, y1)
+                                trial[:, h] = PA[:, k2] & ok_of(x2, y2)
+                                ij = list(pair_ij)
+                                ij[g], ij[h] = (x1, y1), (x2, y2)
+                                score = objective(trial, ij)
+                                if score > current and (best_trial is None or score > best_trial[0]):
+                                    best_trial = (score, trial, ij, int(k1), int(k2))
+                        if best_trial is not None:
+                            score, trial, ij, k1, k2 = best_trial
+                            gained = score[0] - current[0]
+                            fits, current, pair_ij = trial, score, ij
+                            slot_k[g], slot_k[h] = k1, k2
+                            for mine, other in ((g, h), (h, g)):
+                                changed[mine] = (f"swap: paired in the improvement pass by exchanging co-mentors "
+                                                 f"with group {other + 1} ({gained} more participant(s) fit a group)")
+                            (a, b), (c, d) = pair_ij[g], pair_ij[h]
+        if current == before:
+            break
+    pairs = [(*pair_ij[p], pairs[p][2]) if p < n_groups else pairs[p] for p in range(len(pairs))]
+    fit_count = fits.sum(axis=1)
 
     rows = []
     for p, (i, j, n_options) in enumerate(pairs):
@@ -188,12 +247,18 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
                    "from the same school (no fitting co-mentor from another school)" if rules.mix_schools
                    else "school mixing not asked for")
         languages = _bits_text(int(pair_bits[i, j]), lang_labels, shown)
-        slot = shown.get(slot_of[p], slot_of[p])
-        reason = (f"paired in round {p + 1} (the mentor with the fewest possible co-mentors, {n_options}, "
-                  f"chooses first); {int(shared_slots[i, j])} shared time slot(s); common language(s): "
+        slot = shown.get(slot_labels[slot_k[p]], slot_labels[slot_k[p]])
+        can = PA[:, slot_k[p]] & ok_of(i, j)
+        swapped = p < n_groups and changed[p].startswith("swap: ")
+        how = (changed[p].removeprefix("swap: ") if swapped else
+               f"paired in round {p + 1} (the mentor with the fewest possible co-mentors, {n_options}, chooses first)")
+        reason = (f"{how}; {int(shared_slots[i, j])} shared time slot(s); common language(s): "
                   f"{languages or 'any'}; {schools}; meets {slot}, when both are available and "
-                  f"{reach_of[p]} accepted participant(s) sharing a language are, {fresh_of[p]} of whom "
-                  f"no earlier group fits")
+                  f"{int(can.sum())} accepted participant(s) sharing a language are")
+        if p < n_groups:
+            reason += f", {int((can & (fit_count == 1)).sum())} of whom fit no other group"
+            if changed[p] and not swapped:
+                reason += f"; {changed[p]}"
         if pd.isna(group):
             reason += f"; a reserve pair (only {rules.count} groups)"
         rows.append({"group": group, "mentor_a": mentors.at[a, "person_id"], "mentor_b": mentors.at[b, "person_id"],
