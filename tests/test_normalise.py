@@ -1,0 +1,135 @@
+"""Names, schools and multi-select answers."""
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+import pytest
+import yaml
+
+from mentoring_lib.errors import InputError
+from mentoring_lib.normalise import (choice_indicators, load_school_table, map_schools, normalise_name,
+                                     parse_choice_list, school_key, school_names)
+
+
+def rows(values, start=2):
+    return pd.Series(values, index=pd.Index(range(start, start + len(values)), name="row"), dtype=object)
+
+
+# -- names -------------------------------------------------------------------------------------
+
+def test_normalise_name_tidies_but_keeps_case_and_diacritics():
+    nfd = unicodedata.normalize("NFD", "Siiri Mäkelä")
+    got = normalise_name(rows([nfd, "  Aino\u00a0 \t Virtanen ", "Jörg\u200bÖstman", "åsa BERG", "Anna-\nLiisa Ek"]))
+    assert got.tolist() == ["Siiri Mäkelä", "Aino Virtanen", "JörgÖstman", "åsa BERG", "Anna- Liisa Ek"]
+    assert got.iloc[0] == unicodedata.normalize("NFC", "Siiri Mäkelä") and len(got.iloc[0]) == 12
+    assert list(got.index) == [2, 3, 4, 5, 6]
+
+
+def test_normalise_name_blank_is_missing():
+    got = normalise_name(rows(["", "   ", None, "\u200b"]))
+    assert got.isna().all()
+
+
+# -- schools -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    "School of Science", "Perustieteiden korkeakoulu", "Högskolan för teknikvetenskaper", "SCI", "sci",
+    "school of science", "SCHOOL OF SCIENCE ", "Hogskolan for teknikvetenskaper", "perustieteiden  korkeakoulu",
+    "Aalto University School of Science", "Aalto-yliopiston perustieteiden korkeakoulu", "School of Science (SCI)",
+    "School\u00a0of Science.",
+])
+def test_school_of_science_in_every_spelling(answer):
+    assert map_schools(rows([answer]), file="f.csv", column="School").iloc[0] == "School of Science"
+
+
+@pytest.mark.parametrize("answer, school", [
+    ("Kauppakorkeakoulu", "School of Business"), ("Handelshögskolan", "School of Business"), ("BIZ", "School of Business"),
+    ("Sähkötekniikan korkeakoulu", "School of Electrical Engineering"), ("elec", "School of Electrical Engineering"),
+    ("Högskolan för elektroteknik", "School of Electrical Engineering"),
+    ("Insinööritieteiden korkeakoulu", "School of Engineering"), ("ENG", "School of Engineering"),
+    ("Högskolan för ingenjörsvetenskaper", "School of Engineering"),
+    ("Kemian tekniikan korkeakoulu", "School of Chemical Engineering"), ("CHEM", "School of Chemical Engineering"),
+    ("Taiteiden ja suunnittelun korkeakoulu", "School of Arts, Design and Architecture"),
+    ("Högskolan för konst, design och arkitektur", "School of Arts, Design and Architecture"),
+    ("ARTS", "School of Arts, Design and Architecture"),
+    ("Muu", "Other"), ("Annan", "Other"), ("Other", "Other"),
+])
+def test_other_schools(answer, school):
+    assert map_schools(rows([answer]), file="f.csv", column="School").iloc[0] == school
+
+
+def test_map_schools_keeps_index_and_blanks():
+    got = map_schools(rows(["SCI", "", None, "BIZ"], start=5), file="f.csv", column="School")
+    assert list(got.index) == [5, 6, 7, 8]
+    assert got.iloc[0] == "School of Science" and got.iloc[3] == "School of Business"
+    assert got.iloc[1:3].isna().all()
+
+
+def test_unmapped_schools_are_listed_once_each_with_rows():
+    s = rows(["SCI", "School of Witchcraft", "Faculty of Magic", "School of Witchcraft", "BIZ"])
+    with pytest.raises(InputError) as err:
+        map_schools(s, file="reg.xlsx", column="Which school are you in?")
+    e = err.value
+    msg = str(e)
+    assert e.file == "reg.xlsx" and e.column == "Which school are you in?"
+    assert "2 school answer(s) match no school" in msg
+    assert "'Faculty of Magic' (row 4)" in msg and "'School of Witchcraft' (rows 3, 5)" in msg
+    assert msg.count("School of Witchcraft") == 1
+    assert "schools.yml" in e.hint
+
+
+def test_a_custom_table():
+    table = {"schools": {"MED": {"name": "Faculty of Medicine", "fi": "Lääketieteellinen tiedekunta",
+                                 "aliases": ["Medicine"]}}}
+    got = map_schools(rows(["lääketieteellinen tiedekunta", "MED", "medicine"]), file="f", column="c", table=table)
+    assert got.tolist() == ["Faculty of Medicine"] * 3
+    with pytest.raises(InputError):
+        map_schools(rows(["SCI"]), file="f", column="c", table=table)
+
+
+def test_a_spelling_under_two_schools_is_refused():
+    table = {"schools": {"A": {"name": "A school", "aliases": ["Same"]}, "B": {"name": "B school", "aliases": ["same"]}}}
+    with pytest.raises(InputError, match="listed under two schools"):
+        load_school_table(table)
+
+
+def test_packaged_table_has_every_school_in_three_languages():
+    from importlib import resources
+    raw = yaml.safe_load(resources.files("mentoring_lib.resources").joinpath("schools.yml").read_text("utf-8"))
+    for code, entry in raw["schools"].items():
+        assert entry["name"] and entry["fi"] and entry["sv"], code
+    assert school_names() == sorted({e["name"] for e in raw["schools"].values()})
+    assert len(school_names()) == 7
+
+
+def test_school_key():
+    assert school_key("  Högskolan  för Teknik-vetenskaper ") == "hogskolan for teknik vetenskaper"
+
+
+# -- multi-select ------------------------------------------------------------------------------
+
+def test_microsoft_forms_choices():
+    got = parse_choice_list(rows(["Monday morning;Wednesday afternoon;", "Tuesday evening;", "", None,
+                                  "Monday morning;Monday morning;"]), ";")
+    assert got.tolist() == [["Monday morning", "Wednesday afternoon"], ["Tuesday evening"], [], [],
+                            ["Monday morning"]]
+    assert list(got.index) == [2, 3, 4, 5, 6]
+
+
+def test_google_forms_choices():
+    got = parse_choice_list(rows(["Finnish, English", "English", "Swedish,  Finnish "]), ", ")
+    assert got.tolist() == [["Finnish", "English"], ["English"], ["Swedish", "Finnish"]]
+
+
+def test_options_that_contain_the_separator_stay_whole():
+    opts = ["Otaniemi, Espoo", "Helsinki city centre", "Online"]
+    got = parse_choice_list(rows(["Otaniemi, Espoo, Online", "Online, Somewhere else", ""]), ", ", options=opts)
+    assert got.tolist() == [["Otaniemi, Espoo", "Online"], ["Online", "Somewhere else"], []]
+
+
+def test_choice_indicators():
+    lists = parse_choice_list(rows(["a;b;", "b;", ""]), ";")
+    got = choice_indicators(lists, ["a", "b", "c"])
+    assert got.to_dict("list") == {"a": [True, False, False], "b": [True, True, False], "c": [False, False, False]}
+    assert list(got.index) == [2, 3, 4]
