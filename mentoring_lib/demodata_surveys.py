@@ -212,7 +212,8 @@ def _fill(texts: pd.Series, placeholder: str, values: np.ndarray) -> pd.Series:
     parts = texts.str.split(placeholder, n=1, regex=False, expand=True).reindex(columns=[0, 1])
     has = parts[1].notna()
     vals = pd.Series(values, index=texts.index, dtype=object).astype(str)
-    return parts[0] + vals.where(has, "") + parts[1].fillna("")
+    rest = parts[1].astype(object).where(has, "").astype(str)
+    return parts[0].astype(str) + vals.where(has, "") + rest
 
 
 def _comments(rng, n: int, p: float, templates: tuple[str, ...], mentor_names: np.ndarray,
