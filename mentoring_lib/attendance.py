@@ -18,7 +18,8 @@ Tables written by :func:`run_stage` (stage ``attendance``; person-level tables h
     person_id, role, group, session ("Training 1" / "Meeting 1"), session_index, attended
 ``per_person``
     person_id, role, group, trainings_attended, trainings_total, training_rate, meetings_attended,
-    meetings_held (by the person's group), meetings_planned, meeting_rate (of meetings held),
+    meetings_held (by the person's group), meetings_planned, meetings_attended_held,
+    meeting_rate (= meetings_attended_held / meetings_held),
     first_meeting, last_meeting (0 = none), dropped_out
 ``per_group``
     group, mentors, participants, meetings_planned, meetings_held, fewer_than_planned,
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, InputErrors
+from mentoring_lib.errors import InputError, InputErrors, WorkbookError
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -141,18 +142,22 @@ def read_sheet(path: Path, item: "InputFile", kind: str) -> tuple[pd.DataFrame, 
     mapping.setdefault("email", "Email")
     people = select_columns(export, {"email": mapping["email"]}, required=["email"])
     headers = list(export.data.columns)
-    sessions = session_columns(headers, kind, item.session_columns)
+    try:
+        sessions = session_columns(headers, kind, item.session_columns)
+    except InputError as e:
+        raise InputError(e.message, file=path, hint=e.hint) from None
     if not sessions:
         raise InputError(
             f"no session columns found (expected headers like '{SESSION_LABEL[kind]} 1')", file=path,
             hint="name the columns 'Training 1', 'Meeting 1', ... or list them under session_columns: "
                  "for this input in the term config")
-    missing = [h for h in sessions if h not in export.data.columns]
-    if missing:
-        raise InputError(f"configured session column '{missing[0]}' is not in the sheet", file=path,
-                         column=missing[0], hint="check session_columns in the term config")
-    ticks = parse_ticks(export.data, file=path, columns={h: h for h in sessions})
-    frame = ticks.rename(columns=sessions)
+    # select_columns matches configured headers loosely and names the closest ones when missing.
+    by_label = select_columns(export, {label: header for header, label in sessions.items()},
+                              required=list(sessions.values()))
+    found = by_label.attrs.get("source_columns", {})
+    ticks = parse_ticks(by_label, file=path, columns={label: found.get(label, header)
+                                                      for header, label in sessions.items()})
+    frame = ticks.copy()
     frame.insert(0, "email", people["email"])
     info = {"rows_read": int(export.rows_read or len(export.data)), "notes": list(export.notes),
             "headers": dict(sessions)}
@@ -238,7 +243,13 @@ def per_person(trainings: pd.DataFrame, meetings: pd.DataFrame, roster: pd.DataF
     held_n = held.groupby("group")["held"].sum()
     out["meetings_held"] = out["group"].map(held_n).fillna(0).astype(int)
     out["meetings_planned"] = int(meetings_planned)
-    out["meeting_rate"] = out["meetings_attended"] / out["meetings_held"].where(out["meetings_held"] > 0)
+    # Rate of the meetings the group held (a mentor present when no participant came does not
+    # push the rate above 1).
+    held_flags = held[["group", "session_index", "held"]]
+    in_held = present.merge(held_flags, on=["group", "session_index"], how="inner")
+    attended_held = in_held[in_held["held"]].groupby("person_id").size()
+    out["meetings_attended_held"] = out["person_id"].map(attended_held).fillna(0).astype(int)
+    out["meeting_rate"] = out["meetings_attended_held"] / out["meetings_held"].where(out["meetings_held"] > 0)
     first = present.groupby("person_id")["session_index"].min()
     last = present.groupby("person_id")["session_index"].max()
     out["first_meeting"] = out["person_id"].map(first).fillna(0).astype(int)
@@ -387,7 +398,7 @@ def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str,
     people = ctx.read_table("people", stage="registrations")
     try:
         members = ctx.read_table("members", stage="groups")
-    except Exception:  # noqa: BLE001 -- groups not run (e.g. unit use): no group links
+    except WorkbookError:  # groups not run (unit use): nobody has a group
         members = None
     wt, t_info = _read_kind(ctx, "training")
     wm, m_info = _read_kind(ctx, "meeting")
@@ -475,6 +486,9 @@ def record_quality(ctx: "StageContext", counts: dict[str, dict[str, int]], infos
             }.items() if v}
             notes = list(info["notes"])
             notes.append("sessions: " + ", ".join(f"'{h}' = {lbl}" for h, lbl in info["headers"].items()))
+            if c["not_accepted"]:
+                notes.append(f"{c['not_accepted']} row(s) did not match an accepted registration: left out "
+                             "(if they should count, check the e-mail matches the one registered)")
             missing = counts[kind]["missing_from_sheet"]
             if missing:
                 notes.append(f"{missing} {role_word[kind]} not on the {kind} sheet(s): counted as "

@@ -121,7 +121,10 @@ def test_build_tables_hand_computed(small_term):
     assert pd.isna(pp.loc[_pid("p1"), "training_rate"])
     # held: G1 met at 1, 2 (p1) and not at 3 (no participant); G2 at 2 (p3), 3 (p4)
     assert pp.loc[_pid("p1"), ["meetings_attended", "meetings_held", "meetings_planned"]].tolist() == [2, 2, 4]
-    assert pp.loc[_pid("m1"), "meeting_rate"] == pytest.approx(3 / 2)  # mentors may meet without participants
+    # m1 came to 3 meetings but G1 held 2 (no participant at the third): rate 2/2, count 3
+    assert pp.loc[_pid("m1"), ["meetings_attended", "meetings_attended_held"]].tolist() == [3, 2]
+    assert pp.loc[_pid("m1"), "meeting_rate"] == pytest.approx(1.0)
+    assert pp.loc[_pid("p2"), "meeting_rate"] == pytest.approx(0.5)
     assert pp.loc[_pid("p2"), ["first_meeting", "last_meeting"]].tolist() == [1, 1]
     assert bool(pp.loc[_pid("p2"), "dropped_out"]) and not bool(pp.loc[_pid("p1"), "dropped_out"])
     assert bool(pp.loc[_pid("p3"), "dropped_out"]) and not bool(pp.loc[_pid("p4"), "dropped_out"])
@@ -321,3 +324,115 @@ def test_summary_and_curve_series(small_term, tmp_path):
 
     _, alt = attendance_curve(curves, "Participants", tmp_path / "c.png")
     assert "Still taking part: Meeting 1 100%, Meeting 2 75%" in alt
+
+
+# -- sheets as coordinators write them -----------------------------------------------------------
+
+def _csv_term(tmp_path: Path, sheets: dict[str, str], inputs: str, people_emails: dict[str, tuple[str, str]],
+              groups: dict[str, str] | None = None) -> StageContext:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for name, text in sheets.items():
+        (data / name).write_text(text, encoding="utf-8")
+    cfg_path = tmp_path / "term.yml"
+    head = CONFIG.split("inputs:")[0].format(data=data)
+    cfg_path.write_text(head + "inputs:\n" + inputs)
+    cfg = load_config(cfg_path)
+    ctx = StageContext("attendance", cfg, OutputPaths(tmp_path / "out").ensure(), _key=DEMO_KEY)
+    emails = pd.Series(list(people_emails))
+    people = pd.DataFrame({"person_id": pseudonymise(emails, DEMO_KEY).to_numpy(),
+                           "role": [r for r, _ in people_emails.values()],
+                           "status": [s for _, s in people_emails.values()]})
+    ctx.for_stage("registrations").write_table("people", people)
+    if groups:
+        members = people.assign(group=[groups.get(e) for e in emails])
+        ctx.for_stage("groups").write_table("members", members.dropna(subset=["group"])[
+            ["person_id", "role", "group"]])
+    return ctx
+
+
+PEOPLE = {"anna@example.fi": ("mentor", "accepted"), "bo@example.fi": ("mentor", "accepted"),
+          "cai@example.org": ("participant", "accepted"), "dan@example.org": ("participant", "accepted"),
+          "eve@example.org": ("participant", "waitlisted")}
+GROUPS = {"anna@example.fi": "A", "bo@example.fi": "A", "cai@example.org": "A", "dan@example.org": "A"}
+
+
+def test_sheet_per_group_repeated_rows_and_blank_emails(tmp_path):
+    sheets = {
+        "t.csv": "Name,E-mail,training 1,Training 2,Training 3\nAnna,ANNA@example.fi ,x,x,\nBo,bo@example.fi,,,✔\n",
+        # one sheet per group half; Cai twice (ticks merged), Eve wait-listed, a row without e-mail
+        "g1.csv": "Name,E-mail,Meeting 1,Meeting 2\nAnna,anna@example.fi,x,x\nCai,cai@example.org,x,\n"
+                  "Cai again,cai@example.org,,kyllä\nEve,eve@example.org,x,x\nNobody,,,\n",
+        "g2.csv": "Name,E-mail,Meeting 1,Meeting 2\nBo,bo@example.fi,,x\nDan,dan@example.org,,\n",
+    }
+    inputs = """  - {id: t, kind: training_attendance, file: t.csv, columns: {email: E-mail}}
+  - {id: g1, kind: group_attendance, file: g1.csv, columns: {email: E-mail}}
+  - {id: g2, kind: group_attendance, file: g2.csv, columns: {email: E-mail}}
+"""
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    A.run_stage(ctx)
+    pp = ctx.read_table("per_person")
+    ids = dict(zip(pseudonymise(pd.Series(list(PEOPLE)), DEMO_KEY), PEOPLE))
+    pp["email"] = pp["person_id"].map(ids)
+    got = pp.set_index("email")
+    assert got.loc["anna@example.fi", "trainings_attended"] == 2 and got.loc["bo@example.fi", "trainings_attended"] == 1
+    assert got.loc["cai@example.org", "meetings_attended"] == 2  # merged from two rows
+    assert got.loc["dan@example.org", "meetings_attended"] == 0
+    assert got.loc["bo@example.fi", "meetings_attended"] == 1
+    assert "eve@example.org" not in got.index
+    # planned 6 meetings, sheets have 2: group A held 2 (a participant at each)
+    assert got.loc["cai@example.org", ["meetings_held", "meetings_planned"]].tolist() == [2, 6]
+    assert bool(ctx.read_table("per_group")["fewer_than_planned"].iloc[0])
+    import json
+
+    q = json.loads((ctx.out.quality / "attendance.json").read_text())
+    assert q["g1"]["excluded"] == {"no e-mail and no ticks": 1, "not an accepted registration": 1,
+                                   "repeated row of the same person (ticks merged)": 1}
+    assert q["g1"]["kept"] == 2 and q["g2"]["kept"] == 2 and q["t"]["kept"] == 2
+    assert any("check the e-mail" in n for n in q["g1"]["notes"])
+    frame = A.quality_frame(ctx)
+    assert frame["input"].tolist() == ["g1", "g2", "t"]
+
+
+def test_ticks_without_email_is_an_error(tmp_path):
+    sheets = {"t.csv": "Name,E-mail,Training 1\nAnna,anna@example.fi,x\nSomeone,,x\n",
+              "g.csv": "Name,E-mail,Meeting 1\nAnna,anna@example.fi,x\n"}
+    inputs = """  - {id: t, kind: training_attendance, file: t.csv, columns: {email: E-mail}}
+  - {id: g, kind: group_attendance, file: g.csv, columns: {email: E-mail}}
+"""
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    with pytest.raises(InputError) as e:
+        A.run_stage(ctx)
+    assert "no e-mail" in str(e.value) and "rows 3" in str(e.value) and e.value.column == "E-mail"
+    assert "Someone" not in str(e.value)
+
+
+def test_configured_session_columns_matched_loosely_and_missing_named(tmp_path):
+    sheets = {"t.csv": "Name,Email,Koulutus A,Koulutus B\nAnna,anna@example.fi,x,1\n",
+              "g.csv": "Name,Email,Tapaaminen 1,Tapaaminen 2\nAnna,anna@example.fi,x,\nCai,cai@example.org,x,\n"}
+    inputs = """  - {id: t, kind: training_attendance, file: t.csv, session_columns: [koulutus a, KOULUTUS B]}
+  - {id: g, kind: group_attendance, file: g.csv}
+"""
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    A.run_stage(ctx)
+    tr = ctx.read_table("trainings")
+    anna = pseudonymise(pd.Series(["anna@example.fi"]), DEMO_KEY)[0]
+    assert tr[tr["person_id"] == anna].sort_values("session_index")["attended"].tolist() == [True, True, False]
+    # a configured column that is not in the sheet: the closest headers are named
+    bad = inputs.replace("KOULUTUS B", "Koulutus C")
+    ctx = _csv_term(tmp_path, sheets, bad, PEOPLE, GROUPS)
+    with pytest.raises(InputError) as e:
+        A.run_stage(ctx)
+    assert "Koulutus C" in str(e.value) and "Koulutus B" in str(e.value) and e.value.file.endswith("t.csv")
+
+
+def test_sheet_without_session_columns(tmp_path):
+    sheets = {"t.csv": "Name,Email,Day one\nAnna,anna@example.fi,x\n",
+              "g.csv": "Name,Email,Meeting 1\nAnna,anna@example.fi,x\n"}
+    inputs = """  - {id: t, kind: training_attendance, file: t.csv}
+  - {id: g, kind: group_attendance, file: g.csv}
+"""
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    with pytest.raises(InputError, match="no session columns found") as e:
+        A.run_stage(ctx)
+    assert e.value.file.endswith("t.csv") and "session_columns" in e.value.hint
