@@ -102,6 +102,9 @@ MENTOR_ROWS = {"test": 1, "duplicate": 3, "late": 3, "queued": 33}          # 40
 PARTICIPANT_ROWS = {"test": 1, "duplicate": 6, "late": 7, "queued": 106}    # 120 registrations
 #: Accepted people who withdraw, per role (so each wait-list promotes), at scale 1.
 WITHDRAWALS_PER_ROLE = 1
+#: People per role whose first submission skipped the consent question (incomplete) and who
+#: submitted again, completely, later (at scale 1; on top of the rows above).
+INCOMPLETE_FIRST_PER_ROLE = 1
 
 # -- the forms' headers -------------------------------------------------------------------------
 
@@ -441,6 +444,39 @@ def _registrations(rng: np.random.Generator, pool: pd.DataFrame, role: str, term
     return out
 
 
+def _add_incomplete_first(rows: pd.DataFrame, rng: np.random.Generator, n: int, opens: dt.datetime,
+                          avoid_people: np.ndarray) -> pd.DataFrame:
+    """Give ``n`` queued people an earlier submission that skipped the consent question.
+
+    Their place is that of their later, complete submission (the announced rule: the first
+    *complete* submission counts); the incomplete row is a duplicate of it.
+    """
+    kind = rows["kind"].to_numpy()
+    submitted = rows["submitted"].to_numpy()
+    queued = np.flatnonzero(kind == "queued")
+    # Each person's previous one in the queue: the incomplete row goes before that person's
+    # submission, so holding the place by the first (incomplete) row would change the queue.
+    previous = np.full(len(rows), -1)
+    previous[queued[1:]] = queued[:-1]
+    prev_time = np.where(previous >= 0, submitted[np.maximum(previous, 0)], np.datetime64(opens, "s"))
+    candidates = np.flatnonzero((kind == "queued") & (rows["quirk"].to_numpy() == "")
+                                & ~rows["person"].isin(rows.loc[kind != "queued", "person"]).to_numpy()
+                                & ~rows["person"].isin(avoid_people).to_numpy()
+                                & (previous >= 0)
+                                & (prev_time > np.datetime64(opens, "s") + np.timedelta64(2 * 3600, "s"))
+                                & (prev_time < submitted))
+    chosen = np.sort(rng.choice(candidates, size=n, replace=False))
+    extra = rows.iloc[chosen].copy()
+    extra["kind"] = "incomplete"
+    extra["quirk"] = "incomplete (consent skipped); submitted again later"
+    extra["consent"] = ""
+    extra["submitted"] = prev_time[chosen] - rng.integers(60, 3600, size=n).astype("timedelta64[s]")
+    extra["started"] = extra["submitted"] - rng.integers(60, 600, size=n).astype("timedelta64[s]")
+    # Stable sort: a new row sharing a second with an old one goes after it (file order).
+    return pd.concat([rows, extra], ignore_index=True).sort_values("submitted", kind="stable") \
+        .reset_index(drop=True)
+
+
 def _ground_truth(rows: pd.DataFrame, places: int, withdrawn_people: np.ndarray) -> pd.DataFrame:
     """Status of every row by construction: the kinds are known, so no matching is needed."""
     kind = rows["kind"].to_numpy()
@@ -449,7 +485,8 @@ def _ground_truth(rows: pd.DataFrame, places: int, withdrawn_people: np.ndarray)
     queue_position.iloc[queued] = np.arange(1, len(queued) + 1)
     person = rows["person"].to_numpy()
     is_withdrawn = np.isin(person, withdrawn_people) & (kind == "queued")
-    status = np.select([kind == "test", kind == "duplicate", kind == "late"],
+    is_duplicate = (kind == "duplicate") | (kind == "incomplete")
+    status = np.select([kind == "test", is_duplicate, kind == "late"],
                        ["excluded", "duplicate", "late"], "").astype(object)
     # Places fill in queue order, skipping the people who withdrew (each promotes the next).
     still = (kind == "queued") & ~is_withdrawn
@@ -462,9 +499,11 @@ def _ground_truth(rows: pd.DataFrame, places: int, withdrawn_people: np.ndarray)
     wl = status == "waitlisted"
     waitlist_position[wl] = rank[wl] - places
     reason = np.select(
-        [kind == "test", kind == "duplicate", kind == "late", is_withdrawn, promoted, status == "accepted",
-         status == "waitlisted"],
-        ["test submission", "a later submission by someone already in the queue", "after the deadline",
+        [kind == "test", kind == "duplicate", kind == "incomplete", kind == "late", is_withdrawn, promoted,
+         status == "accepted", status == "waitlisted"],
+        ["test submission", "a later submission by someone already in the queue",
+         "incomplete (consent not given); the person's later complete submission holds the place",
+         "after the deadline",
          "withdrew after being accepted", "promoted from the wait-list after a withdrawal",
          "within the places", "places full"], "")
     return pd.DataFrame({"status": status, "reason": reason, "queue_position": queue_position,
@@ -735,8 +774,10 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     term = DEMO_TERM.scaled(scale)
-    streams = np.random.SeedSequence(seed).spawn(5)
-    rng_people, rng_mentor, rng_participant, rng_attend, rng_surveys = (np.random.default_rng(s) for s in streams)
+    # One stream per concern (spawn(n) extends, never changes, the first streams).
+    streams = np.random.SeedSequence(seed).spawn(6)
+    rng_people, rng_mentor, rng_participant, rng_attend, rng_surveys, rng_incomplete = (
+        np.random.default_rng(s) for s in streams)
 
     m_counts = _scaled(MENTOR_ROWS, scale)
     p_counts = _scaled(PARTICIPANT_ROWS, scale)
@@ -760,6 +801,10 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
         has_dup = queued["person"].isin(rows.loc[rows["kind"] == "duplicate", "person"])
         eligible = queued.loc[(queued["quirk"] == "") & ~has_dup, "person"].to_numpy()
         withdrawn[role] = np.sort(rng.choice(eligible, size=n_w, replace=False))
+    mentors = _add_incomplete_first(mentors, rng_incomplete, INCOMPLETE_FIRST_PER_ROLE * scale,
+                                    term.mentor_opens, withdrawn["mentor"])
+    participants = _add_incomplete_first(participants, rng_incomplete, INCOMPLETE_FIRST_PER_ROLE * scale,
+                                         term.participant_opens, withdrawn["participant"])
 
     truths = []
     for role, rows, places, input_id in (
@@ -912,12 +957,14 @@ def hand_applied_statuses(data_dir, *, mentor_places: int = 16, participant_plac
 
     Written as plainly as a person would do it in a spreadsheet (a deliberately naive reference,
     independent of :mod:`mentoring_lib.registration`): read the rows in submission order (ties keep
-    the file's order); a test submission (e-mail starting ``test@``/``test+``, name starting
-    "test") is excluded; a row whose e-mail (ignoring case, spaces and invisible characters) was
-    seen before is a duplicate; a row after the deadline day is late; the rest queue, and the first
-    ``places`` are accepted, the others wait-listed. Each withdrawal marks its person withdrawn and
-    gives the place to the first person still waiting. Returns input, row, role, status,
-    queue_position, waitlist_position.
+    the file's order). A test submission (e-mail starting ``test@``/``test+``, name starting
+    "test") is excluded. Rows are the same person when their e-mails agree ignoring case, spaces and
+    invisible characters; a person's place is held by their first complete submission (name, e-mail
+    and consent answered) made by the end of the deadline day, else by their first complete late
+    one (then they are late); their other rows are duplicates, and a person with no complete row is
+    excluded. The queue is the in-time place holders in order: the first ``places`` are accepted,
+    the others wait-listed. Each withdrawal marks its person withdrawn and gives the place to the
+    first person still waiting. Returns input, row, role, status, queue_position, waitlist_position.
     """
     from openpyxl import load_workbook
 
@@ -926,13 +973,13 @@ def hand_applied_statuses(data_dir, *, mentor_places: int = 16, participant_plac
     ws = wb["Sheet1"]
     it = ws.iter_rows(values_only=True)
     header = list(next(it))
-    m_rows = [(i, r[header.index("Completion time")], r[header.index("Email")], r[header.index("Name")])
-              for i, r in enumerate(it, start=2)]
+    m_rows = [(i, r[header.index("Completion time")], r[header.index("Email")], r[header.index("Name")],
+               r[header.index(CONSENT_QUESTION)]) for i, r in enumerate(it, start=2)]
     wb.close()
     with open(data_dir / PARTICIPANT_FILE, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         p_rows = [(i, dt.datetime.strptime(r["Timestamp"], "%d.%m.%Y %H.%M.%S"), r["Email address"],
-                   r["Full name"]) for i, r in enumerate(reader, start=2)]
+                   r["Full name"], r[CONSENT_QUESTION]) for i, r in enumerate(reader, start=2)]
     with open(data_dir / WITHDRAWALS_FILE, encoding="utf-8", newline="") as fh:
         withdrawals = sorted(csv.DictReader(fh), key=lambda r: r["Date"])
 
@@ -941,19 +988,33 @@ def hand_applied_statuses(data_dir, *, mentor_places: int = 16, participant_plac
             ("mentor_registrations", "mentor", m_rows, mentor_places, mentor_deadline),
             ("participant_registrations", "participant", p_rows, participant_places, participant_deadline)):
         end_of_deadline_day = dt.datetime.combine(deadline, dt.time(23, 59, 59))
-        seen, queue, status = set(), [], {}
-        for row, submitted, email, name in sorted(rows, key=lambda r: (r[1], r[0])):
+        ordered = sorted(rows, key=lambda r: (r[1], r[0]))
+
+        def is_test(email, name):
+            return bool(re.match(r"test[@+]", _plain_email(email))) or str(name).strip().lower().startswith("test")
+
+        def is_complete(email, name, consent):
+            return all(str(v or "").strip() for v in (email, name, consent))
+
+        place_holder = {}
+        for want_late in (False, True):
+            for row, submitted, email, name, consent in ordered:
+                key = _plain_email(email)
+                late = submitted > end_of_deadline_day
+                if (late == want_late and not is_test(email, name) and is_complete(email, name, consent)
+                        and key not in place_holder):
+                    place_holder[key] = row
+        queue, status = [], {}
+        for row, submitted, email, name, consent in ordered:
             key = _plain_email(email)
-            if re.match(r"test[@+]", key) or str(name).strip().lower().startswith("test"):
+            if is_test(email, name) or key not in place_holder:
                 status[row] = "excluded"
-            elif key in seen:
+            elif place_holder[key] != row:
                 status[row] = "duplicate"
+            elif submitted > end_of_deadline_day:
+                status[row] = "late"
             else:
-                seen.add(key)
-                if submitted > end_of_deadline_day:
-                    status[row] = "late"
-                else:
-                    queue.append((row, key))
+                queue.append((row, key))
         accepted = [q for q in queue[:places]]
         waiting = [q for q in queue[places:]]
         for w in withdrawals:

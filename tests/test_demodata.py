@@ -102,12 +102,12 @@ def test_scale_must_be_a_positive_whole_number(tmp_path):
 def test_counts_scale_with_k(fixture, k, request):
     out, summary = request.getfixturevalue(fixture)
     mentors, participants = _mentors(out), _participants(out)
-    assert len(mentors) == 40 * k
-    assert len(participants) == 120 * k
+    assert len(mentors) == 41 * k
+    assert len(participants) == 121 * k
     assert summary["places"] == {"mentor": 16 * k, "participant": 80 * k, "groups": 8 * k}
-    assert summary["counts"]["mentor"] == {"accepted": 16 * k, "duplicate": 3 * k, "excluded": k, "late": 3 * k,
+    assert summary["counts"]["mentor"] == {"accepted": 16 * k, "duplicate": 4 * k, "excluded": k, "late": 3 * k,
                                            "waitlisted": 16 * k, "withdrawn": k}
-    assert summary["counts"]["participant"] == {"accepted": 80 * k, "duplicate": 6 * k, "excluded": k,
+    assert summary["counts"]["participant"] == {"accepted": 80 * k, "duplicate": 7 * k, "excluded": k,
                                                 "late": 7 * k, "waitlisted": 25 * k, "withdrawn": k}
     with open(out / dd.WITHDRAWALS_FILE, encoding="utf-8", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 2 * k
@@ -115,7 +115,7 @@ def test_counts_scale_with_k(fixture, k, request):
     _, meetings = _xlsx_rows(out / dd.GROUP_FILE)
     assert len(training) == 16 * k
     assert len(meetings) == 96 * k
-    assert summary["files"][dd.MENTOR_FILE] == 40 * k
+    assert summary["files"][dd.MENTOR_FILE] == 41 * k
 
 
 # -- the exports' shape -----------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_timestamps_are_helsinki_local_time(term1):
 def test_duplicates_differ_in_case_spaces_and_a_zero_width_space(term1):
     out, summary = term1
     truth = summary["ground_truth"]
-    dups = truth[truth["status"] == "duplicate"]
+    dups = truth[truth["kind"] == "duplicate"]
     emails = dups["email"].tolist()
     assert any(e != e.lower() for e in emails)
     assert any(e != e.strip() for e in emails)
@@ -177,11 +177,31 @@ def test_duplicates_differ_in_case_spaces_and_a_zero_width_space(term1):
     # Each duplicate's e-mail matches an earlier row's once case, spaces and invisibles are ignored.
     plain = truth["email"].map(dd._plain_email)
     for i, row in dups.iterrows():
-        same = truth[(plain == plain[i]) & (truth["role"] == row["role"])]
+        same = truth[(plain == plain[i]) & (truth["role"] == row["role"]) & (truth["kind"] != "incomplete")]
         assert len(same) == 2 and same["submitted_at"].iloc[0] < row["submitted_at"]
         assert truth.loc[same.index[0], "email"] != row["email"]
     # The zero-width space survives the xlsx round trip.
     assert _mentors(out)["Email"].str.contains("\u200b").sum() == 1
+
+
+def test_an_incomplete_first_submission_does_not_hold_the_place(term1):
+    out, summary = term1
+    truth = summary["ground_truth"]
+    incomplete = truth[truth["kind"] == "incomplete"]
+    assert len(incomplete) == 2 and (incomplete["status"] == "duplicate").all()
+    mentors, participants = _mentors(out), _participants(out)
+    consent = dd.CONSENT_QUESTION
+    assert mentors[consent].isna().sum() == 1 and (participants[consent] == "").sum() == 1
+    plain = truth["email"].map(dd._plain_email)
+    for i, row in incomplete.iterrows():
+        same = truth[(plain == plain[i]) & (truth["role"] == row["role"])]
+        holder = same[same["status"] != "duplicate"]
+        assert len(same) == 2 and len(holder) == 1 and holder["submitted_at"].iloc[0] > row["submitted_at"]
+        # Someone else submitted in between, so taking the incomplete row's time would change the queue.
+        between = truth[(truth["role"] == row["role"]) & truth["queue_position"].notna()
+                        & (truth["submitted_at"] > row["submitted_at"])
+                        & (truth["submitted_at"] < holder["submitted_at"].iloc[0])]
+        assert len(between) >= 1
 
 
 def test_test_submissions_come_first_and_are_excluded(term1):
@@ -439,16 +459,19 @@ def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     registration = pytest.importorskip("mentoring_lib.registration")
     if not hasattr(registration, "select_registrations"):
         pytest.skip("registration.select_registrations not available")
-    _, summary = term1
+    out, summary = term1
     cfg = load_config(DEMO_CONFIG)
     truth = summary["ground_truth"]
+    consent = {"mentor": _mentors(out)[dd.CONSENT_QUESTION].fillna("").astype(str).to_numpy(),
+               "participant": _participants(out)[dd.CONSENT_QUESTION].to_numpy()}
     w = pd.read_csv(DEMO_DIR / dd.WITHDRAWALS_FILE, dtype=str)
     withdrawals = pd.DataFrame({"email_norm": w["Email"].map(dd._plain_email),
                                 "withdrawn_on": pd.to_datetime(w["Date"]).dt.date})
     for role in ("mentor", "participant"):
         part = truth[truth["role"] == role].reset_index(drop=True)
         rows = pd.DataFrame({"row": part["row"], "email_norm": part["email"].map(dd._plain_email),
-                             "submitted_at": part["submitted_at"], "complete": True, "name": part["name"]})
+                             "submitted_at": part["submitted_at"], "complete": consent[role] != "",
+                             "name": part["name"]})
         got = registration.select_registrations(rows, registration.SelectionRules.from_config(cfg, role),
                                                 withdrawals)
         assert got["status"].tolist() == part["status"].tolist(), role
