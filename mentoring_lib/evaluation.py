@@ -384,6 +384,8 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits) -> tuple
         lo, hi = score_range(codebook, inst, scale) if sc else (math.nan, math.nan)
         row = {"instrument": inst, "scale": scale,
                "outcome": f"{i.short_name}: {sc.name}" if sc else f"{inst}: {scale}",
+               "scale_name": sc.name if sc else scale,
+               "primary": bool(sc is not None and (scale == "total" or not any(x.id == "total" for x in i.scales))),
                "range": f"{fmt_num(lo, 0)}–{fmt_num(hi, 0)}" if sc else "",
                "pairs": shown_count(n, limits), "n": n, "tested": enough(n, limits)}
         if row["tested"]:
@@ -503,20 +505,18 @@ def g_size(g: float) -> str:
 def describe_outcome(row: pd.Series) -> str:
     """One non-causal sentence about a scale's pre/post change."""
     if not row.get("tested"):
-        return (f"{row['outcome']}: {row['pairs']} participants answered both surveys; too few to report "
+        return (f"{row['outcome']}: {row['pairs']} participants answered both surveys, too few to report "
                 f"a change.")
     ci = (row["g_ci_low"], row["g_ci_high"])
     dirn = direction(row["hedges_g"], ci)
-    tail = (f"mean change {fmt_signed(row['mean_change'])} (from {fmt_num(row['mean_pre'])} to "
-            f"{fmt_num(row['mean_post'])}; Hedges' g {fmt_num(row['hedges_g'])}, 95% CI "
-            f"{fmt_ci(*ci)}; Holm-adjusted p {fmt_p(row['t_p_holm'])})")
+    numbers = (f"mean {fmt_num(row['mean_pre'])} before and {fmt_num(row['mean_post'])} after, change "
+               f"{fmt_signed(row['mean_change'])}; Hedges' g {fmt_num(row['hedges_g'])}, 95% CI {fmt_ci(*ci)}; "
+               f"Holm-adjusted p {fmt_p(row['t_p_holm'])}")
     if dirn == "no clear change":
-        return (f"{row['outcome']}: among the {row['pairs']} participants who answered both surveys, scores "
-                f"after the programme did not differ clearly from before ({tail}); the interval is "
-                f"compatible with no change.")
-    return (f"{row['outcome']}: among the {row['pairs']} participants who answered both surveys, scores were "
-            f"{dirn} after the programme than before ({tail}; a {g_size(row['hedges_g'])} effect). Without a "
-            f"control group this describes change over the term, not an effect of the programme.")
+        return (f"{row['outcome']} ({row['pairs']} pairs): no clear difference between before and after "
+                f"({numbers}); the interval includes no change.")
+    return (f"{row['outcome']} ({row['pairs']} pairs): {dirn} after than before ({numbers}), a "
+            f"{g_size(row['hedges_g'])} standardised difference.")
 
 
 # --------------------------------------------------------------------------------------
@@ -646,7 +646,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     for m in dict.fromkeys(eff_methods):
         ev.method("Statistics", m)
     for _, row in eff.iterrows():
-        ev.say("effectiveness", describe_outcome(row), kind="bullet")
+        if row.get("primary", True):
+            ev.say("effectiveness", describe_outcome(row), kind="bullet")
+    if len(eff) and not eff["primary"].all():
+        ev.say("effectiveness", "Subscale results are in the tables below.")
     ev.say("effectiveness", ("These are within-group before/after comparisons. With no control group, changes "
                              "cannot be attributed to the programme: they may reflect the time of year, "
                              "regression to the mean or who chose to answer both surveys."))
@@ -790,14 +793,15 @@ def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figur
     from mentoring_lib import charts
 
     wide = paired_scores(scores)
-    for _, row in main.iterrows():
+    totals = main[main["scale"] == "total"]
+    for _, row in (totals if len(totals) else main.head(1)).iterrows():
         w = wide[(wide["instrument"] == row["instrument"]) & (wide["scale"] == row["scale"])].dropna(
             subset=[PRE, POST])
         fig_id = f"slope-{row['instrument']}-{row['scale']}".replace("_", "-")
-        title = f"Individual change: {row['outcome']}"
-        cf = charts.slope_chart(w[PRE], w[POST], title, figures_dir / f"{fig_id}.png")
-        ev.figure("effectiveness", fig_id, _rel(cf.path), title + " (one line per participant, before → after)",
-                  cf.alt_text)
+        cf = charts.slope_chart(w[PRE], w[POST], str(row["scale_name"]), figures_dir / f"{fig_id}.png",
+                                ylabel=f"Score ({row['range']})")
+        ev.figure("effectiveness", fig_id, _rel(cf.path),
+                  f"Individual change, {row['outcome']}: one line per participant, before → after", cf.alt_text)
 
 
 def _rel(path) -> str:

@@ -538,7 +538,17 @@ def collect_provenance(ctx: "StageContext") -> dict:
     record.setdefault("config", {"file": str(ctx.config.source or ""), "digest": ctx.config.digest()})
     if not record.get("code"):
         record["code"] = {**prov.code_version(), "digest": prov.code_digest()}
-    epoch = int(record.get("source_date_epoch") or prov.source_date_epoch(ctx.config))
+    return with_report_date(record, ctx.config)
+
+
+def with_report_date(record: dict, config: "TermConfig") -> dict:
+    """Add ``source_date_epoch`` (if absent) and ``report_date`` (its UTC date) to a provenance dict."""
+    import datetime as dt
+
+    from mentoring_lib import provenance as prov
+
+    record = dict(record)
+    epoch = int(record.get("source_date_epoch") or prov.source_date_epoch(config))
     record["source_date_epoch"] = epoch
     record["report_date"] = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
     return record
@@ -661,9 +671,9 @@ def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     from mentoring_lib.render_pdf import write_pdf
 
     tables = read_evaluation(ctx)
-    prov = provenance if provenance is not None else collect_provenance(ctx)
+    prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
     report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality)
     write_html(report, ctx.public_file("report.html"))
-    write_pdf(report, ctx.public_file("report.pdf"), timestamp=int(prov.get("source_date_epoch") or 946684800))
+    write_pdf(report, ctx.public_file("report.pdf"), timestamp=prov["source_date_epoch"])
     spreadsheets.write_xlsx(summary_sheets(tables, ctx.config), ctx.public_file("summary.xlsx"))

@@ -1,0 +1,295 @@
+"""The end-of-term report: one model, HTML and PDF carrying the same numbers; summary workbook."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mentoring_lib import evaluation as ev
+from mentoring_lib import report as rp
+from mentoring_lib.codebook import load_codebook
+from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.render_html import render_html
+from mentoring_lib.render_pdf import FIXED_TIMESTAMP, pdf_bytes
+from test_evaluation import CODEBOOK, make_config, synthetic_inputs
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Page(HTMLParser):
+    """Collects images, links, scripts and visible text of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.urls, self.tags, self.text, self.ids = [], [], [], [], set()
+        self.toc = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "img":
+            self.images.append(a)
+        for key in ("src", "href", "action", "poster", "data"):
+            if key in a:
+                self.urls.append(a[key])
+        if tag == "a" and a.get("href", "").startswith("#"):
+            self.toc.append(a["href"][1:])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Page:
+    p = Page()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory):
+    """A synthetic term evaluated and reported: (ctx, report model, html, pdf bytes)."""
+    codebook = load_codebook(CODEBOOK)
+    cfg = make_config()
+    out = OutputPaths(tmp_path_factory.mktemp("run")).ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
+                         approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
+    for name, df in result.all_tables().items():
+        ctx.write_table(name, df)
+    ctx.record_quality("participant_registrations", rows_read=52, kept=48,
+                       excluded={"duplicate": 1, "test_submission": 1, "late": 2})
+    rctx = ctx.for_stage("report")
+    provenance = {"run_id": "20261218T120000-test", "source_date_epoch": 1797595200,
+                  "inputs": {"feedback_after": {"file": "feedback_after.csv", "kind": "feedback_after",
+                                                "sha256": "ab" * 32}},
+                  "config": {"file": "demo.yml", "digest": "cd" * 32},
+                  "code": {"package": "0.1.0", "git_commit": "ef" * 20, "git_dirty": False}}
+    rp.run_stage(rctx, provenance=provenance)
+    tables = rp.read_evaluation(rctx)
+    model = rp.build_report(tables, cfg, public_dir=out.public, provenance=rp.with_report_date(provenance, cfg),
+                            quality=rp.load_quality(out.quality))
+    html = (out.public / "report.html").read_text(encoding="utf-8")
+    pdf = (out.public / "report.pdf").read_bytes()
+    return rctx, model, html, pdf
+
+
+# -- same numbers in both renderings -----------------------------------------------------------
+
+def test_key_figures_identical_in_html_and_pdf(term):
+    _, model, html, pdf = term
+    text = squash(pdf_text(pdf))
+    page = squash(" ".join(parse(html).text))
+    assert len(model.key_figures) >= 6
+    for k in model.key_figures:
+        assert k.value in page, k
+        assert k.value in text, k
+    # the key figures are the evaluation's numbers: participants accepted = 40 in the synthetic term
+    assert any(k.value == "40" and "accepted" in k.label for k in model.key_figures)
+    assert any(k.value.startswith("+") and "change" in k.label for k in model.key_figures)
+
+
+def test_table_cells_identical_in_html_and_pdf(term):
+    _, model, html, pdf = term
+    text = squash(pdf_text(pdf))
+    page = squash(" ".join(parse(html).text))
+    checked = 0
+    for t in model.tables():
+        if t.id not in ("t-change", "t-tests", "t-reach", "t-funnel"):
+            continue
+        for row in t.rows:
+            for cell in row[1:]:
+                assert cell in page and cell in text, (t.id, cell)
+                checked += 1
+    assert checked > 100
+
+
+def test_model_is_rendered_once_and_html_matches_stage_output(term):
+    _, model, html, _ = term
+    assert render_html(model) == html
+
+
+# -- accessibility and self-containment ------------------------------------------------------------
+
+def test_every_figure_has_alt_text_and_is_embedded(term):
+    _, model, html, _ = term
+    page = parse(html)
+    assert len(page.images) == len(model.figures()) >= 5
+    for img in page.images:
+        assert len(img.get("alt", "")) > 30
+        assert img["src"].startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+    for f in model.figures():
+        assert f.alt and f.number > 0
+
+
+def test_no_external_urls_scripts_or_requests(term):
+    _, _, html, _ = term
+    page = parse(html)
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+    for url in page.urls:
+        assert url.startswith(("#", "data:")), url
+    css = re.findall(r"<style>(.*?)</style>", html, re.S)[0]
+    assert "url(" not in css and "@import" not in css
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
+    assert "default-src 'none'" in html  # the CSP forbids any request the page might try
+    assert '<meta name="viewport"' in html
+
+
+def test_table_of_contents_links_every_section(term):
+    _, model, html, _ = term
+    page = parse(html)
+    assert {s.id for s in model.sections} <= set(page.toc)
+    assert set(page.toc) <= page.ids
+    titles = [s.title for s in model.sections]
+    assert titles[:2] == ["The programme", "Reach"]
+    assert titles[-3:] == ["Methods", "Data quality", "Provenance"]
+    assert html.index("Key figures") < html.index('id="programme"')
+
+
+def test_text_is_escaped(term):
+    _, _, html, pdf = term
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "alert(1)" in pdf_text(pdf)  # typeset as plain text, never as Typst markup
+
+
+# -- suppression ----------------------------------------------------------------------------------
+
+def test_small_cells_shown_as_lt5_in_both(term):
+    _, model, html, pdf = term
+    reach = next(t for t in model.tables() if t.id == "t-reach")
+    late = next(r for r in reach.rows if r[0].startswith("late"))
+    assert late[1] == "<5"  # 2 late participant applications
+    assert "<td class=\"num\">&lt;5</td>" in html
+    themes = next(t for t in model.tables() if t.id == "t-themes")
+    assert all(r[1] == "<5" for r in themes.rows if r[1] not in ("0",))
+    assert "<5" in pdf_text(pdf)
+    # the methods text states the thresholds
+    assert "Counts of people under 5 are shown as '<5'" in squash(pdf_text(pdf))
+
+
+def test_quality_counts_suppressed(term):
+    _, model, _, _ = term
+    q = next(t for t in model.tables() if t.id == "t-quality")
+    assert q.rows == (("participant_registrations", "52", "48", "duplicate <5, late <5, test submission <5"),)
+
+
+# -- PDF properties -----------------------------------------------------------------------------------
+
+def test_pdf_deterministic_dated_and_paginated(term):
+    _, model, _, pdf = term
+    assert pdf_bytes(model, timestamp=1797595200) == pdf
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    n = len(reader.pages)
+    assert "Page 1 of" in reader.pages[0].extract_text()
+    assert f"Page {n} of {n}" in reader.pages[-1].extract_text()
+    meta = reader.metadata
+    assert meta.title == model.title
+    raw = pdf.decode("latin-1")
+    dates = re.findall(r"/CreationDate\s*\(D:(\d{8})", raw)
+    assert dates == ["20261218"]  # the SOURCE_DATE_EPOCH date, never the wall clock
+    assert pdf_bytes(model) != pdf  # the timestamp is what dates it
+    assert re.findall(r"/CreationDate\s*\(D:(\d{8})", pdf_bytes(model).decode("latin-1")) == [
+        "20000101"] and FIXED_TIMESTAMP == 946684800
+
+
+def test_pdf_fonts_embedded(term):
+    _, _, _, pdf = term
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    fonts = {}
+    for page in reader.pages:
+        res = page.get("/Resources") or {}
+        for _, ref in (res.get("/Font") or {}).items():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            if desc is None and "/DescendantFonts" in font:
+                desc = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            desc = desc.get_object() if desc is not None else {}
+            fonts[str(font.get("/BaseFont"))] = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+
+
+# -- provenance and data quality ---------------------------------------------------------------------
+
+def test_provenance_section(term):
+    _, model, html, pdf = term
+    prov = next(s for s in model.sections if s.id == "provenance")
+    text = " ".join(b.text if isinstance(b, rp.Paragraph) else " ".join(getattr(b, "items", ())) for b in prov.blocks)
+    assert "20261218T120000-test" in text and "Report date: 2026-12-18" in text
+    assert "commit efefefefefef" in text
+    assert "abababababababab" in squash(pdf_text(pdf))
+
+
+def test_provenance_fallback_without_run_json(tmp_path):
+    cfg = make_config()
+    ctx = StageContext("report", cfg, OutputPaths(tmp_path).ensure())
+    prov = rp.collect_provenance(ctx)
+    assert prov["report_date"] == "2026-12-18"  # noon UTC on the term's last day
+    assert prov["config"]["digest"] == cfg.digest()
+    (tmp_path / "run.json").write_text(json.dumps({"run_id": "r1", "source_date_epoch": 946684800}))
+    prov = rp.collect_provenance(ctx)
+    assert prov["run_id"] == "r1" and prov["report_date"] == "2000-01-01"
+    blocks = rp.provenance_blocks(None, cfg)
+    assert "No run record" in " ".join(blocks[0].items)
+
+
+def test_missing_figure_file_is_an_error(term, tmp_path):
+    ctx, _, _, _ = term
+    tables = rp.read_evaluation(ctx)
+    with pytest.raises(FileNotFoundError, match="re-run the evaluation"):
+        rp.build_report(tables, ctx.config, public_dir=tmp_path)
+
+
+# -- summary workbook -------------------------------------------------------------------------------
+
+def test_summary_workbook(term):
+    ctx, _, _, _ = term
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ctx.out.public / "summary.xlsx")
+    assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data dictionary"} <= set(wb.sheetnames)
+    reach = wb["Reach"]
+    values = {r[0]: r[1:] for r in reach.iter_rows(min_row=2, values_only=True)}
+    assert values["places"] == ("8", "40") or values["places"] == (8, 40)
+    assert values["accepted"][1] == 40 and values["late (after the deadline)"][1] == "<5"
+    dd = wb["Data dictionary"]
+    described = {(r[0], r[1]) for r in dd.iter_rows(min_row=2, values_only=True)}
+    for sheet in wb.sheetnames:
+        if sheet in ("About", "Data dictionary"):
+            continue
+        header = [c.value for c in wb[sheet][1]]
+        assert all((sheet, h) in described for h in header), sheet
+    eff = wb["Effectiveness"]
+    header = [c.value for c in eff[1]]
+    assert "person_id" not in header and "hedges_g" in header
+
+
+# -- formatting -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,digits,expected", [
+    (-0.4251, 2, "\u22120.43"), (0.004, 2, "0.00"), (-0.004, 2, "0.00"), (3.14159, 1, "3.1"),
+    (float("nan"), 2, "–"), (None, 2, "–")])
+def test_fmt_num(value, digits, expected):
+    assert rp.fmt_num(value, digits) == expected
+
+
+def test_other_formatters():
+    assert rp.fmt_p(0.0004) == "<0.001" and rp.fmt_p(0.0456) == "0.046"
+    assert rp.fmt_count("<5") == "<5" and rp.fmt_count(12) == "12" and rp.fmt_count("x") == "x"
+    assert rp.fmt_signed(0.5) == "+0.50" and rp.fmt_signed(-0.5) == "\u22120.50" and rp.fmt_signed(0) == "0.00"
+    assert rp.fmt_pct(0.755) == "76%" and rp.fmt_ci(-0.1, 0.3) == "[\u22120.10, 0.30]"
