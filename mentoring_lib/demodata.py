@@ -40,7 +40,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -335,7 +335,8 @@ def _registrations(rng: np.random.Generator, pool: pd.DataFrame, role: str, term
     after = deadline_last_second + np.timedelta64(1, "s")
     t_l = after + rng.integers(3600, 4 * 86400, size=n_l).astype("timedelta64[s]")
     t_l[:k] = after
-    quirk_l = np.where(np.arange(n_l) < k, "first second after the deadline", "after the deadline").astype(object)
+    quirk_l = np.where(np.arange(n_l) < k, "first second after the deadline",
+                       "after the deadline").astype(object)
 
     # Duplicates: a second submission by someone already queued, later but still in time.
     candidates = np.flatnonzero((t_q < deadline_last_second - np.timedelta64(2 * 86400, "s"))
@@ -343,9 +344,8 @@ def _registrations(rng: np.random.Generator, pool: pd.DataFrame, role: str, term
     dup_of = np.sort(rng.choice(candidates, size=n_d, replace=False))
     gap = rng.integers(600, 2 * 86400, size=n_d).astype("timedelta64[s]")
     t_d = t_q[dup_of] + gap
-    variants = np.array(["e-mail in different case", "e-mail with spaces around it"]
-                        + (["e-mail with a zero-width space"] if zw_space else ["e-mail with case and spaces"]),
-                        dtype=object)
+    third = "e-mail with a zero-width space" if zw_space else "e-mail with case and spaces"
+    variants = np.array(["e-mail in different case", "e-mail with spaces around it", third], dtype=object)
     quirk_d = variants[np.arange(n_d) % len(variants)]
 
     # Test submissions: the coordinator tries the form out before it opens.
@@ -622,7 +622,8 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
         if j in datetime_columns:
             serial = (pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[s]") - _EXCEL_EPOCH
                       ).astype("int64") / 86400.0
-            cell_texts.append('<c r="' + ref + rows + '" s="1"><v>' + pd.Series(serial).map(repr) + "</v></c>")
+            cell_texts.append('<c r="' + ref + rows + '" s="1"><v>' + pd.Series(serial).map(repr)
+                              + "</v></c>")
             continue
         col = pd.Series(values, dtype=object)
         empty = col.isna() | (col.astype(str) == "")
@@ -666,14 +667,17 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
     uniq = pd.Series(uniques, dtype=object).astype(str)
     spaced = uniq.str.match(r"^\s|.*\s$")
     escaped = _xml_text(uniq)
-    si = np.where(spaced, '<si><t xml:space="preserve">' + escaped + "</t></si>", "<si><t>" + escaped + "</t></si>")
+    si = np.where(spaced, '<si><t xml:space="preserve">' + escaped + "</t></si>",
+                  "<si><t>" + escaped + "</t></si>")
     shared_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                   '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                  f'count="{len(all_strings)}" uniqueCount="{len(uniques)}">' + "".join(si.tolist()) + "</sst>")
+                  f'count="{len(all_strings)}" uniqueCount="{len(uniques)}">' + "".join(si.tolist())
+                  + "</sst>")
     stamp = FIXED_XLSX_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     core_xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        '<cp:coreProperties '
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         f"<dc:creator>{creator}</dc:creator><cp:lastModifiedBy>{creator}</cp:lastModifiedBy>"
@@ -681,7 +685,8 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
         "</cp:coreProperties>")
     app_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+               '<Properties '
+               'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
                "<Application>Microsoft Excel</Application></Properties>")
     workbook_xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -899,11 +904,13 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
 
     counts = {role: truth[truth["role"] == role]["status"].value_counts().sort_index().to_dict()
               for role in ("mentor", "participant")}
-    files = {MENTOR_FILE: len(mentors), PARTICIPANT_FILE: len(participants), WITHDRAWALS_FILE: len(withdrawals),
+    files = {MENTOR_FILE: len(mentors), PARTICIPANT_FILE: len(participants),
+             WITHDRAWALS_FILE: len(withdrawals),
              TRAINING_FILE: len(acc_m), GROUP_FILE: len(acc_m) + len(acc_p), EXPECTED_FILE: len(expected)}
     return {
         "seed": seed, "scale": scale, "term": asdict(term),
-        "places": {"mentor": term.mentor_places, "participant": term.participant_places, "groups": term.groups},
+        "places": {"mentor": term.mentor_places, "participant": term.participant_places,
+                   "groups": term.groups},
         "files": files, "surveys_written": surveys_written, "counts": counts,
         "certificate_cases": {k: acc_m["email"].iloc[v].strip() for k, v in forced.items()},
         "ground_truth": truth.drop(columns="person"), "people": people.drop(columns="person"),
@@ -991,7 +998,8 @@ def hand_applied_statuses(data_dir, *, mentor_places: int = 16, participant_plac
         ordered = sorted(rows, key=lambda r: (r[1], r[0]))
 
         def is_test(email, name):
-            return bool(re.match(r"test[@+]", _plain_email(email))) or str(name).strip().lower().startswith("test")
+            return (bool(re.match(r"test[@+]", _plain_email(email)))
+                    or str(name).strip().lower().startswith("test"))
 
         def is_complete(email, name, consent):
             return all(str(v or "").strip() for v in (email, name, consent))

@@ -105,8 +105,8 @@ def test_counts_scale_with_k(fixture, k, request):
     assert len(mentors) == 41 * k
     assert len(participants) == 121 * k
     assert summary["places"] == {"mentor": 16 * k, "participant": 80 * k, "groups": 8 * k}
-    assert summary["counts"]["mentor"] == {"accepted": 16 * k, "duplicate": 4 * k, "excluded": k, "late": 3 * k,
-                                           "waitlisted": 16 * k, "withdrawn": k}
+    assert summary["counts"]["mentor"] == {"accepted": 16 * k, "duplicate": 4 * k, "excluded": k,
+                                           "late": 3 * k, "waitlisted": 16 * k, "withdrawn": k}
     assert summary["counts"]["participant"] == {"accepted": 80 * k, "duplicate": 7 * k, "excluded": k,
                                                 "late": 7 * k, "waitlisted": 25 * k, "withdrawn": k}
     with open(out / dd.WITHDRAWALS_FILE, encoding="utf-8", newline="") as fh:
@@ -352,7 +352,8 @@ def test_withdrawals_name_accepted_people_in_other_letter_case(term1):
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["Email", "Date", "Reason"]
     withdrawn = truth[truth["status"] == "withdrawn"]
-    assert sorted(dd._plain_email(r["Email"]) for r in rows) == sorted(withdrawn["email"].map(dd._plain_email))
+    assert (sorted(dd._plain_email(r["Email"]) for r in rows)
+            == sorted(withdrawn["email"].map(dd._plain_email)))
     assert any(r["Email"] not in set(truth["email"]) for r in rows)
     # Withdrawals come before the groups start, so each promotes someone.
     assert all(dt.date.fromisoformat(r["Date"]) <= dt.date(2026, 10, 12) for r in rows)
@@ -415,7 +416,8 @@ def test_demo_config_validates_and_matches_the_files(term1):
     out, _ = term1
     cfg = load_config(DEMO_CONFIG)
     assert cfg.term.name == "demo" and cfg.term.timezone == "Europe/Helsinki"
-    assert (cfg.registration.mentor_places, cfg.registration.participant_places, cfg.groups.count) == (16, 80, 8)
+    reg = cfg.registration
+    assert (reg.mentor_places, reg.participant_places, cfg.groups.count) == (16, 80, 8)
     assert cfg.registration.mentor_deadline == dd.DEMO_TERM.mentor_deadline
     assert cfg.registration.participant_deadline == dd.DEMO_TERM.participant_deadline
     assert cfg.privacy.key_source == "demo"
@@ -440,8 +442,10 @@ def test_demo_config_validates_and_matches_the_files(term1):
         assert (out / item.file).exists()
     assert cfg.input_by_id("training_attendance").session_columns == dd.DEMO_TERM.training_headers
     assert cfg.input_by_id("group_attendance").session_columns == dd.DEMO_TERM.meeting_headers
-    assert cfg.input_by_id("feedback_before").columns == {"email": "RecipientEmail", "submitted_at": "RecordedDate"}
-    assert cfg.input_by_id("feedback_after").columns == {"email": "Email address", "submitted_at": "Response date"}
+    assert cfg.input_by_id("feedback_before").columns == {"email": "RecipientEmail",
+                                                          "submitted_at": "RecordedDate"}
+    assert cfg.input_by_id("feedback_after").columns == {"email": "Email address",
+                                                         "submitted_at": "Response date"}
     assert cfg.input_by_id("mentor_feedback").columns == {"email": "Email", "submitted_at": "Completion time"}
 
 
