@@ -143,8 +143,10 @@ def _answers(rng: np.random.Generator, theta: np.ndarray, reverse: np.ndarray, r
     lo, hi = rs.min_value, rs.max_value
     mid, spread = (lo + hi) / 2, (hi - lo) / 4
     sign = np.where(reverse, -1.0, 1.0)
-    raw = mid + 0.35 * spread + spread * (0.8 * theta[:, None] * sign[None, :]
-                                          + rng.normal(0.0, 0.75, size=(len(theta), len(reverse))))
+    # People lean to the compassionate / well side: the offset is in the scored direction, so a
+    # reverse-keyed item leans low in its raw answers.
+    raw = mid + spread * (sign[None, :] * (0.35 + 0.8 * theta[:, None])
+                          + rng.normal(0.0, 0.75, size=(len(theta), len(reverse))))
     return np.clip(np.rint(raw), lo, hi)
 
 
