@@ -576,13 +576,15 @@ def read_export(path, tool: str = "auto", sheet=None, *, max_bytes: int = DEFAUL
 
 def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, notes: list[str]) -> Export:
     offset = meta.get("row_offset", 0)
-    filled = [sum(1 for c in r if not _blank(c)) for r in grid]
-    if not any(filled):
+    first = next((i for i, r in enumerate(grid) if any(not _blank(c) for c in r)), None)
+    if first is None:
         raise InputError("has no header row (the sheet is empty)", file=path,
                          hint="download the export again from the survey tool, or pick the right sheet (sheet:)")
-    widest = max(filled[:20]) if filled[:20] else 0
+    # the header row is the first row about as wide as the widest of the first rows (title rows are narrower)
+    filled = [sum(1 for c in r if not _blank(c)) for r in grid[:first + 20]]
+    widest = max(filled[first:first + 20])
     threshold = max(2, int(np.ceil(0.6 * widest))) if widest >= 2 else 1
-    h = next(i for i, n in enumerate(filled) if n >= threshold or (i >= 20 and n))
+    h = next(i for i, n in enumerate(filled) if n >= threshold)
     if h:
         skipped = [i + 1 + offset for i in range(h) if filled[i]]
         if skipped:
@@ -654,8 +656,13 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
 
     names = [headers[j] for j in keep]
     index = pd.RangeIndex(first_row, first_row + len(rows), name="row")
-    data = pd.DataFrame([[r[j] for j in keep] for r in rows], columns=names, index=index, dtype=str) \
-        if rows else pd.DataFrame({n: pd.Series([], dtype=str) for n in names}, index=index)
+    if rows:
+        data = pd.DataFrame(rows, index=index, dtype=str)
+        if keep != list(range(width)):
+            data = data.iloc[:, keep]
+        data.columns = names
+    else:
+        data = pd.DataFrame({n: pd.Series([], dtype=str) for n in names}, index=index)
     data.index = pd.Index(data.index, name="row")
     rows_read = len(data)
 
