@@ -16,7 +16,8 @@
   rules (the answer key; see :func:`hand_applied_statuses`).
 
 The mess is deliberate and known by construction: duplicate submissions whose e-mails differ in
-case, surrounding spaces or a zero-width space; test submissions; late submissions, one exactly at
+case, surrounding spaces or a zero-width space; a first submission that skipped the consent
+question, followed by a complete one (the complete one holds the place); test submissions; late submissions, one exactly at
 the first second after the deadline and one at the deadline day's last second (in time); two
 different people with the very same submission time; names with ä, ö, å, accents and one
 non-Latin script; skipped optional questions; multi-line open-text answers; schools spelled in
@@ -26,9 +27,9 @@ Deterministic: everything comes from ``numpy.random.Generator`` streams spawned 
 nothing reads the clock; xlsx files get fixed document dates and zip member times, so the same
 seed and scale give byte-identical files.
 
-``scale=K`` multiplies people, places, groups and every quirk by K (K=100: ~4,000 mentor
-applications, ~12,000 participant registrations); the summary's ``places`` says which places the
-ground truth assumes.
+``scale=K`` multiplies people, places, groups and every quirk by K (K=100: 4,100 mentor
+applications, 12,100 participant registrations); the summary's ``places`` says which places the
+ground truth assumes, and :func:`write_scaled_config` writes the matching term config.
 """
 from __future__ import annotations
 
@@ -946,6 +947,33 @@ def _write_surveys(out: Path, people: pd.DataFrame, rng: np.random.Generator, te
         return False
     module.write_survey_exports(out, people.drop(columns="person"), rng, term)
     return True
+
+
+def write_scaled_config(config_path, demo_config, data_dir, scale: int) -> Path:
+    """Write a term config for a ``scale``-times demo term (benchmarks), derived from ``demo_config``.
+
+    Places and groups are multiplied by ``scale``, the term is named ``demo-x<scale>``,
+    ``data_dir`` points at the folder ``write_demo_term(data_dir, scale=scale)`` wrote, and the
+    demo config's other relative paths (codebook, reports) are made absolute so the new file can
+    live anywhere. Returns the path written.
+    """
+    import yaml
+
+    demo_config = Path(demo_config).resolve()
+    raw = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
+    base = demo_config.parent
+    raw["term"]["name"] = f"demo-x{int(scale)}"
+    raw["term"]["title"] = f"{raw['term']['title']} x{int(scale)}"
+    raw["data_dir"] = str(Path(data_dir).resolve())
+    raw["reports_dir"] = str((base / raw.get("reports_dir", "../reports")).resolve())
+    if raw.get("codebook"):
+        raw["codebook"] = str((base / raw["codebook"]).resolve())
+    raw["registration"]["mentor_places"] *= int(scale)
+    raw["registration"]["participant_places"] *= int(scale)
+    raw["groups"]["count"] *= int(scale)
+    path = Path(config_path)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 # -- the hand-applied expectation (a test oracle) -----------------------------------------------

@@ -458,6 +458,18 @@ def test_term_template_is_a_valid_config_with_the_key_from_the_environment():
     assert text.count("#") > 100                                     # it is documented
 
 
+def test_scaled_config_matches_the_scaled_term(term2, tmp_path):
+    out, summary = term2
+    path = dd.write_scaled_config(tmp_path / "x2.yml", DEMO_CONFIG, out, 2)
+    cfg = load_config(path)
+    assert cfg.term.name == "demo-x2"
+    assert (cfg.registration.mentor_places, cfg.registration.participant_places, cfg.groups.count) == (
+        summary["places"]["mentor"], summary["places"]["participant"], summary["places"]["groups"])
+    assert cfg.data_path == out.resolve()
+    assert cfg.resolve(cfg.codebook) == (DEMO_CONFIG.parent / "codebooks" / "demo.yml").resolve()
+    assert all(cfg.input_path(i).exists() for i in cfg.inputs if i.kind.endswith("registrations"))
+
+
 def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     """The registration engineer's selection, fed the demo rows, reproduces the expectation."""
     registration = pytest.importorskip("mentoring_lib.registration")
