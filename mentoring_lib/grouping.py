@@ -187,57 +187,56 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
     fits = np.zeros((len(participants), n_groups), dtype=bool)
     for g, (i, j) in enumerate(pair_ij):
         fits[:, g] = PA[:, slot_k[g]] & ok_of(i, j)
-
-    def objective(f: np.ndarray, ij) -> tuple[int, int]:
-        return int(f.any(axis=1).sum()), int(sum(bool(mix[i, j]) for i, j in ij))
-
-    current = objective(fits, pair_ij)
+    # cover[p] = how many groups fit participant p; the objective counts participants with cover > 0.
+    cover = fits.sum(axis=1)
+    covered = int((cover > 0).sum())
+    n_mixed = sum(bool(mix[i, j]) for i, j in pair_ij)
     swaps_allowed = n_groups <= 60  # the swap neighbourhood grows with the square of the groups
     for _sweep in range(10):
-        before = current
+        before = (covered, n_mixed)
         for g in range(n_groups):
             i, j = pair_ij[g]
             for k in np.flatnonzero(S[i] & S[j]):
                 if k == slot_k[g]:
                     continue
-                trial = fits.copy()
-                trial[:, g] = PA[:, k] & ok_of(i, j)
-                score = objective(trial, pair_ij)
-                if score > current:
-                    gained = score[0] - current[0]
-                    fits, current, slot_k[g] = trial, score, int(k)
-                    changed[g] = f"slot changed in the improvement pass ({gained} more participant(s) fit a group)"
+                column = PA[:, k] & ok_of(i, j)
+                trial = cover - fits[:, g] + column
+                score = int((trial > 0).sum())
+                if score > covered:
+                    changed[g] = f"slot changed in the improvement pass ({score - covered} more participant(s) fit a group)"
+                    fits[:, g], cover, covered, slot_k[g] = column, trial, score, int(k)
         if swaps_allowed:
             for g in range(n_groups):
                 for h in range(g + 1, n_groups):
                     (a, b), (c, d) = pair_ij[g], pair_ij[h]
+                    base = cover - fits[:, g] - fits[:, h]
+                    mixed_now = int(mix[a, b]) + int(mix[c, d])
+                    best = None
                     for (x1, y1), (x2, y2) in (((a, c), (b, d)), ((a, d), (b, c))):
                         if not (feasible[x1, y1] and feasible[x2, y2]):
                             continue
-                        best_trial = None
+                        mixed = n_mixed - mixed_now + int(mix[x1, y1]) + int(mix[x2, y2])
                         for k1 in np.flatnonzero(S[x1] & S[y1]):
+                            col1 = PA[:, k1] & ok_of(x1, y1)
                             for k2 in np.flatnonzero(S[x2] & S[y2]):
-                                trial = fits.copy()
-                                trial[:, g] = PA[:, k1] & ok_of(x1, y1)
-                                trial[:, h] = PA[:, k2] & ok_of(x2, y2)
-                                ij = list(pair_ij)
-                                ij[g], ij[h] = (x1, y1), (x2, y2)
-                                score = objective(trial, ij)
-                                if score > current and (best_trial is None or score > best_trial[0]):
-                                    best_trial = (score, trial, ij, int(k1), int(k2))
-                        if best_trial is not None:
-                            score, trial, ij, k1, k2 = best_trial
-                            gained = score[0] - current[0]
-                            fits, current, pair_ij = trial, score, ij
-                            slot_k[g], slot_k[h] = k1, k2
-                            for mine, other in ((g, h), (h, g)):
-                                changed[mine] = (f"swap: paired in the improvement pass by exchanging co-mentors "
-                                                 f"with group {other + 1} ({gained} more participant(s) fit a group)")
-                            (a, b), (c, d) = pair_ij[g], pair_ij[h]
-        if current == before:
+                                col2 = PA[:, k2] & ok_of(x2, y2)
+                                score = (int(((base + col1 + col2) > 0).sum()), mixed)
+                                if score > (covered, n_mixed) and (best is None or score > best[0]):
+                                    best = (score, (x1, y1), (x2, y2), int(k1), int(k2), col1, col2)
+                    if best is not None:
+                        (score, first, second, k1, k2, col1, col2) = best
+                        gained = score[0] - covered
+                        pair_ij[g], pair_ij[h], slot_k[g], slot_k[h] = first, second, k1, k2
+                        fits[:, g], fits[:, h] = col1, col2
+                        cover = base + col1 + col2
+                        covered, n_mixed = score
+                        for mine, other in ((g, h), (h, g)):
+                            changed[mine] = (f"swap: paired in the improvement pass by exchanging co-mentors "
+                                             f"with group {other + 1} ({gained} more participant(s) fit a group)")
+        if (covered, n_mixed) == before:
             break
     pairs = [(*pair_ij[p], pairs[p][2]) if p < n_groups else pairs[p] for p in range(len(pairs))]
-    fit_count = fits.sum(axis=1)
+    fit_count = cover
 
     rows = []
     for p, (i, j, n_options) in enumerate(pairs):

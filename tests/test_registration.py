@@ -387,30 +387,47 @@ def demo_run(tmp_path_factory):
 
 
 def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
-    """A person applying the announced rules to the demo exports gets exactly these statuses."""
+    """A person applying the announced rules to the demo exports gets exactly these statuses
+    (the rows are those listed in data/demo/README.md, "The mess, on purpose")."""
     rows = demo_run.read_table("rows")
     counts = rows.groupby(["role", "status"]).size().unstack(fill_value=0).reindex(columns=list(STATUSES),
                                                                                     fill_value=0)
-    # 40 mentor applications for 16 places; 120 participant registrations for 80 places.
+    # 41 mentor applications for 16 places; 121 participant registrations for 80 places.
     assert counts.loc["mentor"].to_dict() == {"accepted": 16, "waitlisted": 16, "withdrawn": 1, "late": 3,
-                                              "duplicate": 3, "excluded": 1}
+                                              "duplicate": 4, "excluded": 1}
     assert counts.loc["participant"].to_dict() == {"accepted": 80, "waitlisted": 25, "withdrawn": 1, "late": 7,
-                                                   "duplicate": 6, "excluded": 1}
-    by_row = rows.set_index(["source", "source_row"])
-    # Row 2 of each form is the coordinator's test; mentor row 39 came at 00:00:00 after the deadline day.
-    assert by_row.loc[("mentor_registrations", 2), "status"] == "excluded"
-    assert by_row.loc[("participant_registrations", 2), "status"] == "excluded"
-    assert by_row.loc[("mentor_registrations", 39), "status"] == "late"
-    assert by_row.loc[("mentor_registrations", 39), "late_position"] == 1
-    # The mentor in row 9 withdrew on 18 September; queue place 17 (wait-list 1) was promoted.
-    assert by_row.loc[("mentor_registrations", 9), "status"] == "withdrawn"
-    promoted = rows[rows.promoted & (rows.role == "mentor")]
-    assert promoted.queue_position.tolist() == [17]
+                                                   "duplicate": 7, "excluded": 1}
+    row = rows.set_index(["source", "source_row"]).loc
+    m, p = "mentor_registrations", "participant_registrations"
+    # Row 2 of each form is the coordinator's test submission.
+    assert row[(m, 2), "status"] == row[(p, 2), "status"] == "excluded"
+    # An incomplete first submission (consent skipped): the later complete one holds the place.
+    assert row[(m, 5), "status"] == "duplicate"
+    assert row[(m, row[(m, 5), "duplicate_of_row"]), "status"] == "accepted"
+    assert row[(m, 5), "duplicate_of_row"] > 5
+    # Case, spaces and a zero-width space in the e-mail: duplicates.
+    for r in (15, 25, 31):
+        assert row[(m, r), "status"] == "duplicate"
+    for r in (23, 27, 57, 93, 99, 109, 114):
+        assert row[(p, r), "status"] == "duplicate"
+    # Same submission second: the file's order decides.
+    assert row[(m, 6), "status"] == row[(m, 7), "status"] == "accepted"
+    assert row[(m, 7), "queue_position"] == row[(m, 6), "queue_position"] + 1
+    # 23:59:59 on the deadline day is in time (wait-listed: the places were full); 00:00:00 is late.
+    assert row[(m, 39), "status"] == row[(p, 115), "status"] == "waitlisted"
+    assert row[(m, 40), "status"] == row[(p, 116), "status"] == "late"
+    assert row[(m, 40), "late_position"] == row[(p, 116), "late_position"] == 1
+    # A withdrawal promotes the first on the wait-list.
+    assert row[(m, 10), "status"] == row[(p, 38), "status"] == "withdrawn"
+    assert row[(m, 21), "status"] == row[(p, 86), "status"] == "accepted"
+    assert bool(row[(m, 21), "promoted"]) and bool(row[(p, 86), "promoted"])
+    assert rows.promoted.sum() == 2
+    assert row[(m, 21), "queue_position"] == 17 and row[(p, 86), "queue_position"] == 81
     # Against the committed answer key and the demo engineer's independent by-hand reading.
     expected = pd.read_csv(DEMO_DATA / "expected_statuses.csv")
     merged = rows.merge(expected, left_on=["source", "source_row"], right_on=["input", "row"],
                         suffixes=("", "_expected"), validate="one_to_one")
-    assert len(merged) == len(rows) == len(expected) == 160
+    assert len(merged) == len(rows) == len(expected) == 162
     assert (merged.status == merged.status_expected).all()
     assert merged.queue_position.astype("Float64").equals(merged.queue_position_expected.astype("Float64"))
     assert merged.waitlist_position.astype("Float64").equals(
@@ -458,12 +475,12 @@ def test_outputs_keep_identities_private(demo_run):
     cells = {str(v) for df in summary.values() for v in df.to_numpy().ravel()}
     assert not cells & (emails | names)
     status = summary["status"].set_index("status")
-    assert status.loc["accepted", "mentor"] == 16 and status.loc["Total", "Total"] == 160
+    assert status.loc["accepted", "mentor"] == 16 and status.loc["Total", "Total"] == 162
     assert status.loc["withdrawn", "mentor"] == "<5"
     # Every row of the roster's sheets, mail merges with the announced columns.
     roster = pd.read_excel(out.private / "roster.xlsx", sheet_name=None)
     assert list(roster) == ["Accepted", "Waitlisted", "Withdrawn", "Late", "Duplicate", "Excluded"]
-    assert sum(len(df) for df in roster.values()) == 160
+    assert sum(len(df) for df in roster.values()) == 162
     accepted = pd.read_csv(out.private / "mailmerge_accepted.csv", encoding="utf-8-sig")
     assert list(accepted.columns) == ["first_name", "email", "role", "position"]
     assert accepted.groupby("role").size().to_dict() == {"mentor": 16, "participant": 80}
@@ -474,8 +491,8 @@ def test_outputs_keep_identities_private(demo_run):
 def test_quality_records_reconcile(demo_run):
     quality = json.loads((demo_run.out.quality / "registrations.json").read_text())
     m = quality["mentor_registrations"]
-    assert m["rows_read"] == 40 and m["kept"] == 36
-    assert m["excluded"] == {"duplicate": 3, "test submission": 1}
+    assert m["rows_read"] == 41 and m["kept"] == 36
+    assert m["excluded"] == {"duplicate": 4, "test submission": 1}
     assert m["rows_read"] == m["kept"] + sum(m["excluded"].values())
     assert quality["withdrawals"] == {"rows_read": 2, "kept": 2, "excluded": {}, "notes": []}
 
