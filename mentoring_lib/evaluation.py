@@ -319,9 +319,25 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     return meetings_tbl, groups_tbl, summary
 
 
+def linkage_table(linkage: pd.DataFrame, limits: Limits) -> pd.DataFrame:
+    """People per role by linkage outcome (linked, or why not), protected as a partition."""
+    rows = []
+    for role, g in linkage.groupby("role", sort=True):
+        counts = g["reason"].value_counts()
+        order = sorted(counts.index, key=lambda r: (r != "linked", r))
+        shown = shown_partition(counts.reindex(order).to_frame(role), limits)[role]
+        rows += [{"role": role, "reason": reason, "people": shown.loc[reason]} for reason in [*order, "Total"]]
+    return pd.DataFrame(rows, columns=["role", "reason", "people"])
+
+
 # --------------------------------------------------------------------------------------
 # Likert items (reaction, mentors)
 # --------------------------------------------------------------------------------------
+def _statement(wording: str) -> str:
+    """An item's wording as the lead of a sentence: 'The group felt safe.' -> '"The group felt safe":'."""
+    return f"“{wording.rstrip('.').strip()}”:"
+
+
 def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limits
                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per item: n answered (suppressed), % below / at / above the neutral midpoint and the median
@@ -340,15 +356,21 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
         median = float(np.median(pd.to_numeric(vals, errors="coerce").dropna())) if d.n else math.nan
         med_label = ""
         if ok and not math.isnan(median):
-            near = min(rs.options, key=lambda o: abs(o.value - median))
-            med_label = near.label if near.value == median else f"between {fmt_num(median, 1)}"
+            exact = [o.label for o in rs.options if o.value == median]
+            below_o = [o for o in rs.options if o.value < median]
+            above_o = [o for o in rs.options if o.value > median]
+            med_label = exact[0] if exact else (
+                f"between {max(below_o, key=lambda o: o.value).label} and {min(above_o, key=lambda o: o.value).label}")
+        low_labels = [o.label for o in rs.options if o.value < mid]
+        high_labels = [o.label for o in rs.options if o.value > mid]
         rows.append({"item": it.id, "wording": it.wording, "answered": shown_count(d.n, limits),
                      "missing": shown_count(d.n_missing, limits),
                      "share_low": below / d.n if ok else math.nan,
                      "share_neutral": neutral / d.n if ok else math.nan,
                      "share_high": above / d.n if ok else math.nan,
                      "median": median if ok else math.nan, "median_label": med_label,
-                     "n": d.n})
+                     "high_labels": " or ".join(high_labels[::-1]).lower(),
+                     "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
         if ok:
             dists[it.id] = (it, d, rs)
     return pd.DataFrame(rows), dists
@@ -486,6 +508,11 @@ def theme_table(comments: pd.DataFrame, themes: list[dict], limits: Limits) -> p
 # --------------------------------------------------------------------------------------
 # Wording
 # --------------------------------------------------------------------------------------
+def _num(x: float) -> str:
+    """A median of counts: "4" or "4.5"."""
+    return fmt_num(x, 0) if float(x).is_integer() else fmt_num(x, 1)
+
+
 def direction(change: float, ci: tuple[float, float] | None = None) -> str:
     if ci and not any(math.isnan(x) for x in ci) and ci[0] < 0 < ci[1]:
         return "no clear change"
@@ -515,8 +542,10 @@ def describe_outcome(row: pd.Series) -> str:
     if dirn == "no clear change":
         return (f"{row['outcome']} ({row['pairs']} pairs): no clear difference between before and after "
                 f"({numbers}); the interval includes no change.")
+    caveat = ("" if row["t_p_holm"] < 0.05 else
+              "; not statistically significant once adjusted for the number of outcomes tested")
     return (f"{row['outcome']} ({row['pairs']} pairs): {dirn} after than before ({numbers}), a "
-            f"{g_size(row['hedges_g'])} standardised difference.")
+            f"{g_size(row['hedges_g'])} standardised difference{caveat}.")
 
 
 # --------------------------------------------------------------------------------------
@@ -591,18 +620,21 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
     if summ["groups"]:
-        held = (f"between {summ['min_held']} and {summ['max_held']}" if summ["min_held"] != summ["max_held"]
-                else f"{summ['min_held']}")
-        ev.say("implementation", (f"The {summ['groups']} groups met {held} times (median "
-                                  f"{fmt_num(summ['median_held'], 1)}) of the {summ['planned']} planned; "
-                                  f"{summ['groups_below_plan']} group(s) met fewer times than planned."))
+        if summ["groups_below_plan"] == 0:
+            ev.say("implementation", f"All {summ['groups']} groups held all {summ['planned']} planned meetings.")
+        else:
+            held = (f"between {summ['min_held']} and {summ['max_held']}" if summ["min_held"] != summ["max_held"]
+                    else f"{summ['min_held']}")
+            ev.say("implementation", (f"The {summ['groups']} groups met {held} times (median "
+                                      f"{_num(summ['median_held'])}) of the {summ['planned']} planned; "
+                                      f"{summ['groups_below_plan']} of them met fewer times than planned."))
     if not math.isnan(summ["mean_share_attended"]):
         ev.say("implementation", (f"On average, participants attended {fmt_pct(summ['mean_share_attended'])} of "
-                                  f"the planned meetings (median {fmt_num(summ['median_meetings_attended'], 1)} "
+                                  f"the planned meetings (median {_num(summ['median_meetings_attended'])} "
                                   f"meetings)."))
         ev.key("attendance", "of planned meetings attended", fmt_pct(summ["mean_share_attended"]),
                "participants, on average")
-    ev.key("groups", "groups met", f"{summ['groups']}", f"median {fmt_num(summ['median_held'], 1)} of "
+    ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
                                                           f"{summ['planned']} meetings")
     if figures_dir is not None and len(mt):
         _attendance_chart(ev, mt, summ, limits, figures_dir)
@@ -619,6 +651,14 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     resp["response_rate"] = [share(n, len(acc_part), limits) for n in resp["n"]]
     ev.tables["response"] = resp[["survey", "respondents", "response_rate", "n"]]
     rr_post = share(len(post_ids), len(acc_part), limits)
+    link = inputs.get("linkage")
+    if link is not None and len(link):
+        ev.tables["linkage"] = linkage_table(link, limits)
+        lp = ev.tables["linkage"]
+        lp = lp[lp["role"] == "participant"]
+        if len(lp):
+            ev.say("effectiveness", "Before/after surveys were linked through the pseudonym: " + "; ".join(
+                f"{r} {c}" for r, c in zip(lp["reason"], lp["people"]) if r != "Total") + ".")
 
     # -- reaction -----------------------------------------------------------------------
     reaction_items = [it for it in codebook.items if it.group == "reaction" and it.kind == "likert"]
@@ -628,8 +668,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         ev.tables["reaction"] = tbl
         for _, r in tbl.iterrows():
             if not math.isnan(r["share_high"]):
-                ev.say("reaction", f"{r['wording']}: {fmt_pct(r['share_high'])} agreed "
-                                   f"({fmt_pct(r['share_low'])} disagreed; n = {r['answered']}).", kind="bullet")
+                ev.say("reaction", f"{_statement(r['wording'])} {fmt_pct(r['share_high'])} {r['high_labels']}, "
+                                   f"{fmt_pct(r['share_low'])} {r['low_labels']} (n = {r['answered']}).", kind="bullet")
         rec = tbl[tbl["item"].str.contains("recommend")]
         if len(rec) and not math.isnan(rec["share_high"].iloc[0]):
             ev.key("recommend", "would recommend the groups", fmt_pct(rec["share_high"].iloc[0]),
@@ -637,8 +677,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         if figures_dir is not None and dists:
             _likert_chart(ev, "reaction", "reaction-likert", dists, "Participants' reactions to the groups",
                           figures_dir)
-        ev.method("Likert items", "Likert items: shares of respondents who answered, by response; agreement "
-                  "= the responses above the neutral midpoint. " + stats.likert_distribution([], [1, 2]).method)
+        ev.method("Likert items", "Shares are of the respondents who answered the item; the answers above "
+                  "the scale's neutral midpoint (e.g. agree or strongly agree) are reported together, as are "
+                  "those below it. " + stats.likert_distribution([], [1, 2]).method)
 
     # -- effectiveness ------------------------------------------------------------------
     eff, eff_methods = effectiveness_table(scores, codebook, limits)
@@ -678,11 +719,11 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         ev.tables["mentors"] = tbl
         for _, r in tbl.iterrows():
             if not math.isnan(r["share_high"]):
-                ev.say("mentors", f"{r['wording']}: {fmt_pct(r['share_high'])} agreed (n = {r['answered']}).",
-                       kind="bullet")
+                ev.say("mentors", f"{_statement(r['wording'])} {fmt_pct(r['share_high'])} {r['high_labels']}, "
+                                  f"{fmt_pct(r['share_low'])} {r['low_labels']} (n = {r['answered']}).", kind="bullet")
             else:
-                ev.say("mentors", f"{r['wording']}: answered by {r['answered']} mentors, too few to report "
-                                  f"shares (at least {limits.min_base} are needed).", kind="bullet")
+                ev.say("mentors", f"{_statement(r['wording'])} answered by {r['answered']} mentors, too few to "
+                                  f"report shares (at least {limits.min_base} are needed).", kind="bullet")
         if figures_dir is not None and dists:
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir)
 

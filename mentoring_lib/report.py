@@ -170,13 +170,7 @@ def fmt_count(x: Any) -> str:
     if _missing(x):
         return "–"
     if isinstance(x, str):
-        s = x.strip()
-        if s.startswith("<"):
-            return s
-        try:
-            return str(int(float(s)))
-        except ValueError:
-            return s
+        return x.strip()  # already shown: "12", "<5", "x" or a ratio such as "1.4"
     return str(int(x))
 
 
@@ -300,23 +294,28 @@ def _suppression_note(limits: tuple[int, int]) -> str:
 
 
 def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFrame":
-    """Rows read, kept and excluded by reason per input (from private/quality/*.json)."""
+    """Rows read, kept and excluded by reason per input (from private/quality/*.json).
+
+    Excluded rows are people (late, duplicate, test submissions...), so each input's counts are
+    protected as a partition of its rows read: small counts "<5" and a complementary "x" where a
+    small count would follow from the others."""
     import pandas as pd
 
+    from mentoring_lib import disclosure
+
     rows = []
-    for stage_or_source, rec in sorted((quality or {}).items()):
-        excluded = rec.get("excluded") or {}
-        rows.append({"source": stage_or_source, "rows_read": rec.get("rows_read"), "kept": rec.get("kept"),
-                     "excluded": ", ".join(f"{k.replace('_', ' ')} {_small(v, min_count)}"
-                                           for k, v in sorted(excluded.items()) if v) or "none"})
+    for source, rec in sorted((quality or {}).items()):
+        excluded = {k: int(v) for k, v in sorted((rec.get("excluded") or {}).items()) if int(v)}
+        kept = int(rec.get("kept") or 0)
+        unaccounted = int(rec.get("rows_read") or 0) - kept - sum(excluded.values())
+        if unaccounted > 0:
+            excluded["other (not itemised)"] = unaccounted
+        counts = pd.DataFrame([[kept, *excluded.values()]], columns=["kept", *excluded.keys()])
+        shown = disclosure.suppress_counts(counts, min_count, margins=True).iloc[0]
+        total = shown["Total"] if "Total" in shown.index else shown["kept"]
+        rows.append({"source": source, "rows_read": total, "kept": shown["kept"],
+                     "excluded": ", ".join(f"{k.replace('_', ' ')} {shown[k]}" for k in excluded) or "none"})
     return pd.DataFrame(rows, columns=["source", "rows_read", "kept", "excluded"])
-
-
-def _small(v: Any, min_count: int) -> str:
-    """A row count in the data-quality table: rows of an export, but they are people, so small
-    counts are shown as <k like every other public count."""
-    v = int(v)
-    return f"<{min_count}" if 0 < v < min_count else str(v)
 
 
 def load_quality(quality_dir: Path) -> dict[str, dict]:
@@ -397,6 +396,10 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         blocks.append(_table("t-response", "Survey response (accepted participants)", df,
                              [("survey", "Survey", None), ("respondents", "Respondents", fmt_count),
                               ("response_rate", "Response rate", _pct0)], [note]))
+    if (df := _frame(tables, "linkage")) is not None:
+        blocks.append(_table("t-linkage", "Linking the before and after surveys", df,
+                             [("role", "Role", None), ("reason", "Outcome", None), ("people", "People", fmt_count)],
+                             [note]))
     blocks += _text_blocks(tables, "effectiveness")
     if (df := _frame(tables, "effectiveness")) is not None:
         df = df.assign(g_ci=[fmt_ci(lo, hi) for lo, hi in zip(df["g_ci_low"], df["g_ci_high"])])
@@ -567,6 +570,7 @@ SUMMARY_SHEETS = {
     "groups": ("Groups", None, "Meetings held per group against the plan."),
     "response": ("Survey response", ["survey", "respondents", "response_rate"],
                  "Survey respondents among accepted participants."),
+    "linkage": ("Linkage", None, "People per role by before/after linkage outcome."),
     "reaction": ("Reaction", ["item", "wording", "answered", "missing", "share_low", "share_neutral",
                               "share_high", "median", "median_label"], "Participants' reaction items."),
     "effectiveness": ("Effectiveness", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
@@ -605,7 +609,7 @@ COLUMN_MEANINGS = {
     "t_p_holm": "Holm-adjusted t-test p", "wilcoxon_p_holm": "Holm-adjusted Wilcoxon p", "wave": "pre or post",
     "cases": "complete answers (count)", "items": "number of items", "alpha": "Cronbach's alpha",
     "ci_low": "alpha 95% CI lower", "ci_high": "alpha 95% CI upper", "small_n": "fewer than 30 complete answers",
-    "theme": "theme id", "label": "theme", "comments": "comments mentioning the theme (count)",
+    "theme": "theme id", "reason": "linkage outcome", "people": "people (count)", "label": "theme", "comments": "comments mentioning the theme (count)",
     "instrument_name": "instrument", "short_name": "abbreviation", "scale_name": "scale", "rule": "scoring rule",
     "n_items": "items in the scale", "response_range": "answer values", "missing_rule": "missing-item rule",
     "citation": "citation", "licence": "licence line",
@@ -654,7 +658,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig") -> d
 # Stage
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
-                     "groups", "response", "reaction", "effectiveness", "reliability", "mentors", "themes",
+                     "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
                      "quotes", "instruments")
 
 

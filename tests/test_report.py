@@ -293,3 +293,14 @@ def test_other_formatters():
     assert rp.fmt_count("<5") == "<5" and rp.fmt_count(12) == "12" and rp.fmt_count("x") == "x"
     assert rp.fmt_signed(0.5) == "+0.50" and rp.fmt_signed(-0.5) == "\u22120.50" and rp.fmt_signed(0) == "0.00"
     assert rp.fmt_pct(0.755) == "76%" and rp.fmt_ci(-0.1, 0.3) == "[\u22120.10, 0.30]"
+
+
+def test_quality_complementary_suppression():
+    q = rp.quality_table({"participant_registrations": {"rows_read": 121, "kept": 113,
+                                                        "excluded": {"duplicate": 7, "test_submission": 1}},
+                          "withdrawals": {"rows_read": 2, "kept": 2, "excluded": {}}}, 5)
+    rows = q.set_index("source")
+    # 121 - 113 - 7 would give the single test submission away: 7 is hidden too
+    assert rows.loc["participant_registrations", "excluded"] == "duplicate x, test submission <5"
+    assert rows.loc["participant_registrations", "rows_read"] == 121
+    assert rows.loc["withdrawals", "rows_read"] == "<5" and rows.loc["withdrawals", "excluded"] == "none"
