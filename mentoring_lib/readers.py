@@ -41,7 +41,9 @@ import io
 import json
 import re
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -208,13 +210,34 @@ def _check_zip(path: Path, max_bytes: int) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InputError("is a damaged zip/xlsx file and cannot be opened", file=path,
                          hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
+    try:
+        _inspect_zip(zf, path, max_bytes)
+    except InputError:
+        zf.close()
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError, RuntimeError,
+            KeyError) as e:
+        zf.close()
+        raise InputError(f"is a damaged zip/xlsx file ({type(e).__name__})", file=path,
+                         hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
+    return zf
+
+
+def _xml_prolog_declares_entities(fh) -> bool:
+    """True if an XML member declares a DOCTYPE/ENTITY before its root element (or has an endless prolog)."""
+    head = fh.read(65536)
+    root = re.search(rb"<[A-Za-z_]", head)
+    prolog = head if root is None else head[:root.start()]
+    return b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and len(head) == 65536)
+
+
+def _inspect_zip(zf: zipfile.ZipFile, path: Path, max_bytes: int) -> None:
     names = set(zf.namelist())
     total = 0
     for info in zf.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if (info.file_size > _BOMB_MEMBER_BYTES and ratio > _BOMB_RATIO) or total > 10 * max_bytes:
-            zf.close()
             raise InputError(
                 f"unpacks to far more data than a survey export holds ({info.filename} alone is "
                 f"{info.file_size / 1e6:.0f} MB, compressed {ratio:.0f} times): it looks like a zip bomb "
@@ -223,15 +246,12 @@ def _check_zip(path: Path, max_bytes: int) -> zipfile.ZipFile:
     if "mimetype" in names:
         mime = zf.read("mimetype")[:100]
         if b"opendocument" in mime:
-            zf.close()
             raise InputError("is an OpenDocument spreadsheet (.ods), not an Excel workbook", file=path,
                              hint="open it in LibreOffice or Excel and save as .xlsx (Excel 2007-365)")
     if "xl/vbaProject.bin" in names or _content_types_macro(zf):
-        zf.close()
         raise InputError("is a macro-enabled workbook (.xlsm); macros are never run or read", file=path,
                          hint="open it in Excel and save as 'Excel Workbook (*.xlsx)' (without macros)")
     if "xl/workbook.xml" not in names:
-        zf.close()
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise InputError(f"is {what}, not an Excel workbook", file=path,
@@ -239,14 +259,12 @@ def _check_zip(path: Path, max_bytes: int) -> zipfile.ZipFile:
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels", ".vml")):
             with zf.open(info) as fh:
-                head = fh.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                zf.close()
+                unsafe = _xml_prolog_declares_entities(fh)
+            if unsafe:
                 raise InputError(
                     f"contains XML entity declarations in {info.filename} (Excel never writes them; this is "
                     "how 'XML bomb' files look) and was not opened", file=path,
                     hint="do not open this file; download the export again from the survey tool")
-    return zf
 
 
 def _content_types_macro(zf: zipfile.ZipFile) -> bool:
@@ -433,20 +451,19 @@ def _cell_text(v) -> str:
 
 def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) -> tuple[list[list[str]], dict]:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     zf.close()
     try:
-        # a file object, not the path: openpyxl would refuse a workbook by its file name alone
-        wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as e:
-        raise InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
-                         hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
-    except Exception as e:  # defusedxml's refusals and parser errors from odd files
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about harmless oddities of generated files
+            # a file object, not the path: openpyxl would refuse a workbook by its file name alone
+            wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for damaged parts; defusedxml refuses unsafe XML
         if type(e).__module__.startswith(("defusedxml", "xml.", "lxml")):
             raise InputError("contains XML that is refused for safety or cannot be parsed", file=path,
                              hint="do not open this file; download the export again from the survey tool") from None
-        raise
+        raise InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
+                         hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
     try:
         names = list(wb.sheetnames)
         visible = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
@@ -467,7 +484,9 @@ def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) ->
         ws = wb[chosen]
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some generators write a wrong dimension; read every cell
-        grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
         epoch = getattr(wb, "epoch", None)
     except InputError:
         raise
