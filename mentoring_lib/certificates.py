@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 RESOURCES = Path(__file__).resolve().parent / "resources" / "certificate"
 TEMPLATE = RESOURCES / "certificate.typ"
-#: Fonts built into Typst, in fallback order (the code line uses DejaVu Sans Mono).
+#: Fonts built into Typst, in fallback order (DejaVu Sans Mono carries Arabic script).
 BUILTIN_FONTS: tuple[str, ...] = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
 #: Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or typed is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -324,24 +324,28 @@ def _font_list(fonts: Sequence[str]) -> list[str]:
     return [BUILTIN_FONTS[0], *extra, *BUILTIN_FONTS[1:]]
 
 
-def _compiler(source: Path, root: Path, font_paths: Sequence[str]):
+def _compiler(source: Path, root: Path, font_paths: Sequence[str], system_fonts: bool = False):
     import typst
 
     return typst.Compiler(str(source), root=str(root), font_paths=[str(p) for p in font_paths],
-                          ignore_system_fonts=True)
+                          ignore_system_fonts=not system_fonts)
 
 
 _PROBE = '#set text(font: json(bytes(sys.inputs.fonts)))\n#sys.inputs.probe\n'
+#: Characters per probe compilation: small documents compile in a few milliseconds.
+_PROBE_CHUNK = 48
 
 
-def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (),
-                         font_paths: Sequence[str] = (), max_compiles: int = 200) -> set[str]:
+def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (), font_paths: Sequence[str] = (),
+                         system_fonts: bool = False, max_compiles: int = 1000) -> set[str]:
     """The characters of ``texts`` that none of the certificate fonts can show.
 
     Typst prints a box for such a character without a warning, but refuses it in PDF/A, so each
-    probe compiles the candidate characters as PDF/A-2b; the error names the first missing one
-    (if a future Typst words it differently, the set is bisected instead). ASCII is never probed.
-    After ``max_compiles`` probes the characters still unchecked are reported as missing.
+    probe compiles candidate characters as PDF/A-2b; the error names the first missing one (if a
+    future Typst words it differently, the probe is bisected instead). ASCII, spaces and control
+    characters are never probed. Each missing character costs one small compilation; after
+    ``max_compiles`` the characters still unchecked are reported as missing (the safe side).
+    ``system_fonts``: also use the machine's fonts (the fallback for names the built-in fonts miss).
     """
     import typst
 
@@ -353,7 +357,7 @@ def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (),
     with tempfile.TemporaryDirectory(prefix="font-probe-") as tmp:
         src = Path(tmp) / "probe.typ"
         src.write_text(_PROBE, encoding="utf-8")
-        compiler = _compiler(src, Path(tmp), font_paths)
+        compiler = _compiler(src, Path(tmp), font_paths, system_fonts)
         budget = [max_compiles]
 
         def probe(chars: list[str]) -> tuple[bool, str | None]:
@@ -365,8 +369,7 @@ def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (),
             except typst.TypstError as e:
                 found = re.search(r'text `"(.+?)"` could not be displayed', str(e))
                 return False, found.group(1) if found else None
-            unknown = [str(w) for w in warns if "unknown font family" in str(w)]
-            if unknown:
+            if any("unknown font family" in str(w) for w in warns):
                 raise ConfigError("a font named in certificates.fonts is not available",
                                   key="certificates.fonts",
                                   hint="add the folder with its font files to certificates.font_paths, "
@@ -393,7 +396,10 @@ def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (),
                     return out | missing_in(todo[:half]) | missing_in(todo[half:])
             return out
 
-        return missing_in(candidates)
+        missing: set[str] = set()
+        for i in range(0, len(candidates), _PROBE_CHUNK):
+            missing |= missing_in(candidates[i:i + _PROBE_CHUNK])
+        return missing
 
 
 def names_not_covered(names: pd.Series, missing: set[str]) -> pd.Series:
@@ -458,6 +464,8 @@ def certificate_records(roster: pd.DataFrame) -> list[dict]:
         "trainings": roster["trainings_attended"].astype(int), "trainings_total": roster["trainings_total"].astype(int),
         "meetings": roster["meetings_coled"].astype(int), "meetings_total": roster["meetings_total"].astype(int),
         "code": roster["code"].astype(str), "fit": fit.astype(bool),
+        "system_fonts": (roster["system_fonts"].astype(bool) if "system_fonts" in roster.columns
+                         else pd.Series(False, index=roster.index)),
     })
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
@@ -489,7 +497,9 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
     page in one PDF for printing. Returns the files written and the time taken.
 
     Each PDF is its own small compilation (fonts subset to the one name), done on ``workers``
-    threads with one Typst compiler each (Typst caches the template across compilations). Old
+    threads with one Typst compiler each (Typst caches the template across compilations). Only
+    the fonts built into Typst (and ``font_paths``) are used, except for records marked
+    ``system_fonts`` (names those fonts cannot show), which may fall back to the machine's. Old
     ``*.pdf`` files in ``pdf_dir`` that no record names are removed, so a withdrawn certificate
     does not linger.
     """
@@ -498,15 +508,17 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
     started = time.perf_counter()
     local = threading.local()
 
-    def compiler():
-        if getattr(local, "compiler", None) is None:
-            local.compiler = _compiler(TEMPLATE, RESOURCES, font_paths)
-        return local.compiler
+    def compiler(system_fonts: bool):
+        cache = local.__dict__.setdefault("compilers", {})
+        if system_fonts not in cache:
+            cache[system_fonts] = _compiler(TEMPLATE, RESOURCES, font_paths, system_fonts)
+        return cache[system_fonts]
 
     def compile_pdf(items: list[dict]) -> bytes:
+        system_fonts = any(item.get("system_fonts") for item in items)
         payload = json.dumps({"common": common, "certificates": items}, ensure_ascii=False)
         try:
-            return compiler().compile(format="pdf", sys_inputs={"data": payload})
+            return compiler(system_fonts).compile(format="pdf", sys_inputs={"data": payload})
         except typst.TypstError as e:  # a template fault; the data cannot cause one
             raise WorkbookError(f"the certificate template failed to compile: {getattr(e, 'message', e)}",
                                 hint="report this with the template file resources/certificate/"
@@ -592,6 +604,8 @@ class CertificatePlan:
     roster: pd.DataFrame
     overrides: pd.DataFrame
     override_rows_read: int
+    #: Characters of certificate names that no available font (built-in, configured or the
+    #: machine's) can show.
     uncovered: set[str]
 
 
@@ -622,9 +636,15 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     roster["code"] = codes.reindex(roster.index).astype("string")
     roster["file"] = ("pdf/" + roster["code"] + ".pdf").astype("string")
 
+    font_paths = [str(cfg.resolve(p)) for p in cfg.certificates.font_paths]
     uncovered = uncovered_characters(roster.loc[certify, "name"].dropna(), fonts=cfg.certificates.fonts,
-                                     font_paths=[str(cfg.resolve(p)) for p in cfg.certificates.font_paths])
-    bad_glyphs = certify & names_not_covered(roster["name"], uncovered)
+                                     font_paths=font_paths)
+    # Names the built-in fonts cannot show may still be shown by a font installed on this machine
+    # (e.g. Noto CJK); only those certificates use the machine's fonts.
+    still = uncovered_characters(uncovered, fonts=cfg.certificates.fonts, font_paths=font_paths,
+                                 system_fonts=True) if uncovered else set()
+    roster["system_fonts"] = certify & names_not_covered(roster["name"], uncovered)
+    bad_glyphs = certify & names_not_covered(roster["name"], still)
     roster["check"] = pd.Series(np.select(
         [roster["eligible"] & roster["name"].isna(), bad_glyphs],
         ["no name in the registration: no certificate was made",
@@ -633,7 +653,7 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
 
     order = pd.DataFrame({"k": roster["name"].fillna("").str.casefold(), "p": roster.index}, index=roster.index)
     roster = roster.loc[order.sort_values(["k", "p"]).index]
-    return CertificatePlan(rules, roster, overrides, rows_read, uncovered)
+    return CertificatePlan(rules, roster, overrides, rows_read, still)
 
 
 def summary(plan: CertificatePlan) -> pd.DataFrame:
@@ -740,6 +760,52 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
                                  "eligible without a name": int((r["eligible"] & r["name"].isna()).sum())},
                        notes=notes)
     return result
+
+
+def outputs_overview(ctx: "StageContext", result: RenderResult) -> pd.DataFrame:
+    """What the stage wrote (paths relative to the private area) and how many certificates: no names."""
+    base = ctx.out.private / CERT_DIR
+    rows = [("certificate_list.xlsx", "eligible / not eligible (with reason) / overrides"),
+            ("certificate_register.csv", f"{result.pages} verification codes"),
+            ("mail_merge.csv", f"{result.pages} rows"),
+            ("pdf/<code>.pdf", f"{len(result.files)} certificates"),
+            ("all_certificates.pdf", f"{result.pages} pages for printing")]
+    return pd.DataFrame({"file": [f"{CERT_DIR}/{name}" for name, _ in rows],
+                         "contents": [what for _, what in rows],
+                         "exists": [(base / name).exists() if "<" not in name else bool(result.files)
+                                    for name, _ in rows]})
+
+
+def benchmark_render(n: int, out_dir: str | os.PathLike, *, workers: int = 2) -> int:
+    """Render ``n`` synthetic certificates (one PDF each and the combined PDF) into ``out_dir``;
+    returns the number made. Used by ``benchmarks/run.py`` (issue 8: 1,000 in under 20 s)."""
+    from mentoring_lib.pseudonym import DEMO_KEY
+
+    given = ["Äino", "Åsa-Maria", "Jean-Pierre", "Иван", "Ελένη", "Nguyễn Thị", "Zoë", "Mikko"]
+    family = ["Öhman-Ålander", "Lindqvist", "Dupont-Moreau", "Петров", "Παπαδοπούλου", "Ánh", "Ørsted"]
+    idx = np.arange(n)
+    names = pd.Series(np.array(given)[idx % len(given)], dtype="str") + " " + \
+        pd.Series(np.array(family)[idx % len(family)], dtype="str")
+    ids = pd.Series([f"P-{i:016x}" for i in range(n)])
+    roster = pd.DataFrame({"name": names, "role": "Peer mentor (co-mentor)",
+                           "trainings_attended": 2 + idx % 2, "trainings_total": 3,
+                           "meetings_coled": 4 + idx % 3, "meetings_total": 6,
+                           "code": verification_codes(ids, DEMO_KEY, term="benchmark", year=2026)})
+    day = dt.date(2026, 12, 18)
+    common = {
+        "document_title": "Certificate of Participation", "organiser": "Example University",
+        "fonts": _font_list(()), "heading": "Certificate of Participation",
+        "certify_line": "This is to certify that", "role_before": "took part as", "role_after": "in",
+        "programme": "Compassion mentoring in peer groups for doctoral students", "term": "Autumn 2026",
+        "period": format_period(dt.date(2026, 9, 7), day), "trainings_label": "mentor trainings attended",
+        "meetings_label": "group meetings co-led", "signatory": "Programme coordinator",
+        "signatory_title": "Wellbeing Services", "issued": format_date(day), "issued_label": "Date of issue",
+        "code_label": "Verification code", "verify_line": "verify with wellbeing@example.org",
+        "seal_top": "Compassion", "seal_middle": "2026", "seal_bottom": "Mentoring"}
+    out = Path(out_dir)
+    result = render_certificates(certificate_records(roster), common, pdf_dir=out / "pdf",
+                                 combined=out / "all_certificates.pdf", workers=workers)
+    return len(result.files)
 
 
 def run_stage(ctx: "StageContext") -> None:

@@ -327,6 +327,42 @@ def test_font_coverage_of_the_fonts_built_into_typst():
     assert flagged.tolist() == [True, False, False]
 
 
+MPL_FONTS = Path(__import__("matplotlib").get_data_path()) / "fonts" / "ttf"
+
+
+def test_a_configured_font_covers_what_the_built_in_fonts_miss(tmp_path):
+    # U+0500 (Komi Cyrillic) and U+10A0 (Georgian Asomtavruli) are not in Typst's fonts but are
+    # in DejaVu Sans, which matplotlib ships.
+    name = "Ԁdam Ⴀli"
+    assert C.uncovered_characters([name]) == {"Ԁ", "Ⴀ"}
+    assert C.uncovered_characters([name], fonts=["DejaVu Sans"], font_paths=[str(MPL_FONTS)]) == set()
+    roster = pd.DataFrame({"name": [name], "role": "Peer mentor", "trainings_attended": 3, "trainings_total": 3,
+                           "meetings_coled": 6, "meetings_total": 6, "code": ["CM-2026-AAAA-BBBB"]})
+    common = dict(C.certificate_texts(make_term(tmp_path).config), fonts=C._font_list(["DejaVu Sans"]))
+    C.render_certificates(C.certificate_records(roster), common, pdf_dir=tmp_path / "pdf", combined=None,
+                          font_paths=[str(MPL_FONTS)])
+    (text,) = pdf_text(tmp_path / "pdf" / "CM-2026-AAAA-BBBB.pdf")
+    assert name in text
+
+
+def test_names_only_the_machines_fonts_can_show_use_them_and_need_no_check(tmp_path, monkeypatch):
+    calls = []
+
+    def fake(texts, *, system_fonts=False, **kw):  # built-ins miss 王; the machine has a CJK font
+        calls.append(system_fonts)
+        return set() if system_fonts else {"王", "芳"} & set("".join(texts))
+
+    monkeypatch.setattr(C, "uncovered_characters", fake)
+    ctx = make_term(tmp_path, mentors=[("王芳", "wang@example.org", 3, 6), ("Plain", "p@example.org", 3, 6)])
+    plan = C.prepare(ctx)
+    r = plan.roster.set_index("email")
+    assert calls == [False, True]
+    assert r["system_fonts"].to_dict() == {"wang@example.org": True, "p@example.org": False}
+    assert (r["check"] == "").all() and plan.uncovered == set()
+    records = {rec["name"]: rec for rec in C.certificate_records(plan.roster)}
+    assert records["王芳"]["system_fonts"] is True and records["Plain"]["system_fonts"] is False
+
+
 def test_an_unknown_extra_font_family_is_a_config_error():
     with pytest.raises(ConfigError, match="certificates.fonts"):
         C.uncovered_characters(["Zoë"], fonts=["No Such Font Family"])
