@@ -198,9 +198,14 @@ def noncentrality_ci(t: float, df: float, confidence: float = CONFIDENCE) -> tup
 
     def solve(target: float) -> float:
         def f(lam: float) -> float:
-            return float(sps.nct.cdf(t, df, lam)) - target
+            value = float(sps.nct.cdf(t, df, lam))
+            if math.isnan(value):
+                # scipy returns NaN far in the tails; P(T <= t | λ) falls from 1 to 0 as λ grows.
+                value = 0.0 if lam > t else 1.0
+            return value - target
 
-        span = max(10.0, abs(t) * 2 + 10)
+        # Bracket around the normal approximation of λ's spread, widened until the signs differ.
+        span = 4 * math.sqrt(1 + t * t / (2 * df)) + 1
         lo, hi = t - span, t + span
         while f(lo) < 0:
             lo -= span
