@@ -697,7 +697,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     main = eff[eff["tested"]] if len(eff) else eff
     if len(main):
         first = main.iloc[0]
-        ev.key("change", f"mean change, {first['outcome']}", fmt_signed(first["mean_change"]),
+        ev.key("change", f"mean change, {first['scale_name']}", fmt_signed(first["mean_change"]),
                f"Hedges' g {fmt_num(first['hedges_g'])} {fmt_ci(first['g_ci_low'], first['g_ci_high'])}, "
                f"n = {first['pairs']}")
     if figures_dir is not None and len(main):
