@@ -433,7 +433,8 @@ def _cell_text(v) -> str:
     if isinstance(v, float):
         if v != v:
             return ""
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        # 15 significant digits: what Excel itself stores and shows (0.1 + 0.2 -> "0.3")
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, ".15g")
     if isinstance(v, dt.datetime):
         if v.microsecond:
             v = (v + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
@@ -572,8 +573,12 @@ def read_export(path, tool: str = "auto", sheet=None, *, max_bytes: int = DEFAUL
                          hint=f"use one of: {', '.join(sorted(TOOLS))}")
     _check_file(path, max_bytes)
     notes: list[str] = []
-    with path.open("rb") as fh:
-        raw = fh.read(max_bytes + 1)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as e:
+        raise InputError(f"cannot be read ({e.strerror or type(e).__name__})", file=path,
+                         hint="check the file's permissions, and close it in Excel if it is open there") from None
     if raw.startswith((_ZIP, _ZIP_EMPTY)):
         zf = _check_zip(path, max_bytes)
         grid, meta = _read_xlsx_grid(path, zf, sheet, notes)

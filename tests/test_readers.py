@@ -431,3 +431,84 @@ def test_reading_a_large_csv_is_fast(tmp_path):
     elapsed = time.perf_counter() - started
     assert len(e.data) == n and e.data.index[-1] == n + 1
     assert elapsed < 5, f"{elapsed:.1f} s for {n} rows"
+
+
+# -- never another exception ---------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _read_or_input_error(path: Path) -> None:
+    try:
+        read_export(path)
+    except InputError:
+        pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400))
+def test_arbitrary_bytes_read_or_input_error(tmp_path, data):
+    f = tmp_path / "x.csv"
+    f.write_bytes(data)
+    _read_or_input_error(f)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list('ab1,;\t"\n\r \x00äÃ¤{}:Total')), max_size=300))
+def test_arbitrary_delimited_text_reads_or_input_error(tmp_path, text):
+    f = tmp_path / "x.csv"
+    f.write_text(text, encoding="utf-8")
+    _read_or_input_error(f)
+
+
+def test_damaged_workbooks_are_input_errors(tmp_path):
+    import io
+    import random
+    import zipfile
+
+    rnd = random.Random(7)
+    src = (EXPORTS / "ms_forms.xlsx").read_bytes()
+    names = zipfile.ZipFile(io.BytesIO(src)).namelist()
+    for i in range(40):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w") as zout:
+            victim = names[i % len(names)]
+            for n in names:
+                blob = bytearray(zin.read(n))
+                if n == victim and blob:
+                    k = rnd.randrange(len(blob))
+                    blob[k:k + rnd.randrange(1, 30)] = rnd.choice([b"<", b'"', b"</c>", b'r="ZZ0"', b"", b"&x;"])
+                zout.writestr(n, bytes(blob))
+        f = tmp_path / f"d{i}.xlsx"
+        f.write_bytes(out.getvalue())
+        _read_or_input_error(f)
+        cut = tmp_path / f"cut{i}.xlsx"
+        cut.write_bytes(src[: rnd.randrange(10, len(src))])
+        _read_or_input_error(cut)
+
+
+def test_everything_stays_text(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("Id,Answer,Score\n0012,NA,3.50\n0013,null,1e3\n0014,N/A,\n", encoding="utf-8")
+    e = read_export(f)
+    assert e.data.to_dict("list") == {"Id": ["0012", "0013", "0014"], "Answer": ["NA", "null", "N/A"],
+                                      "Score": ["3.50", "1e3", ""]}
+    assert not e.data.isna().any().any()
+
+
+def test_workbook_numbers_as_excel_shows_them(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["a", "b", "c", "d"])
+    wb.active.append([0.1 + 0.2, 3.0, True, 1234567.125])
+    f = tmp_path / "n.xlsx"
+    wb.save(f)
+    assert read_export(f).data.iloc[0].tolist() == ["0.3", "3", "TRUE", "1234567.125"]
+
+
+def test_a_directory_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="is not a file"):
+        read_export(tmp_path)
+    with pytest.raises(InputError, match="file not found"):
+        read_export(tmp_path / "nope.csv")
