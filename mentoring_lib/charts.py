@@ -15,6 +15,7 @@ Charts show whatever they are given: the caller (evaluation) applies the disclos
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
@@ -45,6 +46,8 @@ _RC = {
     "pdf.compression": 6,
 }
 DPI = 150
+#: Characters per line of an item label in the Likert chart.
+LABEL_WIDTH = 42
 
 
 def _with_rc(func):
@@ -197,9 +200,11 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
     if shown.empty:
         raise ValueError("no item has a distribution to chart")
     labelled = shown.copy()
-    if bases:
-        labelled.index = [f"{i} (n={bases[i]})" if i in bases else str(i) for i in shown.index]
-    fig = _new_figure(7.5, 1.1 + 0.5 * len(shown))
+    labels = [f"{i} (n={bases[i]})" if bases and i in bases else str(i) for i in shown.index]
+    # Item wordings are sentences: wrap them so the bars keep their width.
+    labelled.index = [textwrap.fill(lab, LABEL_WIDTH) for lab in labels]
+    lines = sum(lab.count("\n") + 1 for lab in labelled.index)
+    fig = _new_figure(8.0, 1.3 + 0.42 * len(shown) + 0.16 * lines)
     ax = fig.add_subplot()
     draw_diverging_likert(ax, labelled, neutral=neutral)
     ax.set_title(title, loc="left", fontsize=11)
