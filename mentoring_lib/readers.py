@@ -296,6 +296,10 @@ _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0
                        "\u20ac\u2122]+")
 
 
+#: Unmistakable double-encoding: "Ã¤" (ä), "Ã¶" (ö), "Ã¥" (å), "Ã„" (Ä), "Ã–" (Ö), "Ã©" (é), "â€" (dashes/quotes).
+_MOJIBAKE_SIGNAL = re.compile("Ã[\u0080-\u00bf\u201e\u2013\u2026\u2030\u0160\u0178\u017d]|â€")
+
+
 def _unmojibake(match: re.Match) -> str:
     s = match.group(0)
     try:
@@ -392,7 +396,7 @@ def _read_text_grid(path: Path, raw: bytes, notes: list[str]) -> tuple[list[list
     if controls > 20:
         raise InputError("looks like a binary file, not a spreadsheet export", file=path,
                          hint="export the responses as .xlsx or .csv and point the config at that file")
-    if encoding.startswith("utf-8") and _MOJIBAKE.search(text):
+    if encoding.startswith("utf-8") and _MOJIBAKE_SIGNAL.search(text):
         fixed = _MOJIBAKE.sub(_unmojibake, text)
         if fixed != text:
             text = fixed
