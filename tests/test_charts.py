@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -128,3 +129,22 @@ def test_package_import_does_not_load_matplotlib():
     code = "import sys, mentoring_lib; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_bytes_identical_across_processes(tmp_path):
+    """Same bytes from fresh interpreters with different hash seeds (what a re-run does)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, pandas as pd; from mentoring_lib import charts as C; "
+            "df = pd.DataFrame({'No': [1, 2], 'Maybe': [2, 2], 'Yes': [5, 1]}, index=['Q1', 'Q2']); "
+            "C.diverging_likert(df, 'T', sys.argv[1] + '.svg'); C.diverging_likert(df, 'T', sys.argv[1] + '.png'); "
+            "C.slope_chart([1, 2, 3], [2, 2, 1], 'S', sys.argv[1] + '-s.pdf')")
+    digests = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"run{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+        digests.append([_digest(Path(f"{out}{suffix}")) for suffix in (".svg", ".png", "-s.pdf")])
+    assert digests[0] == digests[1]
