@@ -1,0 +1,455 @@
+"""The personal-data gate: nothing is published while a public file contains a term member's identity.
+
+Before the runner publishes a run, :func:`check_public` scans every file under ``public/``
+(and every file *name*) for:
+
+* ``e-mail address``  -- any of the term's e-mail addresses (normalised: case, NFC, zero-width
+  characters), and their local parts when those look like ``first.last``;
+* ``full name``       -- two adjacent words that are two different parts of one person's name,
+  in either order, Finnish inflections included ("Anna Virtasen", "Virtasella Annalla");
+* ``surname``         -- a capitalised word that is a person's surname (any name part after the
+  first, at least 4 letters), or an inflected form of it: "Virtanen" -> "Virtasen",
+  "Virtasta"; "Aalto" -> "Aallon"; "Lahti" -> "Lahden". Inflected stems are matched only at the
+  start of a word and only when at least 4 letters long;
+* ``phone number``    -- Finnish (040 123 4567, +358 40 1234567) and international (+44 20 ...)
+  numbers, whoever they belong to;
+* ``personal identity code`` -- Finnish henkilötunnus (ddmmyy, century sign, nnn, check
+  character), only when the check character is right.
+
+Where it looks: HTML (text, comments, alt/title/aria-label/href/content attributes, embedded
+base64 images), PDF text and metadata (needs ``pypdf``: without it the gate fails closed), XLSX
+cells, sheet names, comments and document properties, CSV and other text files, SVG text and
+comments, PNG text chunks (tEXt, zTXt, iTXt) and EXIF. Pixels are not read: a name drawn only into
+a PNG is not found, which is why charts are also written as SVG with real text.
+
+A hit raises :class:`~mentoring_lib.errors.PrivacyGateError` (exit 4) naming the file and the
+kind of hit, never the value. First names alone are not searched for (too many are ordinary
+words: Hope, Mark, Aino, Onni) and neither are school names (see ``resources/schools.yml``), so
+"Aalto University" is not a hit for a participant called Aalto. A word that is both an ordinary
+word in the report and a participant's surname can be allowed with ``allow=``.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mentoring_lib.errors import PrivacyGateError
+
+KIND_EMAIL = "e-mail address"
+KIND_FULL_NAME = "full name"
+KIND_SURNAME = "surname"
+KIND_PHONE = "phone number"
+KIND_ID_CODE = "personal identity code"
+
+MIN_STEM = 4
+_VOWELS = set("aeiouyäöå")
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+_EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_LOCAL_RE = re.compile(r"[\w-]+(?:[._][\w-]+)+")
+# Finnish numbers: 0 + area/operator code written together ("040", "(09)"), or +358 / 00358 and
+# the code, then the subscriber number in groups of 2-4 digits; 8-12 digits in all (checked below).
+# Count tables ("0 12 15 7") do not match: a lone 0 is never followed by a space in a number.
+_PHONE_FI_RE = re.compile(r"(?<![\w+.,/])(?:(?:\+358|00358)[ \-]?\(?0?\)?[1-9]\d{0,2}|\(?0[1-9]\d{0,2}\)?)"
+                          r"(?:[ \-]?\d{2,4}){2,3}(?![\w.,/])")
+_PHONE_INTL_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ \-]?\(?\d+\)?){2,6}(?![\w])")
+_HETU_RE = re.compile(r"(?<![\w])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![\w])")
+_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+_GRADATION = (("kk", "k"), ("pp", "p"), ("tt", "t"), ("nk", "ng"), ("mp", "mm"), ("lt", "ll"),
+              ("nt", "nn"), ("rt", "rr"), ("ht", "hd"))
+_TEXT_SUFFIXES = {".html", ".htm", ".csv", ".txt", ".md", ".json", ".tsv", ".xml", ".typ", ".yml",
+                  ".yaml", ".js", ".css", ".tex"}
+
+
+# -- identities -----------------------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text)).casefold())
+
+
+def _weak_grade(stem: str) -> str:
+    """Finnish consonant gradation of a stem's final cluster (Aalt -> Aall, Lahd <- Laht)."""
+    for strong, weak in _GRADATION:
+        if stem.endswith(strong):
+            return stem[: -len(strong)] + weak
+    return stem
+
+
+def name_stems(part: str) -> set[str]:
+    """Case-folded forms a name part starts with when inflected (prefixes of >= 4 letters).
+
+    The part itself always counts. "-nen" surnames inflect on "-s-" (Virtanen -> Virtasen,
+    Virtasta: stem "virtas"); parts ending in a vowel lose it and may weaken their consonants
+    (Aalto -> Aallon: "aall"; Heikki -> Heikin: "heik"; Lahti -> Lahden: "lahd").
+    """
+    p = _fold(part)
+    out = {p}
+    if len(p) >= 6 and p.endswith("nen"):
+        out.add(p[:-3] + "s")
+    elif len(p) >= MIN_STEM + 1 and p[-1] in _VOWELS:
+        stem = p[:-1]
+        out.add(stem)
+        weak = _weak_grade(stem)
+        if len(weak) >= MIN_STEM:
+            out.add(weak)
+        if stem[-1] == "t" and stem[-2:-1] in _VOWELS | {"h", "l", "n", "r"}:
+            out.add(stem[:-1] + "d")
+    return {s for s in out if len(s) >= MIN_STEM or s == p}
+
+
+@dataclass(repr=False)
+class Identities:
+    """The search terms of one term's people; holds personal data, so it never shows it."""
+
+    emails: set[str] = field(default_factory=set)
+    local_parts: set[str] = field(default_factory=set)
+    #: exact name part -> {(person, part number)} (parts shorter than MIN_STEM are matched exactly)
+    exact: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    #: stem (>= MIN_STEM letters, matched as a word prefix) -> {(person, part number)}
+    stems: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    #: (person, part number) of parts that count alone (surnames of >= MIN_STEM letters)
+    surname_parts: set[tuple[int, int]] = field(default_factory=set)
+    allow: tuple[str, ...] = ()
+    allow_re: re.Pattern | None = None
+    people: int = 0
+
+    def __repr__(self) -> str:
+        return f"Identities(<{self.people} people; values hidden>)"
+
+    __str__ = __repr__
+
+    def match_word(self, word: str) -> set[tuple[int, int]]:
+        """The (person, part) pairs a word (case-folded) may be a form of."""
+        found = set(self.exact.get(word, ()))
+        for n in range(MIN_STEM, len(word) + 1):
+            hit = self.stems.get(word[:n])
+            if hit:
+                found |= hit
+        return found
+
+
+def _default_allow() -> tuple[str, ...]:
+    """School names and their spellings (resources/schools.yml) and the university's name."""
+    try:
+        import yaml
+
+        path = Path(__file__).resolve().parent / "resources" / "schools.yml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, ImportError, ValueError):
+        return ()
+    phrases = {"Aalto University", "Aalto-yliopisto", "Aalto-universitetet"}
+    for school in (data.get("schools") or {}).values():
+        if not isinstance(school, dict):
+            continue
+        for key in ("name", "fi", "sv"):
+            if isinstance(school.get(key), str):
+                phrases.add(school[key])
+        phrases.update(a for a in school.get("aliases") or [] if isinstance(a, str))
+    return tuple(sorted(phrases, key=lambda s: (-len(s), s)))
+
+
+def identities_from(people, *, allow: Iterable[str] = ()) -> Identities:
+    """Build the gate's search terms from the identity table (columns ``name`` and/or ``email``).
+
+    ``allow``: phrases that are never hits (removed from the text before the name search), for
+    ordinary words that are also someone's surname; school names are always allowed.
+    """
+    import pandas as pd
+
+    from mentoring_lib.pseudonym import normalise_email
+
+    ids = Identities()
+    if "email" in people.columns:
+        emails = normalise_email(pd.Series(people["email"]).astype("object")).dropna()
+        ids.emails = set(emails)
+        for e in ids.emails:
+            local = e.split("@", 1)[0]
+            if len(local) >= 5 and re.search(r"[._]", local):
+                ids.local_parts.add(local)
+    names = people["name"] if "name" in people.columns else pd.Series([], dtype=object)
+    person = 0
+    for name in names.dropna().astype(str):
+        parts = [p for p in re.split(r"[\s\-\u2010\u2011,]+", _fold(name)) if p and _WORD_RE.fullmatch(p)]
+        if not parts:
+            continue
+        for j, part in enumerate(parts):
+            key = (person, j)
+            if len(part) < MIN_STEM:
+                ids.exact.setdefault(part, set()).add(key)
+                continue
+            for stem in name_stems(part):
+                ids.stems.setdefault(stem, set()).add(key)
+            if j > 0 or len(parts) == 1:
+                ids.surname_parts.add(key)
+        person += 1
+    ids.people = person
+    ids.allow = tuple(sorted({_fold(a).strip() for a in (*_default_allow(), *allow) if a and a.strip()},
+                             key=lambda s: (-len(s), s)))
+    if ids.allow:
+        ids.allow_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in ids.allow) + r")(?!\w)",
+                                  re.IGNORECASE)
+    return ids
+
+
+# -- text scanning ---------------------------------------------------------------------------------
+
+def valid_identity_code(code: str) -> bool:
+    """True for a Finnish personal identity code with a valid date and check character."""
+    m = _HETU_RE.fullmatch(code.strip().upper())
+    return bool(m) and _hetu_ok(m)
+
+
+def _hetu_ok(m: re.Match) -> bool:
+    dd, mm, yy, _sign, nnn, check = m.groups()
+    if not (1 <= int(dd) <= 31 and 1 <= int(mm) <= 12):
+        return False
+    return _HETU_CHECK[int(dd + mm + yy + nnn) % 31] == check
+
+
+def scan_text(text: str, identities: Identities) -> set[str]:
+    """The kinds of personal data found in a piece of text (never the values)."""
+    if not text:
+        return set()
+    kinds: set[str] = set()
+    for m in _HETU_RE.finditer(text.upper()):
+        if _hetu_ok(m):
+            kinds.add(KIND_ID_CODE)
+            break
+    if any(8 <= sum(ch.isdigit() for ch in m.group()) <= 13 for m in _PHONE_FI_RE.finditer(text)) or any(
+            sum(ch.isdigit() for ch in m.group()) >= 8 for m in _PHONE_INTL_RE.finditer(text)):
+        kinds.add(KIND_PHONE)
+    folded = _fold(text)
+    if identities.emails or identities.local_parts:
+        if any(_fold(m.group()).strip(".") in identities.emails for m in _EMAIL_RE.finditer(folded)):
+            kinds.add(KIND_EMAIL)
+        elif identities.local_parts and any(
+                m.group().strip("._-") in identities.local_parts for m in _LOCAL_RE.finditer(folded)):
+            kinds.add(KIND_EMAIL)
+    if identities.stems or identities.exact:
+        kinds |= _scan_names(text, identities)
+    return kinds
+
+
+def _scan_names(text: str, identities: Identities) -> set[str]:
+    text = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", text))
+    if identities.allow_re is not None:
+        text = identities.allow_re.sub(" \u2029 ", text)  # a paragraph break: no pair across it
+    kinds: set[str] = set()
+    prev: dict[int, set[int]] = {}
+    prev_end = -1
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
+        cands = identities.match_word(word.casefold())
+        if cands:
+            gap = text[prev_end:m.start()] if prev_end >= 0 else ""
+            adjacent = prev_end >= 0 and len(gap) <= 3 and not re.search(r"[\n\u2029.;:|]", gap)
+            if adjacent and prev and any(p in prev and prev[p] - {j} for p, j in cands):
+                kinds.add(KIND_FULL_NAME)
+            if word[0].isupper() and cands & identities.surname_parts:
+                kinds.add(KIND_SURNAME)
+            if len(kinds) == 2:
+                break
+        prev = {}
+        for p, j in cands:
+            prev.setdefault(p, set()).add(j)
+        prev_end = m.end()
+    return kinds
+
+
+# -- file readers --------------------------------------------------------------------------------
+
+_ATTR_RE = re.compile(r"""\b(?:alt|title|aria-label|aria-description|href|content|value|label|placeholder|"""
+                      r"""data-[\w-]+|download|name|id|class)\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+_COMMENT_RE = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]*>")
+_DATA_URI_RE = re.compile(r"data:image/(png|svg\+xml)(;base64)?,([A-Za-z0-9+/=%\s]+)")
+
+
+def _markup_texts(markup: str) -> list[str]:
+    """Text content, comments and human-readable attribute values of HTML/SVG/XML."""
+    texts = [m.group(1) for m in _COMMENT_RE.finditer(markup)]
+    texts += [html.unescape(m.group(1)[1:-1]) for m in _ATTR_RE.finditer(markup)]
+    body = _TAG_RE.sub("\n", _COMMENT_RE.sub(" ", markup))
+    texts.append(html.unescape(body))
+    return texts
+
+
+def _html_texts(raw: bytes) -> list[str]:
+    markup = raw.decode("utf-8", errors="replace")
+    texts = _markup_texts(markup)
+    for m in _DATA_URI_RE.finditer(markup):  # images embedded in the page carry metadata too
+        kind, is_b64, payload = m.groups()
+        try:
+            data = base64.b64decode("".join(payload.split())) if is_b64 else \
+                __import__("urllib.parse").parse.unquote(payload).encode("utf-8")
+        except (ValueError, TypeError):
+            continue
+        texts += _png_texts(data) if kind == "png" else _markup_texts(data.decode("utf-8", errors="replace"))
+    return texts
+
+
+def _png_texts(data: bytes) -> list[str]:
+    """Text chunks (tEXt, zTXt, iTXt) and EXIF of a PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return [data.decode("latin-1")]  # not a PNG after all: scan whatever is there
+    texts, pos = [], 8
+    while pos + 8 <= len(data):
+        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        try:
+            if ctype == b"tEXt":
+                key, _, value = body.partition(b"\0")
+                texts += [key.decode("latin-1"), value.decode("latin-1")]
+            elif ctype == b"zTXt":
+                key, _, rest = body.partition(b"\0")
+                texts += [key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")]
+            elif ctype == b"iTXt":
+                key, _, rest = body.partition(b"\0")
+                compressed, _method = rest[0], rest[1]
+                lang, _, rest = rest[2:].partition(b"\0")
+                translated, _, value = rest.partition(b"\0")
+                if compressed:
+                    value = zlib.decompress(value)
+                texts += [key.decode("latin-1"), lang.decode("latin-1", errors="replace"),
+                          translated.decode("utf-8", errors="replace"), value.decode("utf-8", errors="replace")]
+            elif ctype == b"eXIf":
+                texts.append(body.decode("latin-1"))
+                texts.append(body.decode("utf-8", errors="replace"))
+        except (zlib.error, IndexError, UnicodeDecodeError):
+            texts.append(body.decode("latin-1"))
+        if ctype == b"IEND":
+            break
+    return texts
+
+
+def _xlsx_texts(path: Path) -> list[str]:
+    """Cell values (one text per cell), sheet names, comments, properties, defined names."""
+    texts: list[str] = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(z.namelist()):
+            if not name.endswith((".xml", ".rels", ".vml")):
+                continue
+            xml = z.read(name).decode("utf-8", errors="replace")
+            if name.startswith("xl/worksheets/sheet"):
+                # inline strings and numbers: one text per cell so neighbours never join
+                texts += [html.unescape(_TAG_RE.sub("", c))
+                          for c in re.findall(r"<c\b[^>]*?(?:/>|>.*?</c>)", xml, re.DOTALL)]
+            elif name == "xl/sharedStrings.xml":
+                texts += [html.unescape(_TAG_RE.sub("", s)) for s in re.findall(r"<si>.*?</si>", xml, re.DOTALL)]
+            elif name == "xl/workbook.xml":
+                texts += [html.unescape(v) for v in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', xml)]
+                texts += [html.unescape(v) for v in re.findall(r'<definedName\b[^>]*\bname="([^"]*)"', xml)]
+                texts.append(html.unescape(_TAG_RE.sub("\n", xml)))
+            else:
+                texts += _markup_texts(xml)
+    return texts
+
+
+def _pdf_texts(path: Path) -> list[str]:
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        raise PrivacyGateError(
+            f"cannot check {path.name}: reading PDF text needs the 'pypdf' package",
+            hint="install the project with its dependencies (pip install -e .), then run again; "
+                 "nothing was published") from None
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = PdfReader(str(path))
+    texts = []
+    meta = reader.metadata or {}
+    texts += [str(v) for v in meta.values()]
+    for page in reader.pages:
+        texts.append(page.extract_text() or "")
+    try:
+        xmp = reader.xmp_metadata
+        if xmp is not None:
+            texts += _markup_texts(xmp.stream.get_data().decode("utf-8", errors="replace"))
+    except Exception:  # noqa: BLE001 - malformed XMP: the page text is what matters
+        pass
+    return texts
+
+
+def file_texts(path: Path) -> list[str]:
+    """The pieces of text a public file shows or carries, by file type."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_texts(path)
+    if suffix == ".pdf":
+        return _pdf_texts(path)
+    raw = path.read_bytes()
+    if suffix == ".png":
+        return _png_texts(raw)
+    if suffix in (".svg", ".xml"):
+        return _markup_texts(raw.decode("utf-8", errors="replace"))
+    if suffix in (".html", ".htm"):
+        return _html_texts(raw)
+    if suffix in _TEXT_SUFFIXES:
+        return [raw.decode("utf-8-sig", errors="replace")]
+    # anything else (fonts, other images): its bytes as text, so no format slips through
+    return [raw.decode("utf-8", errors="replace"), raw.decode("latin-1")]
+
+
+# -- the gate -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    """One kind of personal data in one public file (the value is deliberately not kept)."""
+
+    file: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.kind}"
+
+
+def scan_public(public_dir: str | Path, identities: Identities) -> list[Hit]:
+    """Every (file, kind) of personal data under ``public_dir``, sorted; file names count too."""
+    root = Path(public_dir)
+    hits: set[Hit] = set()
+    if not root.exists():
+        return []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        for kind in scan_text(rel.replace("_", " "), identities):
+            hits.add(Hit(rel, f"{kind} in the file name"))
+        kinds: set[str] = set()
+        try:
+            texts = file_texts(path)
+        except PrivacyGateError:
+            raise
+        except Exception:  # noqa: BLE001 - unreadable means unchecked: fail closed
+            hits.add(Hit(rel, "unreadable file (cannot be checked)"))
+            continue
+        for text in texts:
+            kinds |= scan_text(text, identities)
+        hits.update(Hit(rel, k) for k in kinds)
+    return sorted(hits)
+
+
+def check_public(public_dir: str | Path, identities: Identities) -> None:
+    """Raise PrivacyGateError (exit 4) if any public file holds personal data; the message names
+    files and kinds of hit, never the values."""
+    hits = scan_public(public_dir, identities)
+    if not hits:
+        return
+    lines = [f"the privacy gate found personal data in {len({h.file for h in hits})} public file(s); "
+             "nothing was published:"]
+    lines += [f"  - {h.file}: {h.kind}" for h in hits[:50]]
+    if len(hits) > 50:
+        lines.append(f"  ... and {len(hits) - 50} more")
+    raise PrivacyGateError(
+        "\n".join(lines),
+        hint="find where the text enters that output (a chart title, a quote, a group or file name) "
+             "and remove it; if a hit is an ordinary word that is also a participant's surname, allow "
+             "it with privacy.gate_allow in the term config")
