@@ -47,7 +47,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -899,6 +899,16 @@ def _offset_minutes(tz: pd.Series) -> pd.Series:
     return out
 
 
+def _zone(name, file, column, what: str) -> ZoneInfo:
+    if not isinstance(name, str):
+        return name
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"{what} '{name}' is not a known time zone", file=file, column=column,
+                         hint="use an IANA time-zone name such as Europe/Helsinki") from None
+
+
 def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str = "auto",
                     tool: str | None = None, date_system: str | None = None,
                     source_tz: str | None = None) -> pd.Series:
@@ -917,14 +927,14 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
     occurrence (summer time), and ``result.attrs["notes"]`` says so. Unreadable values raise
     InputError(s) with the row (the series index) and the value's shape, never the value.
     """
-    tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+    tz = _zone(tz, file, column, "the term's time zone")
     if date_order not in ("auto", "dmy", "mdy", "iso"):
         raise InputError(f"unknown date_order '{date_order}'", file=file, column=column,
                          hint="use auto, dmy, mdy or iso")
     attrs = getattr(series, "attrs", {}) or {}
     system = date_system or attrs.get("date_system") or "1900"
     src_tz_name = source_tz or (attrs.get("source_timezones") or {}).get(series.name)
-    src = ZoneInfo(src_tz_name) if src_tz_name else tz
+    src = _zone(src_tz_name, file, column, "the export's time zone") if src_tz_name else tz
     notes: list[str] = []
     # pyarrow strings: the regex extraction below runs in C++ (re2), not per row in Python
     text = series.astype(object).where(series.notna(), "").astype(str).astype("string[pyarrow]").str.strip()

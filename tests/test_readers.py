@@ -512,3 +512,11 @@ def test_a_directory_is_an_input_error(tmp_path):
         read_export(tmp_path)
     with pytest.raises(InputError, match="file not found"):
         read_export(tmp_path / "nope.csv")
+
+
+def test_unknown_time_zones_are_input_errors():
+    with pytest.raises(InputError, match="export's time zone 'Mars/Olympus' is not a known time zone"):
+        parse_datetimes(_s(["2026-09-01 10:00"], source_timezones={None: "Mars/Olympus"}), file="f", column="c",
+                        tz=HEL)
+    with pytest.raises(InputError, match="term's time zone"):
+        pdt(["2026-09-01"], tz="Europe/Helsingfors")
