@@ -211,21 +211,27 @@ def roster_of(people: pd.DataFrame, members: pd.DataFrame | None) -> pd.DataFram
     return acc.sort_values(["role", "person_id"], kind="stable").reset_index(drop=True)
 
 
+def _isin(values, universe) -> np.ndarray:
+    """Vectorised membership test (hash-based; pandas' arrow-string isin is slow on big sets)."""
+    index = pd.Index(np.asarray(universe, dtype=object)).unique()
+    return index.get_indexer(np.asarray(values, dtype=object)) >= 0
+
+
 def sheet_counts(on_sheet: pd.Index, roster: pd.DataFrame, kind: str) -> dict[str, int]:
     """How the people of one sheet link to the roster (for the data-quality record)."""
     expected = roster[roster["role"] == "mentor"] if kind == "training" else roster
-    accepted = on_sheet.isin(roster["person_id"])
-    right_role = on_sheet.isin(expected["person_id"])
+    accepted = _isin(on_sheet, roster["person_id"])
+    right_role = _isin(on_sheet, expected["person_id"])
     return {"not_accepted": int((~accepted).sum()), "wrong_role": int((accepted & ~right_role).sum()),
             "kept": int(right_role.sum()),
-            "missing_from_sheet": int((~expected["person_id"].isin(on_sheet)).sum())}
+            "missing_from_sheet": int((~_isin(expected["person_id"], on_sheet)).sum())}
 
 
 def link(wide: pd.DataFrame, roster: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, int]]:
     """Long attendance for the expected people of ``kind`` (mentors for trainings, everyone
     accepted for meetings) and the link counts; people not expected are left out."""
     expected = roster[roster["role"] == "mentor"] if kind == "training" else roster
-    kept = wide[wide.index.isin(expected["person_id"])]
+    kept = wide[_isin(wide.index, expected["person_id"])]
     return _long(kept, expected, kind), sheet_counts(wide.index, roster, kind)
 
 
