@@ -856,7 +856,7 @@ _FORMATS = {
     "dotted": re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<Y>\d{4})" + _TIME),
     "slash": re.compile(r"(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-](?P<Y>\d{4}|\d{2})" + _TIME),
 }
-_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_SERIAL = re.compile(r"\d{5}(?:[.,]\d+)?")
 _SERIAL_RANGE = (18264, 73051)  # 1950-01-01 .. 2100-01-01 in the 1900 system
 _ABBREV_OFFSETS = {"Z": 0, "UTC": 0, "GMT": 0, "EET": 120, "EEST": 180, "CET": 60, "CEST": 120,
                    "WET": 0, "WEST": 60}
@@ -937,6 +937,15 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
     src = _zone(src_tz_name, file, column, "the export's time zone") if src_tz_name else tz
     notes: list[str] = []
     # pyarrow strings: the regex extraction below runs in C++ (re2), not per row in Python
+    original_index = series.index
+    series = series.reset_index(drop=True)  # positions inside; the caller's index (Excel rows) comes back at the end
+
+    def row_of(pos) -> int | None:
+        try:
+            return int(original_index[int(pos)])
+        except (TypeError, ValueError):
+            return None
+
     text = series.astype(object).where(series.notna(), "").astype(str).astype("string[pyarrow]").str.strip()
     index = series.index
     naive = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
@@ -948,7 +957,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
     # Excel serial numbers
     is_serial = todo & text.str.fullmatch(_SERIAL.pattern)
     if is_serial.any():
-        vals = text[is_serial].astype(float)
+        vals = text[is_serial].str.replace(",", ".", regex=False).astype(float)
         origin = pd.Timestamp("1904-01-01") if system == "1904" else pd.Timestamp("1899-12-30")
         low, high = _SERIAL_RANGE
         if system == "1904":
@@ -956,7 +965,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         bad = (vals < low) | (vals > high)
         for r in vals.index[bad][:50]:
             errors.append(InputError(f"number {_shape(text[r])} is not a plausible Excel date (1950-2100)",
-                                     file=file, row=int(r), column=column,
+                                     file=file, row=row_of(r), column=column,
                                      hint="check the cell; dates must be real dates or Excel date numbers"))
         ok = vals[~bad]
         naive[ok.index] = (origin + pd.to_timedelta((ok * 86400).round(), unit="s")).to_numpy()
@@ -981,23 +990,23 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
                 mdy = (b > 12) & (a <= 12)
                 if dmy.any() and mdy.any():
                     raise InputError(
-                        f"mixes day-first dates (e.g. row {int(dmy[dmy].index[0])}) and month-first dates "
-                        f"(e.g. row {int(mdy[mdy].index[0])})", file=file, column=column,
+                        f"mixes day-first dates (e.g. row {row_of(dmy[dmy].index[0])}) and month-first dates "
+                        f"(e.g. row {row_of(mdy[mdy].index[0])})", file=file, column=column,
                         hint="check the export's language settings; set date_order (dmy or mdy) for this input "
                              "in the config and correct the rows that differ")
                 if dmy.any():
                     order = "dmy"
-                    notes.append(f"{column}: dates read day first (row {int(dmy[dmy].index[0])} has a day above 12)")
+                    notes.append(f"{column}: dates read day first (row {row_of(dmy[dmy].index[0])} has a day above 12)")
                 elif mdy.any():
                     order = "mdy"
-                    notes.append(f"{column}: dates read month first (row {int(mdy[mdy].index[0])} has a day above 12)")
+                    notes.append(f"{column}: dates read month first (row {row_of(mdy[mdy].index[0])} has a day above 12)")
                 elif (a == b).all():
                     order = "dmy"
                 else:
                     raise InputError(
                         f"all {len(p)} dates could be read day-first or month-first (e.g. 03/04/2026 is 3 April "
                         "or March 4), so the order cannot be decided from the data", file=file, column=column,
-                        row=int(p.index[0]),
+                        row=row_of(p.index[0]),
                         hint=f"set date_order: dmy (day first) or mdy (month first) for this input in the config; "
                              f"{label} writes dates in the language/locale of the account that exported them")
             day, month = (a, b) if order == "dmy" else (b, a)
@@ -1021,7 +1030,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
                 f"value of the form {_shape(text[r])} is not a valid calendar date/time"
                 + (f" when read {'day' if date_order == 'dmy' else 'month'} first (date_order: {date_order})"
                    if name == "slash" and date_order in ("dmy", "mdy") else ""),
-                file=file, row=int(r), column=column,
+                file=file, row=row_of(r), column=column,
                 hint="correct the cell in the export, or check date_order for this input in the config"))
         naive[stamp.index[~invalid]] = stamp[~invalid].to_numpy()
         offset[p.index] = _offset_minutes(p["tz"])
@@ -1029,7 +1038,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
 
     for r in text.index[todo][:50]:
         errors.append(InputError(f"value of the form {_shape(text[r])} is not a date/time ({_EXPECTED})",
-                                 file=file, row=int(r), column=column,
+                                 file=file, row=row_of(r), column=column,
                                  hint="correct the cell, or map the right column in the config"))
     if todo.sum() > 50:
         errors.append(InputError(f"... and {int(todo.sum()) - 50} more unreadable dates", file=file, column=column))
@@ -1050,17 +1059,18 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         if gap.any():
             gap_errors = [InputError(
                 f"local time does not exist in {src.key}: the clocks jump forward an hour at the start of "
-                "daylight-saving time", file=file, row=int(r), column=column,
+                "daylight-saving time", file=file, row=row_of(r), column=column,
                 hint="check the time in the export (was it written in another time zone?); correct the cell")
                 for r in gap[gap].index[:50]]
             raise gap_errors[0] if len(gap_errors) == 1 else InputErrors(gap_errors)
         amb = vals.dt.tz_localize(src, ambiguous="NaT", nonexistent="NaT").isna()
         if amb.any():
             notes.append(f"{column}: {int(amb.sum())} time(s) fall in the repeated hour when daylight-saving time "
-                         f"ends (rows {_rows_text(int(r) for r in amb[amb].index)}); read as the first occurrence "
+                         f"ends (rows {_rows_text(row_of(r) for r in amb[amb].index if row_of(r) is not None)}); read as the first occurrence "
                          "(summer time)")
         out[local] = first.dt.tz_convert(tz)
     if src_tz_name and src.key != getattr(tz, "key", None):
         notes.append(f"{column}: times were written in {src.key} (Qualtrics' export time zone); converted to {tz}")
+    out.index = original_index
     out.attrs = {"notes": notes}
     return out

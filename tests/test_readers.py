@@ -520,3 +520,16 @@ def test_unknown_time_zones_are_input_errors():
                         tz=HEL)
     with pytest.raises(InputError, match="term's time zone"):
         pdt(["2026-09-01"], tz="Europe/Helsingfors")
+
+
+def test_duplicate_row_labels_from_concatenated_exports():
+    s = pd.Series(["2026-09-01 10:00", "1.9.2026 11:00", "bad"], index=pd.Index([2, 2, 3], name="row"))
+    with pytest.raises(InputError) as err:
+        parse_datetimes(s, file="f", column="c", tz=HEL)
+    assert err.value.row == 3
+    got = parse_datetimes(s.iloc[:2], file="f", column="c", tz=HEL)
+    assert list(got.index) == [2, 2] and got.tolist() == [ts("2026-09-01 10:00"), ts("2026-09-01 11:00")]
+
+
+def test_serial_with_a_decimal_comma():
+    assert pdt(["46266,4375"]).iloc[0] == ts("2026-09-01 10:30")
