@@ -877,13 +877,16 @@ def load_stage_codebook(config):
 
 def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
     """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
-    from mentoring_lib import scrub
-
     if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
         return pd.Series([], dtype="str")
     path = ctx.config.data_path / ctx.config.privacy.approved_quotes_file
     if not path.is_file():
-        return pd.Series([], dtype="str")
+        from mentoring_lib.errors import InputError
+
+        raise InputError("the approved-quotes file named in privacy.approved_quotes_file does not exist",
+                         file=path, hint="create it (one approved quote hash a line) or remove the setting")
+    from mentoring_lib import scrub
+
     lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
     hashes = {ln for ln in lines if ln}
     return pd.Series(scrub.approved_quotes(comments["text"], hashes), dtype="str")
@@ -898,5 +901,24 @@ def run_stage(ctx) -> None:
     figures_dir = ctx.out.figures
     figures_dir.mkdir(parents=True, exist_ok=True)
     ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved)
+    save(ctx, ev)
+
+
+def save(ctx, ev: Evaluation) -> None:
+    """Write every result table as ``evaluation/<name>`` (the figures are already in public/figures)."""
     for name, df in ev.all_tables().items():
         ctx.write_table(name, df)
+
+
+def section_markdown(ev: Evaluation, section: str) -> str:
+    """The generated text of one section as Markdown (for the notebook)."""
+    lines = []
+    for n in ev.narrative:
+        if n["section"] == section:
+            lines.append(("- " if n["kind"] == "bullet" else "\n") + n["text"])
+    return "\n".join(lines).strip()
+
+
+def section_figures(ev: Evaluation, section: str, public_dir: Path) -> list[tuple[Path, str]]:
+    """(file, alt text) of a section's figures."""
+    return [(Path(public_dir) / f["file"], f["alt"]) for f in ev.figures if f["section"] == section]

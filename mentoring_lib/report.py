@@ -670,14 +670,32 @@ def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
 
 def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
-    from mentoring_lib import spreadsheets
-    from mentoring_lib.render_html import write_html
-    from mentoring_lib.render_pdf import write_pdf
-
     tables = read_evaluation(ctx)
     prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
     report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality)
-    write_html(report, ctx.public_file("report.html"))
-    write_pdf(report, ctx.public_file("report.pdf"), timestamp=prov["source_date_epoch"])
-    spreadsheets.write_xlsx(summary_sheets(tables, ctx.config), ctx.public_file("summary.xlsx"))
+    write_outputs(ctx, report, tables, prov)
+
+
+def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.DataFrame"],
+                  provenance: dict) -> dict[str, Path]:
+    """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx."""
+    from mentoring_lib import spreadsheets
+    from mentoring_lib.render_html import write_html
+    from mentoring_lib.render_pdf import write_pdf
+
+    out = {"html": write_html(report, ctx.public_file("report.html")),
+           "pdf": write_pdf(report, ctx.public_file("report.pdf"),
+                            timestamp=int(provenance.get("source_date_epoch") or 946684800))}
+    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config), ctx.public_file("summary.xlsx"))
+    return out
+
+
+def outline(report: Report) -> "pd.DataFrame":
+    """Sections with their numbers of paragraphs, tables and figures (the notebook shows it)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"section": s.title,
+                          "text blocks": sum(isinstance(b, (Paragraph, BulletList, Quote)) for b in s.blocks),
+                          "tables": sum(isinstance(b, Table) for b in s.blocks),
+                          "figures": sum(isinstance(b, Figure) for b in s.blocks)} for s in report.sections])
