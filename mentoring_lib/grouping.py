@@ -543,33 +543,70 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
     return {"Groups": g, "Members": m}
 
 
-def run_stage(ctx) -> None:
-    """The groups stage: pairs and groups from the accepted people (or the coordinator's roster),
-    tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
-    from mentoring_lib import spreadsheets
-
+def build(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs and members for the term: from the coordinator's roster when ``groups.roster_file`` is
+    set (validated), otherwise made by rule from the accepted people."""
     config = ctx.config
     rules = GroupRules.from_config(config)
     people = ctx.read_table("people", stage="registrations")
     if config.groups.roster_file:
         roster, file, headers = read_roster(config, ctx.key)
-        pairs, members = validate_roster(roster, people, rules, file=file, columns=headers)
-        source, rows_read = "groups_roster", len(roster)
-    else:
-        pairs, members = make_groups(people, rules)
-        source, rows_read = "groups", int((people["status"] == "accepted").sum())
+        return validate_roster(roster, people, rules, file=file, columns=headers)
+    return make_groups(people, rules)
+
+
+def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
+    """Write groups/pairs and groups/members, the coordinator's private groups.xlsx (names from the
+    identity table), the public group sizes (suppressed) and the quality record."""
+    from mentoring_lib import spreadsheets
+
+    config = ctx.config
+    rules = GroupRules.from_config(config)
+    people = ctx.read_table("people", stage="registrations")
     ctx.write_table("pairs", pairs)
     ctx.write_table("members", members)
-    identity_path = ctx.out.private / "identity" / "people.parquet"
-    identity = pd.read_parquet(identity_path)
+    identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
     spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"))
     spreadsheets.write_xlsx({"group sizes": public_group_sizes(members, config.privacy.min_count)},
                             ctx.public_file("group_sizes.xlsx"), index=True)
-    unplaced = members[members["group"].isna()]
     per = group_sizes(members)["participants"]
-    notes = [f"{len(pairs[pairs['group'].notna()])} groups formed"]
+    notes = [f"{int(pairs['group'].notna().sum())} groups formed"]
     notes += [f"{g} has {n} participants, outside {rules.min_size}..{rules.max_size}"
               for g, n in per.items() if not rules.min_size <= n <= rules.max_size]
-    ctx.record_quality(source, rows_read=rows_read, kept=int(members["group"].notna().sum()),
+    unplaced = members[members["group"].isna()]
+    source = "groups_roster" if config.groups.roster_file else "groups"
+    ctx.record_quality(source, rows_read=len(members), kept=int(members["group"].notna().sum()),
                        excluded=unplaced.groupby("role").size().rename(lambda r: f"{r} not placed").to_dict(),
                        notes=notes)
+
+
+def run_stage(ctx) -> None:
+    """The groups stage: pairs and groups from the accepted people (or the coordinator's roster),
+    tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
+    pairs, members = build(ctx)
+    save(ctx, pairs, members)
+
+
+# -- what the notebook shows (pseudonymised / aggregated) -------------------------------------------
+
+def group_summary(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per group: slot, languages, participants, schools among them, mentors' schools mixed."""
+    school = people.drop_duplicates(["person_id", "role"]).set_index(["person_id", "role"])["school"]
+    m = members[members["group"].notna()].copy()
+    m["school"] = school.reindex(pd.MultiIndex.from_frame(m[["person_id", "role"]])).to_numpy()
+    part = m[m["role"] == "participant"]
+    ment = m[m["role"] == "mentor"]
+    g = pairs[pairs["group"].notna()].set_index("group")[["slot", "languages"]]
+    g["participants"] = part.groupby("group").size().reindex(g.index).fillna(0).astype(int)
+    g["schools among participants"] = part.groupby("group")["school"].nunique().reindex(g.index).fillna(0).astype(int)
+    g["largest share from one school"] = (part.groupby("group")["school"].agg(lambda s: s.value_counts().max()
+                                                                              if len(s) else 0)
+                                          .reindex(g.index).fillna(0).astype(int))
+    g["mentors from different schools"] = ment.groupby("group")["school"].nunique().reindex(g.index).eq(2)
+    return g
+
+
+def unplaced_summary(members: pd.DataFrame) -> pd.DataFrame:
+    """People not in a group, counted by role and reason."""
+    u = members[members["group"].isna()]
+    return u.groupby(["role", "reason"]).size().rename("people").reset_index()

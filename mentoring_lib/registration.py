@@ -251,6 +251,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
         "no_email": pd.Series("no e-mail address, so the person cannot be identified or told the outcome",
                               index=idx, dtype=object),
         "incomplete": "incomplete submission" + missing_text + "; the person sent no complete one",
+        "incomplete_dup": ("incomplete submission" + missing_text + "; the person's complete submission, row "
+                           + _int_text(anchor_row) + " of " + anchor_src.fillna("") + ", holds their place"),
         "duplicate": ("repeat submission by the same person (same e-mail after normalisation); their "
                       "registration is row " + _int_text(anchor_row) + " of " + anchor_src.fillna("")),
         "late": ("submitted after the deadline (" + rules.describe_deadline() + "); late list position "
@@ -266,11 +268,11 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
                        + "; all " + places + " places taken by earlier submissions)"),
     }
     conditions = [
-        email_rule.notna(), is_test, no_email, incomplete, duplicate, late, is_withdrawn,
+        email_rule.notna(), is_test, no_email, incomplete, duplicate & ~complete, duplicate, late, is_withdrawn,
         promoted, accepted, waitlisted,
     ]
-    keys = ["test_email", "test_name", "no_email", "incomplete", "duplicate", "late", "withdrawn",
-            "promoted", "accepted", "waitlisted"]
+    keys = ["test_email", "test_name", "no_email", "incomplete", "incomplete_dup", "duplicate", "late",
+            "withdrawn", "promoted", "accepted", "waitlisted"]
     reason = pd.Series(np.select([c.to_numpy() for c in conditions],
                                  [reason_when[k].astype(object).to_numpy() for k in keys], default=""),
                        index=idx, dtype=object)
@@ -585,11 +587,10 @@ def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def run_stage(ctx) -> None:
-    """The registrations stage: read every registration export and the withdrawals, normalise,
-    pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
-    public summary. Records the data quality of every input."""
-    from mentoring_lib import disclosure, spreadsheets
+def read_inputs(ctx) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Read every mentor and participant registration export of the term, normalised and
+    pseudonymised (``person_id``). Problems in several files are reported together.
+    Returns (rows, notes per input)."""
     from mentoring_lib.errors import InputError, InputErrors
     from mentoring_lib.pseudonym import pseudonymise
 
@@ -614,12 +615,30 @@ def run_stage(ctx) -> None:
     columns = ["source", "row", "role", "name", "email", "email_norm", "submitted_at", "missing", "complete",
                "school", "doctoral_programme", "doctoral_year", "languages", "availability"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    rows["submitted_at"] = pd.to_datetime(rows["submitted_at"]).dt.tz_convert(config.term.tz)
+    rows["submitted_at"] = pd.to_datetime(rows["submitted_at"], utc=True).dt.tz_convert(config.term.tz)
     rows["person_id"] = pseudonymise(rows["email"], ctx.key).astype(object).to_numpy()
     rows["person_id"] = rows["person_id"].where(rows["email_norm"].notna(), None)
-    withdrawals, withdrawal_reads = read_withdrawals(config)
-    selected = select_term(rows, config, withdrawals)
-    check_reconciles(selected, len(rows))
+    return rows, notes
+
+
+def run_stage(ctx) -> None:
+    """The registrations stage: read every registration export and the withdrawals, normalise,
+    pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
+    public summary. Records the data quality of every input."""
+    rows, notes = read_inputs(ctx)
+    withdrawals, withdrawal_reads = read_withdrawals(ctx.config)
+    selected = select_term(rows, ctx.config, withdrawals)
+    save(ctx, selected, notes, withdrawals, withdrawal_reads)
+
+
+def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: pd.DataFrame,
+         withdrawal_reads: dict[str, int]) -> None:
+    """Write the stage's outputs: tables registrations/people and registrations/rows, the identity
+    table, private roster.xlsx and mail merges, public registration_summary.xlsx, quality records."""
+    from mentoring_lib import disclosure, spreadsheets
+
+    config = ctx.config
+    check_reconciles(selected, len(selected))
 
     ctx.write_table("people", people_table(selected))
     ctx.write_table("rows", rows_table(selected))
@@ -658,3 +677,54 @@ def run_stage(ctx) -> None:
                                notes=[] if not unmatched else [
                                    "rows " + ", ".join(str(r) for r in part.loc[~part["matched"], "row"])
                                    + " match nobody holding a queue place (not registered, late, or a typo)"])
+
+
+# -- what the notebook shows (aggregates only) ---------------------------------------------------
+
+def rules_table(config) -> pd.DataFrame:
+    """The announced rules of the term, one row per role: deadline, last instant in time, places."""
+    out = []
+    for role in ROLES:
+        r = SelectionRules.from_config(config, role)
+        last = r.cutoff - pd.Timedelta(microseconds=1)
+        out.append({"role": role, "deadline day": r.deadline.isoformat(), "time zone": r.timezone,
+                    "last instant in time": last.strftime("%Y-%m-%d %H:%M:%S.%f %Z"),
+                    "first instant too late": r.cutoff.strftime("%Y-%m-%d %H:%M:%S %Z"), "places": r.places,
+                    "withdrawals promote until": str(r.promote_until or "always")})
+    return pd.DataFrame(out).set_index("role")
+
+
+def reconciliation(selected: pd.DataFrame) -> pd.DataFrame:
+    """Per input: rows read and rows per status; ``reconciles`` checks that they add up."""
+    table = pd.crosstab(selected["source"], pd.Categorical(selected["status"], categories=list(STATUSES)),
+                        dropna=False)
+    table.columns = list(STATUSES)
+    table.index.name = "input"
+    table.insert(0, "rows read", selected.groupby("source").size())
+    table["reconciles"] = table["rows read"] == table[list(STATUSES)].sum(axis=1)
+    return table
+
+
+def reason_counts(selected: pd.DataFrame) -> pd.DataFrame:
+    """Rows by role and kind of reason (the reason text without positions and row numbers)."""
+    sources = "|".join(re.escape(x) for x in sorted(selected["source"].astype(str).unique(), key=len, reverse=True))
+    kind = selected["reason"].str.replace(r"'[^']*'", "'rule'", regex=True)
+    if sources:
+        kind = kind.str.replace(rf"\b(?:{sources})\b", "<input>", regex=True)
+    kind = kind.str.replace(r"\d+", "N", regex=True)
+    kind = kind.str.replace(r"\(end of .*?time\)", "(deadline)", regex=True)
+    kind = kind.str.replace(r"withdrew on N-N-N", "withdrew on <date>", regex=True)
+    table = pd.crosstab([selected["status"], kind.rename("reason")], selected["role"])
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return table.sort_index(key=lambda ix: ix.map(order) if ix.name == "status" else ix)
+
+
+def quality_table(ctx) -> pd.DataFrame:
+    """This stage's data-quality records as a table (rows read, kept, excluded by reason)."""
+    import json
+
+    path = ctx.out.quality / f"{ctx.stage}.json"
+    records = json.loads(path.read_text()) if path.exists() else {}
+    return pd.DataFrame([{"input": k, "rows read": v["rows_read"], "kept": v["kept"],
+                          "excluded": ", ".join(f"{r}: {n}" for r, n in v["excluded"].items()) or "-"}
+                         for k, v in sorted(records.items())]).set_index("input")
