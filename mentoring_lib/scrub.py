@@ -1,0 +1,119 @@
+"""Open text: scrub identifying details from comments, and publish only approved quotes.
+
+:func:`scrub_text` replaces, in every comment, e-mail addresses, phone numbers, Finnish personal
+identity codes and the term's names -- first names and surnames, with their Finnish inflected
+forms ("Virtanen" -> "Virtasen", "Aalto" -> "Aallon", "Laura" -> "Lauralle") -- by
+``[removed]``. It errs on the side of removing: a word that merely starts like a participant's
+name ("Hope" -> "hopefully") is removed too. Names shorter than 4 letters are removed only as
+whole words (3 letters: any case, with Finnish case endings; 1-2 letters: capitalised only).
+
+Scrubbing is not anonymisation: a comment can identify its writer by what it tells. That is why
+a quote reaches the public report only when the coordinator has read it and put its
+:func:`quote_hash` (of the scrubbed text) on the approval list (``privacy.approved_quotes_file``):
+:func:`approved_quotes`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+from mentoring_lib.gate import MIN_STEM, name_stems
+
+REMOVED = "[removed]"
+
+_EMAIL_RE = re.compile(r"[\w.+'-]+\s*(?:@|\(at\)|\[at\])\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.IGNORECASE)
+_HETU_RE = re.compile(r"(?<!\w)\d{6}[-+A-FU-Ya-fu-y]\d{3}[0-9A-Ya-y](?!\w)")
+# Phone numbers: + or 00 and a country code, or a Finnish 0-prefixed code, then groups of 2-4
+# digits; 7+ digits in all (checked below). Dates (2026-10-13, 13.10.2026) do not match.
+_PHONE_RE = re.compile(r"(?<![\w+])(?:(?:\+|00)\d{1,3}|\(?0\d{1,3}\)?)(?:[ \-]?\d{2,4}){2,4}(?!\w)")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+# Finnish case endings a short name may carry (Ida -> Idan, Idalle, Idasta; Leo -> Leolla).
+_SHORT_SUFFIXES = ("", "n", "a", "ä", "ta", "tä", "lla", "llä", "lle", "lta", "ltä", "ssa", "ssä", "sta", "stä",
+                   "han", "hin", "hon", "kin", "kaan")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+class _NameMatcher:
+    def __init__(self, names: Iterable[str]):
+        self.stems: set[str] = set()     # case-folded prefixes of >= MIN_STEM letters
+        self.whole: set[str] = set()     # case-folded whole words (3-letter names and endings)
+        self.capital: set[str] = set()   # 1-2 letter names, removed only when capitalised
+        for name in names:
+            if name is None or (isinstance(name, float) and pd.isna(name)):
+                continue
+            for part in re.split(r"[\s\-\u2010\u2011,.]+", unicodedata.normalize("NFC", str(name))):
+                if not part or not _WORD_RE.fullmatch(part):
+                    continue
+                folded = part.casefold()
+                if len(folded) >= MIN_STEM:
+                    self.stems |= {s for s in name_stems(part) if len(s) >= MIN_STEM}
+                elif len(folded) == 3:
+                    self.whole |= {folded + s for s in _SHORT_SUFFIXES}
+                else:
+                    self.capital.add(folded)
+        self.lengths = sorted({len(s) for s in self.stems})
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.whole or self.capital)
+
+    def is_name(self, word: str) -> bool:
+        folded = word.casefold()
+        if folded in self.whole:
+            return True
+        if folded in self.capital and word[:1].isupper():
+            return True
+        return any(folded[:n] in self.stems for n in self.lengths if n <= len(folded))
+
+    def replace(self, text: str) -> str:
+        return _WORD_RE.sub(lambda m: REMOVED if self.is_name(m.group()) else m.group(), text)
+
+
+def _scrub_one(text: str, names: _NameMatcher) -> str:
+    text = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", text))
+    text = _EMAIL_RE.sub(REMOVED, text)
+    text = _HETU_RE.sub(REMOVED, text)
+    text = _PHONE_RE.sub(lambda m: REMOVED if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text)
+    if names:
+        text = names.replace(text)
+    return text
+
+
+def scrub_text(series: pd.Series, names: Iterable[str]) -> pd.Series:
+    """Comments with e-mails, phone numbers, identity codes and the given names replaced by
+    ``[removed]``; same index and name, missing values stay missing.
+
+    ``names``: the term's full names (the identity table's ``name`` column).
+    """
+    matcher = _NameMatcher(names)
+    s = pd.Series(series)
+    out = s.map(lambda t: _scrub_one(t if isinstance(t, str) else str(t), matcher), na_action="ignore")
+    return out.astype(s.dtype) if pd.api.types.is_string_dtype(s.dtype) else out
+
+
+def _canonical(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def quote_hash(text: str) -> str:
+    """The id a coordinator approves a quote by: first 12 hex of sha256 of the NFC-normalised,
+    whitespace-collapsed text (so re-wrapping or trailing spaces do not change it)."""
+    return hashlib.sha256(_canonical(str(text)).encode("utf-8")).hexdigest()[:12]
+
+
+def approved_quotes(texts: Iterable[str], approved_hashes: Iterable[str]) -> list[str]:
+    """The texts whose :func:`quote_hash` is on the approval list, in their order, without repeats
+    (hashes compared case-insensitively; blank or missing texts skipped)."""
+    approved = {str(h).strip().lower() for h in approved_hashes if str(h).strip()}
+    out, seen = [], set()
+    for t in texts:
+        if t is None or (not isinstance(t, str) and pd.isna(t)) or not str(t).strip():
+            continue
+        h = quote_hash(t)
+        if h in approved and h not in seen:
+            seen.add(h)
+            out.append(_canonical(str(t)))
+    return out

@@ -1,0 +1,69 @@
+"""Open-text scrubbing and quote approval."""
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import pandas as pd
+import pytest
+
+from mentoring_lib.scrub import REMOVED, approved_quotes, quote_hash, scrub_text
+
+NAMES = pd.Series(["Kanerva Ylitalo-Canary", "Otso Mäkinen", "Anna Virtanen", "Kalle Aalto", "Ida Li", None])
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Thanks to Anna Virtanen!", f"Thanks to {REMOVED} {REMOVED}!"),
+    ("Kiitos Virtaselle ja Annalle", f"Kiitos {REMOVED} ja {REMOVED}"),
+    ("Otson ryhmä oli paras, Mäkisen ansiosta", f"{REMOVED} ryhmä oli paras, {REMOVED} ansiosta"),
+    ("Aallon kanssa", f"{REMOVED} kanssa"),
+    ("mail me at anna.virtanen@example.fi or KANERVA.canary@Example.FI", f"mail me at {REMOVED} or {REMOVED}"),
+    ("call 040 123 4567 or +358 40 1234567", f"call {REMOVED} or {REMOVED}"),
+    ("my hetu 131052-308T", f"my hetu {REMOVED}"),
+    ("Idan ryhmä ja Li", f"{REMOVED} ryhmä ja {REMOVED}"),
+    ("li is lower case", "li is lower case"),
+    ("Met on 13.10.2026 and 2026-10-13, 12 people, 3/5 stars", "Met on 13.10.2026 and 2026-10-13, 12 people, 3/5 stars"),
+    ("The group felt safe.", "The group felt safe."),
+    ("CANARY in capitals", f"{REMOVED} in capitals"),
+])
+def test_scrub_examples(text, expected):
+    assert scrub_text(pd.Series([text]), NAMES).tolist() == [expected]
+
+
+def test_scrub_keeps_index_and_missing():
+    s = pd.Series(["Anna was kind", None, "ok"], index=[5, 7, 9], name="text")
+    out = scrub_text(s, NAMES)
+    assert list(out.index) == [5, 7, 9] and out.name == "text"
+    assert out.iloc[0] == f"{REMOVED} was kind" and pd.isna(out.iloc[1]) and out.iloc[2] == "ok"
+
+
+def test_scrub_nfd_and_zero_width_names():
+    text = unicodedata.normalize("NFD", "Mäkinen") + " and Vir\u200btanen"
+    out = scrub_text(pd.Series([text]), NAMES).iloc[0]
+    assert out == f"{REMOVED} and {REMOVED}"
+
+
+def test_no_canary_survives_a_corpus():
+    canaries = ["Kanerva", "Ylitalo", "Canary", "Otso", "Mäkinen", "Mäkisen", "Virtanen", "Virtasen", "Aalto",
+                "Aallon", "anna.virtanen@example.fi", "040 123 4567"]
+    corpus = pd.Series([f"{a} said hi to {b}." for a in canaries for b in canaries])
+    out = scrub_text(corpus, NAMES)
+    for text in out:
+        for c in canaries:
+            assert c.casefold() not in text.casefold(), text
+
+
+def test_quote_hash_hand_computed_and_normalised():
+    expected = hashlib.sha256("The group felt safe.".encode()).hexdigest()[:12]
+    assert quote_hash("The group felt safe.") == expected
+    assert quote_hash("  The group\n felt   safe. ") == expected
+    nfc = "Ryhmä oli hyvä"
+    assert quote_hash(unicodedata.normalize("NFD", nfc)) == quote_hash(nfc)
+    assert quote_hash("The group felt safe!") != expected
+
+
+def test_approved_quotes():
+    texts = pd.Series(["The group felt safe.", "Not approved", None, "The  group felt safe.", "Second one"])
+    approved = {quote_hash("The group felt safe.").upper(), quote_hash("Second one"), "", "ffffffffffff"}
+    assert approved_quotes(texts, approved) == ["The group felt safe.", "Second one"]
+    assert approved_quotes(texts, []) == []
