@@ -235,6 +235,9 @@ class PrivacySection(_Model):
     min_base: int = 10
     #: File (in data_dir) listing the text hashes of quotes approved for publication.
     approved_quotes_file: str | None = None
+    #: Words or phrases the privacy gate never counts as a name (an ordinary word in the report that
+    #: is also a participant's surname, e.g. "Young"). School names are always allowed.
+    gate_allow: list[str] = Field(default_factory=list)
 
     @field_validator("min_count")
     @classmethod
