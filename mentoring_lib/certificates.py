@@ -750,6 +750,10 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
                            kept=len(plan.overrides), excluded={})
     n_check = int((r["check"] != "").sum())
     notes = [f"{len(made)} certificates made for {len(r)} accepted mentors ({plan.rules.describe()})"]
+    n_machine = int((r["system_fonts"] & r["code"].notna()).sum())
+    if n_machine:
+        notes.append(f"{n_machine} certificate(s) use a font installed on this machine for characters the "
+                     "fonts built into Typst lack (they look the same only where that font is installed)")
     if n_check:
         notes.append(f"{n_check} eligible mentor(s) need a check: see column Check in certificate_list.xlsx")
         warnings.warn(f"{n_check} certificate(s) need a check (a missing name, or characters the fonts "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -76,7 +78,7 @@ MENTORS = [  # name, e-mail, trainings attended (of 3), meetings co-led (of 6)
 
 def make_term(tmp_path: Path, *, mentors=MENTORS, overrides: str | None = None, extra: str = "") -> StageContext:
     """A config plus the upstream tables the certificates stage reads."""
-    (tmp_path / "config").mkdir()
+    (tmp_path / "config").mkdir(parents=True)
     (tmp_path / "data").mkdir()
     if overrides is not None:
         (tmp_path / "data" / "overrides.csv").write_text(textwrap.dedent(overrides).lstrip(), encoding="utf-8")
@@ -393,6 +395,28 @@ def test_names_with_typst_markup_characters_are_printed_literally(stage):
     assert INJECTION in text
     for ch in "#$*_[]\\@<":
         assert ch in text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet="#$*_[]\\@<>`~=/+-\"'(){}:;,.!?%&^|aZäÅжλ", min_size=1, max_size=30))
+def test_any_markup_in_a_name_is_typeset_literally(tmp_path, name):
+    name = "N" + name + "N"  # no leading/trailing characters that extraction could drop
+    roster = pd.DataFrame({"name": [name], "role": "Peer mentor", "trainings_attended": 3, "trainings_total": 3,
+                           "meetings_coled": 6, "meetings_total": 6, "code": ["CM-2026-AAAA-BBBB"]})
+    common = C.certificate_texts(_config_for_texts(tmp_path))
+    out = tmp_path / f"h{abs(hash(name))}"
+    C.render_certificates(C.certificate_records(roster), common, pdf_dir=out, combined=None, workers=1)
+    (text,) = pdf_text(out / "CM-2026-AAAA-BBBB.pdf")
+    assert name in text.replace(" ", "")
+
+
+_CONFIGS: dict = {}
+
+
+def _config_for_texts(tmp_path):
+    if "cfg" not in _CONFIGS:
+        _CONFIGS["cfg"] = make_term(tmp_path / "cfg").config
+    return _CONFIGS["cfg"]
 
 
 def test_register_lists_every_code_once_and_matches_the_pdf_files(stage):
