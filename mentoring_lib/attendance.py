@@ -347,6 +347,12 @@ def dropout_curve(long: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 # -- the stage ----------------------------------------------------------------------------------
 
+def _no_sheet_info(why: str) -> dict:
+    return {"rows_read": 0, "no_email": 0, "duplicate_rows": 0, "headers": {},
+            "person_ids": pd.Index([], name="person_id"),
+            "notes": [f"{why}: nobody is counted as attending these sessions"]}
+
+
 def _read_kind(ctx: "StageContext", kind: str) -> tuple[pd.DataFrame, list[tuple[str, dict]]]:
     """All sheets of one kind, merged per person (any tick counts), plus per-input info."""
     wides, infos = [], []
@@ -356,12 +362,15 @@ def _read_kind(ctx: "StageContext", kind: str) -> tuple[pd.DataFrame, list[tuple
             if item.required:
                 raise InputError("file not found", file=path,
                                  hint="put the attendance sheet in the term's data folder or fix 'file:'")
+            infos.append((item.id, _no_sheet_info(f"optional sheet {path.name} not found")))
             continue
         frame, _, info = read_sheet(path, item, kind)
         wide, counts = _session_frame(frame, ctx.key, path, (item.columns or {}).get("email", "Email"))
         wides.append(wide)
         infos.append((item.id, {**info, **counts, "person_ids": wide.index}))
     if not wides:
+        if not infos:
+            infos.append((INPUT_KIND[kind], _no_sheet_info(f"no {INPUT_KIND[kind]} input in the config")))
         return pd.DataFrame(index=pd.Index([], name="person_id")), infos
     wide = pd.concat(wides).fillna(False).astype(bool).groupby(level=0).any()
     label = SESSION_LABEL[kind]
@@ -491,7 +500,8 @@ def record_quality(ctx: "StageContext", counts: dict[str, dict[str, int]], infos
                 "repeated row of the same person (ticks merged)": info["duplicate_rows"],
             }.items() if v}
             notes = list(info["notes"])
-            notes.append("sessions: " + ", ".join(f"'{h}' = {lbl}" for h, lbl in info["headers"].items()))
+            if info["headers"]:
+                notes.append("sessions: " + ", ".join(f"'{h}' = {lbl}" for h, lbl in info["headers"].items()))
             if c["not_accepted"]:
                 notes.append(f"{c['not_accepted']} row(s) did not match an accepted registration: left out "
                              "(if they should count, check the e-mail matches the one registered)")

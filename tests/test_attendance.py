@@ -436,3 +436,17 @@ def test_sheet_without_session_columns(tmp_path):
     with pytest.raises(InputError, match="no session columns found") as e:
         A.run_stage(ctx)
     assert e.value.file.endswith("t.csv") and "session_columns" in e.value.hint
+
+
+def test_term_without_training_sheet_is_noted(tmp_path):
+    sheets = {"g.csv": "Name,Email,Meeting 1\nAnna,anna@example.fi,x\nCai,cai@example.org,x\n"}
+    inputs = "  - {id: g, kind: group_attendance, file: g.csv}\n"
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    A.run_stage(ctx)
+    import json
+
+    q = json.loads((ctx.out.quality / "attendance.json").read_text())
+    assert q["training_attendance"]["rows_read"] == 0
+    assert any("nobody is counted" in n for n in q["training_attendance"]["notes"])
+    assert any("2 accepted mentors not on the training sheet" in n for n in q["training_attendance"]["notes"])
+    assert (ctx.read_table("per_person").query("role == 'mentor'")["trainings_attended"] == 0).all()
