@@ -268,7 +268,7 @@ def write_survey_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
     role = people["role"].to_numpy()
     part = np.nonzero(accepted & (role == "participant"))[0]
     ment = np.nonzero(accepted & (role == "mentor"))[0]
-    waitlisted = np.nonzero(people["status"].isin(["waitlisted", "late"]).to_numpy())[0]
+    waitlisted = np.nonzero(people["status"].isin(["waitlisted", "late"]).to_numpy() & (role == "participant"))[0]
     scale = max(1, round(len(part) / 80))
 
     # Who answers: participants, plus a few people the link reached by mistake.

@@ -29,7 +29,7 @@ import pandas as pd
 
 from mentoring_lib.codebook import Codebook, SurveyMap, load_codebook, map_answers
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
-from mentoring_lib.scoring import score_responses
+from mentoring_lib.scoring import SCORE_COLUMNS, score_wide
 
 SURVEY_KINDS = ("feedback_before", "feedback_after", "feedback_session", "mentor_feedback")
 LINKED_WAVES = ("pre", "post")
@@ -60,12 +60,27 @@ class SurveyRead:
 
     input_id: str
     survey: SurveyMap
-    answers: pd.DataFrame       # person_id, survey, wave, item, value
     comments: pd.DataFrame      # person_id, survey, wave, item, text (not yet scrubbed)
     respondents: pd.DataFrame   # person_id, survey, wave, submitted_at
     rows_read: int
     excluded: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    #: The kept answers as numbers, one row per respondent (index: person_id), one column per item.
+    values: pd.DataFrame | None = None
+
+    def long_answers(self, roles: np.ndarray | None = None) -> pd.DataFrame:
+        """The answers as a long table: person_id, (role,) survey, wave, item, value — item by item,
+        respondents in the export's order (built by tiling, no per-row work)."""
+        v = self.values
+        n, k = v.shape
+        out = {"person_id": np.tile(v.index.to_numpy(dtype=object), k)}
+        if roles is not None:
+            out["role"] = np.tile(np.asarray(roles, dtype=object), k)
+        out.update({"wave": np.full(n * k, self.survey.wave, dtype=object),
+                    "survey": np.full(n * k, self.input_id, dtype=object),
+                    "item": np.repeat(np.asarray(v.columns, dtype=object), n),
+                    "value": v.to_numpy(dtype="float64").ravel(order="F")})
+        return pd.DataFrame(out)
 
 
 @dataclass
@@ -144,12 +159,6 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
 
     kept_index = df.index[keep.to_numpy()]
     pid = person[kept_index]
-    long = values.loc[kept_index].copy()
-    long.insert(0, "person_id", pid.to_numpy())
-    answers = long.melt(id_vars="person_id", var_name="item", value_name="value")
-    answers.insert(1, "survey", item.id)
-    answers.insert(2, "wave", sm.wave)
-    answers["value"] = answers["value"].astype("float64")
     if texts:
         c = text.loc[kept_index].copy()
         c.insert(0, "person_id", pid.to_numpy())
@@ -173,8 +182,9 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
     if total_cells:
         notes.append(f"{missing_cells} of {total_cells} scale answers ({missing_cells / total_cells:.1%}) "
                      "were blank or a missing-answer code")
-    return SurveyRead(item.id, sm, answers.reset_index(drop=True), comments.reset_index(drop=True),
-                      respondents, rows_read=n, excluded=excluded, notes=notes)
+    wide = values.loc[kept_index].set_axis(pd.Index(pid.to_numpy(), name="person_id"), axis=0)
+    return SurveyRead(item.id, sm, comments.reset_index(drop=True),
+                      respondents, rows_read=n, excluded=excluded, notes=notes, values=wide)
 
 
 def read_surveys(config, codebook: Codebook, key: bytes) -> list[SurveyRead]:
@@ -204,7 +214,9 @@ def link_waves(respondents: pd.DataFrame, people: pd.DataFrame, surveys: dict[st
     role each survey is meant for). The population of a role is its accepted people plus everyone
     who answered that role's before or after survey.
     """
-    reg = people.drop_duplicates("person_id").set_index("person_id")[["role", "status"]]
+    # A person may hold registrations in both roles (e.g. a wait-listed mentor who is an accepted
+    # participant): the registration in the survey's role counts, else the other one.
+    ranked = people.assign(_a=people["status"].ne("accepted")).sort_values(["_a"], kind="stable")
     out = []
     roles = sorted({sm.role for sid, sm in surveys.items() if sm.wave in LINKED_WAVES})
     for role in roles:
@@ -212,7 +224,10 @@ def link_waves(respondents: pd.DataFrame, people: pd.DataFrame, surveys: dict[st
         r = respondents[respondents["survey"].isin(ids)]
         pre = set(r.loc[r["wave"] == "pre", "person_id"])
         post = set(r.loc[r["wave"] == "post", "person_id"])
-        accepted = set(reg.index[(reg["role"] == role) & (reg["status"] == "accepted")])
+        mine = ranked[ranked["role"] == role].drop_duplicates("person_id")
+        other = ranked[(ranked["role"] != role) & ~ranked["person_id"].isin(mine["person_id"])]
+        reg = pd.concat([mine, other.drop_duplicates("person_id")]).set_index("person_id")[["role", "status"]]
+        accepted = set(mine.loc[mine["status"] == "accepted", "person_id"])
         population = sorted(accepted | pre | post)
         t = pd.DataFrame({"person_id": population})
         t["role"] = role
@@ -276,23 +291,48 @@ def collect(ctx, codebook: Codebook | None = None) -> FeedbackResult:
     codebook = codebook or load_survey_codebook(cfg)
     people = ctx.read_table("people", stage="registrations")
     reads = read_surveys(cfg, codebook, ctx.key)
-    role_of = people.drop_duplicates("person_id").set_index("person_id")["role"]
+    # A person's role: the survey's role if they registered in it, else their registered role
+    # (an accepted registration first), else the survey's role (not registered).
+    ranked = people.assign(_a=people["status"].ne("accepted")).sort_values(["_a"], kind="stable")
+    role_of = ranked.drop_duplicates("person_id").set_index("person_id")["role"]
+    registered_as = pd.MultiIndex.from_arrays([people["person_id"].astype(object), people["role"].astype(object)])
+
+    def roles_of(person_id: pd.Series, survey: pd.Series, survey_role: dict) -> np.ndarray:
+        ids = person_id.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(person_id)
+        known = pd.Series(uniques, dtype=object).map(role_of).to_numpy(dtype=object)
+        role = known[codes] if len(uniques) else np.array([], dtype=object)
+        meant = survey.map(survey_role).to_numpy(dtype=object)
+        in_meant = pd.MultiIndex.from_arrays([ids, meant]).isin(registered_as)
+        return np.where(in_meant | pd.isna(role), meant, role)
 
     def with_role(df: pd.DataFrame, survey_role: dict) -> pd.DataFrame:
-        role = df["person_id"].map(role_of)
-        role = role.where(role.notna(), df["survey"].map(survey_role))
         df = df.copy()
-        df.insert(1, "role", role.astype(object))
+        df.insert(1, "role", roles_of(df["person_id"], df["survey"], survey_role))
         return df
 
     survey_role = {r.input_id: r.survey.role for r in reads}
-    answers = pd.concat([r.answers for r in reads], ignore_index=True) if reads else \
-        pd.DataFrame(columns=["person_id", "survey", "wave", "item", "value"])
-    responses = with_role(answers, survey_role).reindex(columns=RESPONSE_COLUMNS)
+    roles = {r.input_id: roles_of(pd.Series(r.values.index.to_numpy(dtype=object)),
+                                  pd.Series(r.input_id, index=range(len(r.values))), survey_role)
+             for r in reads}
+    # Order: survey (config order), item, then the export's row order — deterministic, no sort needed.
+    parts = [r.long_answers(roles[r.input_id]) for r in reads]
+    responses = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESPONSE_COLUMNS)
+    responses = responses.reindex(columns=RESPONSE_COLUMNS)
     responses["value"] = responses["value"].astype("float64")
-    responses = responses.sort_values(["survey", "person_id", "item"], kind="stable").reset_index(drop=True)
 
-    scores = score_responses(responses, codebook, keys=["person_id", "role", "wave", "survey"])
+    # Score from each survey's wide answers (no long -> wide pivot of the whole table).
+    parts = []
+    for r in reads:
+        wide = r.values
+        index = pd.MultiIndex.from_arrays(
+            [wide.index.to_numpy(dtype=object), roles[r.input_id],
+             np.full(len(wide), r.survey.wave, dtype=object), np.full(len(wide), r.input_id, dtype=object)],
+            names=["person_id", "role", "wave", "survey"])
+        parts.append(score_wide(wide.set_axis(index, axis=0), codebook))
+    parts = [p for p in parts if len(p)]
+    scores = pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["person_id", "role", "wave", "survey", *SCORE_COLUMNS])
     respondents = pd.concat([r.respondents for r in reads], ignore_index=True) if reads else \
         pd.DataFrame(columns=["person_id", "survey", "wave", "submitted_at"])
     linkage = link_waves(respondents, people, {r.input_id: r.survey for r in reads})

@@ -290,3 +290,19 @@ def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
     quality = json.loads((ctx.out.quality / "feedback.json").read_text())
     assert set(quality) == {"feedback_before", "feedback_after", "mentor_feedback"}
     assert quality["mentor_feedback"]["excluded"] == {feedback.DUPLICATE: 1}
+
+
+def test_stage_scores_equal_scoring_the_long_responses(term):
+    """The stage scores each survey's wide answers; scoring the long table must agree."""
+    from mentoring_lib.codebook import load_codebook
+    from mentoring_lib.scoring import score_responses
+
+    ctx, _ = term
+    feedback.run_stage(ctx)
+    cb = load_codebook(ctx.config.resolve(ctx.config.codebook))
+    keys = ["person_id", "role", "wave", "survey"]
+    again = score_responses(ctx.read_table("responses"), cb, keys=keys)
+    stage = ctx.read_table("scores")
+    cols = keys + ["instrument", "scale", "score", "n_items"]
+    pd.testing.assert_frame_equal(stage[cols].sort_values(keys).reset_index(drop=True),
+                                  again[cols].sort_values(keys).reset_index(drop=True), check_dtype=False)
