@@ -518,7 +518,8 @@ def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) ->
 # tool fingerprints
 
 _MS_START = {"start time", "aloitusaika", "starttid", "startzeit"}
-_MS_END = {"completion time", "valmistumisaika", "tid för slutförande", "slutförandetid", "fertigstellungszeit"}
+_MS_END = {"completion time", "valmistumisaika", "tid för slutförande", "slutförandetid", "sluttid",
+           "fertigstellungszeit"}
 _GOOGLE_FIRST = {"timestamp", "aikaleima", "tidstämpel", "tidsstämpel", "zeitstempel", "marca temporal"}
 _LIME_CODES = {"id", "submitdate", "lastpage", "startlanguage"}
 _LIME_TEXTS = {"response id", "date submitted", "last page", "start language"}

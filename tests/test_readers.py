@@ -533,3 +533,16 @@ def test_duplicate_row_labels_from_concatenated_exports():
 
 def test_serial_with_a_decimal_comma():
     assert pdt(["46266,4375"]).iloc[0] == ts("2026-09-01 10:30")
+
+
+@pytest.mark.parametrize("first_headers, tool", [
+    (["Tunnus", "Aloitusaika", "Valmistumisaika", "Sähköposti", "Nimi"], "microsoft_forms"),
+    (["Aikaleima", "Sähköpostiosoite"], "google_forms"),
+    (["Response ID", "Date submitted", "Last page", "Start language", "Seed"], "limesurvey"),
+    (["Vastaaja", "Vastauspäivämäärä", "Sähköposti"], "webropol"),
+    (["Name", "Email"], "csv"),
+])
+def test_fingerprints_in_other_languages(tmp_path, first_headers, tool):
+    f = tmp_path / "x.csv"
+    f.write_text(";".join(first_headers) + "\n" + ";".join("v" for _ in first_headers) + "\n", encoding="utf-8")
+    assert read_export(f).tool == tool
