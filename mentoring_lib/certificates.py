@@ -268,6 +268,17 @@ def load_overrides(config: "TermConfig", mentors: pd.Index, key: bytes) -> tuple
     return parse_overrides(export.data, file=path, mentors=mentors, key=key), len(export.data)
 
 
+def check_overrides(ctx: "StageContext") -> int:
+    """Validate the overrides file against the accepted mentors without rendering anything (for
+    ``mentoring check``, after the registrations stage); records its quality and returns the
+    number of overrides. Raises InputError/InputErrors like the stage would."""
+    people = ctx.read_table("people", stage="registrations")
+    overrides, rows_read = load_overrides(ctx.config, accepted_mentors(people), ctx.key)
+    if ctx.config.certificates.overrides_file:
+        ctx.record_quality("certificate_overrides", rows_read=rows_read, kept=len(overrides), excluded={})
+    return len(overrides)
+
+
 def apply_overrides(assessment: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
     """The assessment with the coordinator's decisions: adds ``eligible``, ``basis`` ("rule" or
     "override"), ``override_reason`` and ``override_row``."""

@@ -270,6 +270,16 @@ def test_overrides_file_read_through_readers_reports_excel_rows(tmp_path):
     assert (e.value.row, e.value.column) == (3, "Reason")
 
 
+def test_check_overrides_validates_without_rendering(tmp_path):
+    ctx = make_term(tmp_path, overrides=OVERRIDES)
+    assert C.check_overrides(ctx) == 2
+    assert not (ctx.out.private / "certificates").exists()
+    bad = make_term(tmp_path / "bad", overrides="Email,Eligible,Reason\nnobody@example.org,yes,Because reasons\n")
+    with pytest.raises(InputError) as e:
+        C.check_overrides(bad)
+    assert e.value.row == 2 and "nobody" not in str(e.value)
+
+
 def test_apply_overrides_changes_the_decision_and_records_the_basis():
     assessed = C.assess_eligibility(["P-a", "P-b", "P-c"], attendance({"P-a": (3, 3), "P-b": (3, 0), "P-c": (3, 3)}),
                                     attendance({"P-a": (6, 6), "P-b": (6, 0), "P-c": (6, 6)}), RULES)
