@@ -178,3 +178,21 @@ def test_missing_key_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist") as e:
         load_key(_config("t", "file", str(tmp_path / "nope.key")))
     assert "keygen" in str(e.value)
+
+
+def test_demo_config_uses_labelled_demo_key_and_real_template_refuses_it(tmp_path):
+    import yaml
+
+    from mentoring_lib.config import load_config
+
+    demo = Path(__file__).resolve().parent.parent / "config" / "demo.yml"
+    cfg = load_config(demo)
+    assert cfg.privacy.key_source == "demo" and bytes(load_key(cfg)) == DEMO_KEY
+    assert b"NOT-SECRET" in DEMO_KEY and b"DEMO" in DEMO_KEY  # clearly labelled
+    raw = yaml.safe_load(demo.read_text(encoding="utf-8"))
+    raw["term"]["name"] = "autumn-2026"
+    raw["data_dir"] = str(demo.parent.parent / "data" / "demo")
+    real = tmp_path / "real.yml"
+    real.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match="demo key"):
+        load_key(load_config(real))
