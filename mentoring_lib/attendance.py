@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 ATTENDED_MARKS = frozenset({"x", "1", "yes", "kyllä", "ja", "present", "✓", "✔", "true",
                             "☑", "✅", "läsnä", "närvarande"})
 #: Cell marks read as "did not attend"; a blank cell is one too.
-ABSENT_MARKS = frozenset({"", "0", "no", "-", "–", "absent", "false", "ei", "nej", "poissa", "frånvarande"})
+ABSENT_MARKS = frozenset({"", "0", "no", "-", "–", "absent", "false", "ei", "nej", "poissa",
+                          "frånvarande"})
 
 SESSION_PATTERNS = {
     "training": re.compile(r"^\s*(?:training|koulutus|utbildning)\s*(\d+)\b", re.IGNORECASE),
@@ -95,7 +96,8 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
         rows = [int(r) for r in raw.index[:5] if isinstance(r, (int, np.integer))]
         where = f" (rows {', '.join(map(str, rows))}{' ...' if len(raw) > 5 else ''})" if rows else ""
         errors.append(InputError(
-            f"{len(distinct)} unknown attendance mark{'s' if len(distinct) > 1 else ''}: {shown}{more}{where}",
+            f"{len(distinct)} unknown attendance mark{'s' if len(distinct) > 1 else ''}: "
+            f"{shown}{more}{where}",
             file=file, column=headers[col],
             hint="mark attendance with x, 1, yes, present or a tick (✓) and leave absences blank "
                  "(0, no, - and absent also mean absent)"))
@@ -164,7 +166,8 @@ def read_sheet(path: Path, item: "InputFile", kind: str) -> tuple[pd.DataFrame, 
     return frame, sessions, info
 
 
-def _session_frame(frame: pd.DataFrame, key: bytes, file: Path, email_header: str) -> tuple[pd.DataFrame, dict]:
+def _session_frame(frame: pd.DataFrame, key: bytes, file: Path,
+                   email_header: str) -> tuple[pd.DataFrame, dict]:
     """Pseudonymise, drop blank rows, merge a person's repeated rows (any tick counts)."""
     from mentoring_lib.pseudonym import pseudonymise
 
@@ -242,7 +245,8 @@ def per_person(trainings: pd.DataFrame, meetings: pd.DataFrame, roster: pd.DataF
     t = trainings.groupby("person_id")["attended"].agg(["sum", "size"])
     out["trainings_attended"] = out["person_id"].map(t["sum"]).fillna(0).astype(int)
     out["trainings_total"] = out["person_id"].map(t["size"]).fillna(0).astype(int)
-    out["training_rate"] = out["trainings_attended"] / out["trainings_total"].where(out["trainings_total"] > 0)
+    totals = out["trainings_total"]
+    out["training_rate"] = out["trainings_attended"] / totals.where(totals > 0)
     present = meetings[meetings["attended"]]
     m = meetings.groupby("person_id")["attended"].sum()
     out["meetings_attended"] = out["person_id"].map(m).fillna(0).astype(int)
@@ -291,7 +295,8 @@ def per_group(held: pd.DataFrame, roster: pd.DataFrame, meetings_planned: int,
     if members.empty:
         return pd.DataFrame({"group": pd.Series(dtype="str"), "mentors": pd.Series(dtype=int),
                              "participants": pd.Series(dtype=int), "meetings_planned": pd.Series(dtype=int),
-                             "meetings_held": pd.Series(dtype=int), "fewer_than_planned": pd.Series(dtype=bool),
+                             "meetings_held": pd.Series(dtype=int),
+                             "fewer_than_planned": pd.Series(dtype=bool),
                              "participant_attendance_rate": pd.Series(dtype=float),
                              "mean_participants_present": pd.Series(dtype=float)})
     size = members.pivot_table(index="group", columns="role", values="person_id", aggfunc="count",
@@ -374,7 +379,8 @@ def _read_kind(ctx: "StageContext", kind: str) -> tuple[pd.DataFrame, list[tuple
         return pd.DataFrame(index=pd.Index([], name="person_id")), infos
     wide = pd.concat(wides).fillna(False).astype(bool).groupby(level=0).any()
     label = SESSION_LABEL[kind]
-    order = sorted(wide.columns, key=lambda c: int(str(c).rsplit(" ", 1)[-1]) if str(c).startswith(label) else 0)
+    order = sorted(wide.columns,
+                   key=lambda c: int(str(c).rsplit(" ", 1)[-1]) if str(c).startswith(label) else 0)
     return wide[order], infos
 
 
@@ -448,7 +454,8 @@ def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ("Accepted participants", len(parts)),
         ("Mentors' mean trainings attended", round(float(mentors["trainings_attended"].mean()), 2)
          if len(mentors) else float("nan")),
-        ("Mentors at every training", int((mentors["trainings_attended"] == mentors["trainings_total"]).sum())),
+        ("Mentors at every training",
+         int((mentors["trainings_attended"] == mentors["trainings_total"]).sum())),
         ("Groups", len(groups)),
         ("Meetings planned per group", planned),
         ("Mean meetings held per group", round(float(groups["meetings_held"].mean()), 2)
@@ -460,7 +467,8 @@ def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ("Participants who dropped out", int(parts["dropped_out"].sum())),
     ]
     # object column: counts stay whole numbers next to the means
-    return pd.DataFrame({"measure": [r[0] for r in rows], "value": pd.Series([r[1] for r in rows], dtype=object)})
+    return pd.DataFrame({"measure": [r[0] for r in rows],
+                         "value": pd.Series([r[1] for r in rows], dtype=object)})
 
 
 def curve_series(tables: dict[str, pd.DataFrame], *, kind: str = "meeting",

@@ -297,7 +297,8 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
         raise ValueError("the funnel needs at least one stage")
     names = [str(k) for k in stages]
     raw = list(stages.values())
-    numeric = [v if isinstance(v, (int, np.integer, float)) and not isinstance(v, bool) else None for v in raw]
+    numeric = [v if isinstance(v, (int, np.integer, float)) and not isinstance(v, bool) else None
+               for v in raw]
     first = numeric[0] if numeric[0] else None
     fig = _new_figure(6.5, 0.9 + 0.55 * len(names))
     ax = fig.add_subplot()

@@ -263,7 +263,8 @@ def paired_t(pre: Sequence[float], post: Sequence[float], *, confidence: float =
     if sd_d == 0:
         note = ("all differences are zero" if mean_d == 0 else
                 "every pair changed by the same amount (no variation in the differences)")
-        return PairedTResult(n, dropped, float(df), nan, nan, mean_d, (mean_d, mean_d) if mean_d == 0 else nan2,
+        diff_ci = (mean_d, mean_d) if mean_d == 0 else nan2
+        return PairedTResult(n, dropped, float(df), nan, nan, mean_d, diff_ci,
                              d_av, d_av * j, nan2, nan, nan2, note, f"Paired t-test not run: {note}.")
     se = sd_d / math.sqrt(n)
     t = mean_d / se
@@ -359,7 +360,8 @@ def cronbach_alpha(items_df: pd.DataFrame, *, confidence: float = CONFIDENCE) ->
     alpha = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     q = (1 - confidence) / 2
-    ci = (float(1 - (1 - alpha) * sps.f.ppf(1 - q, df1, df2)), float(1 - (1 - alpha) * sps.f.ppf(q, df1, df2)))
+    ci = (float(1 - (1 - alpha) * sps.f.ppf(1 - q, df1, df2)),
+          float(1 - (1 - alpha) * sps.f.ppf(q, df1, df2)))
     note = f"fewer than {ALPHA_MIN_N} complete cases: interpret with caution" if small else ""
     return AlphaResult(float(alpha), ci, n, excluded, k, small, note,
                        base + f"; flagged when fewer than {ALPHA_MIN_N} complete cases.")
@@ -423,7 +425,8 @@ def likert_frame(distributions: dict[str, LikertDistribution], kind: str = "perc
     for name, dist in distributions.items():
         if dist.levels != levels:
             raise ValueError(f"item '{name}' has different response levels")
-    rows = {name: list(dist.counts if kind == "counts" else dist.percents) for name, dist in distributions.items()}
+    rows = {name: list(dist.counts if kind == "counts" else dist.percents)
+            for name, dist in distributions.items()}
     out = pd.DataFrame.from_dict(rows, orient="index", columns=list(levels))
     out.index.name = "item"
     return out
