@@ -72,8 +72,8 @@ OVERRIDE_HEADERS: dict[str, tuple[str, ...]] = {
     "eligible": ("eligible", "eligible (yes/no)"),
     "reason": ("reason",),
 }
-_YES = ("yes", "y", "true", "1", "x")
-_NO = ("no", "n", "false", "0")
+_YES = ("yes", "y", "true", "1", "x", "kyllä", "ja")
+_NO = ("no", "n", "false", "0", "ei", "nej")
 #: Names up to this many characters never need shrinking at 36 pt on the 215 mm line.
 _FIT_FREE_CHARS = 18
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

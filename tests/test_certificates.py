@@ -530,6 +530,18 @@ def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tm
     assert len(list((ctx.out.private / "certificates" / "pdf").glob("*.pdf"))) == 2
 
 
+def test_a_term_without_eligible_mentors_writes_empty_lists_and_no_pdfs(tmp_path):
+    ctx = make_term(tmp_path, mentors=[("Only Absent", "absent@example.org", 0, 0)])
+    C.run_stage(ctx)
+    base = ctx.out.private / "certificates"
+    register = pd.read_csv(base / "certificate_register.csv", encoding="utf-8-sig")
+    assert len(register) == 0 and "Verification code" in register.columns
+    assert not list((base / "pdf").glob("*.pdf")) and not (base / "all_certificates.pdf").exists()
+    wb = load_workbook(base / "certificate_list.xlsx")
+    assert [r[-1] for r in wb["Not eligible"].values][1:] == [
+        "attended 0 of 3 trainings (at least 2 needed); co-led 0 of 6 group meetings (at least 4 needed)"]
+
+
 def test_summary_counts(stage):
     plan = C.prepare(stage)
     s = C.summary(plan)["mentors"]
