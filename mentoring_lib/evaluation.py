@@ -55,17 +55,18 @@ class Limits:
 
 
 def shown_counts(counts: pd.Series, limits: Limits) -> pd.Series:
-    """Independent counts of people as text: "12", "0", or "<5" below min_count.
+    """Independent counts of people as text: "12", "0", or "<5" for 1..min_count-1.
 
-    Each count is protected on its own (they are not parts of one total; for a table whose cells
-    add up to totals use :func:`shown_partition`, which adds complementary suppression)."""
+    Each count stands alone (they are not parts of one total; for a table whose cells add up to
+    totals use :func:`shown_partition`, which adds complementary suppression). This is the rule
+    :func:`disclosure.suppress_counts` applies to a single cell, with its label (vectorised here;
+    ``tests/test_evaluation.py`` checks the two agree)."""
     from mentoring_lib import disclosure
 
     values = pd.Series(counts).astype("int64")
-    cache = {n: _count_text(disclosure.suppress_counts(pd.DataFrame({"n": [n]}), limits.min_count,
-                                                       margins=False).iloc[0, 0])
-             for n in pd.unique(values)}
-    return values.map(cache).astype("str")
+    small = (values > 0) & (values < limits.min_count)
+    text = values.astype(str).astype(object)
+    return text.mask(small, disclosure.small_label(limits.min_count)).astype("str")
 
 
 def shown_partition(table: pd.DataFrame, limits: Limits) -> pd.DataFrame:

@@ -315,3 +315,13 @@ def test_figures_have_alt_text_and_files(result):
     for f in result.figures:
         assert len(f["alt"]) > 30
         assert (result.figures_dir.parent / f["file"]).is_file()
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_shown_counts_agrees_with_disclosure_single_cells(k):
+    from mentoring_lib import disclosure
+
+    n = pd.Series(range(0, 25))
+    shown = ev.shown_counts(n, ev.Limits(k, 10))
+    expect = [str(disclosure.suppress_counts(pd.DataFrame({"n": [v]}), k, margins=False).iloc[0, 0]) for v in n]
+    assert shown.tolist() == expect
