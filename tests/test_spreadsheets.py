@@ -155,3 +155,28 @@ def test_sheet_names_sanitised_and_unique(tmp_path):
     names = openpyxl.load_workbook(path).sheetnames
     assert names[0] == "a_b" and names[1] == "a_b (2)" and len(names[2]) == 31
     assert len(set(names)) == 4
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DANGER = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20", "", "a"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(_DANGER, st.text(max_size=12)), min_size=1, max_size=8))
+def test_random_text_never_becomes_a_formula(tmp_path_factory, cells):
+    texts = [a + b for a, b in cells]
+    df = pd.DataFrame({"t": texts, "n": range(-len(texts), 0)})
+    d = tmp_path_factory.mktemp("h")
+    ws = openpyxl.load_workbook(write_xlsx({"S": df}, d / "h.xlsx"))["S"]
+    for row in ws.iter_rows(min_row=2):
+        assert row[0].data_type != "f" and row[1].data_type == "n" and row[1].value < 0
+        v = row[0].value
+        if isinstance(v, str) and v[:1] in "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20":
+            assert neutralise_text(v) == v  # only plain numbers may start so
+    raw = write_csv(df, d / "h.csv").read_bytes().decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(raw, newline="")):
+        cell = row[0]
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
+            assert neutralise_text(cell) == cell
