@@ -151,8 +151,8 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
     n = d.size
     n_zero = int((d == 0).sum())
     n_used = n - n_zero if zero_method == "wilcox" else n
-    zeros_text = ("zero differences dropped before ranking (Wilcoxon's method)" if zero_method == "wilcox"
-                  else "zero differences ranked and their ranks then dropped (Pratt's method)")
+    zeros_text = ("zero differences dropped before ranking, Wilcoxon's method" if zero_method == "wilcox"
+                  else "zero differences ranked and their ranks then dropped, Pratt's method")
     nan = math.nan
     if n < MIN_PAIRS:
         return WilcoxonResult(n, dropped, n_zero, n_used, zero_method, "none", False, False, nan, nan, nan,
@@ -174,8 +174,12 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
               + ("exact p-value (no ties, at most "
                  f"{WILCOXON_EXACT_MAX_N} non-zero differences)" if exact else
                  "normal approximation with tie-corrected variance and continuity correction")
-              + "). Effect size: matched-pairs rank-biserial correlation r = (T+ - T-)/(T+ + T-), "
-              "ranks with the same zero handling; positive r = scores rose.")
+              + "). Effect size: matched-pairs rank-biserial correlation r = (T+ - T-)/(T+ + T-) "
+              "(Kerby 2014), T+ and T- the rank sums of rising and falling scores, "
+              + ("ranked over the non-zero differences only, so T+ + T- = n(n+1)/2 with n the number "
+                 "of non-zero differences" if zero_method == "wilcox" else
+                 "ranked over all differences with the zero ranks then dropped")
+              + "; positive r = scores rose.")
     return WilcoxonResult(n, dropped, n_zero, n_used, zero_method, p_method, not exact, ties,
                           float(res.statistic), t_plus, t_minus, float(res.pvalue), float(rbc), "", method)
 
