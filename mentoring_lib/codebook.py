@@ -61,7 +61,8 @@ class _Model(BaseModel):
 
 def _check_id(v: str) -> str:
     if not ID.match(v):
-        raise ValueError(f"'{v}' is not a valid id: use lower-case letters, digits and '_', starting with a letter")
+        raise ValueError(f"'{v}' is not a valid id: use lower-case letters, digits and '_', "
+                         "starting with a letter")
     return v
 
 
@@ -285,8 +286,9 @@ class Codebook(_Model):
                     lo, hi = int(round(rs.min_value * k)), int(round(rs.max_value * k))
                     gaps = [r for r in range(lo, hi + 1) if r not in s.conversion]
                     if gaps:
+                        shown = ", ".join(map(str, gaps[:5])) + ("..." if len(gaps) > 5 else "")
                         problems.append(f"instrument '{inst_id}' scale '{s.id}': conversion table lacks raw "
-                                        f"scores {', '.join(map(str, gaps[:5]))}{'...' if len(gaps) > 5 else ''}")
+                                        f"scores {shown}")
         for sid, sm in self.surveys.items():
             unknown = sorted(set(sm.columns) - set(all_items))
             if unknown:
@@ -377,9 +379,11 @@ def load_codebook(path: str | Path) -> Codebook:
     path = Path(path)
     if not path.is_file():
         raise ConfigError("codebook file not found", file=path,
-                          hint="set 'codebook:' in the term config to a YAML file (see config/codebooks/README.md)")
+                          hint="set 'codebook:' in the term config to a YAML file "
+                               "(see config/codebooks/README.md)")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader)
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", file=path, hint="save the codebook as UTF-8") from None
     except yaml.YAMLError as e:

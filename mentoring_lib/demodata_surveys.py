@@ -268,7 +268,8 @@ def write_survey_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
     role = people["role"].to_numpy()
     part = np.nonzero(accepted & (role == "participant"))[0]
     ment = np.nonzero(accepted & (role == "mentor"))[0]
-    waitlisted = np.nonzero(people["status"].isin(["waitlisted", "late"]).to_numpy() & (role == "participant"))[0]
+    waitlisted = np.nonzero(people["status"].isin(["waitlisted", "late"]).to_numpy()
+                            & (role == "participant"))[0]
     scale = max(1, round(len(part) / 80))
 
     # Who answers: participants, plus a few people the link reached by mistake.
@@ -278,7 +279,8 @@ def write_survey_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
     post = rng.random(n_p) < p_post
     stray_wait = rng.choice(waitlisted, size=min(2 * scale, len(waitlisted)), replace=False) \
         if len(waitlisted) else np.array([], int)
-    stray_mentor = rng.choice(ment, size=min(scale, len(ment)), replace=False) if len(ment) else np.array([], int)
+    stray_mentor = (rng.choice(ment, size=min(scale, len(ment)), replace=False) if len(ment)
+                    else np.array([], int))
     who_pre = np.concatenate([part[pre], np.sort(stray_wait), np.sort(stray_mentor)])
     who_post = np.concatenate([part[post], np.sort(stray_wait[: len(stray_wait) // 2])])
 
@@ -340,7 +342,8 @@ def _write_before(path: Path, rng, cb: Codebook, people: pd.DataFrame, who: np.n
     email[anon] = ""
     split.loc[anon, 0] = ""
     split.loc[anon, 1] = ""
-    stranger = rng.choice(np.setdiff1d(np.arange(n), anon), size=min(scale, max(n - len(anon), 0)), replace=False)
+    stranger = rng.choice(np.setdiff1d(np.arange(n), anon), size=min(scale, max(n - len(anon), 0)),
+                          replace=False)
     email[stranger] = [f"visiting.researcher{i + 1}@example.org" for i in range(len(stranger))]
 
     fmt = "%Y-%m-%d %H:%M:%S"
@@ -352,9 +355,11 @@ def _write_before(path: Path, rng, cb: Codebook, people: pd.DataFrame, who: np.n
         "Finished": np.where(kind == "incomplete", "False", "True").astype(object),
         "RecordedDate": recorded.dt.strftime(fmt).to_numpy(),
         "ResponseId": np.array([f"R_{h}" for h in _response_ids(rng, n)], dtype=object),
-        "RecipientLastName": split[1].to_numpy(dtype=object), "RecipientFirstName": split[0].to_numpy(dtype=object),
+        "RecipientLastName": split[1].to_numpy(dtype=object),
+        "RecipientFirstName": split[0].to_numpy(dtype=object),
         "RecipientEmail": email, "ExternalReference": np.full(n, "", dtype=object),
-        "LocationLatitude": np.full(n, "60.1699", dtype=object), "LocationLongitude": np.full(n, "24.9384", dtype=object),
+        "LocationLatitude": np.full(n, "60.1699", dtype=object),
+        "LocationLongitude": np.full(n, "24.9384", dtype=object),
         "DistributionChannel": np.where(np.isin(np.arange(n), anon), "anonymous", "email").astype(object),
         "UserLanguage": np.full(n, "EN", dtype=object),
     }

@@ -97,7 +97,8 @@ class FeedbackResult:
 def load_survey_codebook(config) -> Codebook:
     """The term's survey codebook (``codebook:`` in the term config)."""
     if not config.codebook:
-        raise ConfigError("the term has survey inputs but no survey codebook", file=config.source, key="codebook",
+        raise ConfigError("the term has survey inputs but no survey codebook", file=config.source,
+                          key="codebook",
                           hint="add 'codebook: codebooks/<name>.yml' (see config/codebooks/README.md)")
     return load_codebook(config.resolve(config.codebook))
 
@@ -145,7 +146,8 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
     empty = ~no_email & ~unfinished & ~answered
     candidate = ~(no_email | unfinished | empty)
     # The last response per person counts (by response time, then by row for equal times).
-    order = pd.DataFrame({"person": person.to_numpy(), "t": submitted.to_numpy(), "excel_row": df.index.to_numpy()},
+    order = pd.DataFrame({"person": person.to_numpy(), "t": submitted.to_numpy(),
+                          "excel_row": df.index.to_numpy()},
                          index=pd.RangeIndex(len(df)))[candidate.to_numpy()]
     order = order.sort_values(["person", "t", "excel_row"], kind="stable")
     last = ~order.duplicated("person", keep="last")
@@ -206,7 +208,8 @@ def read_surveys(config, codebook: Codebook, key: bytes) -> list[SurveyRead]:
 
 # -- linkage ---------------------------------------------------------------------------------------
 
-def link_waves(respondents: pd.DataFrame, people: pd.DataFrame, surveys: dict[str, SurveyMap]) -> pd.DataFrame:
+def link_waves(respondents: pd.DataFrame, people: pd.DataFrame,
+               surveys: dict[str, SurveyMap]) -> pd.DataFrame:
     """Who answered before and after, and why the others do not link.
 
     ``respondents``: person_id, survey, wave (kept responses); ``people``: the registrations'
@@ -240,7 +243,8 @@ def link_waves(respondents: pd.DataFrame, people: pd.DataFrame, surveys: dict[st
         not_accepted = registered & ~other_role & (t["status"] != "accepted")
         reason = np.select(
             [~registered, other_role, not_accepted, t["pre"] & t["post"], t["pre"], t["post"]],
-            [NOT_REGISTERED, "not a " + role + " (registered as " + t["registered_role"].fillna("").astype(str) + ")",
+            [NOT_REGISTERED,
+             "not a " + role + " (registered as " + t["registered_role"].fillna("").astype(str) + ")",
              "not accepted (" + t["status"].fillna("").astype(str) + ")", LINKED, NO_POST, NO_PRE],
             default=NEITHER)
         t["reason"] = reason
@@ -250,7 +254,8 @@ def link_waves(respondents: pd.DataFrame, people: pd.DataFrame, surveys: dict[st
         out.append(t[LINKAGE_COLUMNS])
     if not out:
         return pd.DataFrame(columns=LINKAGE_COLUMNS)
-    return pd.concat(out, ignore_index=True).sort_values(["role", "person_id"], kind="stable").reset_index(drop=True)
+    out = pd.concat(out, ignore_index=True)
+    return out.sort_values(["role", "person_id"], kind="stable").reset_index(drop=True)
 
 
 def linkage_summary(linkage: pd.DataFrame) -> pd.DataFrame:
@@ -295,7 +300,8 @@ def collect(ctx, codebook: Codebook | None = None) -> FeedbackResult:
     # (an accepted registration first), else the survey's role (not registered).
     ranked = people.assign(_a=people["status"].ne("accepted")).sort_values(["_a"], kind="stable")
     role_of = ranked.drop_duplicates("person_id").set_index("person_id")["role"]
-    registered_as = pd.MultiIndex.from_arrays([people["person_id"].astype(object), people["role"].astype(object)])
+    registered_as = pd.MultiIndex.from_arrays([people["person_id"].astype(object),
+                                               people["role"].astype(object)])
 
     def roles_of(person_id: pd.Series, survey: pd.Series, survey_role: dict) -> np.ndarray:
         ids = person_id.to_numpy(dtype=object)
@@ -361,7 +367,8 @@ def quality_table(result: FeedbackResult) -> pd.DataFrame:
     for r in result.reads:
         rows.append({"survey": r.input_id, "wave": r.survey.wave, "rows_read": r.rows_read,
                      "kept": len(r.respondents),
-                     **{reason: r.excluded.get(reason, 0) for reason in (NO_EMAIL, UNFINISHED, EMPTY, DUPLICATE)}})
+                     **{reason: r.excluded.get(reason, 0)
+                        for reason in (NO_EMAIL, UNFINISHED, EMPTY, DUPLICATE)}})
     return pd.DataFrame(rows)
 
 
