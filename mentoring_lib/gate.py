@@ -35,6 +35,7 @@ import html
 import re
 import struct
 import unicodedata
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -288,8 +289,8 @@ def _html_texts(raw: bytes) -> list[str]:
     for m in _DATA_URI_RE.finditer(markup):  # images embedded in the page carry metadata too
         kind, is_b64, payload = m.groups()
         try:
-            data = base64.b64decode("".join(payload.split())) if is_b64 else \
-                __import__("urllib.parse").parse.unquote(payload).encode("utf-8")
+            data = (base64.b64decode("".join(payload.split())) if is_b64
+                    else urllib.parse.unquote(payload).encode("utf-8"))
         except (ValueError, TypeError):
             continue
         texts += _png_texts(data) if kind == "png" else _markup_texts(data.decode("utf-8", errors="replace"))
@@ -421,7 +422,9 @@ def scan_public(public_dir: str | Path, identities: Identities) -> list[Hit]:
         return []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
-        for kind in scan_text(rel.replace("_", " "), identities):
+        # file names are often lower case ("virtanen.pdf"): capitalise words for the surname check
+        spaced = re.sub(r"[_./\\-]+", " ", rel)
+        for kind in scan_text(spaced, identities) | scan_text(spaced.title(), identities):
             hits.add(Hit(rel, f"{kind} in the file name"))
         kinds: set[str] = set()
         try:

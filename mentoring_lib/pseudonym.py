@@ -78,16 +78,16 @@ class SecretKey(bytes):
 # -- normalisation ------------------------------------------------------------------------------
 
 def _normalise_one(x: object) -> str | None:
-    if x is None or not isinstance(x, str):
+    if x is None:
+        return None
+    if not isinstance(x, str):
         try:
             import pandas as pd
 
-            if x is None or pd.isna(x):
+            if pd.isna(x):
                 return None
-        except (TypeError, ValueError, ImportError):
+        except (TypeError, ValueError):
             pass
-        if x is None:
-            return None
         x = str(x)
     s = _WHITESPACE_RE.sub("", _INVISIBLE_RE.sub("", x))
     s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())

@@ -199,3 +199,11 @@ def test_missing_folder_and_no_people(tmp_path):
     assert scan_public(tmp_path / "nope", empty) == []
     (tmp_path / "a.html").write_text("<p>Call 040 765 4321</p>", encoding="utf-8")
     assert scan_public(tmp_path, empty) == [Hit("a.html", KIND_PHONE)]
+
+
+def test_lower_case_surname_in_file_name(tmp_path, ids):
+    (tmp_path / "virtanen.txt").write_text("ok", encoding="utf-8")
+    (tmp_path / "group_sizes.xlsx").write_bytes(b"")  # unreadable but not a name
+    hits = scan_public(tmp_path, ids)
+    assert Hit("virtanen.txt", f"{KIND_SURNAME} in the file name") in hits
+    assert all(h.file != "group_sizes.xlsx" or h.kind.startswith("unreadable") for h in hits)
