@@ -39,6 +39,7 @@ NO_EMAIL = "no e-mail address (anonymous response)"
 UNFINISHED = "not finished"
 EMPTY = "no answers"
 DUPLICATE = "earlier response of the same person (the last one is kept)"
+DUPLICATE_ACROSS = "answered the same wave again in another export (the last response is kept)"
 
 #: Reasons a person is not linked (linkage table).
 LINKED = "linked"
@@ -189,6 +190,30 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
                       respondents, rows_read=n, excluded=excluded, notes=notes, values=wide)
 
 
+def dedupe_across_exports(reads: list[SurveyRead]) -> list[SurveyRead]:
+    """Keep one response per person, wave and role across exports of the same wave (e.g. a survey
+    run as separate Finnish and English versions): the latest counts, the others are excluded
+    from their export with the reason DUPLICATE_ACROSS. Changes ``reads`` in place and returns it."""
+    if len(reads) < 2:
+        return reads
+    frames = [r.respondents.assign(_role=r.survey.role) for r in reads]
+    resp = pd.concat(frames, ignore_index=True)
+    resp = resp.sort_values(["_role", "wave", "person_id", "submitted_at", "survey"], kind="stable")
+    dropped = resp[resp.duplicated(["_role", "wave", "person_id"], keep="last")]
+    if dropped.empty:
+        return reads
+    for r in reads:
+        ids = dropped.loc[dropped["survey"] == r.input_id, "person_id"]
+        if ids.empty:
+            continue
+        gone = set(ids)
+        r.values = r.values[~r.values.index.isin(gone)]
+        r.respondents = r.respondents[~r.respondents["person_id"].isin(gone)].reset_index(drop=True)
+        r.comments = r.comments[~r.comments["person_id"].isin(gone)].reset_index(drop=True)
+        r.excluded[DUPLICATE_ACROSS] = r.excluded.get(DUPLICATE_ACROSS, 0) + len(gone)
+    return reads
+
+
 def read_surveys(config, codebook: Codebook, key: bytes) -> list[SurveyRead]:
     """Read every survey input; all input problems are reported together (InputErrors)."""
     reads, errors = [], []
@@ -295,7 +320,7 @@ def collect(ctx, codebook: Codebook | None = None) -> FeedbackResult:
     cfg = ctx.config
     codebook = codebook or load_survey_codebook(cfg)
     people = ctx.read_table("people", stage="registrations")
-    reads = read_surveys(cfg, codebook, ctx.key)
+    reads = dedupe_across_exports(read_surveys(cfg, codebook, ctx.key))
     # A person's role: the survey's role if they registered in it, else their registered role
     # (an accepted registration first), else the survey's role (not registered).
     ranked = people.assign(_a=people["status"].ne("accepted")).sort_values(["_a"], kind="stable")
@@ -368,7 +393,7 @@ def quality_table(result: FeedbackResult) -> pd.DataFrame:
         rows.append({"survey": r.input_id, "wave": r.survey.wave, "rows_read": r.rows_read,
                      "kept": len(r.respondents),
                      **{reason: r.excluded.get(reason, 0)
-                        for reason in (NO_EMAIL, UNFINISHED, EMPTY, DUPLICATE)}})
+                        for reason in (NO_EMAIL, UNFINISHED, EMPTY, DUPLICATE, DUPLICATE_ACROSS)}})
     return pd.DataFrame(rows)
 
 
@@ -395,6 +420,6 @@ def run_stage(ctx) -> None:
     write_outputs(ctx, collect(ctx))
 
 
-__all__ = ["run_stage", "collect", "write_outputs", "read_survey", "read_surveys", "link_waves",
-           "linkage_summary", "scrub_comments", "quality_table", "score_summary", "load_survey_codebook",
-           "survey_inputs", "FeedbackResult", "SurveyRead"]
+__all__ = ["run_stage", "collect", "write_outputs", "read_survey", "read_surveys", "dedupe_across_exports",
+           "link_waves", "linkage_summary", "scrub_comments", "quality_table", "score_summary",
+           "load_survey_codebook", "survey_inputs", "FeedbackResult", "SurveyRead"]

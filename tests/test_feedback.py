@@ -306,3 +306,31 @@ def test_stage_scores_equal_scoring_the_long_responses(term):
     cols = keys + ["instrument", "scale", "score", "n_items"]
     pd.testing.assert_frame_equal(stage[cols].sort_values(keys).reset_index(drop=True),
                                   again[cols].sort_values(keys).reset_index(drop=True), check_dtype=False)
+
+
+def test_same_wave_in_two_exports_keeps_the_latest(term):
+    """A survey run as two exports (e.g. Finnish and English versions): one response per person and wave."""
+    ctx, pid = term
+    data = ctx.config.data_path
+    _write_webropol(data / "after_fi.csv", [
+        ("20.12.2026 10:00", "b@example.fi", "Joskus", "Joskus", "Joskus", "Eri mieltä", ""),   # later: kept
+        ("01.12.2026 10:00", "a@example.fi", "Aina", "Aina", "Aina", "Eri mieltä", ""),         # earlier: dropped
+    ])
+    raw = yaml.safe_load((ctx.config.source).read_text(encoding="utf-8"))
+    raw["inputs"].append({"id": "feedback_after_fi", "kind": "feedback_after", "file": "after_fi.csv",
+                          "tool": "webropol", "date_order": "dmy"})
+    ctx.config.source.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    cfg = load_config(ctx.config.source)
+    ctx = StageContext("feedback", cfg, ctx.out)
+    feedback.run_stage(ctx)
+    scores = ctx.read_table("scores")
+    post = scores[scores.wave == "post"].set_index("person_id")
+    assert not post.index.duplicated().any()
+    assert post.loc[pid("b@example.fi"), "score"] == 3.0 and post.loc[pid("b@example.fi"), "survey"] == "feedback_after_fi"
+    assert post.loc[pid("a@example.fi"), "score"] == 4.0 and post.loc[pid("a@example.fi"), "survey"] == "feedback_after"
+    q = json.loads((ctx.out.quality / "feedback.json").read_text())
+    assert q["feedback_after"]["excluded"] == {feedback.DUPLICATE_ACROSS: 1}
+    assert q["feedback_after_fi"]["excluded"] == {feedback.DUPLICATE_ACROSS: 1}
+    r = ctx.read_table("responses")
+    assert not r.duplicated(["person_id", "wave", "item"]).any()
+    assert ctx.read_table("linkage").set_index("person_id").loc[pid("b@example.fi"), "reason"] == feedback.LINKED
