@@ -761,7 +761,7 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
                            kept=len(plan.overrides), excluded={})
     n_check = int((r["check"] != "").sum())
     notes = [f"{len(made)} certificates made for {len(r)} accepted mentors ({plan.rules.describe()})"]
-    n_machine = int((r["system_fonts"] & r["code"].notna()).sum())
+    n_machine = int((r["system_fonts"] & r["code"].notna() & (r["check"] == "")).sum())
     if n_machine:
         notes.append(f"{n_machine} certificate(s) use a font installed on this machine for characters the "
                      "fonts built into Typst lack (they look the same only where that font is installed)")
@@ -770,10 +770,10 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
         warnings.warn(f"{n_check} certificate(s) need a check (a missing name, or characters the fonts "
                       "cannot show): see column Check in private/certificates/certificate_list.xlsx",
                       stacklevel=2)
+    excluded = {"not eligible": int((~r["eligible"]).sum()),
+                "eligible without a name": int((r["eligible"] & r["name"].isna()).sum())}
     ctx.record_quality("certificates", rows_read=len(r), kept=len(made),
-                       excluded={"not eligible": int((~r["eligible"]).sum()),
-                                 "eligible without a name": int((r["eligible"] & r["name"].isna()).sum())},
-                       notes=notes)
+                       excluded={k: v for k, v in excluded.items() if v}, notes=notes)
     return result
 
 

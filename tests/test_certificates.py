@@ -515,10 +515,14 @@ def test_rerun_is_byte_identical_and_removes_certificates_no_longer_due(tmp_path
     assert (ctx.out.private / "certificates" / "all_certificates.pdf").read_bytes() == combined
 
 
-def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tmp_path):
+def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tmp_path, monkeypatch):
     mentors = [("王小明", "wang@example.org", 3, 6), ("Plain Name", "plain@example.org", 3, 6),
                ("", "noname@example.org", 3, 6)]
     ctx = make_term(tmp_path, mentors=mentors)
+    real = C.uncovered_characters
+    # as on a machine without a CJK font, whatever this one has installed
+    monkeypatch.setattr(C, "uncovered_characters",
+                        lambda texts, *, system_fonts=False, **kw: set(texts) if system_fonts else real(texts, **kw))
     plan = C.prepare(ctx)
     check = dict(zip(plan.roster["email"], plan.roster["check"]))
     assert "cannot show" in check["wang@example.org"]
@@ -528,6 +532,11 @@ def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tm
     with pytest.warns(UserWarning, match="2 certificate"):
         C.write_outputs(ctx, plan)
     assert len(list((ctx.out.private / "certificates" / "pdf").glob("*.pdf"))) == 2
+    import json
+    record = json.loads((ctx.out.quality / "certificates.json").read_text())["certificates"]
+    assert record["excluded"] == {"eligible without a name": 1}
+    assert not any("installed on this machine" in n for n in record["notes"])
+    assert any("2 eligible mentor(s) need a check" in n for n in record["notes"])
 
 
 def test_a_term_without_eligible_mentors_writes_empty_lists_and_no_pdfs(tmp_path):
