@@ -397,9 +397,12 @@ def validate_roster(roster: pd.DataFrame, people: pd.DataFrame, rules: GroupRule
         errors.append(InputError(msg, file=file, row=None if row is None else int(row),
                                  column=None if column is None else headers[column], hint=hint))
 
-    accepted = people[people["status"] == "accepted"].set_index("person_id")
+    # People are keyed by pseudonym and role (someone accepted in both roles is two people here).
+    accepted = people[people["status"] == "accepted"]
+    accepted = accepted.set_index(accepted["person_id"].astype(str) + "|" + accepted["role"].astype(str))
     r = roster.copy()
     r["role"] = r["role"].astype(object).where(r["role"].notna(), "").astype(str).str.strip().str.casefold()
+    r["key"] = r["person_id"].astype(object).where(r["person_id"].notna(), "").astype(str) + "|" + r["role"]
     r["group_num"] = pd.to_numeric(r["group"].astype(object).where(r["group"].notna(), "").astype(str)
                                    .str.strip().str.replace(r"^(group|ryhmä|grupp)\s*", "", case=False, regex=True),
                                    errors="coerce")
@@ -411,23 +414,23 @@ def validate_roster(roster: pd.DataFrame, people: pd.DataFrame, rules: GroupRule
     bad_role = r["person_id"].notna() & ~r["role"].isin(ROLES)
     for row in r.index[bad_role]:
         err("the role must be 'mentor' or 'participant'", row, "role", "correct the cell")
-    known = r["person_id"].isin(accepted.index)
-    for row in r.index[r["person_id"].notna() & ~known]:
+    person_known = r["person_id"].isin(set(accepted["person_id"]))
+    for row in r.index[r["person_id"].notna() & ~person_known]:
         err("this e-mail does not belong to an accepted person", row, "email",
             "check the address against private/roster.xlsx (Accepted sheet), or remove the row")
-    role_of = r["person_id"].map(accepted["role"])
-    mismatch = known & ~bad_role & (role_of != r["role"])
+    known = r["key"].isin(accepted.index)
+    mismatch = person_known & ~bad_role & ~known
     for row in r.index[mismatch]:
         err("the role differs from the person's registration", row, "role",
             "mentors registered through the mentor form; participants through the participant form")
-    dup = r["person_id"].notna() & r["person_id"].duplicated(keep=False)
-    for pid, rows in r[dup].groupby("person_id", sort=False).groups.items():
+    dup = known & r["key"].duplicated(keep=False)
+    for _key, rows in r[dup].groupby("key", sort=False).groups.items():
         rows = sorted(int(x) for x in rows)
         err(f"the same person is placed {len(rows)} times (rows {', '.join(map(str, rows))})", rows[1], "email",
             "keep one row per person")
-    missing = accepted.index.difference(r["person_id"].dropna())
-    for pid in missing:
-        reg = accepted.loc[pid]
+    missing = accepted.index.difference(r.loc[known, "key"])
+    for key in missing:
+        reg = accepted.loc[key]
         err(f"an accepted {reg['role']} is not in the roster (registration row {int(reg['source_row'])} of "
             f"{reg['source']})", hint="add a row for them, or record their withdrawal in the withdrawals file")
     ok = r[known & ~bad_group & ~bad_role & ~mismatch & ~dup].copy()
@@ -442,7 +445,7 @@ def validate_roster(roster: pd.DataFrame, people: pd.DataFrame, rules: GroupRule
             err(f"group {gnum} has {len(values)} different slots", first, "slot", "give each group one slot")
     slot_of = slots.map(lambda v: v[0])
     # Whether each person marked their group's slot (exploded availability joined to the slot).
-    marked = ok["person_id"].map(people.loc[people["status"] == "accepted"].set_index("person_id")["availability"])
+    marked = ok["key"].map(accepted["availability"])
     exploded = marked.astype(str).str.casefold().str.split("; ").explode().str.strip()
     wanted = ok["group_num"].map(slot_of)
     hit = exploded.rename("availability").reset_index().merge(wanted.rename("availability").reset_index().dropna(),
@@ -469,10 +472,9 @@ def validate_roster(roster: pd.DataFrame, people: pd.DataFrame, rules: GroupRule
         shown = display_labels(part["slot"])
         if len(mentors) == 2:
             a, b = sorted(mentors["person_id"])
-            la = set(option_matrix(accepted.loc[[a], "languages"]).columns[
-                option_matrix(accepted.loc[[a], "languages"]).iloc[0]])
-            lb = set(option_matrix(accepted.loc[[b], "languages"]).columns[
-                option_matrix(accepted.loc[[b], "languages"]).iloc[0]])
+            spoken = option_matrix(accepted.loc[[f"{a}|mentor", f"{b}|mentor"], "languages"])
+            la = set(spoken.columns[spoken.iloc[0].to_numpy()])
+            lb = set(spoken.columns[spoken.iloc[1].to_numpy()])
             pairs.append({"group": gnum, "mentor_a": a, "mentor_b": b, "slot": shown.get(slot, slot),
                           "languages": ", ".join(sorted(la & lb)) or ", ".join(sorted(la | lb)),
                           "reason": f"paired by the coordinator in the roster (rows {', '.join(map(str, sorted(mentors.index)))})"})

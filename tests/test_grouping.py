@@ -344,3 +344,17 @@ def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     assert e.value.exit_code == 2
     for name in sheet["Name"]:
         assert name not in text
+
+
+def test_roster_with_someone_accepted_in_both_roles():
+    term = small_term()
+    both = term[term.person_id == "p1"].assign(person_id="m1")  # m1 is also an accepted participant
+    term = pd.concat([term[term.person_id != "p1"], both], ignore_index=True)
+    rows = [r if r[3] != "p1" else ("1", "", "participant", "m1") for r in GOOD]
+    pairs, members = validate_roster(roster(rows), term, RULES, file="roster.xlsx")
+    assert members[members.person_id == "m1"].role.tolist() == ["mentor", "participant"]
+    wrong_role = [r if r[3] != "p2" else ("1", "", "mentor", "p2") for r in GOOD]
+    with pytest.raises(InputErrors) as e:
+        validate_roster(roster(wrong_role), small_term(), RULES, file="roster.xlsx")
+    assert (5, "Role", "the role differs from the person's registration") in {
+        (x.row, x.column, plain(x)) for x in e.value.errors}

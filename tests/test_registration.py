@@ -282,7 +282,7 @@ def registrations(draw):
     return df, rules(places=places, promote_until=promote_until), withdrawn
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registrations())
 def test_property_every_row_one_status_counts_reconcile_and_match_by_hand(case):
     df, r, withdrawn = case
