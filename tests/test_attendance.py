@@ -450,3 +450,64 @@ def test_term_without_training_sheet_is_noted(tmp_path):
     assert any("nobody is counted" in n for n in q["training_attendance"]["notes"])
     assert any("2 accepted mentors not on the training sheet" in n for n in q["training_attendance"]["notes"])
     assert (ctx.read_table("per_person").query("role == 'mentor'")["trainings_attended"] == 0).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tables_against_a_loop_reference(seed):
+    """Random terms: every count recomputed person by person with plain loops."""
+    rng = np.random.default_rng(seed)
+    n_m, n_p, n_g, n_s = 6, 20, 3, 5
+    ids = [f"P-{i:016x}" for i in range(n_m + n_p + 2)]
+    roles = ["mentor"] * n_m + ["participant"] * (n_p + 2)
+    status = ["accepted"] * (n_m + n_p) + ["waitlisted", "waitlisted"]
+    people = pd.DataFrame({"person_id": ids, "role": roles, "status": status})
+    group_of = {pid: f"G{i // 2}" for i, pid in enumerate(ids[:n_m])}
+    group_of.update({pid: f"G{rng.integers(n_g)}" for pid in ids[n_m:n_m + n_p - 1]})  # one unallocated
+    members = pd.DataFrame({"person_id": list(group_of), "role": [roles[ids.index(p)] for p in group_of],
+                            "group": list(group_of.values())})
+    on_sheet = [p for p in ids if rng.random() < 0.9]
+    ticks = rng.random((len(on_sheet), n_s)) < 0.6
+    meetings = pd.DataFrame(ticks, index=pd.Index(on_sheet, name="person_id"),
+                            columns=[f"Meeting {i}" for i in range(1, n_s + 1)])
+    trainings = pd.DataFrame(rng.random((n_m, 3)) < 0.7, index=pd.Index(ids[:n_m], name="person_id"),
+                             columns=["Training 1", "Training 2", "Training 3"])
+    tables, counts = A.build_tables(trainings, meetings, people, members, trainings_planned=3,
+                                    meetings_planned=n_s + 1)
+
+    accepted = [p for p, s in zip(ids, status) if s == "accepted"]
+    tick = {p: list(ticks[i]) + [False] for i, p in enumerate(on_sheet)}  # planned session 6: nobody
+    att = {p: tick.get(p, [False] * (n_s + 1)) for p in accepted}
+    held = {}
+    for g in sorted(set(group_of.values())):
+        for s in range(n_s + 1):
+            held[(g, s + 1)] = any(att[p][s] for p in accepted
+                                   if group_of.get(p) == g and roles[ids.index(p)] == "participant")
+    got_held = tables["meetings_held"].set_index(["group", "session_index"])["held"].to_dict()
+    assert got_held == held
+    pp = tables["per_person"].set_index("person_id")
+    assert sorted(pp.index) == sorted(accepted)
+    for p in accepted:
+        g = group_of.get(p)
+        n_held = sum(held[(g, s)] for s in range(1, n_s + 2)) if g else 0
+        attended = sum(att[p])
+        in_held = sum(att[p][s - 1] and held[(g, s)] for s in range(1, n_s + 2)) if g else 0
+        last = max([s for s in range(1, n_s + 2) if att[p][s - 1]], default=0)
+        last_held = max([s for s in range(1, n_s + 2) if g and held[(g, s)]], default=0)
+        row = pp.loc[p]
+        assert row["meetings_attended"] == attended
+        assert row["meetings_held"] == n_held
+        assert row["last_meeting"] == last
+        assert bool(row["dropped_out"]) == (last_held > 0 and last < last_held)
+        if n_held:
+            assert row["meeting_rate"] == pytest.approx(in_held / n_held)
+        else:
+            assert pd.isna(row["meeting_rate"])
+    assert counts["meeting"]["not_accepted"] == sum(p not in accepted for p in on_sheet)
+    # drop-out curve for participants
+    parts = [p for p in accepted if roles[ids.index(p)] == "participant"]
+    d = tables["dropout"].query("kind == 'meeting' and role == 'participant'").set_index("session_index")
+    for s in range(1, n_s + 2):
+        lasts = [max([k for k in range(1, n_s + 2) if att[p][k - 1]], default=0) for p in parts]
+        assert d.loc[s, "still_taking_part"] == sum(x >= s for x in lasts)
+        assert d.loc[s, "present"] == sum(att[p][s - 1] for p in parts)
+        assert d.loc[s, "base"] == len(parts)
