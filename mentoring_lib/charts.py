@@ -1,6 +1,6 @@
 """Report charts: diverging Likert bars, individual change, the reach funnel and attendance curves.
 
-Every ``*`` chart function draws with matplotlib's object API (``Figure``, no pyplot state and
+Every chart function draws with matplotlib's object API (``Figure``, no pyplot state and
 no backend switch, so notebooks keep their inline backend), saves to ``path`` (format from the
 suffix: .png, .svg or .pdf) and returns a :class:`ChartFile` ``(path, alt_text)``; the alt text
 describes the chart with its numbers, for the report's accessibility text.
