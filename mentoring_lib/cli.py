@@ -60,9 +60,15 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from mentoring_lib.config import load_config
+    from mentoring_lib.errors import ConfigError
     from mentoring_lib.retention import purge_term
 
-    removed = purge_term(load_config(args.config), yes=args.yes)
+    config = args.config or Path("config") / f"{args.term}.yml"
+    cfg = load_config(config)
+    if args.term and cfg.term.name != args.term:
+        raise ConfigError(f"is the config of term '{cfg.term.name}', not '{args.term}'", file=config,
+                          hint="pass the config of the term to purge")
+    removed = purge_term(cfg, yes=args.yes)
     for p in removed:
         print(f"deleted {p}")
     return 0
@@ -102,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     key.set_defaults(func=_cmd_keygen)
 
     purge = sub.add_parser("purge", help="delete a term's private area and raw-data copy (retention)")
-    purge.add_argument("--config", required=True)
+    which = purge.add_mutually_exclusive_group(required=True)
+    which.add_argument("--term", help="the term's name; its config is config/TERM.yml")
+    which.add_argument("--config", help="the term's config file")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(func=_cmd_purge)
     return p

@@ -157,7 +157,7 @@ def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.St
     return seconds
 
 
-def _identities(run_dir: Path):
+def _identities(run_dir: Path, config: TermConfig):
     path = run_dir / "private" / "identity" / "people.parquet"
     if not path.exists():
         return None
@@ -165,7 +165,7 @@ def _identities(run_dir: Path):
 
     from mentoring_lib.gate import identities_from
 
-    return identities_from(pd.read_parquet(path))
+    return identities_from(pd.read_parquet(path), allow=config.privacy.gate_allow)
 
 
 def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, start: str | None = None,
@@ -263,7 +263,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             raise InputError("changed while the run was reading it",
                              file=config.input_path(config.input_by_id(changed[0])),
                              hint="wait until the export is saved, then run again")
-        identities = _identities(run_dir)
+        identities = _identities(run_dir, config)
         if identities is not None:
             from mentoring_lib.gate import check_public
 
