@@ -462,6 +462,11 @@ def _resolve_text(text: str, table: dict[str, float], rs: ResponseSet) -> float 
     return None
 
 
+def _looks_like_free_text(values: list[str]) -> bool:
+    """Unknown 'labels' that are probably free text (long, many, or with an e-mail address)."""
+    return len(values) > 25 or any(len(v) > 60 or "@" in v for v in values)
+
+
 def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file: str | Path | None = None):
     """Turn a wide frame of answer texts into numbers through the codebook.
 
@@ -505,13 +510,23 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
         for k, item_id in enumerate(cols):
             if bad[:, k].any():
                 distinct = sorted(set(uniques[codes.reshape(block.shape, order="F")[:, k][bad[:, k]]]))
+                column = item_columns.get(item_id, item_id)
+                if _looks_like_free_text(distinct):
+                    # Never echo what may be personal free text (a comment column mapped to a scale item).
+                    errors.append(InputError(
+                        f"{len(distinct)} distinct answers that look like free text, not answer labels "
+                        f"(item '{item_id}'); the values are not shown",
+                        file=file, column=column,
+                        hint="check that this column is mapped to the right item under surveys: in the "
+                             "codebook (open comments need an item with kind: text)"))
+                    continue
                 shown = ", ".join(f"'{v[:40]}'" for v in distinct[:12]) + (
                     f" and {len(distinct) - 12} more" if len(distinct) > 12 else "")
                 known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
                 errors.append(InputError(
                     f"{len(distinct)} answer{'s' if len(distinct) > 1 else ''} the codebook does not map "
                     f"(item '{item_id}'): {shown}",
-                    file=file, column=item_columns.get(item_id, item_id),
+                    file=file, column=column,
                     hint=f"add these spellings to the response set '{name}' (options: {known}) "
                          "or to missing_codes in the codebook"))
             else:

@@ -18,7 +18,9 @@ Per survey input: read the export as the tool wrote it (:func:`readers.read_expo
 codebook's columns (:func:`readers.select_columns`), parse the response times, pseudonymise the
 e-mails, map answers through the codebook (an unknown label is an error listing the values), drop
 responses without an e-mail, unfinished ones and empty ones, and keep the last response per
-person (earlier ones are counted as duplicates in the data-quality record).
+person (earlier ones are counted as duplicates in the data-quality record). When one wave comes in
+several exports (e.g. Finnish and English versions of the after-survey), a person's latest response
+across them counts.
 """
 from __future__ import annotations
 
@@ -150,7 +152,8 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
     order = pd.DataFrame({"person": person.to_numpy(), "t": submitted.to_numpy(),
                           "excel_row": df.index.to_numpy()},
                          index=pd.RangeIndex(len(df)))[candidate.to_numpy()]
-    order = order.sort_values(["person", "t", "excel_row"], kind="stable")
+    # A response without a readable time counts as the earliest.
+    order = order.sort_values(["person", "t", "excel_row"], kind="stable", na_position="first")
     last = ~order.duplicated("person", keep="last")
     keep_pos = np.zeros(len(df), dtype=bool)
     keep_pos[order.index[last.to_numpy()]] = True

@@ -213,3 +213,13 @@ def test_text_items_are_not_mapped(cb):
 def test_normalise_label():
     assert normalise_label("  Don\u2019t   KNOW. ") == "don't know"
     assert normalise_label("1 \u2013 Never") == "1 - never"
+
+
+def test_free_text_in_a_scale_column_is_not_echoed(cb):
+    comments = [f"Comment number {i} from someone who wrote a long answer here" for i in range(30)]
+    wide = pd.DataFrame({"scs_sf_03": comments + ["Mail me at anna@example.fi"]})
+    with pytest.raises(InputError) as e:
+        map_answers(wide, {"scs_sf_03": "Q1_3"}, cb, file="f.csv")
+    text = e.value.render()
+    assert "look like free text" in text and "not shown" in text and e.value.column == "Q1_3"
+    assert "anna@example.fi" not in text and "Comment number" not in text
