@@ -903,6 +903,27 @@ def run_stage(ctx) -> None:
     figures_dir.mkdir(parents=True, exist_ok=True)
     ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved)
     save(ctx, ev)
+    write_quotes_for_review(ctx, inputs.get("comments"))
+
+
+def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
+    """private/quotes_for_review.csv: the scrubbed comments with their hash and themes, so the
+    coordinator can read them and copy the hashes of approved quotes into the approval file."""
+    from mentoring_lib import spreadsheets
+    from mentoring_lib.scrub import quote_hash
+
+    if comments is None or comments.empty or "text" not in comments:
+        return None
+    c = comments[comments["text"].fillna("").astype(str).str.strip().ne("")]
+    if "quote_hash" in c:
+        c = c.drop_duplicates("quote_hash")
+    hits = theme_matches(c["text"], load_themes())
+    themes = hits.apply(lambda r: ", ".join(hits.columns[r.to_numpy()]), axis=1) if len(hits) else ""
+    review = pd.DataFrame({
+        "quote_hash": c["quote_hash"] if "quote_hash" in c else c["text"].map(quote_hash),
+        "survey": c.get("survey", ""), "themes": themes, "text": c["text"]})
+    return spreadsheets.write_csv(review.sort_values(["survey", "quote_hash"], kind="stable"),
+                                  ctx.private_file("quotes_for_review.csv"))
 
 
 def save(ctx, ev: Evaluation) -> None:

@@ -289,7 +289,8 @@ def test_themes_counted_and_small_counts_suppressed(result):
     t = result.tables["themes"].set_index("theme")
     assert t.loc["safe_atmosphere", "n"] == 2  # "safe", "turvallista"
     assert t.loc["safe_atmosphere", "comments"] == "<5"
-    assert t.loc["more_meetings", "n"] == 1
+    assert t.loc["continuation", "n"] == 1
+    assert t.loc["peer_support", "n"] == 2  # "not alone", "Peer support"
 
 
 def test_only_approved_quotes(result):
@@ -325,3 +326,23 @@ def test_shown_counts_agrees_with_disclosure_single_cells(k):
     shown = ev.shown_counts(n, ev.Limits(k, 10))
     expect = [str(disclosure.suppress_counts(pd.DataFrame({"n": [v]}), k, margins=False).iloc[0, 0]) for v in n]
     assert shown.tolist() == expect
+
+
+def test_quotes_for_review_and_approval_file(tmp_path, inputs):
+    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.errors import InputError
+    from mentoring_lib.scrub import quote_hash
+
+    cfg = make_config(approved_quotes_file="approved.txt").model_copy(
+        update={"data_dir": str(tmp_path)})
+    ctx = StageContext("evaluation", cfg, OutputPaths(tmp_path / "out").ensure())
+    comments = inputs["comments"].assign(quote_hash=lambda d: d["text"].map(quote_hash))
+    path = ev.write_quotes_for_review(ctx, comments)
+    review = pd.read_csv(path, encoding="utf-8-sig")
+    assert len(review) == 8 and set(review["quote_hash"]) == set(comments["quote_hash"])
+    assert path.is_relative_to(tmp_path / "out" / "private")
+    with pytest.raises(InputError, match="approved-quotes file"):
+        ev.approved_comment_texts(ctx, comments)
+    wanted = comments["text"].iloc[3]
+    (tmp_path / "approved.txt").write_text(f"# approved by the coordinator\n{quote_hash(wanted)}\n")
+    assert ev.approved_comment_texts(ctx, comments).tolist() == [wanted]
