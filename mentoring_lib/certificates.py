@@ -24,11 +24,14 @@ guessed or derived without the term's secret key.
 
 Certificates are typeset by Typst from ``resources/certificate/certificate.typ``. Names travel as
 JSON data (``sys.inputs``), never as markup, so ``#``, ``[``, ``$`` and friends print literally.
-Only the fonts built into Typst (plus ``certificates.font_paths``) are used, never the machine's:
-Libertinus Serif covers Latin (incl. Vietnamese), Greek, Cyrillic and Hebrew; the fallbacks New
-Computer Modern and DejaVu Sans Mono add Devanagari and Arabic (rendered, but not in a book face);
-Chinese, Japanese and Korean need an extra font. Names with characters no available font has are
-found before rendering and marked in the certificate list (column "Check").
+By default only the fonts built into Typst (plus ``certificates.fonts`` / ``font_paths``) are used,
+so certificates look the same on every machine. Libertinus Serif covers Latin (Nordic letters,
+accents, Vietnamese), Greek, Cyrillic and Hebrew; the fallbacks New Computer Modern and DejaVu Sans
+Mono add Armenian, Georgian, Arabic and Devanagari (shown, but not in a book face). Chinese,
+Japanese, Korean, Thai, Tamil, Bengali and Ethiopic are not covered: names in them are found
+before rendering (:func:`uncovered_characters`) and rendered with the machine's fonts if one has
+the characters (e.g. Debian's fonts-noto-cjk); names no font can show are marked in the
+certificate list (column "Check") and a warning gives their number.
 """
 from __future__ import annotations
 
