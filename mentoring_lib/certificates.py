@@ -169,9 +169,9 @@ def assess_eligibility(mentors: Sequence[str] | pd.Index, trainings: pd.DataFram
         + " group meetings" + m_need,
         f"no group-meeting attendance recorded{m_need}"), index=people)
     short = (t_short.where(~t_ok, "") + np.where(~t_ok & ~m_ok, "; ", "") + m_short.where(~m_ok, ""))
-    met = ("meets the rule: " + _counted(out["trainings_attended"]) + " of " + _counted(out["trainings_total"])
-           + " trainings, " + _counted(out["meetings_coled"]) + " of " + _counted(out["meetings_total"])
-           + " group meetings")
+    met = ("meets the rule: " + _counted(out["trainings_attended"]) + " of "
+           + _counted(out["trainings_total"]) + " trainings, " + _counted(out["meetings_coled"])
+           + " of " + _counted(out["meetings_total"]) + " group meetings")
     out["rule_reason"] = met.where(out["eligible_by_rule"], short).astype("str")
     return out
 
@@ -205,7 +205,8 @@ def parse_overrides(table: pd.DataFrame, *, file: str | os.PathLike, mentors: pd
             raise InputError(f"the overrides file has no '{names[0].capitalize()}' column", file=file,
                              hint="its columns are Email, Eligible (yes/no) and Reason, one row per mentor")
         cols[fieldname] = col
-    text = pd.DataFrame({f: table[c].astype("string").str.strip() for f, c in cols.items()}, index=table.index)
+    text = pd.DataFrame({f: table[c].astype("string").str.strip() for f, c in cols.items()},
+                        index=table.index)
     text = text.mask(text == "")
     text = text.loc[text.notna().any(axis=1)]  # blank rows are not overrides
 
@@ -475,8 +476,10 @@ def certificate_records(roster: pd.DataFrame) -> list[dict]:
         r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]", regex=True)
     frame = pd.DataFrame({
         "name": roster["name"].astype(str), "role": roster["role"].astype(str),
-        "trainings": roster["trainings_attended"].astype(int), "trainings_total": roster["trainings_total"].astype(int),
-        "meetings": roster["meetings_coled"].astype(int), "meetings_total": roster["meetings_total"].astype(int),
+        "trainings": roster["trainings_attended"].astype(int),
+        "trainings_total": roster["trainings_total"].astype(int),
+        "meetings": roster["meetings_coled"].astype(int),
+        "meetings_total": roster["meetings_total"].astype(int),
         "code": roster["code"].astype(str), "fit": fit.astype(bool),
         "system_fonts": (roster["system_fonts"].astype(bool) if "system_fonts" in roster.columns
                          else pd.Series(False, index=roster.index)),
@@ -606,7 +609,8 @@ def _mentor_groups(ctx: "StageContext", mentors: pd.Index) -> pd.Series:
     if not {"person_id", "group"} <= set(members.columns):
         return pd.Series("", index=mentors, dtype="str")
     m = members.loc[members["person_id"].isin(mentors), ["person_id", "group"]].astype({"group": "str"})
-    joined = m.drop_duplicates().sort_values(["person_id", "group"]).groupby("person_id")["group"].agg(", ".join)
+    joined = (m.drop_duplicates().sort_values(["person_id", "group"])
+              .groupby("person_id")["group"].agg(", ".join))
     return joined.reindex(mentors).fillna("").astype("str")
 
 
@@ -646,7 +650,8 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     roster["role"] = cfg.certificates.role
     certify = roster["eligible"] & roster["name"].notna()
     codes = verification_codes(pd.Series(roster.index[certify], index=roster.index[certify]), ctx.key,
-                               term=cfg.term.name, year=cfg.term.start.year, prefix=cfg.certificates.code_prefix)
+                               term=cfg.term.name, year=cfg.term.start.year,
+                               prefix=cfg.certificates.code_prefix)
     roster["code"] = codes.reindex(roster.index).astype("string")
     roster["file"] = ("pdf/" + roster["code"] + ".pdf").astype("string")
 
@@ -665,7 +670,8 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
          "the name has characters the certificate fonts cannot show: check the printed certificate "
          "or add a font (certificates.fonts, certificates.font_paths)"], ""), index=roster.index, dtype="str")
 
-    order = pd.DataFrame({"k": roster["name"].fillna("").str.casefold(), "p": roster.index}, index=roster.index)
+    order = pd.DataFrame({"k": roster["name"].fillna("").str.casefold(), "p": roster.index},
+                         index=roster.index)
     roster = roster.loc[order.sort_values(["k", "p"]).index]
     return CertificatePlan(rules, roster, overrides, rows_read, still)
 
@@ -699,13 +705,15 @@ def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
     eligible = r.loc[r["eligible"]]
     not_eligible = r.loc[~r["eligible"]]
     why_not = not_eligible["rule_reason"].where(
-        not_eligible["basis"] == "rule", "coordinator override: " + not_eligible["override_reason"].fillna(""))
+        not_eligible["basis"] == "rule",
+        "coordinator override: " + not_eligible["override_reason"].fillna(""))
     overridden = r.loc[r["basis"] == "override"]
     yes_no = {True: "eligible", False: "not eligible"}
     return {
         "Eligible": pd.DataFrame({
             "Name": eligible["name"], "Email": eligible["email"], "Group": eligible["group"],
-            "Trainings attended": eligible["trainings_attended"], "Meetings co-led": eligible["meetings_coled"],
+            "Trainings attended": eligible["trainings_attended"],
+            "Meetings co-led": eligible["meetings_coled"],
             "Basis": eligible["basis"], "Verification code": eligible["code"],
             "Certificate file": eligible["file"], "Check": eligible["check"]}).reset_index(drop=True),
         "Not eligible": pd.DataFrame({
@@ -736,7 +744,8 @@ def mail_merge_table(plan: CertificatePlan) -> pd.DataFrame:
     """One row per certificate to send: first name, e-mail, file (relative to certificates/), code."""
     r = plan.roster.loc[plan.roster["code"].notna()]
     return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "Email": r["email"],
-                         "Certificate file": r["file"], "Verification code": r["code"]}).reset_index(drop=True)
+                         "Certificate file": r["file"], "Verification code": r["code"]}
+                        ).reset_index(drop=True)
 
 
 def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 2) -> RenderResult:
@@ -758,7 +767,8 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
 
     ctx.write_table("eligibility", r.reset_index()[[
         "person_id", "trainings_attended", "trainings_total", "meetings_coled", "meetings_total",
-        "eligible_by_rule", "eligible", "basis", "rule_reason"]].assign(certificate=r["code"].notna().to_numpy()))
+        "eligible_by_rule", "eligible", "basis", "rule_reason"]].assign(
+            certificate=r["code"].notna().to_numpy()))
     if cfg.certificates.overrides_file:
         ctx.record_quality("certificate_overrides", rows_read=plan.override_rows_read,
                            kept=len(plan.overrides), excluded={})
