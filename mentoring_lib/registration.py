@@ -329,8 +329,15 @@ def multi_select(series: pd.Series) -> pd.Series:
     parts = parts[parts != ""]
     frame = pd.DataFrame({"i": parts.index, "opt": parts.to_numpy(dtype=object)})
     frame["k"] = frame["opt"].str.casefold()
-    frame = frame.drop_duplicates(["i", "k"]).sort_values(["i", "k", "opt"], kind="stable")
-    joined = frame.groupby("i", sort=False)["opt"].agg("; ".join)
+    frame = frame.drop_duplicates(["i", "k"])
+    table = frame.pivot(index="i", columns="k", values="opt")
+    # One pass per distinct option (a form has a handful), vectorised over the rows.
+    joined = pd.Series("", index=table.index, dtype=object)
+    for key in sorted(table.columns):
+        value = table[key]
+        has = value.notna().to_numpy()
+        glued = np.where(joined == "", value, joined + "; " + value.fillna(""))
+        joined = joined.where(~has, pd.Series(glued, index=joined.index, dtype=object))
     return pd.Series(joined.reindex(series.index).fillna("").to_numpy(dtype=object), index=series.index,
                      name=series.name, dtype=object)
 
