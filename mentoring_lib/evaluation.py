@@ -455,7 +455,7 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
         wide = pivot_answers(r[r["wave"] == wave], ["person_id"])
         if wide.empty:
             continue
-        for inst_id in sorted(codebook.instruments):
+        for inst_id in codebook.instruments:  # codebook order, as in the effectiveness table
             inst = codebook.instruments[inst_id]
             for sc in inst.scales:
                 x = scored_item_matrix(wide, codebook, inst_id, sc.id)
@@ -470,7 +470,12 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
                              "alpha": a.alpha if ok else math.nan,
                              "ci_low": a.ci[0] if ok else math.nan, "ci_high": a.ci[1] if ok else math.nan,
                              "small_n": bool(a.small_n)})
-    return pd.DataFrame(rows), methods
+    out = pd.DataFrame(rows)
+    if len(out):  # each scale's before and after next to each other
+        first = {o: i for i, o in enumerate(dict.fromkeys(out["outcome"]))}
+        out = out.sort_values(["outcome", "wave"], key=lambda c: c.map(first) if c.name == "outcome"
+                              else c.map({PRE: 0, POST: 1}), kind="stable").reset_index(drop=True)
+    return out, methods
 
 
 # --------------------------------------------------------------------------------------
