@@ -526,16 +526,29 @@ def rows_table(selected: pd.DataFrame) -> pd.DataFrame:
 
 
 def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
-    """The only identity table: person_id, name, email, role, status (the registration holding the
-    place). Private: written to ``private/identity/people.parquet``."""
-    held = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    """The only identity table: person_id, name, email, role, status. Private: written to
+    ``private/identity/people.parquet``.
+
+    One row per person and role: the row holding their place (its status); people whose every row
+    was excluded (incomplete, no e-mail) appear too, with status ``excluded``, so the privacy gate
+    knows their names. Test submissions are not people and are left out (their made-up names, such
+    as "Test Test", would only make the gate flag ordinary words).
+    """
+    real = selected[selected["test_rule"].isna()]
+    held = real["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])
+    has_holder = real["person_id"].isin(real.loc[held, "person_id"]) & real["person_id"].notna()
+    keyed = real[~held & ~has_holder & real["person_id"].notna()].sort_values(["submitted_at", "source", "row"],
+                                                                            kind="stable")
+    others = pd.concat([keyed.drop_duplicates(["person_id", "role"]), real[real["person_id"].isna()]])
+    rows = pd.concat([real[held], others])
     return pd.DataFrame({
-        "person_id": held["person_id"].astype(str),
-        "name": held["name"].astype(object),
-        "email": held["email_norm"].astype(str),
-        "role": held["role"].astype(str),
-        "status": held["status"].astype(str),
-    }).sort_values(["role", "person_id"], kind="stable").reset_index(drop=True)
+        "person_id": rows["person_id"].astype(object),
+        "name": rows["name"].astype(object),
+        "email": rows["email_norm"].astype(object),
+        "role": rows["role"].astype(str),
+        "status": np.where(rows["status"].isin(["accepted", "waitlisted", "withdrawn", "late"]), rows["status"],
+                           "excluded"),
+    }).sort_values(["role", "person_id"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def roster_sheets(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:

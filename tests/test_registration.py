@@ -461,7 +461,8 @@ def test_outputs_keep_identities_private(demo_run):
     rows = demo_run.read_table("rows")
     identity = pd.read_parquet(out.private / "identity" / "people.parquet")
     assert list(identity.columns) == ["person_id", "name", "email", "role", "status"]
-    assert set(identity.person_id) == set(people.person_id)
+    assert set(identity.person_id) == set(people.person_id)  # demo: nobody is excluded but the tests
+    assert "Test Test" not in set(identity.name)
     assert people.person_id.str.fullmatch(r"P-[0-9a-f]{16}").all()
     emails = set(identity.email) | {e.split("@")[0] for e in identity.email}
     names = set(identity.name.dropna())
@@ -495,6 +496,22 @@ def test_quality_records_reconcile(demo_run):
     assert m["excluded"] == {"duplicate": 4, "test submission": 1}
     assert m["rows_read"] == m["kept"] + sum(m["excluded"].values())
     assert quality["withdrawals"] == {"rows_read": 2, "kept": 2, "excluded": {}, "notes": []}
+
+
+def test_identity_table_knows_excluded_people_but_not_test_submissions():
+    from mentoring_lib.registration import identity_table
+
+    df = frame([("a@example.fi", "2026-08-01 10:00", True), ("b@example.fi", "2026-08-01 11:00", False),
+                ("b@example.fi", "2026-08-01 12:00", False), ("test@example.fi", "2026-08-01 13:00", True),
+                ("", "2026-08-01 14:00", True)])
+    df = df.assign(source="form", role="mentor", person_id=df.email_norm.map(lambda e: f"P-{e[:1]}" if
+                                                                           isinstance(e, str) else None))
+    df["name"] = ["Ann A", "Bo B", "Bo  B", "Test Test", "Cy C"]
+    selected = df.join(select_registrations(df, rules(places=5)))
+    ident = identity_table(selected)
+    assert ident[["person_id", "name", "status"]].values.tolist()[:2] == [
+        ["P-a", "Ann A", "accepted"], ["P-b", "Bo B", "excluded"]]
+    assert pd.isna(ident.person_id[2]) and ident.name[2] == "Cy C" and len(ident) == 3
 
 
 def test_multi_select_canonical_text():
