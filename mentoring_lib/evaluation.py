@@ -771,10 +771,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                    "family, but the study was not powered for any of them.")
     for text in lim:
         ev.say("limitations", text, kind="bullet")
-    ev.method("Disclosure control", (f"Counts of people under {limits.min_count} are shown as "
-                                     f"'{limits.small}' (with complementary suppression where rows add up to a "
-                                     f"total); percentages, means, distributions and tests are given only with "
-                                     f"a base of at least {limits.min_base}."))
+    from mentoring_lib import disclosure
+
+    ev.method("Disclosure control", disclosure.Thresholds(limits.min_count, limits.min_base).methods_text()
+              + " Tests and effect sizes follow the same rule as means.")
     ev.method("Wording", ("Text in this report is generated from the numbers; changes are described, not "
                           "attributed, because there was no control group."))
     return ev

@@ -289,8 +289,8 @@ def _pct0(x):
 
 def _suppression_note(limits: tuple[int, int]) -> str:
     c, b = limits
-    return (f"Counts under {c} are shown as <{c}; percentages and means need a base of at least {b} "
-            f"(– = not shown).")
+    return (f"Counts under {c} are shown as <{c}, and x marks a count hidden so that a small one cannot be "
+            f"worked out; percentages and means need a base of at least {b} (– = not shown).")
 
 
 def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFrame":

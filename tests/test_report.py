@@ -180,7 +180,7 @@ def test_small_cells_shown_as_lt5_in_both(term):
     assert all(r[1] == "<5" for r in themes.rows if r[1] not in ("0",))
     assert "<5" in pdf_text(pdf)
     # the methods text states the thresholds
-    assert "Counts of people under 5 are shown as '<5'" in squash(pdf_text(pdf))
+    assert "counts below 5 are shown as \u201c<5\u201d" in squash(pdf_text(pdf))
 
 
 def test_quality_counts_suppressed(term):
