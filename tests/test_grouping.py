@@ -302,6 +302,14 @@ def test_demo_groups(demo_groups):
     identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
     public_text = set(public.astype(str).to_numpy().ravel())
     assert not public_text & (set(identity.email) | set(identity.name))
+    # What the notebook displays: no names, no e-mails.
+    from mentoring_lib.grouping import group_summary, unplaced_summary
+    summary = group_summary(pairs, members, people)
+    assert summary.participants.sum() == 74 and summary["mentors from different schools"].sum() >= 6
+    shown = "\n".join(t.to_string() for t in (pairs[["group", "slot", "languages", "reason"]], summary,
+                                                unplaced_summary(members)))
+    for value in set(identity.email) | set(identity.name.dropna()):
+        assert value not in shown
     sheets = pd.read_excel(ctx.out.private / "groups.xlsx", sheet_name=None)
     assert list(sheets) == ["Groups", "Members"]
     assert sheets["Members"]["E-mail"].notna().all() and len(sheets["Members"]) == len(members)

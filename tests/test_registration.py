@@ -589,6 +589,34 @@ def test_unmapped_school_names_the_column_and_not_the_person(tmp_path):
     assert_no_personal_data(str(err))
 
 
+def test_empty_submission_time_names_row_and_column(tmp_path):
+    data = copy_demo(tmp_path)
+
+    def spoil(f):
+        f.loc[4, "Timestamp"] = ""  # Excel row 6
+        return f
+    edit_csv(data / "participant_registrations.csv", spoil)
+    with pytest.raises(InputError) as e:
+        run_stage(stage_ctx(tmp_path, data_dir=data))
+    assert (e.value.row, e.value.column) == (6, "Timestamp")
+    assert_no_personal_data(str(e.value))
+
+
+def test_what_the_notebook_displays_holds_no_personal_data(demo_run):
+    from mentoring_lib import registration
+
+    rows, notes = registration.read_inputs(demo_run)
+    withdrawals, _ = registration.read_withdrawals(demo_run.config)
+    selected = registration.select_term(rows, demo_run.config, withdrawals)
+    shown = [registration.rules_table(demo_run.config), registration.reconciliation(selected),
+             registration.reason_counts(selected), registration.quality_table(demo_run)]
+    text = "\n".join(t.to_string() for t in shown)
+    for value in set(rows["name"].dropna()) | set(rows["email"]) | set(rows["email_norm"].dropna()):
+        assert value not in text
+    assert registration.reconciliation(selected)["reconciles"].all()
+    assert registration.reason_counts(selected).to_numpy().sum() == len(rows) == 162
+
+
 def test_a_test_submission_may_type_any_school(tmp_path):
     data = copy_demo(tmp_path)
 
