@@ -2,12 +2,16 @@
 
 **Pairs.** Accepted mentors are paired so that both can meet at a common time slot and share a
 language. The mentor with the fewest possible co-mentors is paired first (so nobody who could
-be paired is left over by an early greedy choice), with the partner that, in order: comes from
-another school (when ``groups.mix_schools``), shares the most time slots, shares the most
-languages, and came earliest in the registration queue. Each pair then gets the shared slot at
-which the most accepted participants are still unserved (pairs with fewer shared slots choose
-first). The first ``groups.count`` pairs lead the groups, numbered in pairing order; mentors
-who cannot be paired are listed with the reason.
+be paired is left over by an early greedy choice), with the partner that, in order: lets a
+full group of accepted participants join (available at a shared slot, speaking one of the
+pair's common languages), comes from another school (when ``groups.mix_schools``), reaches the
+most participants, shares the most time slots, and came earliest in the registration queue.
+Each pair then gets the shared slot where the most participants it could take are still
+without a fitting group (pairs with fewer shared slots choose first). An improvement pass then
+changes a group's slot, or exchanges co-mentors between two groups, whenever that lets more
+participants fit some group, or as many with more pairs mixing schools (strict improvements
+only, in a fixed order; exchanges are tried for up to 60 groups). The first ``groups.count`` pairs lead
+the groups, numbered in pairing order; mentors who cannot be paired are listed with the reason.
 
 **Groups.** Participants are placed one at a time, the one with the fewest fitting groups first
 (then queue order). A group fits when it meets at a slot the participant marked and the
@@ -179,8 +183,8 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
         fitted += can[:, best]
 
     # Improvement pass over the groups (not reserve pairs): change a group's slot, or swap
-    # co-mentors between two groups, when that lets more participants fit some group (and, when
-    # mixing schools, keeps as many mixed pairs). Strict improvements only, in a fixed order.
+    # co-mentors between two groups, when that lets more participants fit some group, or as many
+    # with more school-mixed pairs. Strict improvements only, in a fixed order.
     n_groups = min(rules.count, len(pairs))
     pair_ij = [(i, j) for i, j, _ in pairs[:n_groups]]
     changed = [""] * n_groups
