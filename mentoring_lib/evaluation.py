@@ -692,14 +692,18 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.tables["effectiveness"] = eff
     for m in dict.fromkeys(eff_methods):
         ev.method("Statistics", m)
+    if eff.empty:
+        ev.say("effectiveness", "No instrument scores were available from both the before and the after "
+                                "survey, so no change can be reported.")
     for _, row in eff.iterrows():
         if row.get("primary", True):
             ev.say("effectiveness", describe_outcome(row), kind="bullet")
     if len(eff) and not eff["primary"].all():
         ev.say("effectiveness", "Subscale results are in the tables below.")
-    ev.say("effectiveness", ("These are within-group before/after comparisons. With no control group, changes "
-                             "cannot be attributed to the programme: they may reflect the time of year, "
-                             "regression to the mean or who chose to answer both surveys."))
+    if len(eff):
+        ev.say("effectiveness", ("These are within-group before/after comparisons. With no control group, changes "
+                                 "cannot be attributed to the programme: they may reflect the time of year, "
+                                 "regression to the mean or who chose to answer both surveys."))
     main = eff[eff["tested"]] if len(eff) else eff
     if len(main):
         first = main.iloc[0]

@@ -346,3 +346,26 @@ def test_quotes_for_review_and_approval_file(tmp_path, inputs):
     wanted = comments["text"].iloc[3]
     (tmp_path / "approved.txt").write_text(f"# approved by the coordinator\n{quote_hash(wanted)}\n")
     assert ev.approved_comment_texts(ctx, comments).tolist() == [wanted]
+
+
+def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
+    """Only registrations and groups: every section still renders, saying what is missing."""
+    minimal = {"people": inputs["people"], "members": inputs["members"]}
+    (tmp_path / "figures").mkdir()
+    out = ev.evaluate(minimal, make_config(), codebook, ev.Limits(5, 10), figures_dir=tmp_path / "figures")
+    assert out.tables["effectiveness"].empty
+    assert out.tables["reliability"].empty
+    assert (out.tables["response"]["respondents"] == "0").all()
+    assert out.tables["themes"]["n"].sum() == 0
+    f = out.tables["funnel"].set_index(["role", "step"])
+    assert f.loc[("participant", "active"), "count"] == "0"
+    from mentoring_lib import report as rp
+
+    tables = out.all_tables()
+    model = rp.build_report(tables, make_config(), public_dir=tmp_path)
+    assert [s.id for s in model.sections][:3] == ["programme", "reach", "implementation"]
+    from mentoring_lib.render_html import render_html
+    from mentoring_lib.render_pdf import pdf_bytes
+
+    assert "so no change can be reported" in render_html(model)
+    assert pdf_bytes(model).startswith(b"%PDF")
