@@ -804,7 +804,8 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, limits: Limits, figures_dir:
         if f.empty:
             continue
         labels = shown[shown["role"] == role]["count"].tolist()
-        stages = {step.capitalize(): (int(n) if n >= limits.min_count else lab)
+        # a bar only for a count the funnel table shows as a number ("<5" and "x" stay text)
+        stages = {step.capitalize(): (int(n) if str(lab).isdigit() else lab)
                   for step, n, lab in zip(f["step"], f["n"], labels)}
         title = f"{role.capitalize()}s: from registration to completion"
         cf = charts.funnel(stages, figures_dir / f"funnel-{role}s.png", title=title)

@@ -161,6 +161,9 @@ def test_funnel_steps_and_shares(result):
     assert m.loc["trained", "count"] == "7"  # mentor 0 attended 1 of 3 trainings
     assert m.loc["active", "count"] == "7"
     assert math.isnan(m.loc["trained", "share_of_accepted"])  # base hidden (and 8 < 10)
+    # ... and the chart does not draw the hidden count either
+    alt = next(f["alt"] for f in result.figures if f["id"] == "funnel-mentors")
+    assert "Accepted x" in alt and "Accepted 8" not in alt
     p = f[f["role"] == "participant"].set_index("step")
     assert "trained" not in p.index
     # participant i attended min(6 - i % 5, Group D: 5) meetings; active = at least 1 (all 40)
