@@ -18,7 +18,8 @@ the groups, numbered in pairing order; mentors who cannot be paired are listed w
 pair's shared languages include one of theirs (no language answer: any). Among fitting groups
 that are not full (``max_size``) the choice is, in order: a group still under ``target_size``,
 the fewest members from the participant's school (when mixing), the fewest members, the lowest
-group number. Group size means participants; the two mentors come on top.
+group number. Group size means participants; the two mentors come on top. A group left under
+``min_size`` then takes fitting participants from groups above it (largest group first).
 
 Or the coordinator edits the roster by hand (``groups.roster_file``, e.g. a copy of the
 ``Members`` sheet of ``private/groups.xlsx``) and :func:`validate_roster` checks it: every
@@ -323,6 +324,25 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
         group_of[p] = k
         size[k] += 1
         same_school[k, s] += 1
+    # Groups under min_size take fitting participants from groups above it: from the largest
+    # group first, the participant placed last there first (one move per iteration, few moves).
+    placed_round = np.zeros(n, dtype=np.int64)
+    placed_round[order] = np.arange(1, n + 1)
+    for k in range(g):
+        while size[k] < rules.min_size:
+            donors = np.flatnonzero((group_of >= 0) & (group_of != k) & fits[:, k])
+            donors = donors[size[group_of[donors]] > rules.min_size]
+            if not len(donors):
+                break
+            p = int(donors[np.lexsort((-placed_round[donors], -size[group_of[donors]]))[0]])
+            old = int(group_of[p])
+            size[old] -= 1
+            same_school[old, school_code[p]] -= 1
+            group_of[p] = k
+            size[k] += 1
+            same_school[k, school_code[p]] += 1
+            reason[p] = (f"moved from group {old + 1} to group {k + 1} (meets {groups.at[k, 'slot']}, which fits their "
+                         f"times and languages) to bring it to the minimum size of {rules.min_size}")
     group = pd.Series(np.where(group_of >= 0, groups["group"].to_numpy()[np.maximum(group_of, 0)] if g else 0,
                                pd.NA), dtype="Int64")
     return pd.DataFrame({"person_id": people["person_id"].to_numpy(), "group": group, "reason": reason})

@@ -365,3 +365,19 @@ def test_roster_with_someone_accepted_in_both_roles():
         validate_roster(roster(wrong_role), small_term(), RULES, file="roster.xlsx")
     assert (5, "Role", "the role differs from the person's registration") in {
         (x.row, x.column, plain(x)) for x in e.value.errors}
+
+
+def test_small_group_is_filled_up_to_the_minimum_from_fitting_participants():
+    participants = people([("SCI", TUE, "English"), ("SCI", f"{MON}; {TUE}", "English"), ("ELEC", MON, "English"),
+                           ("ELEC", MON, "English"), ("SCI", f"{MON}; {TUE}", "English"), ("ELEC", MON, "English")],
+                          "participant")
+    rules = GroupRules(count=2, target_size=4, min_size=3, max_size=5)
+    placed = allocate_participants(participants, two_groups(), rules)
+    # Rounds: p1 -> 2, p3 -> 1, p4 -> 1, p6 -> 1, p2 -> 1 (no one from SCI there yet, under target),
+    # p5 -> 2 (group 1 at target). Group 2 then has 2 < 3: p2 (fits Tuesday; group 1 has 4 > 3) moves.
+    assert placed.group.tolist() == [2, 2, 1, 1, 2, 1]
+    assert placed.reason[1] == ("moved from group 1 to group 2 (meets Tuesday morning, which fits their times and "
+                                "languages) to bring it to the minimum size of 3")
+    # Nobody else fits Tuesday: group 2 stays under the minimum (the quality record says so).
+    alone = participants.iloc[[0, 2, 3, 5]]
+    assert allocate_participants(alone, two_groups(), rules).group.tolist() == [2, 1, 1, 1]
