@@ -270,15 +270,17 @@ def _session_order(sessions: pd.Series) -> list[str]:
     return sorted(pd.unique(sessions.astype(str)), key=key)
 
 
-def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: Limits) -> pd.DataFrame:
-    """Per training: mentors attending (suppressed) and the share of accepted mentors."""
+def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: Limits, *,
+                   base_shown: bool = True) -> pd.DataFrame:
+    """Per training: mentors attending (suppressed) and the share of accepted mentors (not given
+    when the reach table had to hide the number of accepted mentors: the share would reveal it)."""
     t = trainings[trainings["person_id"].isin(accepted_mentors)]
     order = _session_order(t["session"]) if len(t) else []
     att = t.assign(attended=t["attended"].fillna(False).astype(bool)).groupby("session")["attended"].sum()
     att = att.reindex(order, fill_value=0).astype("int64")
     base = len(accepted_mentors)
     return pd.DataFrame({"session": order, "attended": shown_counts(att, limits).to_numpy(),
-                         "share": [share(n, base, limits) for n in att]})
+                         "share": [share(n, base, limits) if base_shown else math.nan for n in att]})
 
 
 def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits
@@ -621,7 +623,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     # -- implementation -----------------------------------------------------------------
     reg = registrants(people)
     acc_mentors = pd.Index(reg.loc[(reg["role"] == "mentor") & (reg["status"] == "accepted"), "person_id"])
-    ev.tables["trainings"] = training_table(trainings, acc_mentors, limits)
+    accepted_shown = {role: str(fn[(fn["role"] == role) & (fn["step"] == "accepted")]["count"].iloc[0]).isdigit()
+                      if ((fn["role"] == role) & (fn["step"] == "accepted")).any() else False for role in ROLES}
+    ev.tables["trainings"] = training_table(trainings, acc_mentors, limits, base_shown=accepted_shown["mentor"])
     mt, gt, summ = meeting_tables(meetings, members, config, limits)
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
@@ -654,9 +658,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     resp = pd.DataFrame({"survey": ["before (pre)", "after (post)", "both (linked pairs)"],
                          "n": [len(pre_ids), len(post_ids), len(linked)]})
     resp["respondents"] = shown_counts(resp["n"], limits).to_numpy()
-    resp["response_rate"] = [share(n, len(acc_part), limits) for n in resp["n"]]
+    resp["response_rate"] = [share(n, len(acc_part), limits) if accepted_shown["participant"] else math.nan
+                             for n in resp["n"]]
     ev.tables["response"] = resp[["survey", "respondents", "response_rate", "n"]]
-    rr_post = share(len(post_ids), len(acc_part), limits)
+    rr_post = resp.loc[1, "response_rate"]
     link = inputs.get("linkage")
     if link is not None and len(link):
         ev.tables["linkage"] = linkage_table(link, limits)
