@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from mentoring_lib import stats
-from mentoring_lib.report import MINUS, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
+from mentoring_lib.report import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
 
 ROLES = ("mentor", "participant")
 PRE, POST = "pre", "post"
@@ -618,7 +618,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.key("mentors", "mentors active", str(fn[(fn["role"] == "mentor") & (fn["step"] == "active")]["count"].iloc[0])
            if (fn["role"] == "mentor").any() else "–", f"in {n_groups} groups")
     if figures_dir is not None:
-        _funnel_chart(ev, fc, limits, figures_dir)
+        _funnel_chart(ev, fc, figures_dir)
 
     # -- implementation -----------------------------------------------------------------
     reg = registrants(people)
@@ -647,7 +647,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
                                                           f"{summ['planned']} meetings")
     if figures_dir is not None and len(mt):
-        _attendance_chart(ev, mt, summ, limits, figures_dir)
+        _attendance_chart(ev, mt, figures_dir)
 
     # -- survey response -----------------------------------------------------------------
     acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
@@ -799,7 +799,7 @@ def _missing_share(responses: pd.DataFrame) -> float:
 # --------------------------------------------------------------------------------------
 # Charts (through charts.py)
 # --------------------------------------------------------------------------------------
-def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, limits: Limits, figures_dir: Path) -> None:
+def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
     """One funnel per role; suppressed counts are drawn as text without a bar."""
     from mentoring_lib import charts
 
@@ -817,7 +817,7 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, limits: Limits, figures_dir:
         ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title, cf.alt_text)
 
 
-def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, summ: dict, limits: Limits, figures_dir: Path) -> None:
+def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path) -> None:
     from mentoring_lib import charts
 
     if mt["share_of_participants"].isna().all():

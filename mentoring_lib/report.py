@@ -9,10 +9,9 @@ Privacy domain: public. The model is built from aggregated, suppressed tables on
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
