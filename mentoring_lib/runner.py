@@ -128,6 +128,7 @@ def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.St
     running: dict[Future, stages.Stage] = {}
     failure: BaseException | None = None
     total = len(todo)
+    started = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         while pending or running:
             if failure is None:
@@ -135,7 +136,8 @@ def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.St
                     if len(running) >= jobs:
                         break
                     pending.remove(st)
-                    report(f"  [{total - len(pending) - len(running)}/{total}] {st.name}: started")
+                    started += 1
+                    report(f"  [{started}/{total}] {st.name}: started")
                     running[pool.submit(run, st)] = st
             if not running:
                 if failure is None and pending:

@@ -65,7 +65,11 @@ def test_same_seed_gives_byte_identical_files(term1, tmp_path):
 
 def test_committed_demo_data_is_what_the_generator_writes(term1):
     out, _ = term1
-    for name in OWN_FILES:
+    written = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert set(OWN_FILES) < set(written), "the survey exports are written too"
+    committed = sorted(p.name for p in DEMO_DIR.iterdir() if p.is_file() and p.name != "README.md")
+    assert committed == written, "data/demo holds exactly what the generator writes"
+    for name in written:
         assert (DEMO_DIR / name).exists(), f"data/demo/{name} is not committed"
         assert (DEMO_DIR / name).read_bytes() == (out / name).read_bytes(), (
             f"data/demo/{name} differs from write_demo_term(seed=2026): regenerate it with "
