@@ -630,8 +630,9 @@ def _xlsx_value_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     return out
 
 
-def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig") -> dict[str, "pd.DataFrame"]:
-    """The public summary workbook's sheets: aggregated tables and a data dictionary."""
+def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
+                   quality: dict[str, dict] | None = None) -> dict[str, "pd.DataFrame"]:
+    """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
     import pandas as pd
 
     sheets: dict[str, pd.DataFrame] = {}
@@ -649,6 +650,13 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig") -> d
         for c in df.columns:
             dictionary.append({"sheet": sheet, "column": c, "meaning": COLUMN_MEANINGS.get(c, c.replace("_", " ")),
                                "table": desc})
+    q = quality_table(quality, config.privacy.min_count)
+    if len(q):
+        sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
+        dictionary += [{"sheet": "Data quality", "column": c, "meaning": m,
+                        "table": "Rows read, kept and excluded by reason, per input (small counts suppressed)."}
+                       for c, m in (("source", "input id in the term config"), ("rows_read", "rows read"),
+                                    ("kept", "rows kept"), ("excluded", "rows excluded, by reason"))]
     sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "meaning", "table"])
     return sheets
 
@@ -673,11 +681,11 @@ def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
     report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality)
-    write_outputs(ctx, report, tables, prov)
+    write_outputs(ctx, report, tables, prov, quality)
 
 
 def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.DataFrame"],
-                  provenance: dict) -> dict[str, Path]:
+                  provenance: dict, quality: dict[str, dict] | None = None) -> dict[str, Path]:
     """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx."""
     from mentoring_lib import spreadsheets
     from mentoring_lib.render_html import write_html
@@ -686,7 +694,8 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     out = {"html": write_html(report, ctx.public_file("report.html")),
            "pdf": write_pdf(report, ctx.public_file("report.pdf"),
                             timestamp=int(provenance.get("source_date_epoch") or 946684800))}
-    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config), ctx.public_file("summary.xlsx"))
+    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality),
+                                          ctx.public_file("summary.xlsx"))
     return out
 
 

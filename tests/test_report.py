@@ -261,7 +261,10 @@ def test_summary_workbook(term):
     from openpyxl import load_workbook
 
     wb = load_workbook(ctx.out.public / "summary.xlsx")
-    assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data dictionary"} <= set(wb.sheetnames)
+    assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data quality",
+            "Data dictionary"} <= set(wb.sheetnames)
+    dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
+    assert dq == [("participant_registrations", 52, 48, "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
     values = {r[0]: r[1:] for r in reach.iter_rows(min_row=2, values_only=True)}
     assert values["places"] == ("8", "40") or values["places"] == (8, 40)
