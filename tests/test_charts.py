@@ -38,6 +38,20 @@ def test_diverging_likert_written_and_deterministic(tmp_path, likert, ext):
         assert b"CreationDate" not in data and b"Matplotlib" not in data
     if ext == "png":
         assert b"Software" not in data and b"matplotlib" not in data.lower()
+        assert b"tEXtTitle\x00Reaction" in data  # the title, for the privacy gate (no pixels read)
+
+
+def test_png_title_metadata_is_read_by_the_privacy_gate(tmp_path, likert):
+    import pandas as pd
+
+    from mentoring_lib.gate import KIND_FULL_NAME, file_texts, identities_from, scan_public
+
+    title = "Ryhmä of Åländ Pöllökorpi – Ilmatar Pöllökorpi"  # beyond Latin-1 ("–"): an iTXt chunk
+    path = C.diverging_likert(likert, title, tmp_path / "public" / "chart.png").path
+    assert title in file_texts(path)
+    ids = identities_from(pd.DataFrame({"name": ["Ilmatar Pöllökorpi"], "email": ["i.p@example.org"]}))
+    assert [str(h) for h in scan_public(tmp_path / "public", ids)] == [f"chart.png: {KIND_FULL_NAME}",
+                                                                        "chart.png: surname"]
 
 
 def test_diverging_likert_alt_text_has_numbers(tmp_path, likert):
