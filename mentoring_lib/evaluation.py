@@ -240,22 +240,123 @@ FUNNEL_DEFINITIONS = {
 }
 
 
-def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Funnel with suppressed counts and the share of the accepted (base >= min_base).
+def funnel_steps_shown(reach: pd.Series, reach_shown: pd.Series, steps: pd.Series, limits: Limits) -> pd.Series:
+    """Which funnel steps after "accepted" can be published, as text ("14", "<5" or "x").
+
+    The steps are nested (completed within active within trained within accepted), so the people
+    between two consecutive steps form the cells of a partition of the registrants, together with
+    the reach table's other outcomes (wait-listed, withdrew, late). Two published steps give their
+    difference away (14 trained, 13 active: 1 person), so the whole system -- the reach cells as
+    that table shows them, the registrants total, and the steps -- is checked with
+    :func:`disclosure.exposed_cells`: steps are hidden ("x"), fewest first and the earliest steps
+    first (so "completed" stays when it can), until no count from 1 to ``min_count - 1`` can be
+    worked out.
+
+    ``reach``: true counts of the reach outcomes (accepted, waitlisted, withdrawn, late) for one
+    role; ``reach_shown``: the same protected ("12", "<5", "x"), plus "Total"; ``steps``: true
+    counts of the steps after accepted, in funnel order (e.g. trained, active, completed).
+    """
+    import itertools
+
+    from mentoring_lib import disclosure
+
+    k = limits.min_count
+    outcomes = [o for o in REACH_STATUSES if o != "accepted"]
+    names = list(steps.index)
+    n_steps = len(names)
+    values = [int(reach["accepted"]), *(int(steps[s]) for s in names)]
+    # variables: other outcomes | differences d_0..d_{n-1} (accepted - step0, step_i - step_i+1) |
+    # the last step | total | accepted | steps
+    diffs = [values[i] - values[i + 1] for i in range(n_steps)]
+    cells = [int(reach[o]) for o in outcomes] + diffs + [values[-1]]
+    n_out, n_cells = len(outcomes), len(outcomes) + n_steps + 1
+    aggregates = [sum(cells), values[0], *values[1:-1]]
+    flat = np.array(cells + aggregates, dtype=float)
+    n_var = flat.size
+    total_i, acc_i = n_cells, n_cells + 1
+    step_i = {s: n_cells + 2 + i for i, s in enumerate(names[:-1])}
+    step_i[names[-1]] = n_cells - 1  # the last step is itself a cell
+    eqs = []
+    eq = np.zeros(n_var)
+    eq[:n_cells] = 1
+    eq[total_i] = -1
+    eqs.append(eq)
+    for var, first_diff in [(acc_i, 0), *((step_i[s], i + 1) for i, s in enumerate(names[:-1]))]:
+        eq = np.zeros(n_var)
+        eq[n_out + first_diff:n_cells] = 1
+        eq[var] = -1
+        eqs.append(eq)
+    A = np.array(eqs)
+
+    def marker(v: str) -> tuple[bool, bool]:  # (hidden, bounded)
+        return (not str(v).isdigit(), str(v) == disclosure.small_label(k))
+
+    hidden = np.zeros(n_var, dtype=bool)
+    bounded = np.zeros(n_var, dtype=bool)
+    for i, o in enumerate(outcomes):
+        hidden[i], bounded[i] = marker(reach_shown[o])
+    hidden[total_i], bounded[total_i] = marker(reach_shown["Total"])
+    hidden[acc_i], bounded[acc_i] = marker(reach_shown["accepted"])
+    hidden[n_out:n_out + n_steps] = True  # differences are never printed
+    small = (flat >= 1) & (flat < k)
+    for s in names:  # a small step is "<k" itself
+        if small[step_i[s]]:
+            hidden[step_i[s]] = bounded[step_i[s]] = True
+    free = [s for s in names if not hidden[step_i[s]]]
+    sensitive = np.flatnonzero(small)
+    chosen: tuple[str, ...] = tuple(free)
+    def gaps_ok(published: list[str]) -> bool:
+        """Consecutive published steps (accepted first, when shown) differ by 0 or at least k."""
+        chain = ([values[0]] if not hidden[acc_i] else []) + [int(steps[s]) for s in published]
+        return all(not (1 <= a - b < k) for a, b in zip(chain, chain[1:]))
+
+    for size in range(len(free) + 1):
+        found = None
+        for combo in itertools.combinations(free, size):
+            h = hidden.copy()
+            h[[step_i[s] for s in combo]] = True
+            if not gaps_ok([s for s in free if s not in combo]):
+                continue
+            if not set(disclosure.exposed_cells(A, flat, h, bounded, k)) & set(sensitive.tolist()):
+                found = combo
+                break
+        if found is not None:
+            chosen = found
+            break
+    out = {}
+    for s in names:
+        v = int(steps[s])
+        out[s] = (disclosure.small_label(k) if small[step_i[s]] else disclosure.HIDDEN if s in chosen
+                  else str(v))
+    return pd.Series(out, dtype="str")
+
+
+def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame | None = None,
+                 reach: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Funnel with protected counts and the share of the accepted (base >= min_base).
 
     ``reach_shown`` (the protected reach partition) supplies the registered and accepted cells,
-    so the funnel never shows a number the reach table had to hide."""
+    so the funnel never shows a number the reach table had to hide; with ``reach`` (the true
+    reach counts) the later steps are protected together with it (:func:`funnel_steps_shown`),
+    so that no small difference between published steps can be worked out."""
     c = counts.copy()
     c["count"] = shown_counts(c["n"], limits).to_numpy()
     if reach_shown is not None:
         for role in ROLES:
             for step, key in (("registered", "Total"), ("accepted", "accepted")):
                 c.loc[(c["role"] == role) & (c["step"] == step), "count"] = reach_shown.loc[key, role]
+            if reach is not None:
+                later = (c["role"] == role) & ~c["step"].isin(["registered", "accepted"])
+                if later.any():
+                    steps = c.loc[later].set_index("step")["n"]
+                    shown = funnel_steps_shown(reach[role], reach_shown[role], steps, limits)
+                    c.loc[later, "count"] = shown.reindex(c.loc[later, "step"]).to_numpy()
     accepted = c[c["step"] == "accepted"].set_index("role")
     c["share_of_accepted"] = [
         share(n, accepted.loc[r, "n"], limits)
-        if s not in ("registered", "accepted") and str(accepted.loc[r, "count"]).isdigit() else math.nan
-        for r, s, n in zip(c["role"], c["step"], c["n"])]
+        if s not in ("registered", "accepted") and str(accepted.loc[r, "count"]).isdigit() and str(cnt).isdigit()
+        else math.nan
+        for r, s, n, cnt in zip(c["role"], c["step"], c["n"], c["count"])]
     return c[["role", "step", "order", "count", "share_of_accepted"]]
 
 
@@ -283,42 +384,75 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
                          "share": [share(n, base, limits) if base_shown else math.nan for n in att]})
 
 
-def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Per meeting (participants attending, groups that met, share) and per group (meetings held),
-    plus summary numbers for the text."""
-    m = meetings.merge(members[["person_id", "role", "group"]], on="person_id", how="inner",
-                       suffixes=("_sheet", ""))
+def meetings_held_table(meetings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Which group held which meeting, by the attendance stage's definition
+    (:func:`attendance.meetings_held`: at least one of the group's participants present).
+
+    Used when the attendance stage's ``meetings_held`` table is not given (unit use)."""
+    from mentoring_lib import attendance
+
+    m = meetings.drop(columns=[c for c in ("role", "group") if c in meetings], errors="ignore").merge(
+        members[["person_id", "role", "group"]], on="person_id", how="inner")
     m = m.assign(attended=m["attended"].fillna(False).astype(bool))
-    order = _session_order(m["session"]) if len(m) else []
-    part = m[m["role"] == "participant"]
+    if "session_index" not in m:
+        order = {s: i for i, s in enumerate(_session_order(m["session"]), 1)} if len(m) else {}
+        m["session_index"] = m["session"].astype(str).map(order).astype("int64")
+    m["group"] = m["group"].astype("string")
+    return attendance.meetings_held(m)
+
+
+def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits,
+                   held: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Per meeting (participants attending, groups that met, share) and per group (meetings held),
+    plus summary numbers for the text.
+
+    ``held``: the attendance stage's ``meetings_held`` table (one definition of a meeting held:
+    at least one participant present; mentors alone do not make a meeting). Computed with the
+    attendance module's own function when not given."""
+    from mentoring_lib import attendance
+
+    if held is None:
+        held = meetings_held_table(meetings, members)
+    held = held.assign(group=held["group"].astype(str), session=held["session"].astype(str))
+    order = _session_order(held["session"]) if len(held) else []
     n_part = int(members.loc[members["role"] == "participant", "person_id"].nunique())
-    per_meeting = part.groupby("session")["attended"].sum().reindex(order, fill_value=0).astype("int64")
-    met = m[m["attended"]].groupby("session")["group"].nunique().reindex(order, fill_value=0).astype("int64")
+    per_meeting = (held.groupby("session")["participants_present"].sum().reindex(order, fill_value=0)
+                   .astype("int64"))
+    met = held.groupby("session")["held"].sum().reindex(order, fill_value=0).astype("int64")
     meetings_tbl = pd.DataFrame({
         "meeting": order, "groups_met": met.to_numpy(),
         "participants_attending": shown_counts(per_meeting, limits).to_numpy(),
         "share_of_participants": [share(n, n_part, limits) for n in per_meeting]})
     groups = sorted(members["group"].dropna().astype(str).unique())
-    held = (m[m["attended"]].assign(group=lambda d: d["group"].astype(str)).groupby("group")["session"]
-            .nunique().reindex(groups, fill_value=0).astype("int64"))
+    held_n = held.groupby("group")["held"].sum().reindex(groups, fill_value=0).astype("int64")
     planned = config.programme.meetings_planned
-    per_person = part.groupby("person_id")["attended"].sum()
-    per_person = per_person.reindex(members.loc[members["role"] == "participant", "person_id"].unique(),
-                                    fill_value=0)
+    part_ids = members.loc[members["role"] == "participant", "person_id"].unique()
+    part = meetings[meetings["person_id"].isin(part_ids)]
+    part = part.assign(attended=part["attended"].fillna(False).astype(bool))
+    per_person = part.groupby("person_id")["attended"].sum().reindex(part_ids, fill_value=0)
+    # the drop-out curve of the participants placed in groups, by the attendance stage's definition
+    long = part.assign(role="participant")
+    if "session_index" not in long:
+        idx = {s: i for i, s in enumerate(order, 1)}
+        long = long.assign(session_index=long["session"].astype(str).map(idx))
+    long = long.dropna(subset=["session_index"]).astype({"session_index": "int64"})
+    curve = attendance.dropout_curve(long[["person_id", "role", "session", "session_index", "attended"]],
+                                     "meeting") if len(long) else pd.DataFrame()
     summary = {
         "groups": len(groups), "planned": planned,
-        "groups_below_plan": int((held < planned).sum()),
-        "median_held": float(held.median()) if len(held) else math.nan,
-        "min_held": int(held.min()) if len(held) else 0, "max_held": int(held.max()) if len(held) else 0,
+        "groups_below_plan": int((held_n < planned).sum()),
+        "median_held": float(held_n.median()) if len(held_n) else math.nan,
+        "min_held": int(held_n.min()) if len(held_n) else 0, "max_held": int(held_n.max()) if len(held_n) else 0,
         "participants": n_part,
         "mean_share_attended": (float((per_person / planned).mean()) if enough(n_part, limits) else math.nan),
         "median_meetings_attended": (float(per_person.median()) if enough(n_part, limits) else math.nan),
         "per_meeting": per_meeting,
+        "retained": (curve.set_index(curve["session"].astype(str))["still_taking_part"].reindex(order)
+                     if len(curve) else pd.Series(dtype="float64")),
     }
-    groups_tbl = pd.DataFrame({"group": groups, "meetings_held": held.to_numpy(),
+    groups_tbl = pd.DataFrame({"group": groups, "meetings_held": held_n.to_numpy(),
                                "meetings_planned": planned,
-                               "below_plan": (held < planned).to_numpy()})
+                               "below_plan": (held_n < planned).to_numpy()})
     return meetings_tbl, groups_tbl, summary
 
 
@@ -594,7 +728,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     # -- reach --------------------------------------------------------------------------
     ev.tables["reach"] = reach_table(people, config, limits)
     fc = funnel_counts(people, trainings, meetings, config)
-    ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(reach_counts(people), limits))
+    rc = reach_counts(people)
+    ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(rc, limits), rc)
     defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
                         min_mt=config.certificates.min_meetings, min_part=math.ceil(prog.meetings_planned / 2),
                         planned=prog.meetings_planned) for k, v in FUNNEL_DEFINITIONS.items()}
@@ -611,12 +746,16 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         f = fn[fn["role"] == role]
         path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
         ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
+    if (fn["count"] == "x").any():
+        ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
+                         f"step before or after would be under {limits.min_count} and could be worked out. "
+                         "The steps are defined under Methods."))
     ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
            f"for {reach.loc['places', 'participants']} places")
     fpart = fn[(fn["role"] == "participant")].set_index("step")
     ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
-    ev.key("mentors", "mentors active", str(fn[(fn["role"] == "mentor") & (fn["step"] == "active")]["count"].iloc[0])
-           if (fn["role"] == "mentor").any() else "–", f"in {n_groups} groups")
+    ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
+           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} groups in pairs")
     if figures_dir is not None:
         _funnel_chart(ev, fc, figures_dir)
 
@@ -626,7 +765,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     accepted_shown = {role: str(fn[(fn["role"] == role) & (fn["step"] == "accepted")]["count"].iloc[0]).isdigit()
                       if ((fn["role"] == role) & (fn["step"] == "accepted")).any() else False for role in ROLES}
     ev.tables["trainings"] = training_table(trainings, acc_mentors, limits, base_shown=accepted_shown["mentor"])
-    mt, gt, summ = meeting_tables(meetings, members, config, limits)
+    mt, gt, summ = meeting_tables(meetings, members, config, limits, held=inputs.get("meetings_held"))
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
     if summ["groups"]:
@@ -647,7 +786,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
                                                           f"{summ['planned']} meetings")
     if figures_dir is not None and len(mt):
-        _attendance_chart(ev, mt, figures_dir)
+        _attendance_chart(ev, mt, figures_dir, summ, limits)
 
     # -- survey response -----------------------------------------------------------------
     acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
@@ -716,7 +855,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                f"Hedges' g {fmt_num(first['hedges_g'])} {fmt_ci(first['g_ci_low'], first['g_ci_high'])}, "
                f"n = {first['pairs']}")
     if figures_dir is not None and len(main):
-        _slope_chart(ev, scores, main, figures_dir)
+        _change_chart(ev, main, figures_dir)
+        _slope_chart(ev, scores, main, figures_dir, limits)
     rel, rel_methods = reliability_table(responses, codebook, limits)
     ev.tables["reliability"] = rel
     for m in dict.fromkeys(rel_methods):
@@ -809,6 +949,8 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
         if f.empty:
             continue
         labels = shown[shown["role"] == role]["count"].tolist()
+        if sum(str(lab).isdigit() for lab in labels[2:]) == 0:
+            continue  # nothing after "accepted" can be shown: the reach table says it all
         # a bar only for a count the funnel table shows as a number ("<5" and "x" stay text)
         stages = {step.capitalize(): (int(n) if str(lab).isdigit() else lab)
                   for step, n, lab in zip(f["step"], f["n"], labels)}
@@ -817,17 +959,26 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
         ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title, cf.alt_text)
 
 
-def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path) -> None:
+def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ: dict | None = None,
+                      limits: Limits | None = None) -> None:
+    """Share of participants attending each meeting and, when given, the share still taking part
+    (attended this meeting or a later one): the drop-out curve."""
     from mentoring_lib import charts
 
     if mt["share_of_participants"].isna().all():
         return
-    series = {"Participants attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(),
-                                                  index=mt["meeting"].astype(str).to_numpy())}
+    index = mt["meeting"].astype(str).to_numpy()
+    series = {"Attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(), index=index)}
+    retained = (summ or {}).get("retained")
+    if limits is not None and retained is not None and len(retained):
+        base = summ["participants"]
+        series["Still taking part"] = pd.Series(
+            [share(n, base, limits) * 100 for n in retained.reindex(index).fillna(0).astype(int)], index=index)
     title = "Participants attending each group meeting"
     cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
-    ev.figure("implementation", "attendance", _rel(cf.path), title + " (share of participants allocated to "
-              "groups; the drop-out curve)", cf.alt_text)
+    ev.figure("implementation", "attendance", _rel(cf.path),
+              title + " (share of the participants placed in groups; still taking part = attended this "
+              "meeting or a later one)", cf.alt_text)
 
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path) -> None:
@@ -845,20 +996,90 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
         _likert_chart(ev, section, fig_id + "-2", rest, title + " (continued)", figures_dir)
 
 
-def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figures_dir: Path) -> None:
-    """Individual change for each tested outcome."""
+def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tuple[bool, str]:
+    """Whether an individual-change (slope) chart of these pairs may be published, and why not.
+
+    A slope chart draws every pair, so it is a distribution: it needs ``min_base`` complete pairs.
+    Its legend and alt text also print how many people rose, fell or stayed the same (and the
+    lines can be counted), so each of those groups must be empty or at least ``min_count``."""
+    d = (pd.to_numeric(post, errors="coerce") - pd.to_numeric(pre, errors="coerce")).dropna()
+    n = len(d)
+    if not enough(n, limits):
+        return False, f"fewer than {limits.min_base} complete pairs"
+    groups = {"higher": int((d > 0).sum()), "lower": int((d < 0).sum()), "unchanged": int((d == 0).sum())}
+    what = {"higher": "scored higher after than before", "lower": "scored lower after than before",
+            "unchanged": "had the same score before and after"}
+    small = [what[g] for g, c in groups.items() if 0 < c < limits.min_count]
+    if small:
+        return False, f"fewer than {limits.min_count} participants " + ", or ".join(small)
+    return True, ""
+
+
+def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figures_dir: Path,
+                 limits: Limits) -> None:
+    """Individual change for each tested total score, where :func:`slope_chart_allowed`."""
     from mentoring_lib import charts
 
     wide = paired_scores(scores)
     totals = main[main["scale"] == "total"]
+    withheld = []
     for _, row in (totals if len(totals) else main.head(1)).iterrows():
         w = wide[(wide["instrument"] == row["instrument"]) & (wide["scale"] == row["scale"])].dropna(
             subset=[PRE, POST])
+        ok, why = slope_chart_allowed(w[PRE], w[POST], limits)
+        if not ok:
+            withheld.append(f"{row['outcome']} ({why})")
+            continue
         fig_id = f"slope-{row['instrument']}-{row['scale']}".replace("_", "-")
         cf = charts.slope_chart(w[PRE], w[POST], str(row["scale_name"]), figures_dir / f"{fig_id}.png",
                                 ylabel=f"Score ({row['range']})")
         ev.figure("effectiveness", fig_id, _rel(cf.path),
                   f"Individual change, {row['outcome']}: one line per participant, before → after", cf.alt_text)
+    if withheld:
+        ev.say("effectiveness", ("Individual-change (slope) charts are not shown for " + "; ".join(withheld)
+                                 + ": such small groups of people could be singled out. The mean change "
+                                 "above describes them."))
+
+
+def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None:
+    """Aggregate change of every tested outcome: Hedges' g with its 95% CI (a forest plot), so
+    scales with different ranges share one axis. Only outcomes with at least min_base pairs."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure as MplFigure
+
+    from mentoring_lib import charts
+
+    rows = main.reset_index(drop=True)
+    n = len(rows)
+    title = "Change from before to after, per scale (Hedges' g, 95% CI)"
+    with rc_context(charts._RC):
+        fig = MplFigure(figsize=(6.5, 1.1 + 0.36 * n), dpi=charts.DPI, layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(n)[::-1]
+        g = rows["hedges_g"].astype(float).to_numpy()
+        lo = rows["g_ci_low"].astype(float).to_numpy()
+        hi = rows["g_ci_high"].astype(float).to_numpy()
+        primary = rows["primary"].astype(bool).to_numpy()
+        colours = np.where(primary, charts.OKABE_ITO["blue"], charts.OKABE_ITO["grey"])
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.hlines(y, lo, hi, colors=colours, linewidth=2)
+        ax.scatter(g, y, c=colours, s=28, zorder=3)
+        labels = [f"{o} (n = {p})" for o, p in zip(rows["outcome"], rows["pairs"])]
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.tick_params(axis="y", length=0)
+        span = max(0.5, float(np.nanmax(np.abs(np.concatenate([lo, hi])))) * 1.15) if n else 1.0
+        ax.set_xlim(-span, span)
+        ax.set_xlabel("Hedges' g (after − before; positive = higher after)")
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_title(title, loc="left", fontsize=11)
+        path = charts.save_figure(fig, figures_dir / "change.png", title)
+    parts = [f"{o}: g {fmt_num(gi)} {fmt_ci(a, b)}" for o, gi, a, b in zip(rows["outcome"], g, lo, hi)]
+    alt = (f"Dot-and-interval chart: {title}. Dark points are total scores, grey points subscales; a line "
+           "crossing zero means no clear change. " + "; ".join(parts) + ".")
+    ev.figure("effectiveness", "change", _rel(path),
+              "Standardised change per scale: point = Hedges' g, line = 95% confidence interval "
+              "(participants who answered both surveys)", alt)
 
 
 def _rel(path) -> str:
@@ -878,7 +1099,8 @@ def load_inputs(ctx) -> dict[str, pd.DataFrame]:
            "members": ctx.read_table("members", stage="groups"),
            "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),
            "scores": opt("scores", "feedback"), "responses": opt("responses", "feedback"),
-           "comments": opt("comments", "feedback"), "linkage": opt("linkage", "feedback")}
+           "comments": opt("comments", "feedback"), "linkage": opt("linkage", "feedback"),
+           "meetings_held": opt("meetings_held", "attendance")}
     return {k: v for k, v in out.items() if v is not None}
 
 

@@ -315,7 +315,7 @@ def test_no_causal_wording(result):
 
 def test_figures_have_alt_text_and_files(result):
     assert {f["id"] for f in result.figures} >= {"funnel-participants", "funnel-mentors", "attendance",
-                                                   "reaction-likert", "slope-scs-sf-total"}
+                                                   "reaction-likert", "change"}
     for f in result.figures:
         assert len(f["alt"]) > 30
         assert (result.figures_dir.parent / f["file"]).is_file()
@@ -372,3 +372,141 @@ def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
 
     assert "so no change can be reported" in render_html(model)
     assert pdf_bytes(model).startswith(b"%PDF")
+
+
+# -- privacy decisions: slope charts, funnel differences, one definition of a meeting held ------
+
+def test_slope_chart_needs_a_base_and_no_small_direction_group():
+    L = ev.Limits(5, 10)
+    pre = pd.Series([3.0] * 12)
+    assert ev.slope_chart_allowed(pre[:9], pre[:9] + 1, L) == (False, "fewer than 10 complete pairs")
+    up6_down6 = pd.Series([4.0] * 6 + [2.0] * 6)
+    assert ev.slope_chart_allowed(pre, up6_down6, L) == (True, "")
+    three_lower = pd.Series([4.0] * 9 + [2.0] * 3)  # the legend would print "Lower (3)"
+    ok, why = ev.slope_chart_allowed(pre, three_lower, L)
+    assert not ok and why == "fewer than 5 participants scored lower after than before"
+    one_same = pd.Series([4.0] * 6 + [2.0] * 5 + [3.0])
+    assert ev.slope_chart_allowed(pre, one_same, L)[0] is False
+    assert ev.slope_chart_allowed(pre, one_same, ev.Limits(3, 10))[0] is False
+    assert ev.slope_chart_allowed(pre, pd.Series([4.0] * 6 + [2.0] * 6), ev.Limits(7, 10))[0] is False
+
+
+def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
+    """The synthetic scores have a few unchanged SCS-SF totals: no slope chart, a statement instead,
+    and the aggregate chart (g with 95% CI) for every tested outcome. Shifted so that everyone's
+    total rises, the slope chart is published and its alt text prints only counts >= 5."""
+    figs = tmp_path / "a"
+    figs.mkdir()
+    out = ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs)
+    w = ev.paired_scores(inputs["scores"])
+    scs = w[(w["instrument"] == "scs_sf") & (w["scale"] == "total")].dropna(subset=["pre", "post"])
+    d = scs["post"] - scs["pre"]
+    counts = [int((d > 0).sum()), int((d < 0).sum()), int((d == 0).sum())]
+    assert any(0 < c < 5 for c in counts)  # the fixture has a small direction group
+    assert not any(f["id"] == "slope-scs-sf-total" for f in out.figures)
+    assert any("slope) charts are not shown for SCS-SF" in n["text"] for n in out.narrative)
+    change = next(f for f in out.figures if f["id"] == "change")
+    tested = out.tables["effectiveness"]
+    assert change["alt"].count("g ") >= int(tested["tested"].sum())
+    # every participant higher after: published, and no count under 5 in its alt text
+    up = dict(inputs)
+    s = inputs["scores"].copy()
+    s.loc[(s["wave"] == "post") & (s["instrument"] == "scs_sf"), "score"] = 5.5
+    up["scores"] = s
+    figs2 = tmp_path / "b"
+    figs2.mkdir()
+    out2 = ev.evaluate(up, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs2)
+    slope = next(f for f in out2.figures if f["id"] == "slope-scs-sf-total")
+    import re
+
+    printed = [int(x) for x in re.findall(r"(\d+) (?:higher|lower|unchanged)", slope["alt"])]
+    assert printed and all(x == 0 or x >= 5 for x in printed)
+    assert (figs2 / "slope-scs-sf-total.png").is_file()
+
+
+def _funnel(reach_vals, steps, k=5):
+    L = ev.Limits(k, 10)
+    reach = pd.Series(reach_vals)
+    shown = ev.shown_partition(reach.reindex(list(ev.REACH_STATUSES)).to_frame("r"), L)["r"]
+    return shown, ev.funnel_steps_shown(reach, shown, pd.Series(steps), L)
+
+
+def test_funnel_hides_steps_whose_differences_are_small():
+    # 16 accepted -> 14 trained -> 14 active -> 13 completed: 2 and 1 people between steps, 3 in all
+    shown, steps = _funnel({"accepted": 16, "waitlisted": 16, "withdrawn": 2, "late": 2},
+                           {"trained": 14, "active": 14, "completed": 13})
+    assert shown["accepted"] == "16"
+    assert steps.tolist() == ["x", "x", "x"]  # any one of them published gives a gap of 1..4 away
+    # large differences: everything published
+    shown, steps = _funnel({"accepted": 80, "waitlisted": 25, "withdrawn": 3, "late": 5},
+                           {"active": 75, "completed": 66})
+    assert steps.tolist() == ["75", "66"]
+    # a small gap in the middle only: hide the fewest steps, earliest first
+    shown, steps = _funnel({"accepted": 40, "waitlisted": 10, "withdrawn": 0, "late": 0},
+                           {"trained": 30, "active": 28, "completed": 20})
+    assert steps.tolist() == ["x", "28", "20"]  # 40 -> 28 -> 20: gaps 12 and 8
+    # zero differences reveal nobody
+    shown, steps = _funnel({"accepted": 20, "waitlisted": 0, "withdrawn": 0, "late": 0},
+                           {"trained": 20, "active": 20, "completed": 20})
+    assert steps.tolist() == ["20", "20", "20"]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_funnel_published_steps_never_differ_by_a_small_count(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(3, 7))
+    acc = int(rng.integers(5, 40))
+    s1 = acc - int(rng.integers(0, 6))
+    s2 = s1 - int(rng.integers(0, 6))
+    s3 = max(s2 - int(rng.integers(0, 6)), 0)
+    shown, steps = _funnel({"accepted": acc, "waitlisted": int(rng.integers(0, 8)), "withdrawn": int(rng.integers(0, 3)),
+                            "late": int(rng.integers(0, 3))}, {"trained": s1, "active": s2, "completed": s3}, k)
+    true = {"trained": s1, "active": s2, "completed": s3}
+    chain = ([acc] if shown["accepted"].isdigit() else []) + [true[s] for s in steps.index if steps[s].isdigit()]
+    for a, b in zip(chain, chain[1:]):
+        assert not (1 <= a - b < k), (chain, k)
+    for s, v in steps.items():  # a published step is the true count; a small one is "<k"
+        assert v in ("x", f"<{k}", str(true[s]))
+        if 0 < true[s] < k:
+            assert v == f"<{k}"
+
+
+def test_funnel_table_in_the_evaluation_uses_the_step_protection(inputs, codebook):
+    people = inputs["people"]
+    rc = ev.reach_counts(people)
+    fc = ev.funnel_counts(people, inputs["trainings"], inputs["meetings"], make_config())
+    f = ev.funnel_table(fc, ev.Limits(5, 10), ev.protected_reach(rc, ev.Limits(5, 10)), rc)
+    p = f[f["role"] == "participant"].set_index("step")
+    # 40 accepted, 40 active: the completed step is 40 - (those attending under 3 meetings)
+    k = np.clip(6 - (np.arange(40) % 5), 0, 6)
+    k = np.where(np.arange(40) % 4 == 3, np.minimum(k, 5), k)
+    gap = 40 - int((k >= 3).sum())
+    assert gap >= 5 and p.loc["completed", "count"] == str(40 - gap)
+    assert math.isnan(f.set_index(["role", "step"]).loc[("mentor", "trained"), "share_of_accepted"])
+
+
+def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
+    """A meeting where only the group's mentors turned up is not held (attendance.meetings_held)."""
+    from mentoring_lib import attendance
+
+    m = inputs["meetings"].copy()
+    members = inputs["members"]
+    group_a = set(members.loc[members["group"] == "Group A", "person_id"])
+    parts_a = set(members.loc[(members["group"] == "Group A") & (members["role"] == "participant"), "person_id"])
+    m.loc[m["person_id"].isin(parts_a) & (m["session"] == "Meeting 2"), "attended"] = False
+    assert m[m["person_id"].isin(group_a - parts_a) & (m["session"] == "Meeting 2")]["attended"].any()
+    mt, gt, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10))
+    assert mt.set_index("meeting").loc["Meeting 2", "groups_met"] == 3
+    assert gt.set_index("group").loc["Group A", "meetings_held"] == 5
+    # the attendance stage's own table gives the same numbers when passed in
+    long = m.merge(members, on="person_id").assign(
+        session_index=lambda d: d["session"].str.extract(r"(\d+)")[0].astype(int),
+        group=lambda d: d["group"].astype("string"))
+    held = attendance.meetings_held(long)
+    mt2, gt2, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held)
+    pd.testing.assert_frame_equal(mt, mt2)
+    pd.testing.assert_frame_equal(gt, gt2)
+    # and a held table that says otherwise is what the report follows (no recomputation)
+    held3 = held.assign(held=True)
+    _, gt3, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held3)
+    assert (gt3["meetings_held"] == 6).all()
