@@ -6,6 +6,7 @@ excluded by reason, per input.
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -32,12 +33,35 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
         ctx = StageContext(stages.STAGES[0].name, config, out)
         for name in CHECKED_STAGES:
             run_in_process(ctx.for_stage(name))
+            if name == "registrations":
+                # The certificate overrides name accepted mentors: validate them against this term.
+                from mentoring_lib import certificates
+
+                certificates.check_overrides(ctx.for_stage("certificates"))
         summary = provenance.quality_rows(out.quality)
+        for source, notes in quality_notes(out.quality).items():
+            summary.setdefault(source, {})["notes"] = notes
     echo("")
     echo(f"{'input':28} {'rows read':>9} {'kept':>6}  excluded (by reason)")
     for source, rec in sorted(summary.items()):
         excluded = ", ".join(f"{k}: {v}" for k, v in (rec.get("excluded") or {}).items()) or "-"
         echo(f"{source:28} {rec.get('rows_read', 0):>9} {rec.get('kept', 0):>6}  {excluded}")
+    noted = {s: rec["notes"] for s, rec in sorted(summary.items()) if rec.get("notes")}
+    if noted:
+        echo("")
+        echo("What was read and normalised (also in the data-quality report):")
+        for source, notes in noted.items():
+            for note in notes:
+                echo(f"  {source}: {note}")
     echo("")
     echo("All inputs read without errors.")
     return summary
+
+
+def quality_notes(quality_dir: Path) -> dict[str, list[str]]:
+    """The notes of every data-quality record (normalisations applied), per input, in record order."""
+    notes: dict[str, list[str]] = {}
+    for f in sorted(quality_dir.glob("*.json")):
+        for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
+            notes.setdefault(source, []).extend(str(n) for n in rec.get("notes") or [])
+    return notes

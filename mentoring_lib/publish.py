@@ -66,11 +66,20 @@ def seed_from_published(term_dir: Path, run_dir: Path, keep_stages: list[str]) -
 def publish(term_dir: Path, run_dir: Path) -> None:
     """Make ``run_dir`` the published outputs with one atomic rename, then drop the old run."""
     old = published_dir(term_dir)
+    # The fixed paths first: they point through `current`, so they are right before and after the
+    # swap, and a run killed just after the swap leaves no term without its public/private links.
+    _link_areas(term_dir, run_dir)
     tmp_link = term_dir / f".{CURRENT}.tmp"
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
     os.symlink(os.path.relpath(run_dir, term_dir), tmp_link)
     os.replace(tmp_link, term_dir / CURRENT)
+    if old is not None and old != run_dir.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _link_areas(term_dir: Path, run_dir: Path) -> None:
+    """``public`` -> ``current/public`` and ``private`` -> ``current/private`` (idempotent)."""
     for area in ("public", "private"):
         link = term_dir / area
         target = os.path.join(CURRENT, area)
@@ -82,8 +91,6 @@ def publish(term_dir: Path, run_dir: Path) -> None:
         elif link.is_symlink():
             link.unlink()
         os.symlink(target, link)
-    if old is not None and old != run_dir.resolve():
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def clean_stale_runs(term_dir: Path) -> list[str]:

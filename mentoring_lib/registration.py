@@ -372,7 +372,10 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     path = config.input_path(item)
     export = read_export(path, tool=item.tool, sheet=item.sheet)
     mapping = {f: h for f, h in item.columns.items() if f in REGISTRATION_FIELDS}
-    data = select_columns(export, mapping, required=REQUIRED_FIELDS)
+    # A mapped field the term requires (consent) must be in the file: a missing column is not "answered".
+    required = [*REQUIRED_FIELDS, *(f for f in config.registration.complete_requires
+                                    if f in mapping and f not in REQUIRED_FIELDS)]
+    data = select_columns(export, mapping, required=required)
     headers = data.attrs.get("source_columns", mapping)
     idx = data.index
     submitted = parse_datetimes(data["submitted_at"], file=path, column=headers["submitted_at"],
@@ -423,7 +426,7 @@ def read_withdrawals(config) -> tuple[pd.DataFrame, dict[str, int]]:
     from mentoring_lib.pseudonym import normalise_email
     from mentoring_lib.readers import parse_datetimes, read_export, select_columns
 
-    frames, read = [], {}
+    frames, read, notes = [], {}, {}
     for item in config.inputs_of("withdrawals"):
         path = config.input_path(item)
         if not item.required and not path.exists():
@@ -459,9 +462,13 @@ def read_withdrawals(config) -> tuple[pd.DataFrame, dict[str, int]]:
             "role": role.to_numpy() if role is not None else None,
         }))
         read[item.id] = len(data)
+        notes[item.id] = list(export.notes) + list(data.attrs.get("notes", [])) \
+            + list((when.attrs or {}).get("notes", []))
     if not frames:
         return pd.DataFrame(columns=["source", "row", "email_norm", "withdrawn_on", "role"]), read
-    return pd.concat(frames, ignore_index=True), read
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["notes"] = notes  # the readers' normalisations, for the data-quality record
+    return out, read
 
 
 def select_term(rows: pd.DataFrame, config, withdrawals: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -686,17 +693,20 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
         kept = counts["accepted"] + counts["waitlisted"] + counts["withdrawn"] + counts["late"]
         ctx.record_quality(source, rows_read=len(part), kept=kept, excluded=excluded,
                            notes=[", ".join(f"{s}: {counts[s]}" for s in STATUSES)] + notes.get(source, []))
+    for source in sorted(set(notes) - set(selected["source"])):  # an export with no responses yet
+        ctx.record_quality(source, rows_read=0, kept=0, notes=notes[source])
     if len(withdrawals):
         held = selected[selected["status"] == "withdrawn"]
         matched = withdrawals["email_norm"].isin(held["email_norm"])
         for source, part in withdrawals.assign(matched=matched.to_numpy()).groupby("source", sort=True):
             unmatched = int((~part["matched"]).sum())
+            read_notes = list(withdrawals.attrs.get("notes", {}).get(source, []))
             ctx.record_quality(source, rows_read=withdrawal_reads.get(source, len(part)),
                                kept=int(part["matched"].sum()),
                                excluded={"not a queued registration": unmatched} if unmatched else {},
-                               notes=[] if not unmatched else [
+                               notes=read_notes + ([] if not unmatched else [
                                    "rows " + ", ".join(str(r) for r in part.loc[~part["matched"], "row"])
-                                   + " match nobody holding a queue place (not registered, late, or a typo)"])
+                                   + " match nobody holding a queue place (not registered, late, or a typo)"]))
 
 
 # -- what the notebook shows (aggregates only) ---------------------------------------------------

@@ -230,7 +230,6 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                    f"Use --force to run anyway.")
             return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir)
 
-    run_dir = publish.new_run_dir(term_dir, run_id)
     selected_names = {s.name for s in selected}
     kept = [s.name for s in stages.STAGES if s.name not in selected_names]
     if partial:
@@ -238,7 +237,14 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         if missing_up and pub is None:
             raise WorkbookError(f"--only/--from needs a previous complete run for: {', '.join(sorted(set(missing_up)))}",
                                 hint="run the whole term once first")
-        publish.seed_from_published(term_dir, run_dir, kept)
+    # Created only once the run will go ahead; a failure from here on removes it again.
+    run_dir = publish.new_run_dir(term_dir, run_id)
+    if partial:
+        try:
+            publish.seed_from_published(term_dir, run_dir, kept)
+        except BaseException:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
     _kernel_environment(config)
 
     report(f"Term '{config.term.name}': running {len(selected)} stage(s) "

@@ -1,0 +1,419 @@
+"""Robust scheduled runs (issue 7): killed runs, runs whose inputs change, locks, reproducible outputs.
+
+Fast tests run a two-stage pipeline of tiny notebooks written here (the runner's real code, papermill
+and kernels; only the notebooks are small). The slow ones (`e2e`) run the demo term itself.
+A run is killed with SIGKILL to its whole process group (runner and kernels), the way a scheduler's
+timeout or a reboot ends it: no `finally`, no clean-up.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mentoring_lib import cli, publish, runner, stages
+from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_OK
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "config" / "demo.yml"
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def folder_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (following the public/private links), by relative path."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()
+            and not any(part in skip for part in p.relative_to(folder).parts)}
+
+
+def wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"the run ended (exit {proc.returncode}) before {what}:\n{out[-1500:]}\n{err[-1500:]}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the run and every process it started (its kernels)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.communicate()
+
+
+def assert_published_intact(term_dir: Path, run_id: str, hashes: dict[str, str]) -> None:
+    """``current`` still points at the complete run ``run_id`` and its outputs are byte-identical."""
+    assert publish.published_dir(term_dir).name == run_id
+    record = json.loads((term_dir / "current" / "run.json").read_text())
+    assert record["status"] == "ok" and record["run_id"] == run_id
+    assert folder_hashes(term_dir / "public") == hashes
+
+
+# -- a small pipeline of notebooks, run in a child process -------------------------------------------
+
+PARAMS = 'config = "unused.yml"\noutput_dir = None'
+NOTEBOOK_CELLS = {
+    # Writes its public output in two steps with a pause between them ("mid-write"), when asked.
+    "first.ipynb": ["first", textwrap.dedent("""\
+        import os, time
+        from pathlib import Path
+        out = Path(output_dir, "public", "first.txt")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w") as f:
+            f.write("aggregates of run " + os.environ.get("ROB_TAG", ""))
+            f.flush()
+            if os.environ.get("ROB_PAUSE") == "first":
+                Path(os.environ["ROB_MARKER"]).write_text("mid-write")
+                time.sleep(120)
+            f.write(" - complete")
+        if os.environ.get("ROB_CHANGE_INPUT"):  # a coordinator re-saves an export during the run
+            with open(os.environ["ROB_CHANGE_INPUT"], "a") as f:
+                f.write("2026/09/02 11:00:00,b@example.org\\n")
+        """)],
+    "second.ipynb": ["second", 'from pathlib import Path\nPath(output_dir, "private", "second.txt").write_text("x")'],
+}
+MARK = ('from pathlib import Path\n'
+        'd = Path(output_dir, "private", "tables", STAGE)\n'
+        'd.mkdir(parents=True, exist_ok=True)\n'
+        '(d / ".done").write_text("")')
+
+#: Run in a child process: the same CLI, with the small pipeline and optional pauses in publishing.
+CHILD = textwrap.dedent("""\
+    import os, sys, time
+    from pathlib import Path
+    sys.path.insert(0, os.environ["ROB_ROOT"])
+    from mentoring_lib import cli, runner, stages
+    runner.NOTEBOOK_DIR = Path(os.environ["ROB_NOTEBOOKS"])
+    pipeline = (stages.Stage("first", "first.ipynb", (), "x:y"),
+                stages.Stage("second", "second.ipynb", ("first",), "x:y"))
+    stages.STAGES, stages.BY_NAME = pipeline, {s.name: s for s in pipeline}
+    pause = os.environ.get("ROB_PAUSE", "")
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):  # publishing swaps `current` with os.replace
+        swap = Path(dst).name == "current"
+        if swap and pause == "before_swap":
+            Path(os.environ["ROB_MARKER"]).write_text(pause)
+            time.sleep(120)
+        real_replace(src, dst, *args, **kwargs)
+        if swap and pause == "after_swap":
+            Path(os.environ["ROB_MARKER"]).write_text(pause)
+            time.sleep(120)
+
+    os.replace = replace
+    sys.exit(cli.main(sys.argv[1:]))
+    """)
+
+
+def write_notebooks(folder: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (stage, body) in NOTEBOOK_CELLS.items():
+        params = new_code_cell(PARAMS)
+        params.metadata["tags"] = ["parameters"]
+        nb = new_notebook(cells=[params, new_code_cell(f'STAGE = "{stage}"'), new_code_cell(body),
+                                 new_code_cell(MARK)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / name)
+    (folder / "child.py").write_text(CHILD)
+
+
+@pytest.fixture
+def small_term(tmp_path):
+    """A term config with one input, the small pipeline's notebooks and a reports folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
+    cfg = tmp_path / "term.yml"
+    cfg.write_text(textwrap.dedent("""
+        term: {name: small, title: Small term, start: 2026-10-01, end: 2026-12-18}
+        data_dir: data
+        reports_dir: reports
+        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+                       mentor_places: 2, participant_places: 10}
+        groups: {count: 1}
+        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
+        privacy: {key_source: demo}
+        report: {organisation: Test}
+    """))
+    write_notebooks(tmp_path / "notebooks")
+    return cfg
+
+
+def start_run(cfg: Path, *args: str, pause: str = "", tag: str = "", change_input: Path | None = None,
+              reports: Path | None = None) -> subprocess.Popen:
+    tmp = cfg.parent
+    env = {**os.environ, "ROB_ROOT": str(ROOT), "ROB_NOTEBOOKS": str(tmp / "notebooks"),
+           "ROB_PAUSE": pause, "ROB_MARKER": str(tmp / "marker"), "ROB_TAG": tag, "PYTHONPATH": str(ROOT)}
+    env.pop("MENTORING_REPORTS_ROOT", None)
+    if reports is not None:
+        env["MENTORING_REPORTS_ROOT"] = str(reports)
+    if change_input is not None:
+        env["ROB_CHANGE_INPUT"] = str(change_input)
+    (tmp / "marker").unlink(missing_ok=True)
+    return subprocess.Popen([sys.executable, str(tmp / "notebooks" / "child.py"), "run", "--config", str(cfg),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True, cwd=tmp)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out, err
+
+
+def kill_at(cfg: Path, pause: str, tag: str) -> None:
+    """Start a forced run, wait until it reaches ``pause``, SIGKILL it."""
+    proc = start_run(cfg, "--force", pause=pause, tag=tag)
+    wait_for((cfg.parent / "marker").exists, 120, proc, f"the run reached '{pause}'")
+    kill_group(proc)
+
+
+# -- killed runs -------------------------------------------------------------------------------------
+
+def test_run_killed_mid_write_and_mid_publish_leaves_previous_outputs_then_next_run_cleans_up(small_term):
+    cfg = small_term
+    term_dir = cfg.parent / "reports" / "small"
+    code, out, err = finish(start_run(cfg, tag="one"))
+    assert code == EXIT_OK, err
+    first_id = publish.published_dir(term_dir).name
+    hashes = folder_hashes(term_dir / "public")
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run one - complete"
+
+    # Killed while the first notebook is half-way through writing its public file.
+    kill_at(cfg, "first", "two")
+    assert_published_intact(term_dir, first_id, hashes)
+    stale = [d for d in (term_dir / publish.RUNS).iterdir() if d.name != first_id]
+    assert len(stale) == 1 and (stale[0] / "public" / "first.txt").read_text() == "aggregates of run two"
+    assert not (stale[0] / "run.json").exists()
+
+    # Killed while publishing, just before `current` is swapped: the new run is complete but unpublished.
+    kill_at(cfg, "before_swap", "three")
+    assert_published_intact(term_dir, first_id, hashes)
+    assert (term_dir / ".current.tmp").is_symlink(), "the kill really happened between link and swap"
+
+    # The next run holds the lock at once (the killed run's lock died with it), removes the stale
+    # staging folders and the half-made link, and publishes.
+    t0 = time.monotonic()
+    code, out, err = finish(start_run(cfg, "--force", tag="four"))
+    assert code == EXIT_OK and code != EXIT_LOCKED, err
+    assert "Removed 1 unfinished run folder" in out, out
+    assert time.monotonic() - t0 < 120
+    runs = sorted(d.name for d in (term_dir / publish.RUNS).iterdir())
+    assert runs == [publish.published_dir(term_dir).name] and runs[0] != first_id
+    assert not (term_dir / ".current.tmp").is_symlink()
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run four - complete"
+    assert json.loads((term_dir / "run.json").read_text())["status"] == "ok"
+
+
+def test_run_killed_right_after_the_swap_is_published_whole_and_old_run_is_cleaned(small_term):
+    cfg = small_term
+    term_dir = cfg.parent / "reports" / "small"
+    assert finish(start_run(cfg, tag="one"))[0] == EXIT_OK
+    first_id = publish.published_dir(term_dir).name
+    kill_at(cfg, "after_swap", "two")
+    # The swap is the commit point: the new run is published whole, the old one not yet removed.
+    new_id = publish.published_dir(term_dir).name
+    assert new_id != first_id and (term_dir / publish.RUNS / first_id).is_dir()
+    assert json.loads((term_dir / "current" / "run.json").read_text())["status"] == "ok"
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run two - complete"
+    # Same inputs, config and code: the next run has nothing to do, but still removes the old folder.
+    code, out, err = finish(start_run(cfg, tag="three"))
+    assert code == EXIT_OK, err
+    assert "Removed 1 unfinished run folder" in out and "Nothing to do" in out, out
+    assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [new_id]
+
+
+def test_first_run_killed_after_the_swap_leaves_usable_public_and_private_paths(small_term):
+    cfg = small_term
+    term_dir = cfg.parent / "reports" / "small"
+    kill_at(cfg, "after_swap", "one")
+    # The fixed paths of the design exist as soon as `current` does (they are made before the swap):
+    # otherwise "Nothing to do" would leave a term without reports/<term>/public.
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run one - complete"
+    assert (term_dir / "private" / "second.txt").is_file()
+    code, out, _ = finish(start_run(cfg, tag="two"))
+    assert code == EXIT_OK and "Nothing to do" in out
+
+
+def test_a_killed_runs_lock_is_released_and_a_live_one_is_not(small_term):
+    cfg = small_term
+    term_dir = cfg.parent / "reports" / "small"
+    holder = start_run(cfg, pause="first", tag="one")
+    wait_for((cfg.parent / "marker").exists, 120, holder, "the first notebook")
+    info = json.loads((term_dir / publish.LOCK_INFO).read_text())
+    t0 = time.monotonic()
+    code, _, err = finish(start_run(cfg))
+    assert code == EXIT_LOCKED and time.monotonic() - t0 < 10
+    assert info["run_id"] in err and str(holder.pid) in err, "the message says which run holds the lock"
+    kill_group(holder)
+    # The lock file and its (now stale) description stay behind; neither blocks the next run.
+    assert (term_dir / publish.LOCK).exists()
+    code, out, err = finish(start_run(cfg))
+    assert code == EXIT_OK, err
+    assert "Removed 1 unfinished run folder" in out
+
+
+# -- inputs that change during a run -----------------------------------------------------------------
+
+def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(small_term):
+    cfg = small_term
+    term_dir = cfg.parent / "reports" / "small"
+    assert finish(start_run(cfg, tag="one"))[0] == EXIT_OK
+    first_id = publish.published_dir(term_dir).name
+    hashes = folder_hashes(term_dir / "public")
+    export = cfg.parent / "data" / "mentors.csv"
+    code, out, err = finish(start_run(cfg, "--force", tag="two", change_input=export))
+    assert code == EXIT_INPUT, err
+    assert f"file {export}" in err and "changed while the run was reading it" in err and "What to do:" in err
+    assert "b@example.org" not in err and "Traceback" not in err
+    assert_published_intact(term_dir, first_id, hashes)
+    assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [first_id], "staging removed"
+    record = json.loads((term_dir / "run.json").read_text())
+    assert record["status"] == "failed" and record["exit_code"] == EXIT_INPUT
+    assert "mentors.csv" in record["error"]
+
+
+# -- runner paths that used to leave a staging folder behind -----------------------------------------
+
+@pytest.fixture
+def in_process_term(small_term, monkeypatch):
+    monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", small_term.parent / "notebooks")
+    pipeline = (stages.Stage("first", "first.ipynb", (), "x:y"),
+                stages.Stage("second", "second.ipynb", ("first",), "x:y"))
+    monkeypatch.setattr(stages, "STAGES", pipeline)
+    monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in pipeline})
+    return small_term
+
+
+def test_refused_partial_run_leaves_no_staging_folder(in_process_term, capsys):
+    cfg = in_process_term
+    assert cli.main(["run", "--config", str(cfg), "--only", "second"]) != EXIT_OK
+    assert "previous complete run" in capsys.readouterr().err
+    runs = cfg.parent / "reports" / "small" / publish.RUNS
+    assert not runs.exists() or list(runs.iterdir()) == []
+
+
+def test_failed_seeding_of_a_partial_run_removes_its_staging_folder(in_process_term, monkeypatch, capsys):
+    cfg = in_process_term
+    term_dir = cfg.parent / "reports" / "small"
+    monkeypatch.setenv("ROB_TAG", "one")
+    assert cli.main(["run", "--config", str(cfg)]) == EXIT_OK
+    first_id = publish.published_dir(term_dir).name
+
+    def broken_copy(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish, "seed_from_published", broken_copy)
+    assert cli.main(["run", "--config", str(cfg), "--only", "second"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [first_id]
+
+
+# -- the demo term (slow) ----------------------------------------------------------------------------
+
+def mentoring(*args: str, reports: Path, **popen) -> subprocess.Popen:
+    env = {**os.environ, "MENTORING_REPORTS_ROOT": str(reports), "PYTHONPATH": str(ROOT)}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    return subprocess.Popen([sys.executable, "-m", "mentoring_lib", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True,
+                            **popen)
+
+
+def git_head() -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def demo_published(tmp_path_factory):
+    """The demo term run once and published; later tests must leave it intact or reproduce it."""
+    reports = tmp_path_factory.mktemp("robust-demo")
+    head = git_head()
+    proc = mentoring("run", "--config", str(DEMO), reports=reports)
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == EXIT_OK, out[-2000:] + err[-2000:]
+    term_dir = reports / "demo"
+    run_dir = publish.published_dir(term_dir)
+    snapshot = {"public": folder_hashes(term_dir / "public"),
+                "private": folder_hashes(term_dir / "private", skip=("notebooks",)),
+                "run": json.loads((run_dir / "run.json").read_text())}
+    return {"reports": reports, "term_dir": term_dir, "run_id": run_dir.name, "head": head, **snapshot}
+
+
+@pytest.mark.e2e
+def test_bad_inputs_through_run_leave_the_published_demo_intact(demo_published, tmp_path):
+    from test_corpus_cli import PERSONAL, cli_spec, write_term
+
+    term_dir = demo_published["term_dir"]
+    for name in ("time_in_dst_gap__exit2.csv", "zip_bomb__exit2.xlsx", "consent_column_missing__exit2.csv"):
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        proc = mentoring("run", "--config", str(write_term(folder, name)), "--force",
+                         reports=demo_published["reports"])
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == EXIT_INPUT, f"{name}: {out[-1500:]}{err[-1500:]}"
+        assert name in err and cli_spec(name)["message"] in err and "What to do:" in err
+        assert "Traceback" not in out + err and not [v for v in PERSONAL if v in out + err]
+        assert_published_intact(term_dir, demo_published["run_id"], demo_published["public"])
+        assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [demo_published["run_id"]]
+
+
+@pytest.mark.e2e
+def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outputs(demo_published):
+    reports, term_dir, run_id = demo_published["reports"], demo_published["term_dir"], demo_published["run_id"]
+    runs = term_dir / publish.RUNS
+
+    def staged_notebook(name: str):
+        return lambda: any((d / "private" / "notebooks" / name).exists() for d in runs.iterdir()
+                           if d.name != run_id)
+
+    # During the first notebook, then when the attendance stage has started (registrations and
+    # groups done, their tables written to the staging folder).
+    for notebook in ("01_registrations.ipynb", "03_attendance.ipynb"):
+        proc = mentoring("run", "--config", str(DEMO), "--force", reports=reports)
+        wait_for(staged_notebook(notebook), 600, proc, f"{notebook} in the staging folder")
+        kill_group(proc)
+        assert_published_intact(term_dir, run_id, demo_published["public"])
+        assert len(list(runs.iterdir())) == 2, "the killed run's staging folder is left for the next run"
+
+    proc = mentoring("run", "--config", str(DEMO), "--force", reports=reports)
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == EXIT_OK, out[-2000:] + err[-2000:]
+    assert "Removed 1 unfinished run folder" in out
+    new_dir = publish.published_dir(term_dir)
+    assert new_dir.name != run_id and sorted(d.name for d in runs.iterdir()) == [new_dir.name]
+
+    # Reproducible: byte-identical public outputs, private tables, rosters and certificate PDFs ...
+    assert folder_hashes(term_dir / "public") == demo_published["public"]
+    private = folder_hashes(term_dir / "private", skip=("notebooks",))
+    assert any(p.endswith(".pdf") for p in private) and any(p.endswith(".parquet") for p in private)
+    assert private == demo_published["private"]
+    # ... and a run record that differs only in its timing fields.
+    timing = {"run_id", "started", "finished", "duration_s"}
+    before, after = demo_published["run"], json.loads((new_dir / "run.json").read_text())
+    if git_head() != demo_published["head"]:  # someone committed during the test (a shared checkout)
+        for record in (before, after):
+            record.pop("code", None), record.pop("fingerprint", None)
+    assert set(before["stages"]) == set(after["stages"]) and before["run_id"] != after["run_id"]
+
+    def without_timing(record: dict) -> dict:
+        out = {k: v for k, v in record.items() if k not in timing}
+        out["stages"] = {s: {k: v for k, v in rec.items() if k != "seconds"} for s, rec in record["stages"].items()}
+        return out
+
+    assert without_timing(before) == without_timing(after)
