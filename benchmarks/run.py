@@ -22,28 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
 def _env(reports: Path) -> dict:
     return {**os.environ, "MENTORING_REPORTS_ROOT": str(reports), "PYTHONPATH": str(ROOT)}
-
-
-def scaled_config(scale: int, data_dir: Path, out: Path) -> Path:
-    """The demo config pointed at a K-times larger synthetic term, places scaled to match."""
-    cfg = yaml.safe_load((ROOT / "config" / "demo.yml").read_text(encoding="utf-8"))
-    cfg["term"]["name"] = f"bench-x{scale}"
-    cfg["data_dir"] = str(data_dir)
-    cfg["codebook"] = str((ROOT / "config" / cfg["codebook"]).resolve()) if cfg.get("codebook") else None
-    reg = cfg["registration"]
-    reg["mentor_places"] *= scale
-    reg["participant_places"] *= scale
-    cfg["groups"]["count"] *= scale
-    out.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return out
 
 
 #: Runs a command and prints the peak RSS (KiB) of its largest descendant: each measurement
@@ -154,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if "demo_naive_papermill_cli" in results:
             results["ratios"]["naive_over_end_to_end"] = round(results["demo_naive_papermill_cli"]["seconds"] / e2e, 2)
 
-        from mentoring_lib.demodata import write_demo_term
+        from mentoring_lib.demodata import write_demo_term, write_scaled_config
 
         scaling = {}
         for k in [int(s) for s in args.scales.split(",") if s]:
@@ -162,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             write_demo_term(data, seed=2026, scale=k)
             gen = time.perf_counter() - t0
-            cfg = scaled_config(k, data, tmp / f"bench-x{k}.yml")
+            cfg = write_scaled_config(tmp / f"bench-x{k}.yml", ROOT / "config" / "demo.yml", data, k)
             r = run_end_to_end(cfg, tmp / f"scale-{k}")
             scaling[str(k)] = {"generate_seconds": round(gen, 2), **r}
         results["scaling"] = scaling

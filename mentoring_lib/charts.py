@@ -256,12 +256,18 @@ def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: s
     fig = _new_figure(4.5, 4.8)
     ax = fig.add_subplot()
     # Draw in a fixed order (unchanged, down, up) so the output does not depend on row order ties.
+    # One LineCollection and one marker artist per colour, not one Line2D per person: the same
+    # picture, but a 100x term (thousands of pairs) draws in well under a second instead of a minute.
+    from matplotlib.collections import LineCollection
+
     for mask, colour in ((same, UNCHANGED), (down, DECREASE), (up, INCREASE)):
         idx = np.flatnonzero(mask)
         if idx.size:
-            xs = np.tile([[0.0], [1.0]], (1, idx.size))
-            ax.plot(xs, np.vstack([a[idx], b[idx]]), color=colour, alpha=0.45, linewidth=1.1, marker="o",
-                    markersize=3)
+            segments = np.stack([np.column_stack([np.zeros(idx.size), a[idx]]),
+                                 np.column_stack([np.ones(idx.size), b[idx]])], axis=1)
+            ax.add_collection(LineCollection(segments, colors=colour, alpha=0.45, linewidths=1.1))
+            ax.plot(np.repeat([[0.0, 1.0]], idx.size, axis=0).ravel(), np.column_stack([a[idx], b[idx]]).ravel(),
+                    linestyle="none", color=colour, alpha=0.45, marker="o", markersize=3)
     mean_a, mean_b = float(a.mean()), float(b.mean())
     ax.plot([0, 1], [mean_a, mean_b], color="black", linewidth=3, marker="o", markersize=6, label="Mean")
     ax.set_xticks([0, 1], list(labels))
