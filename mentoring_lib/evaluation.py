@@ -849,11 +849,13 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                  "cannot be attributed to the programme: they may reflect the time of year, "
                                  "regression to the mean or who chose to answer both surveys."))
     main = eff[eff["tested"]] if len(eff) else eff
+    ev.key("linked", "participants answered both surveys", str(resp.loc[2, "respondents"]),
+           "before and after: the pairs the change is measured on")
     if len(main):
         first = main.iloc[0]
-        ev.key("change", f"mean change, {first['scale_name']}", fmt_signed(first["mean_change"]),
-               f"Hedges' g {fmt_num(first['hedges_g'])} {fmt_ci(first['g_ci_low'], first['g_ci_high'])}, "
-               f"n = {first['pairs']}")
+        ev.key("change", f"mean change in {first['scale_name']}", fmt_signed(first["mean_change"]),
+               f"on its {first['range']} scale, after − before; Hedges' g {fmt_num(first['hedges_g'])} "
+               f"{fmt_ci(first['g_ci_low'], first['g_ci_high'])}")
     if figures_dir is not None and len(main):
         _change_chart(ev, main, figures_dir)
         _slope_chart(ev, scores, main, figures_dir, limits)
@@ -887,8 +889,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
     ev.say("voices", (f"{shown_count(n_comments, limits)} open comments were coded against a keyword codebook "
                       f"of {len(themes)} themes; a comment can touch several themes."))
-    quotes = pd.Series(approved if approved is not None else [], dtype="str")
-    ev.tables["quotes"] = pd.DataFrame({"quote": sorted(quotes.dropna().astype(str).unique())})
+    quotes = sorted(pd.Series(approved if approved is not None else [], dtype="str").dropna().astype(str).unique())
+    ev.tables["quotes"] = pd.DataFrame({"quote": quotes, "source": quote_sources(quotes, comments)},
+                                       columns=["quote", "source"])
     if ev.tables["quotes"].empty:
         ev.say("voices", "No quotes were approved for publication.")
     ev.method("Open text", ("Open comments were scrubbed of names before analysis and coded by keyword "
@@ -927,6 +930,19 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ev.method("Wording", ("Text in this report is generated from the numbers; changes are described, not "
                           "attributed, because there was no control group."))
     return ev
+
+
+QUOTE_SOURCE = {"participant": "A participant, after the programme", "mentor": "A mentor, at the end of term"}
+
+
+def quote_sources(quotes: list[str], comments: pd.DataFrame) -> list[str]:
+    """Who wrote each approved quote, as a role only ("A participant, after the programme")."""
+    from mentoring_lib.scrub import quote_hash
+
+    if not quotes or "role" not in comments or "text" not in comments:
+        return [""] * len(quotes)
+    roles = dict(zip(comments["text"].fillna("").astype(str).map(quote_hash), comments["role"].astype(str)))
+    return [QUOTE_SOURCE.get(roles.get(quote_hash(q), ""), "") for q in quotes]
 
 
 def _missing_share(responses: pd.DataFrame) -> float:
@@ -1049,11 +1065,15 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
 
     from mentoring_lib import charts
 
+    import textwrap
+
+    from matplotlib.ticker import MaxNLocator
+
     rows = main.reset_index(drop=True)
     n = len(rows)
-    title = "Change from before to after, per scale (Hedges' g, 95% CI)"
+    title = "Change from before to after, per scale"
     with rc_context(charts._RC):
-        fig = MplFigure(figsize=(6.5, 1.1 + 0.36 * n), dpi=charts.DPI, layout="constrained")
+        fig = MplFigure(figsize=(7.0, 1.3 + 0.42 * n), dpi=charts.DPI, layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(n)[::-1]
         g = rows["hedges_g"].astype(float).to_numpy()
@@ -1064,15 +1084,16 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
         ax.axvline(0, color="black", linewidth=0.8)
         ax.hlines(y, lo, hi, colors=colours, linewidth=2)
         ax.scatter(g, y, c=colours, s=28, zorder=3)
-        labels = [f"{o} (n = {p})" for o, p in zip(rows["outcome"], rows["pairs"])]
+        labels = ["\n".join(textwrap.wrap(f"{o} (n = {p})", 34)) for o, p in zip(rows["outcome"], rows["pairs"])]
         ax.set_yticks(y, labels, fontsize=8)
         ax.tick_params(axis="y", length=0)
         span = max(0.5, float(np.nanmax(np.abs(np.concatenate([lo, hi])))) * 1.15) if n else 1.0
         ax.set_xlim(-span, span)
-        ax.set_xlabel("Hedges' g (after − before; positive = higher after)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
+        ax.set_xlabel("Hedges' g: below 0 lower after, above 0 higher after")
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.set_title(title, loc="left", fontsize=11)
+        fig.suptitle(title + " (Hedges' g, 95% CI)", x=0.01, ha="left", fontsize=11)
         path = charts.save_figure(fig, figures_dir / "change.png", title)
     parts = [f"{o}: g {fmt_num(gi)} {fmt_ci(a, b)}" for o, gi, a, b in zip(rows["outcome"], g, lo, hi)]
     alt = (f"Dot-and-interval chart: {title}. Dark points are total scores, grey points subscales; a line "
@@ -1167,6 +1188,19 @@ def save(ctx, ev: Evaluation) -> None:
     """Write every result table as ``evaluation/<name>`` (the figures are already in public/figures)."""
     for name, df in ev.all_tables().items():
         ctx.write_table(name, df)
+
+
+def key_figures_text(ev: Evaluation) -> str:
+    """The key figures as plain lines ("label: value (note)"), plus the linked before/after pairs:
+    stable text (no paths, dates or object ids) that notebook 05 prints and nbval checks."""
+    lines = [f"{k['label']}: {k['value']}" + (f" ({k['note']})" if k["note"] else "") for k in ev.key_figures]
+    eff = ev.tables.get("effectiveness")
+    if eff is not None and len(eff):
+        for _, r in eff[eff["tested"] & eff["primary"]].iterrows():
+            lines.append(f"{r['outcome']}: change {fmt_signed(r['mean_change'])}, g {fmt_num(r['hedges_g'])} "
+                         f"{fmt_ci(r['g_ci_low'], r['g_ci_high'])}, Holm p {fmt_p(r['t_p_holm'])}, "
+                         f"n = {r['pairs']}")
+    return "\n".join(lines)
 
 
 def section_markdown(ev: Evaluation, section: str) -> str:

@@ -439,7 +439,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         blocks.append(_table("t-themes", "Themes in the open comments", df,
                              [("label", "Theme", None), ("comments", "Comments", fmt_count)], [note]))
     if (df := _frame(tables, "quotes")) is not None:
-        blocks += [Quote(str(q)) for q in df["quote"]]
+        sources = df["source"] if "source" in df else [""] * len(df)
+        blocks += [Quote(str(q), "" if _missing(src) else str(src)) for q, src in zip(df["quote"], sources)]
     add("voices", blocks)
 
     # limitations
@@ -467,11 +468,11 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     # data quality
     q = quality_table(quality, config.privacy.min_count)
     if len(q):
-        add("data_quality", [Paragraph("Rows read from each export, rows kept and rows excluded, by reason. "
-                                       "Nothing was edited by hand."),
-                             _table("t-quality", "Rows read, kept and excluded", q,
+        add("data_quality", [_table("t-quality", "Rows read, kept and excluded, per input and step", q,
                                     [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
-                                     ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)])])
+                                     ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)],
+                                    ["Rows read from each export (and people passed on by each step), rows "
+                                     "kept and rows excluded, by reason. Nothing was edited by hand. " + note])])
     else:
         add("data_quality", [Paragraph("No data-quality records were found for this run.")])
 
@@ -496,9 +497,10 @@ def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Blo
     blocks: list[Block] = []
     code = p.get("code") or {}
     cfg = p.get("config") or {}
-    items = [f"Report date: {p.get('report_date', 'not recorded')}",
-             f"Config: {Path(str(cfg.get('file', config.source or 'config'))).name}, digest "
-             f"{str(cfg.get('digest') or config.digest())[:16]}",
+    items = [f"Report date: {p.get('report_date', 'not recorded')} (a fixed date, not the day of the run, "
+             "so that running the workbook again on the same inputs gives identical files)",
+             f"Term configuration: {Path(str(cfg.get('file', config.source or 'config'))).name} (digest "
+             f"{str(cfg.get('digest') or config.digest())[:16]})",
              "Code: mentoring workbook " + str(code.get("package", __version__))
              + (f", commit {str(code['git_commit'])[:12]}" + (" (with local changes)" if code.get("git_dirty") else "")
                 if code.get("git_commit") else "")
@@ -510,11 +512,13 @@ def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Blo
     blocks.append(BulletList(tuple(items)))
     inputs = p.get("inputs") or {}
     if inputs:
-        rows = tuple((str(k), str(v.get("file", "")), str(v.get("kind", "")),
+        rows = tuple((str(k), str(v.get("file", "")), str(v.get("tool", "") or "–").replace("_", " "),
                       "missing" if v.get("missing") else str(v.get("sha256", ""))[:16])
                      for k, v in sorted(inputs.items()))
-        blocks.append(Table("t-inputs", "Input files (SHA-256, first 16 hex digits)",
-                            ("Input", "File", "Kind", "SHA-256"), rows, (False, False, False, False)))
+        blocks.append(Table("t-inputs", "Input files", ("Input", "File", "Exported by", "SHA-256 (first 16 hex digits)"),
+                            rows, (False, False, False, False),
+                            ("The SHA-256 hash identifies the exact file read: a changed export gives a different "
+                             "hash. The files themselves hold personal data and are not published.",)))
     return blocks
 
 

@@ -510,3 +510,45 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
     held3 = held.assign(held=True)
     _, gt3, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held3)
     assert (gt3["meetings_held"] == 6).all()
+
+
+# -- an answer the codebook does not know: exit 2 naming file, column and value ------------------
+
+@pytest.mark.e2e
+def test_unknown_likert_label_exits_2_naming_file_column_and_value(tmp_path):
+    """End to end: the demo term with one after-survey answer replaced by a label no response set
+    knows. `mentoring run` stops with exit 2 and a message naming the file, the column and the
+    unknown value, without a traceback."""
+    import csv
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "data" / "demo", tmp_path / "data" / "demo")
+    path = tmp_path / "data" / "demo" / "feedback_after.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Webropol-like: UTF-8 with BOM, ";"
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    header = rows[0]
+    column = next(h for h in header if h.startswith("2.3 "))  # SWEMWBS "relaxed" (None of the time..All of the time)
+    j = header.index(column)
+    row = next(i for i, r in enumerate(rows[1:], 1) if r[j].strip())
+    known = {r[j] for r in rows[1:]}
+    unknown = "Quite relaxed"
+    assert unknown not in known
+    rows[row][j] = unknown
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n" if b"\r\n" in raw else "\n").writerows(rows)
+    env = {**os.environ, "MENTORING_REPORTS_ROOT": str(tmp_path / "reports"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "mentoring_lib", "run", "--config",
+                           str(tmp_path / "config" / "demo.yml")], capture_output=True, text=True, env=env,
+                          timeout=600, cwd=tmp_path)
+    err = proc.stderr
+    assert proc.returncode == 2, proc.stdout[-2000:] + err[-2000:]
+    assert "Traceback" not in err and "Traceback" not in proc.stdout
+    assert "feedback_after.csv" in err
+    assert column[:40] in err
+    assert unknown in err
+    assert not (tmp_path / "reports" / "demo" / "public" / "report.html").exists()

@@ -306,3 +306,63 @@ def test_quality_complementary_suppression():
     assert rows.loc["participant_registrations", "excluded"] == "duplicate x, test submission <5"
     assert rows.loc["participant_registrations", "rows_read"] == 121
     assert rows.loc["withdrawals", "rows_read"] == "<5" and rows.loc["withdrawals", "excluded"] == "none"
+
+
+# -- participants' voices: only approved quotes reach the public outputs ------------------------------
+
+def test_only_approved_quotes_reach_the_public_report(tmp_path):
+    """Through both stages (evaluation, report) with an approval file in the demo's format: the
+    approved comment is in report.html, report.pdf and nowhere else than as a quote; the others
+    never appear in any public file."""
+    from mentoring_lib.scrub import quote_hash
+    from mentoring_lib.spreadsheets import write_xlsx  # noqa: F401  (public files written through it)
+
+    codebook = load_codebook(CODEBOOK)
+    inputs = synthetic_inputs(codebook)
+    data = tmp_path / "data"
+    data.mkdir()
+    cfg = make_config(approved_quotes_file="approved_quotes.txt").model_copy(update={"data_dir": str(data)})
+    comments = inputs["comments"].assign(role="participant", survey="feedback_after",
+                                         quote_hash=lambda d: d["text"].map(quote_hash))
+    approved = "Peer support helped with my workload."
+    refused = [t for t in comments["text"] if t != approved]
+    (data / "approved_quotes.txt").write_text(
+        "# approved by the coordinator\n" + f"{quote_hash(approved)}  # peer support\n", encoding="utf-8")
+    out = OutputPaths(tmp_path / "run").ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    for stage, tables in {"registrations": {"people": inputs["people"]}, "groups": {"members": inputs["members"]},
+                          "attendance": {"trainings": inputs["trainings"], "meetings": inputs["meetings"]},
+                          "feedback": {"scores": inputs["scores"], "responses": inputs["responses"],
+                                       "comments": comments}}.items():
+        sctx = ctx.for_stage(stage)
+        for name, df in tables.items():
+            sctx.write_table(name, df)
+    ev.run_stage(ctx)
+    rp.run_stage(ctx.for_stage("report"), provenance={"source_date_epoch": FIXED_TIMESTAMP})
+    html = (out.public / "report.html").read_text(encoding="utf-8")
+    pdf = squash(pdf_text((out.public / "report.pdf").read_bytes()))
+    assert approved in html and approved in pdf
+    assert "A participant, after the programme" in html
+    import openpyxl
+
+    texts = [html, pdf]
+    for path in out.public.rglob("*.xlsx"):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        texts += [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    public = "\n".join(texts)
+    for t in refused:
+        assert t not in public, t
+    # the coordinator's review list (private) has all of them, with their hashes
+    review = pd.read_csv(out.private / "quotes_for_review.csv", encoding="utf-8-sig")
+    assert set(review["text"]) == set(comments["text"])
+
+
+def test_demo_approval_list_is_well_formed():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    lines = [ln.split("#", 1)[0].strip() for ln in
+             (root / "data" / "demo" / "approved_quotes.txt").read_text(encoding="utf-8").splitlines()]
+    hashes = [ln for ln in lines if ln]
+    assert 3 <= len(hashes) <= 4 and len(set(hashes)) == len(hashes)
+    assert all(re.fullmatch(r"[0-9a-f]{12}", h) for h in hashes)
