@@ -1194,6 +1194,12 @@ def key_figures_text(ev: Evaluation) -> str:
     """The key figures as plain lines ("label: value (note)"), plus the linked before/after pairs:
     stable text (no paths, dates or object ids) that notebook 05 prints and nbval checks."""
     lines = [f"{k['label']}: {k['value']}" + (f" ({k['note']})" if k["note"] else "") for k in ev.key_figures]
+    fn = ev.tables.get("funnel")
+    if fn is not None:
+        for role in ROLES:
+            f = fn[fn["role"] == role]
+            if len(f):
+                lines.append(f"{role}s: " + " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"])))
     eff = ev.tables.get("effectiveness")
     if eff is not None and len(eff):
         for _, r in eff[eff["tested"] & eff["primary"]].iterrows():
