@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from mentoring_lib.errors import InputError, InputErrors, WorkbookError
+from mentoring_lib.scrub import shown_value
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -90,8 +91,8 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
     for col in [c for c in headers if unknown[c].any()]:
         raw = df.loc[unknown[col], col].astype(str).str.strip()
         distinct = sorted(raw.unique(), key=lambda v: (v.casefold(), v))
-        shown = ", ".join(f"'{v[:_MAX_MARK_CHARS]}'" + ("…" if len(v) > _MAX_MARK_CHARS else "")
-                          for v in distinct[:_MAX_LISTED])
+        # a pasted e-mail or phone number in a tick cell is not echoed (scrub.shown_value)
+        shown = ", ".join(shown_value(v, _MAX_MARK_CHARS) for v in distinct[:_MAX_LISTED])
         more = f" and {len(distinct) - _MAX_LISTED} more" if len(distinct) > _MAX_LISTED else ""
         rows = [int(r) for r in raw.index[:5] if isinstance(r, (int, np.integer))]
         where = f" (rows {', '.join(map(str, rows))}{' ...' if len(raw) > 5 else ''})" if rows else ""

@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
+from mentoring_lib.scrub import shown_value
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -520,7 +521,7 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
                         hint="check that this column is mapped to the right item under surveys: in the "
                              "codebook (open comments need an item with kind: text)"))
                     continue
-                shown = ", ".join(f"'{v[:40]}'" for v in distinct[:12]) + (
+                shown = ", ".join(shown_value(v, 40, max_words=8) for v in distinct[:12]) + (
                     f" and {len(distinct) - 12} more" if len(distinct) > 12 else "")
                 known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
                 errors.append(InputError(

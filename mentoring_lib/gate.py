@@ -65,7 +65,7 @@ _PHONE_INTL_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ \-]?\(?\d+\)?){2,6}(?
 _HETU_RE = re.compile(r"(?<![\w])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![\w])")
 _HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 _GRADATION = (("kk", "k"), ("pp", "p"), ("tt", "t"), ("nk", "ng"), ("mp", "mm"), ("lt", "ll"),
-              ("nt", "nn"), ("rt", "rr"), ("ht", "hd"))
+              ("nt", "nn"), ("rt", "rr"), ("ht", "hd"), ("rp", "rv"), ("lp", "lv"))
 _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".txt", ".md", ".json", ".tsv", ".xml", ".typ", ".yml",
                   ".yaml", ".js", ".css", ".tex"}
 
@@ -89,7 +89,8 @@ def name_stems(part: str) -> set[str]:
 
     The part itself always counts. "-nen" surnames inflect on "-s-" (Virtanen -> Virtasen,
     Virtasta: stem "virtas"); parts ending in a vowel lose it and may weaken their consonants
-    (Aalto -> Aallon: "aall"; Heikki -> Heikin: "heik"; Lahti -> Lahden: "lahd").
+    (Aalto -> Aallon: "aall"; Heikki -> Heikin: "heik"; Lahti -> Lahden: "lahd"; Korpela ->
+    Korpelan; Korpi -> Korven: "korv"; Kivimäki -> Kivimäen: "kivimä").
     """
     p = _fold(part)
     out = {p}
@@ -103,6 +104,8 @@ def name_stems(part: str) -> set[str]:
             out.add(weak)
         if stem[-1] == "t" and stem[-2:-1] in _VOWELS | {"h", "l", "n", "r"}:
             out.add(stem[:-1] + "d")
+        if stem[-1] == "k" and stem[-2:-1] in _VOWELS | {"h", "l", "r"}:
+            out.add(stem[:-1])  # a single k drops: Kivimäki -> Kivimäen, Kivijoki -> Kivijoen
     return {s for s in out if len(s) >= MIN_STEM or s == p}
 
 

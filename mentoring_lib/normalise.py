@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from mentoring_lib.errors import InputError
+from mentoring_lib.scrub import shown_value
 
 #: Zero-width and byte-order characters that sneak into copied names and answers.
 ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
@@ -140,7 +141,8 @@ def map_schools(series: pd.Series, *, file, column: str, table: str | Path | Map
         listed = []
         for v in sorted(unmapped, key=str):
             rows = [int(r) for r in text.index[text.eq(v).fillna(False).to_numpy(dtype=bool)][:3]]
-            listed.append(f"'{v}' (row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))})")
+            where = f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}"
+            listed.append(f"{shown_value(v, 60, max_words=8)} ({where})")  # never a pasted e-mail
         raise InputError(
             f"{len(unmapped)} school answer(s) match no school: " + "; ".join(listed),
             file=file, column=column, row=None,

@@ -94,6 +94,32 @@ def scrub_text(series: pd.Series, names: Iterable[str]) -> pd.Series:
     return out.astype(s.dtype) if pd.api.types.is_string_dtype(s.dtype) else out
 
 
+#: What an error message shows instead of a cell value that may be personal data.
+HIDDEN_VALUE = "<a value that looks like personal data, not shown>"
+
+
+def looks_personal(value: object, *, max_words: int = 4) -> bool:
+    """True when a cell value may carry personal data: an e-mail address, a phone number, a
+    Finnish identity code, a run of 5+ digits, or free text (more than ``max_words`` words)."""
+    text = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", str(value)))
+    if "@" in text or _EMAIL_RE.search(text) or _HETU_RE.search(text) or re.search(r"\d{5}", text):
+        return True
+    if any(sum(c.isdigit() for c in m.group()) >= 7 for m in _PHONE_RE.finditer(text)):
+        return True
+    return len(text.split()) > max_words
+
+
+def shown_value(value: object, max_chars: int = 40, *, max_words: int = 4) -> str:
+    """A cell value as an error message may quote it: in quotes and cut to ``max_chars``, or
+    :data:`HIDDEN_VALUE` when :func:`looks_personal` (messages name files, rows and columns; the
+    unknown *spelling* of a school or an answer label helps the coordinator, a pasted e-mail
+    address or comment must never reach a console or a log)."""
+    if looks_personal(value, max_words=max_words):
+        return HIDDEN_VALUE
+    text = str(value)
+    return f"'{text[:max_chars]}'" + ("…" if len(text) > max_chars else "")
+
+
 def _canonical(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 

@@ -51,7 +51,20 @@ def test_parse_ticks_long_marks_are_truncated():
     df = pd.DataFrame({"a": ["came late and left early because of a seminar"]}, index=[2])
     with pytest.raises(InputError) as e:
         A.parse_ticks(df, file="f", columns=["a"])
-    assert "seminar" not in str(e.value) and "…" in str(e.value)
+    # a note of several words is free text: not echoed at all (scrub.shown_value)
+    assert "seminar" not in str(e.value) and "came late" not in str(e.value) and "(rows 2)" in str(e.value)
+    df = pd.DataFrame({"a": ["presentpresentpresentpresentpresent"]}, index=[2])
+    with pytest.raises(InputError) as e:
+        A.parse_ticks(df, file="f", columns=["a"])
+    assert "…" in str(e.value) and "presentpresentpresentpresentpresent" not in str(e.value)
+
+
+def test_parse_ticks_never_echoes_a_pasted_email_or_phone_number():
+    df = pd.DataFrame({"a": ["anna.virtanen@example.fi", "+358 40 765 4321", "?"]}, index=[2, 3, 4])
+    with pytest.raises(InputError) as e:
+        A.parse_ticks(df, file="f", columns=["a"])
+    msg = str(e.value)
+    assert "virtanen" not in msg and "765" not in msg and "'?'" in msg and "3 unknown attendance marks" in msg
 
 
 # -- session columns -----------------------------------------------------------------------------

@@ -59,6 +59,10 @@ def test_name_stems_finnish_inflection():
     assert {"aalto", "aalt", "aall"} <= name_stems("Aalto")  # Aallon
     assert "lahd" in name_stems("Lahti")  # Lahden
     assert "heik" in name_stems("Heikki")  # Heikin
+    assert "kivimä" in name_stems("Kivimäki")  # Kivimäen (a single k drops)
+    assert "sirrikorv" in name_stems("Sirrikorpi")  # Sirrikorven (rp -> rv)
+    assert "kilv" in name_stems("Kilpi")  # Kilven (lp -> lv)
+    assert not any(len(s) < 4 for s in name_stems("Mäki"))  # "mä" would match too much
     assert name_stems("Li") == {"li"}
     assert all(len(s) >= 4 for s in name_stems("Laura"))
 

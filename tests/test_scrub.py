@@ -67,3 +67,31 @@ def test_approved_quotes():
     approved = {quote_hash("The group felt safe.").upper(), quote_hash("Second one"), "", "ffffffffffff"}
     assert approved_quotes(texts, approved) == ["The group felt safe.", "Second one"]
     assert approved_quotes(texts, []) == []
+
+
+# -- values in error messages ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["x?", "late", "Taik", "School of Alchemy", "10 = Always", "2026-10-13",
+                                   "vet ej"])
+def test_shown_value_quotes_ordinary_spellings(value):
+    from mentoring_lib.scrub import shown_value
+
+    assert shown_value(value) == f"'{value}'"
+
+
+@pytest.mark.parametrize("value", ["quirin.zwolfstein@example.org", "mail: a.b (at) example.fi",
+                                   "+358 40 765 4321", "040 765 4321", "040-7654321", "hetu 150395-9187", "student 1234567",
+                                   "I was ill that week, sorry about it"])
+def test_shown_value_hides_what_may_be_personal(value):
+    from mentoring_lib.scrub import HIDDEN_VALUE, shown_value
+
+    assert shown_value(value) == HIDDEN_VALUE
+    assert "example" not in shown_value(value) and "765" not in shown_value(value)
+
+
+def test_shown_value_cuts_long_values_and_allows_longer_labels_when_asked():
+    from mentoring_lib.scrub import HIDDEN_VALUE, shown_value
+
+    assert shown_value("Mostly", 3) == "'Mos'…"
+    label = "Varken av samma eller annan åsikt"
+    assert shown_value(label) == HIDDEN_VALUE and shown_value(label, 60, max_words=8) == f"'{label}'"
