@@ -415,3 +415,44 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
         return out
 
     assert without_timing(before) == without_timing(after)
+
+
+# -- the documented cron line --------------------------------------------------------------------------
+
+def test_documented_cron_line_keeps_a_log_and_prints_only_on_failure(tmp_path):
+    """examples/cron.txt as cron would run it: log appended, mail (stdout) only for exits other than 0/75."""
+    line = next(ln for ln in (ROOT / "examples" / "cron.txt").read_text().splitlines()
+                if "mentoring run" in ln and not ln.startswith("#"))
+    assert line in (ROOT / "docs" / "scheduling.md").read_text(), "the docs show the example's line"
+    command = line.split(None, 5)[5].replace("/srv/mentoring-workbook", str(tmp_path))
+    assert "%" not in command, "cron turns % into a newline"
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    fake = tmp_path / ".venv" / "bin" / "mentoring"
+    fake.write_text(f'#!/bin/sh\nif [ -n "$FAKE_RC" ]; then echo "fake run"; exit $FAKE_RC; fi\n'
+                    f'exec {sys.executable} -m mentoring_lib "$@"\n')
+    fake.chmod(0o755)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "autumn-2026.yml").write_text(textwrap.dedent("""
+        term: {name: autumn-2026, title: Autumn 2026, start: 2026-10-01, end: 2026-12-18}
+        data_dir: ../data
+        reports_dir: ../reports
+        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+                       mentor_places: 2, participant_places: 10}
+        groups: {count: 1}
+        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
+        privacy: {key_source: demo}
+        report: {organisation: Test}
+    """))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}  # cron's bare env
+    log = tmp_path / "reports" / "autumn-2026" / "logs" / "cron.log"
+    mails = {}
+    for rc in ("0", "75", "3", ""):  # "": the real command, whose input file is missing (exit 2)
+        proc = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120,
+                              env={**env, "FAKE_RC": rc})
+        mails[rc or "2"] = proc.stdout + proc.stderr
+    assert mails["0"] == "" and mails["75"] == ""
+    assert mails["3"].strip() == f"mentoring run of autumn-2026 exited 3: see {log}"
+    assert mails["2"].strip() == f"mentoring run of autumn-2026 exited 2: see {log}"
+    text = log.read_text()
+    assert text.count("fake run") == 3 and "input file not found" in text and "mentors.csv" in text
+    assert text.count(" UTC ") == 4, "each run's start time is logged"
