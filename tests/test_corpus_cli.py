@@ -8,8 +8,9 @@ column where the reader test names them, the rule and what to do. Never a traceb
 value, and a published `public/` folder of the same term is byte-identical afterwards.
 
 To stay fast, one driver subprocess (this file run as a script) checks every file in-process through
-`cli.main(["check", ...])`, the same code path as the console command; a few files also go through the
-real `python -m mentoring_lib check` in their own subprocess.
+`cli.main(["check", ...])`, the same code path as the console command (about 1.5 s of CPU per file:
+the sweep is marked e2e); a few files also go through the real `python -m mentoring_lib check` in
+their own subprocess (not e2e).
 """
 from __future__ import annotations
 
@@ -201,6 +202,7 @@ def test_every_corpus_file_has_a_cli_placement():
             assert cli.get("why"), f"{name}: say why the command line ends differently from the reader"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_corpus_file_through_check(corpus_results, name):
     results, _, _ = corpus_results
@@ -235,6 +237,7 @@ def test_corpus_file_through_check(corpus_results, name):
             assert f"{reason}: {count}" in out, f"{name}: expected '{reason}: {count}' in\n{out}"
 
 
+@pytest.mark.e2e
 def test_no_personal_value_of_the_demo_people_on_the_console(corpus_results):
     results, _, _ = corpus_results
     values = personal_values()
@@ -244,6 +247,7 @@ def test_no_personal_value_of_the_demo_people_on_the_console(corpus_results):
         assert not leaked, f"{name}: {leaked[:3]}"
 
 
+@pytest.mark.e2e
 def test_check_never_touches_the_published_outputs(corpus_results):
     results, public, before = corpus_results
     assert len(results) == len(MANIFEST)
