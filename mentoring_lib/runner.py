@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mentoring_lib import provenance, publish, stages
+from mentoring_lib import kernels, provenance, publish, stages
 from mentoring_lib.config import TermConfig, load_config
 from mentoring_lib.errors import (EXIT_INPUT, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY, InputError,
                                   NotebookFailed, WorkbookError)
@@ -32,6 +32,7 @@ NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
 SAFE_NOTEBOOK_ERRORS = {"ConfigError": EXIT_INPUT, "InputError": EXIT_INPUT, "InputErrors": EXIT_INPUT,
                         "PrivacyGateError": EXIT_PRIVACY}
 DEFAULT_CELL_TIMEOUT = 600
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 log = logging.getLogger("mentoring.run")
 
@@ -81,8 +82,10 @@ def _kernel_environment(config: TermConfig) -> None:
 
 
 def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
-                  timeout: int = DEFAULT_CELL_TIMEOUT) -> float:
-    """Execute one stage notebook with papermill into ``run_dir``; return its duration in seconds."""
+                  timeout: int = DEFAULT_CELL_TIMEOUT, km=None) -> float:
+    """Execute one stage notebook with papermill into ``run_dir``; return its duration in seconds.
+
+    ``km``: an already started kernel (see :mod:`mentoring_lib.kernels`), shut down afterwards."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -97,7 +100,7 @@ def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
             kernel_name="python3", progress_bar=False, log_output=False, cwd=str(NOTEBOOK_DIR),
             execution_timeout=timeout, request_save_on_cell_execute=False,
             # The kernel's own start-up chatter is not for the coordinator's console.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+            extra_arguments=KERNEL_ARGUMENTS, **({"km": km} if km is not None else {}))
     except PapermillExecutionError as e:
         code = SAFE_NOTEBOOK_ERRORS.get(e.ename, EXIT_NOTEBOOK)
         # Only the workbook's own messages are safe to print: they never carry personal values.
@@ -118,6 +121,15 @@ def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
         raise StageFailed(f"stage '{stage.name}' finished without marking itself done",
                           hint=f"its notebook must end with ctx.mark_done(); see {kept}")
     return time.perf_counter() - started
+
+
+def _execute_warm(stage: stages.Stage, config_path: Path, run_dir: Path, timeout: int, warm) -> float:
+    """execute_stage on a kernel the pool started ahead (cold start when there is none)."""
+    km = warm.take(stage) if warm is not None else None
+    try:
+        return execute_stage(stage, config_path, run_dir, timeout=timeout, km=km)
+    finally:
+        kernels.shutdown(km)
 
 
 def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.Stage], float],
@@ -263,8 +275,14 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     seconds: dict[str, float] = {}
     try:
         done = set(kept) if partial else set()
-        seconds = _schedule(selected, done, lambda st: execute_stage(st, config_path, run_dir,
-                                                                       timeout=timeout), jobs, report)
+        warm = kernels.WarmKernels(selected, cwd=NOTEBOOK_DIR, extra_arguments=KERNEL_ARGUMENTS) \
+            if kernels.enabled() else None
+        try:
+            seconds = _schedule(selected, done, lambda st: _execute_warm(st, config_path, run_dir, timeout, warm),
+                                jobs, report)
+        finally:
+            if warm is not None:
+                warm.close()
         inputs_after = provenance.input_fingerprints(config)
         changed = sorted(k for k in inputs_before if inputs_before[k].get("sha256") != inputs_after[k].get("sha256"))
         if changed:
