@@ -180,7 +180,8 @@ def _cell_value(v: Any) -> Any:
         return v
     if isinstance(v, dt.timedelta):
         return str(v)
-    return _ILLEGAL_XML_RE.sub("", neutralise_text(v if isinstance(v, str) else str(v)))
+    # characters XML cannot hold go first: removed after neutralising, "\x01=cmd()" would become "=cmd()"
+    return neutralise_text(_ILLEGAL_XML_RE.sub("", v if isinstance(v, str) else str(v)))
 
 
 def _text_width(v: Any) -> int:
@@ -366,7 +367,7 @@ def _column_cells(col: pd.Series, letter: str, rows: list[str]) -> tuple[list[st
         return cells, max((len(f"{v:.6g}") for v in values if v == v), default=0)
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype) \
             and not isinstance(dtype, pd.CategoricalDtype):
-        text = _neutralise_series(col).str.replace(_ILLEGAL_XML_RE.pattern, "", regex=True)
+        text = _neutralise_series(col.str.replace(_ILLEGAL_XML_RE.pattern, "", regex=True))
         widths = text.str.split("\n").map(lambda parts: max(len(p) for p in parts), na_action="ignore") \
             if text.str.contains("\n", regex=False, na=False).any() else text.str.len()
         width = int(widths.max()) if widths.notna().any() else 0

@@ -180,3 +180,13 @@ def test_random_text_never_becomes_a_formula(tmp_path_factory, cells):
         cell = row[0]
         if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
             assert neutralise_text(cell) == cell
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_control_character_before_a_formula_does_not_defeat_neutralisation(tmp_path, dtype):
+    # XML cannot hold \x01: it is removed, and what is left must still be neutralised
+    payloads = ['\x01=HYPERLINK("http://x.example","y")', "\x02+cmd|'/C calc'!A0", "\x1f@SUM(1)", "\x0b-2+3"]
+    write_xlsx({"s": pd.DataFrame({"a": pd.Series(payloads, dtype=dtype)})}, tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx").active
+    values = [c.value for c in ws["A"][1:]]
+    assert values == ["'" + p[1:] for p in payloads]
