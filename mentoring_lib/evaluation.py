@@ -371,17 +371,39 @@ def _session_order(sessions: pd.Series) -> list[str]:
     return sorted(pd.unique(sessions.astype(str)), key=key)
 
 
+def attended_and_missed(attended: pd.Series, base: int, limits: Limits, *, base_shown: bool = True
+                        ) -> pd.DataFrame:
+    """Per session: people attending and missing it, as text, protected as a partition of ``base``.
+
+    Attending and missing add up to the base (accepted mentors, participants placed in groups),
+    so "13 of 16 attended" says that 3 missed: each session's pair is protected with
+    :func:`shown_partition` (the small one "<5", the other "x"). When the base itself is hidden
+    (``base_shown=False``) an attendance count would bound it, so non-zero counts are hidden too.
+    Returns columns ``attended``, ``missed`` and ``share`` (of the base, NaN where not shown)."""
+    att = pd.Series(attended).astype("int64")
+    rows = []
+    for n in att:
+        if not base_shown:
+            rows.append(("0" if n == 0 else "x", "x", math.nan))
+            continue
+        part = shown_partition(pd.DataFrame({"n": [int(n), int(base) - int(n)]}, index=["attended", "missed"]),
+                               limits)["n"]
+        shown = str(part["attended"])
+        rows.append((shown, str(part["missed"]), share(n, base, limits) if shown.isdigit() else math.nan))
+    return pd.DataFrame(rows, columns=["attended", "missed", "share"], index=att.index)
+
+
 def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: Limits, *,
                    base_shown: bool = True) -> pd.DataFrame:
-    """Per training: mentors attending (suppressed) and the share of accepted mentors (not given
-    when the reach table had to hide the number of accepted mentors: the share would reveal it)."""
+    """Per training: accepted mentors attending and missing it (protected together, see
+    :func:`attended_and_missed`) and the share of the accepted mentors attending."""
     t = trainings[trainings["person_id"].isin(accepted_mentors)]
     order = _session_order(t["session"]) if len(t) else []
     att = t.assign(attended=t["attended"].fillna(False).astype(bool)).groupby("session")["attended"].sum()
     att = att.reindex(order, fill_value=0).astype("int64")
-    base = len(accepted_mentors)
-    return pd.DataFrame({"session": order, "attended": shown_counts(att, limits).to_numpy(),
-                         "share": [share(n, base, limits) if base_shown else math.nan for n in att]})
+    shown = attended_and_missed(att, len(accepted_mentors), limits, base_shown=base_shown)
+    return pd.DataFrame({"session": order, "attended": shown["attended"].to_numpy(),
+                         "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy()})
 
 
 def meetings_held_table(meetings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -415,18 +437,22 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
         held = meetings_held_table(meetings, members)
     held = held.assign(group=held["group"].astype(str), session=held["session"].astype(str))
     order = _session_order(held["session"]) if len(held) else []
-    n_part = int(members.loc[members["role"] == "participant", "person_id"].nunique())
+    # participants placed in a group (someone registered but not placed has no meetings to attend)
+    placed = members[(members["role"] == "participant") & members["group"].notna()]
+    n_part = int(placed["person_id"].nunique())
     per_meeting = (held.groupby("session")["participants_present"].sum().reindex(order, fill_value=0)
                    .astype("int64"))
     met = held.groupby("session")["held"].sum().reindex(order, fill_value=0).astype("int64")
+    shown = attended_and_missed(per_meeting, n_part, limits)
     meetings_tbl = pd.DataFrame({
         "meeting": order, "groups_met": met.to_numpy(),
-        "participants_attending": shown_counts(per_meeting, limits).to_numpy(),
-        "share_of_participants": [share(n, n_part, limits) for n in per_meeting]})
+        "participants_attending": shown["attended"].to_numpy(),
+        "participants_missing": shown["missed"].to_numpy(),
+        "share_of_participants": shown["share"].to_numpy()})
     groups = sorted(members["group"].dropna().astype(str).unique())
     held_n = held.groupby("group")["held"].sum().reindex(groups, fill_value=0).astype("int64")
     planned = config.programme.meetings_planned
-    part_ids = members.loc[members["role"] == "participant", "person_id"].unique()
+    part_ids = placed["person_id"].unique()
     part = meetings[meetings["person_id"].isin(part_ids)]
     part = part.assign(attended=part["attended"].fillna(False).astype(bool))
     per_person = part.groupby("person_id")["attended"].sum().reindex(part_ids, fill_value=0)
@@ -719,8 +745,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
     dates = ", ".join(d.strftime("%-d %B %Y") for d in prog.training_dates)
     ev.say("programme", (f"{config.report.organisation} ran the compassion mentoring pilot for doctoral "
-                         f"students in {config.term.title} ({config.term.start:%-d %B %Y} to "
-                         f"{config.term.end:%-d %B %Y}). Trained doctoral-student mentors co-led peer groups in "
+                         f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
+                         f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
                          f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
                          f"({prog.meeting_period}), in {prog.language}."))
     ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
@@ -768,6 +794,18 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     mt, gt, summ = meeting_tables(meetings, members, config, limits, held=inputs.get("meetings_held"))
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
+    tt = ev.tables["trainings"]
+    if len(tt) and accepted_shown["mentor"]:
+        n_acc = len(acc_mentors)
+        if (tt["missed"] == "0").all():
+            ev.say("implementation", f"All {n_acc} accepted mentors attended every training.")
+        elif tt["missed"].isin(["0", limits.small]).all():
+            ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
+                                      f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
+                                      "would single those mentors out)."))
+    ev.method("Attendance", ("A group meeting counts as held when at least one of the group's participants was "
+                             "present (mentors alone do not make a meeting); the same definition is used for "
+                             "every attendance figure. Shares of participants are of those placed in groups."))
     if summ["groups"]:
         if summ["groups_below_plan"] == 0:
             ev.say("implementation", f"All {summ['groups']} groups held all {summ['planned']} planned meetings.")
@@ -807,8 +845,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         lp = ev.tables["linkage"]
         lp = lp[lp["role"] == "participant"]
         if len(lp):
-            ev.say("effectiveness", "Before/after surveys were linked through the pseudonym: " + "; ".join(
-                f"{r} {c}" for r, c in zip(lp["reason"], lp["people"]) if r != "Total") + ".")
+            ev.say("effectiveness", ("Each participant's before and after answers were linked through their "
+                                     "pseudonym (the same e-mail address gives the same pseudonym in every "
+                                     "export); the linkage table shows who could be linked and why the others "
+                                     "could not."))
 
     # -- reaction -----------------------------------------------------------------------
     reaction_items = [it for it in codebook.items if it.group == "reaction" and it.kind == "likert"]

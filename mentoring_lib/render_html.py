@@ -15,6 +15,8 @@ from string import Template
 from mentoring_lib import __version__
 from mentoring_lib.report import BulletList, Figure, Paragraph, Quote, Report, Table
 
+#: A text cell longer than this (characters) gets a wider column in the HTML table.
+LONG_CELL = 60
 _MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
@@ -48,12 +50,17 @@ def _table(t: Table) -> str:
         for i, v in enumerate(row):
             if i == 0:
                 cells.append(f'<th scope="row">{_e(v)}</th>')
+            elif not numeric[i] and len(str(v)) > LONG_CELL:
+                cells.append(f'<td class="long">{_e(v)}</td>')  # long text: a wider column, not a tall one
             else:
                 cells.append(f"<td{cls(i)}>{_e(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f'<p class="table-notes">{_e(n)}</p>' for n in t.notes)
-    return (f'<div class="table-wrap" id="{_e(t.id)}"><table>\n<caption>{_e(t.label)}</caption>\n'
-            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>"
+    # The title sits outside the scrolling box, so a wide table never cuts it off on a phone; the
+    # table is labelled by it for screen readers.
+    return (f'<div class="table-block" id="{_e(t.id)}"><p class="table-title" id="{_e(t.id)}-title">'
+            f'{_e(t.label)}</p>\n<div class="table-wrap"><table aria-labelledby="{_e(t.id)}-title">\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>"
             f"{notes}</div>")
 
 

@@ -367,11 +367,13 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     if (df := _frame(tables, "trainings")) is not None:
         blocks.append(_table("t-trainings", "Mentor trainings", df,
                              [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
+                              ("missed", "Missed it", fmt_count),
                               ("share", "Share of accepted mentors", _pct0)], [note]))
     if (df := _frame(tables, "meetings")) is not None:
         blocks.append(_table("t-meetings", "Group meetings", df,
                              [("meeting", "Meeting", None), ("groups_met", "Groups that met", fmt_count),
                               ("participants_attending", "Participants attending", fmt_count),
+                              ("participants_missing", "Missed it", fmt_count),
                               ("share_of_participants", "Share of participants", _pct0)], [note]))
     if (df := _frame(tables, "groups")) is not None:
         blocks.append(_table("t-groups", "Meetings held per group", df,
@@ -594,6 +596,8 @@ COLUMN_MEANINGS = {
     "share_of_accepted": "proportion of the accepted (0–1)", "measure": "what the row counts",
     "mentors": "mentors (count; <k = suppressed)", "participants": "participants (count; <k = suppressed)",
     "session": "training", "attended": "people attending (count)", "share": "proportion (0–1)",
+    "missed": "accepted mentors missing the training (count)",
+    "participants_missing": "participants placed in groups missing the meeting (count)",
     "meeting": "group meeting", "groups_met": "groups with at least one attendee",
     "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (0–1)",
     "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",

@@ -188,9 +188,22 @@ def test_meetings_and_groups(result):
     assert mt.loc["Meeting 3", "participants_attending"] == str(int((k >= 3).sum()))
     assert mt.loc["Meeting 3", "share_of_participants"] == pytest.approx((k >= 3).sum() / 40)
     tr = result.tables["trainings"].set_index("session")
-    assert tr.loc["Training 1", "attended"] == "8"
-    assert tr.loc["Training 2", "attended"] == "7"
-    assert math.isnan(tr.loc["Training 2", "share"])  # 8 mentors: base below 10
+    # the reach table hides the number of accepted mentors (8), so the attendance counts, which
+    # would bound it (8 attended: at least 8 accepted, so exactly 1 wait-listed), are hidden too
+    assert tr["attended"].tolist() == ["x", "x", "x"] and (tr["missed"] == "x").all()
+    assert tr["share"].isna().all()
+
+
+def test_attended_and_missed_are_protected_together():
+    L = ev.Limits(5, 10)
+    out = ev.attended_and_missed(pd.Series([13, 16, 10, 0]), 16, L)
+    # 13 of 16: 3 missed -> "<5", and 13 hidden as its complement; 16 of 16: none missed
+    assert out["attended"].tolist() == ["x", "16", "10", "0"]
+    assert out["missed"].tolist() == ["<5", "0", "6", "16"]
+    assert math.isnan(out["share"].iloc[0]) and out["share"].iloc[1] == pytest.approx(1.0)
+    assert out["share"].iloc[2] == pytest.approx(10 / 16)
+    hidden_base = ev.attended_and_missed(pd.Series([13, 0]), 16, L, base_shown=False)
+    assert hidden_base["attended"].tolist() == ["x", "0"] and hidden_base["share"].isna().all()
 
 
 # -- effectiveness against scipy / pingouin ------------------------------------------------------
@@ -552,3 +565,20 @@ def test_unknown_likert_label_exits_2_naming_file_column_and_value(tmp_path):
     assert column[:40] in err
     assert unknown in err
     assert not (tmp_path / "reports" / "demo" / "public" / "report.html").exists()
+
+
+def test_meeting_shares_are_of_the_participants_placed_in_groups(inputs):
+    """Someone accepted but not placed in a group (group missing) is not in the base, even when
+    the coordinator ticked them on the sheet (their ticks belong to no group's meeting)."""
+    members = pd.concat([inputs["members"], pd.DataFrame({"person_id": ["U-1"], "role": ["participant"],
+                                                          "group": [None]})], ignore_index=True)
+    meetings = pd.concat([inputs["meetings"], pd.DataFrame({"person_id": "U-1", "session": [f"Meeting {s}" for s in
+                                                                                           range(1, 7)],
+                                                            "attended": True})], ignore_index=True)
+    mt, _, summ = ev.meeting_tables(meetings, members, make_config(), ev.Limits(5, 10))
+    assert summ["participants"] == 40
+    m1 = mt.set_index("meeting").loc["Meeting 1"]
+    k = np.clip(6 - (np.arange(40) % 5), 0, 6)
+    attending = int((k >= 1).sum())
+    assert m1["participants_attending"] == str(attending)
+    assert m1["share_of_participants"] == pytest.approx(attending / 40)
