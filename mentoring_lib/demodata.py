@@ -39,6 +39,7 @@ import importlib
 import io
 import os
 import re
+import shutil
 import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass
@@ -955,7 +956,8 @@ def write_scaled_config(config_path, demo_config, data_dir, scale: int) -> Path:
     Places and groups are multiplied by ``scale``, the term is named ``demo-x<scale>``,
     ``data_dir`` points at the folder ``write_demo_term(data_dir, scale=scale)`` wrote, and the
     demo config's other relative paths (codebook, reports) are made absolute so the new file can
-    live anywhere. Returns the path written.
+    live anywhere. The demo's certificate overrides and approved quotes are copied for scale 1
+    and left out of larger terms (they name demo people). Returns the path written.
     """
     import yaml
 
@@ -964,6 +966,7 @@ def write_scaled_config(config_path, demo_config, data_dir, scale: int) -> Path:
     base = demo_config.parent
     raw["term"]["name"] = f"demo-x{int(scale)}"
     raw["term"]["title"] = f"{raw['term']['title']} x{int(scale)}"
+    demo_data_dir = raw.get("data_dir")
     raw["data_dir"] = str(Path(data_dir).resolve())
     raw["reports_dir"] = str((base / raw.get("reports_dir", "../reports")).resolve())
     if raw.get("codebook"):
@@ -971,6 +974,18 @@ def write_scaled_config(config_path, demo_config, data_dir, scale: int) -> Path:
     raw["registration"]["mentor_places"] *= int(scale)
     raw["registration"]["participant_places"] *= int(scale)
     raw["groups"]["count"] *= int(scale)
+    # The coordinator's files kept in the demo data folder (certificate overrides, approved quotes)
+    # name the demo term's people: copied for scale 1 (the same people), left out otherwise.
+    demo_data = (base / demo_data_dir).resolve() if demo_data_dir else None
+    for section, key in (("certificates", "overrides_file"), ("privacy", "approved_quotes_file")):
+        name = (raw.get(section) or {}).get(key)
+        if not name:
+            continue
+        source = demo_data / name if demo_data is not None else None
+        if int(scale) == 1 and source is not None and source.is_file():
+            shutil.copyfile(source, Path(data_dir) / name)
+        else:
+            del raw[section][key]
     path = Path(config_path)
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
