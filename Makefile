@@ -44,8 +44,10 @@ lint: $(VENV)/.installed-test
 	$(PIP) install ruff
 	$(BIN)/ruff check mentoring_lib tests benchmarks
 
+# make bench BENCH_ARGS="--scales 1,10 --skip-naive" for a quick run; --repeat 2 keeps the faster of two.
+BENCH_ARGS ?=
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean-demo:
 	rm -rf reports/demo
