@@ -423,18 +423,3 @@ def _zip_parts(parts: list[tuple[str, bytes]], when: dt.datetime) -> bytes:
             member.create_system = 0
             dst.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     return out.getvalue()
-
-
-def _fix_zip_times(data: bytes, when: dt.datetime) -> bytes:
-    """Re-pack a zip with every member's timestamp set to ``when`` (zip stores local times)."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            member.create_system = 0
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()
