@@ -161,7 +161,8 @@ def _drive(jobs: list[dict]) -> list[dict]:
             err.write(traceback.format_exc())
         finally:
             readers.read_export = read_export
-        results.append({"name": job["name"], "code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+        results.append({"name": job["name"], "code": code, "stdout": out.getvalue(),
+                        "stderr": err.getvalue()})
     return results
 
 

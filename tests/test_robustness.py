@@ -41,7 +41,8 @@ def wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None, wh
             return
         if proc is not None and proc.poll() is not None:
             out, err = proc.communicate()
-            raise AssertionError(f"the run ended (exit {proc.returncode}) before {what}:\n{out[-1500:]}\n{err[-1500:]}")
+            raise AssertionError(f"the run ended (exit {proc.returncode}) before {what}:\n"
+                                 f"{out[-1500:]}\n{err[-1500:]}")
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
 
@@ -84,7 +85,8 @@ NOTEBOOK_CELLS = {
             with open(os.environ["ROB_CHANGE_INPUT"], "a") as f:
                 f.write("2026/09/02 11:00:00,b@example.org\\n")
         """)],
-    "second.ipynb": ["second", 'from pathlib import Path\nPath(output_dir, "private", "second.txt").write_text("x")'],
+    "second.ipynb": ["second",
+                     'from pathlib import Path\nPath(output_dir, "private", "second.txt").write_text("x")'],
 }
 MARK = ('from pathlib import Path\n'
         'd = Path(output_dir, "private", "tables", STAGE)\n'
@@ -333,7 +335,8 @@ def snapshot_checkout(dest: Path) -> Path:
     import shutil
 
     for part in ("mentoring_lib", "notebooks", "config", "data/demo"):
-        shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        shutil.copytree(ROOT / part, dest / part,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     return dest
 
 
@@ -350,7 +353,8 @@ def demo_published(tmp_path_factory):
     """The demo term run once and published; later tests must leave it intact or reproduce it."""
     reports = tmp_path_factory.mktemp("robust-demo")
     checkout = snapshot_checkout(tmp_path_factory.mktemp("checkout"))
-    proc = mentoring("run", "--config", str(checkout / "config" / "demo.yml"), reports=reports, checkout=checkout)
+    proc = mentoring("run", "--config", str(checkout / "config" / "demo.yml"), reports=reports,
+                     checkout=checkout)
     out, err = proc.communicate(timeout=900)
     assert proc.returncode == EXIT_OK, out[-2000:] + err[-2000:]
     term_dir = reports / "demo"
@@ -358,7 +362,8 @@ def demo_published(tmp_path_factory):
     snapshot = {"public": folder_hashes(term_dir / "public"),
                 "private": folder_hashes(term_dir / "private", skip=("notebooks",)),
                 "run": json.loads((run_dir / "run.json").read_text())}
-    return {"reports": reports, "checkout": checkout, "term_dir": term_dir, "run_id": run_dir.name, **snapshot}
+    return {"reports": reports, "checkout": checkout, "term_dir": term_dir, "run_id": run_dir.name,
+            **snapshot}
 
 
 @pytest.mark.e2e
@@ -381,7 +386,8 @@ def test_bad_inputs_through_run_leave_the_published_demo_intact(demo_published, 
 
 @pytest.mark.e2e
 def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outputs(demo_published):
-    reports, term_dir, run_id = demo_published["reports"], demo_published["term_dir"], demo_published["run_id"]
+    reports, term_dir = demo_published["reports"], demo_published["term_dir"]
+    run_id = demo_published["run_id"]
     checkout = demo_published["checkout"]
     demo = str(checkout / "config" / "demo.yml")
     runs = term_dir / publish.RUNS
@@ -418,7 +424,8 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
 
     def without_timing(record: dict) -> dict:
         out = {k: v for k, v in record.items() if k not in timing}
-        out["stages"] = {s: {k: v for k, v in rec.items() if k != "seconds"} for s, rec in record["stages"].items()}
+        out["stages"] = {s: {k: v for k, v in rec.items() if k != "seconds"}
+                         for s, rec in record["stages"].items()}
         return out
 
     assert without_timing(before) == without_timing(after)
