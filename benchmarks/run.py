@@ -117,7 +117,8 @@ def run_end_to_end(config: Path, reports: Path, *, warm: bool = True) -> dict:
 
 
 def run_in_process(config: Path, reports: Path) -> dict:
-    """The floor: every stage's library function in one process (a child, to measure it alone)."""
+    """The floor: every stage's library function, then the privacy gate over the public files (the
+    runner's own work), in one process (a child, to measure it alone)."""
     code = (
         "import time, json, sys\n"
         "t0 = time.perf_counter()\n"
@@ -130,6 +131,13 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "times = {}\n"
         "for st in stages.STAGES:\n"
         "    s = time.perf_counter(); run_in_process(StageContext(st.name, cfg, out)); times[st.name] = round(time.perf_counter() - s, 2)\n"
+        "# the runner's own work on the outputs: the personal-data gate over every public file\n"
+        "import pandas as pd\n"
+        "from mentoring_lib.gate import check_public, identities_from\n"
+        "s = time.perf_counter()\n"
+        "check_public(out.public, identities_from(pd.read_parquet(out.private / 'identity' / 'people.parquet'),\n"
+        "                                         allow=cfg.privacy.gate_allow))\n"
+        "times['privacy_gate'] = round(time.perf_counter() - s, 2)\n"
         "import resource\n"
         "print(json.dumps({'seconds': round(time.perf_counter() - t0, 2), 'stages': times,\n"
         "                  'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))\n")
