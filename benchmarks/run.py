@@ -260,6 +260,15 @@ def _table(results: dict) -> str:
     return "\n".join([f"{'figure':{width}}  value"] + [f"{a:{width}}  {b}" for a, b in rows])
 
 
+def markdown(results: dict) -> str:
+    """The figures as a Markdown table (for the README's Performance section)."""
+    lines = ["| figure | value |", "| --- | --- |"]
+    for row in _table(results).splitlines()[1:]:
+        name, _, value = row.rpartition("  ")
+        lines.append(f"| {name.strip()} | {value.strip()} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100", help="comma-separated demo-data scales (default 1,10,100)")
@@ -269,7 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", action="store_true", help="also time the run with kernels not warmed ahead")
     ap.add_argument("--skip-certificates", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--markdown-from", type=Path, metavar="JSON",
+                    help="print the Markdown table of a saved --json file and exit (measures nothing)")
     args = ap.parse_args(argv)
+    if args.markdown_from:
+        print(markdown(json.loads(args.markdown_from.read_text())))
+        return 0
 
     results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                  "platform": platform.platform(), "load_average_before": _load(),
