@@ -227,6 +227,10 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                          hint=f"put the '{first.kind}' export in {config.data_path} or fix 'file' of input "
                               f"'{first.id}' in {config_path.name}"
                               + (f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""))
+    # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
+    from mentoring_lib.pseudonym import load_key
+
+    load_key(config)
     inputs_before = provenance.input_fingerprints(config)
     code = provenance.code_digest()
     fingerprint = _fingerprint(inputs_before, config, code)

@@ -32,10 +32,11 @@ def term(tmp_path, monkeypatch):
                        mentor_places: 2, participant_places: 10}
         groups: {count: 1}
         inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
-        privacy: {key_source: demo}
+        privacy: {key_source: env}
         report: {organisation: Test}
     """))
     monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)  # a test key; real terms read theirs from a key file
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", FIXTURES)
 
     def use(second: str, first: str = "succeeds_first.ipynb"):
@@ -227,3 +228,11 @@ def test_stage_registry_is_a_valid_dependency_order():
         seen.add(st.name)
     assert stages.upstream("report") == ["registrations", "groups", "attendance", "feedback", "evaluation"]
     assert [s.name for s in stages.select(start="evaluation")] == ["evaluation", "certificates", "report"]
+
+
+def test_missing_key_of_a_real_term_fails_before_any_kernel_starts(term, capsys, monkeypatch):
+    cfg = term("succeeds_second.ipynb")
+    monkeypatch.delenv("MENTORING_KEY", raising=False)
+    monkeypatch.setattr(runner, "execute_stage", lambda *a, **k: pytest.fail("a stage ran without a key"))
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    assert "mentoring keygen" in capsys.readouterr().err
