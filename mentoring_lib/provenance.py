@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mentoring_lib import __version__
 from mentoring_lib.config import TermConfig
+from mentoring_lib.errors import InputError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +29,13 @@ def input_fingerprints(config: TermConfig) -> dict[str, dict]:
     for item in config.inputs:
         path = config.input_path(item)
         if path.is_file():
+            try:
+                digest = sha256_file(path)
+            except OSError as e:  # e.g. a cron user without read permission on the coordinator's export
+                raise InputError(f"cannot be read ({e.strerror or type(e).__name__})", file=path,
+                                 hint="make the file readable by the user that runs the workbook") from None
             out[item.id] = {"file": path.name, "kind": item.kind, "tool": item.tool,
-                            "sha256": sha256_file(path), "bytes": path.stat().st_size}
+                            "sha256": digest, "bytes": path.stat().st_size}
         else:
             out[item.id] = {"file": path.name, "kind": item.kind, "missing": True}
     return out

@@ -67,9 +67,16 @@ def _run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
 
 
-def _fingerprint(inputs: dict, config: TermConfig, code: str) -> str:
+def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str:
+    """What decides whether a run would change anything: inputs, config, code and the key.
+
+    The key enters as an HMAC of a constant, which reveals nothing about it, so replacing the
+    key file re-runs the term (every pseudonym changes)."""
+    import hmac
+
+    key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
     payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()},
-                          "config": config.digest(), "code": code}, sort_keys=True)
+                          "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -230,10 +237,10 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
     from mentoring_lib.pseudonym import load_key
 
-    load_key(config)
+    key = load_key(config)
     inputs_before = provenance.input_fingerprints(config)
     code = provenance.code_digest()
-    fingerprint = _fingerprint(inputs_before, config, code)
+    fingerprint = _fingerprint(inputs_before, config, code, key)
 
     pub = publish.published_dir(term_dir)
     if pub is not None and not force and not partial:

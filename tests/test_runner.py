@@ -236,3 +236,38 @@ def test_missing_key_of_a_real_term_fails_before_any_kernel_starts(term, capsys,
     monkeypatch.setattr(runner, "execute_stage", lambda *a, **k: pytest.fail("a stage ran without a key"))
     assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
     assert "mentoring keygen" in capsys.readouterr().err
+
+
+def test_unreadable_input_exits_2_naming_the_file(term, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file; the permission check cannot fail here")
+    cfg = term("succeeds_second.ipynb")
+    (cfg.parent / "data" / "mentors.csv").chmod(0)
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    assert "mentors.csv" in capsys.readouterr().err
+
+
+def test_unreadable_input_message(term, monkeypatch):
+    from mentoring_lib.config import load_config
+    from mentoring_lib.errors import InputError
+
+    cfg = load_config(term("succeeds_second.ipynb"))
+
+    def denied(path, chunk=0):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runner.provenance, "sha256_file", denied)
+    with pytest.raises(InputError, match=r"mentors\.csv: cannot be read \(Permission denied\)"):
+        runner.provenance.input_fingerprints(cfg)
+
+
+def test_a_new_key_reruns_an_unchanged_term(term, capsys, monkeypatch):
+    cfg = term("succeeds_second.ipynb")
+    monkeypatch.setattr(runner.provenance, "code_digest", lambda: "code-v1")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    capsys.readouterr()
+    monkeypatch.setenv("MENTORING_KEY", "a7" * 32)
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    assert "Nothing to do" not in capsys.readouterr().out
+    record = (cfg.parent / "reports" / "fixture" / "run.json").read_text()
+    assert "a7" * 16 not in record and "5e" * 16 not in record
