@@ -124,15 +124,22 @@ def _likert_percents(dist_df: pd.DataFrame) -> pd.DataFrame:
     return df.div(totals.where(totals > 0), axis=0) * 100
 
 
-def draw_diverging_likert(ax: Axes, dist_df: pd.DataFrame, *, neutral: str | None = "auto") -> pd.DataFrame:
+def draw_diverging_likert(ax: Axes, dist_df: pd.DataFrame, *, neutral: str | None = "auto",
+                          min_count: int | None = None) -> pd.DataFrame:
     """Draw stacked horizontal bars, negative levels left of zero, positive right, the neutral
     level (the middle column when the number of levels is odd) centred on zero.
 
     ``dist_df``: one row per item (index = item label, first row drawn at the top), one column per
     response level ordered from most negative to most positive; counts or percentages (rows are
     rescaled to 100%). Returns the segment table (item, level, left, width) as drawn.
+
+    With ``min_count`` the values must be counts of people, and a segment of 1..min_count-1 people
+    never gets a percentage label (the caller merges or leaves out such answers; this is the
+    last guard).
     """
     pct = _likert_percents(dist_df)
+    raw = dist_df.apply(pd.to_numeric, errors="raise").astype(float).to_numpy()
+    unlabelled = ((raw > 0) & (raw < min_count)) if min_count is not None else np.zeros(raw.shape, dtype=bool)
     levels = [str(c) for c in pct.columns]
     k = len(levels)
     if k < 2:
@@ -169,8 +176,8 @@ def draw_diverging_likert(ax: Axes, dist_df: pd.DataFrame, *, neutral: str | Non
     for j, left, width in sorted(rows, key=lambda r: r[0]):
         ax.barh(y, width, left=left, height=0.62, color=colours[j], edgecolor="white", linewidth=0.8,
                 label=levels[j])
-        for yi, lf, w in zip(y, left, width):
-            if w >= 8:
+        for yi, lf, w, quiet in zip(y, left, width, unlabelled[:, j]):
+            if w >= 8 and not quiet:
                 dark = j in (0, k - 1)
                 ax.text(lf + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
@@ -190,8 +197,12 @@ def draw_diverging_likert(ax: Axes, dist_df: pd.DataFrame, *, neutral: str | Non
 
 @_with_rc
 def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
-                     neutral: str | None = "auto", bases: Mapping[str, int] | None = None) -> ChartFile:
+                     neutral: str | None = "auto", bases: Mapping[str, int] | None = None,
+                     min_count: int | None = None) -> ChartFile:
     """Diverging stacked Likert chart (neutral centred on zero) saved to ``path``.
+
+    ``min_count``: ``dist_df`` holds counts of people; a segment of 1..min_count-1 people gets no
+    label on the chart, and the alt text gives no percentage of it.
 
     Items whose row is all missing or sums to zero are left out and named in the alt text.
     ``bases`` (item -> number of respondents), if given, is added to the item labels and alt text.
@@ -208,7 +219,9 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
     lines = sum(lab.count("\n") + 1 for lab in labelled.index)
     fig = _new_figure(8.0, 1.3 + 0.42 * len(shown) + 0.16 * lines)
     ax = fig.add_subplot()
-    draw_diverging_likert(ax, labelled, neutral=neutral)
+    raw = dist_df.apply(pd.to_numeric, errors="raise").astype(float).loc[shown.index]
+    draw_diverging_likert(ax, raw.set_axis(labelled.index, axis=0) if min_count is not None else labelled,
+                          neutral=neutral, min_count=min_count)
     ax.set_title(title, loc="left", fontsize=11)
     save_figure(fig, path, title)
 
@@ -217,14 +230,21 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
     n_neg = k // 2
     has_neutral = (neutral == "auto" and k % 2 == 1) or (neutral not in ("auto", None))
     parts = []
+
+    def said(pct_value: float, count: float) -> str:
+        if min_count is not None and 0 < count < min_count:
+            return f"fewer than {min_count} people"
+        return f"{_fmt_num(pct_value, 0)}%"
+
     for item, row in shown.iterrows():
+        c = raw.loc[item] if min_count is not None else row
         neg = row.iloc[:n_neg].sum()
         pos = row.iloc[k - n_neg:].sum()
         base = f" (n={bases[item]})" if bases and item in bases else ""
-        text = f"{item}{base}: {_fmt_num(pos, 0)}% {' or '.join(levels[k - n_neg:])}"
+        text = f"{item}{base}: {said(pos, c.iloc[k - n_neg:].sum())} {' or '.join(levels[k - n_neg:])}"
         if has_neutral:
-            text += f", {_fmt_num(row.iloc[n_neg], 0)}% {levels[n_neg]}"
-        text += f", {_fmt_num(neg, 0)}% {' or '.join(levels[:n_neg])}"
+            text += f", {said(row.iloc[n_neg], c.iloc[n_neg])} {levels[n_neg]}"
+        text += f", {said(neg, c.iloc[:n_neg].sum())} {' or '.join(levels[:n_neg])}"
         parts.append(text)
     alt = (f"Diverging stacked bar chart: {title}. Responses on a {k}-point scale from '{levels[0]}' to "
            f"'{levels[-1]}'" + (f", the neutral '{levels[n_neg]}' centred on zero" if has_neutral else "")

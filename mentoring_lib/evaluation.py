@@ -501,10 +501,56 @@ def _statement(wording: str) -> str:
     return f"“{wording.rstrip('.').strip()}”:"
 
 
+LIKERT_GROUPS = ("low", "neutral", "high")
+
+
+def likert_group_shares(counts: dict[str, int], n: int, limits: Limits) -> dict[str, dict[str, Any]]:
+    """The published shares of an item's answer groups (below / at / above the neutral midpoint).
+
+    The three groups add up to the published base ``n``, so they are protected as a partition
+    (:func:`shown_partition`): a group of 1..min_count-1 people is shown as "<5 people", and a
+    further group is hidden ("x") where the small one could otherwise be worked out (97% agree and
+    0% neutral of 38 would say that 1 person disagreed). Per group returns ``share`` (0–1, NaN when
+    not published), ``text`` (the table cell: "82%", "<5 people", "x" or "–") and ``phrase`` (for
+    sentences: "82%", "fewer than 5 people", "at least 89%" -- a bound a reader can already work
+    out from the published cells -- or ``None`` when nothing can be said)."""
+    out = {g: {"share": math.nan, "text": "–", "phrase": None} for g in LIKERT_GROUPS}
+    if not enough(n, limits):
+        return out
+    table = pd.DataFrame({"n": [int(counts[g]) for g in LIKERT_GROUPS]}, index=list(LIKERT_GROUPS))
+    shown = shown_partition(table, limits)["n"]
+    if not str(shown["Total"]).isdigit():
+        return out
+    small = limits.small
+    digits = [g for g in LIKERT_GROUPS if str(shown[g]).isdigit()]
+    n_small = sum(str(shown[g]) == small for g in LIKERT_GROUPS)
+    hidden = [g for g in LIKERT_GROUPS if g not in digits and str(shown[g]) != small]
+    for g in LIKERT_GROUPS:
+        cell = str(shown[g])
+        if g in digits:
+            p = share(int(counts[g]), n, limits)
+            out[g] = {"share": p, "text": fmt_pct(p), "phrase": fmt_pct(p)}
+        elif cell == small:
+            out[g] = {"share": math.nan, "text": f"{small} people",
+                      "phrase": f"fewer than {limits.min_count} people"}
+        else:
+            phrase = None
+            if len(hidden) == 1:  # the bound the published cells give: n - shown - (k-1) per "<k"
+                lower = int(n) - sum(int(counts[d]) for d in digits) - (limits.min_count - 1) * n_small
+                if lower > 0:
+                    phrase = f"at least {math.floor(100 * lower / int(n))}%"
+            out[g] = {"share": math.nan, "text": cell, "phrase": phrase}
+    return out
+
+
 def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limits
                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per item: n answered (suppressed), % below / at / above the neutral midpoint and the median
-    label (only with n >= min_base), and the level distributions for the chart."""
+    """Per item: n answered (suppressed), % below / at / above the neutral midpoint protected as a
+    partition (:func:`likert_group_shares`) and the median label (only with n >= min_base), and
+    the level distributions for the chart.
+
+    The number of missing answers is not published: the answered counts of the items already
+    differ by it, so a "<5" there would protect nothing."""
     rows, dists = [], {}
     for it in items:
         rs = codebook.response_set_of(it.id)
@@ -515,7 +561,8 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
         v = np.asarray(levels, dtype=float)
         c = np.asarray(d.counts, dtype=float)
         ok = enough(d.n, limits)
-        below, neutral, above = c[v < mid].sum(), c[v == mid].sum(), c[v > mid].sum()
+        groups = {"low": int(c[v < mid].sum()), "neutral": int(c[v == mid].sum()), "high": int(c[v > mid].sum())}
+        shares = likert_group_shares(groups, d.n, limits)
         median = float(np.median(pd.to_numeric(vals, errors="coerce").dropna())) if d.n else math.nan
         med_label = ""
         if ok and not math.isnan(median):
@@ -526,17 +573,26 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
                 f"between {max(below_o, key=lambda o: o.value).label} and {min(above_o, key=lambda o: o.value).label}")
         low_labels = [o.label for o in rs.options if o.value < mid]
         high_labels = [o.label for o in rs.options if o.value > mid]
-        rows.append({"item": it.id, "wording": it.wording, "answered": shown_count(d.n, limits),
-                     "missing": shown_count(d.n_missing, limits),
-                     "share_low": below / d.n if ok else math.nan,
-                     "share_neutral": neutral / d.n if ok else math.nan,
-                     "share_high": above / d.n if ok else math.nan,
-                     "median": median if ok else math.nan, "median_label": med_label,
-                     "high_labels": " or ".join(high_labels[::-1]).lower(),
-                     "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
+        row = {"item": it.id, "wording": it.wording, "answered": shown_count(d.n, limits)}
+        for g in LIKERT_GROUPS:
+            row[f"share_{g}"] = shares[g]["share"]
+        for g in LIKERT_GROUPS:
+            row[f"{g}_shown"] = shares[g]["text"]
+        for g in LIKERT_GROUPS:
+            row[f"{g}_phrase"] = shares[g]["phrase"] or ""
+        row.update({"median": median if ok else math.nan, "median_label": med_label,
+                    "high_labels": " or ".join(high_labels[::-1]).lower(),
+                    "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
+        rows.append(row)
         if ok:
             dists[it.id] = (it, d, rs)
     return pd.DataFrame(rows), dists
+
+
+def likert_bullet(r: pd.Series) -> str:
+    """One sentence per item from its published shares (agree side first, then disagree side)."""
+    parts = [f"{r[f'{g}_phrase']} {r[f'{g}_labels']}" for g in ("high", "low") if r[f"{g}_phrase"]]
+    return f"{_statement(r['wording'])} {', '.join(parts)} (n = {r['answered']})."
 
 
 # --------------------------------------------------------------------------------------
@@ -857,19 +913,16 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         tbl, dists = likert_summary(post_resp, reaction_items, codebook, limits)
         ev.tables["reaction"] = tbl
         for _, r in tbl.iterrows():
-            if not math.isnan(r["share_high"]):
-                ev.say("reaction", f"{_statement(r['wording'])} {fmt_pct(r['share_high'])} {r['high_labels']}, "
-                                   f"{fmt_pct(r['share_low'])} {r['low_labels']} (n = {r['answered']}).", kind="bullet")
+            if enough(r["n"], limits) and (r["high_phrase"] or r["low_phrase"]):
+                ev.say("reaction", likert_bullet(r), kind="bullet")
         rec = tbl[tbl["item"].str.contains("recommend")]
-        if len(rec) and not math.isnan(rec["share_high"].iloc[0]):
-            ev.key("recommend", "would recommend the groups", fmt_pct(rec["share_high"].iloc[0]),
+        if len(rec) and rec["high_phrase"].iloc[0]:
+            ev.key("recommend", "would recommend the groups", rec["high_phrase"].iloc[0],
                    f"participants, n = {rec['answered'].iloc[0]}")
         if figures_dir is not None and dists:
             _likert_chart(ev, "reaction", "reaction-likert", dists, "Participants' reactions to the groups",
-                          figures_dir)
-        ev.method("Likert items", "Shares are of the respondents who answered the item; the answers above "
-                  "the scale's neutral midpoint (e.g. agree or strongly agree) are reported together, as are "
-                  "those below it. " + stats.likert_distribution([], [1, 2]).method)
+                          figures_dir, limits)
+        ev.method("Likert items", likert_method_text(limits))
 
     # -- effectiveness ------------------------------------------------------------------
     eff, eff_methods = effectiveness_table(scores, codebook, limits)
@@ -914,15 +967,16 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         mresp = responses[responses["person_id"].isin(acc_mentors)] if len(acc_mentors) else responses
         tbl, dists = likert_summary(mresp, mentor_items, codebook, limits)
         ev.tables["mentors"] = tbl
+        ev.method("Likert items", likert_method_text(limits))
         for _, r in tbl.iterrows():
-            if not math.isnan(r["share_high"]):
-                ev.say("mentors", f"{_statement(r['wording'])} {fmt_pct(r['share_high'])} {r['high_labels']}, "
-                                  f"{fmt_pct(r['share_low'])} {r['low_labels']} (n = {r['answered']}).", kind="bullet")
+            if enough(r["n"], limits):
+                if r["high_phrase"] or r["low_phrase"]:
+                    ev.say("mentors", likert_bullet(r), kind="bullet")
             else:
                 ev.say("mentors", f"{_statement(r['wording'])} answered by {r['answered']} mentors, too few to "
                                   f"report shares (at least {limits.min_base} are needed).", kind="bullet")
         if figures_dir is not None and dists:
-            _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir)
+            _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
 
     # -- voices ---------------------------------------------------------------------------
     ev.tables["themes"] = theme_table(comments, themes, limits)
@@ -1037,19 +1091,80 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
               "meeting or a later one)", cf.alt_text)
 
 
-def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path) -> None:
+LIKERT_SHARE_RULE = ("The three groups add up to the number answering, so a group of fewer than {k} people is "
+                     "shown as \u201c<{k} people\u201d and, where it could otherwise be worked out from the others, "
+                     "one more group is hidden (x); the text then gives the bound the table allows "
+                     "(\u201cat least 89%\u201d).")
+LIKERT_CHART_RULE = ("Where fewer than {k} people chose an answer, the answers are merged into three groups "
+                     "(below, at and above the neutral midpoint); an item in which a group would still hold "
+                     "1 to {k1} people is not charted (its shares are in the table), so no bar stands for "
+                     "fewer than {k} people.")
+
+
+def likert_method_text(limits: Limits) -> str:
+    """How the Likert shares are reported and protected (Methods)."""
+    return ("Shares are of the respondents who answered the item; the answers above the scale's neutral "
+            "midpoint (e.g. agree or strongly agree) are reported together, as are those below it. "
+            + stats.likert_distribution([], [1, 2]).method + " " + LIKERT_SHARE_RULE.format(k=limits.min_count))
+
+
+def likert_chart_counts(dists: dict, limits: Limits) -> tuple[pd.DataFrame, bool, list[str]]:
+    """The counts a diverging Likert chart may draw: (frame, merged, items left out).
+
+    ``dists``: item id -> (item, distribution, response set), all with one response set. When any
+    answer level holds 1..min_count-1 people the levels are merged into below / at / above the
+    neutral midpoint (the groups of :func:`likert_summary`); items with a group of 1..min_count-1
+    people even then are left out (their wordings returned), so no segment of the chart stands for
+    a count the tables protect. Rows are indexed by item wording, columns by label."""
+    k = limits.min_count
+    rs = next(iter(dists.values()))[2]
+    frame = stats.likert_frame({dists[i][0].wording: dists[i][1] for i in dists}, kind="counts")
+    values = np.array([float(v) for v in frame.columns])
+    frame.columns = [rs.label_of(float(v)) for v in frame.columns]
+    mid = (rs.min_value + rs.max_value) / 2
+    labels = list(frame.columns)
+    groups = {}
+    for name, mask in (("low", values < mid), ("neutral", values == mid), ("high", values > mid)):
+        if mask.any():
+            names = [labels[i] for i in np.flatnonzero(mask)]
+            label = names[0] if len(names) == 1 else " or ".join(names[::-1] if name == "low" else names)
+            groups[label] = frame.loc[:, mask].sum(axis=1)
+    grouped = pd.DataFrame(groups, index=frame.index)
+    out = ((grouped > 0) & (grouped < k)).any(axis=1)  # a group the tables protect: not charted
+    left_out = [f"\u201c{str(i).rstrip('.')}\u201d" for i in frame.index[out]]
+    frame, grouped = frame[~out], grouped[~out]
+    merged = bool(((frame > 0) & (frame < k)).to_numpy().any())
+    return (grouped if merged else frame), merged, left_out
+
+
+def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
+                  limits: Limits) -> None:
     from mentoring_lib import charts
 
     first_rs = next(iter(dists.values()))[2]
-    same = [k for k, (_, d, rs) in dists.items() if rs is first_rs]  # one response set per chart
-    frame = stats.likert_frame({dists[k][0].wording: dists[k][1] for k in same}, kind="counts")
-    frame.columns = [first_rs.label_of(float(v)) for v in frame.columns]
-    bases = {dists[k][0].wording: dists[k][1].n for k in same}
-    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases)
-    ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)", cf.alt_text)
+    same = {k: v for k, v in dists.items() if v[2] is first_rs}  # one response set per chart
+    frame, merged, left_out = likert_chart_counts(same, limits)
+    rule = LIKERT_CHART_RULE.format(k=limits.min_count, k1=limits.min_count - 1)
+    ev.method("Likert items", rule)
+    if len(frame):
+        bases = {same[k][0].wording: same[k][1].n for k in same}
+        cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases,
+                                     min_count=limits.min_count)
+        note = (" Answers merged into three groups (fewer than "
+                f"{limits.min_count} people chose some answers)." if merged else "")
+        if left_out:
+            note += (f" Not charted (fewer than {limits.min_count} people in a group; see the table): "
+                     + "; ".join(left_out) + ".")
+        ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
+                  cf.alt_text + note + " " + rule)
+        fig_id, title = fig_id + "-2", title + " (continued)"
+    elif left_out:
+        ev.say(section, (f"Not charted, because fewer than {limits.min_count} people gave some answer even with "
+                         "the answers merged into three groups (the shares are in the table): "
+                         + "; ".join(left_out) + "."))
     rest = {k: v for k, v in dists.items() if k not in same}
     if rest:
-        _likert_chart(ev, section, fig_id + "-2", rest, title + " (continued)", figures_dir)
+        _likert_chart(ev, section, fig_id, rest, title, figures_dir, limits)
 
 
 def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tuple[bool, str]:

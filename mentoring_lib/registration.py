@@ -592,25 +592,62 @@ def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Raw counts for the public summary (before suppression).
 
     ``status``: registration rows by status and role (reconciles with the rows read);
-    ``school`` / ``doctoral_year``: people who applied (a queue place or late) and people accepted,
-    per role.
+    ``school`` / ``doctoral_year``: people who applied (a queue place or late) per role, split into
+    accepted and not accepted (columns ``"<role>s accepted"``, ``"<role>s not accepted"``): the two
+    parts of the applicants, so that applied = accepted + not accepted is a real partition.
     """
     status = pd.crosstab(pd.Categorical(selected["status"], categories=list(STATUSES)),
                          pd.Categorical(selected["role"], categories=list(ROLES)), dropna=False)
     status.index.name, status.columns.name = "status", None
     out = {"status": status.astype(int)}
     applied = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
+    accepted = applied["status"] == "accepted"
     for field, label in (("school", "school"), ("doctoral_year", "doctoral year")):
         value = applied[field].astype(object).where(applied[field].notna(), "(not answered)")
         cols = {}
         for role in ROLES:
             mine = applied["role"] == role
-            cols[f"{role}s applied"] = value[mine].value_counts()
-            cols[f"{role}s accepted"] = value[mine & (applied["status"] == "accepted")].value_counts()
+            cols[f"{role}s accepted"] = value[mine & accepted].value_counts()
+            cols[f"{role}s not accepted"] = value[mine & ~accepted].value_counts()
         table = pd.DataFrame(cols).fillna(0).astype(int)
         table = table.sort_index(key=lambda s: s.str.casefold())
         table.index.name = label
         out[field] = table
+    return out
+
+
+def public_summary(selected: pd.DataFrame, min_count: int) -> dict[str, pd.DataFrame]:
+    """The sheets of public/registration_summary.xlsx, protected with :mod:`disclosure`.
+
+    ``status`` is one partition of the registration rows (margins over roles and statuses).
+    ``school`` / ``doctoral_year`` are protected per role (mentors and participants are different
+    people, and a total adding both roles' applied and accepted would mean nothing): each role's
+    accepted / not accepted by category is a partition of its applicants, whose row totals are
+    the "applied" column and whose column totals are the "Total" row. In a category with fewer than
+    ``min_count`` applicants of a role a zero is hidden too ("x"): "<5 applied, 0 accepted" would
+    say that none of those few was accepted."""
+    from mentoring_lib import disclosure
+
+    raw = summary_counts(selected)
+    out = {"status": disclosure.suppress_counts(raw["status"], min_count, margins=True)}
+    for field in ("school", "doctoral_year"):
+        table = raw[field]
+        parts = []
+        for role in ROLES:
+            part = table[[f"{role}s accepted", f"{role}s not accepted"]]
+            shown = disclosure.suppress_counts(part, min_count, margins=True)
+            if disclosure.TOTAL not in shown.index:  # a single category: its row is the total
+                shown.loc[disclosure.TOTAL] = shown.iloc[0]
+            # A true zero next to a small number applied would say what happened to each of those
+            # few applicants ("<5 applied, 0 accepted": none was accepted); hide it too ("x").
+            few = shown[disclosure.TOTAL].map(lambda v: v == disclosure.small_label(min_count))
+            for col in part.columns:
+                shown.loc[few & shown[col].map(lambda v: v == 0), col] = disclosure.HIDDEN
+            shown = shown.rename(columns={disclosure.TOTAL: f"{role}s applied"})
+            parts.append(shown[[f"{role}s applied", f"{role}s accepted", f"{role}s not accepted"]])
+        sheet = pd.concat(parts, axis=1)
+        sheet.index.name = table.index.name
+        out[field] = sheet
     return out
 
 
@@ -677,9 +714,8 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
-    public = {name: disclosure.suppress_counts(table, min_count, margins=True)
-              for name, table in summary_counts(selected).items()}
-    spreadsheets.write_xlsx(public, ctx.public_file("registration_summary.xlsx"), index=True)
+    spreadsheets.write_xlsx(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
+                            index=True)
 
     # Data quality, per input.
     for source, part in selected.groupby("source", sort=True):

@@ -295,25 +295,46 @@ def _suppression_note(limits: tuple[int, int]) -> str:
 def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFrame":
     """Rows read, kept and excluded by reason per input (from private/quality/*.json).
 
-    Excluded rows are people (late, duplicate, test submissions...), so each input's counts are
-    protected as a partition of its rows read: small counts "<5" and a complementary "x" where a
-    small count would follow from the others."""
+    Excluded rows are people (late, duplicate, test submissions...), protected as a partition of
+    the rows excluded: small counts "<5" and a complementary "x" where a small count would follow
+    from the others. Rows read and rows kept are usually published elsewhere (16 accepted mentors
+    read by the certificates step, 10 mentors answering the feedback), and either one together
+    with the number excluded gives the other. So when the number excluded cannot be published
+    (it is small, or hidden to protect a small reason), rows read AND rows kept are hidden ("x",
+    or "<5" when small): whichever of them a reader knows from elsewhere, the excluded count
+    stays unknown. A small number kept is shown "<5" and then hides rows read too."""
     import pandas as pd
 
     from mentoring_lib import disclosure
 
+    k = int(min_count)
+    small = disclosure.small_label(k)
+
+    def hidden(n: int):
+        return small if 0 < n < k else disclosure.HIDDEN
+
     rows = []
     for source, rec in sorted((quality or {}).items()):
-        excluded = {k: int(v) for k, v in sorted((rec.get("excluded") or {}).items()) if int(v)}
+        excluded = {kk: int(v) for kk, v in sorted((rec.get("excluded") or {}).items()) if int(v)}
         kept = int(rec.get("kept") or 0)
-        unaccounted = int(rec.get("rows_read") or 0) - kept - sum(excluded.values())
+        rows_read = int(rec.get("rows_read") or 0)
+        unaccounted = rows_read - kept - sum(excluded.values())
         if unaccounted > 0:
             excluded["other (not itemised)"] = unaccounted
-        counts = pd.DataFrame([[kept, *excluded.values()]], columns=["kept", *excluded.keys()])
-        shown = disclosure.suppress_counts(counts, min_count, margins=True).iloc[0]
-        total = shown["Total"] if "Total" in shown.index else shown["kept"]
-        rows.append({"source": source, "rows_read": total, "kept": shown["kept"],
-                     "excluded": ", ".join(f"{k.replace('_', ' ')} {shown[k]}" for k in excluded) or "none"})
+        if excluded:
+            shown = disclosure.suppress_counts(pd.DataFrame([list(excluded.values())], columns=list(excluded)),
+                                               k, margins=True).iloc[0]
+            total_shown = not disclosure.is_small(shown["Total"] if "Total" in shown.index else shown.iloc[0])
+        else:
+            shown, total_shown = pd.Series(dtype=object), True
+        if not total_shown:
+            read_shown, kept_shown = hidden(rows_read), hidden(kept)
+        elif 0 < kept < k:
+            read_shown, kept_shown = hidden(rows_read), small
+        else:
+            read_shown, kept_shown = rows_read, kept
+        rows.append({"source": source, "rows_read": read_shown, "kept": kept_shown,
+                     "excluded": ", ".join(f"{kk.replace('_', ' ')} {shown[kk]}" for kk in excluded) or "none"})
     return pd.DataFrame(rows, columns=["source", "rows_read", "kept", "excluded"])
 
 
@@ -385,8 +406,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     # reaction
     blocks = _text_blocks(tables, "reaction") + _figures(tables, "reaction", public_dir)
     likert_spec = [("wording", "Statement", None), ("answered", "n", fmt_count),
-                   ("share_high", "Agree", _pct0), ("share_neutral", "Neutral", _pct0),
-                   ("share_low", "Disagree", _pct0), ("median_label", "Median answer", None)]
+                   ("high_shown", "Agree", fmt_count), ("neutral_shown", "Neutral", fmt_count),
+                   ("low_shown", "Disagree", fmt_count), ("median_label", "Median answer", None)]
     if (df := _frame(tables, "reaction")) is not None:
         blocks.append(_table("t-reaction", "Participants' answers after the programme", df, likert_spec, [note]))
     add("reaction", blocks or [Paragraph("No reaction items were asked.")])
@@ -474,7 +495,9 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                                     [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
                                      ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)],
                                     ["Rows read from each export (and people passed on by each step), rows "
-                                     "kept and rows excluded, by reason. Nothing was edited by hand. " + note])])
+                                     "kept and rows excluded, by reason. Nothing was edited by hand. Rows read and kept "
+                                     "are also counted elsewhere in this report, so both are hidden (x) where the "
+                                     "number excluded is small. " + note])])
     else:
         add("data_quality", [Paragraph("No data-quality records were found for this run.")])
 
@@ -576,7 +599,7 @@ SUMMARY_SHEETS = {
     "response": ("Survey response", ["survey", "respondents", "response_rate"],
                  "Survey respondents among accepted participants."),
     "linkage": ("Linkage", None, "People per role by before/after linkage outcome."),
-    "reaction": ("Reaction", ["item", "wording", "answered", "missing", "share_low", "share_neutral",
+    "reaction": ("Reaction", ["item", "wording", "answered", "share_low", "share_neutral",
                               "share_high", "median", "median_label"], "Participants' reaction items."),
     "effectiveness": ("Effectiveness", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
                                         "mean_post", "mean_change", "sd_change", "median_change", "wilcoxon_p",
@@ -585,7 +608,7 @@ SUMMARY_SHEETS = {
                       "Paired before/after change per scale with tests and effect sizes."),
     "reliability": ("Reliability", ["instrument", "scale", "outcome", "wave", "cases", "items", "alpha",
                                     "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
-    "mentors": ("Mentors", ["item", "wording", "answered", "missing", "share_low", "share_neutral",
+    "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
                             "share_high", "median", "median_label"], "Mentors' end-of-term items."),
     "themes": ("Themes", ["theme", "label", "comments"], "Open comments per theme (keyword codebook)."),
     "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
@@ -604,8 +627,9 @@ COLUMN_MEANINGS = {
     "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
     "response_rate": "proportion of accepted participants (0–1)", "item": "item id in the codebook",
     "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
-    "share_low": "proportion below the neutral midpoint", "share_neutral": "proportion at the midpoint",
-    "share_high": "proportion above the midpoint", "median": "median answer (numeric)",
+    "share_low": "proportion below the neutral midpoint (<k people = a small group; x = hidden so it cannot be worked out)",
+    "share_neutral": "proportion at the midpoint (<k people / x as for share_low)",
+    "share_high": "proportion above the midpoint (<k people / x as for share_low)", "median": "median answer (numeric)",
     "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
     "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
     "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
@@ -638,6 +662,19 @@ def _xlsx_value_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     return out
 
 
+def likert_sheet(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Likert shares for the workbook: the proportion where it is published, else the table's
+    marker ("<5 people" for a small group, "x" for one hidden so the small one cannot be worked
+    out) -- the same cells the report's tables withhold."""
+    out = df.copy()
+    for g in ("low", "neutral", "high"):
+        share, shown = f"share_{g}", f"{g}_shown"
+        if share in out and shown in out:
+            out[share] = [v if not _missing(v) else (None if _missing(t) or str(t) == "–" else str(t))
+                          for v, t in zip(out[share].astype(object), out[shown])]
+    return out
+
+
 def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
                    quality: dict[str, dict] | None = None) -> dict[str, "pd.DataFrame"]:
     """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
@@ -653,6 +690,8 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         df = tables.get(name)
         if df is None or df.empty:
             continue
+        if name in ("reaction", "mentors"):
+            df = likert_sheet(df)
         df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
         sheets[sheet] = _xlsx_value_frame(df)
         for c in df.columns:

@@ -162,3 +162,16 @@ def test_bytes_identical_across_processes(tmp_path):
         subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
         digests.append([_digest(Path(f"{out}{suffix}")) for suffix in (".svg", ".png", "-s.pdf")])
     assert digests[0] == digests[1]
+
+
+def test_likert_segments_of_fewer_than_min_count_people_are_never_labelled(tmp_path):
+    # 1 of 10 is a 10% segment: wide enough for a label, but it is one person
+    counts = pd.DataFrame({"Disagree": [1], "Neutral": [0], "Agree": [9]}, index=["Item"])
+    fig = Figure()
+    ax = fig.add_subplot()
+    C.draw_diverging_likert(ax, counts, min_count=5)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["90%"]  # the 9 are labelled, the 1 is not
+    _, alt = C.diverging_likert(counts, "Mentors", tmp_path / "m.svg", min_count=5)
+    assert "fewer than 5 people Disagree" in alt and "10%" not in alt
+    assert "10%" not in (tmp_path / "m.svg").read_text(encoding="utf-8")

@@ -582,3 +582,63 @@ def test_meeting_shares_are_of_the_participants_placed_in_groups(inputs):
     attending = int((k >= 1).sum())
     assert m1["participants_attending"] == str(attending)
     assert m1["share_of_participants"] == pytest.approx(attending / 40)
+
+
+# -- Likert shares and charts: a group of 1..k-1 people is never given away ------------------------
+
+def _likert_rows(codebook, item_id: str, values: list[float]):
+    item = next(it for it in codebook.items if it.id == item_id)
+    responses = pd.DataFrame({"person_id": [f"P-{i}" for i in range(len(values))], "wave": "post",
+                              "item": item_id, "value": values})
+    return item, responses
+
+
+def test_likert_small_group_is_not_given_away_by_the_other_shares(codebook):
+    # 38 answers: 1 disagrees, nobody is neutral, 37 agree. "97% agree, 0% neutral" would say 1 disagreed.
+    item, responses = _likert_rows(codebook, "react_would_recommend", [2.0] + [4.0] * 20 + [5.0] * 17)
+    tbl, dists = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    r = tbl.iloc[0]
+    assert r["answered"] == "38" and "missing" not in tbl.columns
+    assert math.isnan(r["share_low"]) and r["low_shown"] == "<5 people"
+    assert r["share_neutral"] == 0 and r["neutral_shown"] == "0%"
+    assert math.isnan(r["share_high"]) and r["high_shown"] == "x"  # else 1 - 0.97 - 0 = 1/38
+    # the bullet gives the bound the table allows: at least 38 - 0 - 4 = 34 of 38 (89.5%)
+    assert r["high_phrase"] == "at least 89%"
+    bullet = ev.likert_bullet(r)
+    assert "fewer than 5 people disagree" in bullet and "3%" not in bullet and "97%" not in bullet
+
+
+def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
+    # 10 mentors: one disagrees, one is neutral, 8 agree: 10% each would name a single mentor
+    item, responses = _likert_rows(codebook, "mentor_facilitation_skills", [2.0, 3.0] + [4.0] * 4 + [5.0] * 4)
+    tbl, _ = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    r = tbl.iloc[0]
+    assert r["low_shown"] == r["neutral_shown"] == "<5 people"
+    assert r["high_shown"] == "x"  # 80% would make the two small groups 1 + 1
+    assert tbl[["share_low", "share_neutral", "share_high"]].isna().all(axis=None)
+    # every published share is of 0 or at least 5 people
+    for counts in ([3, 3, 4], [0, 2, 8], [5, 0, 5], [0, 0, 10], [4, 1, 33]):
+        n = sum(counts)
+        out = ev.likert_group_shares(dict(zip(ev.LIKERT_GROUPS, counts)), n, ev.Limits(5, 10))
+        for g, c in zip(ev.LIKERT_GROUPS, counts):
+            if not math.isnan(out[g]["share"]):
+                assert c == 0 or c >= 5
+                assert out[g]["share"] == pytest.approx(c / n)
+        shown = [g for g in ev.LIKERT_GROUPS if not math.isnan(out[g]["share"])]
+        assert len(shown) != 2 or all(c == 0 or c >= 5 for c in counts)  # two shown give the third
+
+
+def test_likert_chart_merges_small_answers_and_leaves_out_small_groups(codebook):
+    limits = ev.Limits(5, 10)
+    items = [it for it in codebook.items if it.id in ("react_safe_atmosphere", "react_peer_led",
+                                                      "react_would_recommend")]
+    values = {"react_safe_atmosphere": [3.0] * 7 + [4.0] * 27 + [5.0] * 4,   # 4 strongly agree: merge
+              "react_peer_led": [3.0] * 12 + [4.0] * 20 + [5.0] * 6,
+              "react_would_recommend": [2.0] + [4.0] * 20 + [5.0] * 17}       # 1 disagrees: left out
+    responses = pd.concat([_likert_rows(codebook, i, v)[1] for i, v in values.items()])
+    _, dists = ev.likert_summary(responses, items, codebook, limits)
+    frame, merged, left_out = ev.likert_chart_counts(dists, limits)
+    assert merged and len(frame.columns) == 3
+    assert len(left_out) == 1 and "recommend" in left_out[0]
+    assert not ((frame > 0) & (frame < 5)).to_numpy().any()
+    assert frame.sum(axis=1).tolist() == [38, 38]

@@ -642,3 +642,35 @@ def test_problems_in_both_forms_are_reported_together(tmp_path):
         run_stage(ctx)
     files = sorted(Path(x.file).name for x in e.value.errors)
     assert files == ["mentor_registrations.xlsx", "participant_registrations.csv"]
+
+
+def test_public_summary_per_role_partitions_without_a_cross_role_total():
+    from mentoring_lib import registration as reg
+
+    rows = []
+    for i in range(30):
+        rows.append({"role": "participant", "school": "School of Science" if i < 20 else "School of Business",
+                     "doctoral_year": "1st year", "status": "accepted" if i % 3 else "waitlisted"})
+    for i in range(12):
+        rows.append({"role": "mentor", "school": "School of Science", "doctoral_year": "2nd year",
+                     "status": "accepted" if i < 8 else "waitlisted"})
+    rows += [{"role": "mentor", "school": "Other", "doctoral_year": "2nd year", "status": "waitlisted"},
+             {"role": "mentor", "school": "Other", "doctoral_year": "2nd year", "status": "late"}]
+    selected = pd.DataFrame(rows)
+    sheets = reg.public_summary(selected, 5)
+    school = sheets["school"]
+    # no column adds both roles' applied and accepted
+    assert "Total" not in school.columns
+    assert list(school.columns) == ["mentors applied", "mentors accepted", "mentors not accepted",
+                                    "participants applied", "participants accepted", "participants not accepted"]
+    # applied = accepted + not accepted, with column totals
+    assert school.loc["Total", "participants applied"] == 30 and school.loc["Total", "mentors applied"] == 14
+    assert school.loc["School of Science", "participants applied"] == 20
+    assert (school.loc["Total", "participants accepted"], school.loc["Total", "participants not accepted"]) == (20, 10)
+    assert school.loc["School of Business", "participants not accepted"] == "<5"
+    # 2 mentors from "Other", none accepted: "<5 applied, 0 accepted" would say what happened to both
+    other = school.loc["Other"]
+    assert other["mentors applied"] == "<5" and other["mentors accepted"] == "x"
+    assert other["mentors not accepted"] == "<5"
+    # a category nobody of a role applied from stays 0 (a zero describes nobody)
+    assert school.loc["School of Business", "mentors applied"] == 0

@@ -185,7 +185,8 @@ def test_small_cells_shown_as_lt5_in_both(term):
 def test_quality_counts_suppressed(term):
     _, model, _, _ = term
     q = next(t for t in model.tables() if t.id == "t-quality")
-    assert q.rows == (("participant_registrations", "52", "48", "duplicate <5, late <5, test submission <5"),)
+    # 52 read and 48 kept would say that 4 were excluded: both hidden
+    assert q.rows == (("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5"),)
 
 
 # -- PDF properties -----------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def test_summary_workbook(term):
     assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data quality",
             "Data dictionary"} <= set(wb.sheetnames)
     dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
-    assert dq == [("participant_registrations", 52, 48, "duplicate <5, late <5, test submission <5")]
+    assert dq == [("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
     values = {r[0]: r[1:] for r in reach.iter_rows(min_row=2, values_only=True)}
     assert values["places"] == ("8", "40") or values["places"] == (8, 40)
@@ -366,3 +367,38 @@ def test_demo_approval_list_is_well_formed():
     hashes = [ln for ln in lines if ln]
     assert 3 <= len(hashes) <= 4 and len(set(hashes)) == len(hashes)
     assert all(re.fullmatch(r"[0-9a-f]{12}", h) for h in hashes)
+
+
+def test_quality_rows_read_and_kept_never_give_a_small_exclusion_away():
+    q = rp.quality_table({
+        # 10 mentors answered (published as the Mentors n): 11 read would say 1 earlier response
+        "mentor_feedback": {"rows_read": 11, "kept": 10, "excluded": {"earlier response": 1}},
+        # 16 accepted mentors are published in Reach: 14 kept would say 2 not eligible
+        "certificates": {"rows_read": 16, "kept": 14, "excluded": {"not eligible": 2}},
+        "groups": {"rows_read": 96, "kept": 90, "excluded": {"participant not placed": 6}},
+        "mentor_registrations": {"rows_read": 41, "kept": 36, "excluded": {"duplicate": 4, "test submission": 1}},
+        "tiny": {"rows_read": 9, "kept": 3, "excluded": {"duplicate": 6}}}, 5).set_index("source")
+    assert q.loc["mentor_feedback"].tolist() == ["x", "x", "earlier response <5"]
+    assert q.loc["certificates"].tolist() == ["x", "x", "not eligible <5"]
+    assert q.loc["groups"].tolist() == [96, 90, "participant not placed 6"]
+    assert q.loc["mentor_registrations"].tolist() == [41, 36, "duplicate <5, test submission <5"]
+    assert q.loc["tiny"].tolist() == ["x", "<5", "duplicate 6"]  # 9 read would give the 3 kept away
+    for source, r in q.iterrows():  # wherever both are shown, their difference is 0 or at least 5
+        if isinstance(r["rows_read"], int) and isinstance(r["kept"], int):
+            assert r["rows_read"] - r["kept"] == 0 or r["rows_read"] - r["kept"] >= 5
+
+
+def test_summary_likert_sheets_and_report_table_show_the_markers_not_small_shares(tmp_path):
+    codebook = load_codebook(CODEBOOK)
+    item = next(it for it in codebook.items if it.id == "react_would_recommend")
+    responses = pd.DataFrame({"person_id": [f"P-{i}" for i in range(38)], "wave": "post", "item": item.id,
+                              "value": [2.0] + [4.0] * 20 + [5.0] * 17})
+    tbl, _ = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    sheet = rp.summary_sheets({"reaction": tbl}, make_config())["Reaction"]
+    assert "missing" not in sheet.columns
+    row = sheet.iloc[0]
+    # 1 of 38 disagrees: no 1/38, and no 37/38 from which it would follow
+    assert row["share_low"] == "<5 people" and row["share_high"] == "x" and row["share_neutral"] == 0
+    model = rp.build_report({"reaction": tbl}, make_config(), public_dir=tmp_path)
+    table = next(t for t in model.tables() if t.id == "t-reaction")
+    assert table.rows[0][1:5] == ("38", "x", "0%", "<5 people")
