@@ -16,8 +16,10 @@ is shut down after it; kernels that are never used are shut down by :meth:`WarmK
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -49,13 +51,35 @@ def start_order(selected: Iterable[stages.Stage]) -> list[stages.Stage]:
     return sorted(chosen, key=lambda s: (depth[s.name], pos[s.name]))
 
 
-def warm_code(stage: stages.Stage) -> str:
-    """What a stage's kernel imports in advance: the stage's own module and what its notebook's
-    first cells import (no data is read, nothing is written)."""
-    module = stage.entry.split(":")[0]
-    return ("import mentoring_lib.context\n"
-            "from IPython.display import display\n"
-            f"import {module}\n")
+#: Modules a stage's code imports only inside functions (so neither its module nor its notebook
+#: shows them), worth importing ahead: matplotlib for the evaluation's charts.
+LATE_IMPORTS = {"evaluation": ("mentoring_lib.charts",)}
+_IMPORT_LINE = re.compile(r"^(?:from\s+[\w.]+\s+import\s+[\w., ]+|import\s+[\w.]+(?:\s+as\s+\w+)?)\s*(?:#.*)?$")
+
+
+def warm_code(stage: stages.Stage, notebook_dir: str | os.PathLike | None = None) -> str:
+    """What a stage's kernel imports in advance: the stage's own module and the import lines of its
+    notebook, inside a function so no name is defined in the notebook's namespace (no data is
+    read, nothing is written)."""
+    lines = ["import mentoring_lib.context", "from IPython.display import display",
+             f"import {stage.entry.split(':')[0]}"] + [f"import {m}" for m in LATE_IMPORTS.get(stage.name, ())]
+    if notebook_dir is not None:
+        try:
+            nb = json.loads((Path(notebook_dir) / stage.notebook).read_text(encoding="utf-8"))
+            for cell in nb.get("cells", []):
+                if cell.get("cell_type") == "code" and "parameters" not in cell.get("metadata", {}).get("tags", []):
+                    src = "".join(cell.get("source", []))
+                    lines += [line.strip() for line in src.splitlines() if _IMPORT_LINE.match(line)]
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass  # the stage's own module is enough
+    body = "".join(f"    {line}\n" for line in dict.fromkeys(lines))
+    return f"def _warm_imports():\n{body}\n_warm_imports()\ndel _warm_imports\n"
+
+
+def _import_papermill() -> None:
+    import papermill  # noqa: F401
+
+    import papermill.exceptions  # noqa: F401
 
 
 async def _start(stage: stages.Stage, cwd: str, extra_arguments: list[str]) -> Any:
@@ -67,7 +91,7 @@ async def _start(stage: stages.Stage, cwd: str, extra_arguments: list[str]) -> A
     try:
         kc.start_channels()
         await kc.wait_for_ready(timeout=START_TIMEOUT)
-        msg_id = kc.execute(warm_code(stage), silent=True, store_history=False)
+        msg_id = kc.execute(warm_code(stage, cwd), silent=True, store_history=False)
         while True:
             reply = await kc.get_shell_msg(timeout=START_TIMEOUT)
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
@@ -106,6 +130,8 @@ class WarmKernels:
         self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=max(1, self._ahead + 1), thread_name_prefix="warm-kernel")
         self._top_up()
+        # The runner imports papermill for its first stage; do it while the first kernel boots.
+        self._pool.submit(_import_papermill)
 
     def _top_up(self) -> None:
         """Start kernels for the next stages in start order, keeping ``ahead`` untaken ones warm
