@@ -169,7 +169,7 @@ def _instrument_block(rng, cb: Codebook, survey: str, theta: dict[str, np.ndarra
     sm = cb.surveys[survey]
     cols: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
-    n = len(language)
+
     for inst_id, inst in cb.instruments.items():
         items = [i for i in inst.items if i.id in sm.columns]
         if not items:

@@ -699,7 +699,7 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
          withdrawal_reads: dict[str, int]) -> None:
     """Write the stage's outputs: tables registrations/people and registrations/rows, the identity
     table, private roster.xlsx and mail merges, public registration_summary.xlsx, quality records."""
-    from mentoring_lib import disclosure, spreadsheets
+    from mentoring_lib import spreadsheets
 
     config = ctx.config
     check_reconciles(selected, len(selected))

@@ -552,8 +552,6 @@ def collect_provenance(ctx: "StageContext") -> dict:
 
     The report date is the deterministic SOURCE_DATE_EPOCH date (never the wall clock).
     """
-    import datetime as dt
-
     from mentoring_lib import provenance as prov
 
     record: dict = {}

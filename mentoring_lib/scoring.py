@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from mentoring_lib.codebook import Codebook, Instrument, Scale

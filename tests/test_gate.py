@@ -118,7 +118,7 @@ def _clean_public(root: Path):
     (root / "figures").mkdir(parents=True)
     (root / "report.html").write_text(f"<html><body><h1>Report</h1><p>{CLEAN}</p></body></html>", encoding="utf-8")
     (root / "figures" / "chart.svg").write_text(
-        f'<svg xmlns="http://www.w3.org/2000/svg"><!-- Attendance --><text>Attendance</text></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><!-- Attendance --><text>Attendance</text></svg>',
         encoding="utf-8")
     (root / "figures" / "chart.png").write_bytes(_png([(b"tEXt", b"Title\x00Attendance")]))
     write_xlsx({"Summary": pd.DataFrame({"school": ["School of Business"], "n": [42]})}, root / "summary.xlsx")
