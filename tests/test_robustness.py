@@ -138,9 +138,14 @@ def write_notebooks(folder: Path) -> None:
     (folder / "child.py").write_text(CHILD)
 
 
+#: A test key: a non-demo term reads its key from MENTORING_KEY (the demo key is for demo terms only).
+TEST_KEY = "5e" * 32
+
+
 @pytest.fixture
-def small_term(tmp_path):
+def small_term(tmp_path, monkeypatch):
     """A term config with one input, the small pipeline's notebooks and a reports folder."""
+    monkeypatch.setenv("MENTORING_KEY", TEST_KEY)
     data = tmp_path / "data"
     data.mkdir()
     (data / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
@@ -153,7 +158,7 @@ def small_term(tmp_path):
                        mentor_places: 2, participant_places: 10}
         groups: {count: 1}
         inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
-        privacy: {key_source: demo}
+        privacy: {key_source: env}
         report: {organisation: Test}
     """))
     write_notebooks(tmp_path / "notebooks")
@@ -164,7 +169,8 @@ def start_run(cfg: Path, *args: str, pause: str = "", tag: str = "", change_inpu
               reports: Path | None = None) -> subprocess.Popen:
     tmp = cfg.parent
     env = {**os.environ, "ROB_ROOT": str(ROOT), "ROB_NOTEBOOKS": str(tmp / "notebooks"),
-           "ROB_PAUSE": pause, "ROB_MARKER": str(tmp / "marker"), "ROB_TAG": tag, "PYTHONPATH": str(ROOT)}
+           "ROB_PAUSE": pause, "ROB_MARKER": str(tmp / "marker"), "ROB_TAG": tag, "PYTHONPATH": str(ROOT),
+           "MENTORING_KEY": os.environ.get("MENTORING_KEY", TEST_KEY)}
     env.pop("MENTORING_REPORTS_ROOT", None)
     if reports is not None:
         env["MENTORING_REPORTS_ROOT"] = str(reports)
