@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 # -- the demo term ------------------------------------------------------------------------------
 
@@ -595,15 +596,6 @@ def _xml_text(s: pd.Series) -> pd.Series:
             .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
 
 
-def _column_letter(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
 def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: set[int] = frozenset(),
                 sheet: str = "Sheet1", creator: str = "Microsoft Forms") -> None:
     """A one-sheet xlsx written directly as SpreadsheetML, vectorised over cells.
@@ -620,7 +612,7 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
     cell_texts = []
     strings: list[pd.Series] = [pd.Series(headers, dtype=object)]
     for j, values in enumerate(columns):
-        ref = _column_letter(j)
+        ref = get_column_letter(j + 1)
         if j in datetime_columns:
             serial = (pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[s]") - _EXCEL_EPOCH
                       ).astype("int64") / 86400.0
@@ -653,13 +645,13 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
             body[j] = out
         else:
             body[j] = item
-    header_xml = "".join(f'<c r="{_column_letter(j)}1" s="2" t="s"><v>{index_of[h]}</v></c>'
+    header_xml = "".join(f'<c r="{get_column_letter(j + 1)}1" s="2" t="s"><v>{index_of[h]}</v></c>'
                          for j, h in enumerate(headers))
     row_xml = pd.Series("", index=rows.index, dtype=object)
     for col in body:
         row_xml = row_xml + col.astype(str).to_numpy()
     row_xml = '<row r="' + rows + '">' + row_xml + "</row>"
-    last = f"{_column_letter(len(headers) - 1)}{n + 1}"
+    last = f"{get_column_letter(len(headers))}{n + 1}"
     sheet_xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

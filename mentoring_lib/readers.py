@@ -138,12 +138,9 @@ class Export:
 
 def column_letter(i: int) -> str:
     """0-based column position -> Excel letters (0 -> A, 26 -> AA)."""
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
 
 
 def _rows_text(rows: Iterable[int]) -> str:

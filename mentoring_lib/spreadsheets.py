@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP list + full-width forms).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -309,16 +310,6 @@ def _xml_attr(text: str) -> str:
     return _xml_text(text).replace('"', "&quot;")
 
 
-def _column_letter(j: int) -> str:
-    """Excel column letters of the 0-based column ``j`` (0 -> A, 26 -> AA)."""
-    letters = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _cell_xml(ref: str, v: Any, style: int = 0) -> str:
     """One cell's XML for a value already passed through :func:`_cell_value` ('' when empty)."""
     s = f' s="{style}"' if style else ""
@@ -385,7 +376,7 @@ def _column_cells(col: pd.Series, letter: str, rows: list[str]) -> tuple[list[st
 
 def _sheet_xml(table: pd.DataFrame, column_widths: bool) -> str:
     n_rows, n_cols = table.shape
-    letters = [_column_letter(j) for j in range(n_cols)]
+    letters = [get_column_letter(j + 1) for j in range(n_cols)]
     rows = [str(r) for r in range(2, n_rows + 2)]
     headers = [_cell_value(_flat_label(c)) for c in table.columns]
     header_cells = "".join(_cell_xml(f"{L}1", h, _STYLE_BOLD) if not isinstance(h, str)
