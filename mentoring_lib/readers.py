@@ -136,6 +136,15 @@ class Export:
 # ---------------------------------------------------------------------------------------------
 # helpers
 
+def _workbook_error(e: Exception, path: Path) -> InputError:
+    """The coordinator's message for a workbook openpyxl could not open or read."""
+    if type(e).__module__.startswith(("defusedxml", "xml.", "lxml")):
+        return InputError("contains XML that is refused for safety or cannot be parsed", file=path,
+                          hint="do not open this file; download the export again from the survey tool")
+    return InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
+                      hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX)
+
+
 def column_letter(i: int) -> str:
     """0-based column position -> Excel letters (0 -> A, 26 -> AA)."""
     from openpyxl.utils import get_column_letter
@@ -461,11 +470,7 @@ def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) ->
             # a file object, not the path: openpyxl would refuse a workbook by its file name alone
             wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for damaged parts; defusedxml refuses unsafe XML
-        if type(e).__module__.startswith(("defusedxml", "xml.", "lxml")):
-            raise InputError("contains XML that is refused for safety or cannot be parsed", file=path,
-                             hint="do not open this file; download the export again from the survey tool") from None
-        raise InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
-                         hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
+        raise _workbook_error(e, path) from None
     try:
         names = list(wb.sheetnames)
         visible = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
@@ -493,11 +498,7 @@ def _read_xlsx_grid(path: Path, zf: zipfile.ZipFile, sheet, notes: list[str]) ->
     except InputError:
         raise
     except Exception as e:
-        if type(e).__module__.startswith(("defusedxml", "xml.", "lxml")):
-            raise InputError("contains XML that is refused for safety or cannot be parsed", file=path,
-                             hint="do not open this file; download the export again from the survey tool") from None
-        raise InputError(f"is a damaged Excel workbook ({type(e).__name__})", file=path,
-                         hint="download the export again; if Excel can open it, " + SAVE_AS_XLSX) from None
+        raise _workbook_error(e, path) from None
     finally:
         wb.close()
     if len(names) > 1 and sheet is None:
