@@ -96,8 +96,11 @@ class StageContext:
         os.replace(tmp, path)
         return path
 
-    def read_table(self, name: str, stage: str | None = None) -> "pd.DataFrame":
-        """Read a table written by this stage or (``stage=``) by an upstream one."""
+    def read_table(self, name: str, stage: str | None = None, *, columns: list[str] | None = None,
+                   categories: list[str] | None = None) -> "pd.DataFrame":
+        """Read a table written by this stage or (``stage=``) by an upstream one; only ``columns``
+        when given, and ``categories`` (a subset of them) as pandas categoricals, which keeps a long
+        table with repeated identifiers small in memory."""
         import pandas as pd
 
         path = self.table_path(name, stage)
@@ -106,7 +109,9 @@ class StageContext:
                 f"table '{name}' of stage '{stage or self.stage}' is missing ({path})",
                 hint=f"run the '{stage or self.stage}' stage first (mentoring run --config ... --from "
                      f"{stage or self.stage})")
-        return pd.read_parquet(path)
+        if categories:
+            return pd.read_parquet(path, columns=columns, read_dictionary=list(categories))
+        return pd.read_parquet(path, columns=columns)
 
     # -- data quality ----------------------------------------------------------------------
     def record_quality(self, source: str, *, rows_read: int, kept: int,

@@ -642,3 +642,23 @@ def test_likert_chart_merges_small_answers_and_leaves_out_small_groups(codebook)
     assert len(left_out) == 1 and "recommend" in left_out[0]
     assert not ((frame > 0) & (frame < 5)).to_numpy().any()
     assert frame.sum(axis=1).tolist() == [38, 38]
+
+
+def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs, codebook, tmp_path):
+    """The stage reads the long answer table with its identifiers as categoricals (memory at 100
+    times the demo); every table and chart must be what the plain string table gives."""
+    compact = dict(inputs)
+    compact["responses"] = inputs["responses"][ev.RESPONSE_COLUMNS].astype(
+        {"person_id": "category", "wave": "category", "item": "category"})
+    figs = tmp_path / "figures"
+    figs.mkdir()
+    other = ev.evaluate(compact, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs,
+                        approved=pd.Series(["Learned to be kinder to myself."]))
+    assert set(other.tables) == set(result.tables)
+    for name, table in result.tables.items():
+        pd.testing.assert_frame_equal(other.tables[name], table, obj=name)
+    assert other.narrative == result.narrative
+    pngs = sorted(p.name for p in result.figures_dir.glob("*.png"))
+    assert pngs and pngs == sorted(p.name for p in figs.glob("*.png"))
+    for name in pngs:
+        assert (figs / name).read_bytes() == (result.figures_dir / name).read_bytes(), name
