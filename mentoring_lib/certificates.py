@@ -508,10 +508,39 @@ class RenderResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+#: Certificates typeset together for the combined PDF. Typst holds a whole document's layout in
+#: memory (some 270 MiB for 1,300 certificates), so a large term's combined PDF is typeset in parts
+#: of this size and the parts are joined with pypdf.
+COMBINED_PART = 200
+
+
+def join_pdfs(parts: Sequence[bytes]) -> bytes:
+    """One PDF with the pages of ``parts`` in order, and the first part's document information
+    (title, creator, dates): the same bytes for the same parts (pypdf writes no random file ID
+    unless asked to)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    if len(parts) == 1:
+        return parts[0]
+    writer = PdfWriter()
+    first = PdfReader(io.BytesIO(parts[0]))
+    for data in parts:
+        writer.append(PdfReader(io.BytesIO(data)))
+    if first.metadata:
+        writer.add_metadata({k: v for k, v in first.metadata.items()})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, combined: Path | None,
-                        font_paths: Sequence[str] = (), workers: int = 2, chunk: int = 25) -> RenderResult:
+                        font_paths: Sequence[str] = (), workers: int = 2, chunk: int = 25,
+                        combined_part: int | None = None) -> RenderResult:
     """Typeset one PDF per record as ``pdf_dir/<code>.pdf`` and, unless ``combined`` is None, every
-    page in one PDF for printing. Returns the files written and the time taken.
+    page in one PDF for printing (typeset ``combined_part`` certificates at a time, by default
+    :data:`COMBINED_PART`). Returns the files written and the time taken.
 
     Each PDF is its own small compilation (fonts subset to the one name), done on ``workers``
     threads with one Typst compiler each (Typst caches the template across compilations). Only
@@ -551,7 +580,9 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
 
     def all_in_one() -> float:
         t0 = time.perf_counter()
-        _write_atomic(combined, compile_pdf(records))
+        step = max(1, combined_part or COMBINED_PART)
+        _write_atomic(combined, join_pdfs([compile_pdf(records[i:i + step])
+                                           for i in range(0, len(records), step)]))
         return time.perf_counter() - t0
 
     pdf_dir.mkdir(parents=True, exist_ok=True)

@@ -576,3 +576,41 @@ def test_many_certificates_render_in_chunks_one_page_each(tmp_path, stage):
                                    pdf_dir=tmp_path / "pdf", combined=tmp_path / "all.pdf")
     assert len(result.files) == n and len(PdfReader(str(tmp_path / "all.pdf")).pages) == n
     assert len({p.name for p in result.files}) == n
+
+
+def test_combined_pdf_typeset_in_parts_has_the_same_pages_and_is_reproducible(tmp_path, monkeypatch):
+    """A large term's combined PDF is typeset COMBINED_PART certificates at a time and joined:
+    the same pages in the same order and the same document title as one typesetting, and the
+    same bytes on a re-run."""
+    whole_ctx = make_term(tmp_path / "whole")
+    C.run_stage(whole_ctx)
+    whole = whole_ctx.out.private / "certificates" / "all_certificates.pdf"
+    monkeypatch.setattr(C, "COMBINED_PART", 4)  # 6 certificates: parts of 4 and 2
+    parts_ctx = make_term(tmp_path / "parts")
+    C.run_stage(parts_ctx)
+    joined = parts_ctx.out.private / "certificates" / "all_certificates.pdf"
+    assert whole.read_bytes() != joined.read_bytes()  # really joined, not one typesetting
+    assert len(pdf_text(joined)) == 6
+    assert pdf_text(joined) == pdf_text(whole)
+    assert PdfReader(joined).metadata.title == PdfReader(whole).metadata.title
+    first = joined.read_bytes()
+    C.run_stage(parts_ctx)
+    assert joined.read_bytes() == first
+
+
+def test_join_pdfs_keeps_page_order_and_returns_a_single_part_unchanged():
+    import io
+
+    from pypdf import PdfWriter
+
+    def blank(width: int) -> bytes:
+        w = PdfWriter()
+        w.add_blank_page(width=width, height=100)
+        out = io.BytesIO()
+        w.write(out)
+        return out.getvalue()
+
+    parts = [blank(100), blank(200), blank(300)]
+    assert C.join_pdfs(parts[:1]) == parts[0]
+    joined = PdfReader(io.BytesIO(C.join_pdfs(parts)))
+    assert [float(p.mediabox.width) for p in joined.pages] == [100, 200, 300]
