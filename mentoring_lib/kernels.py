@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -28,8 +29,10 @@ from typing import Any, Iterable
 from mentoring_lib import stages
 
 ENV_SWITCH = "MENTORING_WARM_KERNELS"
-#: Kernels warmed beyond the ones running; each holds ~150-250 MB once its imports are done.
-DEFAULT_AHEAD = 2
+#: Kernels warmed beyond the ones running; each holds ~150-250 MB once its imports are done. One is
+#: enough: with two the demo ran no faster (two kernels running and two booting compete for two
+#: cores), and the 100-times term's memory peaked above 1 GiB while both waited.
+DEFAULT_AHEAD = 1
 START_TIMEOUT = 60
 
 log = logging.getLogger("mentoring.run")
@@ -76,10 +79,20 @@ def warm_code(stage: stages.Stage, notebook_dir: str | os.PathLike | None = None
     return f"def _warm_imports():\n{body}\n_warm_imports()\ndel _warm_imports\n"
 
 
-def _import_papermill() -> None:
-    import papermill  # noqa: F401
+def import_papermill():
+    """Import papermill for the runner, without the IRI grammar of jsonschema's format checkers.
+
+    papermill imports nbformat, which imports jsonschema, which imports ``rfc3987_syntax`` when it
+    is installed (jupyterlab's dependencies install it): that builds some 35 Lark parsers at
+    import, about 2 s of CPU in every run (python-jsonschema/jsonschema#1428). The notebook
+    schema nbformat validates against uses no ``iri`` format, so the runner's process goes
+    without that checker. Nothing changes when jsonschema is already imported."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails fast
+    import papermill
 
     import papermill.exceptions  # noqa: F401
+    return papermill
 
 
 async def _start(stage: stages.Stage, cwd: str, extra_arguments: list[str]) -> Any:
@@ -131,7 +144,7 @@ class WarmKernels:
         self._pool = ThreadPoolExecutor(max_workers=max(1, self._ahead + 1), thread_name_prefix="warm-kernel")
         self._top_up()
         # The runner imports papermill for its first stage; do it while the first kernel boots.
-        self._pool.submit(_import_papermill)
+        self._pool.submit(import_papermill)
 
     def _top_up(self) -> None:
         """Start kernels for the next stages in start order, keeping ``ahead`` untaken ones warm

@@ -271,3 +271,90 @@ def test_a_new_key_reruns_an_unchanged_term(term, capsys, monkeypatch):
     assert "Nothing to do" not in capsys.readouterr().out
     record = (cfg.parent / "reports" / "fixture" / "run.json").read_text()
     assert "a7" * 16 not in record and "5e" * 16 not in record
+
+
+def test_runner_imports_papermill_without_the_iri_grammar_and_still_validates_notebooks():
+    """kernels.import_papermill keeps rfc3987_syntax (2 s of Lark grammars) out of the runner;
+    nbformat must still validate every stage notebook, and a broken one must still fail."""
+    root = Path(__file__).resolve().parent.parent
+    code = textwrap.dedent(f"""
+        import sys
+        from mentoring_lib import kernels
+        pm = kernels.import_papermill()
+        import nbformat
+        assert pm.__name__ == "papermill"
+        assert sys.modules.get("rfc3987_syntax") is None, "the IRI grammar was imported"
+        for path in sorted(__import__("pathlib").Path({str(root / "notebooks")!r}).glob("*.ipynb")):
+            nbformat.validate(nbformat.read(path, as_version=4))
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell("1"))
+        nb.cells[0]["outputs"] = [{{"output_type": "no-such-type"}}]
+        try:
+            nbformat.validate(nb)
+        except nbformat.ValidationError:
+            print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "ok"
+
+
+def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypatch, tmp_path):
+    """Memory: at most ``ahead`` started kernels wait untaken (one by default); kernels start in
+    the scheduler's order; close() shuts down the ones never taken."""
+    from mentoring_lib import kernels
+
+    started, stopped = [], []
+
+    class FakeKernel:
+        has_kernel = True
+
+        def __init__(self, name):
+            self.name = name
+
+        async def is_alive(self):
+            return True
+
+    async def fake_start(stage, cwd, extra_arguments):
+        started.append(stage.name)
+        return FakeKernel(stage.name)
+
+    monkeypatch.setattr(kernels, "_start", fake_start)
+    monkeypatch.setattr(kernels, "shutdown", lambda km: stopped.append(km.name))
+    monkeypatch.setattr(kernels, "import_papermill", lambda: None)
+    assert kernels.DEFAULT_AHEAD == 1
+    order = [s.name for s in kernels.start_order(stages.STAGES)]
+    assert order == ["registrations", "groups", "feedback", "attendance", "evaluation", "certificates", "report"]
+
+    pool = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
+    taken = []
+    for name in order[:4]:
+        km = pool.take(next(s for s in stages.STAGES if s.name == name))
+        assert km.name == name
+        taken.append(name)
+        for fut in list(pool._futures.values()):  # let the starts the pool queued run
+            fut.result()
+        waiting = [n for n in started if n not in taken]
+        assert len(waiting) <= 1, waiting
+    assert started == order[:5]
+    pool.close()
+    assert stopped == ["evaluation"]
+
+
+def test_kernels_use_the_system_allocator_for_arrow_unless_told_otherwise(monkeypatch, tmp_path):
+    from mentoring_lib.config import load_config
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "config" / "demo.yml")
+    for name in ("ARROW_DEFAULT_MEMORY_POOL", "SOURCE_DATE_EPOCH", "MPLBACKEND", "PYTHONHASHSEED",
+                 "PYDEVD_DISABLE_FILE_VALIDATION"):
+        monkeypatch.delenv(name, raising=False)  # restored after the test
+    runner._kernel_environment(cfg)
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    # pyarrow honours the setting (a kernel inherits this environment)
+    probe = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
+    assert out.stdout.strip() == "system", out.stderr[-500:]
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")  # a user's own choice stays
+    runner._kernel_environment(cfg)
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
