@@ -84,18 +84,37 @@ def _weak_grade(stem: str) -> str:
     return stem
 
 
+def _strong_grade(stem: str) -> str:
+    """The strong grade of a stem's final cluster, for words that strengthen when inflected
+    (Kangas -> Kankaan: kang -> kank; Rinne -> Rinteen: rinn -> rint; Rikas -> Rikkaan; Tehdas ->
+    Tehtaan)."""
+    for strong, weak in _GRADATION:
+        if stem.endswith(weak) and not stem.endswith(strong):
+            if len(weak) == 1 and stem[-2:-1] not in _VOWELS:
+                continue  # a single k, p or t doubles only after a vowel
+            return stem[: -len(weak)] + strong
+    return stem
+
+
 def name_stems(part: str) -> set[str]:
     """Case-folded forms a name part starts with when inflected (prefixes of >= 4 letters).
 
     The part itself always counts. "-nen" surnames inflect on "-s-" (Virtanen -> Virtasen,
     Virtasta: stem "virtas"); parts ending in a vowel lose it and may weaken their consonants
     (Aalto -> Aallon: "aall"; Heikki -> Heikin: "heik"; Lahti -> Lahden: "lahd"; Korpela ->
-    Korpelan; Korpi -> Korven: "korv"; Kivimäki -> Kivimäen: "kivimä").
+    Korpelan; Korpi -> Korven: "korv"; Kivimäki -> Kivimäen: "kivimä"). Parts ending in a vowel
+    and "s" lose the "s" and may strengthen (Kangas -> Kankaan: "kanka"; Rastas -> Rastaan:
+    "rasta"; Hietamies -> Hietamiehen), and parts ending in "e" may strengthen before it (Rinne ->
+    Rinteen: "rinte"). Every form is added beside the plain one, so a wrong guess only makes the
+    gate stricter.
     """
     p = _fold(part)
     out = {p}
     if len(p) >= 6 and p.endswith("nen"):
         out.add(p[:-3] + "s")
+    elif len(p) >= MIN_STEM + 1 and p[-1] == "s" and p[-2] in _VOWELS:
+        out.add(p[:-1])
+        out.add(_strong_grade(p[:-2]) + p[-2])
     elif len(p) >= MIN_STEM + 1 and p[-1] in _VOWELS:
         stem = p[:-1]
         out.add(stem)
@@ -106,6 +125,8 @@ def name_stems(part: str) -> set[str]:
             out.add(stem[:-1] + "d")
         if stem[-1] == "k" and stem[-2:-1] in _VOWELS | {"h", "l", "r"}:
             out.add(stem[:-1])  # a single k drops: Kivimäki -> Kivimäen, Kivijoki -> Kivijoen
+        if p[-1] == "e":
+            out.add(_strong_grade(stem) + "e")
     return {s for s in out if len(s) >= MIN_STEM or s == p}
 
 

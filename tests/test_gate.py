@@ -67,6 +67,20 @@ def test_name_stems_finnish_inflection():
     assert all(len(s) >= 4 for s in name_stems("Laura"))
 
 
+@pytest.mark.parametrize("name,form", [
+    ("Kangas", "Kankaan"), ("Kangas", "Kangasta"), ("Rastas", "Rastaalle"), ("Rikas", "Rikkaalla"),
+    ("Hammas", "Hampaan"), ("Tehdas", "Tehtaalta"), ("Hietamies", "Hietamiehen"),
+    ("Rinne", "Rinteen"), ("Rinne", "Rinnettä"), ("Perhe", "Perheelle"),
+])
+def test_surnames_that_end_in_s_or_e_are_found_inflected(name, form):
+    """-as/-es/-is surnames and -e surnames strengthen their consonants when inflected (the
+    independent reference: the forms as a Finnish speaker writes them)."""
+    people = pd.DataFrame({"name": [f"Aino {name}"], "email": ["aino@example.org"]})
+    ids = identities_from(people)
+    assert KIND_SURNAME in scan_text(f"Kiitos {form} ryhmästä.", ids)
+    assert scan_text("Kiitos ryhmästä.", ids) == set()
+
+
 @pytest.mark.parametrize("text,kind", [
     ("Kanerva Ylitalo-Canary led group 3", KIND_FULL_NAME),
     ("Otso Mäkisen ryhmä", KIND_FULL_NAME),
