@@ -9,7 +9,8 @@ Before the runner publishes a run, :func:`check_public` scans every file under `
   in either order, Finnish inflections included ("Anna Virtasen", "Virtasella Annalla");
 * ``surname``         -- a capitalised word that is a person's surname (any name part after the
   first, at least 4 letters), or an inflected form of it: "Virtanen" -> "Virtasen",
-  "Virtasta"; "Aalto" -> "Aallon"; "Lahti" -> "Lahden". Inflected stems are matched only at the
+  "Virtasta"; "Aalto" -> "Aallon"; "Lahti" -> "Lahden"; "Kangas" -> "Kankaan"; "Rinne" ->
+  "Rinteen" (see :func:`name_stems`). Inflected stems are matched only at the
   start of a word and only when at least 4 letters long;
 * ``phone number``    -- Finnish (040 123 4567, +358 40 1234567) and international (+44 20 ...)
   numbers, whoever they belong to;
