@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from mentoring_lib import __version__
-from mentoring_lib.errors import EXIT_UNEXPECTED, WorkbookError
+from mentoring_lib.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_UNEXPECTED, Terminated, WorkbookError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -125,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:  # SIGTERM during a run (see runner._StopSignal)
+        print("stopped by SIGTERM: nothing was published; the previous outputs are unchanged",
+              file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:  # output piped into `head` and similar: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

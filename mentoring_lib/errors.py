@@ -14,6 +14,8 @@ EXIT_INPUT = 2
 EXIT_NOTEBOOK = 3
 EXIT_PRIVACY = 4
 EXIT_LOCKED = 75
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), the shell's convention
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): a scheduler's timeout, `kill`, a shutdown
 
 
 class WorkbookError(Exception):
@@ -103,3 +105,10 @@ class LockHeld(WorkbookError):
     """Another run of the same term holds the lock."""
 
     exit_code = EXIT_LOCKED
+
+
+class Terminated(BaseException):
+    """The run was asked to stop (SIGTERM). A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` swallows it on its way out."""
+
+    exit_code = EXIT_TERMINATED

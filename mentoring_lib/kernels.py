@@ -37,6 +37,12 @@ START_TIMEOUT = 60
 
 log = logging.getLogger("mentoring.run")
 
+#: Kernel managers started here and not yet shut down, for :func:`kill_all`.
+_LIVE: set = set()
+_LIVE_LOCK = threading.Lock()
+#: Set by :func:`kill_all` while a run is being stopped: no new kernel is handed out.
+_STOPPING = threading.Event()
+
 
 def enabled() -> bool:
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
@@ -100,6 +106,8 @@ async def _start(stage: stages.Stage, cwd: str, extra_arguments: list[str]) -> A
 
     km = AsyncKernelManager(kernel_name="python3")
     await km.start_kernel(extra_arguments=list(extra_arguments), cwd=cwd)
+    with _LIVE_LOCK:
+        _LIVE.add(km)
     kc = km.client()
     try:
         kc.start_channels()
@@ -124,7 +132,26 @@ async def _shutdown(km: Any) -> None:
 def shutdown(km: Any) -> None:
     """Stop a kernel this module started (after its notebook ran, or unused)."""
     if km is not None:
+        with _LIVE_LOCK:
+            _LIVE.discard(km)
         asyncio.run(_shutdown(km))
+
+
+def kill_all() -> int:
+    """Kill every kernel this module started that is still alive, at once (the run is being
+    stopped): a notebook running on one ends with a dead kernel instead of running to its end.
+    Until the next :class:`WarmKernels` is made, no kernel is handed out. Returns how many."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+        _LIVE.clear()
+    killed = 0
+    for km in live:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            killed += 1
+    return killed
 
 
 class WarmKernels:
@@ -142,6 +169,7 @@ class WarmKernels:
         self._lock = threading.Lock()
         self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=max(1, self._ahead + 1), thread_name_prefix="warm-kernel")
+        _STOPPING.clear()
         self._top_up()
         # The runner imports papermill for its first stage; do it while the first kernel boots.
         self._pool.submit(import_papermill)
@@ -150,7 +178,7 @@ class WarmKernels:
         """Start kernels for the next stages in start order, keeping ``ahead`` untaken ones warm
         (the next stage's kernel is always started, even when ``ahead`` is 0)."""
         with self._lock:
-            if self._closed:
+            if self._closed or _STOPPING.is_set():
                 return
             waiting = [n for n in self._futures if n not in self._taken]
             for name in self._order:
@@ -164,6 +192,10 @@ class WarmKernels:
     def take(self, stage: stages.Stage) -> Any | None:
         """The warm kernel manager for ``stage`` (the caller shuts it down with :func:`shutdown`
         after use), or None when none could be started (the caller starts a kernel itself)."""
+        if _STOPPING.is_set():
+            from mentoring_lib.errors import Terminated
+
+            raise Terminated()
         with self._lock:
             self._taken.add(stage.name)
             fut = self._futures.pop(stage.name, None)
@@ -173,11 +205,18 @@ class WarmKernels:
         try:
             km = fut.result(timeout=START_TIMEOUT * 2)
         except Exception as e:  # noqa: BLE001 - fall back to a cold start, which reports real errors
-            log.info("warm kernel for stage %s not available (%s); starting one", stage.name, type(e).__name__)
-            return None
-        if not km.has_kernel or not asyncio.run(km.is_alive()):
+            km = None
+            if not _STOPPING.is_set():
+                log.info("warm kernel for stage %s not available (%s); starting one", stage.name,
+                         type(e).__name__)
+        if km is not None and (not km.has_kernel or not asyncio.run(km.is_alive())):
             shutdown(km)
-            return None
+            km = None
+        if _STOPPING.is_set():  # killed while starting: do not fall back to a cold start
+            shutdown(km)
+            from mentoring_lib.errors import Terminated
+
+            raise Terminated()
         return km
 
     def close(self) -> None:

@@ -5,7 +5,9 @@ The runner holds the term's lock, fingerprints the inputs, executes the stage no
 the public outputs and only then publishes the staging folder atomically (see
 :mod:`mentoring_lib.publish`). It writes ``reports/<term>/run.json`` and a log whatever
 happens. Errors are raised as :class:`~mentoring_lib.errors.WorkbookError`; the CLI maps
-them to the exit codes of the design.
+them to the exit codes of the design. Ctrl-C and SIGTERM stop a run at once: the running
+kernels are killed (:func:`mentoring_lib.kernels.kill_all`), the staging folder is removed and
+run.json records the stop (exit 130 / 143); a SIGTERM that arrives while publishing waits for it.
 """
 from __future__ import annotations
 
@@ -15,8 +17,11 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +29,8 @@ from typing import Callable
 
 from mentoring_lib import kernels, provenance, publish, stages
 from mentoring_lib.config import TermConfig, load_config
-from mentoring_lib.errors import (EXIT_INPUT, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY, InputError,
-                                  NotebookFailed, WorkbookError)
+from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
+                                  EXIT_TERMINATED, InputError, NotebookFailed, Terminated, WorkbookError)
 
 NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
 #: Exceptions raised inside a notebook that keep their own meaning (and safe message) in the CLI.
@@ -153,30 +158,36 @@ def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.St
     total = len(todo)
     started = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        while pending or running:
-            if failure is None:
-                for st in [s for s in pending if set(s.needs) <= done]:
-                    if len(running) >= jobs:
-                        break
-                    pending.remove(st)
-                    started += 1
-                    report(f"  [{started}/{total}] {st.name}: started")
-                    running[pool.submit(run, st)] = st
-            if not running:
-                if failure is None and pending:
-                    raise WorkbookError(f"stages cannot run, their needs are not met: "
-                                        f"{', '.join(s.name for s in pending)}")
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                st = running.pop(fut)
-                try:
-                    seconds[st.name] = fut.result()
-                    done.add(st.name)
-                    report(f"  {st.name}: done in {seconds[st.name]:.1f} s")
-                except BaseException as e:  # noqa: BLE001 - re-raised below, after the others finish
-                    report(f"  {st.name}: FAILED")
-                    failure = failure or e
+        try:
+            while pending or running:
+                if failure is None:
+                    for st in [s for s in pending if set(s.needs) <= done]:
+                        if len(running) >= jobs:
+                            break
+                        pending.remove(st)
+                        started += 1
+                        report(f"  [{started}/{total}] {st.name}: started")
+                        running[pool.submit(run, st)] = st
+                if not running:
+                    if failure is None and pending:
+                        raise WorkbookError(f"stages cannot run, their needs are not met: "
+                                            f"{', '.join(s.name for s in pending)}")
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    st = running.pop(fut)
+                    try:
+                        seconds[st.name] = fut.result()
+                        done.add(st.name)
+                        report(f"  {st.name}: done in {seconds[st.name]:.1f} s")
+                    except BaseException as e:  # noqa: BLE001 - re-raised below, after the others finish
+                        report(f"  {st.name}: FAILED")
+                        failure = failure or e
+        except (KeyboardInterrupt, Terminated):
+            # Stopping: end the running notebooks now (their kernels die) instead of waiting for them.
+            kernels.kill_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     if failure is not None:
         raise failure
     return seconds
@@ -191,6 +202,53 @@ def _identities(run_dir: Path, config: TermConfig):
     from mentoring_lib.gate import identities_from
 
     return identities_from(pd.read_parquet(path), allow=config.privacy.gate_allow)
+
+
+class _StopSignal:
+    """SIGTERM raises :class:`Terminated` in the main thread, so the run cleans up as after Ctrl-C:
+    running kernels are killed, the staging folder is removed, run.json records the stop. While
+    the run publishes, the signal waits (:meth:`deferred`): publishing is one atomic swap, and a
+    run that got that far is complete."""
+
+    def __init__(self) -> None:
+        self._deferring = False
+        self.arrived_while_deferred = False
+
+    def __call__(self, signum, frame) -> None:
+        if self._deferring:
+            self.arrived_while_deferred = True
+            return
+        raise Terminated()
+
+    @contextmanager
+    def deferred(self):
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+
+@contextmanager
+def _sigterm_stops_the_run():
+    """Install :class:`_StopSignal` for SIGTERM while the run lasts (main thread only: Python runs
+    signal handlers there), then put the previous handler back."""
+    stop = _StopSignal()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _remove_unpublished(term_dir: Path, run_dir: Path) -> None:
+    """Remove a run's staging folder, unless it is the published one (a stop can arrive at any
+    line, also after the swap)."""
+    if publish.published_dir(term_dir) != run_dir.resolve():
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, start: str | None = None,
@@ -216,8 +274,9 @@ def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, s
             echo(msg)
 
         try:
-            return _run_locked(config, config_path, term_dir, run_id, selected, partial, force, jobs,
-                               timeout, report)
+            with _sigterm_stops_the_run() as stop:
+                return _run_locked(config, config_path, term_dir, run_id, selected, partial, force, jobs,
+                                   timeout, report, stop)
         finally:
             log.removeHandler(handler)
             handler.close()
@@ -225,7 +284,8 @@ def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, s
 
 def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: str,
                 selected: list[stages.Stage], partial: bool, force: bool, jobs: int, timeout: int,
-                report: Callable[[str], None]) -> RunResult:
+                report: Callable[[str], None], stop: _StopSignal | None = None) -> RunResult:
+    stop = stop or _StopSignal()
     started_wall = dt.datetime.now(dt.timezone.utc)
     stale = publish.clean_stale_runs(term_dir)
     if stale:
@@ -314,20 +374,32 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         for input_id, counts in rows.items():
             if input_id in record["inputs"]:
                 record["inputs"][input_id].update(counts)
-        status, exit_code = "ok", EXIT_OK
-        record.update(status="ok", stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        record.update(status="ok", exit_code=EXIT_OK,
+                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
         provenance.write_json_atomic(run_dir / "run.json", _finish(record, started_wall))
-        publish.publish(term_dir, run_dir)
-        message = "published"
+        with stop.deferred():
+            publish.publish(term_dir, run_dir)
+            status, exit_code, message = "ok", EXIT_OK, "published"
+        if stop.arrived_while_deferred:
+            report("  SIGTERM arrived while publishing: the run was complete and is published")
+    except (KeyboardInterrupt, Terminated) as e:
+        status = "interrupted"
+        if isinstance(e, Terminated):
+            exit_code, message = EXIT_TERMINATED, "stopped by SIGTERM"
+        else:
+            exit_code, message = EXIT_INTERRUPTED, "interrupted (Ctrl-C)"
+        log.info("%s: nothing was published; the previous outputs are unchanged", message)
+        _remove_unpublished(term_dir, run_dir)
+        raise
     except WorkbookError as e:
         exit_code, message = e.exit_code, e.render()
         if isinstance(e, StageFailed):
             _keep_failed_notebooks(term_dir, run_dir)
-        shutil.rmtree(run_dir, ignore_errors=True)
+        _remove_unpublished(term_dir, run_dir)
         raise
     except BaseException:
         _keep_failed_notebooks(term_dir, run_dir)
-        shutil.rmtree(run_dir, ignore_errors=True)
+        _remove_unpublished(term_dir, run_dir)
         raise
     finally:
         record.update(status=status, exit_code=exit_code,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mentoring_lib import cli, publish, runner, stages
-from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_OK
+from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_TERMINATED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,6 +76,7 @@ NOTEBOOK_CELLS = {
             f.write("aggregates of run " + os.environ.get("ROB_TAG", ""))
             f.flush()
             if os.environ.get("ROB_PAUSE") == "first":
+                Path(os.environ["ROB_MARKER"] + ".kernel-pid").write_text(str(os.getpid()))
                 Path(os.environ["ROB_MARKER"]).write_text("mid-write")
                 time.sleep(120)
             f.write(" - complete")
@@ -194,15 +195,19 @@ def kill_at(cfg: Path, pause: str, tag: str, force: bool = True) -> None:
     kill_group(proc)
 
 
+def publish_first_run(cfg: Path) -> tuple[Path, str, dict[str, str]]:
+    """Run the small term once (tag "one"): its folder, the published run's id, its public hashes."""
+    term_dir = cfg.parent / "reports" / "small"
+    code, out, err = finish(start_run(cfg, tag="one"))
+    assert code == EXIT_OK, err
+    return term_dir, publish.published_dir(term_dir).name, folder_hashes(term_dir / "public")
+
+
 # -- killed runs -------------------------------------------------------------------------------------
 
 def test_run_killed_mid_write_and_mid_publish_leaves_previous_outputs_then_next_run_cleans_up(small_term):
     cfg = small_term
-    term_dir = cfg.parent / "reports" / "small"
-    code, out, err = finish(start_run(cfg, tag="one"))
-    assert code == EXIT_OK, err
-    first_id = publish.published_dir(term_dir).name
-    hashes = folder_hashes(term_dir / "public")
+    term_dir, first_id, hashes = publish_first_run(cfg)
     assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run one - complete"
 
     # Killed while the first notebook is half-way through writing its public file.
@@ -227,6 +232,47 @@ def test_run_killed_mid_write_and_mid_publish_leaves_previous_outputs_then_next_
     assert not (term_dir / ".current.tmp").is_symlink()
     assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run four - complete"
     assert json.loads((term_dir / "run.json").read_text())["status"] == "ok"
+
+
+def test_sigterm_mid_notebook_stops_the_run_at_once_and_cleans_up(small_term):
+    """A scheduler's timeout or `kill` sends SIGTERM to the runner alone: the running notebook's
+    kernel is killed (not waited for: it would sleep 120 s), the staging folder removed, run.json
+    says what happened, exit 143; the published outputs are untouched and the next run needs no
+    clean-up."""
+    cfg = small_term
+    term_dir, first_id, hashes = publish_first_run(cfg)
+
+    proc = start_run(cfg, "--force", pause="first", tag="two")
+    wait_for((cfg.parent / "marker").exists, 120, proc, "the notebook reached its pause")
+    kernel_pid = int((cfg.parent / "marker.kernel-pid").read_text())
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)  # the runner only, not its process group
+    code, out, err = finish(proc, timeout=60)
+    assert code == EXIT_TERMINATED, out + err
+    assert time.monotonic() - started < 60  # the notebook's 120 s pause was not waited for
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
+    record = json.loads((term_dir / "run.json").read_text())
+    assert record["status"] == "interrupted" and record["exit_code"] == EXIT_TERMINATED
+    assert record["error"] == "stopped by SIGTERM"
+    assert_published_intact(term_dir, first_id, hashes)
+    assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [first_id]
+    wait_for(lambda: not _alive(kernel_pid), 10, what="the kernel to be gone")
+
+    code, out, err = finish(start_run(cfg, "--force", tag="three"))
+    assert code == EXIT_OK, err
+    assert "unfinished run folder" not in out
+    assert (term_dir / "public" / "first.txt").read_text() == "aggregates of run three - complete"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped by its parent) counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def test_run_killed_right_after_the_swap_is_published_whole_and_the_old_run_cleaned_later(small_term):

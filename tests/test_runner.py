@@ -358,3 +358,24 @@ def test_kernels_use_the_system_allocator_for_arrow_unless_told_otherwise(monkey
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")  # a user's own choice stays
     runner._kernel_environment(cfg)
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
+
+
+def test_sigterm_raises_except_while_publishing_and_the_published_run_is_never_removed(tmp_path):
+    from mentoring_lib.errors import Terminated
+
+    stop = runner._StopSignal()
+    with pytest.raises(Terminated):
+        stop(15, None)
+    with stop.deferred():
+        stop(15, None)  # waits: publishing is one atomic swap
+    assert stop.arrived_while_deferred
+    with pytest.raises(Terminated):
+        stop(15, None)  # deferred only while publishing
+
+    term_dir = tmp_path / "term"
+    published = publish.new_run_dir(term_dir, "published")
+    staging = publish.new_run_dir(term_dir, "staging")
+    (term_dir / publish.CURRENT).symlink_to(published.relative_to(term_dir))
+    runner._remove_unpublished(term_dir, published)
+    runner._remove_unpublished(term_dir, staging)
+    assert published.is_dir() and not staging.exists()
