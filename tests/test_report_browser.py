@@ -214,15 +214,36 @@ def test_report_loads_with_every_image_and_no_errors(report_html, tmp_path):
     assert res["screenshot"].stat().st_size > 10_000
 
 
+PHONE_WIDTH = 390
+
+
+def fits_phone(check: dict) -> bool:
+    """The page is laid out at the phone's width and nothing makes it wider. Under mobile emulation
+    a too-wide page widens the layout viewport (innerWidth) instead of scrolling, so both are
+    compared with the device width, not with each other."""
+    return check["innerWidth"] <= PHONE_WIDTH and check["scrollWidth"] <= PHONE_WIDTH + 1
+
+
 @needs_chromium
 def test_report_fits_a_phone(report_html, tmp_path):
     path, _ = report_html
-    res = inspect_page(path, tmp_path, width=390, height=844, mobile=True, name="phone")
+    res = inspect_page(path, tmp_path, width=PHONE_WIDTH, height=844, mobile=True, name="phone")
     check = res["check"]
     # no sideways scrolling of the page (wide tables scroll inside their own box)
-    assert check["scrollWidth"] <= check["innerWidth"] + 1, check
+    assert fits_phone(check), {k: check[k] for k in ("scrollWidth", "innerWidth")}
     assert res["errors"] == []
     assert all(img["width"] > 0 for img in check["images"])
+
+
+@needs_chromium
+def test_phone_check_catches_a_page_wider_than_the_phone(tmp_path):
+    page = tmp_path / "wide.html"
+    page.write_text('<!DOCTYPE html><html><head><title>wide</title>'
+                    '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
+                    '<table><tr><td style="min-width: 900px">a wide table cell</td></tr></table>'
+                    '</body></html>', encoding="utf-8")
+    res = inspect_page(page, tmp_path, width=PHONE_WIDTH, height=844, mobile=True, name="wide")
+    assert not fits_phone(res["check"]), res["check"]
 
 
 @needs_chromium
