@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from mentoring_lib import stages
+from mentoring_lib.errors import Terminated
 
 ENV_SWITCH = "MENTORING_WARM_KERNELS"
 #: Kernels warmed beyond the ones running; each holds ~150-250 MB once its imports are done. One is
@@ -193,8 +194,6 @@ class WarmKernels:
         """The warm kernel manager for ``stage`` (the caller shuts it down with :func:`shutdown`
         after use), or None when none could be started (the caller starts a kernel itself)."""
         if _STOPPING.is_set():
-            from mentoring_lib.errors import Terminated
-
             raise Terminated()
         with self._lock:
             self._taken.add(stage.name)
@@ -214,8 +213,6 @@ class WarmKernels:
             km = None
         if _STOPPING.is_set():  # killed while starting: do not fall back to a cold start
             shutdown(km)
-            from mentoring_lib.errors import Terminated
-
             raise Terminated()
         return km
 

@@ -379,3 +379,38 @@ def test_sigterm_raises_except_while_publishing_and_the_published_run_is_never_r
     runner._remove_unpublished(term_dir, published)
     runner._remove_unpublished(term_dir, staging)
     assert published.is_dir() and not staging.exists()
+
+
+def test_a_stopping_run_gets_no_more_kernels(monkeypatch, tmp_path):
+    """After kernels.kill_all (SIGTERM or Ctrl-C), take() raises Terminated instead of handing out
+    or cold-starting a kernel, and no further kernel is started; a new pool starts afresh."""
+    from mentoring_lib import kernels
+    from mentoring_lib.errors import Terminated
+
+    started = []
+
+    class FakeKernel:
+        has_kernel = True
+
+        async def is_alive(self):
+            return True
+
+    async def fake_start(stage, cwd, extra_arguments):
+        started.append(stage.name)
+        return FakeKernel()
+
+    monkeypatch.setattr(kernels, "_start", fake_start)
+    monkeypatch.setattr(kernels, "shutdown", lambda km: None)
+    monkeypatch.setattr(kernels, "import_papermill", lambda: None)
+    first = next(s for s in stages.STAGES if s.name == "registrations")
+    pool = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
+    assert pool.take(first) is not None
+    kernels.kill_all()
+    with pytest.raises(Terminated):
+        pool.take(next(s for s in stages.STAGES if s.name == "groups"))
+    pool._top_up()
+    pool.close()
+    assert started == ["registrations", "groups"]  # groups was warming before the stop; nothing after
+    again = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
+    assert again.take(first) is not None
+    again.close()
