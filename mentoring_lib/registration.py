@@ -29,6 +29,11 @@ participants separately, each with its own places and deadline):
    queue order, and a promoted person's reason says so. Withdrawals dated after
    ``registration.promote_until`` (if set) free no place: the programme has started.
 
+Mentors and participants are two queues. A person accepted in both holds two places; the rules
+do not choose a role for them: the stage names their participant rows in the data-quality notes
+(and warns), and the coordinator's withdrawal for one role (the withdrawals file's role column)
+frees that place in queue order.
+
 Every input row ends with exactly one status and a reason, and the counts reconcile::
 
     rows read = accepted + waitlisted + withdrawn + late + duplicate + excluded
@@ -695,6 +700,25 @@ def run_stage(ctx) -> None:
     save(ctx, selected, notes, withdrawals, withdrawal_reads)
 
 
+def accepted_in_both_roles(selected: pd.DataFrame) -> pd.DataFrame:
+    """The accepted rows of people accepted both as mentor and as participant. The announced rules
+    select each role on its own, so this can happen; which role such a person takes is the
+    coordinator's decision (a withdrawal for the other role frees that place in queue order)."""
+    accepted = selected[selected["status"] == "accepted"]
+    key = "person_id" if "person_id" in accepted else "email_norm"
+    return accepted[accepted.groupby(key)["role"].transform("nunique") > 1]
+
+
+def both_roles_note(rows: pd.Series) -> str:
+    """The data-quality note for participant ``rows`` (Excel rows of one export; no personal
+    values) of people also accepted as mentors, with what to do."""
+    rows = rows.astype(int).sort_values()
+    return (f"{len(rows)} accepted participant(s) are also accepted as mentors (rows "
+            f"{', '.join(map(str, rows))}): each role is selected on its own, so they hold two places. "
+            "Decide which role each takes and add them to the withdrawals file for the other role; "
+            "the freed place then goes to the next person on that wait-list")
+
+
 def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: pd.DataFrame,
          withdrawal_reads: dict[str, int]) -> None:
     """Write the stage's outputs: tables registrations/people and registrations/rows, the identity
@@ -718,6 +742,13 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
                             index=True)
 
     # Data quality, per input.
+    twice = accepted_in_both_roles(selected).query("role == 'participant'")
+    notes = {k: list(v) for k, v in notes.items()}
+    for source, part in twice.groupby("source", sort=True):
+        notes.setdefault(source, []).append(both_roles_note(part["row"]))
+    if len(twice):
+        warnings.warn(f"{len(twice)} people are accepted both as mentors and as participants: see the "
+                      "data-quality notes of the participant registrations", stacklevel=2)
     for source, part in selected.groupby("source", sort=True):
         counts = status_counts(part)
         excluded = {"duplicate": counts["duplicate"]}

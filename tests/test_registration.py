@@ -671,3 +671,60 @@ def test_public_summary_per_role_partitions_without_a_cross_role_total():
     assert other["mentors not accepted"] == "<5"
     # a category nobody of a role applied from stays 0 (a zero describes nobody)
     assert school.loc["School of Business", "mentors applied"] == 0
+
+
+def test_a_person_accepted_in_both_roles_is_flagged_and_a_withdrawal_resolves_it(tmp_path):
+    """The rules select each role on its own; an accepted mentor who is also an accepted participant
+    holds two places. The stage says so (participant rows as Excel shows them, no personal value)
+    and the coordinator's withdrawal for one role frees that place in queue order."""
+    import json
+    import warnings
+
+    import openpyxl
+
+    data = copy_demo(tmp_path)
+    expected = pd.read_csv(DEMO_DATA / "expected_statuses.csv")
+    mentor_row = int(expected.query("role == 'mentor' and status == 'accepted'")["row"].iloc[0])
+    sheet = openpyxl.load_workbook(DEMO_DATA / "mentor_registrations.xlsx").active
+    email_col = [c.value for c in sheet[1]].index("Email") + 1
+    mentor_email = sheet.cell(mentor_row, email_col).value
+    part_row = int(expected.query("role == 'participant' and status == 'accepted'")["row"].iloc[0])
+
+    def give_mentor_email(f):
+        f.loc[part_row - 2, "Email address"] = mentor_email  # Excel row 2 is the frame's first row
+        return f
+
+    edit_csv(data / "participant_registrations.csv", give_mentor_email)
+    ctx = stage_ctx(tmp_path / "both", data_dir=data)
+    with pytest.warns(UserWarning, match="1 people are accepted both as mentors and as participants"):
+        run_stage(ctx)
+    quality = json.loads((ctx.out.quality / "registrations.json").read_text())
+    note = [n for n in quality["participant_registrations"]["notes"] if "also accepted as mentors" in n]
+    assert note == [f"1 accepted participant(s) are also accepted as mentors (rows {part_row}): each role is "
+                    "selected on its own, so they hold two places. Decide which role each takes and add them "
+                    "to the withdrawals file for the other role; the freed place then goes to the next person "
+                    "on that wait-list"]
+    assert mentor_email not in json.dumps(quality)
+
+    # The coordinator decides: a mentor. A withdrawal for the participant role frees that place.
+    before = pd.read_parquet(ctx.table_path("people"))
+    edit_csv(data / "withdrawals.csv", lambda f: pd.concat([
+        f.assign(Role=""), pd.DataFrame([{"Email": mentor_email, "Date": "2026-09-20", "Reason": "mentor",
+                                          "Role": "participant"}])], ignore_index=True))
+    ctx = stage_ctx(tmp_path / "decided", data_dir=data)
+    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+        i.model_copy(update={"columns": {**i.columns, "role": "Role"}}) if i.id == "withdrawals" else i
+        for i in ctx.config.inputs]}), ctx.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no both-roles warning any more
+        run_stage(ctx)
+    quality = json.loads((ctx.out.quality / "registrations.json").read_text())
+    assert not any("also accepted as mentors" in n for n in quality["participant_registrations"]["notes"])
+    after = pd.read_parquet(ctx.table_path("people"))
+    person = before.loc[(before["role"] == "participant") & (before["source_row"] == part_row), "person_id"].iloc[0]
+    roles = after[after["person_id"] == person].set_index("role")["status"].to_dict()
+    assert roles == {"mentor": "accepted", "participant": "withdrawn"}
+    counts = after[after["role"] == "participant"]["status"].value_counts()
+    assert counts["accepted"] == before[before["role"] == "participant"]["status"].value_counts()["accepted"]
+    assert after[after["role"] == "participant"]["promoted"].sum() == \
+        before[before["role"] == "participant"]["promoted"].sum() + 1
