@@ -42,7 +42,7 @@ lab: $(VENV)/.installed
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff
-	$(BIN)/ruff check mentoring_lib tests benchmarks
+	$(BIN)/ruff check mentoring_lib tests benchmarks notebooks
 
 # make bench BENCH_ARGS="--scales 1,10 --skip-naive" for a quick run; --repeat 2 keeps the faster of two.
 BENCH_ARGS ?=
