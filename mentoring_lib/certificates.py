@@ -613,7 +613,8 @@ def identity_path(ctx: "StageContext") -> Path:
 
 
 def read_identity(ctx: "StageContext") -> pd.DataFrame:
-    """Mentors' names and e-mails from the identity table (one row per mentor)."""
+    """Mentors' names, first names (when the form asked) and e-mails from the identity table (one
+    row per mentor)."""
     path = identity_path(ctx)
     if not path.exists():
         raise WorkbookError(f"the identity table is missing ({path})",
@@ -622,7 +623,9 @@ def read_identity(ctx: "StageContext") -> pd.DataFrame:
     ident = pd.read_parquet(path)
     if "role" in ident.columns:
         ident = ident.loc[ident["role"] == "mentor"]
-    return ident.drop_duplicates("person_id").set_index("person_id")[["name", "email"]]
+    if "first_name" not in ident.columns:  # an identity table from before first names were read
+        ident = ident.assign(first_name=None)
+    return ident.drop_duplicates("person_id").set_index("person_id")[["name", "first_name", "email"]]
 
 
 def accepted_mentors(people: pd.DataFrame) -> pd.Index:
@@ -676,7 +679,8 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     ident = read_identity(ctx).reindex(roster.index)
     roster["name"] = clean_names(ident["name"])
     roster["email"] = ident["email"].astype("string").str.strip()
-    roster["first_name"] = first_names(roster["name"])
+    given = clean_names(ident["first_name"].astype(object))
+    roster["first_name"] = given.fillna(first_names(roster["name"]))
     roster["group"] = _mentor_groups(ctx, roster.index)
     roster["role"] = cfg.certificates.role
     certify = roster["eligible"] & roster["name"].notna()

@@ -201,6 +201,14 @@ def identities_from(people, *, allow: Iterable[str] = ()) -> Identities:
             if len(local) >= 5 and re.search(r"[._]", local):
                 ids.local_parts.add(local)
     names = people["name"] if "name" in people.columns else pd.Series([], dtype=object)
+    if "first_name" in people.columns and len(names):
+        # A first name the form asked for apart ("Kim" for "Kimberly Smith") is one more name part.
+        # Only beside a full name: a first name alone would be searched like a surname.
+        given = people["first_name"].astype(object).where(people["first_name"].notna(), "").astype(str).str.strip()
+        full = names.astype(object).where(names.notna(), "").astype(str)
+        extra = names.notna() & (given != "") & ~pd.Series(
+            [g.casefold() in f.casefold().split() for g, f in zip(given, full)], index=given.index)
+        names = names.astype(object).where(~extra, full + " " + given)
     person = 0
     for name in names.dropna().astype(str):
         parts = [p for p in re.split(r"[\s\-\u2010\u2011,]+", _fold(name)) if p and _WORD_RE.fullmatch(p)]

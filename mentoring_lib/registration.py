@@ -314,10 +314,12 @@ def check_reconciles(selected: pd.DataFrame, rows_read: int) -> None:
 
 #: Registration fields the stage reads when the input maps them.
 REGISTRATION_FIELDS: tuple[str, ...] = (
-    "name", "email", "submitted_at", "school", "doctoral_programme", "doctoral_year", "languages",
-    "availability", "motivation", "consent",
+    "name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
+    "doctoral_year", "languages", "availability", "motivation", "consent",
 )
-#: Fields every registration export must map (select_columns reports the closest headers).
+#: Fields every registration export must map (select_columns reports the closest headers). A form
+#: that asks for the first and last name separately maps ``first_name`` and ``last_name`` instead
+#: of ``name``; a form with a full name may also map ``first_name`` (e.g. "Preferred first name").
 REQUIRED_FIELDS: tuple[str, ...] = ("name", "email", "submitted_at")
 #: Multi-select answers: Microsoft Forms joins with ";" (and ends with one), Google Forms with ", ".
 _MULTI_SPLIT = r"\s*[;,]\s*"
@@ -364,9 +366,9 @@ def _missing_text(data: pd.DataFrame, fields: list[str]) -> pd.Series:
 def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list[str]]:
     """Read one registration export into a tidy frame (one row per input row).
 
-    Columns: source, row (Excel row), role, name, email, email_norm, submitted_at (tz-aware in the
-    term's time zone), complete, missing, school, doctoral_programme, doctoral_year, languages,
-    availability. Schools are mapped except on test submissions (a test may type anything).
+    Columns: source, row (Excel row), role, name, first_name (when the form asks for it, else
+    missing), email, email_norm, submitted_at (tz-aware in the term's time zone), complete, missing,
+    school, doctoral_programme, doctoral_year, languages, availability. Schools are mapped except on test submissions (a test may type anything).
     Raises InputError/InputErrors naming file, Excel row and column for unreadable input.
     """
     from mentoring_lib.errors import InputError, InputErrors
@@ -377,10 +379,15 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     path = config.input_path(item)
     export = read_export(path, tool=item.tool, sheet=item.sheet)
     mapping = {f: h for f, h in item.columns.items() if f in REGISTRATION_FIELDS}
+    split_name = "name" not in mapping and {"first_name", "last_name"} <= set(mapping)
+    base = [f for f in REQUIRED_FIELDS if f != "name"] + (["first_name", "last_name"] if split_name else ["name"])
     # A mapped field the term requires (consent) must be in the file: a missing column is not "answered".
-    required = [*REQUIRED_FIELDS, *(f for f in config.registration.complete_requires
-                                    if f in mapping and f not in REQUIRED_FIELDS)]
+    required = [*base, *(f for f in config.registration.complete_requires
+                         if f in mapping and f not in base)]
     data = select_columns(export, mapping, required=required)
+    if split_name:  # "First name" + "Last name" -> the full name, as printed on a certificate
+        parts = [normalise_name(data[f]).fillna("") for f in ("first_name", "last_name")]
+        data = data.assign(name=(parts[0] + " " + parts[1]).str.strip().mask(lambda s: s == ""))
     headers = data.attrs.get("source_columns", mapping)
     idx = data.index
     submitted = parse_datetimes(data["submitted_at"], file=path, column=headers["submitted_at"],
@@ -402,6 +409,8 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
         "email_norm": email_norm.astype(object).where(email_norm.notna(), None),
         "submitted_at": submitted.dt.tz_convert(config.term.tz),
     }, index=idx)
+    first = normalise_name(data["first_name"]) if "first_name" in data else pd.Series(pd.NA, index=idx)
+    frame["first_name"] = first.astype(object).where(first.notna(), None)
     missing = _missing_text(data, list(config.registration.complete_requires))
     frame["missing"] = missing
     frame["complete"] = missing == ""
@@ -538,7 +547,7 @@ def rows_table(selected: pd.DataFrame) -> pd.DataFrame:
 
 
 def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
-    """The only identity table: person_id, name, email, role, status. Private: written to
+    """The only identity table: person_id, name, first_name, email, role, status. Private: written to
     ``private/identity/people.parquet``.
 
     One row per person and role: the row holding their place (its status); people whose every row
@@ -556,6 +565,8 @@ def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "person_id": rows["person_id"].astype(object),
         "name": rows["name"].astype(object),
+        "first_name": (rows["first_name"] if "first_name" in rows else pd.Series(None, index=rows.index)
+                       ).astype(object),
         "email": rows["email_norm"].astype(object),
         "role": rows["role"].astype(str),
         "status": np.where(rows["status"].isin(["accepted", "waitlisted", "withdrawn", "late"]), rows["status"],
@@ -580,13 +591,23 @@ def roster_sheets(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return sheets
 
 
+def greeting_names(names: pd.Series, first_names: pd.Series | None = None) -> pd.Series:
+    """The name for "Dear ...": the first name the form asked for, else the full name's first word
+    (which is the family name for people who write it first: a form with a first-name field
+    avoids that)."""
+    first = names.astype(object).where(names.notna(), "").astype(str).str.split().str[0].fillna("")
+    if first_names is not None:
+        given = first_names.astype(object).where(first_names.notna(), "").astype(str).str.strip()
+        first = given.where(given != "", first)
+    return first
+
+
 def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
     """Mail-merge rows for one status: first_name, email, role, position (queue position for the
     accepted, wait-list position for the wait-listed)."""
     part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
     position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
-    first = part["name"].astype(object).where(part["name"].notna(), "").astype(str).str.split().str[0]
-    first = first.fillna("")
+    first = greeting_names(part["name"], part["first_name"] if "first_name" in part else None)
     # A name typed all in lower case is capitalised for the greeting ("aino" -> "Aino").
     first = first.where(first != first.str.lower(), first.str[:1].str.upper() + first.str[1:])
     return pd.DataFrame({"first_name": first.fillna(""), "email": part["email_norm"], "role": part["role"],

@@ -614,3 +614,17 @@ def test_join_pdfs_keeps_page_order_and_returns_a_single_part_unchanged():
     assert C.join_pdfs(parts[:1]) == parts[0]
     joined = PdfReader(io.BytesIO(C.join_pdfs(parts)))
     assert [float(p.mediabox.width) for p in joined.pages] == [100, 200, 300]
+
+
+def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
+    ctx = make_term(tmp_path)
+    path = C.identity_path(ctx)
+    ident = pd.read_parquet(path)
+    ident["first_name"] = None
+    ident.loc[ident["email"] == "ivan@example.org", "first_name"] = "Vanya"
+    ident.to_parquet(path, index=False)
+    plan = C.prepare(ctx)
+    merge = C.mail_merge_table(plan).set_index("Email")
+    assert merge.loc["ivan@example.org", "First name"] == "Vanya"
+    others = merge.drop(index="ivan@example.org")
+    assert (others["First name"] == others["Name"].str.split(" ").str[0]).all()

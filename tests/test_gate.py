@@ -225,3 +225,11 @@ def test_lower_case_surname_in_file_name(tmp_path, ids):
     hits = scan_public(tmp_path, ids)
     assert Hit("virtanen.txt", f"{KIND_SURNAME} in the file name") in hits
     assert all(h.file != "group_sizes.xlsx" or h.kind.startswith("unreadable") for h in hits)
+
+
+def test_a_first_name_asked_apart_is_one_more_name_part():
+    people = pd.DataFrame({"name": ["Kimberly Smithson", None], "first_name": ["Kim", "Otso"],
+                           "email": ["kim@example.org", "otso@example.org"]})
+    ids = identities_from(people)
+    assert KIND_FULL_NAME in scan_text("Thanks to Kim Smithson for leading", ids)
+    assert scan_text("Otso is a first name only and Kim alone too", ids) == set()

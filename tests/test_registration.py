@@ -457,7 +457,7 @@ def test_outputs_keep_identities_private(demo_run):
     people = demo_run.read_table("people")
     rows = demo_run.read_table("rows")
     identity = pd.read_parquet(out.private / "identity" / "people.parquet")
-    assert list(identity.columns) == ["person_id", "name", "email", "role", "status"]
+    assert list(identity.columns) == ["person_id", "name", "first_name", "email", "role", "status"]
     assert set(identity.person_id) == set(people.person_id)  # demo: nobody is excluded but the tests
     assert "Test Test" not in set(identity.name)
     assert people.person_id.str.fullmatch(r"P-[0-9a-f]{16}").all()
@@ -728,3 +728,55 @@ def test_a_person_accepted_in_both_roles_is_flagged_and_a_withdrawal_resolves_it
     assert counts["accepted"] == before[before["role"] == "participant"]["status"].value_counts()["accepted"]
     assert after[after["role"] == "participant"]["promoted"].sum() == \
         before[before["role"] == "participant"]["promoted"].sum() + 1
+
+
+def test_a_form_with_first_and_last_name_fields(tmp_path, demo_run):
+    """A form that asks "First name" and "Last name" apart maps first_name and last_name instead of
+    name: the full name is "First Last", the queue is the same as with a full-name field, and the
+    mail merge greets by the first name asked for, also where the family name is written first."""
+    data = copy_demo(tmp_path)
+    frame = pd.read_csv(data / "participant_registrations.csv", dtype=str, keep_default_na=False)
+    target = int(pd.read_csv(DEMO_DATA / "expected_statuses.csv").query(
+        "role == 'participant' and status == 'accepted'")["row"].iloc[1])
+
+    def split(f):
+        words = f["Full name"].str.split()
+        f.insert(2, "First name", words.str[:-1].str.join(" "))
+        f.insert(3, "Last name", words.str[-1].fillna(""))
+        f.loc[target - 2, ["First name", "Last name"]] = ["Xiaoming", "Wang"]  # "Wang Xiaoming" in a full-name field
+        return f.drop(columns=["Full name"])
+
+    edit_csv(data / "participant_registrations.csv", split)
+    ctx = stage_ctx(tmp_path / "split", data_dir=data)
+    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+        i.model_copy(update={"columns": {**{k: v for k, v in i.columns.items() if k != "name"},
+                                         "first_name": "First name", "last_name": "Last name"}})
+        if i.id == "participant_registrations" else i for i in ctx.config.inputs]}), ctx.out)
+    run_stage(ctx)
+
+    before = pd.read_parquet(demo_run.table_path("people")).sort_values(["role", "source_row"])
+    after = pd.read_parquet(ctx.table_path("people")).sort_values(["role", "source_row"])
+    assert after[["role", "status", "queue_position", "source_row"]].reset_index(drop=True).equals(
+        before[["role", "status", "queue_position", "source_row"]].reset_index(drop=True))
+    identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
+    row = identity[identity["name"] == "Xiaoming Wang"]
+    assert len(row) == 1 and row["first_name"].iloc[0] == "Xiaoming"
+    original = frame.loc[target - 2]
+    assert len(identity[identity["name"] == " ".join(original["Full name"].split())]) == 0  # replaced
+    merge = pd.read_csv(ctx.out.private / "mailmerge_accepted.csv", encoding="utf-8-sig", dtype=str)
+    email = " ".join(original["Email address"].split()).casefold()
+    assert merge.loc[merge["email"].str.casefold() == email, "first_name"].tolist() == ["Xiaoming"]
+    # Mentors (a full-name field) still greet by the full name's first word.
+    ident_m = identity[identity["role"] == "mentor"].dropna(subset=["name"])
+    m_merge = merge[merge["role"] == "mentor"]
+    firsts = dict(zip(ident_m["email"], ident_m["name"].str.split().str[0]))
+    assert all(firsts[e] == f or firsts[e].lower() == f.lower() for e, f in zip(m_merge["email"], m_merge["first_name"]))
+
+
+def test_greeting_names_prefers_the_first_name_field():
+    from mentoring_lib.registration import greeting_names
+
+    names = pd.Series(["Wang Xiaoming", "Anna-Liisa Virtanen", None, "Kimberly Smith"])
+    given = pd.Series(["Xiaoming", None, "Otso", " "])
+    assert greeting_names(names, given).tolist() == ["Xiaoming", "Anna-Liisa", "Otso", "Kimberly"]
+    assert greeting_names(names).tolist() == ["Wang", "Anna-Liisa", "", "Kimberly"]
