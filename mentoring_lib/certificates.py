@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from mentoring_lib.errors import ConfigError, InputError, InputErrors, WorkbookError
+from mentoring_lib.normalise import greeting_names
 
 if TYPE_CHECKING:
     from mentoring_lib.config import TermConfig
@@ -327,11 +328,6 @@ def clean_names(names: pd.Series) -> pd.Series:
     """Names as printed: Unicode NFC, runs of whitespace as one space, trimmed; empty -> missing."""
     s = names.astype("string").str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
     return s.mask(s == "")
-
-
-def first_names(names: pd.Series) -> pd.Series:
-    """The first word of each name (for "Dear <first name>" in the mail merge)."""
-    return names.str.split(" ").str[0]
 
 
 def _font_list(fonts: Sequence[str]) -> list[str]:
@@ -679,8 +675,8 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     ident = read_identity(ctx).reindex(roster.index)
     roster["name"] = clean_names(ident["name"])
     roster["email"] = ident["email"].astype("string").str.strip()
-    given = clean_names(ident["first_name"].astype(object))
-    roster["first_name"] = given.fillna(first_names(roster["name"]))
+    first = greeting_names(roster["name"], ident["first_name"])
+    roster["first_name"] = first.astype("string").mask(first == "")
     roster["group"] = _mentor_groups(ctx, roster.index)
     roster["role"] = cfg.certificates.role
     certify = roster["eligible"] & roster["name"].notna()

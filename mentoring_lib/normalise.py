@@ -47,6 +47,17 @@ def normalise_name(series: pd.Series) -> pd.Series:
     return s.mask(s.eq(""), pd.NA)
 
 
+def greeting_names(names: pd.Series, first_names: pd.Series | None = None) -> pd.Series:
+    """The name for "Dear ...": the first name the form asked for, else the full name's first word
+    (which is the family name for people who write it first: a form with a first-name field
+    avoids that)."""
+    first = names.astype(object).where(names.notna(), "").astype(str).str.split().str[0].fillna("")
+    if first_names is not None:
+        given = first_names.astype(object).where(first_names.notna(), "").astype(str).str.strip()
+        first = given.where(given != "", first)
+    return first
+
+
 def school_key(text: str) -> str:
     """Matching key for a school answer: case-folded, no diacritics, punctuation and university name dropped."""
     t = unicodedata.normalize("NFKD", str(text))

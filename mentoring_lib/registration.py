@@ -368,7 +368,8 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
 
     Columns: source, row (Excel row), role, name, first_name (when the form asks for it, else
     missing), email, email_norm, submitted_at (tz-aware in the term's time zone), complete, missing,
-    school, doctoral_programme, doctoral_year, languages, availability. Schools are mapped except on test submissions (a test may type anything).
+    school, doctoral_programme, doctoral_year, languages, availability. Schools are mapped except
+    on test submissions (a test may type anything).
     Raises InputError/InputErrors naming file, Excel row and column for unreadable input.
     """
     from mentoring_lib.errors import InputError, InputErrors
@@ -591,22 +592,13 @@ def roster_sheets(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def greeting_names(names: pd.Series, first_names: pd.Series | None = None) -> pd.Series:
-    """The name for "Dear ...": the first name the form asked for, else the full name's first word
-    (which is the family name for people who write it first: a form with a first-name field
-    avoids that)."""
-    first = names.astype(object).where(names.notna(), "").astype(str).str.split().str[0].fillna("")
-    if first_names is not None:
-        given = first_names.astype(object).where(first_names.notna(), "").astype(str).str.strip()
-        first = given.where(given != "", first)
-    return first
-
-
 def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
     """Mail-merge rows for one status: first_name, email, role, position (queue position for the
     accepted, wait-list position for the wait-listed)."""
     part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
     position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
+    from mentoring_lib.normalise import greeting_names
+
     first = greeting_names(part["name"], part["first_name"] if "first_name" in part else None)
     # A name typed all in lower case is capitalised for the greeting ("aino" -> "Aino").
     first = first.where(first != first.str.lower(), first.str[:1].str.upper() + first.str[1:])

@@ -326,7 +326,7 @@ def test_names_are_nfc_with_single_spaces_and_first_names_for_the_mail_merge():
     names = C.clean_names(pd.Series(["  A\u0308ino   Ma\u0301ria\tO ", "", None]))
     assert names.iloc[0] == "Äino Mária O" and unicodedata.is_normalized("NFC", names.iloc[0])
     assert names.iloc[1:].isna().all()
-    assert C.first_names(pd.Series(["Anna-Liisa Virtanen", "王小明"])).tolist() == ["Anna-Liisa", "王小明"]
+    assert C.greeting_names(pd.Series(["Anna-Liisa Virtanen", "王小明"])).tolist() == ["Anna-Liisa", "王小明"]
 
 
 def test_font_coverage_of_the_fonts_built_into_typst():

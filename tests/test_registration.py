@@ -774,7 +774,7 @@ def test_a_form_with_first_and_last_name_fields(tmp_path, demo_run):
 
 
 def test_greeting_names_prefers_the_first_name_field():
-    from mentoring_lib.registration import greeting_names
+    from mentoring_lib.normalise import greeting_names
 
     names = pd.Series(["Wang Xiaoming", "Anna-Liisa Virtanen", None, "Kimberly Smith"])
     given = pd.Series(["Xiaoming", None, "Otso", " "])
