@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from mentoring_lib.spreadsheets import STYLE_SHEET_BASE, STYLE_SHEET_END, STYLE_SHEET_START
+
 # -- the demo term ------------------------------------------------------------------------------
 
 TIMEZONE = "Europe/Helsinki"
@@ -575,20 +577,13 @@ _WORKBOOK_RELS = (
     '</Relationships>')
 # Style 0: plain; 1: the date-time format; 2: bold (the header row).
 _STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="{fmt}"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    STYLE_SHEET_START
+    + '<numFmts count="1"><numFmt numFmtId="164" formatCode="{fmt}"/></numFmts>'
+    + STYLE_SHEET_BASE
+    + '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '</styleSheet>')
+    + STYLE_SHEET_END)
 
 
 def _xml_text(s: pd.Series) -> pd.Series:

@@ -252,22 +252,27 @@ _CORE = (_XML_DECL + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats
          '<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified></cp:coreProperties>')
 #: Cell styles (``s=`` index): 0 plain, 1 bold header, 2 date and time, 3 date, 4 time of day.
 _STYLE_BOLD, _STYLE_DATETIME, _STYLE_DATE, _STYLE_TIME = 1, 2, 3, 4
-_STYLES = (_XML_DECL + f'<styleSheet xmlns="{_NS}">'
-           '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm:ss"/>'
+#: The parts of a minimal style sheet every workbook written here shares (also the demo exports
+#: in :mod:`mentoring_lib.demodata`): font 0 plain and font 1 bold Calibri 11, no fills or borders.
+STYLE_SHEET_START = _XML_DECL + f'<styleSheet xmlns="{_NS}">'
+STYLE_SHEET_BASE = ('<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+                    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+                    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+                    '<fill><patternFill patternType="gray125"/></fill></fills>'
+                    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>')
+STYLE_SHEET_END = ('<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                   '</styleSheet>')
+_STYLES = (STYLE_SHEET_START
+           + '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm:ss"/>'
            '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
-           '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-           '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-           '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-           '<fill><patternFill patternType="gray125"/></fill></fills>'
-           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           + STYLE_SHEET_BASE
+           + '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
            '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
            '<xf numFmtId="21" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-           '</styleSheet>')
+           + STYLE_SHEET_END)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 

@@ -556,47 +556,38 @@ def test_missing_column_names_file_header_row_and_closest_headers(tmp_path):
     assert_no_personal_data(str(err))
 
 
-def test_unparseable_date_names_row_and_column(tmp_path):
+def error_after_spoiling(tmp_path, excel_row: int, column: str, value: str) -> InputError:
+    """The stage's InputError after one cell of the demo participant export is spoiled (Excel row
+    2 is the first answer)."""
     data = copy_demo(tmp_path)
 
     def spoil(f):
-        f.loc[9, "Timestamp"] = "eilen klo 14"  # Excel row 11
+        f.loc[excel_row - 2, column] = value
         return f
     edit_csv(data / "participant_registrations.csv", spoil)
     with pytest.raises(InputError) as e:
         run_stage(stage_ctx(tmp_path, data_dir=data))
-    err = e.value
+    return e.value
+
+
+def test_unparseable_date_names_row_and_column(tmp_path):
+    err = error_after_spoiling(tmp_path, 11, "Timestamp", "eilen klo 14")
     assert err.exit_code == 2
     assert err.row == 11 and err.column == "Timestamp" and err.file.endswith("participant_registrations.csv")
     assert_no_personal_data(str(err))
 
 
 def test_unmapped_school_names_the_column_and_not_the_person(tmp_path):
-    data = copy_demo(tmp_path)
-
-    def spoil(f):
-        f.loc[14, "School / Koulu / Skola"] = "Hogwarts School of Witchcraft"  # Excel row 16
-        return f
-    edit_csv(data / "participant_registrations.csv", spoil)
-    with pytest.raises(InputError) as e:
-        run_stage(stage_ctx(tmp_path, data_dir=data))
-    err = e.value
+    err = error_after_spoiling(tmp_path, 16, "School / Koulu / Skola", "Hogwarts School of Witchcraft")
     assert err.exit_code == 2 and err.column == "School / Koulu / Skola"
     assert "Hogwarts" in str(err) and "16" in str(err)
     assert_no_personal_data(str(err))
 
 
 def test_empty_submission_time_names_row_and_column(tmp_path):
-    data = copy_demo(tmp_path)
-
-    def spoil(f):
-        f.loc[4, "Timestamp"] = ""  # Excel row 6
-        return f
-    edit_csv(data / "participant_registrations.csv", spoil)
-    with pytest.raises(InputError) as e:
-        run_stage(stage_ctx(tmp_path, data_dir=data))
-    assert (e.value.row, e.value.column) == (6, "Timestamp")
-    assert_no_personal_data(str(e.value))
+    err = error_after_spoiling(tmp_path, 6, "Timestamp", "")
+    assert (err.row, err.column) == (6, "Timestamp")
+    assert_no_personal_data(str(err))
 
 
 def test_what_the_notebook_displays_holds_no_personal_data(demo_run):
