@@ -23,3 +23,19 @@ collect_ignore_glob = ["fixtures/*", "corpus/*"]
 def _isolated_reports(tmp_path_factory, monkeypatch):
     """Each test function gets its own reports root."""
     monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path_factory.mktemp("reports")))
+
+
+def one_input_term(name: str, title: str, *, key_source: str = "env", data_dir: str = "data",
+                   reports_dir: str = "reports") -> str:
+    """The config of a tiny term with one input (``mentors.csv``, Google Forms) for runner tests."""
+    return f"""
+term: {{name: {name}, title: {title}, start: 2026-10-01, end: 2026-12-18}}
+data_dir: {data_dir}
+reports_dir: {reports_dir}
+registration: {{mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+               mentor_places: 2, participant_places: 10}}
+groups: {{count: 1}}
+inputs: [{{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}}]
+privacy: {{key_source: {key_source}}}
+report: {{organisation: Test}}
+"""

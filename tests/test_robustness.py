@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import one_input_term
 
 from mentoring_lib import cli, publish, runner, stages
 from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_TERMINATED
@@ -151,17 +152,7 @@ def small_term(tmp_path, monkeypatch):
     data.mkdir()
     (data / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
     cfg = tmp_path / "term.yml"
-    cfg.write_text(textwrap.dedent("""
-        term: {name: small, title: Small term, start: 2026-10-01, end: 2026-12-18}
-        data_dir: data
-        reports_dir: reports
-        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
-                       mentor_places: 2, participant_places: 10}
-        groups: {count: 1}
-        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
-        privacy: {key_source: env}
-        report: {organisation: Test}
-    """))
+    cfg.write_text(one_input_term("small", "Small term"))
     write_notebooks(tmp_path / "notebooks")
     return cfg
 
@@ -496,17 +487,8 @@ def test_documented_cron_line_keeps_a_log_and_prints_only_on_failure(tmp_path):
                     f'exec {sys.executable} -m mentoring_lib "$@"\n')
     fake.chmod(0o755)
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "autumn-2026.yml").write_text(textwrap.dedent("""
-        term: {name: autumn-2026, title: Autumn 2026, start: 2026-10-01, end: 2026-12-18}
-        data_dir: ../data
-        reports_dir: ../reports
-        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
-                       mentor_places: 2, participant_places: 10}
-        groups: {count: 1}
-        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
-        privacy: {key_source: demo}
-        report: {organisation: Test}
-    """))
+    (tmp_path / "config" / "autumn-2026.yml").write_text(
+        one_input_term("autumn-2026", "Autumn 2026", key_source="demo", data_dir="../data", reports_dir="../reports"))
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}  # cron's bare env
     log = tmp_path / "reports" / "autumn-2026" / "logs" / "cron.log"
     mails = {}

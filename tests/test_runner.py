@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import one_input_term
 
 from mentoring_lib import cli, publish, runner, stages
 from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY
@@ -24,17 +25,7 @@ def term(tmp_path, monkeypatch):
     data.mkdir()
     (data / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
     cfg = tmp_path / "term.yml"
-    cfg.write_text(textwrap.dedent("""
-        term: {name: fixture, title: Fixture term, start: 2026-10-01, end: 2026-12-18}
-        data_dir: data
-        reports_dir: reports
-        registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
-                       mentor_places: 2, participant_places: 10}
-        groups: {count: 1}
-        inputs: [{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms}]
-        privacy: {key_source: env}
-        report: {organisation: Test}
-    """))
+    cfg.write_text(one_input_term("fixture", "Fixture term"))
     monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)  # a test key; real terms read theirs from a key file
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", FIXTURES)
