@@ -489,6 +489,8 @@ def linkage_table(linkage: pd.DataFrame, limits: Limits) -> pd.DataFrame:
         counts = g["reason"].value_counts()
         order = sorted(counts.index, key=lambda r: (r != "linked", r))
         shown = shown_partition(counts.reindex(order).to_frame(role), limits)[role]
+        if "Total" not in shown.index:  # one outcome only: its row is the total
+            shown["Total"] = shown.iloc[0]
         rows += [{"role": role, "reason": reason, "people": shown.loc[reason]} for reason in [*order, "Total"]]
     return pd.DataFrame(rows, columns=["role", "reason", "people"])
 
