@@ -1,7 +1,8 @@
 """Co-mentor pairs and participant groups, made by rule and explained row by row.
 
 **Pairs.** Accepted mentors are paired so that both can meet at a common time slot and share a
-language. The mentor with the fewest possible co-mentors is paired first (so nobody who could
+language (a mentor who gave no language speaks any; when nobody gave one, e.g. the form did not ask,
+pairs form on time slots alone). The mentor with the fewest possible co-mentors is paired first (so nobody who could
 be paired is left over by an early greedy choice), with the partner that, in order: lets a
 full group of accepted participants join (available at a shared slot, speaking one of the
 pair's common languages), comes from another school (when ``groups.mix_schools``), reaches the
@@ -11,7 +12,8 @@ without a fitting group (pairs with fewer shared slots choose first). An improve
 changes a group's slot, or exchanges co-mentors between two groups, whenever that lets more
 participants fit some group, or as many with more pairs mixing schools (strict improvements
 only, in a fixed order; exchanges are tried for up to 60 groups). The first ``groups.count`` pairs lead
-the groups, numbered in pairing order; mentors who cannot be paired are listed with the reason.
+the groups, numbered in pairing order; mentors who cannot be paired are listed with the reason,
+which names the constraint that failed (no time slot, no shared slot, no shared language).
 
 **Groups.** Participants are placed one at a time, the one with the fewest fitting groups first
 (then queue order). A group fits when it meets at a slot the participant marked and the
@@ -98,6 +100,23 @@ def _bits_text(bits: int, labels: list[str], shown: dict[str, str]) -> str:
     return ", ".join(shown.get(lab, lab) for j, lab in enumerate(labels) if bits >> j & 1)
 
 
+def _unpaired_reason(i: int, slots: np.ndarray, share_slot: np.ndarray, share_language: np.ndarray,
+                     feasible: np.ndarray, languages_asked: bool) -> str:
+    """Why mentor ``i`` has no co-mentor, naming the constraint that failed."""
+    others = len(slots) - 1
+    if others == 0:
+        return "the only accepted mentor: there is nobody to co-lead with"
+    if not slots[i].any():
+        return "marked no time slot (availability), so no co-mentor can meet with them"
+    n_slot = int(share_slot[i].sum())
+    if n_slot == 0:
+        return f"none of the {others} other accepted mentors marked a time slot they marked"
+    if languages_asked and not feasible[i].any():
+        return (f"the {n_slot} other mentor(s) who share a time slot with them share no language with them")
+    what = "a time slot and a language" if languages_asked else "a time slot"
+    return f"every mentor who shares {what} with them was already paired"
+
+
 def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
                  participants: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pair accepted mentors and give each pair a meeting slot.
@@ -126,7 +145,10 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
     pb = _language_bits(participants["languages"], lang_labels)
     shared_slots = S.astype(np.int64) @ S.T.astype(np.int64)
     pair_bits = mb[:, None] & mb[None, :]
-    feasible = (shared_slots > 0) & (pair_bits != 0) & ~np.eye(m, dtype=bool)
+    # Nobody gave a language (the question was not asked or not mapped): pairs form on time slots.
+    share_language = (pair_bits != 0) if lang_labels else np.ones((m, m), dtype=bool)
+    share_slot = (shared_slots > 0) & ~np.eye(m, dtype=bool)
+    feasible = share_slot & share_language
 
     # How many accepted participants each pair could gather at its best shared slot.
     masks = np.unique(pair_bits[feasible]) if feasible.any() else np.zeros(0, dtype=np.int64)
@@ -154,10 +176,7 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
             continue
         cand = np.flatnonzero(feasible[i] & ~used)
         if not len(cand):
-            why = ("no other accepted mentor shares a time slot and a language with them"
-                   if not feasible[i].any() else "every mentor who shares a time slot and a language "
-                   "with them was already paired")
-            unpaired.append((i, why))
+            unpaired.append((i, _unpaired_reason(i, S, share_slot, share_language, feasible, bool(lang_labels))))
             used[i] = True
             continue
         # Preference, most important first: enough reachable participants for a group, another
