@@ -30,7 +30,10 @@ Tables written by :func:`run_stage` (stage ``attendance``; person-level tables h
     kind, role, session, session_index, base, present, still_taking_part, attended_rate,
     retained_rate (share whose last attended session is this one or later: the drop-out curve)
 
-A meeting counts as held by a group when at least one of its participants was present.
+A meeting counts as held by a group when at least one of its participants was marked present
+(mentors alone do not make a meeting). For a group none of whose participants is on the meeting
+sheets at all (a sheet that lists only the mentors), it counts as held when at least one of its
+mentors was marked present: such a term still reports the meetings held.
 """
 from __future__ import annotations
 
@@ -272,8 +275,10 @@ def per_person(trainings: pd.DataFrame, meetings: pd.DataFrame, roster: pd.DataF
     return out.reset_index(drop=True)
 
 
-def meetings_held(meetings: pd.DataFrame) -> pd.DataFrame:
-    """(group, session, session_index, held, participants_present, mentors_present)."""
+def meetings_held(meetings: pd.DataFrame, mentors_only: Sequence[str] = ()) -> pd.DataFrame:
+    """(group, session, session_index, held, participants_present, mentors_present): ``held`` when at
+    least one of the group's participants is marked present, or, for the groups in ``mentors_only``
+    (none of their participants on the meeting sheets), one of its mentors (the module's definition)."""
     grouped = meetings[meetings["group"].notna()]
     if grouped.empty:
         return pd.DataFrame({"group": pd.Series(dtype="string"), "session": pd.Series(dtype="str"),
@@ -284,7 +289,8 @@ def meetings_held(meetings: pd.DataFrame) -> pd.DataFrame:
                            m=grouped["attended"] & (grouped["role"] == "mentor"))
     agg = flags.groupby(["group", "session", "session_index"], as_index=False, observed=True).agg(
         participants_present=("p", "sum"), mentors_present=("m", "sum"))
-    agg["held"] = agg["participants_present"] > 0
+    by_mentors = agg["group"].astype(str).isin([str(g) for g in mentors_only]) & (agg["mentors_present"] > 0)
+    agg["held"] = (agg["participants_present"] > 0) | by_mentors
     agg = agg.astype({"participants_present": int, "mentors_present": int})
     return agg.sort_values(["group", "session_index"], kind="stable").reset_index(drop=True)
 
@@ -394,6 +400,13 @@ def _pad_sessions(wide: pd.DataFrame, kind: str, planned: int) -> pd.DataFrame:
     return wide[sorted(wide.columns, key=lambda c: int(str(c).rsplit(" ", 1)[-1]))]
 
 
+def groups_without_participants_on_sheet(on_sheet: pd.Index, roster: pd.DataFrame) -> list[str]:
+    """Groups none of whose participants appear on the meeting sheets (e.g. a sheet of mentors only)."""
+    grouped = roster[roster["group"].notna()]
+    listed = grouped.loc[(grouped["role"] == "participant") & _isin(grouped["person_id"], on_sheet), "group"]
+    return sorted(set(grouped["group"].astype(str)) - set(listed.astype(str)))
+
+
 def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, people: pd.DataFrame,
                  members: pd.DataFrame | None, *, trainings_planned: int,
                  meetings_planned: int) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
@@ -403,7 +416,7 @@ def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, peop
     wm = _pad_sessions(wide_meetings.copy(), "meeting", meetings_planned)
     trainings, t_counts = link(wt, roster, "training")
     meetings, m_counts = link(wm, roster, "meeting")
-    held = meetings_held(meetings)
+    held = meetings_held(meetings, mentors_only=groups_without_participants_on_sheet(wm.index, roster))
     persons = per_person(trainings, meetings, roster, meetings_planned, held)
     groups = per_group(held, roster, meetings_planned, persons)
     sessions = pd.concat([per_session(trainings, "training"), per_session(meetings, "meeting", held)],

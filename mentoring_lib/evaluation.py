@@ -406,9 +406,27 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
                          "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy()})
 
 
+#: The definition of a meeting held, as the report's methods state it (attendance.meetings_held).
+MEETING_HELD_METHOD = (
+    "A group meeting counts as held when at least one of the group's participants was marked present "
+    "(mentors alone do not make a meeting). For a group none of whose participants is on the meeting sheet "
+    "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors was "
+    "marked present. The same definition is used for every attendance figure. Shares of participants are of "
+    "those placed in groups.")
+
+
+def no_groups_text(accepted_mentors: pd.Index) -> str:
+    """What the report says when the term formed no group (no numbers under the thresholds: zeros only)."""
+    why = ("no mentor was accepted" if not len(accepted_mentors) else
+           "no two accepted mentors could be paired (the groups stage lists each mentor's reason in the "
+           "coordinator's private groups.xlsx)")
+    return f"No groups were formed this term, so no group meetings were held: {why}."
+
+
 def meetings_held_table(meetings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Which group held which meeting, by the attendance stage's definition
-    (:func:`attendance.meetings_held`: at least one of the group's participants present).
+    (:func:`attendance.meetings_held`: at least one of the group's participants present; without the
+    sheets it cannot tell a group kept on a mentors-only sheet).
 
     Used when the attendance stage's ``meetings_held`` table is not given (unit use)."""
     from mentoring_lib import attendance
@@ -429,7 +447,8 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     plus summary numbers for the text.
 
     ``held``: the attendance stage's ``meetings_held`` table (one definition of a meeting held:
-    at least one participant present; mentors alone do not make a meeting). Computed with the
+    at least one participant present; mentors alone do not make a meeting, except in a group none
+    of whose participants is on the meeting sheets). Computed with the
     attendance module's own function when not given."""
     from mentoring_lib import attendance
 
@@ -861,10 +880,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
             ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
-    ev.method("Attendance", ("A group meeting counts as held when at least one of the group's participants was "
-                             "present (mentors alone do not make a meeting); the same definition is used for "
-                             "every attendance figure. Shares of participants are of those placed in groups."))
-    if summ["groups"]:
+    ev.method("Attendance", MEETING_HELD_METHOD)
+    if not summ["groups"]:
+        ev.say("implementation", no_groups_text(acc_mentors))
+    else:
         if summ["groups_below_plan"] == 0:
             ev.say("implementation", f"All {summ['groups']} groups held all {summ['planned']} planned meetings.")
         else:

@@ -577,7 +577,8 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
         "School": info["school"].reindex(keys).to_numpy(), "Languages": info["languages"].reindex(keys).to_numpy(),
         "Availability": info["availability"].reindex(keys).to_numpy(), "Reason": members["reason"].to_numpy(),
     })
-    name_of = ident.xs("mentor", level="role")["name"] if len(ident) else pd.Series(dtype=object)
+    is_mentor = ident.index.get_level_values("role") == "mentor"  # none when nobody registered as one
+    name_of = ident.loc[is_mentor, "name"].droplevel("role")
     g = pd.DataFrame({
         "Group": pairs["group"], "Slot": pairs["slot"], "Languages": pairs["languages"],
         "Mentor A": pairs["mentor_a"].map(name_of), "Mentor B": pairs["mentor_b"].map(name_of),

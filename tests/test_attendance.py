@@ -522,3 +522,35 @@ def test_tables_against_a_loop_reference(seed):
         assert d.loc[s, "still_taking_part"] == sum(x >= s for x in lasts)
         assert d.loc[s, "present"] == sum(att[p][s - 1] for p in parts)
         assert d.loc[s, "base"] == len(parts)
+
+
+# -- a meeting sheet that lists only the mentors (issue 12) ----------------------------------------
+
+def test_mentors_only_meeting_sheet_still_reports_meetings_held(tmp_path, monkeypatch):
+    """Group 1's mentors ticked meetings 1 and 2, group 2's meeting 1: held 2 and 1 times, although no
+    participant is on the sheet; the participants attended nothing."""
+    from conftest import small_term
+
+    from mentoring_lib.config import load_config
+    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
+    sheet = ["M1,m1@example.org,x,x,", "M2,m2@example.org,x,,", "M3,m3@example.org,x,,", "M4,m4@example.org,,,"]
+    cfg = load_config(small_term(tmp_path, rows={"meetings.csv": sheet}))
+    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
+    for name in ("registrations", "groups", "attendance"):
+        run_in_process(ctx.for_stage(name))
+    groups = ctx.read_table("per_group", stage="attendance").set_index("group")
+    assert groups["meetings_held"].to_dict() == {"1": 2, "2": 1}
+    persons = ctx.read_table("per_person", stage="attendance")
+    assert persons.loc[persons["role"] == "participant", "meetings_attended"].sum() == 0
+
+
+def test_mentors_alone_hold_a_meeting_only_in_a_group_without_participants_on_the_sheet():
+    from mentoring_lib.attendance import meetings_held
+
+    long = pd.DataFrame({"person_id": ["a", "b", "c", "d"], "role": ["mentor", "participant"] * 2,
+                         "group": ["1", "1", "2", "2"], "session": "Meeting 1", "session_index": 1,
+                         "attended": [True, False, True, False]})
+    assert meetings_held(long)["held"].tolist() == [False, False]
+    assert meetings_held(long, mentors_only=["2"])["held"].tolist() == [False, True]
