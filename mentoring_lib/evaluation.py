@@ -858,7 +858,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     fpart = fn[(fn["role"] == "participant")].set_index("step")
     ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
     ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
-           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} groups in pairs")
+           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} group{'' if n_groups == 1 else 's'} in pairs")
     if figures_dir is not None:
         _funnel_chart(ev, fc, figures_dir)
 

@@ -697,6 +697,13 @@ def read_inputs(ctx) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     columns = ["source", "row", "role", "name", "email", "email_norm", "submitted_at", "missing", "complete",
                "school", "doctoral_programme", "doctoral_year", "languages", "availability"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if rows.empty:  # every registration export is header-only (or none is configured)
+        files = [config.input_path(i) for r in ROLES for i in config.inputs_of(KIND_OF_ROLE[r])]
+        names = ", ".join(p.name for p in files) or "none configured"
+        raise InputError(f"no registrations: the registration exports ({names}) have no responses (header only)",
+                         file=files[0] if files else None,
+                         hint="download the exports again once people have registered (mentoring inspect FILE "
+                              "shows the number of responses), or check the files named in the config")
     rows["submitted_at"] = pd.to_datetime(rows["submitted_at"], utc=True).dt.tz_convert(config.term.tz)
     rows["person_id"] = pseudonymise(rows["email"], ctx.key).astype(object).to_numpy()
     rows["person_id"] = rows["person_id"].where(rows["email_norm"].notna(), None)
@@ -708,15 +715,6 @@ def run_stage(ctx) -> None:
     pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
     public summary. Records the data quality of every input."""
     rows, notes = read_inputs(ctx)
-    if rows.empty:  # every registration export is header-only (or none is configured)
-        from mentoring_lib.errors import InputError
-
-        files = [ctx.config.input_path(i) for r in ROLES for i in ctx.config.inputs_of(KIND_OF_ROLE[r])]
-        names = ", ".join(p.name for p in files) or "none configured"
-        raise InputError(f"no registrations: the registration exports ({names}) have no responses (header only)",
-                         file=files[0] if files else None,
-                         hint="download the exports again once people have registered (mentoring inspect FILE "
-                              "shows the number of responses), or check the files named in the config")
     withdrawals, withdrawal_reads = read_withdrawals(ctx.config)
     selected = select_term(rows, ctx.config, withdrawals)
     save(ctx, selected, notes, withdrawals, withdrawal_reads)

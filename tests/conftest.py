@@ -88,15 +88,17 @@ SMALL_TERM_HEADERS = {
     "after.csv": "Timestamp,Email,Calm 1,Calm 2,Suited",
     "mentor_end.csv": "Timestamp,Email,Again",
 }
-#: The responses of a small term: four mentors (two pairs), six participants (mentor 4 and
-#: participant 6 speak Swedish only, see the tests), everyone at some meetings.
+#: The responses of a small term: four mentors (two pairs: Monday, Tuesday), six participants (three
+#: a slot), everyone at some meetings and in both surveys. Invented names that no report word matches.
 SMALL_TERM_ROWS = {
-    "mentors.csv": ["2026/09/01 10:00:00,Aino Mentor,m1@example.org,English,Mon 10-12",
-                    "2026/09/01 10:05:00,Bo Mentor,m2@example.org,English; Finnish,Mon 10-12",
-                    "2026/09/01 10:10:00,Cai Mentor,m3@example.org,English,Tue 14-16",
-                    "2026/09/01 10:15:00,Dora Mentor,m4@example.org,English,Tue 14-16"],
-    "participants.csv": [f"2026/09/20 10:0{i}:00,Pia Part{i},p{i}@example.org,English,"
-                         f"{'Mon 10-12' if i <= 3 else 'Tue 14-16'}" for i in range(1, 7)],
+    "mentors.csv": ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
+                    "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English; Finnish,Mon 10-12",
+                    "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,English,Tue 14-16",
+                    "2026/09/01 10:15:00,Dora Dahlström,m4@example.org,English,Tue 14-16"],
+    "participants.csv": [f"2026/09/20 10:0{i}:00,{name},p{i}@example.org,English,"
+                         f"{'Mon 10-12' if i <= 3 else 'Tue 14-16'}"
+                         for i, name in enumerate(["Eeva Ekholm", "Fia Falkenberg", "Gun Granqvist",
+                                                   "Hilma Holmström", "Iris Ilvesniemi", "Juho Jokelainen"], 1)],
     "trainings.csv": [f"M{i},m{i}@example.org,x,x" for i in range(1, 5)],
     "meetings.csv": [f"M{i},m{i}@example.org,x,x,x" for i in range(1, 5)]
                     + [f"P{i},p{i}@example.org,x,{'x' if i % 2 else ''},x" for i in range(1, 7)],

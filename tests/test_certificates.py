@@ -647,9 +647,9 @@ def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypa
     """Three mentors: the Swedish-only one has no co-mentor. The stage runs to the end, the two who
     led group 1 are eligible and the unpaired one is not (no group led), with an empty group cell."""
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
-    mentors = ["2026/09/01 10:00:00,Aino Mentor,m1@example.org,English,Mon 10-12",
-               "2026/09/01 10:05:00,Bo Mentor,m2@example.org,English,Mon 10-12",
-               "2026/09/01 10:10:00,Cai Mentor,m3@example.org,Swedish,Tue 14-16"]
+    mentors = ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
+               "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English,Mon 10-12",
+               "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,Swedish,Tue 14-16"]
     cfg = load_config(small_term(tmp_path, rows={"mentors.csv": mentors}))
     ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
     for name in stages.upstream("certificates") + ["certificates"]:
