@@ -1320,16 +1320,37 @@ def load_stage_codebook(config):
     return load_codebook(default)
 
 
-def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
-    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
-    if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
-        return pd.Series([], dtype="str")
-    path = ctx.config.data_path / ctx.config.privacy.approved_quotes_file
+def approved_quotes_path(config) -> Path | None:
+    """privacy.approved_quotes_file in the data folder (None when not set); InputError when it is
+    set but missing."""
+    if not config.privacy.approved_quotes_file:
+        return None
+    path = config.data_path / config.privacy.approved_quotes_file
     if not path.is_file():
         from mentoring_lib.errors import InputError
 
         raise InputError("the approved-quotes file named in privacy.approved_quotes_file does not exist",
                          file=path, hint="create it (one approved quote hash a line) or remove the setting")
+    return path
+
+
+def check_inputs(config) -> list[str]:
+    """The evaluation's cheap validations (for ``mentoring check``): the disclosure thresholds, the
+    survey codebook and the approved-quotes file. Raises like the stage would; returns notes."""
+    Limits.from_config(config)
+    codebook = load_stage_codebook(config)
+    name = codebook.source.name if codebook.source else "codebook"
+    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)"]
+    if approved_quotes_path(config) is not None:
+        notes.append("approved-quotes file found")
+    return notes
+
+
+def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
+    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
+    if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
+        return pd.Series([], dtype="str")
+    path = approved_quotes_path(ctx.config)
     from mentoring_lib import scrub
 
     lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]

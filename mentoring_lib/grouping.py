@@ -325,7 +325,8 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
     for round_no, p in enumerate(order, start=1):  # one iteration per participant; choice vectorised
         cand = fits[p] & (size < rules.max_size)
         if not cand.any():
-            reason[p] = ("not placed: no group meets at a time they marked in a language they gave"
+            reason[p] = ("not placed: no group was formed" if g == 0 else
+                         "not placed: no group meets at a time they marked in a language they gave"
                          if n_fit[p] == 0 else
                          f"not placed: all {n_fit[p]} group(s) that fit their times and languages are full "
                          f"({rules.max_size})")
@@ -631,6 +632,32 @@ def run_stage(ctx) -> None:
     tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
     pairs, members = build(ctx)
     save(ctx, pairs, members)
+
+
+# -- what `mentoring check` reports -----------------------------------------------------------------
+
+def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, count: int) -> tuple[list[str], list[str]]:
+    """Group formation in words for ``mentoring check``: (summary lines, warnings). Counts and
+    reasons only (no names): groups formed of ``count`` wanted, reserve pairs, and the people in no
+    group counted by role and reason (a mentor's reason names the constraint that failed)."""
+    formed = int(pairs["group"].notna().sum())
+    reserve = int(pairs["group"].isna().sum())
+    lines = [f"{formed} of {count} groups formed" + (f"; {reserve} reserve pair(s) beyond them" if reserve else "")]
+    reserve_ids = set(pairs.loc[pairs["group"].isna(), ["mentor_a", "mentor_b"]].stack())
+    unplaced = members[members["group"].isna()].copy()
+    unplaced["why"] = unplaced["reason"].astype(str).str.removeprefix("not paired: ").str.removeprefix("not placed: ")
+    unplaced.loc[(unplaced["role"] == "mentor") & unplaced["person_id"].isin(reserve_ids), "why"] = (
+        f"in a reserve pair (only {count} groups)")
+    for (role, why), n in unplaced.groupby(["role", "why"], sort=True).size().items():
+        lines.append(f"{n} {role}(s) in no group: {why}")
+    warnings = []
+    accepted_mentors = int((members["role"] == "mentor").sum())
+    if formed == 0:
+        warnings.append("no group can be formed" + (": no mentor was accepted" if not accepted_mentors else
+                        " (see the mentors' reasons above)") + "; the term still runs and its report says so")
+    elif formed < count:
+        warnings.append(f"only {formed} of the {count} groups in the config can be formed (groups.count)")
+    return lines, warnings
 
 
 # -- what the notebook shows (pseudonymised / aggregated) -------------------------------------------

@@ -436,3 +436,26 @@ def test_term_without_a_languages_field_forms_its_groups(tmp_path, monkeypatch):
     members = ctx.read_table("members", stage="groups")
     assert members.groupby("role")["group"].count().to_dict() == {"mentor": 4, "participant": 6}
     assert sorted(members["group"].dropna().unique().tolist()) == [1, 2]
+
+
+def test_formation_report_counts_reserve_pairs_and_unplaced_people_by_reason():
+    from mentoring_lib.grouping import formation_report
+
+    mentors = people([("SCI", MON, "English"), ("ELEC", MON, "English"), ("SCI", MON, "English"),
+                      ("ARTS", MON, "English"), ("BIZ", WED, "English")], "mentor")
+    participants = people([("SCI", TUE, "English")], "participant")
+    pairs, members = make_groups(pd.concat([mentors, participants]), GroupRules(count=1, min_size=1))
+    lines, warnings = formation_report(pairs, members, 1)
+    assert lines == ["1 of 1 groups formed; 1 reserve pair(s) beyond them",
+                     "2 mentor(s) in no group: in a reserve pair (only 1 groups)",
+                     "1 mentor(s) in no group: none of the 4 other accepted mentors marked a time slot they marked",
+                     "1 participant(s) in no group: no group meets at a time they marked in a language they gave"]
+    assert warnings == []
+
+
+def test_without_groups_participants_are_told_no_group_was_formed():
+    participants = people([("SCI", MON, "English")], "participant")
+    no_pairs = pd.DataFrame({"group": pd.array([], dtype="Int64"), "slot": pd.Series([], dtype=object),
+                             "languages": pd.Series([], dtype=object)})
+    placed = allocate_participants(participants, no_pairs, GroupRules(count=2))
+    assert placed.reason.tolist() == ["not placed: no group was formed"]
