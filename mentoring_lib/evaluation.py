@@ -899,7 +899,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         ev.key("attendance", "of planned meetings attended", fmt_pct(summ["mean_share_attended"]),
                "participants, on average")
     ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
-                                                          f"{summ['planned']} meetings")
+                                                          f"{summ['planned']} meetings"
+           if summ["groups"] else "no groups were formed")
     if figures_dir is not None and len(mt):
         _attendance_chart(ev, mt, figures_dir, summ, limits)
 

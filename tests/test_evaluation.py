@@ -662,3 +662,18 @@ def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs,
     assert pngs and pngs == sorted(p.name for p in figs.glob("*.png"))
     for name in pngs:
         assert (figs / name).read_bytes() == (result.figures_dir / name).read_bytes(), name
+
+
+# -- the meeting-held definition and a term without groups (issue 12) -------------------------------
+
+def test_methods_state_the_meeting_held_definition_with_the_mentors_only_sheet(result):
+    text = {m["topic"]: m["text"] for m in result.methods}["Attendance"]
+    assert text == ev.MEETING_HELD_METHOD
+    assert "at least one of the group's participants was marked present" in text
+    assert "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors" in text
+
+
+def test_no_groups_text_says_why():
+    assert ev.no_groups_text(pd.Index([])) == ("No groups were formed this term, so no group meetings were held: "
+                                               "no mentor was accepted.")
+    assert "no two accepted mentors could be paired" in ev.no_groups_text(pd.Index(["P-1"]))

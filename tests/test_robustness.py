@@ -506,7 +506,8 @@ UNPAIRED_MENTOR = ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("rows, says", [
-    ({"mentors.csv": []}, ["No groups were formed this term, so no group meetings were held: no mentor was accepted."]),
+    ({"mentors.csv": []}, ["No groups were formed this term, so no group meetings were held: no mentor was accepted.",
+                           "0 groups met no groups were formed"]),
     ({"participants.csv": []}, ["0 participants accepted"]),
     (EMPTY_FEEDBACK_AND_ATTENDANCE, ["No mentor feedback was collected."]),
     ({"mentors.csv": UNPAIRED_MENTOR}, ["co-leading 1 group in pairs"]),
