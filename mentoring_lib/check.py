@@ -51,25 +51,23 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
         echo(f"{source:28} {rec.get('rows_read', 0):>9} {rec.get('kept', 0):>6}  {excluded}")
     noted = {s: rec["notes"] for s, rec in sorted(summary.items()) if rec.get("notes")}
     if noted:
-        echo("")
-        echo("What was read and normalised (also in the data-quality report):")
-        for source, notes in noted.items():
-            for note in notes:
-                echo(f"  {source}: {note}")
-    echo("")
-    echo(f"Groups (groups.count = {config.groups.count}):")
-    for line in group_lines:
-        echo(f"  {line}")
-    echo("")
-    echo("Later stages (validated without running them):")
-    for stage, notes in later.items():
-        for note in notes:
-            echo(f"  {stage}: {note}")
+        echo_notes(echo, "What was read and normalised (also in the data-quality report):", noted)
+    echo_notes(echo, f"Groups (groups.count = {config.groups.count}):", {"": group_lines})
+    echo_notes(echo, "Later stages (validated without running them):", later)
     echo("")
     for warning in warnings:
         echo(f"Warning: {warning}")
     echo("All inputs read without errors.")
     return summary
+
+
+def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[str]]) -> None:
+    """A blank line, the title, then each note indented ("  source: note", or "  note" for source "")."""
+    echo("")
+    echo(title)
+    for source, lines in notes.items():
+        for line in lines:
+            echo(f"  {source}: {line}" if source else f"  {line}")
 
 
 def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
