@@ -315,6 +315,8 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
     fits_lang = (plang.to_numpy(dtype=np.int64) @ group_langs.to_numpy(dtype=np.int64).T > 0) | no_lang[:, None]
     fits = fits_time & fits_lang
     n_fit = fits.sum(axis=1)
+    n_time = fits_time.sum(axis=1)  # for the reason of someone not placed: which constraint failed
+    marked_slot = option_matrix(people["availability"]).to_numpy().any(axis=1) if n else np.zeros(0, dtype=bool)
     schools = people["school"].astype(object).where(people["school"].notna(), "(unknown)")
     school_code, school_names = pd.factorize(schools)
     same_school = np.zeros((g, max(len(school_names), 1)), dtype=np.int64)
@@ -326,8 +328,10 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
         cand = fits[p] & (size < rules.max_size)
         if not cand.any():
             reason[p] = ("not placed: no group was formed" if g == 0 else
-                         "not placed: no group meets at a time they marked in a language they gave"
-                         if n_fit[p] == 0 else
+                         "not placed: marked no time slot (availability)" if not marked_slot[p] else
+                         "not placed: no group meets at a time they marked" if n_time[p] == 0 else
+                         f"not placed: the {n_time[p]} group(s) meeting at a time they marked share none of "
+                         "their languages" if n_fit[p] == 0 else
                          f"not placed: all {n_fit[p]} group(s) that fit their times and languages are full "
                          f"({rules.max_size})")
             continue

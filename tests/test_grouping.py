@@ -117,7 +117,17 @@ def test_slot_follows_participant_demand_and_language():
     assert pairs.slot.tolist() == [MON]
     placed = allocate_participants(participants, pairs, GroupRules(count=1, min_size=1, target_size=2))
     assert placed.group.tolist() == [pd.NA, pd.NA, pd.NA, 1, 1]
-    assert placed.reason[0] == "not placed: no group meets at a time they marked in a language they gave"
+    assert placed.reason[0] == "not placed: no group meets at a time they marked"
+
+
+def test_unplaced_participant_reason_names_the_constraint_that_failed():
+    participants = people([("SCI", MON, "Swedish"), ("SCI", "", "English"), ("SCI", WED, "English")],
+                          "participant")
+    placed = allocate_participants(participants, two_groups(), GroupRules(count=2, min_size=1))
+    assert placed.reason.tolist() == [
+        "not placed: the 1 group(s) meeting at a time they marked share none of their languages",
+        "not placed: marked no time slot (availability)",
+        "not placed: no group meets at a time they marked"]
 
 
 # -- participants ------------------------------------------------------------------------------------------
@@ -331,7 +341,8 @@ def test_demo_groups(demo_groups):
     # over 20,000 pairings found no better cover); the 6 others are listed with the reason.
     unplaced = members[members.group.isna()]
     assert len(unplaced) == 6
-    assert set(unplaced.reason) == {"not placed: no group meets at a time they marked in a language they gave"}
+    assert set(unplaced.reason) == {
+        f"not placed: the {n} group(s) meeting at a time they marked share none of their languages" for n in (1, 2)}
     quality = json.loads((ctx.out.quality / "groups.json").read_text())
     assert quality["groups"]["excluded"] == {"participant not placed": 6}
     public = pd.read_excel(ctx.out.public / "group_sizes.xlsx")
@@ -449,7 +460,7 @@ def test_formation_report_counts_reserve_pairs_and_unplaced_people_by_reason():
     assert lines == ["1 of 1 groups formed; 1 reserve pair(s) beyond them",
                      "2 mentor(s) in no group: in a reserve pair (only 1 groups)",
                      "1 mentor(s) in no group: none of the 4 other accepted mentors marked a time slot they marked",
-                     "1 participant(s) in no group: no group meets at a time they marked in a language they gave"]
+                     "1 participant(s) in no group: no group meets at a time they marked"]
     assert warnings == []
 
 
