@@ -76,7 +76,7 @@ def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
 
     pairs = ctx.read_table("pairs", stage="groups")
     members = ctx.read_table("members", stage="groups")
-    return grouping.formation_report(pairs, members, ctx.config.groups.count)
+    return grouping.formation_report(pairs, members, grouping.GroupRules.from_config(ctx.config))
 
 
 def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:

@@ -640,10 +640,12 @@ def run_stage(ctx) -> None:
 
 # -- what `mentoring check` reports -----------------------------------------------------------------
 
-def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, count: int) -> tuple[list[str], list[str]]:
+def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, rules: GroupRules) -> tuple[list[str], list[str]]:
     """Group formation in words for ``mentoring check``: (summary lines, warnings). Counts and
-    reasons only (no names): groups formed of ``count`` wanted, reserve pairs, and the people in no
-    group counted by role and reason (a mentor's reason names the constraint that failed)."""
+    reasons only (no names): groups formed of the ``rules.count`` wanted, reserve pairs, the people
+    in no group counted by role and reason (a mentor's reason names the constraint that failed), and
+    warnings for fewer groups than wanted and for groups outside ``min_size``..``max_size``."""
+    count = rules.count
     formed = int(pairs["group"].notna().sum())
     reserve = int(pairs["group"].isna().sum())
     lines = [f"{formed} of {count} groups formed" + (f"; {reserve} reserve pair(s) beyond them" if reserve else "")]
@@ -661,6 +663,11 @@ def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, count: int) -> 
                         " (see the mentors' reasons above)") + "; the term still runs and its report says so")
     elif formed < count:
         warnings.append(f"only {formed} of the {count} groups in the config can be formed (groups.count)")
+    sizes = group_sizes(members)["participants"] if formed else pd.Series(dtype="int64")
+    for group, n in sizes.items():
+        if not rules.min_size <= n <= rules.max_size:
+            warnings.append(f"{group} has {n} participant(s), outside groups.min_size..max_size "
+                            f"({rules.min_size}..{rules.max_size})")
     return lines, warnings
 
 

@@ -121,3 +121,10 @@ def test_check_stops_with_exit_2_on_a_missing_approved_quotes_file(tmp_path, mon
                                     edit=lambda doc: doc["privacy"].update(approved_quotes_file="approved.txt"))
     assert code == 2
     assert "approved.txt" in err and "approved_quotes_file does not exist" in err and "What to do:" in err
+
+
+def test_check_of_a_term_without_participants_warns_of_empty_groups(tmp_path, monkeypatch, capsys):
+    code, out, _ = check_small_term(tmp_path, monkeypatch, capsys, rows={"participants.csv": []})
+    assert code == 0 and "  2 of 2 groups formed\n" in out
+    for group in (1, 2):
+        assert f"Warning: Group {group} has 0 participant(s), outside groups.min_size..max_size (1..4)" in out

@@ -456,12 +456,12 @@ def test_formation_report_counts_reserve_pairs_and_unplaced_people_by_reason():
                       ("ARTS", MON, "English"), ("BIZ", WED, "English")], "mentor")
     participants = people([("SCI", TUE, "English")], "participant")
     pairs, members = make_groups(pd.concat([mentors, participants]), GroupRules(count=1, min_size=1))
-    lines, warnings = formation_report(pairs, members, 1)
+    lines, warnings = formation_report(pairs, members, GroupRules(count=1, min_size=1))
     assert lines == ["1 of 1 groups formed; 1 reserve pair(s) beyond them",
                      "2 mentor(s) in no group: in a reserve pair (only 1 groups)",
                      "1 mentor(s) in no group: none of the 4 other accepted mentors marked a time slot they marked",
                      "1 participant(s) in no group: no group meets at a time they marked"]
-    assert warnings == []
+    assert warnings == ["Group 1 has 0 participant(s), outside groups.min_size..max_size (1..12)"]
 
 
 def test_without_groups_participants_are_told_no_group_was_formed():
