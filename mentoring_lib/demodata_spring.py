@@ -174,6 +174,10 @@ def _spring_answers(rows: pd.DataFrame, rng: np.random.Generator, role: str, n_p
     return rows
 
 
+def _finnish_date(d: dt.date) -> str:
+    return f"{d.day}.{d.month}.{d.year}"
+
+
 def _us_timestamps(values) -> pd.Series:
     """Google Sheets in the US English locale: ``1/12/2027 17:03:09`` (month first, no padding)."""
     t = pd.Series(pd.to_datetime(values))
@@ -451,8 +455,8 @@ def write_spring_term(out_dir, seed: int = 2027) -> dict:
     is_mentor = (w["role"] == "mentor").to_numpy()
     withdrawals = pd.DataFrame({
         WITHDRAWAL_COLUMNS["email"]: np.where(is_mentor, w["email"].str.strip().str.title(), w["email"].str.strip()),
-        WITHDRAWAL_COLUMNS["date"]: np.where(is_mentor, f"{MENTOR_WITHDRAWS_ON:%-d.%-m.%Y}",
-                                             f"{PARTICIPANT_WITHDRAWS_ON:%-d.%-m.%Y}"),
+        WITHDRAWAL_COLUMNS["date"]: np.where(is_mentor, _finnish_date(MENTOR_WITHDRAWS_ON),
+                                             _finnish_date(PARTICIPANT_WITHDRAWS_ON)),
         WITHDRAWAL_COLUMNS["role"]: w["role"].to_numpy(),
         WITHDRAWAL_COLUMNS["reason"]: np.where(is_mentor, "Got a teaching job for the spring",
                                                "Fieldwork abroad from February"),
