@@ -748,8 +748,10 @@ def _google_timestamps(values: np.ndarray) -> pd.Series:
             + t.dt.hour.astype(str) + "." + t.dt.strftime("%M.%S"))
 
 
-def _write_csv(path: Path, table: pd.DataFrame, *, bom: bool = False) -> None:
-    text = table.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+def _write_csv(path: Path, table: pd.DataFrame, *, bom: bool = False, sep: str = ",",
+               quote_all: bool = False) -> None:
+    text = table.to_csv(index=False, sep=sep, lineterminator="\r\n",
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
     os.replace(tmp, path)

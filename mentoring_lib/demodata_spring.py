@@ -42,9 +42,7 @@ submission without consent, late ones at the first second after the deadline, ti
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
 from pathlib import Path
 
 import numpy as np
@@ -185,20 +183,12 @@ def _us_timestamps(values) -> pd.Series:
             + t.dt.hour.astype(str) + ":" + t.dt.strftime("%M:%S"))
 
 
-def _write_text_csv(path: Path, table: pd.DataFrame, *, sep: str, bom: bool, quote_all: bool = False) -> None:
-    text = table.to_csv(index=False, sep=sep, lineterminator="\r\n",
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
-    os.replace(tmp, path)
-
-
 def _write_mentors(path: Path, rows: pd.DataFrame) -> None:
     table = pd.DataFrame({"Timestamp": _us_timestamps(rows["submitted"].to_numpy())})
     for field, header in MENTOR_COLUMNS.items():
         if field != "submitted_at":
             table[header] = rows[field].to_numpy()
-    _write_text_csv(path, table, sep=",", bom=False)
+    dd._write_csv(path, table)
 
 
 def _write_participants(path: Path, rows: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -216,9 +206,9 @@ def _write_participants(path: Path, rows: pd.DataFrame, rng: np.random.Generator
     })
     for field, code in PARTICIPANT_COLUMNS.items():
         if code not in table:
-            table[code] = rows[field].to_numpy() if field in rows else ""
+            table[code] = rows[field].to_numpy()
     table["comments"] = rows["comments"].to_numpy()
-    _write_text_csv(path, table, sep=";", bom=True, quote_all=True)
+    dd._write_csv(path, table, sep=";", bom=True, quote_all=True)
 
 
 # -- attendance -----------------------------------------------------------------------------------
@@ -501,11 +491,11 @@ def write_spring_term(out_dir, seed: int = 2027) -> dict:
     cells = _marks(rng_attend, g_present[order], GROUP_TICKS, GROUP_ABSENT)
     for j, header in enumerate(_meeting_headers(term)):
         group[header] = cells[:, j]
-    _write_text_csv(out / GROUP_FILE, group, sep=";", bom=True)
+    dd._write_csv(out / GROUP_FILE, group, sep=";", bom=True)
 
     _write_mentors(out / MENTOR_FILE, mentors)
     _write_participants(out / PARTICIPANT_FILE, participants, rng_participant)
-    _write_text_csv(out / WITHDRAWALS_FILE, withdrawals, sep=",", bom=False)
+    dd._write_csv(out / WITHDRAWALS_FILE, withdrawals)
 
     write_codebook(out / CODEBOOK_FILE)
     cb = load_codebook(out / CODEBOOK_FILE)
