@@ -160,7 +160,7 @@ def _spring_answers(rows: pd.DataFrame, rng: np.random.Generator, role: str, n_p
         drop = rng.integers(0, len(SLOTS) + 1, size=n_pool)  # == len(SLOTS): drops none
         availability = np.array([", ".join(s for j, s in enumerate(SLOTS) if j != d) for d in drop],
                                 dtype=object)
-        consent = "Yes, I consent"
+        consent = "I agree"
     else:
         languages = _choices(rng, n_pool, LANGUAGES, 0.3, "English")
         languages[rng.random(n_pool) < 0.06] = ""
