@@ -1,8 +1,9 @@
 """A second synthetic term, "spring": other tools, headers, date orders and languages than the demo.
 
 ``write_spring_term(out_dir, seed)`` writes a small term (spring 2027, deadlines in January) of
-another, made-up university into ``out_dir``, with its term config and survey codebook next to
-the data, so ``mentoring run --config OUT/spring.yml`` runs it as it is:
+another, made-up university, in Stockholm time (so the deadline's last second is 00:59:59 in
+Helsinki), into ``out_dir``, with its term config and survey codebook next to the data, so
+``mentoring run --config OUT/spring.yml`` runs it as it is:
 
 - ``mentor_applications.csv``: a Google Forms responses CSV from a sheet in the US English
   locale: ``Timestamp`` written month first, ``1/12/2027 17:03:09`` (config ``date_order: mdy``),
@@ -56,6 +57,7 @@ from mentoring_lib.codebook import load_codebook
 TERM_NAME = "demo-spring"
 SPRING_TERM = dd.DemoTerm(
     name=TERM_NAME,
+    timezone="Europe/Stockholm",
     start=dt.date(2027, 1, 25),
     end=dt.date(2027, 4, 30),
     mentor_opens=dt.datetime(2026, 12, 1, 9, 0, 0),
