@@ -78,6 +78,7 @@ def test_config_validates_and_maps_the_written_headers(term):
     out, _ = term
     cfg = load_config(out / spring.CONFIG_FILE)
     assert cfg.term.name == spring.TERM_NAME and cfg.privacy.key_source == "demo"
+    assert cfg.term.timezone == "Europe/Stockholm"                 # not the demo's Helsinki
     assert cfg.data_path == out.resolve()
     assert (cfg.registration.mentor_places, cfg.registration.participant_places, cfg.groups.count) == (8, 36, 4)
     assert cfg.registration.mentor_deadline.month == cfg.registration.participant_deadline.month == 1
