@@ -176,8 +176,8 @@ class InputFile(_Model):
     sheet: str | int | None = None
     #: Workbook field -> the tool's column header (or a Qualtrics ImportId).
     columns: dict[str, str] = Field(default_factory=dict)
-    #: For attendance sheets: the headers of the session columns, in order.
-    session_columns: list[str] = Field(default_factory=list)
+    #: For attendance sheets: the headers of the session columns, in order, or header -> session number.
+    session_columns: list[str] | dict[str, int] = Field(default_factory=list)
     required: bool = True
 
     @field_validator("id")
