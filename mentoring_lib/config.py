@@ -339,6 +339,22 @@ class TermConfig(_Model):
 
 # -- loading -------------------------------------------------------------------------------
 
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that an impossible date (2027-31-05, 2027-02-30) stays text.
+
+    PyYAML turns anything shaped like a date into a ``datetime.date`` and raises a bare
+    ValueError for an impossible one, with no key; kept as text, validation names the key."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
+
+
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """Field names valid at the location of an 'extra_forbidden' error, for 'did you mean'."""
     current: Any = model
@@ -366,7 +382,7 @@ def _format_loc(loc: tuple) -> str:
 
 
 def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
-    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+    loc = tuple(p for p in err["loc"] if p != "function-after")
     key = _format_loc(loc) or "(top level)"
     etype = err["type"]
     if etype == "extra_forbidden":
@@ -380,7 +396,10 @@ def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
     msg = err["msg"].removeprefix("Value error, ")
     hint = None
     if etype.startswith("date"):
-        hint = "write dates as YYYY-MM-DD, e.g. 2026-09-13"
+        reason = (err.get("ctx") or {}).get("error")
+        if isinstance(err.get("input"), str) and reason:
+            msg = f"'{err['input']}' is not a date: {reason}"
+        hint = "write dates as YYYY-MM-DD (year, month, day), e.g. 2026-09-13"
     elif etype.startswith(("int", "float")):
         hint = "use a whole number" if etype.startswith("int") else "use a number"
     elif etype == "literal_error":
@@ -395,7 +414,7 @@ def load_config(path: str | os.PathLike) -> TermConfig:
         raise ConfigError("file not found", file=path,
                           hint="pass the term's YAML file, e.g. --config config/demo.yml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)  # noqa: S506 - safe loader
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", file=path, hint="save the config as UTF-8") from None
     except yaml.YAMLError as e:
@@ -413,6 +432,8 @@ def load_config(path: str | os.PathLike) -> TermConfig:
     except ValidationError as e:
         first, *rest = e.errors()
         key, msg, hint = _explain(first, TermConfig)
-        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''})" if rest else ""
+        others = ", ".join(dict.fromkeys(_format_loc(tuple(p for p in r["loc"] if p != "function-after"))
+                                         or "(top level)" for r in rest))
+        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {others})" if rest else ""
         raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
     return cfg.model_copy(update={"source": path.resolve()})

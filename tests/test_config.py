@@ -118,3 +118,28 @@ def test_shipped_configs_are_valid():
     assert demo.privacy.key_source == "demo"
     template = load_config(root / "config" / "term-template.yml")
     assert template.privacy.key_source in ("env", "file"), "a real term must not use the demo key"
+
+
+@pytest.mark.parametrize("line, key, words", [
+    ("end: 2027-31-05", "term.end", "'2027-31-05' is not a date: month value"),
+    ("end: 2027-02-30", "term.end", "'2027-02-30' is not a date: day value"),
+])
+def test_impossible_unquoted_date_exit2_names_key(tmp_path, line, key, words):
+    # Unquoted, YAML itself tries (and fails) to build the date: still a ConfigError naming the key.
+    path = write(tmp_path, MINIMAL.replace("end: 2026-12-18", line))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key
+    assert words in err.value.message
+    assert "YYYY-MM-DD" in err.value.hint
+
+
+def test_several_problems_name_every_key_exit2(tmp_path):
+    text = MINIMAL.replace("end: 2026-12-18", "end: 2027-02-30").replace("participant_deadline: 2026-09-27",
+                                                                      "participant_deadline: 2026-13-01")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.key == "term.end"
+    assert "1 more problem: registration.participant_deadline" in err.value.message
+
