@@ -46,6 +46,25 @@ SurveyTool = Literal[
 ]
 DateOrder = Literal["auto", "dmy", "mdy", "iso"]
 
+#: The workbook fields an input's ``columns:`` may map, per input kind (anything else is refused,
+#: so a misspelt field is not silently ignored). Registration fields are read by
+#: :mod:`mentoring_lib.registration`; survey fields override the codebook's columns.
+_REGISTRATION_FIELDS = ("name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
+                        "doctoral_year", "languages", "availability", "motivation", "consent")
+_SURVEY_FIELDS = ("email", "submitted_at", "finished")
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "mentor_registrations": _REGISTRATION_FIELDS,
+    "participant_registrations": _REGISTRATION_FIELDS,
+    "training_attendance": ("name", "email"),
+    "group_attendance": ("name", "email"),
+    "feedback_before": _SURVEY_FIELDS,
+    "feedback_after": _SURVEY_FIELDS,
+    "feedback_session": _SURVEY_FIELDS,
+    "mentor_feedback": _SURVEY_FIELDS,
+    "withdrawals": ("email", "date", "role", "reason"),
+    "roster": ("group", "slot", "role", "email", "name"),
+}
+
 #: Minimum thresholds that no config may go below (design: privacy domains).
 MIN_COUNT_FLOOR = 3
 MIN_BASE_FLOOR = 5
@@ -436,4 +455,21 @@ def load_config(path: str | os.PathLike) -> TermConfig:
                                          or "(top level)" for r in rest))
         more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {others})" if rest else ""
         raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
+    _check_column_fields(cfg, path)
     return cfg.model_copy(update={"source": path.resolve()})
+
+
+def _check_column_fields(cfg: TermConfig, path: Path) -> None:
+    """Refuse a field under an input's ``columns:`` that its kind does not read (e.g. ``emial:``)."""
+    for n, item in enumerate(cfg.inputs):
+        known = COLUMN_FIELDS.get(item.kind)
+        if known is None:
+            continue
+        for field in item.columns:
+            if field in known:
+                continue
+            close = difflib.get_close_matches(field, known, n=1)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+                f"the fields of a {item.kind} input are: {', '.join(known)}"
+            raise ConfigError(f"unknown field '{field}' (input '{item.id}' is of kind {item.kind})", file=path,
+                              key=f"inputs[{n}].columns.{field}", hint=hint)

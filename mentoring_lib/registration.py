@@ -55,6 +55,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from mentoring_lib.config import COLUMN_FIELDS
+
 #: Every status a registration row can end with (report order).
 STATUSES: tuple[str, ...] = ("accepted", "waitlisted", "withdrawn", "late", "duplicate", "excluded")
 ROLES: tuple[str, ...] = ("mentor", "participant")
@@ -312,11 +314,8 @@ def check_reconciles(selected: pd.DataFrame, rows_read: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # The stage: read, normalise, pseudonymise, select, write.
 
-#: Registration fields the stage reads when the input maps them.
-REGISTRATION_FIELDS: tuple[str, ...] = (
-    "name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
-    "doctoral_year", "languages", "availability", "motivation", "consent",
-)
+#: Registration fields the stage reads when the input maps them (the config refuses any other).
+REGISTRATION_FIELDS: tuple[str, ...] = COLUMN_FIELDS["mentor_registrations"]
 #: Fields every registration export must map (select_columns reports the closest headers). A form
 #: that asks for the first and last name separately maps ``first_name`` and ``last_name`` instead
 #: of ``name``; a form with a full name may also map ``first_name`` (e.g. "Preferred first name").

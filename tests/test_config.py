@@ -143,3 +143,31 @@ def test_several_problems_name_every_key_exit2(tmp_path):
     assert err.value.key == "term.end"
     assert "1 more problem: registration.participant_deadline" in err.value.message
 
+
+
+@pytest.mark.parametrize("kind, field, key, hint", [
+    ("mentor_registrations", "emial", "inputs[0].columns.emial", "did you mean 'email'?"),
+    ("mentor_registrations", "date", "inputs[0].columns.date", "the fields of a mentor_registrations input are: name,"),
+    ("withdrawals", "withdrawn_on", "inputs[0].columns.withdrawn_on", "are: email, date, role, reason"),
+    ("feedback_after", "submited_at", "inputs[0].columns.submited_at", "did you mean 'submitted_at'?"),
+])
+def test_unknown_field_under_columns_exit2_did_you_mean(tmp_path, kind, field, key, hint):
+    text = mutate(inputs=[{"id": "x", "kind": kind, "file": "x.csv", "columns": {"email": "Email", field: "Header"}}])
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key
+    assert f"unknown field '{field}'" in err.value.message and kind in err.value.message
+    assert hint in err.value.hint
+
+
+def test_every_field_a_kind_reads_is_accepted_under_columns(tmp_path):
+    from typing import get_args
+
+    from mentoring_lib.config import COLUMN_FIELDS, InputKind
+
+    assert set(COLUMN_FIELDS) == set(get_args(InputKind)), "every input kind lists the fields it reads"
+    inputs = [{"id": f"i{n}", "kind": kind, "file": f"{n}.csv", "columns": {f: f.title() for f in fields}}
+              for n, (kind, fields) in enumerate(COLUMN_FIELDS.items())]
+    cfg = load_config(write(tmp_path, mutate(inputs=inputs)))
+    assert [len(i.columns) for i in cfg.inputs] == [len(f) for f in COLUMN_FIELDS.values()]
