@@ -128,6 +128,15 @@ class TestSubmissionRules(_Model):
         return v
 
 
+#: Consent answers that count as agreement unless the term lists its own (compared case-insensitively
+#: after trimming): yes/no questions in English, Finnish and Swedish, LimeSurvey's Y code, checkbox
+#: values (1/true), and the option texts forms use for an "I agree" box.
+DEFAULT_CONSENT_ACCEPTED: tuple[str, ...] = (
+    "yes", "y", "kyllä", "ja", "true", "1", "I agree", "I consent", "I accept", "agree",
+    "hyväksyn", "suostun", "jag godkänner", "jag samtycker",
+)
+
+
 class RegistrationSection(_Model):
     mentor_deadline: dt.date
     participant_deadline: dt.date
@@ -143,6 +152,28 @@ class RegistrationSection(_Model):
     #: Fields that must be answered for a submission to count as complete (others are duplicates
     #: of a complete one, or excluded as incomplete). Only fields the input maps are checked.
     complete_requires: list[str] = Field(default_factory=lambda: ["name", "email"])
+    #: Answers to the consent question that count as agreement (case-insensitive, trimmed). An answer
+    #: repeating the question's own text (a ticked box in Microsoft or Google Forms) counts too;
+    #: any other answer excludes the row with the reason "no consent".
+    consent_accepted: list[str] = Field(default_factory=lambda: list(DEFAULT_CONSENT_ACCEPTED), min_length=1)
+
+    @field_validator("consent_accepted", mode="before")
+    @classmethod
+    def _consent_values(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out: list[Any] = []
+        for a in v:
+            # Unquoted, YAML reads yes/true/on as the boolean true, and no/false/off as false.
+            if a is True:
+                out += ["yes", "true", "on"]
+            elif a is False:
+                raise ValueError("'no' (or false/off) would count as consent: remove it, or quote it if meant")
+            elif a is None or not str(a).strip():
+                raise ValueError("a blank answer cannot count as consent: remove the empty entry")
+            else:
+                out.append(str(a) if isinstance(a, (int, float)) else a)
+        return out
 
     @field_validator("deadline_timezone")
     @classmethod

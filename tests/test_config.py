@@ -171,3 +171,17 @@ def test_every_field_a_kind_reads_is_accepted_under_columns(tmp_path):
               for n, (kind, fields) in enumerate(COLUMN_FIELDS.items())]
     cfg = load_config(write(tmp_path, mutate(inputs=inputs)))
     assert [len(i.columns) for i in cfg.inputs] == [len(f) for f in COLUMN_FIELDS.values()]
+
+
+def test_consent_values_unquoted_yes_reads_and_unquoted_no_is_refused(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL.replace("participant_places: 80",
+                                                      "participant_places: 80, consent_accepted: [yes, Hyväksyn, 1]")))
+    assert cfg.registration.consent_accepted == ["yes", "true", "on", "Hyväksyn", "1"]
+    assert "I agree" in load_config(write(tmp_path, MINIMAL, "b.yml")).registration.consent_accepted
+    for values, words in (("[yes, no]", "'no' (or false/off) would count as consent"),
+                          ("[yes, '']", "a blank answer cannot count"), ("[]", "at least 1 item")):
+        path = write(tmp_path, MINIMAL.replace("participant_places: 80",
+                                               f"participant_places: 80, consent_accepted: {values}"), "c.yml")
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert err.value.key == "registration.consent_accepted" and words in err.value.message
