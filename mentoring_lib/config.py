@@ -327,6 +327,10 @@ class TermConfig(_Model):
     programme: ProgrammeSection = ProgrammeSection()
     inputs: list[InputFile]
     codebook: str | None = Field(default=None, description="Survey codebook YAML, relative to the config file.")
+    #: Per-term lookup tables, relative to the config file (default: the packaged ones; see
+    #: mentoring_lib.lookups): the university's schools and their spellings, and open-text themes.
+    schools_file: str | None = None
+    themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
     privacy: PrivacySection = PrivacySection()
     report: ReportSection
@@ -362,6 +366,16 @@ class TermConfig(_Model):
     def input_path(self, item: InputFile) -> Path:
         p = Path(item.file)
         return p if p.is_absolute() else self.data_path / p
+
+    @property
+    def schools_path(self) -> Path | None:
+        """The term's school table, or None for the packaged one."""
+        return self.resolve(self.schools_file) if self.schools_file else None
+
+    @property
+    def themes_path(self) -> Path | None:
+        """The term's open-text themes, or None for the packaged ones."""
+        return self.resolve(self.themes_file) if self.themes_file else None
 
     @property
     def reports_root(self) -> Path:
@@ -487,7 +501,12 @@ def load_config(path: str | os.PathLike) -> TermConfig:
         more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {others})" if rest else ""
         raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
     _check_column_fields(cfg, path)
-    return cfg.model_copy(update={"source": path.resolve()})
+    cfg = cfg.model_copy(update={"source": path.resolve()})
+    if cfg.schools_file or cfg.themes_file:
+        from mentoring_lib.lookups import check_lookup_files
+
+        check_lookup_files(cfg)
+    return cfg
 
 
 def _check_column_fields(cfg: TermConfig, path: Path) -> None:

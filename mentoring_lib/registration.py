@@ -473,7 +473,8 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     if "school" in data:
         answered = ~is_test & ~_blank(data["school"])
         if answered.any():
-            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"])
+            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"],
+                                 table=config.schools_path)
             school.loc[answered] = mapped.astype(object).to_numpy()
     frame["school"] = school
     for f in ("doctoral_programme", "doctoral_year"):

@@ -200,8 +200,11 @@ def _identities(run_dir: Path, config: TermConfig):
     import pandas as pd
 
     from mentoring_lib.gate import identities_from
+    from mentoring_lib.normalise import school_table
 
-    return identities_from(pd.read_parquet(path), allow=config.privacy.gate_allow)
+    # The term's own school table: its school and university names are never a person's name.
+    schools = school_table(config.schools_path).phrases if config.schools_path else ()
+    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools])
 
 
 class _StopSignal:

@@ -185,3 +185,37 @@ def test_consent_values_unquoted_yes_reads_and_unquoted_no_is_refused(tmp_path):
         with pytest.raises(ConfigError) as err:
             load_config(path)
         assert err.value.key == "registration.consent_accepted" and words in err.value.message
+
+
+LOOKUPS = Path(__file__).resolve().parent / "fixtures" / "lookups"
+
+
+def test_term_lookup_tables_resolve_against_the_config_folder(tmp_path):
+    import shutil
+
+    for name in ("schools_with_answer_codes__reads.yml", "themes_in_finnish__reads.yml"):
+        shutil.copy(LOOKUPS / name, tmp_path / name)
+    text = MINIMAL + "schools_file: ../schools_with_answer_codes__reads.yml\nthemes_file: ../themes_in_finnish__reads.yml\n"
+    cfg = load_config(write(tmp_path, text))
+    assert cfg.schools_path == (tmp_path / "schools_with_answer_codes__reads.yml").resolve()
+    assert cfg.themes_path == (tmp_path / "themes_in_finnish__reads.yml").resolve()
+    default = load_config(write(tmp_path, MINIMAL, "default.yml"))
+    assert default.schools_path is None and default.themes_path is None
+
+
+@pytest.mark.parametrize("key, file, words", [
+    ("schools_file", "no_such_schools.yml", "file not found"),
+    ("themes_file", "no_such_themes.yml", "file not found"),
+    ("schools_file", "schools_without_schools_mapping__exit2.yml", "must have a 'schools:' mapping"),
+    ("themes_file", "themes_blank_keyword__exit2.yml", "a blank keyword would match every comment"),
+    ("themes_file", "schools_with_answer_codes__reads.yml", "themes file"),  # the wrong kind of table
+    ("schools_file", "themes_in_finnish__reads.yml", "must have a 'schools:' mapping"),
+])
+def test_missing_or_invalid_lookup_table_exit2_names_the_key(tmp_path, key, file, words):
+    path = write(tmp_path, MINIMAL + f"{key}: {LOOKUPS / file}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key and err.value.file == str(path.resolve())
+    assert words in err.value.message and file in err.value.message
+    assert err.value.hint

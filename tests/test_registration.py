@@ -858,3 +858,31 @@ def test_blank_consent_is_unanswered_when_complete_requires_consent(tmp_path, mo
     rows = ctx.read_table("rows").set_index("source_row")
     assert rows.loc[8, "reason"].startswith("incomplete submission (unanswered: consent)")
     assert rows.loc[6, "reason"].startswith("no consent")
+
+
+# -- a term's own school table -------------------------------------------------------------------------
+
+def test_term_school_table_maps_limesurvey_answer_codes(tmp_path, monkeypatch):
+    monkeypatch.setenv("MENTORING_KEY", "cd" * 32)
+    for folder in ("data", "config"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "exports" / "limesurvey_school_codes__reads.csv", tmp_path / "data")
+    shutil.copy(ROOT / "tests" / "fixtures" / "lookups" / "schools_with_answer_codes__reads.yml", tmp_path / "config")
+    (tmp_path / "config" / "term.yml").write_text("""
+term: {name: codes, title: Codes, start: 2026-10-01, end: 2026-12-18}
+data_dir: ../data
+schools_file: schools_with_answer_codes__reads.yml
+registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27, mentor_places: 2, participant_places: 10}
+groups: {count: 1}
+inputs:
+  - {id: participants, kind: participant_registrations, file: limesurvey_school_codes__reads.csv, tool: limesurvey,
+     columns: {name: name, email: email, submitted_at: submitdate, school: school}}
+report: {organisation: University of Example}
+""", encoding="utf-8")
+    from mentoring_lib.registration import read_inputs
+
+    config = load_config(tmp_path / "config" / "term.yml")
+    frame, _ = read_inputs(StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure()))
+    # A1, A2, A3, a full Finnish answer with the university's name in the genitive, LimeSurvey's -oth-
+    assert frame.sort_values("row")["school"].tolist() == [
+        "Faculty of Science", "Faculty of Law", "Faculty of Medicine", "Faculty of Law", "Other"]
