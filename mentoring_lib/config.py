@@ -377,6 +377,11 @@ class TermConfig(_Model):
         """The term's open-text themes, or None for the packaged ones."""
         return self.resolve(self.themes_file) if self.themes_file else None
 
+    def lookup_files(self) -> dict[str, Path]:
+        """The tables this config names by path (codebook, schools_file, themes_file), resolved."""
+        named = {"codebook": self.codebook, "schools_file": self.schools_file, "themes_file": self.themes_file}
+        return {k: self.resolve(v) for k, v in named.items() if v}
+
     @property
     def reports_root(self) -> Path:
         env = os.environ.get(REPORTS_ROOT_ENV)
