@@ -8,7 +8,6 @@ key (exit 2) before any stage runs.
 """
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -16,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mentoring_lib.config import SLUG
 from mentoring_lib.errors import ConfigError, WorkbookError
 
 THEMES_RESOURCE = ("resources", "report", "themes.yml")
@@ -32,8 +32,8 @@ class Theme(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_]*", v):
-            raise ValueError("use lower-case letters, digits and _ only")
+        if not SLUG.match(v):  # it names a column of the tables
+            raise ValueError("use lower-case letters, digits, '-' and '_' only")
         return v
 
     @field_validator("keywords")
