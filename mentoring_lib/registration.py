@@ -383,7 +383,10 @@ def _refused_answers_note(answers: pd.Series, refused: pd.Series) -> str:
 
     given = answers[refused & ~_blank(answers)].astype(str).str.strip()
     counts = given.value_counts(sort=False)
-    listed = "; ".join(f"{shown_value(v, 40, max_words=6)} ({n})" for v, n in sorted(counts.items(), key=str))
+    # An answer several people gave word for word is an option's label (e.g. a consent box whose
+    # text the config does not list), not free text: it may be longer and still shown.
+    listed = "; ".join(f"{shown_value(v, 60, max_words=30 if n >= 3 else 6)} ({n})"
+                       for v, n in sorted(counts.items(), key=str))
     blank = int((refused & _blank(answers)).sum())
     parts = ([f"answers {listed}"] if listed else []) + ([f"{blank} blank"] if blank else [])
     return (f"{int(refused.sum())} row(s) excluded for no consent ({'; '.join(parts)}); if an answer means "

@@ -886,3 +886,15 @@ report: {organisation: University of Example}
     # A1, A2, A3, a full Finnish answer with the university's name in the genitive, LimeSurvey's -oth-
     assert frame.sort_values("row")["school"].tolist() == [
         "Faculty of Science", "Faculty of Law", "Faculty of Medicine", "Faculty of Law", "Other"]
+
+
+def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
+    from mentoring_lib.registration import _refused_answers_note
+
+    label = "I have read the privacy notice and accept that my answers are used"
+    comment = "no thanks because I do not want to be in any register"
+    answers = pd.Series([label] * 3 + [comment, "Ei", "reach me at 040 123 4567"])
+    note = _refused_answers_note(answers, pd.Series(True, index=answers.index))
+    assert f"'{label[:60]}'… (3)" in note and "'Ei' (1)" in note
+    assert "register" not in note and "040" not in note
+    assert note.startswith("6 row(s) excluded for no consent")
