@@ -6,7 +6,10 @@ participants separately, each with its own places and deadline):
 1. **Test submissions are excluded.** A row whose (normalised) e-mail or name matches one of
    the configured regular expressions (``registration.test_submissions``, case-insensitive)
    is ``excluded`` and never counts for anything. A row without an e-mail address is also
-   ``excluded`` (nobody could be told the outcome).
+   ``excluded`` (nobody could be told the outcome), and so is a row whose consent answer is not
+   one the term accepts as agreement (``registration.consent_accepted``, or the question's own
+   text that a ticked box writes): reason "no consent". A blank consent answer is "unanswered"
+   when ``complete_requires`` lists consent (rule 2), else no consent too.
 2. **One queue place per person.** Rows are the same person when their e-mails agree after
    normalisation (case, spaces, Unicode NFC/NFD, zero-width characters:
    :func:`mentoring_lib.pseudonym.normalise_email`). A person keeps the place of their first
@@ -54,6 +57,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+
+from mentoring_lib.config import COLUMN_FIELDS
 
 #: Every status a registration row can end with (report order).
 STATUSES: tuple[str, ...] = ("accepted", "waitlisted", "withdrawn", "late", "duplicate", "excluded")
@@ -139,7 +144,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     ``submitted_at`` (tz-aware), ``complete`` (bool); optional ``source`` (input id; ties between
     inputs follow their first appearance in ``rows``), ``person_id`` (the key identifying a person;
     defaults to ``email_norm``), ``name`` (for the test rules), ``missing`` (text naming the
-    unanswered required fields, used in the incomplete reason).
+    unanswered required fields, used in the incomplete reason), ``no_consent`` (bool: the row's
+    consent answer is not agreement; the row is excluded, whatever the person's other rows).
 
     ``withdrawals`` (optional) columns: ``person_id`` or ``email_norm`` (whichever ``rows`` keys
     people by) and ``withdrawn_on`` (a date).
@@ -164,6 +170,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     key_col = "person_id" if "person_id" in rows else "email_norm"
     key = rows[key_col].astype(object).where(has_email, None)
     complete = rows["complete"].fillna(False).astype(bool) if "complete" in rows else pd.Series(True, index=idx)
+    refused = (rows["no_consent"].astype("boolean").fillna(False).astype(bool) if "no_consent" in rows
+               else pd.Series(False, index=idx))
     name = rows["name"] if "name" in rows else pd.Series(pd.NA, index=idx, dtype="object")
 
     # Submission order: time, then input order, then the export's row order.
@@ -178,7 +186,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     name_rule = _first_match(name, rules.name_patterns)
     is_test = email_rule.notna() | name_rule.notna()
     no_email = ~is_test & ~has_email
-    eligible = ~is_test & has_email
+    no_consent = ~is_test & has_email & refused
+    eligible = ~is_test & has_email & ~refused
 
     # 2. The row that holds each person's place: first complete in-time, else first complete late.
     on_time = submitted < rules.cutoff
@@ -232,9 +241,9 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     promoted = accepted & (queue_pos > rules.places).fillna(False)
 
     status = pd.Series(np.select(
-        [is_test.to_numpy(), no_email.to_numpy(), incomplete.to_numpy(), duplicate.to_numpy(),
-         late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
-        ["excluded", "excluded", "excluded", "duplicate", "late", "withdrawn", "accepted", "waitlisted"],
+        [is_test.to_numpy(), no_email.to_numpy(), no_consent.to_numpy(), incomplete.to_numpy(),
+         duplicate.to_numpy(), late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
+        ["excluded", "excluded", "excluded", "excluded", "duplicate", "late", "withdrawn", "accepted", "waitlisted"],
         default="",
     ), index=idx, dtype=object)
     if (status == "").any():  # an internal inconsistency, never a user error
@@ -255,6 +264,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
         "test_name": "test submission: name matches the rule '" + name_rule.astype(object).fillna("") + "'",
         "no_email": pd.Series("no e-mail address, so the person cannot be identified or told the outcome",
                               index=idx, dtype=object),
+        "no_consent": pd.Series("no consent: the consent answer is not one that the term accepts as agreement",
+                                index=idx, dtype=object),
         "incomplete": "incomplete submission" + missing_text + "; the person sent no complete one",
         "incomplete_dup": ("incomplete submission" + missing_text + "; the person's complete submission, row "
                            + _int_text(anchor_row) + " of " + anchor_src.fillna("") + ", holds their place"),
@@ -273,10 +284,10 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
                        + "; all " + places + " places taken by earlier submissions)"),
     }
     conditions = [
-        email_rule.notna(), is_test, no_email, incomplete, duplicate & ~complete, duplicate, late, is_withdrawn,
-        promoted, accepted, waitlisted,
+        email_rule.notna(), is_test, no_email, no_consent, incomplete, duplicate & ~complete, duplicate, late,
+        is_withdrawn, promoted, accepted, waitlisted,
     ]
-    keys = ["test_email", "test_name", "no_email", "incomplete", "incomplete_dup", "duplicate", "late",
+    keys = ["test_email", "test_name", "no_email", "no_consent", "incomplete", "incomplete_dup", "duplicate", "late",
             "withdrawn", "promoted", "accepted", "waitlisted"]
     reason = pd.Series(np.select([c.to_numpy() for c in conditions],
                                  [reason_when[k].astype(object).to_numpy() for k in keys], default=""),
@@ -312,11 +323,8 @@ def check_reconciles(selected: pd.DataFrame, rows_read: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # The stage: read, normalise, pseudonymise, select, write.
 
-#: Registration fields the stage reads when the input maps them.
-REGISTRATION_FIELDS: tuple[str, ...] = (
-    "name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
-    "doctoral_year", "languages", "availability", "motivation", "consent",
-)
+#: Registration fields the stage reads when the input maps them (the config refuses any other).
+REGISTRATION_FIELDS: tuple[str, ...] = COLUMN_FIELDS["mentor_registrations"]
 #: Fields every registration export must map (select_columns reports the closest headers). A form
 #: that asks for the first and last name separately maps ``first_name`` and ``last_name`` instead
 #: of ``name``; a form with a full name may also map ``first_name`` (e.g. "Preferred first name").
@@ -347,6 +355,42 @@ def multi_select(series: pd.Series) -> pd.Series:
         joined = joined.where(~has, pd.Series(glued, index=joined.index, dtype=object))
     return pd.Series(joined.reindex(series.index).fillna("").to_numpy(dtype=object), index=series.index,
                      name=series.name, dtype=object)
+
+
+def _answer_key(text: pd.Series) -> pd.Series:
+    """Matching key of a short answer: NFKC, zero-width characters dropped, case-folded, spaces
+    collapsed, and the separator Microsoft Forms appends to choice answers ("Yes;") trimmed."""
+    from mentoring_lib.normalise import ZERO_WIDTH
+
+    s = text.astype(object).where(text.notna(), "").astype(str).str.normalize("NFKC")
+    s = s.str.replace(ZERO_WIDTH, "", regex=True).str.casefold().str.replace(r"\s+", " ", regex=True)
+    return s.str.strip(" ;,.")
+
+
+def consent_given(answers: pd.Series, accepted, statement: str | None = None) -> pd.Series:
+    """True where the consent answer is one of ``accepted`` or repeats ``statement`` (the question's
+    own text, which a ticked box in Microsoft or Google Forms writes), compared case-insensitively
+    after trimming. Anything else, blank included, is False."""
+    keys = {*_answer_key(pd.Series(list(accepted), dtype=object)), *(
+        _answer_key(pd.Series([statement], dtype=object)) if statement else [])} - {""}
+    return _answer_key(answers).isin(keys) & ~_blank(answers)
+
+
+def _refused_answers_note(answers: pd.Series, refused: pd.Series) -> str:
+    """Data-quality note on rows excluded for no consent: how many, and the answers given (unless
+    they look personal), so that an agreeing answer the config does not list is noticed."""
+    from mentoring_lib.scrub import shown_value
+
+    given = answers[refused & ~_blank(answers)].astype(str).str.strip()
+    counts = given.value_counts(sort=False)
+    # An answer several people gave word for word is an option's label (e.g. a consent box whose
+    # text the config does not list), not free text: it may be longer and still shown.
+    listed = "; ".join(f"{shown_value(v, 60, max_words=30 if n >= 3 else 6)} ({n})"
+                       for v, n in sorted(counts.items(), key=str))
+    blank = int((refused & _blank(answers)).sum())
+    parts = ([f"answers {listed}"] if listed else []) + ([f"{blank} blank"] if blank else [])
+    return (f"{int(refused.sum())} row(s) excluded for no consent ({'; '.join(parts)}); if an answer means "
+            "agreement, add it to registration.consent_accepted in the term config")
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -415,14 +459,25 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     missing = _missing_text(data, list(config.registration.complete_requires))
     frame["missing"] = missing
     frame["complete"] = missing == ""
+    notes = list(export.notes) + list(data.attrs.get("notes", []))
     rules = SelectionRules.from_config(config, role)
     is_test = (_first_match(frame["email_norm"], rules.email_patterns).notna()
                | _first_match(frame["name"], rules.name_patterns).notna())
+    if "consent" in data:
+        # A blank answer is "unanswered" when the term requires consent for a complete submission
+        # (a later complete one may hold the place); otherwise it is no consent either.
+        skipped = _blank(data["consent"]) & ("consent" in config.registration.complete_requires)
+        refused = ~consent_given(data["consent"], config.registration.consent_accepted, headers["consent"]) & ~skipped
+        frame["no_consent"] = refused
+        counted = refused & ~is_test & frame["email_norm"].notna()  # tests and rows without e-mail come first
+        if counted.any():
+            notes.append(_refused_answers_note(data["consent"], counted))
     school = pd.Series(pd.NA, index=idx, dtype=object)
     if "school" in data:
         answered = ~is_test & ~_blank(data["school"])
         if answered.any():
-            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"])
+            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"],
+                                 table=config.schools_path)
             school.loc[answered] = mapped.astype(object).to_numpy()
     frame["school"] = school
     for f in ("doctoral_programme", "doctoral_year"):
@@ -430,7 +485,6 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
                     if f in data else None)
     for f in ("languages", "availability"):
         frame[f] = multi_select(data[f]) if f in data else ""
-    notes = list(export.notes) + list(data.attrs.get("notes", []))
     notes += list((submitted.attrs or {}).get("notes", []))
     return frame.reset_index(drop=True), notes
 
@@ -767,8 +821,8 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
         excluded = {"duplicate": counts["duplicate"]}
         reasons = part.loc[part["status"] == "excluded", "reason"]
         kinds = np.select([reasons.str.startswith("test submission"), reasons.str.startswith("no e-mail"),
-                           reasons.str.startswith("incomplete")],
-                          ["test submission", "no e-mail address", "incomplete"], "other")
+                           reasons.str.startswith("no consent"), reasons.str.startswith("incomplete")],
+                          ["test submission", "no e-mail address", "no consent", "incomplete"], "other")
         excluded.update(pd.Series(kinds, dtype=object).value_counts().to_dict())
         kept = counts["accepted"] + counts["waitlisted"] + counts["withdrawn"] + counts["late"]
         ctx.record_quality(source, rows_read=len(part), kept=kept, excluded=excluded,

@@ -664,3 +664,15 @@ def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs,
     assert pngs and pngs == sorted(p.name for p in figs.glob("*.png"))
     for name in pngs:
         assert (figs / name).read_bytes() == (result.figures_dir / name).read_bytes(), name
+
+
+def test_term_themes_file_replaces_the_packaged_themes(codebook, inputs, tmp_path):
+    lookups = Path(__file__).parent / "fixtures" / "lookups"
+    config = make_config().model_copy(update={"themes_file": str(lookups / "themes_in_finnish__reads.yml"),
+                                              "source": tmp_path / "term.yml"})
+    comments = pd.DataFrame({"text": ["Vertaistuki auttoi paljon.", "Oli kiire, en ehtinyt kaikkiin.",
+                                      "Yhdessä oli helpompaa.", "Safe and warm."]})
+    out = ev.evaluate({**inputs, "comments": comments}, config, codebook, ev.Limits(5, 10))
+    themes = out.tables["themes"].set_index("theme")
+    assert themes["n"].to_dict() == {"vertaistuki": 2, "ajanpuute": 1}
+    assert themes.loc["vertaistuki", "label"] == "Vertaistuki"

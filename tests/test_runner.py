@@ -409,3 +409,40 @@ def test_a_stopping_run_gets_no_more_kernels(monkeypatch, tmp_path):
     again = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
     assert again.take(first) is not None
     again.close()
+
+
+def test_gate_allows_the_school_names_of_the_terms_own_table(tmp_path):
+    import pandas as pd
+
+    from mentoring_lib.config import load_config
+
+    lookups = Path(__file__).parent / "fixtures" / "lookups"
+    (tmp_path / "private" / "identity").mkdir(parents=True)
+    pd.DataFrame({"name": ["Kim Lawson"], "email": ["kim.lawson@example.org"]}).to_parquet(
+        tmp_path / "private" / "identity" / "people.parquet")
+    plain = tmp_path / "plain.yml"
+    plain.write_text(one_input_term("plain", "Plain"))
+    own = tmp_path / "own.yml"
+    own.write_text(one_input_term("own", "Own") + f"schools_file: {lookups / 'schools_with_answer_codes__reads.yml'}\n")
+    default_allow = runner._identities(tmp_path, load_config(plain)).allow
+    own_allow = runner._identities(tmp_path, load_config(own)).allow
+    assert "aalto university" in default_allow and "esimerkin yliopisto" not in default_allow
+    assert {"esimerkin yliopisto", "university of example", "faculty of law", "juridiska fakulteten"} <= set(own_allow)
+
+
+def test_editing_a_lookup_table_changes_the_run_fingerprint(tmp_path):
+    from mentoring_lib.config import load_config
+
+    themes = tmp_path / "themes.yml"
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support]}\n", encoding="utf-8")
+    config_file = tmp_path / "term.yml"
+    config_file.write_text(one_input_term("lookups", "Lookups") + "themes_file: themes.yml\n")
+    key = bytes(32)
+
+    def fingerprint() -> str:
+        return runner._fingerprint({}, load_config(config_file), "code", key)
+
+    before = fingerprint()
+    assert fingerprint() == before
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support, tuki]}\n", encoding="utf-8")
+    assert fingerprint() != before, "a term re-runs after its themes change, not 'Nothing to do'"
