@@ -42,7 +42,7 @@ InputKind = Literal[
     "roster",
 ]
 SurveyTool = Literal[
-    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "csv", "xlsx", "auto",
+    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "surveymonkey", "csv", "xlsx", "auto",
 ]
 DateOrder = Literal["auto", "dmy", "mdy", "iso"]
 
@@ -124,6 +124,18 @@ class RegistrationSection(_Model):
     #: Fields that must be answered for a submission to count as complete (others are duplicates
     #: of a complete one, or excluded as incomplete). Only fields the input maps are checked.
     complete_requires: list[str] = Field(default_factory=lambda: ["name", "email"])
+    #: The university's e-mail domains (subdomains included): a registration from another domain
+    #: is kept but noted in the data-quality record, to check before the mail merge. Empty: no check.
+    email_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("email_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        out = [d.strip().lstrip("@").casefold() for d in v]
+        for d in out:
+            if not re.fullmatch(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}", d):
+                raise ValueError(f"'{d}' is not an e-mail domain; write e.g. helsinki.fi (without the name@)")
+        return out
 
     @field_validator("deadline_timezone")
     @classmethod

@@ -27,7 +27,8 @@ Documented normalisations (each one is written to ``Export.notes``):
 * NUL bytes are removed; UTF-8 text that was double-encoded ("Ã¤" for "ä") is repaired;
 * rows shorter than the header are padded with blanks; rows longer than the header are an error
   unless the extra cells are blank;
-* Excel cells holding dates are written as ISO text ``YYYY-MM-DD HH:MM:SS`` (rounded to the second).
+* Excel cells holding dates are written as ISO text ``YYYY-MM-DD HH:MM:SS``, truncated to the second
+  (never rounded up: 23:59:59.7 on a deadline day stays on that day).
 
 Everything a user can get wrong raises :class:`~mentoring_lib.errors.InputError` (exit 2)
 with the file, the row as seen in Excel, the column and what to do; never a personal value.
@@ -446,8 +447,8 @@ def _cell_text(v) -> str:
         # 15 significant digits: what Excel itself stores and shows (0.1 + 0.2 -> "0.3")
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, ".15g")
     if isinstance(v, dt.datetime):
-        if v.microsecond:
-            v = (v + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        # truncated, never rounded up: 23:59:59.7 on the deadline day is still that day
+        v = v.replace(microsecond=0)
         if v.time() == dt.time(0):
             return v.date().isoformat()
         return v.strftime("%Y-%m-%d %H:%M:%S")
@@ -750,6 +751,39 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
 
 
 # ---------------------------------------------------------------------------------------------
+# unfinished responses
+
+#: Why a response the survey tool records as not submitted is left out (registrations and feedback).
+NOT_SUBMITTED = "incomplete (not submitted)"
+#: LimeSurvey's submission-time column (code and text headers); blank until the respondent submits.
+_LIME_SUBMITDATE = {"submitdate", "date submitted"}
+#: Qualtrics' Finished column: 1/True when the respondent reached the end of the survey.
+_QUALTRICS_FINISHED = {"finished"}
+_FALSE_WORDS = {"0", "false", "no", "ei", "nej"}
+
+
+def not_submitted(export: Export) -> tuple[pd.Series | None, str | None]:
+    """(rows the tool records as never submitted, the column that says so), or (None, None).
+
+    LimeSurvey keeps unfinished responses with an empty ``submitdate``; Qualtrics writes
+    ``Finished`` 0 / False for them (recorded when the survey closes). Such a row is an
+    unfinished response, not a broken export: the stages leave it out with the reason
+    :data:`NOT_SUBMITTED`. Other tools export submitted responses only.
+    """
+    if export.tool == "limesurvey":
+        keys, unfinished = _LIME_SUBMITDATE, lambda s: s.eq("")
+    elif export.tool == "qualtrics":
+        keys, unfinished = _QUALTRICS_FINISHED, lambda s: s.str.casefold().isin(_FALSE_WORDS)
+    else:
+        return None, None
+    column = next((c for c in export.data.columns if header_key(c) in keys), None)
+    if column is None:
+        return None, None
+    text = export.data[column].astype(object).where(export.data[column].notna(), "").astype(str).str.strip()
+    return unfinished(text).astype(bool), column
+
+
+# ---------------------------------------------------------------------------------------------
 # column mapping
 
 def _resolve(export: Export, wanted: str) -> tuple[str | None, str | None]:
@@ -856,6 +890,7 @@ _FORMATS = {
     "slash": re.compile(r"(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-](?P<Y>\d{4}|\d{2})" + _TIME),
 }
 _SERIAL = re.compile(r"\d{5}(?:[.,]\d+)?")
+_SERIAL_NOISE_SECONDS = 1e-4
 _SERIAL_RANGE = (18264, 73051)  # 1950-01-01 .. 2100-01-01 in the 1900 system
 _ABBREV_OFFSETS = {"Z": 0, "UTC": 0, "GMT": 0, "EET": 120, "EEST": 180, "CET": 60, "CEST": 120,
                    "WET": 0, "WEST": 60}
@@ -967,7 +1002,10 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
                                      file=file, row=row_of(r), column=column,
                                      hint="check the cell; dates must be real dates or Excel date numbers"))
         ok = vals[~bad]
-        naive[ok.index] = (origin + pd.to_timedelta((ok * 86400).round(), unit="s")).to_numpy()
+        # Truncated to the second, never rounded up (23:59:59.7 on the deadline day stays in time);
+        # 0.1 ms absorbs the float noise of a serial (about 1 µs) but no real millisecond.
+        seconds = np.floor(ok * 86400 + _SERIAL_NOISE_SECONDS)
+        naive[ok.index] = (origin + pd.to_timedelta(seconds, unit="s")).to_numpy()
         todo &= ~is_serial
 
     formats = ["iso"] if date_order == "iso" else list(_FORMATS)
