@@ -315,3 +315,10 @@ def test_the_config_takes_option_columns_and_explains_a_wrong_form(tmp_path):
         with pytest.raises(ConfigError, match=says) as e:
             term(tmp_path, file, {**base, "availability": wrong})
         assert "availability" in str(e.value)
+
+
+def test_inspect_counts_the_responses_never_submitted():
+    text = describe_export(CORPUS / "limesurvey_incomplete_responses__reads.csv")
+    assert "2 response(s) not submitted ('submitdate')" in text
+    text = describe_export(CORPUS / "qualtrics_finished_false__reads.csv")
+    assert "2 response(s) not submitted ('Finished')" in text
