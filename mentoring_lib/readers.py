@@ -905,7 +905,7 @@ def _chosen_options(export: Export, columns: Mapping[str, str | None]) -> pd.Ser
     return joined
 
 
-def select_columns(export: Export, mapping: Mapping[str, str], required: Iterable[str] = ()) -> pd.DataFrame:
+def select_columns(export: Export, mapping: Mapping[str, object], required: Iterable[str] = ()) -> pd.DataFrame:
     """Columns of ``export`` renamed to workbook fields, same row index.
 
     ``mapping`` is field -> header as written in the export (or a Qualtrics ImportId, or the

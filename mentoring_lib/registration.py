@@ -58,13 +58,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from mentoring_lib.readers import NOT_SUBMITTED
+
 #: Every status a registration row can end with (report order).
 STATUSES: tuple[str, ...] = ("accepted", "waitlisted", "withdrawn", "late", "duplicate", "excluded")
 ROLES: tuple[str, ...] = ("mentor", "participant")
 #: The input kind holding each role's registrations.
 KIND_OF_ROLE = {"mentor": "mentor_registrations", "participant": "participant_registrations"}
-#: Exclusion reasons (the start of the reason text, and the data-quality record's label).
-NOT_SUBMITTED = "incomplete (not submitted)"
+#: Exclusion reason (the start of the reason text, and the data-quality record's label); the other one,
+#: NOT_SUBMITTED ("incomplete (not submitted)"), is shared with the feedback stage.
 NO_VALID_EMAIL = "no valid e-mail address"
 
 
@@ -251,8 +253,8 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     promoted = accepted & (queue_pos > rules.places).fillna(False)
 
     status = pd.Series(np.select(
-        [is_test.to_numpy(), unsent.to_numpy(), no_email.to_numpy(), incomplete.to_numpy(), duplicate.to_numpy(),
-         late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
+        [is_test.to_numpy(), unsent.to_numpy(), no_email.to_numpy(), incomplete.to_numpy(),
+         duplicate.to_numpy(), late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
         ["excluded", "excluded", "excluded", "excluded", "duplicate", "late", "withdrawn", "accepted", "waitlisted"],
         default="",
     ), index=idx, dtype=object)
@@ -296,11 +298,11 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
                        + "; all " + places + " places taken by earlier submissions)"),
     }
     conditions = [
-        email_rule.notna(), is_test, unsent, no_email & email_invalid, no_email, incomplete, duplicate & ~complete, duplicate, late, is_withdrawn,
-        promoted, accepted, waitlisted,
+        email_rule.notna(), is_test, unsent, no_email & email_invalid, no_email, incomplete, duplicate & ~complete,
+        duplicate, late, is_withdrawn, promoted, accepted, waitlisted,
     ]
-    keys = ["test_email", "test_name", "not_submitted", "no_valid_email", "no_email", "incomplete", "incomplete_dup", "duplicate", "late",
-            "withdrawn", "promoted", "accepted", "waitlisted"]
+    keys = ["test_email", "test_name", "not_submitted", "no_valid_email", "no_email", "incomplete", "incomplete_dup",
+            "duplicate", "late", "withdrawn", "promoted", "accepted", "waitlisted"]
     reason = pd.Series(np.select([c.to_numpy() for c in conditions],
                                  [reason_when[k].astype(object).to_numpy() for k in keys], default=""),
                        index=idx, dtype=object)
