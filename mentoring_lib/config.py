@@ -42,7 +42,7 @@ InputKind = Literal[
     "roster",
 ]
 SurveyTool = Literal[
-    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "csv", "xlsx", "auto",
+    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "surveymonkey", "csv", "xlsx", "auto",
 ]
 DateOrder = Literal["auto", "dmy", "mdy", "iso"]
 
@@ -175,6 +175,19 @@ class RegistrationSection(_Model):
                 out.append(str(a) if isinstance(a, (int, float)) else a)
         return out
 
+    #: The university's e-mail domains (subdomains included): a registration from another domain
+    #: is kept but noted in the data-quality record, to check before the mail merge. Empty: no check.
+    email_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("email_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        out = [d.strip().lstrip("@").casefold() for d in v]
+        for d in out:
+            if not re.fullmatch(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}", d):
+                raise ValueError(f"'{d}' is not an e-mail domain; write e.g. helsinki.fi (without the name@)")
+        return out
+
     @field_validator("deadline_timezone")
     @classmethod
     def _deadline_tz(cls, v: str | None) -> str | None:
@@ -217,6 +230,14 @@ class ProgrammeSection(_Model):
     language: str = "English"
 
 
+class OptionColumns(_Model):
+    """A question exported as one column per option (LimeSurvey ``slot[SQ001]``, Qualtrics ``Q5_1``,
+    SurveyMonkey's option columns): each column and the option it stands for, or a list of columns
+    (the option is then read from the cell, or from the header's "question - option")."""
+
+    columns: dict[str, str] | list[str]
+
+
 class InputFile(_Model):
     id: str = Field(description="A short name for this export, used in messages and tables.")
     kind: InputKind
@@ -224,11 +245,29 @@ class InputFile(_Model):
     tool: SurveyTool = "auto"
     date_order: DateOrder = "auto"
     sheet: str | int | None = None
-    #: Workbook field -> the tool's column header (or a Qualtrics ImportId).
-    columns: dict[str, str] = Field(default_factory=dict)
+    #: Workbook field -> the tool's column header (or a Qualtrics ImportId), or the columns of a
+    #: question exported as one column per option (``{columns: {header: option, ...}}``).
+    columns: dict[str, str | OptionColumns] = Field(default_factory=dict)
     #: For attendance sheets: the headers of the session columns, in order, or header -> session number.
     session_columns: list[str] | dict[str, int] = Field(default_factory=list)
     required: bool = True
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _column_forms(cls, v):
+        """A field maps to one header, or to ``{columns: ...}``: say so plainly instead of pydantic's
+        "should be a valid string" for each form."""
+        for name, value in (v.items() if isinstance(v, dict) else ()):
+            if isinstance(value, dict) and set(value) != {"columns"}:
+                raise ValueError(f"field '{name}': write a column header, or {{columns: {{header: option, ...}}}} for "
+                                 "a question exported as one column per option (the only key is 'columns')")
+            if isinstance(value, dict) and (not value["columns"] or not isinstance(value["columns"], (dict, list))):
+                raise ValueError(f"field '{name}': list its columns, e.g. {{columns: {{\"slot[SQ001]\": Mon 16-18, "
+                                 "\"slot[SQ002]\": Wed 12-14}}")
+            if not isinstance(value, (str, dict)):
+                raise ValueError(f"field '{name}': write the column header as text (in quotes if it looks like a "
+                                 "number), or {columns: {header: option, ...}}")
+        return v
 
     @field_validator("id")
     @classmethod
