@@ -122,6 +122,7 @@ def needles() -> dict[str, str]:
     found[fold(HETU)] = "identity code"
     found[fold(HETU).replace("-", "")] = "identity code (no sign)"
     found["sick leave"] = "health detail (a doctoral-year answer)"
+    found["ruusunmaki"] = "third party (a doctoral-year answer)"
     return found
 
 
