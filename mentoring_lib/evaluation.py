@@ -1318,6 +1318,15 @@ def load_stage_codebook(config):
     return load_codebook(default)
 
 
+def _identity_people(ctx) -> pd.DataFrame | None:
+    """The identity table (names, first names, e-mails), to re-check quotes; None without one."""
+    path = ctx.out.private / "identity" / "people.parquet"
+    if not path.is_file():
+        return None
+    people = pd.read_parquet(path)
+    return people[[c for c in ("name", "first_name", "email") if c in people.columns]]
+
+
 def approved_quotes_path(config) -> Path | None:
     """privacy.approved_quotes_file in the data folder (None when not set); InputError when it is
     set but missing."""
@@ -1345,7 +1354,8 @@ def check_inputs(config) -> list[str]:
 
 
 def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
-    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
+    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes;
+    an approved text that still names someone of the term (scrub.names_someone) is refused."""
     if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
         return pd.Series([], dtype="str")
     path = approved_quotes_path(ctx.config)
@@ -1353,7 +1363,7 @@ def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
 
     lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
     hashes = {ln for ln in lines if ln}
-    return pd.Series(scrub.approved_quotes(comments["text"], hashes), dtype="str")
+    return pd.Series(scrub.approved_quotes(comments["text"], hashes, people=_identity_people(ctx)), dtype="str")
 
 
 def run_stage(ctx) -> None:
@@ -1373,7 +1383,7 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
     """private/quotes_for_review.csv: the scrubbed comments with their hash and themes, so the
     coordinator can read them and copy the hashes of approved quotes into the approval file."""
     from mentoring_lib import spreadsheets
-    from mentoring_lib.scrub import quote_hash
+    from mentoring_lib.scrub import names_someone, quote_hash
 
     if comments is None or comments.empty or "text" not in comments:
         return None
@@ -1382,9 +1392,12 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
         c = c.drop_duplicates("quote_hash")
     hits = theme_matches(c["text"], load_themes(ctx.config.themes_path))
     themes = hits.apply(lambda r: ", ".join(hits.columns[r.to_numpy()]), axis=1) if len(hits) else ""
+    people = _identity_people(ctx)
     review = pd.DataFrame({
         "quote_hash": c["quote_hash"] if "quote_hash" in c else c["text"].map(quote_hash),
         "survey": c.get("survey", ""), "themes": themes, "text": c["text"]})
+    if people is not None:  # approving these would not publish them: they still name someone
+        review["names_someone"] = names_someone(c["text"], people).to_numpy()
     return spreadsheets.write_csv(review.sort_values(["survey", "quote_hash"], kind="stable"),
                                   ctx.private_file("quotes_for_review.csv"))
 

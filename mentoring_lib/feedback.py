@@ -304,11 +304,13 @@ def linkage_summary(linkage: pd.DataFrame) -> pd.DataFrame:
 # -- the stage ---------------------------------------------------------------------------------------
 
 def _identity_names(ctx) -> pd.Series:
+    """Full names, and first names where the form asked for them apart (both are scrubbed)."""
     path = ctx.out.private / "identity" / "people.parquet"
     if not path.exists():
         return pd.Series([], dtype=object, name="name")
-    names = pd.read_parquet(path, columns=["name"])["name"]
-    return names.dropna().astype(str)
+    people = pd.read_parquet(path)
+    names = pd.concat([people[c] for c in ("name", "first_name") if c in people.columns], ignore_index=True)
+    return names.dropna().astype(str).rename("name")
 
 
 def scrub_comments(comments: pd.DataFrame, names: pd.Series) -> pd.DataFrame:

@@ -260,3 +260,54 @@ def choice_indicators(lists: pd.Series, options: Iterable[str]) -> pd.DataFrame:
     exploded = lists.explode()
     dummies = pd.crosstab(exploded.index, exploded).reindex(index=lists.index, columns=options, fill_value=0)
     return dummies.fillna(0).astype(bool).rename_axis(index=lists.index.name, columns=None)
+
+
+# -- doctoral year: a closed list --------------------------------------------------------------------
+
+#: The categories a doctoral-year answer is published as (public tables count people by these).
+DOCTORAL_YEARS = ("1st year", "2nd year", "3rd year", "4th year", "5th year or later")
+#: Any answer that names no one year (free text, ranges, "final year") is counted here.
+OTHER = "Other"
+
+_ORDINAL_WORDS = {
+    # English, Finnish, Swedish (folded: no diacritics)
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ensimmainen": 1, "toinen": 2, "kolmas": 3, "neljas": 4, "viides": 5, "kuudes": 6, "seitsemas": 7,
+    "kahdeksas": 8, "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5, "sjatte": 6, "sjunde": 7,
+    "attonde": 8,
+}
+# "3rd", "3.", "3:e", "year 3", "vuosi 3", "år 3": a number marked as the year of studies
+_MARKED_YEAR_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:st|nd|rd|th|\.(?!\d)|:\s*[ae])(?![a-z])"
+                             r"|\b(?:year|vuosi|ar)\s*(\d{1,2})(?![\d.,])")
+_BARE_YEAR_RE = re.compile(r"(\d{1,2})\s*(?:\+|or more|or later|tai enemman|eller mer)?")
+
+
+def _year_category(answer: str) -> str:
+    t = "".join(c for c in unicodedata.normalize("NFKD", answer) if not unicodedata.combining(c)).casefold()
+    t = re.sub(r"\s+", " ", re.sub(ZERO_WIDTH, "", t)).strip()
+    bare = _BARE_YEAR_RE.fullmatch(t)
+    if bare:
+        years = {int(bare.group(1))}
+    else:
+        years = {int(a or b) for a, b in _MARKED_YEAR_RE.findall(t)} or {
+            _ORDINAL_WORDS[w] for w in re.findall(r"[a-z]+", t) if w in _ORDINAL_WORDS}
+    if len(years) != 1:
+        return OTHER
+    year = years.pop()
+    return DOCTORAL_YEARS[min(year, 5) - 1] if 1 <= year <= 15 else OTHER
+
+
+def doctoral_year(series: pd.Series) -> pd.Series:
+    """Doctoral-year answers -> one of :data:`DOCTORAL_YEARS` or :data:`OTHER` (blank -> NA).
+
+    An answer is read for the one year it names -- "3rd year", "3", "year 3", "3. vuosi", "kolmas
+    vuosi", "tredje året", "6th" (-> "5th year or later"), "5+" -- and anything else around it is
+    dropped: "3rd year, on sick leave" -> "3rd year". An answer naming no year or several
+    ("final year", "2-3", "between 3rd and 4th") is "Other". Free text never becomes a category
+    label of a public table.
+    """
+    text = _as_text(series)
+    present = text.notna() & text.astype(str).str.strip().ne("")
+    mapping = {v: _year_category(str(v)) for v in pd.unique(text[present])}  # distinct answers only
+    out = text.where(present, None).map(lambda v: mapping.get(v) if v is not None else None)
+    return out.astype("string").rename(series.name)

@@ -439,11 +439,12 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     Columns: source, row (Excel row), role, name, first_name (when the form asks for it, else
     missing), email, email_norm, submitted_at (tz-aware in the term's time zone), complete, missing,
     school, doctoral_programme, doctoral_year, languages, availability. Schools are mapped except
-    on test submissions (a test may type anything).
+    on test submissions (a test may type anything); the doctoral year is one of
+    ``normalise.DOCTORAL_YEARS`` or "Other" (:func:`~mentoring_lib.normalise.doctoral_year`).
     Raises InputError/InputErrors naming file, Excel row and column for unreadable input.
     """
     from mentoring_lib.errors import InputError, InputErrors
-    from mentoring_lib.normalise import map_schools, normalise_name
+    from mentoring_lib.normalise import doctoral_year, map_schools, normalise_name
     from mentoring_lib.pseudonym import normalise_email, valid_email
     from mentoring_lib.readers import not_submitted, parse_datetimes, read_export, select_columns
 
@@ -516,9 +517,12 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
                                  table=config.schools_path)
             school.loc[answered] = mapped.astype(object).to_numpy()
     frame["school"] = school
-    for f in ("doctoral_programme", "doctoral_year"):
-        frame[f] = (data[f].astype(object).where(~_blank(data[f]), None).str.strip()
-                    if f in data else None)
+    frame["doctoral_programme"] = (data["doctoral_programme"].astype(object)
+                                   .where(~_blank(data["doctoral_programme"]), None).str.strip()
+                                   if "doctoral_programme" in data else None)
+    # A closed list: free text ("3rd year, on sick leave") never becomes a public category.
+    year = doctoral_year(data["doctoral_year"]) if "doctoral_year" in data else None
+    frame["doctoral_year"] = year.astype(object).where(year.notna(), None) if year is not None else None
     for f in ("languages", "availability"):
         frame[f] = multi_select(data[f]) if f in data else ""
     notes += list((submitted.attrs or {}).get("notes", []))
@@ -740,8 +744,12 @@ def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {"status": status.astype(int)}
     applied = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
     accepted = applied["status"] == "accepted"
+    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER
+
     for field, label in (("school", "school"), ("doctoral_year", "doctoral year")):
         value = applied[field].astype(object).where(applied[field].notna(), "(not answered)")
+        if field == "doctoral_year":  # only the closed list is ever a row label (read_registration_input)
+            value = value.where(value.isin([*DOCTORAL_YEARS, OTHER, "(not answered)"]), OTHER)
         cols = {}
         for role in ROLES:
             mine = applied["role"] == role

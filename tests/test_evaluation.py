@@ -366,6 +366,28 @@ def test_quotes_for_review_and_approval_file(tmp_path, inputs):
     assert ev.approved_comment_texts(ctx, comments).tolist() == [wanted]
 
 
+def test_approved_quote_still_naming_someone_is_refused_and_flagged_for_review(tmp_path, inputs):
+    """Issue 13: a quote the scrubber let through ("Jukalle", a surname without its diacritics)
+    is approved by hash but not published; the review list says why."""
+    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.scrub import quote_hash
+
+    cfg = make_config(approved_quotes_file="approved.txt").model_copy(update={"data_dir": str(tmp_path)})
+    out = OutputPaths(tmp_path / "out").ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    (out.private / "identity").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"person_id": ["P-1", "P-2"], "name": ["Jukka Joki", "Ilmatar Pöllökorpi"],
+                  "first_name": [None, None], "email": ["jukka.joki@example.org", "ilmatar@example.fi"]}
+                 ).to_parquet(out.private / "identity" / "people.parquet")
+    texts = ["The group felt safe.", "Kiitos Jukalle!", "Pollokorpi listened well."]
+    comments = pd.DataFrame({"survey": "post", "role": "participant", "text": texts,
+                             "quote_hash": [quote_hash(t) for t in texts]})
+    (tmp_path / "approved.txt").write_text("".join(quote_hash(t) + "\n" for t in texts))
+    assert ev.approved_comment_texts(ctx, comments).tolist() == ["The group felt safe."]
+    review = pd.read_csv(ev.write_quotes_for_review(ctx, comments), encoding="utf-8-sig")
+    assert dict(zip(review["text"], review["names_someone"])) == {texts[0]: False, texts[1]: True, texts[2]: True}
+
+
 def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
     """Only registrations and groups: every section still renders, saying what is missing."""
     minimal = {"people": inputs["people"], "members": inputs["members"]}

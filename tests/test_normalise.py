@@ -165,3 +165,30 @@ def test_choice_indicators():
     got = choice_indicators(lists, ["a", "b", "c"])
     assert got.to_dict("list") == {"a": [True, False, False], "b": [True, True, False], "c": [False, False, False]}
     assert list(got.index) == [2, 3, 4]
+
+
+# -- doctoral year: a closed list (issue 13) ----------------------------------------------------------
+
+@pytest.mark.parametrize("answer,category", [
+    ("1st year", "1st year"), ("2nd year", "2nd year"), ("5th year or later", "5th year or later"),
+    ("3", "3rd year"), ("5+", "5th year or later"), ("10", "5th year or later"), ("6th", "5th year or later"),
+    ("year 2", "2nd year"), ("Second year", "2nd year"), ("3. vuosi", "3rd year"), ("kolmas vuosi", "3rd year"),
+    ("ensimmäinen", "1st year"), ("tredje året", "3rd year"), ("3:e året", "3rd year"),
+    # free text around the year is dropped: health details and third parties never become labels
+    ("3rd year, on sick leave", "3rd year"), ("4th year, supervisor Matti Virtanen", "4th year"),
+    # no year, or more than one: Other
+    ("final year", "Other"), ("2-3", "Other"), ("2nd year (3rd semester)", "Other"), ("0", "Other"),
+    ("on parental leave", "Other"), ("started in 2023", "Other"), ("2.5 years", "Other"),
+])
+def test_doctoral_year_answers_map_to_the_closed_list(answer, category):
+    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
+
+    out = doctoral_year(pd.Series([answer], index=[7]))
+    assert out.tolist() == [category] and list(out.index) == [7]
+    assert category in (*DOCTORAL_YEARS, OTHER)
+
+
+def test_doctoral_year_blank_is_missing():
+    from mentoring_lib.normalise import doctoral_year
+
+    assert doctoral_year(pd.Series(["", None, "  "])).isna().all()

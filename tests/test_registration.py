@@ -898,3 +898,19 @@ def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
     assert f"'{label[:60]}'… (3)" in note and "'Ei' (1)" in note
     assert "register" not in note and "040" not in note
     assert note.startswith("6 row(s) excluded for no consent")
+
+
+def test_public_summary_labels_come_from_the_closed_list_only():
+    """Issue 13: a doctoral-year answer with free text (health, a supervisor's name) was published as
+    a row label. The reader maps it to the closed list, and the summary refuses anything else."""
+    from mentoring_lib import registration as reg
+    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
+
+    answers = ["3rd year, on sick leave", "4th year, supervisor Matti Virtanen", "1st year", "whatever I like"] * 5
+    selected = pd.DataFrame({"role": "participant", "school": "School of Science", "status": "accepted",
+                             "doctoral_year": doctoral_year(pd.Series(answers)).astype(object)})
+    labels = set(reg.public_summary(selected, 5)["doctoral_year"].index) - {"Total"}
+    assert labels == {"3rd year", "4th year", "1st year", "Other"}
+    raw = selected.assign(doctoral_year=answers)  # a frame that skipped the reader: still the closed list
+    labels = set(reg.public_summary(raw, 5)["doctoral_year"].index) - {"Total"}
+    assert labels <= {*DOCTORAL_YEARS, OTHER} and labels == {"1st year", "Other"}
