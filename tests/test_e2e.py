@@ -46,7 +46,9 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     assert set(record["stages"]) == {s.name for s in stages.STAGES}
     for st in stages.STAGES:
         assert (term / "private" / "notebooks" / st.notebook).is_file()
-    assert record["inputs"]["mentor_registrations"]["rows_read"] > 0
+    details = json.loads((term / "private" / "run-details.json").read_text())
+    assert details["inputs"]["mentor_registrations"]["rows_read"] > 0
+    assert "rows_read" not in json.dumps(record), "counts stay in the private run details"
     for name in ("report.html", "report.pdf", "summary.xlsx"):
         assert (term / "public" / name).is_file(), name
     assert "report (HTML)" in proc.stdout and "certificates" in proc.stdout

@@ -325,7 +325,9 @@ def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(sm
     assert list((term_dir / publish.RUNS).iterdir()) == [], "its staging folder is removed"
     record = json.loads((term_dir / "run.json").read_text())
     assert record["status"] == "failed" and record["exit_code"] == EXIT_INPUT
-    assert "mentors.csv" in record["error"]
+    assert record["error"] == "a config or input error" and str(export) not in json.dumps(record)
+    details = json.loads((term_dir / "failed" / "run-details.json").read_text())
+    assert f"file {export}" in details["error"] and "changed while the run was reading it" in details["error"]
 
 
 # -- runner paths that used to leave a staging folder behind -----------------------------------------
