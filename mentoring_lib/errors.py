@@ -1,11 +1,13 @@
 """The workbook's exceptions and the exit codes they map to (see README, "Exit codes").
 
 Every error a user can cause is a ``WorkbookError`` whose message says what is wrong
-and what to do. Messages name files, rows (as the user sees them in Excel) and columns,
-never the values of personal columns.
+and what to do. Messages name files, rows (as the user sees them in Excel), columns and the
+kind of problem, never a cell's value: any cell may hold a name, a note or a pasted e-mail
+address, and messages reach the console, logs and cron mails (:func:`per_answer`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 EXIT_OK = 0
@@ -87,6 +89,36 @@ class InputErrors(InputError):
         WorkbookError.__init__(self, "\n".join(lines))
         self.file = self.errors[0].file if self.errors else None
         self.row = self.column = None
+
+
+def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path | str | None,
+               column: str | None, hint: str | None = None, listed: int = 5) -> list[InputError]:
+    """One error per distinct bad answer in a column, without the answer itself.
+
+    ``row_groups``: for each distinct bad answer, the Excel rows holding it. Each error is placed at
+    the answer's first row and names up to ``listed`` other rows with the same answer, so the
+    coordinator can open the export there and fix every row that shares it. Sorted by row."""
+    errors = []
+    for rows in row_groups:
+        rows = sorted(int(r) for r in rows)
+        if not rows:
+            continue
+        others = rows[1:]
+        also = ""
+        if others:
+            more = f" and {len(others) - listed} more" if len(others) > listed else ""
+            also = (f" (the same answer in row{'s' if len(others) > 1 else ''} "
+                    f"{', '.join(map(str, others[:listed]))}{more})")
+        errors.append(InputError(problem + also, file=file, row=rows[0], column=column, hint=hint))
+    return sorted(errors, key=lambda e: e.row or 0)
+
+
+def raise_all(errors: Sequence[InputError]) -> None:
+    """Raise the one error, or :class:`InputErrors` for several; nothing when there are none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(list(errors))
 
 
 class NotebookFailed(WorkbookError):
