@@ -653,22 +653,60 @@ def _attendance_error(data: Path) -> None:
     wb.save(path)
 
 
-@pytest.mark.parametrize("mutate, file, hidden", [
-    (_registration_date_error, "participant_registrations.csv", False),
-    (_school_error, "participant_registrations.csv", True),
-    (_likert_error, "feedback_after.csv", True),
-    (_attendance_error, "group_attendance.xlsx", True),
-], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark"])
-def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file, hidden):
+# Short values the old messages quoted (a few words, no e-mail or phone number): a name, a note.
+
+def _name_as_school(data: Path) -> None:
+    p3 = PARTICIPANTS["P3"]
+    _edit_text(data / "participant_registrations.csv", f"{p3['email']},{p3['name']},School of Science,",
+               f"{p3['email']},{p3['name']},{p3['name']},")
+
+
+def _name_as_date(data: Path) -> None:
+    p1 = PARTICIPANTS["P1"]
+    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},",
+               f"{p1['name']},{p1['email']},")
+
+
+def _likert_free_text(data: Path) -> None:
+    p1 = PARTICIPANTS["P1"]
+    path = data / "feedback_after.csv"
+    first = _csv_rows(path, ";")[1][2]
+    _edit_text(path, f";{p1['email']};{first};", f";{p1['email']};ask {p1['name']};", encoding="utf-8-sig")
+
+
+def _attendance_note(data: Path) -> None:
+    import openpyxl
+
+    path = data / "group_attendance.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == PARTICIPANTS["P1"]["email"])
+    row[2].value = f"{PARTICIPANTS['P1']['name']} ill"  # a note in a tick cell
+    wb.save(path)
+
+
+@pytest.mark.parametrize("mutate, file", [
+    (_registration_date_error, "participant_registrations.csv"),
+    (_school_error, "participant_registrations.csv"),
+    (_likert_error, "feedback_after.csv"),
+    (_attendance_error, "group_attendance.xlsx"),
+    (_name_as_school, "participant_registrations.csv"),
+    (_name_as_date, "participant_registrations.csv"),
+    (_likert_free_text, "feedback_after.csv"),
+    (_attendance_note, "group_attendance.xlsx"),
+], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark", "name as school",
+        "name as date", "free text as Likert answer", "note in a tick cell"])
+def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file):
     config = make_term(tmp_path)
     mutate(tmp_path / "data")
     proc = mentoring("run", "--config", str(config), reports=tmp_path / "reports")
     assert proc.returncode == EXIT_INPUT, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert file in proc.stderr, proc.stderr
-    # the message still says what is wrong where; a value that may be personal is replaced
-    assert ("looks like personal data, not shown" in proc.stderr) == hidden, proc.stderr
+    # the message says what is wrong where (row and column), never the cell's value
+    assert re.search(r", row \d+, column '[^']+': ", proc.stderr), proc.stderr
     term = tmp_path / "reports" / "canary-demo"
     texts = {"stdout": [proc.stdout], "stderr": [proc.stderr],
              "run.json": [(term / "run.json").read_text(encoding="utf-8")],
+             "run-details.json": [(term / "failed" / "run-details.json").read_text(encoding="utf-8")],
              **{p.name: [p.read_text(encoding="utf-8")] for p in (term / "logs").glob("*.log")}}
     assert files_with_hits(texts) == {}
