@@ -619,81 +619,54 @@ def _edit_text(path: Path, old: str, new: str, *, encoding: str = "utf-8") -> No
     path.write_bytes(text.replace(old, new).encode(encoding))
 
 
-def _registration_date_error(data: Path) -> None:
+def _registration_date(data: Path, value: str) -> None:
+    """``value`` in the submission-time cell of P1's registration."""
     p1 = PARTICIPANTS["P1"]
-    # an impossible date (month 13) in the canary's row
-    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},",
-               f"1.13.2026 10.00.00,{p1['email']},")
+    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},", f"{value},{p1['email']},")
 
 
-def _school_error(data: Path) -> None:
+def _school(data: Path, value: str) -> None:
+    """``value`` as P3's school answer."""
     p3 = PARTICIPANTS["P3"]
-    # an unknown school: the canary's e-mail pasted into the school answer
     _edit_text(data / "participant_registrations.csv", f"{p3['email']},{p3['name']},School of Science,",
-               f"{p3['email']},{p3['name']},{p3['email']},")
+               f"{p3['email']},{p3['name']},{value},")
 
 
-def _likert_error(data: Path) -> None:
+def _likert_answers(data: Path, *values: str) -> None:
+    """``values`` as the first scale answers of P1's own feedback row."""
     p1 = PARTICIPANTS["P1"]
     path = data / "feedback_after.csv"
-    first, second = _csv_rows(path, ";")[1][2:4]
-    # the canary's e-mail and phone number typed into two scale answers of the canary's own row
-    _edit_text(path, f";{p1['email']};{first};{second};", f";{p1['email']};{p1['email']};{PHONE};",
+    answers = _csv_rows(path, ";")[1][2:2 + len(values)]
+    _edit_text(path, f";{p1['email']};{';'.join(answers)};", f";{p1['email']};{';'.join(values)};",
                encoding="utf-8-sig")
 
 
-def _attendance_error(data: Path) -> None:
+def _tick_cell(data: Path, value: str) -> None:
+    """``value`` in the first session cell of P1's group-attendance row."""
     import openpyxl
 
     path = data / "group_attendance.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == PARTICIPANTS["P1"]["email"])
-    row[2].value = f"{PARTICIPANTS['P1']['email']} {PHONE}"  # a pasted contact in a tick cell
+    row[2].value = value
     wb.save(path)
 
 
-# Short values the old messages quoted (a few words, no e-mail or phone number): a name, a note.
-
-def _name_as_school(data: Path) -> None:
-    p3 = PARTICIPANTS["P3"]
-    _edit_text(data / "participant_registrations.csv", f"{p3['email']},{p3['name']},School of Science,",
-               f"{p3['email']},{p3['name']},{p3['name']},")
+P1, P3 = PARTICIPANTS["P1"], PARTICIPANTS["P3"]
 
 
-def _name_as_date(data: Path) -> None:
-    p1 = PARTICIPANTS["P1"]
-    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},",
-               f"{p1['name']},{p1['email']},")
-
-
-def _likert_free_text(data: Path) -> None:
-    p1 = PARTICIPANTS["P1"]
-    path = data / "feedback_after.csv"
-    first = _csv_rows(path, ";")[1][2]
-    _edit_text(path, f";{p1['email']};{first};", f";{p1['email']};ask {p1['name']};", encoding="utf-8-sig")
-
-
-def _attendance_note(data: Path) -> None:
-    import openpyxl
-
-    path = data / "group_attendance.xlsx"
-    wb = openpyxl.load_workbook(path)
-    ws = wb.worksheets[0]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == PARTICIPANTS["P1"]["email"])
-    row[2].value = f"{PARTICIPANTS['P1']['name']} ill"  # a note in a tick cell
-    wb.save(path)
-
-
+# The canary's contact details pasted into cells, and short values the old messages quoted (a few
+# words, no e-mail or phone number): a name, a note.
 @pytest.mark.parametrize("mutate, file", [
-    (_registration_date_error, "participant_registrations.csv"),
-    (_school_error, "participant_registrations.csv"),
-    (_likert_error, "feedback_after.csv"),
-    (_attendance_error, "group_attendance.xlsx"),
-    (_name_as_school, "participant_registrations.csv"),
-    (_name_as_date, "participant_registrations.csv"),
-    (_likert_free_text, "feedback_after.csv"),
-    (_attendance_note, "group_attendance.xlsx"),
+    (lambda d: _registration_date(d, "1.13.2026 10.00.00"), "participant_registrations.csv"),  # month 13
+    (lambda d: _school(d, P3["email"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, P1["email"], PHONE), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['email']} {PHONE}"), "group_attendance.xlsx"),
+    (lambda d: _school(d, P3["name"]), "participant_registrations.csv"),
+    (lambda d: _registration_date(d, P1["name"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, f"ask {P1['name']}"), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['name']} ill"), "group_attendance.xlsx"),
 ], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark", "name as school",
         "name as date", "free text as Likert answer", "note in a tick cell"])
 def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file):
