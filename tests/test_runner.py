@@ -500,3 +500,12 @@ def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term,
     assert not details.exists() and not details.parent.exists()
     text = (term_dir / "run.json").read_text()
     assert json.loads(text)["status"] == "ok" and "rows_read" not in text and str(cfg.parent) not in text
+
+
+def test_output_folders_open_a_0700_private_area_also_for_interactive_use(tmp_path, umask_022):
+    from mentoring_lib.context import OutputPaths
+
+    (tmp_path / "interactive" / "private").mkdir(parents=True)  # left 0755 by an older version
+    out = OutputPaths(tmp_path / "interactive").ensure()
+    assert out.private.stat().st_mode & 0o777 == 0o700
+    assert out.public.stat().st_mode & 0o777 == 0o755, "public keeps the umask's mode"
