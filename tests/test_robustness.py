@@ -403,8 +403,9 @@ def demo_published(tmp_path_factory):
     term_dir = reports / "demo"
     run_dir = publish.published_dir(term_dir)
     snapshot = {"public": folder_hashes(term_dir / "public"),
-                "private": folder_hashes(term_dir / "private", skip=("notebooks",)),
-                "run": json.loads((run_dir / "run.json").read_text())}
+                "private": folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json")),
+                "run": json.loads((run_dir / "run.json").read_text()),
+                "details": json.loads((run_dir / "private" / "run-details.json").read_text())}
     return {"reports": reports, "checkout": checkout, "term_dir": term_dir, "run_id": run_dir.name,
             **snapshot}
 
@@ -457,7 +458,7 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
 
     # Reproducible: byte-identical public outputs, private tables, rosters and certificate PDFs ...
     assert folder_hashes(term_dir / "public") == demo_published["public"]
-    private = folder_hashes(term_dir / "private", skip=("notebooks",))
+    private = folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json"))
     assert any(p.endswith(".pdf") for p in private) and any(p.endswith(".parquet") for p in private)
     assert private == demo_published["private"]
     # ... and a run record that differs only in its timing fields.
@@ -472,6 +473,8 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
         return out
 
     assert without_timing(before) == without_timing(after)
+    details = json.loads((new_dir / "private" / "run-details.json").read_text())
+    assert {**demo_published["details"], "run_id": None} == {**details, "run_id": None}
 
 
 # -- the documented cron line --------------------------------------------------------------------------
