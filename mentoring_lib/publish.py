@@ -63,12 +63,12 @@ def published_dir(term_dir: Path) -> Path | None:
 
 
 def new_run_dir(term_dir: Path, run_id: str) -> Path:
-    """A new staging folder ``.runs/<run_id>/`` with its ``private/``, all ``0700``."""
+    """A new staging folder ``.runs/<run_id>/``, ``0700`` like ``.runs/`` (its ``private/`` is made
+    ``0700`` by the stages, :meth:`mentoring_lib.context.OutputPaths.ensure`, and before publishing)."""
     private_dir(term_dir / RUNS)
     d = term_dir / RUNS / run_id
     d.mkdir(exist_ok=False, mode=PRIVATE_DIR_MODE)
     os.chmod(d, PRIVATE_DIR_MODE)
-    private_dir(d / "private")
     return d
 
 
