@@ -2,8 +2,8 @@
 
 The sheets have a row a person (name, e-mail) and a column a session. Cells are ticks in many
 spellings (:data:`ATTENDED_MARKS`) or blank / "no"-like marks (:data:`ABSENT_MARKS`); anything
-else is an :class:`~mentoring_lib.errors.InputError` listing the distinct unknown marks with the
-file and column (never the person's name or e-mail).
+else is an :class:`~mentoring_lib.errors.InputError` naming the file, column and rows of each
+distinct unknown mark, never the mark (a cell may hold a note or a pasted contact).
 
 People are linked through their pseudonym (``pseudonymise(email, ctx.key)``) to the accepted
 people of ``registrations/people`` and their group in ``groups/members``:

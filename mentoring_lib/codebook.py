@@ -21,8 +21,8 @@ A codebook is a YAML file (``config/codebooks/demo.yml``; how to write one for a
 :func:`load_codebook` validates all of it (unknown keys, wrong types, dangling references) and
 raises :class:`~mentoring_lib.errors.ConfigError` naming the key's path. :func:`map_answers` turns
 answer texts into numbers, vectorised over the distinct answers, and raises ``InputErrors`` that
-list, per file and column, the answers the codebook does not know (answer labels are not personal
-data; free-text columns are never mapped).
+name, per file and column, the rows of each answer the codebook does not know, never the answer
+(a scale cell may hold a comment or a name; free-text columns are never mapped).
 """
 from __future__ import annotations
 
