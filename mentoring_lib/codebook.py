@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mentoring_lib.errors import ConfigError, InputError, InputErrors, per_answer
+from mentoring_lib.errors import ConfigError, InputError, InputErrors, per_answer, rows_text
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -516,10 +516,13 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
                 rows = answer.index.groupby(answer.to_numpy()).values()
                 column = item_columns.get(item_id, item_id)
                 if _looks_like_free_text(list(uniques[answer.unique()])):
-                    errors += per_answer(
-                        rows, f"free text, not an answer label (item '{item_id}')", file=file, column=column,
+                    # one error for the column: a comment column mapped to a scale item
+                    bad_rows = sorted(int(r) for r in answer.index)
+                    errors.append(InputError(
+                        f"{answer.nunique()} distinct answers that look like free text, not answer labels "
+                        f"(item '{item_id}'), in {rows_text(bad_rows)}", file=file, row=bad_rows[0], column=column,
                         hint="check that this column is mapped to the right item under surveys: in the "
-                             "codebook (open comments need an item with kind: text)")
+                             "codebook (open comments need an item with kind: text)"))
                     continue
                 known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
                 errors += per_answer(

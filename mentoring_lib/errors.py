@@ -103,14 +103,15 @@ def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path 
         rows = sorted(int(r) for r in rows)
         if not rows:
             continue
-        others = rows[1:]
-        also = ""
-        if others:
-            more = f" and {len(others) - listed} more" if len(others) > listed else ""
-            also = (f" (the same answer in row{'s' if len(others) > 1 else ''} "
-                    f"{', '.join(map(str, others[:listed]))}{more})")
+        also = f" (the same answer in {rows_text(rows[1:], listed)})" if rows[1:] else ""
         errors.append(InputError(problem + also, file=file, row=rows[0], column=column, hint=hint))
     return sorted(errors, key=lambda e: e.row or 0)
+
+
+def rows_text(rows: Sequence[int], listed: int = 5) -> str:
+    """``row 4`` / ``rows 4, 9, 30`` / ``rows 4, 9, 30, 31, 40 and 2 more`` (rows as Excel shows them)."""
+    more = f" and {len(rows) - listed} more" if len(rows) > listed else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:listed]))}{more}"
 
 
 def raise_all(errors: Sequence[InputError]) -> None:
