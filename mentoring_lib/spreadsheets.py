@@ -45,7 +45,7 @@ _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _ILLEGAL_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Separators a spreadsheet may split a CSV line on (comma; semicolon in decimal-comma locales).
 _CSV_SEPARATORS_RE = re.compile(r"([,;])")
-_CSV_QUOTE_CHARS = (",", ";", '"', "\r", "\n")
+_CSV_SPECIAL_RE = re.compile(r'[,;"\r\n]')
 _SHEET_BAD_RE = re.compile(r"[\[\]:*?/\\]")
 #: Used when SOURCE_DATE_EPOCH is not set: 2000-01-01T00:00:00Z.
 FIXED_EPOCH = 946684800
@@ -148,13 +148,13 @@ def _csv_field(text: str) -> str:
     that starts like a formula gets a quote (a plain number too: split without honouring quotes it
     runs on to the next separator, ``-5",8``), and the field is quoted when it holds a separator, a
     quote or a line break. Numbers and text without separators come out unchanged."""
+    if not _CSV_SPECIAL_RE.search(text):
+        return text
     if "," in text or ";" in text:
         parts = _CSV_SEPARATORS_RE.split(text)
         text = parts[0] + "".join(sep + ("'" + seg if _FORMULA_START_RE.match(seg) else seg)
                                   for sep, seg in zip(parts[1::2], parts[2::2]))
-    if any(c in text for c in _CSV_QUOTE_CHARS):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 # -- XLSX ---------------------------------------------------------------------------------------
