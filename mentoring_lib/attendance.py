@@ -100,20 +100,31 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
 
 # -- reading a sheet -----------------------------------------------------------------------------
 
-def session_columns(headers: Sequence[str], kind: str, configured: Sequence[str] = ()) -> dict[str, str]:
+def session_columns(headers: Sequence[str], kind: str,
+                    configured: Sequence[str] | Mapping[str, int] = ()) -> dict[str, str]:
     """Header -> session label ("Meeting 1", ...) in session order.
 
-    Configured ``session_columns`` are taken in their order; otherwise headers matching
-    "Training n" / "Meeting n" (also Finnish and Swedish) are taken in order of n.
+    Configured ``session_columns`` are a mapping header -> session number, or a list: when every
+    listed header carries its number ("Training 3 (20 Jan)") that number is used, so a second sheet
+    holding only the third training is Training 3, not a second Training 1; otherwise the list is
+    numbered in its order. Without configured columns, headers matching "Training n" / "Meeting n"
+    (also Finnish and Swedish) are taken in order of n.
     """
     label = SESSION_LABEL[kind]
-    if configured:
-        return {h: f"{label} {i}" for i, h in enumerate(configured, 1)}
-    found = []
-    for h in headers:
-        m = SESSION_PATTERNS[kind].match(str(h))
-        if m:
-            found.append((int(m.group(1)), str(h)))
+    if isinstance(configured, Mapping):
+        found = [(int(n), str(h)) for h, n in configured.items()]
+    elif configured:
+        numbered = [SESSION_PATTERNS[kind].match(str(h)) for h in configured]
+        if all(numbered):
+            found = [(int(m.group(1)), str(h)) for m, h in zip(numbered, configured)]
+        else:
+            found = [(i, str(h)) for i, h in enumerate(configured, 1)]
+    else:
+        found = []
+        for h in headers:
+            m = SESSION_PATTERNS[kind].match(str(h))
+            if m:
+                found.append((int(m.group(1)), str(h)))
     numbers = [n for n, _ in found]
     if len(set(numbers)) != len(numbers):
         dup = sorted({n for n in numbers if numbers.count(n) > 1})

@@ -52,6 +52,12 @@ class ConfigError(WorkbookError):
         super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
 
 
+class UsageError(WorkbookError):
+    """The command line asks for something that does not exist (e.g. an unknown stage name)."""
+
+    exit_code = EXIT_INPUT
+
+
 class InputError(WorkbookError):
     """An input export cannot be read or breaks a rule.
 

@@ -16,13 +16,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mentoring_lib import stats
 from mentoring_lib.report import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
@@ -700,11 +698,10 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
 # Open text
 # --------------------------------------------------------------------------------------
 def load_themes(path: Path | None = None) -> list[dict]:
-    """The keyword codebook of themes (resources/report/themes.yml unless ``path``)."""
-    text = (Path(path).read_text(encoding="utf-8") if path else
-            resources.files("mentoring_lib").joinpath("resources", "report", "themes.yml").read_text(encoding="utf-8"))
-    data = yaml.safe_load(text)
-    return list(data["themes"])
+    """The keyword codebook of themes (the term's ``themes_file``, else resources/report/themes.yml)."""
+    from mentoring_lib.lookups import load_themes as read_themes
+
+    return read_themes(path)
 
 
 def theme_matches(texts: pd.Series, themes: list[dict]) -> pd.DataFrame:
@@ -794,7 +791,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     scores = inputs.get("scores", _empty(["person_id", "wave", "instrument", "scale", "score"]))
     responses = inputs.get("responses", _empty(["person_id", "wave", "item", "value"]))
     comments = inputs.get("comments", _empty(["text"]))
-    themes = themes if themes is not None else load_themes()
+    themes = themes if themes is not None else load_themes(getattr(config, "themes_path", None))
     prog = config.programme
 
     # -- programme ----------------------------------------------------------------------
@@ -1340,7 +1337,7 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
     c = comments[comments["text"].fillna("").astype(str).str.strip().ne("")]
     if "quote_hash" in c:
         c = c.drop_duplicates("quote_hash")
-    hits = theme_matches(c["text"], load_themes())
+    hits = theme_matches(c["text"], load_themes(ctx.config.themes_path))
     themes = hits.apply(lambda r: ", ".join(hits.columns[r.to_numpy()]), axis=1) if len(hits) else ""
     review = pd.DataFrame({
         "quote_hash": c["quote_hash"] if "quote_hash" in c else c["text"].map(quote_hash),

@@ -171,7 +171,10 @@ def _default_allow() -> tuple[str, ...]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, ImportError, ValueError):
         return ()
-    phrases = {"Aalto University", "Aalto-yliopisto", "Aalto-universitetet"}
+    # The university's names, not its short aliases ("Aalto" is also a surname); a term's own
+    # school table (schools_file) is added by the runner.
+    university = data.get("university") if isinstance(data.get("university"), dict) else {}
+    phrases = {str(university[k]) for k in ("name", "fi", "sv", "en") if university.get(k)}
     for school in (data.get("schools") or {}).values():
         if not isinstance(school, dict):
             continue

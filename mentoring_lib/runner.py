@@ -90,7 +90,9 @@ def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str
     import hmac
 
     key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
-    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()},
+    # The tables the config names by path (codebook, schools, themes): editing one changes the outputs.
+    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in config.lookup_files().items()}
+    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()}, "tables": tables,
                           "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -210,8 +212,11 @@ def _identities(run_dir: Path, config: TermConfig):
     import pandas as pd
 
     from mentoring_lib.gate import identities_from
+    from mentoring_lib.normalise import school_table
 
-    return identities_from(pd.read_parquet(path), allow=config.privacy.gate_allow)
+    # The term's own school table: its school and university names are never a person's name.
+    schools = school_table(config.schools_path).phrases if config.schools_path else ()
+    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools])
 
 
 class _StopSignal:

@@ -77,6 +77,16 @@ def test_session_columns_detected_in_number_order():
         A.session_columns(["Meeting 1", "Meeting 1 (again)"], "meeting")
 
 
+def test_configured_session_columns_keep_the_numbers_their_headers_carry():
+    # a second sheet holding only the third training is Training 3, not a second Training 1
+    assert A.session_columns(["Email", "Training 3 (20 Jan)"], "training", ["Training 3 (20 Jan)"]) == {
+        "Training 3 (20 Jan)": "Training 3"}
+    # headers without numbers are numbered in the listed order; a mapping says the numbers outright
+    assert A.session_columns([], "meeting", ["Day one", "Day two"]) == {"Day one": "Meeting 1", "Day two": "Meeting 2"}
+    assert A.session_columns([], "training", {"Day three": 3, "Day one": 1}) == {
+        "Day one": "Training 1", "Day three": "Training 3"}
+
+
 # -- tables on a hand-made term ------------------------------------------------------------------
 
 def _pid(s):
@@ -432,6 +442,24 @@ def test_configured_session_columns_matched_loosely_and_missing_named(tmp_path):
     with pytest.raises(InputError) as e:
         A.run_stage(ctx)
     assert "Koulutus C" in str(e.value) and "Koulutus B" in str(e.value) and e.value.file.endswith("t.csv")
+
+
+def test_training_split_over_two_sheets_counts_each_training_once(tmp_path):
+    sheets = {"t1.csv": "Name,Email,Training 1 (9 Jan),Training 2 (13 Jan)\nAnna,anna@example.fi,,x\n",
+              "t2.csv": "Name,Email,Training 3 (20 Jan)\nAnna,anna@example.fi,x\n",
+              "g.csv": "Name,Email,Meeting 1\nAnna,anna@example.fi,x\n"}
+    inputs = """  - {id: t1, kind: training_attendance, file: t1.csv,
+     session_columns: [Training 1 (9 Jan), Training 2 (13 Jan)]}
+  - {id: t2, kind: training_attendance, file: t2.csv, session_columns: [Training 3 (20 Jan)]}
+  - {id: g, kind: group_attendance, file: g.csv}
+"""
+    ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
+    A.run_stage(ctx)
+    tr = ctx.read_table("trainings")
+    anna = pseudonymise(pd.Series(["anna@example.fi"]), DEMO_KEY)[0]
+    # Anna missed the first training and came to the third (numbered 1 within its sheet, it was
+    # once merged into Training 1: [True, True, False])
+    assert tr[tr["person_id"] == anna].sort_values("session_index")["attended"].tolist() == [False, True, True]
 
 
 def test_sheet_without_session_columns(tmp_path):

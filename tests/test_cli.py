@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mentoring_lib import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +61,35 @@ def test_demo_data_writes_a_term(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "term" / "mentor_registrations.xlsx").is_file()
     assert (tmp_path / "term" / "feedback_before.csv").is_file()
+
+
+def _one_input_config(tmp_path: Path) -> Path:
+    path = tmp_path / "config" / "term.yml"
+    path.parent.mkdir()
+    path.write_text(
+        "term: {name: t1, title: Autumn test, start: 2026-10-01, end: 2026-12-18}\n"
+        "data_dir: ../data\n"
+        "registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,\n"
+        "               mentor_places: 2, participant_places: 4}\n"
+        "groups: {count: 1}\n"
+        "inputs: [{id: m, kind: mentor_registrations, file: m.csv, columns: {email: Email}}]\n"
+        "report: {organisation: Test University}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("option, stage, suggestion", [
+    ("--only", "registration", "did you mean 'registrations'?"),
+    ("--from", "grups", "did you mean 'groups'?"),
+    ("--only", "everything", None),
+])
+def test_misspelt_stage_exit2_lists_the_stages(tmp_path, capsys, option, stage, suggestion):
+    config = _one_input_config(tmp_path)
+    assert cli.main(["run", "--config", str(config), option, stage]) == 2
+    err = capsys.readouterr().err
+    assert f"{option}: unknown stage '{stage}'" in err
+    assert "The stages are: registrations, groups, attendance, feedback, evaluation, certificates, report" in err
+    if suggestion:
+        assert suggestion in err
+    else:
+        assert "did you mean" not in err
+    assert not (tmp_path / "reports").exists(), "nothing is created before the stages are known"

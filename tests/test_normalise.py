@@ -108,6 +108,38 @@ def test_school_key():
     assert school_key("  Högskolan  för Teknik-vetenskaper ") == "hogskolan for teknik vetenskaper"
 
 
+LOOKUPS = __import__("pathlib").Path(__file__).resolve().parent / "fixtures" / "lookups"
+
+
+def test_a_term_table_maps_answer_codes_and_its_own_university_name():
+    table = LOOKUPS / "schools_with_answer_codes__reads.yml"
+    answers = ["A1", "a2", " A3 ", "-oth-", "Esimerkin yliopiston oikeustieteellinen tiedekunta",
+               "University of Example, Faculty of Medicine", "UoE Law", "Exempeluniversitetet Juridiska fakulteten"]
+    got = map_schools(rows(answers), file="f.csv", column="school", table=table)
+    assert got.tolist() == ["Faculty of Science", "Faculty of Law", "Faculty of Medicine", "Other", "Faculty of Law",
+                            "Faculty of Medicine", "Faculty of Law", "Faculty of Law"]
+    # The packaged table's university is not built in: its name is no prefix for this table.
+    with pytest.raises(InputError, match="1 school answer"):
+        map_schools(rows(["Aalto University Faculty of Law"]), file="f.csv", column="school", table=table)
+
+
+def test_packaged_table_names_its_university_in_the_table_not_in_code():
+    from mentoring_lib.normalise import school_table
+
+    raw = yaml.safe_load((LOOKUPS.parent.parent.parent / "mentoring_lib" / "resources" / "schools.yml")
+                         .read_text(encoding="utf-8"))
+    assert raw["university"]["name"] == "Aalto University"
+    assert "Aalto University" in school_table().phrases and "Aalto" not in school_table().phrases
+    assert school_key("Aalto University School of Science") == "aalto university school of science"
+    assert school_key("Aalto University School of Science", school_table().prefix) == "school of science"
+
+
+def test_a_code_under_two_schools_is_refused():
+    table = {"schools": {"A": {"name": "A school", "codes": ["A1"]}, "B": {"name": "B school", "codes": ["a1"]}}}
+    with pytest.raises(InputError, match="'a1' is listed under two schools"):
+        load_school_table(table)
+
+
 # -- multi-select ------------------------------------------------------------------------------
 
 def test_microsoft_forms_choices():

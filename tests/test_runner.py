@@ -292,8 +292,10 @@ def test_runner_imports_papermill_without_the_iri_grammar_and_still_validates_no
 
 
 def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypatch, tmp_path):
-    """Memory: at most ``ahead`` started kernels wait untaken (one by default); kernels start in
-    the scheduler's order; close() shuts down the ones never taken."""
+    """Memory: at most ``ahead`` started kernels wait untaken (one by default); each stage taken
+    gets its own kernel; the kernels queued are the next ones in the scheduler's order (which of
+    two queued starts a worker thread begins first is not promised); close() shuts down the ones
+    never taken."""
     from mentoring_lib import kernels
 
     started, stopped = [], []
@@ -328,7 +330,9 @@ def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypat
             fut.result()
         waiting = [n for n in started if n not in taken]
         assert len(waiting) <= 1, waiting
-    assert started == order[:5]
+        # what has been started is exactly the stages taken and the next one in start order
+        assert sorted(started) == sorted(order[:len(taken) + 1]), started
+        assert len(started) == len(set(started)), started  # no stage got two kernels
     pool.close()
     assert stopped == ["evaluation"]
 
@@ -405,6 +409,43 @@ def test_a_stopping_run_gets_no_more_kernels(monkeypatch, tmp_path):
     again = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
     assert again.take(first) is not None
     again.close()
+
+
+def test_gate_allows_the_school_names_of_the_terms_own_table(tmp_path):
+    import pandas as pd
+
+    from mentoring_lib.config import load_config
+
+    lookups = Path(__file__).parent / "fixtures" / "lookups"
+    (tmp_path / "private" / "identity").mkdir(parents=True)
+    pd.DataFrame({"name": ["Kim Lawson"], "email": ["kim.lawson@example.org"]}).to_parquet(
+        tmp_path / "private" / "identity" / "people.parquet")
+    plain = tmp_path / "plain.yml"
+    plain.write_text(one_input_term("plain", "Plain"))
+    own = tmp_path / "own.yml"
+    own.write_text(one_input_term("own", "Own") + f"schools_file: {lookups / 'schools_with_answer_codes__reads.yml'}\n")
+    default_allow = runner._identities(tmp_path, load_config(plain)).allow
+    own_allow = runner._identities(tmp_path, load_config(own)).allow
+    assert "aalto university" in default_allow and "esimerkin yliopisto" not in default_allow
+    assert {"esimerkin yliopisto", "university of example", "faculty of law", "juridiska fakulteten"} <= set(own_allow)
+
+
+def test_editing_a_lookup_table_changes_the_run_fingerprint(tmp_path):
+    from mentoring_lib.config import load_config
+
+    themes = tmp_path / "themes.yml"
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support]}\n", encoding="utf-8")
+    config_file = tmp_path / "term.yml"
+    config_file.write_text(one_input_term("lookups", "Lookups") + "themes_file: themes.yml\n")
+    key = bytes(32)
+
+    def fingerprint() -> str:
+        return runner._fingerprint({}, load_config(config_file), "code", key)
+
+    before = fingerprint()
+    assert fingerprint() == before
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support, tuki]}\n", encoding="utf-8")
+    assert fingerprint() != before, "a term re-runs after its themes change, not 'Nothing to do'"
 
 
 # -- privacy of the run's own files: modes and the split run record ----------------------------------
