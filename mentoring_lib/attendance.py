@@ -2,8 +2,8 @@
 
 The sheets have a row a person (name, e-mail) and a column a session. Cells are ticks in many
 spellings (:data:`ATTENDED_MARKS`) or blank / "no"-like marks (:data:`ABSENT_MARKS`); anything
-else is an :class:`~mentoring_lib.errors.InputError` listing the distinct unknown marks with the
-file and column (never the person's name or e-mail).
+else is an :class:`~mentoring_lib.errors.InputError` naming the file, column and rows of each
+distinct unknown mark, never the mark (a cell may hold a note or a pasted contact).
 
 People are linked through their pseudonym (``pseudonymise(email, ctx.key)``) to the accepted
 people of ``registrations/people`` and their group in ``groups/members``:
@@ -44,8 +44,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, InputErrors, WorkbookError
-from mentoring_lib.scrub import shown_value
+from mentoring_lib.errors import InputError, WorkbookError, per_answer, raise_all
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -65,8 +64,6 @@ SESSION_PATTERNS = {
 SESSION_LABEL = {"training": "Training", "meeting": "Meeting"}
 INPUT_KIND = {"training": "training_attendance", "meeting": "group_attendance"}
 ROLES = ("mentor", "participant")
-_MAX_LISTED = 12
-_MAX_MARK_CHARS = 24
 
 
 # -- ticks --------------------------------------------------------------------------------------
@@ -81,8 +78,9 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
     """Boolean attendance for ``columns`` of ``df`` (same index): True for attended marks.
 
     ``columns``: the columns to read, or a mapping column -> header as the user sees it (used
-    in messages). Unknown marks raise :class:`InputError` (one column) or :class:`InputErrors`
-    naming file, column, the distinct unknown marks and the first rows where they occur.
+    in messages). Unknown marks raise :class:`InputError` (one) or :class:`InputErrors`: one per
+    distinct unknown mark and column, at its first row, naming the other rows with the same mark
+    but never the mark.
     """
     headers = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     if not headers:
@@ -93,22 +91,13 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
     errors = []
     for col in [c for c in headers if unknown[c].any()]:
         raw = df.loc[unknown[col], col].astype(str).str.strip()
-        distinct = sorted(raw.unique(), key=lambda v: (v.casefold(), v))
-        # a pasted e-mail or phone number in a tick cell is not echoed (scrub.shown_value)
-        shown = ", ".join(shown_value(v, _MAX_MARK_CHARS) for v in distinct[:_MAX_LISTED])
-        more = f" and {len(distinct) - _MAX_LISTED} more" if len(distinct) > _MAX_LISTED else ""
-        rows = [int(r) for r in raw.index[:5] if isinstance(r, (int, np.integer))]
-        where = f" (rows {', '.join(map(str, rows))}{' ...' if len(raw) > 5 else ''})" if rows else ""
-        errors.append(InputError(
-            f"{len(distinct)} unknown attendance mark{'s' if len(distinct) > 1 else ''}: "
-            f"{shown}{more}{where}",
-            file=file, column=headers[col],
-            hint="mark attendance with x, 1, yes, present or a tick (✓) and leave absences blank "
-                 "(0, no, - and absent also mean absent)"))
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise InputErrors(errors)
+        # The mark is not shown: a tick cell may hold a note or a pasted contact (errors.per_answer).
+        errors += per_answer(
+            raw.index.groupby(raw.to_numpy()).values(), "not an attendance mark", file=file,
+            column=headers[col],
+            hint="open the sheet at this row and mark attendance with x, 1, yes, present or a tick (✓); "
+                 "leave absences blank (0, no, - and absent also mean absent); notes belong elsewhere")
+    raise_all(errors)
     return attended
 
 

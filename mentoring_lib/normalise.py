@@ -16,8 +16,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 import yaml
 
-from mentoring_lib.errors import InputError
-from mentoring_lib.scrub import shown_value
+from mentoring_lib.errors import InputError, per_answer, raise_all
 
 #: Zero-width and byte-order characters that sneak into copied names and answers.
 ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
@@ -183,8 +182,8 @@ def map_schools(series: pd.Series, *, file, column: str, table: str | Path | Map
 
     Matching ignores case, diacritics, punctuation, spacing and a leading university name; an
     answer such as "School of Science (SCI)" also matches through its parts. Values that match no
-    school raise one InputError listing every distinct unmapped value (school names are not
-    personal data) with the first rows where they occur.
+    school raise an InputError per distinct unmapped answer at its first row, naming the other
+    rows with the same answer but never the answer (a cell may hold a name or a note).
     """
     schools = school_table(table)
     lookup = schools.lookup
@@ -203,17 +202,14 @@ def map_schools(series: pd.Series, *, file, column: str, table: str | Path | Map
         mapping[value] = hit
     unmapped = [v for v, m in mapping.items() if m is None]
     if unmapped:
-        listed = []
-        for v in sorted(unmapped, key=str):
-            rows = [int(r) for r in text.index[text.eq(v).fillna(False).to_numpy(dtype=bool)][:3]]
-            where = f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}"
-            listed.append(f"{shown_value(v, 60, max_words=8)} ({where})")  # never a pasted e-mail
-        raise InputError(
-            f"{len(unmapped)} school answer(s) match no school: " + "; ".join(listed),
-            file=file, column=column, row=None,
-            hint="add each spelling (or answer code) as an alias under the right school in the school "
-                 "table (the term config's schools_file, by default mentoring_lib/resources/schools.yml), "
-                 "then run again")
+        # The answer is not shown: a school cell may hold a name or a note (errors.per_answer).
+        raise_all(per_answer(
+            (text.index[text.eq(v).fillna(False).to_numpy(dtype=bool)] for v in unmapped),
+            "the answer matches no school in the school table", file=file, column=column,
+            hint="open the export at this row and add its spelling (or answer code) as an alias under the "
+                 "right school in the school table (the term config's schools_file, by default "
+                 "mentoring_lib/resources/schools.yml), or correct the cell if it is not a school, "
+                 "then run again"))
     out = text.map(lambda v: mapping.get(v) if v is not None else None)
     return out.astype("string").rename(series.name)
 

@@ -671,56 +671,67 @@ def _edit_text(path: Path, old: str, new: str, *, encoding: str = "utf-8") -> No
     path.write_bytes(text.replace(old, new).encode(encoding))
 
 
-def _registration_date_error(data: Path) -> None:
+def _registration_date(data: Path, value: str) -> None:
+    """``value`` in the submission-time cell of P1's registration."""
     p1 = PARTICIPANTS["P1"]
-    # an impossible date (month 13) in the canary's row
-    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},",
-               f"1.13.2026 10.00.00,{p1['email']},")
+    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},", f"{value},{p1['email']},")
 
 
-def _school_error(data: Path) -> None:
+def _school(data: Path, value: str) -> None:
+    """``value`` as P3's school answer."""
     p3 = PARTICIPANTS["P3"]
-    # an unknown school: the canary's e-mail pasted into the school answer
     _edit_text(data / "participant_registrations.csv", f"{p3['email']},{p3['name']},School of Science,",
-               f"{p3['email']},{p3['name']},{p3['email']},")
+               f"{p3['email']},{p3['name']},{value},")
 
 
-def _likert_error(data: Path) -> None:
+def _likert_answers(data: Path, *values: str) -> None:
+    """``values`` as the first scale answers of P1's own feedback row."""
     p1 = PARTICIPANTS["P1"]
     path = data / "feedback_after.csv"
-    first, second = _csv_rows(path, ";")[1][2:4]
-    # the canary's e-mail and phone number typed into two scale answers of the canary's own row
-    _edit_text(path, f";{p1['email']};{first};{second};", f";{p1['email']};{p1['email']};{PHONE};",
+    answers = _csv_rows(path, ";")[1][2:2 + len(values)]
+    _edit_text(path, f";{p1['email']};{';'.join(answers)};", f";{p1['email']};{';'.join(values)};",
                encoding="utf-8-sig")
 
 
-def _attendance_error(data: Path) -> None:
+def _tick_cell(data: Path, value: str) -> None:
+    """``value`` in the first session cell of P1's group-attendance row."""
     import openpyxl
 
     path = data / "group_attendance.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == PARTICIPANTS["P1"]["email"])
-    row[2].value = f"{PARTICIPANTS['P1']['email']} {PHONE}"  # a pasted contact in a tick cell
+    row[2].value = value
     wb.save(path)
 
 
-@pytest.mark.parametrize("mutate, file, hidden", [
-    (_registration_date_error, "participant_registrations.csv", False),
-    (_school_error, "participant_registrations.csv", True),
-    (_likert_error, "feedback_after.csv", True),
-    (_attendance_error, "group_attendance.xlsx", True),
-], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark"])
-def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file, hidden):
+P1, P3 = PARTICIPANTS["P1"], PARTICIPANTS["P3"]
+
+
+# The canary's contact details pasted into cells, and short values the old messages quoted (a few
+# words, no e-mail or phone number): a name, a note.
+@pytest.mark.parametrize("mutate, file", [
+    (lambda d: _registration_date(d, "1.13.2026 10.00.00"), "participant_registrations.csv"),  # month 13
+    (lambda d: _school(d, P3["email"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, P1["email"], PHONE), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['email']} {PHONE}"), "group_attendance.xlsx"),
+    (lambda d: _school(d, P3["name"]), "participant_registrations.csv"),
+    (lambda d: _registration_date(d, P1["name"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, f"ask {P1['name']}"), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['name']} ill"), "group_attendance.xlsx"),
+], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark", "name as school",
+        "name as date", "free text as Likert answer", "note in a tick cell"])
+def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file):
     config = make_term(tmp_path)
     mutate(tmp_path / "data")
     proc = mentoring("run", "--config", str(config), reports=tmp_path / "reports")
     assert proc.returncode == EXIT_INPUT, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert file in proc.stderr, proc.stderr
-    # the message still says what is wrong where; a value that may be personal is replaced
-    assert ("looks like personal data, not shown" in proc.stderr) == hidden, proc.stderr
+    # the message says what is wrong where (row and column), never the cell's value
+    assert re.search(r", row \d+, column '[^']+': ", proc.stderr), proc.stderr
     term = tmp_path / "reports" / "canary-demo"
     texts = {"stdout": [proc.stdout], "stderr": [proc.stderr],
              "run.json": [run_record(term)],
+             "run-details.json": [(term / "failed" / "run-details.json").read_text(encoding="utf-8")],
              **{p.name: [p.read_text(encoding="utf-8")] for p in (term / "logs").glob("*.log")}}
     assert files_with_hits(texts) == {}

@@ -325,7 +325,9 @@ def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(sm
     assert list((term_dir / publish.RUNS).iterdir()) == [], "its staging folder is removed"
     record = json.loads((term_dir / "run.json").read_text())
     assert record["status"] == "failed" and record["exit_code"] == EXIT_INPUT
-    assert "mentors.csv" in record["error"]
+    assert record["error"] == "a config or input error" and str(export) not in json.dumps(record)
+    details = json.loads((term_dir / "failed" / "run-details.json").read_text())
+    assert f"file {export}" in details["error"] and "changed while the run was reading it" in details["error"]
 
 
 # -- runner paths that used to leave a staging folder behind -----------------------------------------
@@ -401,8 +403,9 @@ def demo_published(tmp_path_factory):
     term_dir = reports / "demo"
     run_dir = publish.published_dir(term_dir)
     snapshot = {"public": folder_hashes(term_dir / "public"),
-                "private": folder_hashes(term_dir / "private", skip=("notebooks",)),
-                "run": json.loads((run_dir / "run.json").read_text())}
+                "private": folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json")),
+                "run": json.loads((run_dir / "run.json").read_text()),
+                "details": json.loads((run_dir / "private" / "run-details.json").read_text())}
     return {"reports": reports, "checkout": checkout, "term_dir": term_dir, "run_id": run_dir.name,
             **snapshot}
 
@@ -455,7 +458,7 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
 
     # Reproducible: byte-identical public outputs, private tables, rosters and certificate PDFs ...
     assert folder_hashes(term_dir / "public") == demo_published["public"]
-    private = folder_hashes(term_dir / "private", skip=("notebooks",))
+    private = folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json"))
     assert any(p.endswith(".pdf") for p in private) and any(p.endswith(".parquet") for p in private)
     assert private == demo_published["private"]
     # ... and a run record that differs only in its timing fields.
@@ -470,6 +473,8 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
         return out
 
     assert without_timing(before) == without_timing(after)
+    details = json.loads((new_dir / "private" / "run-details.json").read_text())
+    assert {**demo_published["details"], "run_id": None} == {**details, "run_id": None}
 
 
 # -- terms nobody tuned for: header-only exports through a full run (issue 12) ------------------------
