@@ -441,8 +441,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
 def _finish(record: dict, started: dt.datetime) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
-    return {**record, "finished": now.isoformat(timespec="seconds"),
-            "duration_s": round((now - started).total_seconds(), 2)}
+    return provenance.public_record({**record, "finished": now.isoformat(timespec="seconds"),
+                                     "duration_s": round((now - started).total_seconds(), 2)})
 
 
 def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:
