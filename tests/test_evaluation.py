@@ -552,10 +552,10 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
 # -- an answer the codebook does not know: exit 2 naming file, column and value ------------------
 
 @pytest.mark.e2e
-def test_unknown_likert_label_exits_2_naming_file_column_and_value(tmp_path):
+def test_unknown_likert_label_exits_2_naming_file_row_and_column_never_the_value(tmp_path):
     """End to end: the demo term with one after-survey answer replaced by a label no response set
-    knows. `mentoring run` stops with exit 2 and a message naming the file, the column and the
-    unknown value, without a traceback."""
+    knows. `mentoring run` stops with exit 2 and a message naming the file, the row and the column,
+    without a traceback, and without the answer itself (it may be free text that names someone)."""
     import csv
     import os
     import shutil
@@ -587,7 +587,8 @@ def test_unknown_likert_label_exits_2_naming_file_column_and_value(tmp_path):
     assert "Traceback" not in err and "Traceback" not in proc.stdout
     assert "feedback_after.csv" in err
     assert column[:40] in err
-    assert unknown in err
+    assert f"row {row + 1}," in err  # the header is Excel row 1
+    assert unknown not in err and unknown not in proc.stdout
     assert not (tmp_path / "reports" / "demo" / "public" / "report.html").exists()
 
 
