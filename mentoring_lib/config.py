@@ -294,6 +294,12 @@ class TermConfig(_Model):
                 f"{self.groups.count} groups need {2 * self.groups.count} mentor places "
                 f"(pairs of co-mentors) but registration.mentor_places is {self.registration.mentor_places}"
             )
+        if self.groups.min_size < self.privacy.min_count:
+            # A group smaller than the disclosure threshold would have its members' attendance
+            # published meeting by meeting (groups that met, meetings held per group).
+            raise ValueError(f"groups.min_size ({self.groups.min_size}) is below privacy.min_count "
+                             f"({self.privacy.min_count}): per-group figures of such small groups would "
+                             "single people out; raise groups.min_size to at least privacy.min_count")
         return self
 
     # -- resolved locations ------------------------------------------------------------

@@ -1,0 +1,240 @@
+"""The term's release model (:mod:`mentoring_lib.release`), collected from the tables the public files are made of.
+
+The report stage calls :func:`build` with the evaluation tables, the data-quality records and the
+registration rows, protects the model (:func:`release.protect`), applies what it hid to the
+tables (:func:`apply`) and writes every public file from them; the runner audits the saved model
+again before publishing.
+
+Modelled (cell ids in brackets; every equation is checked against the true values):
+
+* ``registration_summary.xlsx``, sheet status: rows by status x role with both margins
+  [``status/<status>/<role|Total>``], through the rows of each registration export
+  [``reg/<source>/<status>``, not published];
+* the data-quality table and sheet: per input rows read = kept + excluded by reason
+  [``quality/<source>/<rows_read|kept|reason>``]; for a registration export rows read = its rows,
+  kept = accepted + wait-listed + withdrawn + late, duplicate = its duplicate rows and the other
+  reasons = its excluded rows; the certificates step reads the accepted mentors;
+* report table "Places and applications" and sheet Reach, the funnel's registered and accepted
+  steps, and the key figures and sentences quoting them (same ids as the status sheet);
+* Likert items (reaction, mentors): answered = below + at + above the midpoint, each group shown
+  as a count marker or as a percentage of the answered (rounded as published)
+  [``likert/<table>/<item>/<n|low|neutral|high>``];
+* group meetings (table "Group meetings", sheet Meetings, the attendance chart and its alt text):
+  attending + missing = participants placed in groups, the attending percentage, and the "still
+  taking part" curve with the people whose last meeting was each one [``meetings/...``];
+* survey response: respondents and their percentage of the accepted participants.
+
+Not modelled (each is protected table by table by :mod:`disclosure`): the school and doctoral-year
+sheets, trainings, the funnel's later steps, linkage, themes, group sizes.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from mentoring_lib import disclosure
+from mentoring_lib.release import UNPUBLISHED, Release, cumulative_series
+
+HELD = ("accepted", "waitlisted", "withdrawn", "late")
+REACH_ROWS = {"applications": "Total", "accepted": "accepted", "wait-listed": "waitlisted",
+              "withdrew": "withdrawn", "late (after the deadline)": "late"}
+ROLE_COLUMNS = {"mentor": "mentors", "participant": "participants"}
+
+
+def _pct(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x) * 100)
+
+
+def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Registration rows by (source, role) and status (the status sheet's source)."""
+    from mentoring_lib.registration import STATUSES
+
+    return (rows.groupby(["source", "role"])["status"].value_counts().unstack(fill_value=0)
+            .reindex(columns=list(STATUSES), fill_value=0).astype(int))
+
+
+def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
+          min_count: int, *, placed: int | None = None, hide_quality: frozenset = frozenset()) -> Release:
+    """The release model of a term from the tables its public files are written from."""
+    from mentoring_lib import report
+    from mentoring_lib.registration import ROLES, STATUSES
+
+    k = int(min_count)
+    rel = Release(k)
+    by_source = status_counts(rows) if rows is not None and len(rows) else None
+    role_of: dict[str, str] = {}
+    if by_source is not None:
+        status = by_source.groupby(level="role").sum().T.reindex(columns=list(ROLES), fill_value=0)
+        shown = disclosure.suppress_counts(status, k, margins=True)
+        for (source, role), counts in by_source.iterrows():
+            role_of[source] = role
+            for st in STATUSES:
+                rel.count(f"reg/{source}/{st}", int(counts[st]))
+        for st in [*STATUSES, "Total"]:
+            for role in [*ROLES, "Total"]:
+                value = (int(status.loc[st, role]) if st != "Total" and role != "Total" else
+                         int(status[role].sum()) if st == "Total" and role != "Total" else
+                         int(status.loc[st].sum()) if st != "Total" else int(status.to_numpy().sum()))
+                rel.count(f"status/{st}/{role}", value, shown.loc[st, role],
+                          ("registration_summary.xlsx", "status", st, role))
+        for st in STATUSES:
+            for role in ROLES:
+                srcs = [s for s, r in role_of.items() if r == role]
+                rel.total(f"status/{st}/{role}", [f"reg/{s}/{st}" for s in srcs], f"status {st} {role}")
+            rel.total(f"status/{st}/Total", [f"status/{st}/{r}" for r in ROLES], f"status {st}")
+        for role in [*ROLES, "Total"]:
+            rel.total(f"status/Total/{role}", [f"status/{st}/{role}" for st in STATUSES], f"status total {role}")
+        for role in ROLES:  # applications = the held statuses (reach table, funnel, key figures)
+            rel.count(f"applications/{role}", int(sum(status.loc[st, role] for st in HELD)))
+            rel.total(f"applications/{role}", [f"status/{st}/{role}" for st in HELD], f"applications {role}")
+
+    # -- data quality --------------------------------------------------------------------------
+    for q in report.quality_rows(quality, k, hide_quality):
+        src, true = q["source"], q["true"]
+        place = ("quality", src)
+        read = rel.count(f"quality/{src}/rows_read", true["rows_read"], q["rows_read"], (*place, "rows_read"))
+        kept = rel.count(f"quality/{src}/kept", true["kept"], q["kept"], (*place, "kept"))
+        reasons = [rel.count(f"quality/{src}/{r}", n, q["reasons"][r], (*place, r)) for r, n in true["reasons"].items()]
+        rel.total(read, [kept, *reasons], f"quality {src}: read = kept + excluded")
+        if src in role_of:
+            rel.total(read, [f"reg/{src}/{st}" for st in STATUSES], f"quality {src}: rows read")
+            rel.total(kept, [f"reg/{src}/{st}" for st in HELD], f"quality {src}: kept")
+            dup = [c for r, c in zip(true["reasons"], reasons) if r == "duplicate"]
+            other = [c for r, c in zip(true["reasons"], reasons) if r != "duplicate"]
+            rel.equation({**{c: 1 for c in dup}, f"reg/{src}/duplicate": -1}, 0, f"quality {src}: duplicates")
+            rel.equation({**{c: 1 for c in other}, f"reg/{src}/excluded": -1}, 0, f"quality {src}: excluded")
+        elif src == "certificates" and "status/accepted/mentor" in rel.cells \
+                and rel.cells["status/accepted/mentor"].value == true["rows_read"]:
+            rel.total(read, ["status/accepted/mentor"], "certificates read the accepted mentors")
+
+    # -- reach table, funnel, key figures -------------------------------------------------------
+    reach = tables.get("reach")
+    if reach is not None and by_source is not None:
+        for _, r in reach.iterrows():
+            st = REACH_ROWS.get(str(r["measure"]))
+            if st is None:
+                continue
+            for role, col in ROLE_COLUMNS.items():
+                cid = f"applications/{role}" if st == "Total" else f"status/{st}/{role}"
+                if cid in rel.cells:
+                    rel.count(cid, rel.cells[cid].value, r[col], ("reach", str(r["measure"]), col),
+                              known=st in ("Total", "accepted"))  # quoted in sentences and key figures
+    funnel = tables.get("funnel")
+    if funnel is not None and by_source is not None:
+        for _, r in funnel.iterrows():
+            cid = {"registered": f"applications/{r['role']}", "accepted": f"status/accepted/{r['role']}"}.get(
+                str(r["step"]))
+            if cid in rel.cells:
+                rel.count(cid, rel.cells[cid].value, r["count"], ("funnel", f"{r['role']}/{r['step']}", "count"),
+                          known=True)
+
+    # -- Likert items -----------------------------------------------------------------------------
+    for name in ("reaction", "mentors"):
+        df = tables.get(name)
+        if df is None or not len(df) or "high_n" not in df:
+            continue
+        for _, r in df.iterrows():
+            pre = f"likert/{name}/{r['item']}"
+            n = rel.count(f"{pre}/n", int(r["n"]), r["answered"], (name, r["item"], "answered"))
+            parts = []
+            for g in ("low", "neutral", "high"):
+                text = str(r[f"{g}_shown"])
+                is_pct = text.endswith("%")
+                parts.append(rel.count(f"{pre}/{g}", int(r[f"{g}_n"]),
+                                       UNPUBLISHED if is_pct or text == "–" else text, (name, r["item"], g)))
+                if is_pct:
+                    rel.share(f"{pre}/{g}%", parts[-1], n, _pct(r[f"share_{g}"]), 0, (name, r["item"], g))
+            rel.total(n, parts, f"{pre}: answered = below + at + above")
+
+    # -- group meetings and the attendance curve -------------------------------------------------
+    curve = tables.get("attendance_curve")
+    meetings = tables.get("meetings")
+    if curve is not None and len(curve) and meetings is not None:
+        base_n = int(curve["base"].iloc[0])
+        base = rel.count("meetings/base", base_n, base_n if placed is None or placed == base_n else UNPUBLISHED,
+                         known=True)  # the group sizes sheet's total
+        attending = []
+        for (_, c), (_, m) in zip(curve.iterrows(), meetings.iterrows()):
+            mid = str(c["meeting"])
+            att = rel.count(f"meetings/{mid}/attending", int(c["attending_n"]), m["participants_attending"],
+                            ("meetings", mid, "participants_attending"))
+            miss = rel.count(f"meetings/{mid}/missing", base_n - int(c["attending_n"]), m["participants_missing"],
+                             ("meetings", mid, "participants_missing"))
+            rel.total(base, [att, miss], f"meetings {mid}: attending + missing = placed")
+            rel.share(f"meetings/{mid}/attending%", att, base, _pct(m["share_of_participants"]), 0,
+                      ("meetings", mid, "share_of_participants"))
+            attending.append(att)
+        cumulative_series(rel, "meetings/curve", base, attending, curve["still_n"].astype(int).tolist(),
+                          [bool(v) for v in curve["still_shown"]])
+        for cid in rel.cells:
+            if cid.startswith("meetings/curve/still/") and rel.cells[cid].kind == "exact":
+                rel.cells[cid].known = True  # drawn in a chart: protected where it is drawn
+
+    # -- survey response ---------------------------------------------------------------------------
+    resp = tables.get("response")
+    if resp is not None and "n" in resp and "status/accepted/participant" in rel.cells:
+        for _, r in resp.iterrows():
+            cid = rel.count(f"response/{r['survey']}", int(r["n"]), r["respondents"],
+                            ("response", str(r["survey"]), "respondents"), known=True)
+            rel.share(f"response/{r['survey']}%", cid, "status/accepted/participant", _pct(r["response_rate"]), 0,
+                      ("response", str(r["survey"]), "response_rate"))
+    return rel
+
+
+def write_status_sheet(rel: Release, path) -> None:
+    """Write the status sheet of registration_summary.xlsx as the protected model shows it (the
+    registration stage wrote it protected on its own; the other sheets stay as they are)."""
+    from mentoring_lib import spreadsheets
+
+    if not path.is_file():
+        return
+    sheets = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
+    status = sheets["status"]
+    for c in rel.cells.values():
+        for place in c.places:
+            if place[0] == "registration_summary.xlsx" and place[1] == "status":
+                status.loc[place[2], place[3]] = rel.display(c.id)
+    spreadsheets.write_xlsx(sheets, path, index=True)
+
+
+def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], frozenset]:
+    """What the protected model hides, applied to the tables the report and summary.xlsx are
+    written from: (tables, data-quality cells to hide)."""
+    from mentoring_lib.release import hidden_places
+
+    tables = {k: v.copy() for k, v in tables.items()}
+    hide_quality = set()
+    x = disclosure.HIDDEN
+    for place in hidden_places(rel):
+        where = place[0]
+        if where == "quality":
+            hide_quality.add((place[1], place[2]))
+        elif where == "reach":
+            df = tables["reach"]
+            df.loc[df["measure"] == place[1], place[2]] = x
+        elif where == "funnel":
+            df = tables["funnel"]
+            role, step = place[1].split("/", 1)
+            df.loc[(df["role"] == role) & (df["step"] == step), "count"] = x
+        elif where in ("reaction", "mentors"):
+            df = tables[where]
+            rows = df["item"] == place[1]
+            if place[2] in ("low", "neutral", "high"):
+                df[f"share_{place[2]}"] = df[f"share_{place[2]}"].astype("float64").mask(rows)
+                df[f"{place[2]}_shown"] = df[f"{place[2]}_shown"].astype(object).mask(rows, x)
+                df[f"{place[2]}_phrase"] = df[f"{place[2]}_phrase"].astype(object).mask(rows, "")
+            else:
+                df["answered"] = df["answered"].astype(object).mask(rows, x)
+        elif where == "meetings":
+            df = tables["meetings"]
+            rows = df["meeting"] == place[1]
+            if place[2] == "share_of_participants":
+                df[place[2]] = df[place[2]].astype("float64").mask(rows)
+            else:
+                df[place[2]] = df[place[2]].astype(object).mask(rows, x)
+        elif where == "response":
+            df = tables["response"]
+            df["response_rate"] = df["response_rate"].astype("float64").mask(df["survey"] == place[1])
+    return tables, frozenset(hide_quality)
