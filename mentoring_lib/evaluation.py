@@ -456,7 +456,7 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     small_group = (sizes < limits.min_count).to_numpy()
     meetings_tbl = pd.DataFrame({
         "meeting": order,
-        "groups_met": (met.astype(str).to_numpy() if not small_group.any() else [disclosure.HIDDEN] * len(order)),
+        "groups_met": met.to_numpy() if not small_group.any() else [disclosure.HIDDEN] * len(order),
         "participants_attending": shown["attended"].to_numpy(),
         "participants_missing": shown["missed"].to_numpy(),
         "share_of_participants": shown["share"].to_numpy()})
@@ -489,10 +489,12 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
                      if len(curve) else pd.Series(dtype="float64")),
     }
     groups_tbl = pd.DataFrame({"group": groups,
-                               "meetings_held": [disclosure.HIDDEN if s else str(int(n))
-                                                 for n, s in zip(all_held, small_group)],
+                               "meetings_held": (all_held.to_numpy() if not small_group.any() else
+                                                 [disclosure.HIDDEN if s else str(int(n))
+                                                  for n, s in zip(all_held, small_group)]),
                                "meetings_planned": planned,
-                               "below_plan": [None if s else bool(n < planned) for n, s in zip(all_held, small_group)]})
+                               "below_plan": ((all_held < planned).to_numpy() if not small_group.any() else
+                                              [None if s else bool(n < planned) for n, s in zip(all_held, small_group)])})
     return meetings_tbl, groups_tbl, summary
 
 
