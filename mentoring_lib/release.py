@@ -507,5 +507,63 @@ def check_run(run_dir: Path) -> float | None:
                                        hint="run the report stage again (mentoring run --from report)")
         return None
     started = time.perf_counter()
-    check(Release.load(path))
+    rel = Release.load(path)
+    check(rel)
+    louder = files_showing_more(Path(run_dir) / "public", rel)
+    if louder:
+        raise DisclosureAuditError(
+            f"disclosure audit: {len(louder)} public cell(s) show more than the audited release model: "
+            + "; ".join(louder[:10]),
+            hint="a stage wrote a public file after the report stage protected the release; run the term "
+                 "again from that stage (mentoring run --from STAGE) so the report stage runs after it")
     return time.perf_counter() - started
+
+
+def files_showing_more(public: Path, rel: Release) -> list[str]:
+    """Cells of the public workbooks that show more than the model says (a number where it has
+    "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
+    model, for registration_summary.xlsx (status) and summary.xlsx (Reach, Data quality, Meetings)."""
+    import pandas as pd
+
+    def read(name: str, **kw) -> dict:
+        path = public / name
+        return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
+
+    status = read("registration_summary.xlsx", index_col=0).get("status")
+    summary = read("summary.xlsx")
+    out = []
+    for c in rel.cells.values():
+        model = _RANK[c.kind]
+        for place in c.places:
+            shown = _shown_at(place, status, summary)
+            if shown is None:
+                continue
+            if isinstance(shown, str) and place[0] == "quality" and place[2] not in ("rows_read", "kept"):
+                reason = place[2].replace("_", " ")
+                shown = next((shown[len(reason) + 1:] for shown in shown.split(", ") if shown.startswith(reason + " ")),
+                             None)
+                if shown is None:
+                    continue
+            if _RANK[_kind(shown, rel.k)] > model:
+                out.append(f"{'/'.join(map(str, place))} (model: {c.kind})")
+    return out
+
+
+def _shown_at(place: tuple, status, summary: dict):
+    try:
+        if place[0] == "registration_summary.xlsx" and status is not None:
+            return status.loc[place[2], place[3]]
+        sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
+                 "meetings": ("Meetings", "meeting")}.get(place[0])
+        if sheet is None or sheet[0] not in summary:
+            return None
+        df = summary[sheet[0]]
+        col = place[2] if place[0] != "quality" or place[2] in ("rows_read", "kept") else "excluded"
+        value = df.loc[df[sheet[1]].astype(str) == str(place[1]), col]
+        return None if value.empty or pd_isna(value.iloc[0]) else value.iloc[0]
+    except KeyError:
+        return None
+
+
+def pd_isna(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))

@@ -204,8 +204,10 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     written from: (tables, data-quality cells to hide)."""
     from mentoring_lib.release import hidden_places
 
+    original = tables
     tables = {k: v.copy() for k, v in tables.items()}
     hide_quality = set()
+    likert_changed: set[tuple[str, str]] = set()
     x = disclosure.HIDDEN
     for place in hidden_places(rel):
         where = place[0]
@@ -221,6 +223,7 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
         elif where in ("reaction", "mentors"):
             df = tables[where]
             rows = df["item"] == place[1]
+            likert_changed.add((where, place[1]))
             if place[2] in ("low", "neutral", "high"):
                 df[f"share_{place[2]}"] = df[f"share_{place[2]}"].astype("float64").mask(rows)
                 df[f"{place[2]}_shown"] = df[f"{place[2]}_shown"].astype(object).mask(rows, x)
@@ -237,4 +240,24 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
         elif where == "response":
             df = tables["response"]
             df["response_rate"] = df["response_rate"].astype("float64").mask(df["survey"] == place[1])
+    for where, item in sorted(likert_changed):
+        _retell_likert(tables, original[where], where, item)
     return tables, frozenset(hide_quality)
+
+
+def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:
+    """The sentences and the key figure quoting a Likert item's shares, told again from what the
+    protected table shows (the evaluation wrote them from the unprotected one)."""
+    from mentoring_lib.evaluation import likert_bullet
+
+    old = likert_bullet(before[before["item"] == item].iloc[0])
+    row = tables[where][tables[where]["item"] == item].iloc[0]
+    new = likert_bullet(row) if (row["high_phrase"] or row["low_phrase"]) else None
+    nar = tables.get("narrative")
+    if nar is not None and len(nar):
+        hit = nar["text"] == old
+        tables["narrative"] = (nar[~hit] if new is None else nar.assign(text=nar["text"].mask(hit, new))
+                               ).reset_index(drop=True)
+    kf = tables.get("key_figures")
+    if kf is not None and len(kf) and where == "reaction" and "recommend" in item and not row["high_phrase"]:
+        tables["key_figures"] = kf[kf["key"] != "recommend"].reset_index(drop=True)

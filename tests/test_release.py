@@ -313,3 +313,55 @@ def test_release_round_trips_through_json(tmp_path):
     assert back.to_dict() == rel.to_dict()
     assert [e.cell for e in release.audit(back)] == ["low"]
     assert math.isclose(back.shares["high%"].percent, 84)
+
+
+def test_withdrawn_likert_share_leaves_no_sentence_or_key_figure_quoting_it():
+    row = {"item": "react_would_recommend", "wording": "I would recommend it.", "answered": "37", "n": 37,
+           "share_low": math.nan, "share_neutral": 5 / 37, "share_high": 31 / 37,
+           "low_shown": "<5 people", "neutral_shown": "14%", "high_shown": "84%",
+           "low_phrase": "fewer than 5 people", "neutral_phrase": "14%", "high_phrase": "84%",
+           "high_labels": "agree", "low_labels": "disagree", "low_n": 1, "neutral_n": 5, "high_n": 31}
+    reaction = pd.DataFrame([row])
+    sentence = ev.likert_bullet(reaction.iloc[0])
+    tables = {"reaction": reaction,
+              "narrative": pd.DataFrame({"section": ["reaction"], "kind": ["bullet"], "text": [sentence]}),
+              "key_figures": pd.DataFrame({"key": ["recommend"], "label": ["would recommend"], "value": ["84%"],
+                                           "note": [""]})}
+    rel = release_tables.build(tables, None, None, K)
+    assert [e.cell for e in release.audit(rel)] == ["likert/reaction/react_would_recommend/low"]
+    release.protect(rel)
+    assert release.audit(rel) == []
+    out, _ = release_tables.apply(rel, tables)
+    shown = out["reaction"].iloc[0]
+    withdrawn = [g for g in ("neutral", "high") if shown[f"{g}_shown"] == disclosure.HIDDEN]
+    assert withdrawn == ["high"] and math.isnan(shown["share_high"])
+    text = " ".join(out["narrative"]["text"])
+    for g in withdrawn:
+        assert row[f"{g}_shown"] not in text
+    if "high" in withdrawn:
+        assert out["key_figures"].empty
+
+
+def test_check_run_fails_when_a_file_shows_more_than_the_audited_model(tmp_path):
+    """E.g. `mentoring run --only registrations` rewrites registration_summary.xlsx protected on its
+    own, after the report stage protected the release: the runner catches the difference (exit 4)."""
+    from mentoring_lib import spreadsheets
+
+    rel = release_tables.build({}, registration_quality(), registration_rows(), K)
+    release.protect(rel)
+    rel.save(tmp_path / release.RELEASE_FILE)
+    status = pd.DataFrame({r: {s: rel.display(f"status/{s}/{r}") for s in [*STATUS, "Total"]}
+                           for r in ("mentor", "participant", "Total")})
+    status.index.name = "status"
+    path = tmp_path / "public" / "registration_summary.xlsx"
+    path.parent.mkdir(parents=True)
+    spreadsheets.write_xlsx({"status": status}, path, index=True)
+    assert release.check_run(tmp_path) is not None  # the files agree with the model
+    hidden = next(f"{s}/{r}" for s in STATUS for r in ("mentor", "participant", "Total")
+                  if rel.cells[f"status/{s}/{r}"].kind == "hidden")
+    s, r = hidden.split("/")
+    status.loc[s, r] = rel.cells[f"status/{s}/{r}"].value  # the stage's own protection showed it
+    spreadsheets.write_xlsx({"status": status}, path, index=True)
+    with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model") as err:
+        release.check_run(tmp_path)
+    assert err.value.exit_code == EXIT_PRIVACY
