@@ -560,10 +560,10 @@ def _shown_at(place: tuple, status, summary: dict):
         df = summary[sheet[0]]
         col = place[2] if place[0] != "quality" or place[2] in ("rows_read", "kept") else "excluded"
         value = df.loc[df[sheet[1]].astype(str) == str(place[1]), col]
-        return None if value.empty or pd_isna(value.iloc[0]) else value.iloc[0]
+        return None if value.empty or _blank(value.iloc[0]) else value.iloc[0]
     except KeyError:
         return None
 
 
-def pd_isna(v) -> bool:
+def _blank(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
