@@ -2,8 +2,8 @@
 
 Each attack of issue 13 is reproduced on a small synthetic term (not the demo): first against the
 tables as each one was protected on its own (the attack works), then against the release after
-:func:`release.protect` (it does not). The attacker here is written independently of the
-module: it builds its own integer program from the published cells only.
+:func:`release.protect` (it does not). The attacker (``conftest.status_quality_attack``) is
+written independently of the module: it builds its own integer program from the published cells only.
 """
 from __future__ import annotations
 
@@ -11,45 +11,15 @@ import itertools
 import math
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import Bounds, LinearConstraint, milp
+from conftest import status_quality_attack
 
 from mentoring_lib import disclosure, release, release_tables
 from mentoring_lib import evaluation as ev
 from mentoring_lib.errors import EXIT_PRIVACY, ConfigError
 
 K = 5
-
-
-# -- an independent attacker --------------------------------------------------------------------
-
-def attack(names: list[str], shown: dict[str, object], equations: list[tuple[dict[str, int], int]],
-           target: str) -> tuple[int, int]:
-    """Smallest and largest value of ``target`` over whole-number tables that agree with every
-    published cell ("<5" = 1..4, "x" or missing = any >= 0) and every equation."""
-    idx = {n: i for i, n in enumerate(names)}
-    lb, ub = np.zeros(len(names)), np.full(len(names), 10_000.0)
-    for n, v in shown.items():
-        if isinstance(v, (int, np.integer)) or str(v).isdigit():
-            lb[idx[n]] = ub[idx[n]] = float(v)
-        elif v == f"<{K}":
-            lb[idx[n]], ub[idx[n]] = 1, K - 1
-    a = np.zeros((len(equations), len(names)))
-    for r, (terms, _) in enumerate(equations):
-        for n, c in terms.items():
-            a[r, idx[n]] += c
-    rhs = np.array([b for _, b in equations], dtype=float)
-    out = []
-    for sign in (1, -1):
-        c = np.zeros(len(names))
-        c[idx[target]] = sign
-        res = milp(c, constraints=[LinearConstraint(a, rhs, rhs)], integrality=np.ones(len(names)),
-                   bounds=Bounds(lb, ub))
-        assert res.status == 0
-        out.append(round(res.x[idx[target]]))
-    return out[0], out[1]
 
 
 # -- item 1: across tables ------------------------------------------------------------------------
@@ -77,31 +47,6 @@ def registration_quality() -> dict[str, dict]:
     return out
 
 
-def attack_status_and_quality(status_shown: pd.DataFrame, quality_shown: list[dict], target: str):
-    """The issue's attack: the status sheet (with margins) against rows read, kept and the reasons
-    excluded of the data-quality table. ``target`` = "<status>/<role>"."""
-    roles, statuses = ("mentor", "participant"), list(STATUS)
-    names = [f"{s}/{r}" for s in [*statuses, "Total"] for r in [*roles, "Total"]]
-    shown = {f"{s}/{r}": status_shown.loc[s, r] for s in [*statuses, "Total"] for r in [*roles, "Total"]}
-    eqs = []
-    for s in [*statuses, "Total"]:
-        eqs.append(({f"{s}/mentor": 1, f"{s}/participant": 1, f"{s}/Total": -1}, 0))
-    for r in [*roles, "Total"]:
-        eqs.append(({**{f"{s}/{r}": 1 for s in statuses}, f"Total/{r}": -1}, 0))
-    for q, role in zip(quality_shown, roles):
-        read, kept = f"q/{role}/read", f"q/{role}/kept"
-        names += [read, kept]
-        shown.update({read: q["rows_read"], kept: q["kept"]})
-        eqs.append(({read: 1, f"Total/{role}": -1}, 0))
-        eqs.append(({kept: 1, **{f"{s}/{role}": -1 for s in ("accepted", "waitlisted", "withdrawn", "late")}}, 0))
-        eqs.append(({f"duplicate/{role}": 1, f"excluded/{role}": 1, read: -1, kept: 1}, 0))
-        for reason, status in (("duplicate", "duplicate"), ("test submission", "excluded")):
-            names.append(f"q/{role}/{reason}")
-            shown[f"q/{role}/{reason}"] = q["reasons"][reason]
-            eqs.append(({f"q/{role}/{reason}": 1, f"{status}/{role}": -1}, 0))
-    return attack(names, shown, eqs, target)
-
-
 def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_stopped():
     rows, quality = registration_rows(), registration_quality()
     status = rows.groupby(["status", "role"]).size().unstack(fill_value=0).reindex(list(STATUS))
@@ -112,8 +57,8 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
 
     q_shown = report.quality_rows(quality, K)
     assert shown.loc["excluded", "mentor"] == "<5" and q_shown[0]["reasons"]["test submission"] == "<5"
-    assert attack_status_and_quality(shown, q_shown, "excluded/mentor") == (1, 1)  # the attack works
-    assert attack_status_and_quality(shown, q_shown, "duplicate/mentor") == (4, 4)
+    assert status_quality_attack(shown, q_shown, "excluded/mentor") == (1, 1)  # the attack works
+    assert status_quality_attack(shown, q_shown, "duplicate/mentor") == (4, 4)
 
     rel = release_tables.build({}, quality, rows, K)
     found = {e.cell for e in release.audit(rel)}
@@ -125,7 +70,7 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
                               for r in ("mentor", "participant", "Total")})
     q_after = report.quality_rows(quality, K, hide)
     for target in ("excluded/mentor", "duplicate/mentor", "excluded/participant", "duplicate/participant"):
-        low, high = attack_status_and_quality(protected, q_after, target)
+        low, high = status_quality_attack(protected, q_after, target)
         assert high - low >= release.required_width(K), target
 
 
