@@ -56,8 +56,14 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
-          min_count: int, *, placed: int | None = None, hide_quality: frozenset = frozenset()) -> Release:
-    """The release model of a term from the tables its public files are written from."""
+          min_count: int, *, reach_true: pd.DataFrame | None = None, placed: int | None = None,
+          hide_quality: frozenset = frozenset()) -> Release:
+    """The release model of a term from the tables its public files are written from.
+
+    ``rows``: the registrations stage's ``rows`` table (status per registration row);
+    ``reach_true``: :func:`evaluation.reach_counts` (people by status and role), the true counts
+    behind the reach table and the funnel's first steps. A cross-table identity is modelled only
+    where the true values agree (so a definition that differs on some term is never assumed)."""
     from mentoring_lib import report
     from mentoring_lib.registration import ROLES, STATUSES
 
@@ -98,35 +104,43 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
         kept = rel.count(f"quality/{src}/kept", true["kept"], q["kept"], (*place, "kept"))
         reasons = [rel.count(f"quality/{src}/{r}", n, q["reasons"][r], (*place, r)) for r, n in true["reasons"].items()]
         rel.total(read, [kept, *reasons], f"quality {src}: read = kept + excluded")
-        if src in role_of:
-            rel.total(read, [f"reg/{src}/{st}" for st in STATUSES], f"quality {src}: rows read")
-            rel.total(kept, [f"reg/{src}/{st}" for st in HELD], f"quality {src}: kept")
+        if src in role_of:  # the registration stage's record of this export (links checked, not assumed)
             dup = [c for r, c in zip(true["reasons"], reasons) if r == "duplicate"]
             other = [c for r, c in zip(true["reasons"], reasons) if r != "duplicate"]
-            rel.equation({**{c: 1 for c in dup}, f"reg/{src}/duplicate": -1}, 0, f"quality {src}: duplicates")
-            rel.equation({**{c: 1 for c in other}, f"reg/{src}/excluded": -1}, 0, f"quality {src}: excluded")
+            for terms, label in (({read: 1, **{f"reg/{src}/{st}": -1 for st in STATUSES}}, "rows read"),
+                                 ({kept: 1, **{f"reg/{src}/{st}": -1 for st in HELD}}, "kept"),
+                                 ({**{c: 1 for c in dup}, f"reg/{src}/duplicate": -1}, "duplicates"),
+                                 ({**{c: 1 for c in other}, f"reg/{src}/excluded": -1}, "excluded")):
+                rel.equation(terms, 0, f"quality {src}: {label}", strict=False)
         elif src == "certificates" and "status/accepted/mentor" in rel.cells \
                 and rel.cells["status/accepted/mentor"].value == true["rows_read"]:
             rel.total(read, ["status/accepted/mentor"], "certificates read the accepted mentors")
 
+
     # -- reach table, funnel, key figures -------------------------------------------------------
     reach = tables.get("reach")
-    if reach is not None and by_source is not None:
+    reach_ids: dict[tuple[str, str], str] = {}
+    if reach is not None and reach_true is not None:
+        for role in ROLE_COLUMNS:
+            counts = {st: int(reach_true.loc[st, role]) for st in HELD}
+            for st, n in [*counts.items(), ("Total", sum(counts.values()))]:
+                same = f"applications/{role}" if st == "Total" else f"status/{st}/{role}"
+                cid = same if same in rel.cells and rel.cells[same].value == n else f"reach/{st}/{role}"
+                reach_ids[st, role] = rel.count(cid, n)
+            if reach_ids["Total", role].startswith("reach/"):
+                rel.total(reach_ids["Total", role], [reach_ids[st, role] for st in HELD], f"reach {role}")
         for _, r in reach.iterrows():
             st = REACH_ROWS.get(str(r["measure"]))
-            if st is None:
-                continue
             for role, col in ROLE_COLUMNS.items():
-                cid = f"applications/{role}" if st == "Total" else f"status/{st}/{role}"
-                if cid in rel.cells:
+                if (st, role) in reach_ids:
+                    cid = reach_ids[st, role]
                     rel.count(cid, rel.cells[cid].value, r[col], ("reach", str(r["measure"]), col),
                               known=st in ("Total", "accepted"))  # quoted in sentences and key figures
     funnel = tables.get("funnel")
-    if funnel is not None and by_source is not None:
+    if funnel is not None and reach_ids:
         for _, r in funnel.iterrows():
-            cid = {"registered": f"applications/{r['role']}", "accepted": f"status/accepted/{r['role']}"}.get(
-                str(r["step"]))
-            if cid in rel.cells:
+            cid = reach_ids.get(({"registered": "Total", "accepted": "accepted"}.get(str(r["step"])), str(r["role"])))
+            if cid is not None:
                 rel.count(cid, rel.cells[cid].value, r["count"], ("funnel", f"{r['role']}/{r['step']}", "count"),
                           known=True)
 
@@ -223,6 +237,9 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
         elif where in ("reaction", "mentors"):
             df = tables[where]
             rows = df["item"] == place[1]
+            if place[2] in ("low", "neutral", "high") and not df.loc[rows, f"{place[2]}_shown"].astype(str).str.endswith(
+                    "%").any():
+                continue  # hidden by the evaluation already (its "at least ..%" bound stays)
             likert_changed.add((where, place[1]))
             if place[2] in ("low", "neutral", "high"):
                 df[f"share_{place[2]}"] = df[f"share_{place[2]}"].astype("float64").mask(rows)

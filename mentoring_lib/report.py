@@ -779,8 +779,14 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     rewritten here). The model is saved to private/release/release.json for the runner's audit."""
     from mentoring_lib import release, release_tables
 
-    rows = ctx.read_table("rows", stage="registrations") if ctx.table_path("rows", "registrations").exists() else None
-    rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count)
+    from mentoring_lib.evaluation import reach_counts
+
+    def table(name: str):
+        return ctx.read_table(name, stage="registrations") if ctx.table_path(name, "registrations").exists() else None
+
+    rows, people = table("rows"), table("people")
+    rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
+                               reach_true=reach_counts(people) if people is not None else None)
     release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
     release_tables.write_status_sheet(rel, ctx.public_file("registration_summary.xlsx"))
