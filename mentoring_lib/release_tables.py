@@ -22,10 +22,12 @@ Modelled (cell ids in brackets; every equation is checked against the true value
 * group meetings (table "Group meetings", sheet Meetings, the attendance chart and its alt text):
   attending + missing = participants placed in groups, the attending percentage, and the "still
   taking part" curve with the people whose last meeting was each one [``meetings/...``];
-* survey response: respondents and their percentage of the accepted participants.
+* survey response: respondents and their percentage of the accepted participants; the linkage
+  table (a partition per role with its total), with respondents before = linked + answered only
+  before, after = linked + answered only after, and linked pairs = linked.
 
 Not modelled (each is protected table by table by :mod:`disclosure`): the school and doctoral-year
-sheets, trainings, the funnel's later steps, linkage, themes, group sizes.
+sheets, trainings, the funnel's later steps, themes, group sizes.
 """
 from __future__ import annotations
 
@@ -56,13 +58,14 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
-          min_count: int, *, reach_true: pd.DataFrame | None = None, placed: int | None = None,
-          hide_quality: frozenset = frozenset()) -> Release:
+          min_count: int, *, reach_true: pd.DataFrame | None = None, linkage: pd.DataFrame | None = None,
+          placed: int | None = None, hide_quality: frozenset = frozenset()) -> Release:
     """The release model of a term from the tables its public files are written from.
 
     ``rows``: the registrations stage's ``rows`` table (status per registration row);
     ``reach_true``: :func:`evaluation.reach_counts` (people by status and role), the true counts
-    behind the reach table and the funnel's first steps. A cross-table identity is modelled only
+    behind the reach table and the funnel's first steps; ``linkage``: the feedback stage's
+    linkage table (one row per person and role with its outcome). A cross-table identity is modelled only
     where the true values agree (so a definition that differs on some term is never assumed)."""
     from mentoring_lib import report
     from mentoring_lib.registration import ROLES, STATUSES
@@ -191,9 +194,34 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     if resp is not None and "n" in resp and "status/accepted/participant" in rel.cells:
         for _, r in resp.iterrows():
             cid = rel.count(f"response/{r['survey']}", int(r["n"]), r["respondents"],
-                            ("response", str(r["survey"]), "respondents"), known=True)
+                            ("response", str(r["survey"]), "respondents"),
+                            known=str(r["survey"]).startswith("both"))  # the linked pairs are a key figure
             rel.share(f"response/{r['survey']}%", cid, "status/accepted/participant", _pct(r["response_rate"]), 0,
                       ("response", str(r["survey"]), "response_rate"))
+
+    # -- survey linkage: a partition per role, and the survey response of accepted participants ---
+    shown_link = tables.get("linkage")
+    if linkage is not None and len(linkage) and shown_link is not None and len(shown_link):
+        true = linkage.groupby(["role", "reason"]).size()
+        for role, part in shown_link.groupby("role", sort=False):
+            ids = []
+            for _, r in part.iterrows():
+                reason = str(r["reason"])
+                n = int(true.get((role, reason), 0)) if reason != "Total" else int(true.get(role, pd.Series()).sum())
+                cid = rel.count(f"linkage/{role}/{reason}", n, r["people"], ("linkage", f"{role}/{reason}", "people"))
+                if reason != "Total":
+                    ids.append(cid)
+            if f"linkage/{role}/Total" in rel.cells:
+                rel.total(f"linkage/{role}/Total", ids, f"linkage {role}")
+        # respondents before = linked + answered only before; after = linked + answered only after
+        pre_only, post_only = "no after-survey response", "no before-survey response"
+        for survey, only in (("before (pre)", pre_only), ("after (post)", post_only)):
+            terms = {f"response/{survey}": 1, "linkage/participant/linked": -1, f"linkage/participant/{only}": -1}
+            if all(c in rel.cells for c in terms):
+                rel.equation(terms, 0, f"respondents {survey} = linked + {only}", strict=False)
+        terms = {"response/both (linked pairs)": 1, "linkage/participant/linked": -1}
+        if all(c in rel.cells for c in terms):
+            rel.equation(terms, 0, "linked pairs = linked", strict=False)
     return rel
 
 
@@ -254,9 +282,20 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                 df[place[2]] = df[place[2]].astype("float64").mask(rows)
             else:
                 df[place[2]] = df[place[2]].astype(object).mask(rows, x)
+        elif where == "linkage":
+            df = tables["linkage"]
+            role, reason = place[1].split("/", 1)
+            df.loc[(df["role"] == role) & (df["reason"] == reason), "people"] = x
         elif where == "response":
             df = tables["response"]
-            df["response_rate"] = df["response_rate"].astype("float64").mask(df["survey"] == place[1])
+            rows = df["survey"] == place[1]
+            df["response_rate"] = df["response_rate"].astype("float64").mask(rows)
+            if place[2] == "respondents":
+                df["respondents"] = df["respondents"].astype(object).mask(rows, x)
+            if str(place[1]).startswith("after") and "narrative" in tables:  # the limitation quoting it
+                nar = tables["narrative"]
+                tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(
+                    "The after survey's response rate was")].reset_index(drop=True)
     for where, item in sorted(likert_changed):
         _retell_likert(tables, original[where], where, item)
     return tables, frozenset(hide_quality)

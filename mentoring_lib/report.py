@@ -785,8 +785,9 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
         return ctx.read_table(name, stage="registrations") if ctx.table_path(name, "registrations").exists() else None
 
     rows, people = table("rows"), table("people")
+    linkage = ctx.read_table("linkage", stage="feedback") if ctx.table_path("linkage", "feedback").exists() else None
     rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
-                               reach_true=reach_counts(people) if people is not None else None)
+                               reach_true=reach_counts(people) if people is not None else None, linkage=linkage)
     release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
     release_tables.write_status_sheet(rel, ctx.public_file("registration_summary.xlsx"))

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from conftest import status_quality_attack
+from conftest import milp_range, status_quality_attack
 
 from mentoring_lib import disclosure, release, release_tables
 from mentoring_lib import evaluation as ev
@@ -310,3 +310,34 @@ def test_check_run_fails_when_a_file_shows_more_than_the_audited_model(tmp_path)
     with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model") as err:
         release.check_run(tmp_path)
     assert err.value.exit_code == EXIT_PRIVACY
+
+
+def test_linkage_small_outcome_is_not_given_away_by_the_response_table():
+    """37 answered after, 34 are linked pairs: the 3 who answered only after ("<5" in the linkage
+    table) follow from the response table, unless the release hides one more cell."""
+    people = {"linked": 34, "no after-survey response": 20, "no before-survey response": 3,
+              "answered neither survey": 23}
+    linkage = pd.DataFrame([{"role": "participant", "reason": r} for r, n in people.items() for _ in range(n)])
+    shown = ev.linkage_table(linkage, ev.Limits(K, 10))
+    assert shown.set_index("reason").loc["no before-survey response", "people"] == "<5"
+    response = pd.DataFrame({"survey": ["before (pre)", "after (post)", "both (linked pairs)"],
+                             "respondents": ["54", "37", "34"], "response_rate": [54 / 80, 37 / 80, 34 / 80],
+                             "n": [54, 37, 34]})
+    rows = pd.DataFrame([{"source": "p_reg", "role": "participant", "status": "accepted"}] * 80)
+    tables = {"linkage": shown, "response": response}
+    rel = release_tables.build(tables, None, rows, K, linkage=linkage)
+    assert "linkage/participant/no before-survey response" in {e.cell for e in release.audit(rel)}
+    release.protect(rel)
+    assert release.audit(rel) == []
+    out, _ = release_tables.apply(rel, tables)
+    after = out["linkage"].set_index("reason")["people"]
+    resp = out["response"].set_index("survey")
+    # the independent attacker: after = linked + only after, and linked = the linked pairs, with
+    # what the tables now show (a response rate still shown would pin the respondents: 80 accepted)
+    assert math.isnan(resp.loc["after (post)", "response_rate"])
+    names = ["after", "both", "linked", "only_after"]
+    published = {"after": resp.loc["after (post)", "respondents"], "both": resp.loc["both (linked pairs)", "respondents"],
+                 "linked": after["linked"], "only_after": after["no before-survey response"]}
+    low, high = milp_range(names, published, [({"after": 1, "linked": -1, "only_after": -1}, 0),
+                                              ({"both": 1, "linked": -1}, 0)], "only_after")
+    assert high - low >= release.required_width(K)
