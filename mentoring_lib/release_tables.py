@@ -24,7 +24,8 @@ Modelled (cell ids in brackets; every equation is checked against the true value
   taking part" curve with the people whose last meeting was each one [``meetings/...``];
 * survey response: respondents and their percentage of the accepted participants; the linkage
   table (a partition per role with its total), with respondents before = linked + answered only
-  before, after = linked + answered only after, and linked pairs = linked.
+  before, after = linked + answered only after, linked pairs = linked, and accepted participants
+  = linked + answered only one survey + answered neither.
 
 Not modelled (each is protected table by table by :mod:`disclosure`): the school and doctoral-year
 sheets, trainings, the funnel's later steps, themes, group sizes.
@@ -222,6 +223,12 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
         terms = {"response/both (linked pairs)": 1, "linkage/participant/linked": -1}
         if all(c in rel.cells for c in terms):
             rel.equation(terms, 0, "linked pairs = linked", strict=False)
+        # the accepted participants: linked, answered only one survey, or neither
+        accepted = next((c for c in ("status/accepted/participant", "reach/accepted/participant") if c in rel.cells), None)
+        parts = [f"linkage/participant/{r}" for r in ("linked", pre_only, post_only, "answered neither survey")]
+        if accepted and all(c in rel.cells for c in parts):
+            rel.equation({accepted: 1, **{c: -1 for c in parts}}, 0, "accepted participants = their linkage outcomes",
+                         strict=False)
     return rel
 
 
