@@ -133,8 +133,8 @@ def run_end_to_end(config: Path, reports: Path, *, warm: bool = True) -> dict:
 
 
 def run_in_process(config: Path, reports: Path) -> dict:
-    """The floor: every stage's library function, then the privacy gate over the public files (the
-    runner's own work), in one process (a child, to measure it alone)."""
+    """The floor: every stage's library function, then the privacy gate over the public files and the
+    disclosure audit (the runner's own work), in one process (a child, to measure it alone)."""
     code = (
         "import time, json, sys\n"
         "t0 = time.perf_counter()\n"
@@ -154,6 +154,8 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "check_public(out.public, identities_from(pd.read_parquet(out.private / 'identity' / 'people.parquet'),\n"
         "                                         allow=cfg.privacy.gate_allow))\n"
         "times['privacy_gate'] = round(time.perf_counter() - s, 2)\n"
+        "from mentoring_lib.release import check_run\n"
+        "s = time.perf_counter(); check_run(out.root); times['disclosure_audit'] = round(time.perf_counter() - s, 2)\n"
         "import resource\n"
         "print(json.dumps({'seconds': round(time.perf_counter() - t0, 2), 'stages': times,\n"
         "                  'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))\n")
