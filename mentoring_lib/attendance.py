@@ -2,8 +2,8 @@
 
 The sheets have a row a person (name, e-mail) and a column a session. Cells are ticks in many
 spellings (:data:`ATTENDED_MARKS`) or blank / "no"-like marks (:data:`ABSENT_MARKS`); anything
-else is an :class:`~mentoring_lib.errors.InputError` listing the distinct unknown marks with the
-file and column (never the person's name or e-mail).
+else is an :class:`~mentoring_lib.errors.InputError` naming the file, column and rows of each
+distinct unknown mark, never the mark (a cell may hold a note or a pasted contact).
 
 People are linked through their pseudonym (``pseudonymise(email, ctx.key)``) to the accepted
 people of ``registrations/people`` and their group in ``groups/members``:
@@ -30,7 +30,10 @@ Tables written by :func:`run_stage` (stage ``attendance``; person-level tables h
     kind, role, session, session_index, base, present, still_taking_part, attended_rate,
     retained_rate (share whose last attended session is this one or later: the drop-out curve)
 
-A meeting counts as held by a group when at least one of its participants was present.
+A meeting counts as held by a group when at least one of its participants was marked present
+(mentors alone do not make a meeting). For a group none of whose participants is on the meeting
+sheets at all (a sheet that lists only the mentors), it counts as held when at least one of its
+mentors was marked present: such a term still reports the meetings held.
 """
 from __future__ import annotations
 
@@ -41,8 +44,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, InputErrors, WorkbookError
-from mentoring_lib.scrub import shown_value
+from mentoring_lib.errors import InputError, WorkbookError, per_answer, raise_all
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -62,8 +64,6 @@ SESSION_PATTERNS = {
 SESSION_LABEL = {"training": "Training", "meeting": "Meeting"}
 INPUT_KIND = {"training": "training_attendance", "meeting": "group_attendance"}
 ROLES = ("mentor", "participant")
-_MAX_LISTED = 12
-_MAX_MARK_CHARS = 24
 
 
 # -- ticks --------------------------------------------------------------------------------------
@@ -78,8 +78,9 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
     """Boolean attendance for ``columns`` of ``df`` (same index): True for attended marks.
 
     ``columns``: the columns to read, or a mapping column -> header as the user sees it (used
-    in messages). Unknown marks raise :class:`InputError` (one column) or :class:`InputErrors`
-    naming file, column, the distinct unknown marks and the first rows where they occur.
+    in messages). Unknown marks raise :class:`InputError` (one) or :class:`InputErrors`: one per
+    distinct unknown mark and column, at its first row, naming the other rows with the same mark
+    but never the mark.
     """
     headers = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     if not headers:
@@ -90,41 +91,43 @@ def parse_ticks(df: pd.DataFrame, *, file: str | Path | None,
     errors = []
     for col in [c for c in headers if unknown[c].any()]:
         raw = df.loc[unknown[col], col].astype(str).str.strip()
-        distinct = sorted(raw.unique(), key=lambda v: (v.casefold(), v))
-        # a pasted e-mail or phone number in a tick cell is not echoed (scrub.shown_value)
-        shown = ", ".join(shown_value(v, _MAX_MARK_CHARS) for v in distinct[:_MAX_LISTED])
-        more = f" and {len(distinct) - _MAX_LISTED} more" if len(distinct) > _MAX_LISTED else ""
-        rows = [int(r) for r in raw.index[:5] if isinstance(r, (int, np.integer))]
-        where = f" (rows {', '.join(map(str, rows))}{' ...' if len(raw) > 5 else ''})" if rows else ""
-        errors.append(InputError(
-            f"{len(distinct)} unknown attendance mark{'s' if len(distinct) > 1 else ''}: "
-            f"{shown}{more}{where}",
-            file=file, column=headers[col],
-            hint="mark attendance with x, 1, yes, present or a tick (✓) and leave absences blank "
-                 "(0, no, - and absent also mean absent)"))
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise InputErrors(errors)
+        # The mark is not shown: a tick cell may hold a note or a pasted contact (errors.per_answer).
+        errors += per_answer(
+            raw.index.groupby(raw.to_numpy()).values(), "not an attendance mark", file=file,
+            column=headers[col],
+            hint="open the sheet at this row and mark attendance with x, 1, yes, present or a tick (✓); "
+                 "leave absences blank (0, no, - and absent also mean absent); notes belong elsewhere")
+    raise_all(errors)
     return attended
 
 
 # -- reading a sheet -----------------------------------------------------------------------------
 
-def session_columns(headers: Sequence[str], kind: str, configured: Sequence[str] = ()) -> dict[str, str]:
+def session_columns(headers: Sequence[str], kind: str,
+                    configured: Sequence[str] | Mapping[str, int] = ()) -> dict[str, str]:
     """Header -> session label ("Meeting 1", ...) in session order.
 
-    Configured ``session_columns`` are taken in their order; otherwise headers matching
-    "Training n" / "Meeting n" (also Finnish and Swedish) are taken in order of n.
+    Configured ``session_columns`` are a mapping header -> session number, or a list: when every
+    listed header carries its number ("Training 3 (20 Jan)") that number is used, so a second sheet
+    holding only the third training is Training 3, not a second Training 1; otherwise the list is
+    numbered in its order. Without configured columns, headers matching "Training n" / "Meeting n"
+    (also Finnish and Swedish) are taken in order of n.
     """
     label = SESSION_LABEL[kind]
-    if configured:
-        return {h: f"{label} {i}" for i, h in enumerate(configured, 1)}
-    found = []
-    for h in headers:
-        m = SESSION_PATTERNS[kind].match(str(h))
-        if m:
-            found.append((int(m.group(1)), str(h)))
+    if isinstance(configured, Mapping):
+        found = [(int(n), str(h)) for h, n in configured.items()]
+    elif configured:
+        numbered = [SESSION_PATTERNS[kind].match(str(h)) for h in configured]
+        if all(numbered):
+            found = [(int(m.group(1)), str(h)) for m, h in zip(numbered, configured)]
+        else:
+            found = [(i, str(h)) for i, h in enumerate(configured, 1)]
+    else:
+        found = []
+        for h in headers:
+            m = SESSION_PATTERNS[kind].match(str(h))
+            if m:
+                found.append((int(m.group(1)), str(h)))
     numbers = [n for n, _ in found]
     if len(set(numbers)) != len(numbers):
         dup = sorted({n for n in numbers if numbers.count(n) > 1})
@@ -272,8 +275,10 @@ def per_person(trainings: pd.DataFrame, meetings: pd.DataFrame, roster: pd.DataF
     return out.reset_index(drop=True)
 
 
-def meetings_held(meetings: pd.DataFrame) -> pd.DataFrame:
-    """(group, session, session_index, held, participants_present, mentors_present)."""
+def meetings_held(meetings: pd.DataFrame, mentors_only: Sequence[str] = ()) -> pd.DataFrame:
+    """(group, session, session_index, held, participants_present, mentors_present): ``held`` when at
+    least one of the group's participants is marked present, or, for the groups in ``mentors_only``
+    (none of their participants on the meeting sheets), one of its mentors (the module's definition)."""
     grouped = meetings[meetings["group"].notna()]
     if grouped.empty:
         return pd.DataFrame({"group": pd.Series(dtype="string"), "session": pd.Series(dtype="str"),
@@ -284,7 +289,8 @@ def meetings_held(meetings: pd.DataFrame) -> pd.DataFrame:
                            m=grouped["attended"] & (grouped["role"] == "mentor"))
     agg = flags.groupby(["group", "session", "session_index"], as_index=False, observed=True).agg(
         participants_present=("p", "sum"), mentors_present=("m", "sum"))
-    agg["held"] = agg["participants_present"] > 0
+    by_mentors = agg["group"].astype(str).isin([str(g) for g in mentors_only]) & (agg["mentors_present"] > 0)
+    agg["held"] = (agg["participants_present"] > 0) | by_mentors
     agg = agg.astype({"participants_present": int, "mentors_present": int})
     return agg.sort_values(["group", "session_index"], kind="stable").reset_index(drop=True)
 
@@ -394,6 +400,13 @@ def _pad_sessions(wide: pd.DataFrame, kind: str, planned: int) -> pd.DataFrame:
     return wide[sorted(wide.columns, key=lambda c: int(str(c).rsplit(" ", 1)[-1]))]
 
 
+def groups_without_participants_on_sheet(on_sheet: pd.Index, roster: pd.DataFrame) -> list[str]:
+    """Groups none of whose participants appear on the meeting sheets (e.g. a sheet of mentors only)."""
+    grouped = roster[roster["group"].notna()]
+    listed = grouped.loc[(grouped["role"] == "participant") & _isin(grouped["person_id"], on_sheet), "group"]
+    return sorted(set(grouped["group"].astype(str)) - set(listed.astype(str)))
+
+
 def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, people: pd.DataFrame,
                  members: pd.DataFrame | None, *, trainings_planned: int,
                  meetings_planned: int) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
@@ -403,7 +416,7 @@ def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, peop
     wm = _pad_sessions(wide_meetings.copy(), "meeting", meetings_planned)
     trainings, t_counts = link(wt, roster, "training")
     meetings, m_counts = link(wm, roster, "meeting")
-    held = meetings_held(meetings)
+    held = meetings_held(meetings, mentors_only=groups_without_participants_on_sheet(wm.index, roster))
     persons = per_person(trainings, meetings, roster, meetings_planned, held)
     groups = per_group(held, roster, meetings_planned, persons)
     sessions = pd.concat([per_session(trainings, "training"), per_session(meetings, "meeting", held)],

@@ -6,7 +6,8 @@ least ``certificates.min_meetings`` of the ``programme.meetings_planned`` group 
 session counts once per person however many attendance rows record it; a person with no
 attendance rows at all attended nothing (the reason says "no ... attendance recorded", so the
 coordinator can tell a missing sheet from an absent mentor). More sessions than planned are
-counted as held: the certificate then says "7 / 7", never "7 / 6".
+counted as held: the certificate then says "7 / 7", never "7 / 6". A mentor who led no group
+(left unpaired, or in a reserve pair) co-led no group meetings, whatever a meeting sheet says.
 
 The coordinator can override the rule for a mentor in a private file (``certificates.
 overrides_file`` in the data folder; columns ``Email``, ``Eligible`` (yes/no), ``Reason``): every
@@ -136,16 +137,22 @@ def _counted(n: pd.Series) -> pd.Series:
 
 
 def assess_eligibility(mentors: Sequence[str] | pd.Index, trainings: pd.DataFrame,
-                       meetings: pd.DataFrame, rules: EligibilityRules) -> pd.DataFrame:
+                       meetings: pd.DataFrame, rules: EligibilityRules,
+                       without_group: Iterable[str] = ()) -> pd.DataFrame:
     """Apply the rule to every mentor (index ``person_id``, in the order given).
+
+    ``without_group``: mentors who led no group; they co-led no meetings (their meeting-sheet
+    rows, if any, are not counted) and the reason says so.
 
     Columns: ``trainings_attended``, ``trainings_total`` (planned, or more if more were attended),
     ``meetings_coled``, ``meetings_total``, ``trainings_recorded``, ``meetings_recorded``,
     ``eligible_by_rule`` (bool) and ``rule_reason`` (why, in words; no personal data).
     """
     people = pd.Index(pd.unique(pd.Series(list(mentors), dtype="str")), name="person_id")
+    no_group = people.isin(pd.Index(list(without_group), dtype="str"))
     t = sessions_attended(trainings, people)
-    m = sessions_attended(meetings, people)
+    m = sessions_attended(meetings, people[~no_group]).reindex(people)
+    m = m.fillna({"attended": 0, "recorded": False}).astype({"attended": "int64", "recorded": bool})
     out = pd.DataFrame(index=people)
     out["trainings_attended"] = t["attended"]
     out["trainings_total"] = np.maximum(t["attended"], rules.trainings_planned).astype("int64")
@@ -164,11 +171,10 @@ def assess_eligibility(mentors: Sequence[str] | pd.Index, trainings: pd.DataFram
         "attended " + _counted(out["trainings_attended"]) + " of " + _counted(out["trainings_total"])
         + " trainings" + t_need,
         f"no training attendance recorded{t_need}"), index=people)
-    m_short = pd.Series(np.where(
-        out["meetings_recorded"],
+    m_short = pd.Series(np.select([no_group, out["meetings_recorded"]], [
+        f"led no group, so co-led no group meetings{m_need}",
         "co-led " + _counted(out["meetings_coled"]) + " of " + _counted(out["meetings_total"])
-        + " group meetings" + m_need,
-        f"no group-meeting attendance recorded{m_need}"), index=people)
+        + " group meetings" + m_need], f"no group-meeting attendance recorded{m_need}"), index=people)
     short = (t_short.where(~t_ok, "") + np.where(~t_ok & ~m_ok, "; ", "") + m_short.where(~m_ok, ""))
     met = ("meets the rule: " + _counted(out["trainings_attended"]) + " of "
            + _counted(out["trainings_total"]) + " trainings, " + _counted(out["meetings_coled"])
@@ -630,16 +636,38 @@ def accepted_mentors(people: pd.DataFrame) -> pd.Index:
     return pd.Index(people.loc[keep, "person_id"].drop_duplicates().astype("str"), name="person_id")
 
 
-def _mentor_groups(ctx: "StageContext", mentors: pd.Index) -> pd.Series:
-    """The group each mentor co-led ("" when unknown; several groups joined by ", ")."""
+def _read_members(ctx: "StageContext") -> pd.DataFrame | None:
+    """The groups stage's members table (None when it is missing or lacks person_id / group)."""
     try:
         members = ctx.read_table("members", stage="groups")
     except WorkbookError:
+        return None
+    return members if {"person_id", "group"} <= set(members.columns) else None
+
+
+def mentors_without_group(members: pd.DataFrame | None, mentors: pd.Index) -> pd.Index:
+    """Mentors the groups stage placed in no group (unpaired, or in a reserve pair)."""
+    if members is None:
+        return pd.Index([], dtype="str", name="person_id")
+    in_group = members.loc[members["group"].notna(), "person_id"].astype("str")
+    listed = members["person_id"].astype("str")
+    return mentors[mentors.isin(listed) & ~mentors.isin(in_group)]
+
+
+def _group_order(col: pd.Series) -> pd.Series:
+    """Sort key: group numbers numerically ("2" before "10"), anything else as text."""
+    return pd.to_numeric(col, errors="coerce") if col.name == "group" else col
+
+
+def _mentor_groups(members: pd.DataFrame | None, mentors: pd.Index) -> pd.Series:
+    """The group each mentor co-led ("" when unknown or when the mentor led no group, e.g. was left
+    unpaired; several groups joined by ", ")."""
+    if members is None:
         return pd.Series("", index=mentors, dtype="str")
-    if not {"person_id", "group"} <= set(members.columns):
-        return pd.Series("", index=mentors, dtype="str")
-    m = members.loc[members["person_id"].isin(mentors), ["person_id", "group"]].astype({"group": "str"})
-    joined = (m.drop_duplicates().sort_values(["person_id", "group"])
+    # A mentor without a group has a missing group: no group led, not a group called "nan".
+    m = members.loc[members["person_id"].isin(mentors) & members["group"].notna(), ["person_id", "group"]]
+    m = m.astype({"group": "str"})
+    joined = (m.drop_duplicates().sort_values(["person_id", "group"], key=_group_order)
               .groupby("person_id")["group"].agg(", ".join))
     return joined.reindex(mentors).fillna("").astype("str")
 
@@ -668,7 +696,9 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     mentors = accepted_mentors(people)
     trainings = ctx.read_table("trainings", stage="attendance")
     meetings = ctx.read_table("meetings", stage="attendance")
-    assessed = assess_eligibility(mentors, trainings, meetings, rules)
+    members = _read_members(ctx)
+    assessed = assess_eligibility(mentors, trainings, meetings, rules,
+                                  without_group=mentors_without_group(members, mentors))
     overrides, rows_read = load_overrides(cfg, assessed.index, ctx.key)
     roster = apply_overrides(assessed, overrides)
 
@@ -677,7 +707,7 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     roster["email"] = ident["email"].astype("string").str.strip()
     first = greeting_names(roster["name"], ident["first_name"])
     roster["first_name"] = first.astype("string").mask(first == "")
-    roster["group"] = _mentor_groups(ctx, roster.index)
+    roster["group"] = _mentor_groups(members, roster.index)
     roster["role"] = cfg.certificates.role
     certify = roster["eligible"] & roster["name"].notna()
     codes = verification_codes(pd.Series(roster.index[certify], index=roster.index[certify]), ctx.key,

@@ -42,10 +42,22 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
+    if args.variant == "spring":
+        from mentoring_lib.demodata_spring import CONFIG_FILE, write_spring_term
+
+        if args.scale != 1:
+            print("error: the spring term has one size; leave out --scale", file=sys.stderr)
+            return 2
+        seed = 2027 if args.seed is None else args.seed
+        write_spring_term(Path(args.dir), seed=seed)
+        print(f"Wrote the synthetic spring term (seed {seed}) to {args.dir}; run it with "
+              f"`mentoring run --config {Path(args.dir) / CONFIG_FILE}`")
+        return 0
     from mentoring_lib.demodata import write_demo_term
 
-    write_demo_term(Path(args.dir), seed=args.seed, scale=args.scale)
-    print(f"Wrote a synthetic term (seed {args.seed}, scale {args.scale}) to {args.dir}")
+    seed = 2026 if args.seed is None else args.seed
+    write_demo_term(Path(args.dir), seed=seed, scale=args.scale)
+    print(f"Wrote a synthetic term (seed {seed}, scale {args.scale}) to {args.dir}")
     return 0
 
 
@@ -99,8 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo-data", help="write a synthetic term of exports")
     demo.add_argument("dir")
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--seed", type=int, default=None, help="random seed (default 2026; spring: 2027)")
     demo.add_argument("--scale", type=int, default=1, help="multiply people and responses by K")
+    demo.add_argument("--variant", choices=("demo", "spring"), default="demo",
+                      help="demo: the autumn demo term (data/demo); spring: a second, smaller term with "
+                           "other survey tools, written with its config (DIR/spring.yml) and answer key")
     demo.set_defaults(func=_cmd_demo_data)
 
     key = sub.add_parser("keygen", help="write a new pseudonym key file (outside the repository)")

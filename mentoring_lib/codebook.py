@@ -21,8 +21,8 @@ A codebook is a YAML file (``config/codebooks/demo.yml``; how to write one for a
 :func:`load_codebook` validates all of it (unknown keys, wrong types, dangling references) and
 raises :class:`~mentoring_lib.errors.ConfigError` naming the key's path. :func:`map_answers` turns
 answer texts into numbers, vectorised over the distinct answers, and raises ``InputErrors`` that
-list, per file and column, the answers the codebook does not know (answer labels are not personal
-data; free-text columns are never mapped).
+name, per file and column, the rows of each answer the codebook does not know, never the answer
+(a scale cell may hold a comment or a name; free-text columns are never mapped).
 """
 from __future__ import annotations
 
@@ -37,8 +37,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mentoring_lib.errors import ConfigError, InputError, InputErrors
-from mentoring_lib.scrub import shown_value
+from mentoring_lib.errors import ConfigError, InputError, InputErrors, per_answer, rows_text
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -475,7 +474,8 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
     ``item_columns``: item id -> the column header as the user sees it (for error messages).
     Returns a float DataFrame of the likert items (NaN = blank or a missing-answer code); text
     items are left out.
-    Raises ``InputErrors`` listing, per column, the distinct answers the codebook does not map.
+    Raises ``InputErrors``: per column, one error per distinct answer the codebook does not map,
+    at its first row, naming the other rows with the same answer but never the answer.
     Works on the distinct answers of a column only, so it scales with the number of labels.
     """
     import numpy as np
@@ -508,28 +508,27 @@ def map_answers(wide, item_columns: dict[str, str], codebook: Codebook, *, file:
                 resolved[j] = v
         values = resolved[codes].reshape(block.shape, order="F")
         bad = unknown[codes].reshape(block.shape, order="F")
+        column_codes = codes.reshape(block.shape, order="F")
         for k, item_id in enumerate(cols):
             if bad[:, k].any():
-                distinct = sorted(set(uniques[codes.reshape(block.shape, order="F")[:, k][bad[:, k]]]))
+                # The answers are not shown: a scale cell may hold a comment or a name (errors.per_answer).
+                answer = pd.Series(column_codes[:, k][bad[:, k]], index=wide.index[bad[:, k]])
+                rows = answer.index.groupby(answer.to_numpy()).values()
                 column = item_columns.get(item_id, item_id)
-                if _looks_like_free_text(distinct):
-                    # Never echo what may be personal free text (a comment column mapped to a scale item).
+                if _looks_like_free_text(list(uniques[answer.unique()])):
+                    # one error for the column: a comment column mapped to a scale item
+                    bad_rows = sorted(int(r) for r in answer.index)
                     errors.append(InputError(
-                        f"{len(distinct)} distinct answers that look like free text, not answer labels "
-                        f"(item '{item_id}'); the values are not shown",
-                        file=file, column=column,
+                        f"{answer.nunique()} distinct answers that look like free text, not answer labels "
+                        f"(item '{item_id}'), in {rows_text(bad_rows)}", file=file, row=bad_rows[0], column=column,
                         hint="check that this column is mapped to the right item under surveys: in the "
                              "codebook (open comments need an item with kind: text)"))
                     continue
-                shown = ", ".join(shown_value(v, 40, max_words=8) for v in distinct[:12]) + (
-                    f" and {len(distinct) - 12} more" if len(distinct) > 12 else "")
                 known = ", ".join(f"{o.value:g} = {o.label}" for o in rs.options)
-                errors.append(InputError(
-                    f"{len(distinct)} answer{'s' if len(distinct) > 1 else ''} the codebook does not map "
-                    f"(item '{item_id}'): {shown}",
-                    file=file, column=column,
-                    hint=f"add these spellings to the response set '{name}' (options: {known}) "
-                         "or to missing_codes in the codebook"))
+                errors += per_answer(
+                    rows, f"an answer the codebook does not map (item '{item_id}')", file=file, column=column,
+                    hint=f"open the export at this row; add its spelling to the response set '{name}' "
+                         f"(options: {known}) or to missing_codes in the codebook, or correct the cell")
             else:
                 out[item_id] = values[:, k]
     if errors:

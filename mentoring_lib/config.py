@@ -42,9 +42,28 @@ InputKind = Literal[
     "roster",
 ]
 SurveyTool = Literal[
-    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "csv", "xlsx", "auto",
+    "microsoft_forms", "google_forms", "webropol", "qualtrics", "limesurvey", "surveymonkey", "csv", "xlsx", "auto",
 ]
 DateOrder = Literal["auto", "dmy", "mdy", "iso"]
+
+#: The workbook fields an input's ``columns:`` may map, per input kind (anything else is refused,
+#: so a misspelt field is not silently ignored). Registration fields are read by
+#: :mod:`mentoring_lib.registration`; survey fields override the codebook's columns.
+_REGISTRATION_FIELDS = ("name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
+                        "doctoral_year", "languages", "availability", "motivation", "consent")
+_SURVEY_FIELDS = ("email", "submitted_at", "finished")
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "mentor_registrations": _REGISTRATION_FIELDS,
+    "participant_registrations": _REGISTRATION_FIELDS,
+    "training_attendance": ("name", "email"),
+    "group_attendance": ("name", "email"),
+    "feedback_before": _SURVEY_FIELDS,
+    "feedback_after": _SURVEY_FIELDS,
+    "feedback_session": _SURVEY_FIELDS,
+    "mentor_feedback": _SURVEY_FIELDS,
+    "withdrawals": ("email", "date", "role", "reason"),
+    "roster": ("group", "slot", "role", "email", "name"),
+}
 
 #: Minimum thresholds that no config may go below (design: privacy domains).
 MIN_COUNT_FLOOR = 3
@@ -109,6 +128,15 @@ class TestSubmissionRules(_Model):
         return v
 
 
+#: Consent answers that count as agreement unless the term lists its own (compared case-insensitively
+#: after trimming): yes/no questions in English, Finnish and Swedish, LimeSurvey's Y code, checkbox
+#: values (1/true), and the option texts forms use for an "I agree" box.
+DEFAULT_CONSENT_ACCEPTED: tuple[str, ...] = (
+    "yes", "y", "kyllä", "ja", "true", "1", "I agree", "I consent", "I accept", "agree",
+    "hyväksyn", "suostun", "jag godkänner", "jag samtycker",
+)
+
+
 class RegistrationSection(_Model):
     mentor_deadline: dt.date
     participant_deadline: dt.date
@@ -124,6 +152,41 @@ class RegistrationSection(_Model):
     #: Fields that must be answered for a submission to count as complete (others are duplicates
     #: of a complete one, or excluded as incomplete). Only fields the input maps are checked.
     complete_requires: list[str] = Field(default_factory=lambda: ["name", "email"])
+    #: Answers to the consent question that count as agreement (case-insensitive, trimmed). An answer
+    #: repeating the question's own text (a ticked box in Microsoft or Google Forms) counts too;
+    #: any other answer excludes the row with the reason "no consent".
+    consent_accepted: list[str] = Field(default_factory=lambda: list(DEFAULT_CONSENT_ACCEPTED), min_length=1)
+
+    @field_validator("consent_accepted", mode="before")
+    @classmethod
+    def _consent_values(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out: list[Any] = []
+        for a in v:
+            # Unquoted, YAML reads yes/true/on as the boolean true, and no/false/off as false.
+            if a is True:
+                out += ["yes", "true", "on"]
+            elif a is False:
+                raise ValueError("'no' (or false/off) would count as consent: remove it, or quote it if meant")
+            elif a is None or not str(a).strip():
+                raise ValueError("a blank answer cannot count as consent: remove the empty entry")
+            else:
+                out.append(str(a) if isinstance(a, (int, float)) else a)
+        return out
+
+    #: The university's e-mail domains (subdomains included): a registration from another domain
+    #: is kept but noted in the data-quality record, to check before the mail merge. Empty: no check.
+    email_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("email_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        out = [d.strip().lstrip("@").casefold() for d in v]
+        for d in out:
+            if not re.fullmatch(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}", d):
+                raise ValueError(f"'{d}' is not an e-mail domain; write e.g. helsinki.fi (without the name@)")
+        return out
 
     @field_validator("deadline_timezone")
     @classmethod
@@ -167,6 +230,14 @@ class ProgrammeSection(_Model):
     language: str = "English"
 
 
+class OptionColumns(_Model):
+    """A question exported as one column per option (LimeSurvey ``slot[SQ001]``, Qualtrics ``Q5_1``,
+    SurveyMonkey's option columns): each column and the option it stands for, or a list of columns
+    (the option is then read from the cell, or from the header's "question - option")."""
+
+    columns: dict[str, str] | list[str]
+
+
 class InputFile(_Model):
     id: str = Field(description="A short name for this export, used in messages and tables.")
     kind: InputKind
@@ -174,11 +245,29 @@ class InputFile(_Model):
     tool: SurveyTool = "auto"
     date_order: DateOrder = "auto"
     sheet: str | int | None = None
-    #: Workbook field -> the tool's column header (or a Qualtrics ImportId).
-    columns: dict[str, str] = Field(default_factory=dict)
-    #: For attendance sheets: the headers of the session columns, in order.
-    session_columns: list[str] = Field(default_factory=list)
+    #: Workbook field -> the tool's column header (or a Qualtrics ImportId), or the columns of a
+    #: question exported as one column per option (``{columns: {header: option, ...}}``).
+    columns: dict[str, str | OptionColumns] = Field(default_factory=dict)
+    #: For attendance sheets: the headers of the session columns, in order, or header -> session number.
+    session_columns: list[str] | dict[str, int] = Field(default_factory=list)
     required: bool = True
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _column_forms(cls, v):
+        """A field maps to one header, or to ``{columns: ...}``: say so plainly instead of pydantic's
+        "should be a valid string" for each form."""
+        for name, value in (v.items() if isinstance(v, dict) else ()):
+            if isinstance(value, dict) and set(value) != {"columns"}:
+                raise ValueError(f"field '{name}': write a column header, or {{columns: {{header: option, ...}}}} for "
+                                 "a question exported as one column per option (the only key is 'columns')")
+            if isinstance(value, dict) and (not value["columns"] or not isinstance(value["columns"], (dict, list))):
+                raise ValueError(f"field '{name}': list its columns, e.g. {{columns: {{\"slot[SQ001]\": Mon 16-18, "
+                                 "\"slot[SQ002]\": Wed 12-14}}")
+            if not isinstance(value, (str, dict)):
+                raise ValueError(f"field '{name}': write the column header as text (in quotes if it looks like a "
+                                 "number), or {columns: {header: option, ...}}")
+        return v
 
     @field_validator("id")
     @classmethod
@@ -277,6 +366,10 @@ class TermConfig(_Model):
     programme: ProgrammeSection = ProgrammeSection()
     inputs: list[InputFile]
     codebook: str | None = Field(default=None, description="Survey codebook YAML, relative to the config file.")
+    #: Per-term lookup tables, relative to the config file (default: the packaged ones; see
+    #: mentoring_lib.lookups): the university's schools and their spellings, and open-text themes.
+    schools_file: str | None = None
+    themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
     privacy: PrivacySection = PrivacySection()
     report: ReportSection
@@ -320,6 +413,21 @@ class TermConfig(_Model):
         return p if p.is_absolute() else self.data_path / p
 
     @property
+    def schools_path(self) -> Path | None:
+        """The term's school table, or None for the packaged one."""
+        return self.resolve(self.schools_file) if self.schools_file else None
+
+    @property
+    def themes_path(self) -> Path | None:
+        """The term's open-text themes, or None for the packaged ones."""
+        return self.resolve(self.themes_file) if self.themes_file else None
+
+    def lookup_files(self) -> dict[str, Path]:
+        """The tables this config names by path (codebook, schools_file, themes_file), resolved."""
+        named = {"codebook": self.codebook, "schools_file": self.schools_file, "themes_file": self.themes_file}
+        return {k: self.resolve(v) for k, v in named.items() if v}
+
+    @property
     def reports_root(self) -> Path:
         env = os.environ.get(REPORTS_ROOT_ENV)
         return Path(env).resolve() if env else self.resolve(self.reports_dir)
@@ -344,6 +452,22 @@ class TermConfig(_Model):
 
 
 # -- loading -------------------------------------------------------------------------------
+
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that an impossible date (2027-31-05, 2027-02-30) stays text.
+
+    PyYAML turns anything shaped like a date into a ``datetime.date`` and raises a bare
+    ValueError for an impossible one, with no key; kept as text, validation names the key."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
+
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """Field names valid at the location of an 'extra_forbidden' error, for 'did you mean'."""
@@ -372,7 +496,7 @@ def _format_loc(loc: tuple) -> str:
 
 
 def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
-    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+    loc = tuple(p for p in err["loc"] if p != "function-after")
     key = _format_loc(loc) or "(top level)"
     etype = err["type"]
     if etype == "extra_forbidden":
@@ -386,7 +510,10 @@ def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
     msg = err["msg"].removeprefix("Value error, ")
     hint = None
     if etype.startswith("date"):
-        hint = "write dates as YYYY-MM-DD, e.g. 2026-09-13"
+        reason = (err.get("ctx") or {}).get("error")
+        if isinstance(err.get("input"), str) and reason:
+            msg = f"'{err['input']}' is not a date: {reason}"
+        hint = "write dates as YYYY-MM-DD (year, month, day), e.g. 2026-09-13"
     elif etype.startswith(("int", "float")):
         hint = "use a whole number" if etype.startswith("int") else "use a number"
     elif etype == "literal_error":
@@ -401,7 +528,7 @@ def load_config(path: str | os.PathLike) -> TermConfig:
         raise ConfigError("file not found", file=path,
                           hint="pass the term's YAML file, e.g. --config config/demo.yml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)  # noqa: S506 - safe loader
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", file=path, hint="save the config as UTF-8") from None
     except yaml.YAMLError as e:
@@ -419,6 +546,30 @@ def load_config(path: str | os.PathLike) -> TermConfig:
     except ValidationError as e:
         first, *rest = e.errors()
         key, msg, hint = _explain(first, TermConfig)
-        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''})" if rest else ""
+        others = ", ".join(dict.fromkeys(_format_loc(tuple(p for p in r["loc"] if p != "function-after"))
+                                         or "(top level)" for r in rest))
+        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {others})" if rest else ""
         raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
-    return cfg.model_copy(update={"source": path.resolve()})
+    _check_column_fields(cfg, path)
+    cfg = cfg.model_copy(update={"source": path.resolve()})
+    if cfg.schools_file or cfg.themes_file:
+        from mentoring_lib.lookups import check_lookup_files
+
+        check_lookup_files(cfg)
+    return cfg
+
+
+def _check_column_fields(cfg: TermConfig, path: Path) -> None:
+    """Refuse a field under an input's ``columns:`` that its kind does not read (e.g. ``emial:``)."""
+    for n, item in enumerate(cfg.inputs):
+        known = COLUMN_FIELDS.get(item.kind)
+        if known is None:
+            continue
+        for field in item.columns:
+            if field in known:
+                continue
+            close = difflib.get_close_matches(field, known, n=1)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+                f"the fields of a {item.kind} input are: {', '.join(known)}"
+            raise ConfigError(f"unknown field '{field}' (input '{item.id}' is of kind {item.kind})", file=path,
+                              key=f"inputs[{n}].columns.{field}", hint=hint)

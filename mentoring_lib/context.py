@@ -60,7 +60,11 @@ class OutputPaths:
         return self.public / "figures"
 
     def ensure(self) -> "OutputPaths":
-        for p in (self.public, self.private, self.tables, self.quality):
+        from mentoring_lib.publish import private_dir
+
+        self.public.mkdir(parents=True, exist_ok=True)
+        private_dir(self.private)  # 0700 whatever the umask: personal data (also in interactive/)
+        for p in (self.tables, self.quality):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

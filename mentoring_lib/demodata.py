@@ -515,6 +515,28 @@ def _ground_truth(rows: pd.DataFrame, places: int, withdrawn_people: np.ndarray)
                          "waitlist_position": waitlist_position, "promoted": promoted})
 
 
+def _choose_withdrawn(rows: pd.DataFrame, places: int, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` accepted people (within the places, not the tied pair, nobody with a duplicate) who
+    withdraw before the programme starts; each frees a place for the wait-list."""
+    queued = rows[rows["kind"] == "queued"].head(places)
+    has_dup = queued["person"].isin(rows.loc[rows["kind"] == "duplicate", "person"])
+    eligible = queued.loc[(queued["quirk"] == "") & ~has_dup, "person"].to_numpy()
+    return np.sort(rng.choice(eligible, size=n, replace=False))
+
+
+def _role_truth(rows: pd.DataFrame, role: str, places: int, withdrawn: np.ndarray, input_id: str,
+                timezone: str = TIMEZONE) -> pd.DataFrame:
+    """One role's ground truth: every registration row (Excel row from 2, the file order) with
+    what was done to it and the status it must get (:func:`_ground_truth`)."""
+    gt = _ground_truth(rows, places, withdrawn)
+    submitted = pd.Series(pd.to_datetime(rows["submitted"].to_numpy())).dt.tz_localize(timezone)
+    return pd.concat([pd.DataFrame({
+        "input": input_id, "row": np.arange(2, len(rows) + 2), "role": role,
+        "email": rows["email"].to_numpy(), "name": rows["name"].to_numpy(), "submitted_at": submitted,
+        "kind": rows["kind"].to_numpy(), "quirk": rows["quirk"].to_numpy(),
+        "person": rows["person"].to_numpy()}), gt.reset_index(drop=True)], axis=1)
+
+
 # -- attendance ---------------------------------------------------------------------------------
 
 def _attendance(rng: np.random.Generator, n: int, sessions: int, p_attend: float, p_stay: float,
@@ -726,8 +748,10 @@ def _google_timestamps(values: np.ndarray) -> pd.Series:
             + t.dt.hour.astype(str) + "." + t.dt.strftime("%M.%S"))
 
 
-def _write_csv(path: Path, table: pd.DataFrame, *, bom: bool = False) -> None:
-    text = table.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+def _write_csv(path: Path, table: pd.DataFrame, *, bom: bool = False, sep: str = ",",
+               quote_all: bool = False) -> None:
+    text = table.to_csv(index=False, sep=sep, lineterminator="\r\n",
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
     os.replace(tmp, path)
@@ -788,30 +812,17 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     # Withdrawals: accepted people (not the tied pair, nobody with a duplicate) withdraw before
     # the programme starts; each frees a place for the wait-list.
     n_w = WITHDRAWALS_PER_ROLE * scale
-    withdrawn = {}
-    for role, rows, places, rng in (("mentor", mentors, term.mentor_places, rng_mentor),
-                                    ("participant", participants, term.participant_places, rng_participant)):
-        queued = rows[rows["kind"] == "queued"].head(places)
-        has_dup = queued["person"].isin(rows.loc[rows["kind"] == "duplicate", "person"])
-        eligible = queued.loc[(queued["quirk"] == "") & ~has_dup, "person"].to_numpy()
-        withdrawn[role] = np.sort(rng.choice(eligible, size=n_w, replace=False))
+    withdrawn = {"mentor": _choose_withdrawn(mentors, term.mentor_places, rng_mentor, n_w),
+                 "participant": _choose_withdrawn(participants, term.participant_places, rng_participant, n_w)}
     mentors = _add_incomplete_first(mentors, rng_incomplete, INCOMPLETE_FIRST_PER_ROLE * scale,
                                     term.mentor_opens, withdrawn["mentor"])
     participants = _add_incomplete_first(participants, rng_incomplete, INCOMPLETE_FIRST_PER_ROLE * scale,
                                          term.participant_opens, withdrawn["participant"])
 
-    truths = []
-    for role, rows, places, input_id in (
-            ("mentor", mentors, term.mentor_places, "mentor_registrations"),
-            ("participant", participants, term.participant_places, "participant_registrations")):
-        gt = _ground_truth(rows, places, withdrawn[role])
-        submitted = pd.Series(pd.to_datetime(rows["submitted"].to_numpy())).dt.tz_localize(TIMEZONE)
-        truths.append(pd.concat([pd.DataFrame({
-            "input": input_id, "row": np.arange(2, len(rows) + 2), "role": role,
-            "email": rows["email"].to_numpy(), "name": rows["name"].to_numpy(), "submitted_at": submitted,
-            "kind": rows["kind"].to_numpy(), "quirk": rows["quirk"].to_numpy(),
-            "person": rows["person"].to_numpy()}), gt.reset_index(drop=True)], axis=1))
-    truth = pd.concat(truths, ignore_index=True)
+    truth = pd.concat([
+        _role_truth(mentors, "mentor", term.mentor_places, withdrawn["mentor"], "mentor_registrations"),
+        _role_truth(participants, "participant", term.participant_places, withdrawn["participant"],
+                    "participant_registrations")], ignore_index=True)
 
     # Withdrawals file: the mentor before trainings start, participants before the groups start;
     # the e-mail as the coordinator typed it (case differs from the form's).

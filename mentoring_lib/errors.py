@@ -1,11 +1,13 @@
 """The workbook's exceptions and the exit codes they map to (see README, "Exit codes").
 
 Every error a user can cause is a ``WorkbookError`` whose message says what is wrong
-and what to do. Messages name files, rows (as the user sees them in Excel) and columns,
-never the values of personal columns.
+and what to do. Messages name files, rows (as the user sees them in Excel), columns and the
+kind of problem, never a cell's value: any cell may hold a name, a note or a pasted e-mail
+address, and messages reach the console, logs and cron mails (:func:`per_answer`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 EXIT_OK = 0
@@ -50,6 +52,12 @@ class ConfigError(WorkbookError):
         super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
 
 
+class UsageError(WorkbookError):
+    """The command line asks for something that does not exist (e.g. an unknown stage name)."""
+
+    exit_code = EXIT_INPUT
+
+
 class InputError(WorkbookError):
     """An input export cannot be read or breaks a rule.
 
@@ -87,6 +95,37 @@ class InputErrors(InputError):
         WorkbookError.__init__(self, "\n".join(lines))
         self.file = self.errors[0].file if self.errors else None
         self.row = self.column = None
+
+
+def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path | str | None,
+               column: str | None, hint: str | None = None, listed: int = 5) -> list[InputError]:
+    """One error per distinct bad answer in a column, without the answer itself.
+
+    ``row_groups``: for each distinct bad answer, the Excel rows holding it. Each error is placed at
+    the answer's first row and names up to ``listed`` other rows with the same answer, so the
+    coordinator can open the export there and fix every row that shares it. Sorted by row."""
+    errors = []
+    for rows in row_groups:
+        rows = sorted(int(r) for r in rows)
+        if not rows:
+            continue
+        also = f" (the same answer in {rows_text(rows[1:], listed)})" if rows[1:] else ""
+        errors.append(InputError(problem + also, file=file, row=rows[0], column=column, hint=hint))
+    return sorted(errors, key=lambda e: e.row or 0)
+
+
+def rows_text(rows: Sequence[int], listed: int = 5) -> str:
+    """``row 4`` / ``rows 4, 9, 30`` / ``rows 4, 9, 30, 31, 40 and 2 more`` (rows as Excel shows them)."""
+    more = f" and {len(rows) - listed} more" if len(rows) > listed else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:listed]))}{more}"
+
+
+def raise_all(errors: Sequence[InputError]) -> None:
+    """Raise the one error, or :class:`InputErrors` for several; nothing when there are none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(list(errors))
 
 
 class NotebookFailed(WorkbookError):

@@ -16,13 +16,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mentoring_lib import stats
 from mentoring_lib.report import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
@@ -406,9 +404,27 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
                          "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy()})
 
 
+#: The definition of a meeting held, as the report's methods state it (attendance.meetings_held).
+MEETING_HELD_METHOD = (
+    "A group meeting counts as held when at least one of the group's participants was marked present "
+    "(mentors alone do not make a meeting). For a group none of whose participants is on the meeting sheet "
+    "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors was "
+    "marked present. The same definition is used for every attendance figure. Shares of participants are of "
+    "those placed in groups.")
+
+
+def no_groups_text(accepted_mentors: pd.Index) -> str:
+    """What the report says when the term formed no group (no numbers under the thresholds: zeros only)."""
+    why = ("no mentor was accepted" if not len(accepted_mentors) else
+           "no two accepted mentors could be paired (the groups stage lists each mentor's reason in the "
+           "coordinator's private groups.xlsx)")
+    return f"No groups were formed this term, so no group meetings were held: {why}."
+
+
 def meetings_held_table(meetings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Which group held which meeting, by the attendance stage's definition
-    (:func:`attendance.meetings_held`: at least one of the group's participants present).
+    (:func:`attendance.meetings_held`: at least one of the group's participants present; without the
+    sheets it cannot tell a group kept on a mentors-only sheet).
 
     Used when the attendance stage's ``meetings_held`` table is not given (unit use)."""
     from mentoring_lib import attendance
@@ -429,7 +445,8 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     plus summary numbers for the text.
 
     ``held``: the attendance stage's ``meetings_held`` table (one definition of a meeting held:
-    at least one participant present; mentors alone do not make a meeting). Computed with the
+    at least one participant present; mentors alone do not make a meeting, except in a group none
+    of whose participants is on the meeting sheets). Computed with the
     attendance module's own function when not given.
 
     A group with fewer than ``min_count`` participants (a hand-edited roster can make one) would
@@ -505,6 +522,8 @@ def linkage_table(linkage: pd.DataFrame, limits: Limits) -> pd.DataFrame:
         counts = g["reason"].value_counts()
         order = sorted(counts.index, key=lambda r: (r != "linked", r))
         shown = shown_partition(counts.reindex(order).to_frame(role), limits)[role]
+        if "Total" not in shown.index:  # one outcome only: its row is the total
+            shown["Total"] = shown.iloc[0]
         rows += [{"role": role, "reason": reason, "people": shown.loc[reason]} for reason in [*order, "Total"]]
     return pd.DataFrame(rows, columns=["role", "reason", "people"])
 
@@ -718,11 +737,10 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
 # Open text
 # --------------------------------------------------------------------------------------
 def load_themes(path: Path | None = None) -> list[dict]:
-    """The keyword codebook of themes (resources/report/themes.yml unless ``path``)."""
-    text = (Path(path).read_text(encoding="utf-8") if path else
-            resources.files("mentoring_lib").joinpath("resources", "report", "themes.yml").read_text(encoding="utf-8"))
-    data = yaml.safe_load(text)
-    return list(data["themes"])
+    """The keyword codebook of themes (the term's ``themes_file``, else resources/report/themes.yml)."""
+    from mentoring_lib.lookups import load_themes as read_themes
+
+    return read_themes(path)
 
 
 def theme_matches(texts: pd.Series, themes: list[dict]) -> pd.DataFrame:
@@ -812,7 +830,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     scores = inputs.get("scores", _empty(["person_id", "wave", "instrument", "scale", "score"]))
     responses = inputs.get("responses", _empty(["person_id", "wave", "item", "value"]))
     comments = inputs.get("comments", _empty(["text"]))
-    themes = themes if themes is not None else load_themes()
+    themes = themes if themes is not None else load_themes(getattr(config, "themes_path", None))
     prog = config.programme
 
     # -- programme ----------------------------------------------------------------------
@@ -855,7 +873,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     fpart = fn[(fn["role"] == "participant")].set_index("step")
     ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
     ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
-           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} groups in pairs")
+           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} group{'' if n_groups == 1 else 's'} in pairs")
     if figures_dir is not None:
         _funnel_chart(ev, fc, figures_dir)
 
@@ -877,14 +895,14 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
             ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
-    ev.method("Attendance", ("A group meeting counts as held when at least one of the group's participants was "
-                             "present (mentors alone do not make a meeting); the same definition is used for "
-                             "every attendance figure. Shares of participants are of those placed in groups."))
+    ev.method("Attendance", MEETING_HELD_METHOD)
     if summ["small_groups"]:
         ev.say("implementation", (f"{summ['small_groups']} group(s) had fewer than {limits.min_count} participants: "
                                   "their meetings are not shown, and neither is the number of groups that met "
                                   "each meeting (it would show when those few people came)."))
-    if summ["groups_shown"]:
+    if not summ["groups"]:
+        ev.say("implementation", no_groups_text(acc_mentors))
+    elif summ["groups_shown"]:
         if summ["groups_below_plan"] == 0:
             ev.say("implementation", f"All {summ['groups_shown']} groups held all {summ['planned']} planned meetings"
                    + (" (groups of at least {} participants).".format(limits.min_count) if summ["small_groups"] else "."))
@@ -901,7 +919,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         ev.key("attendance", "of planned meetings attended", fmt_pct(summ["mean_share_attended"]),
                "participants, on average")
     ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
-                                                          f"{summ['planned']} meetings")
+                                                          f"{summ['planned']} meetings"
+           if summ["groups"] else "no groups were formed")
     if figures_dir is not None and len(mt):
         _attendance_chart(ev, mt, figures_dir, summ, limits)
     if len(mt):  # true counts behind table 5 and the chart, for the release audit (private)
@@ -1339,21 +1358,52 @@ def load_stage_codebook(config):
     return load_codebook(default)
 
 
-def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
-    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes."""
-    if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
-        return pd.Series([], dtype="str")
-    path = ctx.config.data_path / ctx.config.privacy.approved_quotes_file
+def _identity_people(ctx) -> pd.DataFrame | None:
+    """The identity table (names, first names, e-mails), to re-check quotes; None without one."""
+    path = ctx.out.private / "identity" / "people.parquet"
+    if not path.is_file():
+        return None
+    people = pd.read_parquet(path)
+    return people[[c for c in ("name", "first_name", "email") if c in people.columns]]
+
+
+def approved_quotes_path(config) -> Path | None:
+    """privacy.approved_quotes_file in the data folder (None when not set); InputError when it is
+    set but missing."""
+    if not config.privacy.approved_quotes_file:
+        return None
+    path = config.data_path / config.privacy.approved_quotes_file
     if not path.is_file():
         from mentoring_lib.errors import InputError
 
         raise InputError("the approved-quotes file named in privacy.approved_quotes_file does not exist",
                          file=path, hint="create it (one approved quote hash a line) or remove the setting")
+    return path
+
+
+def check_inputs(config) -> list[str]:
+    """The evaluation's cheap validations (for ``mentoring check``): the disclosure thresholds, the
+    survey codebook and the approved-quotes file. Raises like the stage would; returns notes."""
+    Limits.from_config(config)
+    codebook = load_stage_codebook(config)
+    name = codebook.source.name if codebook.source else "codebook"
+    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)"]
+    if approved_quotes_path(config) is not None:
+        notes.append("approved-quotes file found")
+    return notes
+
+
+def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
+    """Comment texts on the approval list (privacy.approved_quotes_file), via scrub.approved_quotes;
+    an approved text that still names someone of the term (scrub.names_someone) is refused."""
+    if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
+        return pd.Series([], dtype="str")
+    path = approved_quotes_path(ctx.config)
     from mentoring_lib import scrub
 
     lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
     hashes = {ln for ln in lines if ln}
-    return pd.Series(scrub.approved_quotes(comments["text"], hashes), dtype="str")
+    return pd.Series(scrub.approved_quotes(comments["text"], hashes, people=_identity_people(ctx)), dtype="str")
 
 
 def run_stage(ctx) -> None:
@@ -1373,18 +1423,21 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
     """private/quotes_for_review.csv: the scrubbed comments with their hash and themes, so the
     coordinator can read them and copy the hashes of approved quotes into the approval file."""
     from mentoring_lib import spreadsheets
-    from mentoring_lib.scrub import quote_hash
+    from mentoring_lib.scrub import names_someone, quote_hash
 
     if comments is None or comments.empty or "text" not in comments:
         return None
     c = comments[comments["text"].fillna("").astype(str).str.strip().ne("")]
     if "quote_hash" in c:
         c = c.drop_duplicates("quote_hash")
-    hits = theme_matches(c["text"], load_themes())
+    hits = theme_matches(c["text"], load_themes(ctx.config.themes_path))
     themes = hits.apply(lambda r: ", ".join(hits.columns[r.to_numpy()]), axis=1) if len(hits) else ""
+    people = _identity_people(ctx)
     review = pd.DataFrame({
         "quote_hash": c["quote_hash"] if "quote_hash" in c else c["text"].map(quote_hash),
         "survey": c.get("survey", ""), "themes": themes, "text": c["text"]})
+    if people is not None:  # approving these would not publish them: they still name someone
+        review["names_someone"] = names_someone(c["text"], people).to_numpy()
     return spreadsheets.write_csv(review.sort_values(["survey", "quote_hash"], kind="stable"),
                                   ctx.private_file("quotes_for_review.csv"))
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from mentoring_lib.codebook import Codebook, SurveyMap, load_codebook, map_answers
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
+from mentoring_lib.readers import NOT_SUBMITTED
 from mentoring_lib.scoring import SCORE_COLUMNS, score_wide
 
 SURVEY_KINDS = ("feedback_before", "feedback_after", "feedback_session", "mentor_feedback")
@@ -38,7 +39,7 @@ LINKED_WAVES = ("pre", "post")
 
 #: Reasons a response is not used (data-quality record).
 NO_EMAIL = "no e-mail address (anonymous response)"
-UNFINISHED = "not finished"
+UNFINISHED = NOT_SUBMITTED  # "incomplete (not submitted)", as in the registrations
 EMPTY = "no answers"
 DUPLICATE = "earlier response of the same person (the last one is kept)"
 DUPLICATE_ACROSS = "answered the same wave again in another export (the last response is kept)"
@@ -113,8 +114,8 @@ def survey_inputs(config) -> list:
 
 def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
     """Read one survey export and turn it into pseudonymous long answers (see module doc)."""
-    from mentoring_lib.pseudonym import pseudonymise
-    from mentoring_lib.readers import parse_datetimes, read_export, select_columns
+    from mentoring_lib.pseudonym import normalise_email, pseudonymise, valid_email
+    from mentoring_lib.readers import not_submitted, parse_datetimes, read_export, select_columns
 
     path = config.input_path(item)
     sm = codebook.survey_for(item.id, item.kind)
@@ -132,7 +133,8 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
 
     submitted = parse_datetimes(df["_submitted_at"], file=path, column=headers.get("_submitted_at", time_h),
                                 tz=config.term.tz, date_order=item.date_order, tool=export.tool)
-    person = pseudonymise(df["_email"], key).astype(object)
+    # "anonymous" (Microsoft Forms), a bare id or a cut-off domain is no address: an anonymous response
+    person = pseudonymise(df["_email"], key).astype(object).where(valid_email(normalise_email(df["_email"])))
     likert = [c for c in sm.columns if codebook.item(c).kind == "likert"]
     texts = [c for c in sm.columns if codebook.item(c).kind == "text"]
     values = map_answers(df[likert], {c: headers.get(c, sm.columns[c]) for c in likert}, codebook, file=path)
@@ -144,6 +146,9 @@ def read_survey(config, item, codebook: Codebook, key: bytes) -> SurveyRead:
         finished = df["_finished"].astype("string").fillna("").str.strip().str.casefold().isin(_TRUE)
     else:
         finished = pd.Series(True, index=df.index)
+    unsent, _ = not_submitted(export)  # LimeSurvey's empty submitdate, Qualtrics' Finished = 0
+    if unsent is not None:
+        finished &= ~unsent.reindex(df.index, fill_value=False)
     answered = values.notna().any(axis=1) | (text.ne("").any(axis=1) if texts else False)
     unfinished = ~no_email & ~finished
     empty = ~no_email & ~unfinished & ~answered
@@ -299,11 +304,13 @@ def linkage_summary(linkage: pd.DataFrame) -> pd.DataFrame:
 # -- the stage ---------------------------------------------------------------------------------------
 
 def _identity_names(ctx) -> pd.Series:
+    """Full names, and first names where the form asked for them apart (both are scrubbed)."""
     path = ctx.out.private / "identity" / "people.parquet"
     if not path.exists():
         return pd.Series([], dtype=object, name="name")
-    names = pd.read_parquet(path, columns=["name"])["name"]
-    return names.dropna().astype(str)
+    people = pd.read_parquet(path)
+    names = pd.concat([people[c] for c in ("name", "first_name") if c in people.columns], ignore_index=True)
+    return names.dropna().astype(str).rename("name")
 
 
 def scrub_comments(comments: pd.DataFrame, names: pd.Series) -> pd.DataFrame:

@@ -3,19 +3,27 @@
 Before the runner publishes a run, :func:`check_public` scans every file under ``public/``
 (and every file *name*) for:
 
-* ``e-mail address``  -- any of the term's e-mail addresses (normalised: case, NFC, zero-width
-  characters), and their local parts when those look like ``first.last``;
+* ``e-mail address``  -- any of the term's e-mail addresses (normalised: case, diacritics,
+  zero-width characters; also written "name at example dot fi"), and their local parts in any
+  spelling: "matti.meikalainen", "matti meikalainen", "matti(dot)meikalainen", "matti_meikalainen"
+  (local parts of one word only when at least 6 characters long and not a name part);
 * ``full name``       -- two adjacent words that are two different parts of one person's name,
   in either order, Finnish inflections included ("Anna Virtasen", "Virtasella Annalla");
 * ``surname``         -- a capitalised word that is a person's surname (any name part after the
   first, at least 4 letters), or an inflected form of it: "Virtanen" -> "Virtasen",
   "Virtasta"; "Aalto" -> "Aallon"; "Lahti" -> "Lahden"; "Kangas" -> "Kankaan"; "Rinne" ->
   "Rinteen" (see :func:`name_stems`). Inflected stems are matched only at the
-  start of a word and only when at least 4 letters long;
-* ``phone number``    -- Finnish (040 123 4567, +358 40 1234567) and international (+44 20 ...)
-  numbers, whoever they belong to;
+  start of a word and only when at least 4 letters long; shorter stems as whole inflected words
+  ("Joki" -> "Joen", "Mäki" -> "Mäen", "Jukka" -> "Jukalle": :func:`name_words`);
+* ``phone number``    -- Finnish (040 123 4567, +358 40 1234567, 00358 40 ..., 040.765.4321,
+  040/765 4321) and international (+44 20 ..., 0044 20 ...) numbers, whoever they belong to;
 * ``personal identity code`` -- Finnish henkilötunnus (ddmmyy, century sign, nnn, check
-  character), only when the check character is right.
+  character; any dash, a space before the check character), only when the check character is right.
+
+Both sides are compared folded (:func:`fold_text`): case, diacritics ("Pöllökorpi" is found as
+"Pollokorpi" and "Meikalainen" as "Meikäläinen"), zero-width characters; dashes and spaces are
+made plain before the number patterns. A file name in the text ("virtanen_export.xlsx") is also
+read word by word as if capitalised.
 
 Where it looks: HTML (text, comments, alt/title/aria-label/href/content attributes, embedded
 base64 images), PDF text and metadata (needs ``pypdf``: without it the gate fails closed), XLSX
@@ -32,6 +40,7 @@ word in the report and a participant's surname can be allowed with ``allow=``.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 import struct
@@ -52,29 +61,65 @@ KIND_PHONE = "phone number"
 KIND_ID_CODE = "personal identity code"
 
 MIN_STEM = 4
+#: A one-word e-mail local part ("mvirtanen") is searched for alone from this length on; shorter
+#: ones only as part of the whole address.
+MIN_LOCAL_WORD = 6
 _VOWELS = set("aeiouyäöå")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+#: Hyphens, dashes and minus signs people and word processors put where a "-" is meant.
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+#: Spaces other than " " (no-break, thin, figure ...).
+SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_DASH_RE = re.compile(f"[{DASHES}]")
+_SPACE_RE = re.compile(f"[{SPACES}]")
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae",
+                          "Æ": "Ae", "œ": "oe", "Œ": "Oe"})  # letters NFKD does not take apart
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_LOCAL_RE = re.compile(r"[\w-]+(?:[._][\w-]+)+")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+# "name(dot)last at example dot fi": spelled-out separators, in the folded text
+_SPELLED_DOT_RE = re.compile(r"\s*[(\[{<]\s*(?:dot|piste|punkt)\s*[)\]}>]\s*|\s+(?:dot|piste|punkt)\s+")
+_SPELLED_AT_RE = re.compile(r"\s*[(\[{<]\s*(?:at|miukumauku)\s*[)\]}>]\s*|\s+at\s+")
+_LOCAL_GAP_RE = re.compile(r"\s*[._+\-]?\s*")
+_JOINER = "._+-"
 # Finnish numbers: 0 + area/operator code written together ("040", "(09)"), or +358 / 00358 and
-# the code, then the subscriber number in groups of 2-4 digits; 8-12 digits in all (checked below).
+# the code, then the subscriber number in groups of 2-4 digits (3-4 after a "." or "/", so that
+# dates and times such as 01.10.2026 and 09.30-10.30 are not numbers); 7-12 digits after the 0.
 # Count tables ("0 12 15 7") do not match: a lone 0 is never followed by a space in a number.
+_PHONE_GROUP = r"(?:[ \-]?\d{2,4}|[ ]?[./][ ]?\d{3,4})"
 _PHONE_FI_RE = re.compile(r"(?<![\w+.,/])(?:(?:\+358|00358)[ \-]?\(?0?\)?[1-9]\d{0,2}|\(?0[1-9]\d{0,2}\)?)"
-                          r"(?:[ \-]?\d{2,4}){2,3}(?![\w.,/])")
-_PHONE_INTL_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ \-]?\(?\d+\)?){2,6}(?![\w])")
-_HETU_RE = re.compile(r"(?<![\w])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![\w])")
+                          + _PHONE_GROUP + r"{2,3}(?!\w)(?![.,/]\d)")
+_PHONE_INTL_RE = re.compile(r"(?<![\w+])(?:\+[1-9]\d{0,2}(?:[ \-]?\(?\d+\)?|[ ]?[./][ ]?\d{3,4}){2,6}"
+                            r"|00[1-9]\d{0,2}(?:[ \-]\d{2,4}|[ ]?[./][ ]?\d{3,4}){2,5})(?!\w)")
+_HETU_RE = re.compile(r"(?<![\w])(\d{2})(\d{2})(\d{2}) ?([-+A-FU-Y]) ?(\d{3}) ?([0-9A-Y])(?![\w])")
 _HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 _GRADATION = (("kk", "k"), ("pp", "p"), ("tt", "t"), ("nk", "ng"), ("mp", "mm"), ("lt", "ll"),
               ("nt", "nn"), ("rt", "rr"), ("ht", "hd"), ("rp", "rv"), ("lp", "lv"))
+#: Case endings put on a short inflection stem (after folding, "ä" is "a"): Joki -> Joen, Jokea;
+#: Jukka -> Jukan, Jukalle; Aho -> Ahon, Aholla.
+_ENDINGS = ("n", "a", "ta", "na", "ksi", "ssa", "sta", "lla", "lta", "lle", "t", "en", "kin", "han", "kaan")
+_FILE_NAME_RE = re.compile(r"[\w.\-]+\.(?:xlsx|xlsm|xls|csv|tsv|txt|json|ya?ml|pdf|docx?|odt|ods|html?|png|svg|"
+                           r"jpe?g|zip|parquet)(?!\w)", re.IGNORECASE)
 _TEXT_SUFFIXES = {".html", ".htm", ".csv", ".txt", ".md", ".json", ".tsv", ".xml", ".typ", ".yml",
                   ".yaml", ".js", ".css", ".tex"}
 
 
 # -- identities -----------------------------------------------------------------------------------
 
+def fold_text(text: str) -> str:
+    """Text as the gate compares it, case kept: diacritics stripped ("Pöllökorpi" -> "Pollokorpi",
+    and compatibility forms taken apart), zero-width characters removed, every dash made "-" and
+    every space " "."""
+    text = _INVISIBLE_RE.sub("", text)
+    if text.isascii():
+        return text
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).translate(_LETTERS)
+    return unicodedata.normalize("NFC", _SPACE_RE.sub(" ", _DASH_RE.sub("-", text)))
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text)).casefold())
+    return fold_text(text).casefold()
 
 
 def _weak_grade(stem: str) -> str:
@@ -97,17 +142,29 @@ def _strong_grade(stem: str) -> str:
     return stem
 
 
-def name_stems(part: str) -> set[str]:
-    """Case-folded forms a name part starts with when inflected (prefixes of >= 4 letters).
+def _weak_forms(stem: str) -> set[str]:
+    """A stem and its weak grades: gradation, a single k dropping (Mäk -> Mä), t -> d (Laht -> Lahd)."""
+    out = {stem, _weak_grade(stem)}
+    if stem[-1:] == "t" and stem[-2:-1] in _VOWELS | {"h", "l", "n", "r"}:
+        out.add(stem[:-1] + "d")
+    if stem[-1:] == "k" and stem[-2:-1] in _VOWELS | {"h", "l", "r"}:
+        out.add(stem[:-1])
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def name_stems(part: str) -> frozenset[str]:
+    """Folded forms (see :func:`fold_text`; lower case, no diacritics) a name part starts with when
+    inflected (prefixes of >= 4 letters).
 
     The part itself always counts. "-nen" surnames inflect on "-s-" (Virtanen -> Virtasen,
     Virtasta: stem "virtas"); parts ending in a vowel lose it and may weaken their consonants
     (Aalto -> Aallon: "aall"; Heikki -> Heikin: "heik"; Lahti -> Lahden: "lahd"; Korpela ->
-    Korpelan; Korpi -> Korven: "korv"; Kivimäki -> Kivimäen: "kivimä"). Parts ending in a vowel
+    Korpelan; Korpi -> Korven: "korv"; Kivimäki -> Kivimäen: "kivima"). Parts ending in a vowel
     and "s" lose the "s" and may strengthen (Kangas -> Kankaan: "kanka"; Rastas -> Rastaan:
     "rasta"; Hietamies -> Hietamiehen), and parts ending in "e" may strengthen before it (Rinne ->
     Rinteen: "rinte"). Every form is added beside the plain one, so a wrong guess only makes the
-    gate stricter.
+    gate stricter. Stems shorter than 4 letters are left to :func:`name_words`.
     """
     p = _fold(part)
     out = {p}
@@ -118,17 +175,32 @@ def name_stems(part: str) -> set[str]:
         out.add(_strong_grade(p[:-2]) + p[-2])
     elif len(p) >= MIN_STEM + 1 and p[-1] in _VOWELS:
         stem = p[:-1]
-        out.add(stem)
-        weak = _weak_grade(stem)
-        if len(weak) >= MIN_STEM:
-            out.add(weak)
-        if stem[-1] == "t" and stem[-2:-1] in _VOWELS | {"h", "l", "n", "r"}:
-            out.add(stem[:-1] + "d")
-        if stem[-1] == "k" and stem[-2:-1] in _VOWELS | {"h", "l", "r"}:
-            out.add(stem[:-1])  # a single k drops: Kivimäki -> Kivimäen, Kivijoki -> Kivijoen
+        out |= _weak_forms(stem)
         if p[-1] == "e":
             out.add(_strong_grade(stem) + "e")
-    return {s for s in out if len(s) >= MIN_STEM or s == p}
+    return frozenset(s for s in out if len(s) >= MIN_STEM or s == p)
+
+
+@functools.lru_cache(maxsize=65536)
+def name_words(part: str) -> frozenset[str]:
+    """Whole inflected words (folded) of a name part whose inflection stem is too short to be
+    matched as a prefix: Joki -> joen, jokea, joella; Mäki -> mäen (folded "maen"); Jukka ->
+    jukan, jukalle; Matti -> matin; Aho -> ahon, aholla; Kim -> kimin. Words that start with one
+    of :func:`name_stems` are left out (the prefix search finds them)."""
+    p = _fold(part)
+    if len(p) < 3 or not _WORD_RE.fullmatch(p):
+        return frozenset()
+    stems: set[str] = set()
+    if len(p) == 3:
+        stems.add(p if p[-1] in _VOWELS else p + "i")
+    elif p[-1] in _VOWELS:
+        base = p[:-1]
+        stems |= {w + p[-1] for w in {base, _weak_grade(base)} | ({base[:-1] + "d"} if base.endswith("t") else set())}
+        if p[-1] == "i" and base[-1] not in _VOWELS:  # old i-words take an e-stem: Joki -> Joen, Jokea
+            stems |= {w + "e" for w in _weak_forms(base)}
+    covered = [s for s in name_stems(part) if len(s) >= MIN_STEM]
+    return frozenset(w for w in (s + e for s in stems for e in _ENDINGS)
+                     if not any(w.startswith(c) for c in covered))
 
 
 @dataclass(repr=False)
@@ -136,11 +208,14 @@ class Identities:
     """The search terms of one term's people; holds personal data, so it never shows it."""
 
     emails: set[str] = field(default_factory=set)
-    local_parts: set[str] = field(default_factory=set)
-    #: exact name part -> {(person, part number)} (parts shorter than MIN_STEM are matched exactly)
-    exact: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
-    #: stem (>= MIN_STEM letters, matched as a word prefix) -> {(person, part number)}
-    stems: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    #: first token -> token sequences of e-mail local parts ("matti.meikalainen" -> (matti, meikalainen))
+    local_words: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    #: whole folded word -> name parts it is a form of (short parts and short inflection stems)
+    exact: dict[str, set[str]] = field(default_factory=dict)
+    #: stem (>= MIN_STEM letters, matched as a word prefix) -> name parts
+    stems: dict[str, set[str]] = field(default_factory=dict)
+    #: folded name part -> {(person, part number)}
+    holders: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     #: (person, part number) of parts that count alone (surnames of >= MIN_STEM letters)
     surname_parts: set[tuple[int, int]] = field(default_factory=set)
     allow: tuple[str, ...] = ()
@@ -153,12 +228,17 @@ class Identities:
     __str__ = __repr__
 
     def match_word(self, word: str) -> set[tuple[int, int]]:
-        """The (person, part) pairs a word (case-folded) may be a form of."""
-        found = set(self.exact.get(word, ()))
+        """The (person, part) pairs a word (folded) may be a form of."""
+        parts = set(self.exact.get(word, ()))
         for n in range(MIN_STEM, len(word) + 1):
             hit = self.stems.get(word[:n])
             if hit:
-                found |= hit
+                parts |= hit
+        if len(parts) == 1:
+            return self.holders[parts.pop()]
+        found: set[tuple[int, int]] = set()
+        for part in parts:
+            found |= self.holders[part]
         return found
 
 
@@ -171,7 +251,10 @@ def _default_allow() -> tuple[str, ...]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, ImportError, ValueError):
         return ()
-    phrases = {"Aalto University", "Aalto-yliopisto", "Aalto-universitetet"}
+    # The university's names, not its short aliases ("Aalto" is also a surname); a term's own
+    # school table (schools_file) is added by the runner.
+    university = data.get("university") if isinstance(data.get("university"), dict) else {}
+    phrases = {str(university[k]) for k in ("name", "fi", "sv", "en") if university.get(k)}
     for school in (data.get("schools") or {}).values():
         if not isinstance(school, dict):
             continue
@@ -182,24 +265,20 @@ def _default_allow() -> tuple[str, ...]:
     return tuple(sorted(phrases, key=lambda s: (-len(s), s)))
 
 
-def identities_from(people, *, allow: Iterable[str] = ()) -> Identities:
-    """Build the gate's search terms from the identity table (columns ``name`` and/or ``email``).
+def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = False) -> Identities:
+    """Build the gate's search terms from the identity table (columns ``name`` and/or ``email``,
+    optionally ``first_name``).
 
     ``allow``: phrases that are never hits (removed from the text before the name search), for
     ordinary words that are also someone's surname; school names are always allowed.
+    ``every_part``: every name part of 3 or more letters counts alone when capitalised, first names
+    too (for re-checking an approved quote; a public report is searched for surnames only).
     """
     import pandas as pd
 
     from mentoring_lib.pseudonym import normalise_email
 
     ids = Identities()
-    if "email" in people.columns:
-        emails = normalise_email(pd.Series(people["email"]).astype("object")).dropna()
-        ids.emails = set(emails)
-        for e in ids.emails:
-            local = e.split("@", 1)[0]
-            if len(local) >= 5 and re.search(r"[._]", local):
-                ids.local_parts.add(local)
     names = people["name"] if "name" in people.columns else pd.Series([], dtype=object)
     if "first_name" in people.columns and len(names):
         # A first name the form asked for apart ("Kim" for "Kimberly Smith") is one more name part.
@@ -211,20 +290,34 @@ def identities_from(people, *, allow: Iterable[str] = ()) -> Identities:
         names = names.astype(object).where(~extra, full + " " + given)
     person = 0
     for name in names.dropna().astype(str):
-        parts = [p for p in re.split(r"[\s\-\u2010\u2011,]+", _fold(name)) if p and _WORD_RE.fullmatch(p)]
+        parts = [p for p in re.split(r"[\s\-,]+", _fold(name)) if p and _WORD_RE.fullmatch(p)]
         if not parts:
             continue
         for j, part in enumerate(parts):
             key = (person, j)
-            if len(part) < MIN_STEM:
-                ids.exact.setdefault(part, set()).add(key)
-                continue
-            for stem in name_stems(part):
-                ids.stems.setdefault(stem, set()).add(key)
-            if j > 0 or len(parts) == 1:
+            holders = ids.holders.get(part)
+            if holders is None:  # the part's forms, once per distinct part
+                holders = ids.holders[part] = set()
+                if len(part) < MIN_STEM:
+                    ids.exact.setdefault(part, set()).add(part)
+                else:
+                    for stem in name_stems(part):
+                        ids.stems.setdefault(stem, set()).add(part)
+                for word in name_words(part):
+                    ids.exact.setdefault(word, set()).add(part)
+            holders.add(key)
+            if (len(part) >= MIN_STEM and (j > 0 or len(parts) == 1)) or (every_part and len(part) >= 3):
                 ids.surname_parts.add(key)
         person += 1
     ids.people = person
+    if "email" in people.columns:
+        emails = normalise_email(pd.Series(people["email"]).astype("object")).dropna()
+        ids.emails = {_fold(e) for e in emails}
+        for e in ids.emails:
+            tokens = tuple(_TOKEN_RE.findall(e.split("@", 1)[0]))
+            if len(tokens) >= 2 and sum(map(len, tokens)) >= 5 or (
+                    len(tokens) == 1 and len(tokens[0]) >= MIN_LOCAL_WORD and tokens[0] not in ids.holders):
+                ids.local_words.setdefault(tokens[0], set()).add(tokens)
     ids.allow = tuple(sorted({_fold(a).strip() for a in (*_default_allow(), *allow) if a and a.strip()},
                              key=lambda s: (-len(s), s)))
     if ids.allow:
@@ -237,7 +330,7 @@ def identities_from(people, *, allow: Iterable[str] = ()) -> Identities:
 
 def valid_identity_code(code: str) -> bool:
     """True for a Finnish personal identity code with a valid date and check character."""
-    m = _HETU_RE.fullmatch(code.strip().upper())
+    m = _HETU_RE.fullmatch(fold_text(code).strip().upper())
     return bool(m) and _hetu_ok(m)
 
 
@@ -248,32 +341,66 @@ def _hetu_ok(m: re.Match) -> bool:
     return _HETU_CHECK[int(dd + mm + yy + nnn) % 31] == check
 
 
+def _phone_found(text: str) -> bool:
+    for m in _PHONE_FI_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        national = digits[5:] if digits.startswith("00358") else digits[3:] if "+" in m.group() else digits
+        if 7 <= len(national.removeprefix("0")) <= 12:
+            return True
+    return any(sum(ch.isdigit() for ch in m.group()) >= (8 if m.group().startswith("+") else 10)
+               for m in _PHONE_INTL_RE.finditer(text))
+
+
+def _email_found(folded: str, identities: Identities) -> bool:
+    """A registered address, also spelled out, or a registered local part in any spelling
+    ("matti.meikalainen", "matti meikalainen", "matti(dot)meikalainen") that is not part of a
+    longer address ("matti.meikalainen.other")."""
+    text = _SPELLED_DOT_RE.sub(".", folded)
+    if identities.emails:
+        spelled = _SPELLED_AT_RE.sub("@", text)
+        if "@" in spelled and any(m.group().strip(".") in identities.emails for m in _EMAIL_RE.finditer(spelled)):
+            return True
+    if not identities.local_words:
+        return False
+    tokens = list(_TOKEN_RE.finditer(text))
+    for i, first in enumerate(tokens):
+        for seq in identities.local_words.get(first.group(), ()):
+            run = tokens[i:i + len(seq)]
+            if len(run) < len(seq) or any(t.group() != s for t, s in zip(run, seq)):
+                continue
+            if not all(_LOCAL_GAP_RE.fullmatch(text, a.end(), b.start()) for a, b in zip(run, run[1:])):
+                continue
+            start, end = run[0].start(), run[-1].end()
+            joined_before = start >= 2 and text[start - 1] in _JOINER and text[start - 2].isalnum()
+            joined_after = end + 1 < len(text) and text[end] in _JOINER and text[end + 1].isalnum()
+            if not (joined_before or joined_after):
+                return True
+    return False
+
+
 def scan_text(text: str, identities: Identities) -> set[str]:
     """The kinds of personal data found in a piece of text (never the values)."""
     if not text:
         return set()
+    text = fold_text(text)
     kinds: set[str] = set()
     for m in _HETU_RE.finditer(text.upper()):
         if _hetu_ok(m):
             kinds.add(KIND_ID_CODE)
             break
-    if any(8 <= sum(ch.isdigit() for ch in m.group()) <= 13 for m in _PHONE_FI_RE.finditer(text)) or any(
-            sum(ch.isdigit() for ch in m.group()) >= 8 for m in _PHONE_INTL_RE.finditer(text)):
+    if _phone_found(text):
         kinds.add(KIND_PHONE)
-    folded = _fold(text)
-    if identities.emails or identities.local_parts:
-        if any(_fold(m.group()).strip(".") in identities.emails for m in _EMAIL_RE.finditer(folded)):
-            kinds.add(KIND_EMAIL)
-        elif identities.local_parts and any(
-                m.group().strip("._-") in identities.local_parts for m in _LOCAL_RE.finditer(folded)):
-            kinds.add(KIND_EMAIL)
+    if (identities.emails or identities.local_words) and _email_found(text.casefold(), identities):
+        kinds.add(KIND_EMAIL)
     if identities.stems or identities.exact:
         kinds |= _scan_names(text, identities)
+        for m in _FILE_NAME_RE.finditer(text):  # file names are often lower case: "virtanen_notes.xlsx"
+            kinds |= _scan_names(re.sub(r"[_./\\-]+", " ", m.group()).title(), identities)
     return kinds
 
 
 def _scan_names(text: str, identities: Identities) -> set[str]:
-    text = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", text))
+    """Full names and surnames in folded text (:func:`fold_text`)."""
     if identities.allow_re is not None:
         text = identities.allow_re.sub(" \u2029 ", text)  # a paragraph break: no pair across it
     kinds: set[str] = set()
@@ -287,7 +414,7 @@ def _scan_names(text: str, identities: Identities) -> set[str]:
             adjacent = prev_end >= 0 and len(gap) <= 3 and not re.search(r"[\n\u2029.;:|]", gap)
             if adjacent and prev and any(p in prev and prev[p] - {j} for p, j in cands):
                 kinds.add(KIND_FULL_NAME)
-            if word[0].isupper() and cands & identities.surname_parts:
+            if word[0].isupper() and not cands.isdisjoint(identities.surname_parts):
                 kinds.add(KIND_SURNAME)
             if len(kinds) == 2:
                 break

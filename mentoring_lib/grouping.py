@@ -1,7 +1,8 @@
 """Co-mentor pairs and participant groups, made by rule and explained row by row.
 
 **Pairs.** Accepted mentors are paired so that both can meet at a common time slot and share a
-language. The mentor with the fewest possible co-mentors is paired first (so nobody who could
+language (a mentor who gave no language speaks any; when nobody gave one, e.g. the form did not ask,
+pairs form on time slots alone). The mentor with the fewest possible co-mentors is paired first (so nobody who could
 be paired is left over by an early greedy choice), with the partner that, in order: lets a
 full group of accepted participants join (available at a shared slot, speaking one of the
 pair's common languages), comes from another school (when ``groups.mix_schools``), reaches the
@@ -11,7 +12,8 @@ without a fitting group (pairs with fewer shared slots choose first). An improve
 changes a group's slot, or exchanges co-mentors between two groups, whenever that lets more
 participants fit some group, or as many with more pairs mixing schools (strict improvements
 only, in a fixed order; exchanges are tried for up to 60 groups). The first ``groups.count`` pairs lead
-the groups, numbered in pairing order; mentors who cannot be paired are listed with the reason.
+the groups, numbered in pairing order; mentors who cannot be paired are listed with the reason,
+which names the constraint that failed (no time slot, no shared slot, no shared language).
 
 **Groups.** Participants are placed one at a time, the one with the fewest fitting groups first
 (then queue order). A group fits when it meets at a slot the participant marked and the
@@ -98,6 +100,23 @@ def _bits_text(bits: int, labels: list[str], shown: dict[str, str]) -> str:
     return ", ".join(shown.get(lab, lab) for j, lab in enumerate(labels) if bits >> j & 1)
 
 
+def _unpaired_reason(i: int, slots: np.ndarray, share_slot: np.ndarray, share_language: np.ndarray,
+                     feasible: np.ndarray, languages_asked: bool) -> str:
+    """Why mentor ``i`` has no co-mentor, naming the constraint that failed."""
+    others = len(slots) - 1
+    if others == 0:
+        return "the only accepted mentor: there is nobody to co-lead with"
+    if not slots[i].any():
+        return "marked no time slot (availability), so no co-mentor can meet with them"
+    n_slot = int(share_slot[i].sum())
+    if n_slot == 0:
+        return f"none of the {others} other accepted mentors marked a time slot they marked"
+    if languages_asked and not feasible[i].any():
+        return (f"the {n_slot} other mentor(s) who share a time slot with them share no language with them")
+    what = "a time slot and a language" if languages_asked else "a time slot"
+    return f"every mentor who shares {what} with them was already paired"
+
+
 def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
                  participants: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pair accepted mentors and give each pair a meeting slot.
@@ -126,7 +145,10 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
     pb = _language_bits(participants["languages"], lang_labels)
     shared_slots = S.astype(np.int64) @ S.T.astype(np.int64)
     pair_bits = mb[:, None] & mb[None, :]
-    feasible = (shared_slots > 0) & (pair_bits != 0) & ~np.eye(m, dtype=bool)
+    # Nobody gave a language (the question was not asked or not mapped): pairs form on time slots.
+    share_language = (pair_bits != 0) if lang_labels else np.ones((m, m), dtype=bool)
+    share_slot = (shared_slots > 0) & ~np.eye(m, dtype=bool)
+    feasible = share_slot & share_language
 
     # How many accepted participants each pair could gather at its best shared slot.
     masks = np.unique(pair_bits[feasible]) if feasible.any() else np.zeros(0, dtype=np.int64)
@@ -154,10 +176,7 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
             continue
         cand = np.flatnonzero(feasible[i] & ~used)
         if not len(cand):
-            why = ("no other accepted mentor shares a time slot and a language with them"
-                   if not feasible[i].any() else "every mentor who shares a time slot and a language "
-                   "with them was already paired")
-            unpaired.append((i, why))
+            unpaired.append((i, _unpaired_reason(i, S, share_slot, share_language, feasible, bool(lang_labels))))
             used[i] = True
             continue
         # Preference, most important first: enough reachable participants for a group, another
@@ -296,6 +315,8 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
     fits_lang = (plang.to_numpy(dtype=np.int64) @ group_langs.to_numpy(dtype=np.int64).T > 0) | no_lang[:, None]
     fits = fits_time & fits_lang
     n_fit = fits.sum(axis=1)
+    n_time = fits_time.sum(axis=1)  # for the reason of someone not placed: which constraint failed
+    marked_slot = option_matrix(people["availability"]).to_numpy().any(axis=1) if n else np.zeros(0, dtype=bool)
     schools = people["school"].astype(object).where(people["school"].notna(), "(unknown)")
     school_code, school_names = pd.factorize(schools)
     same_school = np.zeros((g, max(len(school_names), 1)), dtype=np.int64)
@@ -306,8 +327,11 @@ def allocate_participants(participants: pd.DataFrame, pairs: pd.DataFrame, rules
     for round_no, p in enumerate(order, start=1):  # one iteration per participant; choice vectorised
         cand = fits[p] & (size < rules.max_size)
         if not cand.any():
-            reason[p] = ("not placed: no group meets at a time they marked in a language they gave"
-                         if n_fit[p] == 0 else
+            reason[p] = ("not placed: no group was formed" if g == 0 else
+                         "not placed: marked no time slot (availability)" if not marked_slot[p] else
+                         "not placed: no group meets at a time they marked" if n_time[p] == 0 else
+                         f"not placed: the {n_time[p]} group(s) meeting at a time they marked share none of "
+                         "their languages" if n_fit[p] == 0 else
                          f"not placed: all {n_fit[p]} group(s) that fit their times and languages are full "
                          f"({rules.max_size})")
             continue
@@ -558,7 +582,8 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
         "School": info["school"].reindex(keys).to_numpy(), "Languages": info["languages"].reindex(keys).to_numpy(),
         "Availability": info["availability"].reindex(keys).to_numpy(), "Reason": members["reason"].to_numpy(),
     })
-    name_of = ident.xs("mentor", level="role")["name"] if len(ident) else pd.Series(dtype=object)
+    is_mentor = ident.index.get_level_values("role") == "mentor"  # none when nobody registered as one
+    name_of = ident.loc[is_mentor, "name"].droplevel("role")
     g = pd.DataFrame({
         "Group": pairs["group"], "Slot": pairs["slot"], "Languages": pairs["languages"],
         "Mentor A": pairs["mentor_a"].map(name_of), "Mentor B": pairs["mentor_b"].map(name_of),
@@ -611,6 +636,39 @@ def run_stage(ctx) -> None:
     tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
     pairs, members = build(ctx)
     save(ctx, pairs, members)
+
+
+# -- what `mentoring check` reports -----------------------------------------------------------------
+
+def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, rules: GroupRules) -> tuple[list[str], list[str]]:
+    """Group formation in words for ``mentoring check``: (summary lines, warnings). Counts and
+    reasons only (no names): groups formed of the ``rules.count`` wanted, reserve pairs, the people
+    in no group counted by role and reason (a mentor's reason names the constraint that failed), and
+    warnings for fewer groups than wanted and for groups outside ``min_size``..``max_size``."""
+    count = rules.count
+    formed = int(pairs["group"].notna().sum())
+    reserve = int(pairs["group"].isna().sum())
+    lines = [f"{formed} of {count} groups formed" + (f"; {reserve} reserve pair(s) beyond them" if reserve else "")]
+    reserve_ids = set(pairs.loc[pairs["group"].isna(), ["mentor_a", "mentor_b"]].stack())
+    unplaced = members[members["group"].isna()].copy()
+    unplaced["why"] = unplaced["reason"].astype(str).str.removeprefix("not paired: ").str.removeprefix("not placed: ")
+    unplaced.loc[(unplaced["role"] == "mentor") & unplaced["person_id"].isin(reserve_ids), "why"] = (
+        f"in a reserve pair (only {count} groups)")
+    for (role, why), n in unplaced.groupby(["role", "why"], sort=True).size().items():
+        lines.append(f"{n} {role}(s) in no group: {why}")
+    warnings = []
+    accepted_mentors = int((members["role"] == "mentor").sum())
+    if formed == 0:
+        warnings.append("no group can be formed" + (": no mentor was accepted" if not accepted_mentors else
+                        " (see the mentors' reasons above)") + "; the term still runs and its report says so")
+    elif formed < count:
+        warnings.append(f"only {formed} of the {count} groups in the config can be formed (groups.count)")
+    sizes = group_sizes(members)["participants"] if formed else pd.Series(dtype="int64")
+    for group, n in sizes.items():
+        if not rules.min_size <= n <= rules.max_size:
+            warnings.append(f"{group} has {n} participant(s), outside groups.min_size..max_size "
+                            f"({rules.min_size}..{rules.max_size})")
+    return lines, warnings
 
 
 # -- what the notebook shows (pseudonymised / aggregated) -------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mentoring_lib.readers import DEFAULT_MAX_BYTES, Export, read_export
+from mentoring_lib.readers import DEFAULT_MAX_BYTES, NOT_SUBMITTED, Export, not_submitted, read_export
 
 _DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab"}
 _ENCODINGS = {
@@ -66,9 +66,14 @@ def describe(export: Export) -> str:
         suffix = f"   [{'; '.join(extra)}]" if extra else ""
         lines.append(f"  {n:>{width}}. {header}{suffix}")
     lines.append("")
-    if export.notes:
+    notes = list(export.notes)
+    unsent, column = not_submitted(export)
+    if unsent is not None and unsent.any():
+        notes.append(f"{int(unsent.sum())} response(s) not submitted ('{column}'): the stages leave them out as "
+                     f"{NOT_SUBMITTED}")
+    if notes:
         lines.append("Worth knowing:")
-        lines += [f"  - {note}" for note in export.notes]
+        lines += [f"  - {note}" for note in notes]
     else:
         lines.append("Worth knowing: nothing odd found (no duplicate headers, blank or summary rows).")
     return "\n".join(lines)

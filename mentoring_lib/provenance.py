@@ -1,4 +1,13 @@
-"""Provenance of a run: input hashes, config digest, code version, timings (``run.json``)."""
+"""Provenance of a run: input hashes, config digest, code version, timings.
+
+A run leaves two records. ``reports/<term>/run.json`` is public provenance: run id, status and
+exit code, timings, input file names with their sha256 and size, the config's file name and
+digest, the code version -- no counts of people (a small count of exclusions can identify
+someone), no absolute paths, no error details. :data:`DETAILS` (``run-details.json``) is private:
+rows read, kept and excluded per input, the absolute paths of the config, data and reports, and
+the full error message. It is written to the run's ``private/`` (a published run) or to
+``failed/`` (a failed or stopped one), so ``mentoring purge`` deletes it with the private area.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +22,15 @@ from mentoring_lib.config import TermConfig
 from mentoring_lib.errors import InputError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+#: The private part of a run record (see the module docstring).
+DETAILS = "run-details.json"
+#: What ``run.json`` may say about an input; the rest (counts, paths) goes to :data:`DETAILS`.
+PUBLIC_INPUT_KEYS = ("file", "kind", "tool", "sha256", "bytes", "missing")
+#: What ``run.json`` holds; anything else in an older record (counts, paths) is dropped by
+#: :func:`public_record`.
+PUBLIC_KEYS = ("run_id", "term", "status", "exit_code", "error", "details", "started", "finished",
+               "duration_s", "config", "code", "fingerprint", "stages", "inputs", "source_date_epoch",
+               "partial")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -94,8 +112,29 @@ def quality_rows(quality_dir: Path) -> dict[str, dict]:
     return rows
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def public_record(record: dict) -> dict:
+    """The shareable part of a run record: the keys of :data:`PUBLIC_KEYS`, inputs without counts,
+    the config by its file name only."""
+    out = {k: v for k, v in record.items() if k in PUBLIC_KEYS}
+    if isinstance(out.get("inputs"), dict):
+        out["inputs"] = {i: {k: v for k, v in rec.items() if k in PUBLIC_INPUT_KEYS} if isinstance(rec, dict) else rec
+                         for i, rec in out["inputs"].items()}
+    if isinstance(out.get("config"), dict) and out["config"].get("file"):
+        out["config"] = {**out["config"], "file": Path(str(out["config"]["file"])).name}
+    return out
+
+
+def write_json_atomic(path: Path, data: dict, *, mode: int | None = None) -> None:
+    """Write ``data`` as JSON to ``path`` atomically; ``mode`` (e.g. 0o600) from the first byte on."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if mode is None:
+        tmp.write_text(text, encoding="utf-8")
+    else:
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)  # the umask may have taken bits away, never added them
+            fh.write(text)
     os.replace(tmp, path)

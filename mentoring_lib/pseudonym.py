@@ -131,6 +131,31 @@ def _default_str() -> bool:
         return False
 
 
+#: A usable address after :func:`normalise_email`: a local part, "@", and a domain of dot-separated
+#: labels ending in a top-level domain of letters ("name@uni" and "anonymous" are not addresses).
+_VALID_EMAIL = (r"(?!\.)(?!.*\.\.)[^@\s\"(),:;<>\[\]\\]+(?<!\.)@"
+                r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
+
+
+def valid_email(normalised: "pd.Series") -> "pd.Series":
+    """True where a normalised address (from :func:`normalise_email`) is syntactically an e-mail
+    address. Blank, bare ids, Microsoft Forms' "anonymous" placeholder and truncated domains
+    ("name@uni") are not. Says nothing about whether the mailbox exists."""
+    text = normalised.astype(object).where(normalised.notna(), "").astype(str)
+    return text.str.fullmatch(_VALID_EMAIL).astype(bool)
+
+
+def email_in_domains(normalised: "pd.Series", domains) -> "pd.Series":
+    """True where the address's domain is one of ``domains`` or a subdomain of one
+    ("x@cs.helsinki.fi" is in helsinki.fi)."""
+    domain = normalised.astype(object).where(normalised.notna(), "").astype(str).str.rpartition("@")[2]
+    inside = domain.eq("\0")  # all False, same index
+    for d in domains:
+        d = d.casefold().lstrip("@").strip(".")
+        inside |= domain.eq(d) | domain.str.endswith("." + d)
+    return inside.astype(bool)
+
+
 # -- pseudonyms ---------------------------------------------------------------------------------
 
 def _check_key(key: bytes) -> None:

@@ -6,6 +6,11 @@ paths of the design, ``reports/<term>/public`` and ``reports/<term>/private``, a
 through ``current``, so readers see either the previous run or the new one, never a mix,
 and a run killed at any point leaves the previous outputs intact. The next run removes
 stale run folders while it holds the lock.
+
+Private data is closed to other users whatever the umask: ``.runs/``, each run folder, every
+``private/`` folder and ``failed/`` are created ``0700``, and before a run is published (or its
+notebooks kept in ``failed/``) every folder under its ``private/`` is set to ``0700`` and every file
+to ``0600`` (:func:`restrict_tree`), whatever a stage or a library wrote them with.
 """
 from __future__ import annotations
 
@@ -24,6 +29,31 @@ RUNS = ".runs"
 CURRENT = "current"
 LOCK = ".lock"
 LOCK_INFO = ".lock.json"
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) and make it ``0700``, also when it already existed."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def restrict_tree(root: Path) -> None:
+    """``root`` and every folder below it ``0700``, every file ``0600`` (links are left alone)."""
+    if not root.is_dir() or root.is_symlink():
+        return
+    os.chmod(root, PRIVATE_DIR_MODE)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            p = os.path.join(folder, name)
+            if not os.path.islink(p):
+                os.chmod(p, PRIVATE_DIR_MODE)
+        for name in files:
+            p = os.path.join(folder, name)
+            if not os.path.islink(p):
+                os.chmod(p, PRIVATE_FILE_MODE)
 
 
 def published_dir(term_dir: Path) -> Path | None:
@@ -33,8 +63,12 @@ def published_dir(term_dir: Path) -> Path | None:
 
 
 def new_run_dir(term_dir: Path, run_id: str) -> Path:
+    """A new staging folder ``.runs/<run_id>/``, ``0700`` like ``.runs/`` (its ``private/`` is made
+    ``0700`` by the stages, :meth:`mentoring_lib.context.OutputPaths.ensure`, and before publishing)."""
+    private_dir(term_dir / RUNS)
     d = term_dir / RUNS / run_id
-    d.mkdir(parents=True, exist_ok=False)
+    d.mkdir(exist_ok=False, mode=PRIVATE_DIR_MODE)
+    os.chmod(d, PRIVATE_DIR_MODE)
     return d
 
 

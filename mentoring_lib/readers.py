@@ -12,7 +12,8 @@ from the content, never from the file name:
 * tool, from header fingerprints: Microsoft Forms (``ID, Start time, Completion time``),
   Google Forms (``Timestamp`` first), Qualtrics (three header rows: names, question texts and
   ``{"ImportId": ...}``; or the legacy two-row form), LimeSurvey (``id, submitdate, lastpage,
-  startlanguage``), Webropol (``Response date`` / ``Vastauspäivämäärä``), or plain CSV/XLSX.
+  startlanguage``), Webropol (``Response date`` / ``Vastauspäivämäärä``), SurveyMonkey (``Respondent
+  ID, Collector ID, ...`` with answer labels in a second header row), or plain CSV/XLSX.
 
 Documented normalisations (each one is written to ``Export.notes``):
 
@@ -24,10 +25,13 @@ Documented normalisations (each one is written to ``Export.notes``):
 * a header that appears more than once is renamed ``<header> [<column letter>]`` for each
   occurrence, so nothing is silently chosen: mapping the bare header then fails in
   :func:`select_columns` with a message naming both columns;
+* SurveyMonkey's two header rows become one name per column: the question, or "question - label"
+  for the columns of a question that spans several (its options, "Other (please specify)");
 * NUL bytes are removed; UTF-8 text that was double-encoded ("Ã¤" for "ä") is repaired;
 * rows shorter than the header are padded with blanks; rows longer than the header are an error
   unless the extra cells are blank;
-* Excel cells holding dates are written as ISO text ``YYYY-MM-DD HH:MM:SS`` (rounded to the second).
+* Excel cells holding dates are written as ISO text ``YYYY-MM-DD HH:MM:SS``, truncated to the second
+  (never rounded up: 23:59:59.7 on a deadline day stays on that day).
 
 Everything a user can get wrong raises :class:`~mentoring_lib.errors.InputError` (exit 2)
 with the file, the row as seen in Excel, the column and what to do; never a personal value.
@@ -62,6 +66,7 @@ TOOL_LABELS = {
     "qualtrics": "Qualtrics",
     "limesurvey": "LimeSurvey",
     "webropol": "Webropol",
+    "surveymonkey": "SurveyMonkey",
     "csv": "plain CSV",
     "xlsx": "plain Excel workbook",
 }
@@ -446,8 +451,8 @@ def _cell_text(v) -> str:
         # 15 significant digits: what Excel itself stores and shows (0.1 + 0.2 -> "0.3")
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else format(v, ".15g")
     if isinstance(v, dt.datetime):
-        if v.microsecond:
-            v = (v + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        # truncated, never rounded up: 23:59:59.7 on the deadline day is still that day
+        v = v.replace(microsecond=0)
         if v.time() == dt.time(0):
             return v.date().isoformat()
         return v.strftime("%Y-%m-%d %H:%M:%S")
@@ -525,6 +530,45 @@ _WEBROPOL = {"response date", "vastauspäivämäärä", "vastauspäivä", "svars
 _QUALTRICS = {"startdate", "enddate", "recordeddate", "responseid", "distributionchannel", "userlanguage",
               "ipaddress", "finished", "progress", "duration (in seconds)", "externalreference"}
 _QUALTRICS_LEGACY = {"responseid", "responseset", "externaldatareference", "emailaddress", "ipaddress"}
+_SURVEYMONKEY = {"respondent id", "collector id", "start date", "end date", "ip address", "email address",
+                 "first name", "last name", "custom data 1"}
+#: SurveyMonkey's second header row labels a one-column answer "Response" or "Open-Ended Response".
+_SM_ANSWER = {"response", "open-ended response"}
+
+
+def _is_surveymonkey(grid: list[list[str]], h: int) -> bool:
+    """Row h holds SurveyMonkey's metadata headers and row h+1 its answer labels."""
+    keys = {header_key(c) for c in grid[h]}
+    nxt = {header_key(c) for c in grid[h + 1]} if h + 1 < len(grid) else set()
+    return len(keys & {"respondent id", "collector id"}) >= 1 and len(keys & _SURVEYMONKEY) >= 3 \
+        and bool(nxt & _SM_ANSWER)
+
+
+def _surveymonkey_headers(top: list[str], labels: list[str]) -> list[str]:
+    """One name per column from SurveyMonkey's two header rows.
+
+    A question's text is in row 1 over its first column only; row 2 labels each column ("Response",
+    "Open-Ended Response", an option, "Other (please specify)"). A one-column answer is named by the
+    question; a column of a multi-column question by "question - label" ("Which times suit you? -
+    Monday 16-18"), except its "Response" column, which is the question itself.
+    """
+    width = max(len(top), len(labels))
+    top = [_clean_header(c) for c in top] + [""] * (width - len(top))
+    labels = [_clean_header(c) for c in labels] + [""] * (width - len(labels))
+    starts = [j for j in range(width) if top[j]]
+    names = []
+    for j in range(width):
+        start = max((k for k in starts if k <= j), default=None)
+        question = top[start] if start is not None else ""
+        end = next((k for k in starts if k > j), width)
+        single = start is None or end - start == 1
+        label = labels[j]
+        if not question or not label or header_key(label) == "response" or (
+                single and header_key(label) in _SM_ANSWER):
+            names.append(question or label)
+        else:
+            names.append(f"{question} - {label}")
+    return names
 
 
 def _is_import_id(cell: str) -> bool:
@@ -539,6 +583,9 @@ def _fingerprint(grid: list[list[str]], h: int) -> tuple[str, int, str]:
     keyset = set(nonblank)
     nxt = grid[h + 1] if h + 1 < len(grid) else []
     nxt2 = grid[h + 2] if h + 2 < len(grid) else []
+    if _is_surveymonkey(grid, h):
+        return "surveymonkey", 2, ("SurveyMonkey columns (Respondent ID, Collector ID, ...) with answer labels "
+                                   "(Response, Open-Ended Response, options) in row 2")
     if nxt2 and sum(_is_import_id(c) for c in nxt2) >= max(1, len([c for c in nxt2 if c.strip()]) // 2):
         return "qualtrics", 3, "third row holds {\"ImportId\": ...} cells"
     if len(keyset & _QUALTRICS_LEGACY) >= 3 or (nonblank and all(re.fullmatch(r"v\d+", k) for k in nonblank[:5])
@@ -611,7 +658,8 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     filled = [sum(1 for c in r if not _blank(c)) for r in grid[:first + 20]]
     widest = max(filled[first:first + 20])
     threshold = max(2, int(np.ceil(0.6 * widest))) if widest >= 2 else 1
-    h = next(i for i, n in enumerate(filled) if n >= threshold)
+    # SurveyMonkey's question row is sparse (a question's text spans its option columns): never a title
+    h = first if _is_surveymonkey(grid, first) else next(i for i, n in enumerate(filled) if n >= threshold)
     if h:
         skipped = [i + 1 + offset for i in range(h) if filled[i]]
         if skipped:
@@ -627,6 +675,10 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
                          f"{TOOL_LABELS[detected]} ({why})")
     header_cells = grid[h]
     extra = grid[h + 1:h + header_rows]
+    if detected == "surveymonkey":
+        header_cells = _surveymonkey_headers(grid[h], extra[0] if extra else [])
+        notes.append("SurveyMonkey's two header rows combined: a question's columns are named "
+                     "'<question> - <answer label>' (a one-column answer keeps the question's text)")
     body = grid[h + header_rows:]
     first_row = h + header_rows + 1 + offset
 
@@ -750,6 +802,39 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
 
 
 # ---------------------------------------------------------------------------------------------
+# unfinished responses
+
+#: Why a response the survey tool records as not submitted is left out (registrations and feedback).
+NOT_SUBMITTED = "incomplete (not submitted)"
+#: LimeSurvey's submission-time column (code and text headers); blank until the respondent submits.
+_LIME_SUBMITDATE = {"submitdate", "date submitted"}
+#: Qualtrics' Finished column: 1/True when the respondent reached the end of the survey.
+_QUALTRICS_FINISHED = {"finished"}
+_FALSE_WORDS = {"0", "false", "no", "ei", "nej"}
+
+
+def not_submitted(export: Export) -> tuple[pd.Series | None, str | None]:
+    """(rows the tool records as never submitted, the column that says so), or (None, None).
+
+    LimeSurvey keeps unfinished responses with an empty ``submitdate``; Qualtrics writes
+    ``Finished`` 0 / False for them (recorded when the survey closes). Such a row is an
+    unfinished response, not a broken export: the stages leave it out with the reason
+    :data:`NOT_SUBMITTED`. Other tools export submitted responses only.
+    """
+    if export.tool == "limesurvey":
+        keys, unfinished = _LIME_SUBMITDATE, lambda s: s.eq("")
+    elif export.tool == "qualtrics":
+        keys, unfinished = _QUALTRICS_FINISHED, lambda s: s.str.casefold().isin(_FALSE_WORDS)
+    else:
+        return None, None
+    column = next((c for c in export.data.columns if header_key(c) in keys), None)
+    if column is None:
+        return None, None
+    text = export.data[column].astype(object).where(export.data[column].notna(), "").astype(str).str.strip()
+    return unfinished(text).astype(bool), column
+
+
+# ---------------------------------------------------------------------------------------------
 # column mapping
 
 def _resolve(export: Export, wanted: str) -> tuple[str | None, str | None]:
@@ -772,11 +857,61 @@ def _resolve(export: Export, wanted: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def select_columns(export: Export, mapping: Mapping[str, str], required: Iterable[str] = ()) -> pd.DataFrame:
+#: A cell of a one-column-per-option export that means "not chosen" (LimeSurvey writes N, Qualtrics 0).
+_NOT_CHOSEN = frozenset({"n", "no", "0", "false", "not selected", "not chosen", "unchecked", "not checked", "ei",
+                         "nej", "-"})
+#: A cell that says "chosen" without naming the option (LimeSurvey Y, Qualtrics 1, Excel TRUE).
+_CHOSEN_MARK = frozenset({"y", "yes", "1", "true", "x", "selected", "checked", "kyllä", "ja"})
+
+
+def option_columns(wanted) -> dict[str, str | None] | None:
+    """The columns of a field answered in one column per option, or None for a one-column field.
+
+    The config form is ``{columns: {header: option, ...}}`` (each column and the option it stands
+    for) or ``{columns: [header, ...]}`` (the option read from the cell or the header); a config
+    object with a ``columns`` attribute is taken the same way.
+    """
+    cols = wanted.get("columns") if isinstance(wanted, Mapping) else getattr(wanted, "columns", None)
+    if cols is None:
+        return None
+    if isinstance(cols, Mapping):
+        return {str(c): (str(o) if o is not None else None) for c, o in cols.items()}
+    return {str(c): None for c in cols}
+
+
+def _option_label(export: Export, column: str) -> str:
+    """The option a column stands for when the config does not say: SurveyMonkey's and Qualtrics'
+    "question - option" (header or question text), else the header itself."""
+    text = export.question_texts.get(column, column)
+    return text.rpartition(" - ")[2].strip() if " - " in text else column
+
+
+def _chosen_options(export: Export, columns: Mapping[str, str | None]) -> pd.Series:
+    """The options chosen in each row, joined with "; " in the listed order ('' when none): the same
+    text a multi-select question written in one column gives. A column counts as chosen when its
+    cell is not blank and not a no-value (N, No, 0, Not selected, ...); the option is the configured
+    label, else the cell's text, else (for Y / 1 / TRUE) the column's option label."""
+    joined = pd.Series("", index=export.data.index, dtype=object)
+    for column, label in columns.items():
+        cell = export.data[column].astype(object).where(export.data[column].notna(), "").astype(str).str.strip()
+        key = cell.str.casefold()
+        chosen = cell.ne("") & ~key.isin(_NOT_CHOSEN)
+        if label is None:
+            value = cell.where(~key.isin(_CHOSEN_MARK), _option_label(export, column))
+        else:
+            value = pd.Series(label, index=cell.index, dtype=object)
+        glued = np.where(joined == "", value, joined + "; " + value)
+        joined = joined.where(~chosen, pd.Series(glued, index=joined.index, dtype=object))
+    return joined
+
+
+def select_columns(export: Export, mapping: Mapping[str, object], required: Iterable[str] = ()) -> pd.DataFrame:
     """Columns of ``export`` renamed to workbook fields, same row index.
 
     ``mapping`` is field -> header as written in the export (or a Qualtrics ImportId, or the
-    question text of Qualtrics' second header row). Matching is exact first, then ignoring case
+    question text of Qualtrics' second header row), or ``{columns: {header: option, ...}}`` for a
+    question exported as one column per option (see :func:`option_columns`): the field is then the
+    chosen options joined with "; ", and every listed column must exist. Matching is exact first, then ignoring case
     and spacing. A required field that is not mapped, or whose header is missing, raises
     :class:`InputError` naming the closest headers found; several at once raise
     :class:`InputErrors`. Optional fields whose header is missing are left out of the result
@@ -786,12 +921,11 @@ def select_columns(export: Export, mapping: Mapping[str, str], required: Iterabl
     file = export.path
     errors: list[InputError] = []
     resolved: dict[str, str] = {}
+    combined: dict[str, pd.Series] = {}
     how_notes: list[str] = []
     headers = list(export.data.columns)
-    for field_name, wanted in mapping.items():
-        if wanted is None:
-            continue
-        wanted = str(wanted)
+
+    def find(field_name: str, wanted: str, needed: bool, what: str = "required column") -> str | None:
         if _clean_header(wanted) in export.duplicate_headers:
             cols = export.duplicate_headers[_clean_header(wanted)]
             errors.append(InputError(
@@ -799,15 +933,29 @@ def select_columns(export: Export, mapping: Mapping[str, str], required: Iterabl
                 file=file, row=export.header_row, column=wanted,
                 hint="map the one you mean, e.g. " + " or ".join(f"'{wanted} [{c}]'" for c in cols)
                      + ", or rename one question in the survey tool"))
-            continue
+            return None
         col, how = _resolve(export, wanted)
         if col is None:
-            if field_name in required:
-                errors.append(_missing(export, field_name, wanted, headers))
-            continue
-        resolved[field_name] = col
+            if needed:
+                errors.append(_missing(export, field_name, wanted, headers, what))
+            return None
         if how:
             how_notes.append(f"field '{field_name}': header '{wanted}' {how} ('{col}')")
+        return col
+
+    for field_name, wanted in mapping.items():
+        if wanted is None:
+            continue
+        options = option_columns(wanted)
+        if options is not None:  # one column per option: every listed column must be there
+            found = {find(field_name, c, True, "option column"): label for c, label in options.items()}
+            if None not in found:
+                combined[field_name] = _chosen_options(export, found)
+                resolved[field_name] = " + ".join(found)
+            continue
+        col = find(field_name, str(wanted), field_name in required)
+        if col is not None:
+            resolved[field_name] = col
     for field_name in required:
         if field_name not in mapping:
             errors.append(InputError(
@@ -817,8 +965,8 @@ def select_columns(export: Export, mapping: Mapping[str, str], required: Iterabl
         raise errors[0]
     if errors:
         raise InputErrors(errors)
-    out = export.data.loc[:, list(resolved.values())].copy()
-    out.columns = list(resolved)
+    out = pd.DataFrame({f: combined[f] if f in combined else export.data[c] for f, c in resolved.items()},
+                       index=export.data.index)
     out.index.name = "row"
     out.attrs = {
         "file": str(file),
@@ -831,13 +979,14 @@ def select_columns(export: Export, mapping: Mapping[str, str], required: Iterabl
     return out
 
 
-def _missing(export: Export, field_name: str, wanted: str, headers: list[str]) -> InputError:
+def _missing(export: Export, field_name: str, wanted: str, headers: list[str],
+             what: str = "required column") -> InputError:
     keys = {header_key(h): h for h in headers}
     close = difflib.get_close_matches(header_key(wanted), list(keys), n=3, cutoff=0.0)
     closest = ", ".join(f"'{keys[k]}'" for k in close)
     found = f"; closest headers in the file: {closest}" if closest else "; the file has no headers"
     return InputError(
-        f"required column '{wanted}' (field '{field_name}') not found{found}",
+        f"{what} '{wanted}' (field '{field_name}') not found{found}",
         file=export.path, row=export.header_row, column=wanted,
         hint="correct the header under columns: in the term config (copy it from `mentoring inspect FILE`), "
              "or check that this is the right export")
@@ -967,7 +1116,11 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
                                      file=file, row=row_of(r), column=column,
                                      hint="check the cell; dates must be real dates or Excel date numbers"))
         ok = vals[~bad]
-        naive[ok.index] = (origin + pd.to_timedelta((ok * 86400).round(), unit="s")).to_numpy()
+        # Excel keeps milliseconds: round to them (as openpyxl does for date cells, which absorbs a
+        # serial's float noise and cut decimals), then truncate to the second, never round up:
+        # 23:59:59.7 on the deadline day stays in time.
+        seconds = np.floor(np.round(ok * 86_400_000) / 1000)
+        naive[ok.index] = (origin + pd.to_timedelta(seconds, unit="s")).to_numpy()
         todo &= ~is_serial
 
     formats = ["iso"] if date_order == "iso" else list(_FORMATS)

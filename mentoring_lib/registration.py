@@ -5,8 +5,14 @@ participants separately, each with its own places and deadline):
 
 1. **Test submissions are excluded.** A row whose (normalised) e-mail or name matches one of
    the configured regular expressions (``registration.test_submissions``, case-insensitive)
-   is ``excluded`` and never counts for anything. A row without an e-mail address is also
-   ``excluded`` (nobody could be told the outcome).
+   is ``excluded`` and never counts for anything. A response the survey tool records as not
+   submitted (LimeSurvey's empty ``submitdate``, Qualtrics' ``Finished`` 0) is ``excluded`` as
+   "incomplete (not submitted)". A row without an e-mail address, or whose answer is not an
+   address (a bare id, "anonymous", "name@uni"), is also ``excluded`` (nobody could be told the
+   outcome), and so is a row whose consent answer is not one the term accepts as agreement
+   (``registration.consent_accepted``, or the question's own text that a ticked box writes):
+   reason "no consent". A blank consent answer is "unanswered" when ``complete_requires`` lists
+   consent (rule 2), else no consent too.
 2. **One queue place per person.** Rows are the same person when their e-mails agree after
    normalisation (case, spaces, Unicode NFC/NFD, zero-width characters:
    :func:`mentoring_lib.pseudonym.normalise_email`). A person keeps the place of their first
@@ -55,11 +61,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from mentoring_lib.config import COLUMN_FIELDS
+from mentoring_lib.readers import NOT_SUBMITTED
+
 #: Every status a registration row can end with (report order).
 STATUSES: tuple[str, ...] = ("accepted", "waitlisted", "withdrawn", "late", "duplicate", "excluded")
 ROLES: tuple[str, ...] = ("mentor", "participant")
 #: The input kind holding each role's registrations.
 KIND_OF_ROLE = {"mentor": "mentor_registrations", "participant": "participant_registrations"}
+#: Exclusion reason (the start of the reason text, and the data-quality record's label); the other one,
+#: NOT_SUBMITTED ("incomplete (not submitted)"), is shared with the feedback stage.
+NO_VALID_EMAIL = "no valid e-mail address"
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,13 @@ def _first_match(values: pd.Series, patterns: tuple[str, ...]) -> pd.Series:
     return out
 
 
+def _flag(rows: pd.DataFrame, column: str) -> pd.Series:
+    """An optional boolean column of ``rows`` (False where absent or missing)."""
+    if column not in rows:
+        return pd.Series(False, index=rows.index)
+    return rows[column].astype(object).where(rows[column].notna(), False).astype(bool)
+
+
 def _int_text(s: pd.Series) -> pd.Series:
     """Integer-valued Series (possibly with NA) as text, '' where missing."""
     return s.astype("Int64").astype("string").fillna("").astype(object)
@@ -139,7 +158,11 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     ``submitted_at`` (tz-aware), ``complete`` (bool); optional ``source`` (input id; ties between
     inputs follow their first appearance in ``rows``), ``person_id`` (the key identifying a person;
     defaults to ``email_norm``), ``name`` (for the test rules), ``missing`` (text naming the
-    unanswered required fields, used in the incomplete reason).
+    unanswered required fields, used in the incomplete reason), ``no_consent`` (bool: the row's
+    consent answer is not agreement; the row is excluded, whatever the person's other rows),
+    ``not_submitted`` (bool: the tool records the response as unfinished; its ``submitted_at`` may
+    be missing), ``email_invalid`` (bool: an answer was given but it is not an e-mail address;
+    ``email_norm`` is NA there).
 
     ``withdrawals`` (optional) columns: ``person_id`` or ``email_norm`` (whichever ``rows`` keys
     people by) and ``withdrawn_on`` (a date).
@@ -157,28 +180,35 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     submitted = pd.to_datetime(rows["submitted_at"])
     if submitted.dt.tz is None:
         raise ValueError("submitted_at must be timezone-aware")
-    if submitted.isna().any():
+    unsent = _flag(rows, "not_submitted")
+    if (submitted.isna() & ~unsent).any():
         raise ValueError("submitted_at has missing values; report them as input errors first")
+    email_invalid = _flag(rows, "email_invalid")
     email = rows["email_norm"].astype(object).where(rows["email_norm"].notna(), None)
     has_email = email.notna() & (email.astype(str).str.len() > 0)
     key_col = "person_id" if "person_id" in rows else "email_norm"
     key = rows[key_col].astype(object).where(has_email, None)
     complete = rows["complete"].fillna(False).astype(bool) if "complete" in rows else pd.Series(True, index=idx)
+    refused = (rows["no_consent"].astype("boolean").fillna(False).astype(bool) if "no_consent" in rows
+               else pd.Series(False, index=idx))
     name = rows["name"] if "name" in rows else pd.Series(pd.NA, index=idx, dtype="object")
 
     # Submission order: time, then input order, then the export's row order.
     src_rank = pd.Series(pd.factorize(source)[0], index=idx)
-    t_ns = submitted.dt.tz_convert("UTC").astype("int64")
+    # A response never submitted has no time; it takes no place, so its order does not matter.
+    t_ns = submitted.fillna(rules.cutoff).dt.tz_convert("UTC").astype("int64")
     order = np.lexsort((excel_row.to_numpy(), src_rank.to_numpy(), t_ns.to_numpy()))
     seq = pd.Series(np.empty(n, dtype="int64"), index=idx)
     seq.iloc[order] = np.arange(n)
 
-    # 1. Test submissions and rows without an e-mail.
+    # 1. Test submissions, responses never submitted and rows without a (valid) e-mail.
     email_rule = _first_match(email, rules.email_patterns)
     name_rule = _first_match(name, rules.name_patterns)
     is_test = email_rule.notna() | name_rule.notna()
-    no_email = ~is_test & ~has_email
-    eligible = ~is_test & has_email
+    unsent = ~is_test & unsent
+    no_email = ~is_test & ~unsent & ~has_email
+    no_consent = ~is_test & ~unsent & has_email & refused
+    eligible = ~is_test & ~unsent & has_email & ~refused
 
     # 2. The row that holds each person's place: first complete in-time, else first complete late.
     on_time = submitted < rules.cutoff
@@ -232,9 +262,10 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     promoted = accepted & (queue_pos > rules.places).fillna(False)
 
     status = pd.Series(np.select(
-        [is_test.to_numpy(), no_email.to_numpy(), incomplete.to_numpy(), duplicate.to_numpy(),
-         late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
-        ["excluded", "excluded", "excluded", "duplicate", "late", "withdrawn", "accepted", "waitlisted"],
+        [is_test.to_numpy(), unsent.to_numpy(), no_email.to_numpy(), no_consent.to_numpy(), incomplete.to_numpy(),
+         duplicate.to_numpy(), late.to_numpy(), is_withdrawn.to_numpy(), accepted.to_numpy(), waitlisted.to_numpy()],
+        ["excluded", "excluded", "excluded", "excluded", "excluded", "duplicate", "late", "withdrawn", "accepted",
+         "waitlisted"],
         default="",
     ), index=idx, dtype=object)
     if (status == "").any():  # an internal inconsistency, never a user error
@@ -253,8 +284,14 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
     reason_when = {
         "test_email": "test submission: e-mail matches the rule '" + email_rule.astype(object).fillna("") + "'",
         "test_name": "test submission: name matches the rule '" + name_rule.astype(object).fillna("") + "'",
+        "not_submitted": pd.Series(NOT_SUBMITTED + ": the survey tool records the response as unfinished",
+                                   index=idx, dtype=object),
+        "no_valid_email": pd.Series(NO_VALID_EMAIL + ": the answer is not an address such as name@university.fi, "
+                                    "so the person cannot be identified or told the outcome", index=idx, dtype=object),
         "no_email": pd.Series("no e-mail address, so the person cannot be identified or told the outcome",
                               index=idx, dtype=object),
+        "no_consent": pd.Series("no consent: the consent answer is not one that the term accepts as agreement",
+                                index=idx, dtype=object),
         "incomplete": "incomplete submission" + missing_text + "; the person sent no complete one",
         "incomplete_dup": ("incomplete submission" + missing_text + "; the person's complete submission, row "
                            + _int_text(anchor_row) + " of " + anchor_src.fillna("") + ", holds their place"),
@@ -273,11 +310,11 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
                        + "; all " + places + " places taken by earlier submissions)"),
     }
     conditions = [
-        email_rule.notna(), is_test, no_email, incomplete, duplicate & ~complete, duplicate, late, is_withdrawn,
-        promoted, accepted, waitlisted,
+        email_rule.notna(), is_test, unsent, no_email & email_invalid, no_email, no_consent, incomplete,
+        duplicate & ~complete, duplicate, late, is_withdrawn, promoted, accepted, waitlisted,
     ]
-    keys = ["test_email", "test_name", "no_email", "incomplete", "incomplete_dup", "duplicate", "late",
-            "withdrawn", "promoted", "accepted", "waitlisted"]
+    keys = ["test_email", "test_name", "not_submitted", "no_valid_email", "no_email", "no_consent", "incomplete",
+            "incomplete_dup", "duplicate", "late", "withdrawn", "promoted", "accepted", "waitlisted"]
     reason = pd.Series(np.select([c.to_numpy() for c in conditions],
                                  [reason_when[k].astype(object).to_numpy() for k in keys], default=""),
                        index=idx, dtype=object)
@@ -312,11 +349,8 @@ def check_reconciles(selected: pd.DataFrame, rows_read: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # The stage: read, normalise, pseudonymise, select, write.
 
-#: Registration fields the stage reads when the input maps them.
-REGISTRATION_FIELDS: tuple[str, ...] = (
-    "name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
-    "doctoral_year", "languages", "availability", "motivation", "consent",
-)
+#: Registration fields the stage reads when the input maps them (the config refuses any other).
+REGISTRATION_FIELDS: tuple[str, ...] = COLUMN_FIELDS["mentor_registrations"]
 #: Fields every registration export must map (select_columns reports the closest headers). A form
 #: that asks for the first and last name separately maps ``first_name`` and ``last_name`` instead
 #: of ``name``; a form with a full name may also map ``first_name`` (e.g. "Preferred first name").
@@ -349,6 +383,42 @@ def multi_select(series: pd.Series) -> pd.Series:
                      name=series.name, dtype=object)
 
 
+def _answer_key(text: pd.Series) -> pd.Series:
+    """Matching key of a short answer: NFKC, zero-width characters dropped, case-folded, spaces
+    collapsed, and the separator Microsoft Forms appends to choice answers ("Yes;") trimmed."""
+    from mentoring_lib.normalise import ZERO_WIDTH
+
+    s = text.astype(object).where(text.notna(), "").astype(str).str.normalize("NFKC")
+    s = s.str.replace(ZERO_WIDTH, "", regex=True).str.casefold().str.replace(r"\s+", " ", regex=True)
+    return s.str.strip(" ;,.")
+
+
+def consent_given(answers: pd.Series, accepted, statement: str | None = None) -> pd.Series:
+    """True where the consent answer is one of ``accepted`` or repeats ``statement`` (the question's
+    own text, which a ticked box in Microsoft or Google Forms writes), compared case-insensitively
+    after trimming. Anything else, blank included, is False."""
+    keys = {*_answer_key(pd.Series(list(accepted), dtype=object)), *(
+        _answer_key(pd.Series([statement], dtype=object)) if statement else [])} - {""}
+    return _answer_key(answers).isin(keys) & ~_blank(answers)
+
+
+def _refused_answers_note(answers: pd.Series, refused: pd.Series) -> str:
+    """Data-quality note on rows excluded for no consent: how many, and the answers given (unless
+    they look personal), so that an agreeing answer the config does not list is noticed."""
+    from mentoring_lib.scrub import shown_value
+
+    given = answers[refused & ~_blank(answers)].astype(str).str.strip()
+    counts = given.value_counts(sort=False)
+    # An answer several people gave word for word is an option's label (e.g. a consent box whose
+    # text the config does not list), not free text: it may be longer and still shown.
+    listed = "; ".join(f"{shown_value(v, 60, max_words=30 if n >= 3 else 6)} ({n})"
+                       for v, n in sorted(counts.items(), key=str))
+    blank = int((refused & _blank(answers)).sum())
+    parts = ([f"answers {listed}"] if listed else []) + ([f"{blank} blank"] if blank else [])
+    return (f"{int(refused.sum())} row(s) excluded for no consent ({'; '.join(parts)}); if an answer means "
+            "agreement, add it to registration.consent_accepted in the term config")
+
+
 def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype(object).where(series.notna(), "").astype(str).str.strip() == "")
 
@@ -369,13 +439,14 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     Columns: source, row (Excel row), role, name, first_name (when the form asks for it, else
     missing), email, email_norm, submitted_at (tz-aware in the term's time zone), complete, missing,
     school, doctoral_programme, doctoral_year, languages, availability. Schools are mapped except
-    on test submissions (a test may type anything).
+    on test submissions (a test may type anything); the doctoral year is one of
+    ``normalise.DOCTORAL_YEARS`` or "Other" (:func:`~mentoring_lib.normalise.doctoral_year`).
     Raises InputError/InputErrors naming file, Excel row and column for unreadable input.
     """
     from mentoring_lib.errors import InputError, InputErrors
-    from mentoring_lib.normalise import map_schools, normalise_name
-    from mentoring_lib.pseudonym import normalise_email
-    from mentoring_lib.readers import parse_datetimes, read_export, select_columns
+    from mentoring_lib.normalise import doctoral_year, map_schools, normalise_name
+    from mentoring_lib.pseudonym import normalise_email, valid_email
+    from mentoring_lib.readers import not_submitted, parse_datetimes, read_export, select_columns
 
     path = config.input_path(item)
     export = read_export(path, tool=item.tool, sheet=item.sheet)
@@ -394,13 +465,20 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     submitted = parse_datetimes(data["submitted_at"], file=path, column=headers["submitted_at"],
                                 tz=config.term.tz, date_order=item.date_order, tool=export.tool,
                                 date_system=export.date_system)
-    if submitted.isna().any():
-        rows = [int(r) for r in idx[submitted.isna()]]
-        errors = [InputError("the submission time is empty", file=path, row=r, column=headers["submitted_at"],
-                             hint="the survey tool always fills it: download the export again") for r in rows]
+    unsent, unsent_column = not_submitted(export)
+    unsent = unsent.reindex(idx, fill_value=False) if unsent is not None else pd.Series(False, index=idx)
+    if (submitted.isna() & ~unsent).any():
+        rows = [int(r) for r in idx[submitted.isna() & ~unsent]]
+        errors = [InputError(
+            "the submission time is empty", file=path, row=r, column=headers["submitted_at"],
+            hint="the queue is in submission order, so every registration needs its time: check that "
+                 "submitted_at is mapped to the tool's submission-time column, and fill in the time or delete "
+                 "the row if it is not a real registration") for r in rows[:50]]
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     name = normalise_name(data["name"])
     email_norm = normalise_email(data["email"])
+    email_invalid = email_norm.notna() & ~valid_email(email_norm)
+    email_norm = email_norm.mask(email_invalid)
     frame = pd.DataFrame({
         "source": item.id,
         "row": idx.to_numpy(dtype="int64"),
@@ -415,24 +493,70 @@ def read_registration_input(config, item, role: str) -> tuple[pd.DataFrame, list
     missing = _missing_text(data, list(config.registration.complete_requires))
     frame["missing"] = missing
     frame["complete"] = missing == ""
+    notes = list(export.notes) + list(data.attrs.get("notes", []))
+    frame["not_submitted"] = unsent.to_numpy(dtype=bool)
+    frame["email_invalid"] = email_invalid.to_numpy(dtype=bool)
     rules = SelectionRules.from_config(config, role)
     is_test = (_first_match(frame["email_norm"], rules.email_patterns).notna()
                | _first_match(frame["name"], rules.name_patterns).notna())
+    if "consent" in data:
+        # A blank answer is "unanswered" when the term requires consent for a complete submission
+        # (a later complete one may hold the place); otherwise it is no consent either.
+        skipped = _blank(data["consent"]) & ("consent" in config.registration.complete_requires)
+        refused = ~consent_given(data["consent"], config.registration.consent_accepted, headers["consent"]) & ~skipped
+        frame["no_consent"] = refused
+        # tests, unfinished responses and rows without a valid address come first
+        counted = refused & ~is_test & ~unsent & frame["email_norm"].notna()
+        if counted.any():
+            notes.append(_refused_answers_note(data["consent"], counted))
     school = pd.Series(pd.NA, index=idx, dtype=object)
     if "school" in data:
-        answered = ~is_test & ~_blank(data["school"])
+        answered = ~is_test & ~unsent & ~_blank(data["school"])  # an unfinished response may hold anything
         if answered.any():
-            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"])
+            mapped = map_schools(data.loc[answered, "school"], file=path, column=headers["school"],
+                                 table=config.schools_path)
             school.loc[answered] = mapped.astype(object).to_numpy()
     frame["school"] = school
-    for f in ("doctoral_programme", "doctoral_year"):
-        frame[f] = (data[f].astype(object).where(~_blank(data[f]), None).str.strip()
-                    if f in data else None)
+    frame["doctoral_programme"] = (data["doctoral_programme"].astype(object)
+                                   .where(~_blank(data["doctoral_programme"]), None).str.strip()
+                                   if "doctoral_programme" in data else None)
+    # A closed list: free text ("3rd year, on sick leave") never becomes a public category.
+    year = doctoral_year(data["doctoral_year"]) if "doctoral_year" in data else None
+    frame["doctoral_year"] = year.astype(object).where(year.notna(), None) if year is not None else None
     for f in ("languages", "availability"):
         frame[f] = multi_select(data[f]) if f in data else ""
-    notes = list(export.notes) + list(data.attrs.get("notes", []))
     notes += list((submitted.attrs or {}).get("notes", []))
+    notes += _email_notes(frame, headers["email"], unsent, unsent_column, config.registration.email_domains)
     return frame.reset_index(drop=True), notes
+
+
+def _email_notes(frame: pd.DataFrame, email_column: str, unsent: pd.Series, unsent_column: str | None,
+                 domains: list[str]) -> list[str]:
+    """Data-quality notes on unfinished responses, answers that are not e-mail addresses and
+    addresses outside the university's domains (Excel rows only: never an address)."""
+    from mentoring_lib.pseudonym import email_in_domains
+    from mentoring_lib.readers import _rows_text
+
+    notes = []
+    if unsent.any():
+        notes.append(f"{int(unsent.sum())} response(s) never submitted ('{unsent_column}'; rows "
+                     f"{_rows_text(unsent.index[unsent.to_numpy()])}): excluded as {NOT_SUBMITTED}")
+    invalid = frame["email_invalid"]
+    if invalid.any():
+        notes.append(f"{int(invalid.sum())} answer(s) in '{email_column}' are not e-mail addresses (rows "
+                     f"{_rows_text(frame.loc[invalid, 'row'])}; e.g. a bare id, 'anonymous' or a cut-off "
+                     f"domain): excluded as {NO_VALID_EMAIL}")
+    if domains:
+        has = frame["email_norm"].notna()
+        outside = has & ~email_in_domains(frame["email_norm"], domains)
+        if outside.any():
+            message = (f"{int(outside.sum())} registration(s) use an e-mail domain outside "
+                       f"registration.email_domains ({', '.join(domains)}); rows "
+                       f"{_rows_text(frame.loc[outside, 'row'])}: kept, but check the addresses before the "
+                       "mail merge")
+            notes.append(message)
+            warnings.warn(message, stacklevel=3)
+    return notes
 
 
 def read_withdrawals(config) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -620,8 +744,12 @@ def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {"status": status.astype(int)}
     applied = selected[selected["status"].isin(["accepted", "waitlisted", "withdrawn", "late"])]
     accepted = applied["status"] == "accepted"
+    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER
+
     for field, label in (("school", "school"), ("doctoral_year", "doctoral year")):
         value = applied[field].astype(object).where(applied[field].notna(), "(not answered)")
+        if field == "doctoral_year":  # only the closed list is ever a row label (read_registration_input)
+            value = value.where(value.isin([*DOCTORAL_YEARS, OTHER, "(not answered)"]), OTHER)
         cols = {}
         for role in ROLES:
             mine = applied["role"] == role
@@ -697,6 +825,13 @@ def read_inputs(ctx) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     columns = ["source", "row", "role", "name", "email", "email_norm", "submitted_at", "missing", "complete",
                "school", "doctoral_programme", "doctoral_year", "languages", "availability"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if rows.empty:  # every registration export is header-only (or none is configured)
+        files = [config.input_path(i) for r in ROLES for i in config.inputs_of(KIND_OF_ROLE[r])]
+        names = ", ".join(p.name for p in files) or "none configured"
+        raise InputError(f"no registrations: the registration exports ({names}) have no responses (header only)",
+                         file=files[0] if files else None,
+                         hint="download the exports again once people have registered (mentoring inspect FILE "
+                              "shows the number of responses), or check the files named in the config")
     rows["submitted_at"] = pd.to_datetime(rows["submitted_at"], utc=True).dt.tz_convert(config.term.tz)
     rows["person_id"] = pseudonymise(rows["email"], ctx.key).astype(object).to_numpy()
     rows["person_id"] = rows["person_id"].where(rows["email_norm"].notna(), None)
@@ -766,9 +901,11 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
         counts = status_counts(part)
         excluded = {"duplicate": counts["duplicate"]}
         reasons = part.loc[part["status"] == "excluded", "reason"]
-        kinds = np.select([reasons.str.startswith("test submission"), reasons.str.startswith("no e-mail"),
-                           reasons.str.startswith("incomplete")],
-                          ["test submission", "no e-mail address", "incomplete"], "other")
+        kinds = np.select([reasons.str.startswith("test submission"), reasons.str.startswith(NOT_SUBMITTED),
+                           reasons.str.startswith(NO_VALID_EMAIL), reasons.str.startswith("no e-mail"),
+                           reasons.str.startswith("no consent"), reasons.str.startswith("incomplete")],
+                          ["test submission", NOT_SUBMITTED, NO_VALID_EMAIL, "no e-mail address", "no consent",
+                           "incomplete"], "other")
         excluded.update(pd.Series(kinds, dtype=object).value_counts().to_dict())
         kept = counts["accepted"] + counts["waitlisted"] + counts["withdrawn"] + counts["late"]
         ctx.record_quality(source, rows_read=len(part), kept=kept, excluded=excluded,

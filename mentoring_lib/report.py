@@ -548,8 +548,7 @@ def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Blo
     cfg = p.get("config") or {}
     items = [f"Report date: {p.get('report_date', 'not recorded')} (a fixed date, not the day of the run, "
              "so that running the workbook again on the same inputs gives identical files)",
-             f"Term configuration: {Path(str(cfg.get('file', config.source or 'config'))).name} (digest "
-             f"{str(cfg.get('digest') or config.digest())[:16]})",
+             f"Term configuration: digest {str(cfg.get('digest') or config.digest())[:16]}",
              "Code: mentoring workbook " + str(code.get("package", __version__))
              + (f", commit {str(code['git_commit'])[:12]}" + (" (with local changes)" if code.get("git_dirty") else "")
                 if code.get("git_commit") else "")
@@ -561,12 +560,15 @@ def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Blo
     blocks.append(BulletList(tuple(items)))
     inputs = p.get("inputs") or {}
     if inputs:
-        rows = tuple((str(k), str(v.get("file", "")), str(v.get("tool", "") or "–").replace("_", " "),
+        # Input ids from the term config only: a file name can hold a person's name ("virtanen.xlsx").
+        rows = tuple((str(k), str(v.get("kind", "") or "–").replace("_", " "),
+                      str(v.get("tool", "") or "–").replace("_", " "),
                       "missing" if v.get("missing") else str(v.get("sha256", ""))[:16])
                      for k, v in sorted(inputs.items()))
-        blocks.append(Table("t-inputs", "Input files", ("Input", "File", "Exported by", "SHA-256 (first 16 hex digits)"),
+        blocks.append(Table("t-inputs", "Input files", ("Input", "Kind", "Exported by", "SHA-256 (first 16 hex digits)"),
                             rows, (False, False, False, False),
-                            ("The SHA-256 hash identifies the exact file read: a changed export gives a different "
+                            ("Inputs are named by their id in the term configuration, not by file name. The "
+                             "SHA-256 hash identifies the exact file read: a changed export gives a different "
                              "hash. The files themselves hold personal data and are not published.",)))
     return blocks
 

@@ -3,13 +3,16 @@
 What is deleted (after the coordinator types the term's name, or with ``--yes``):
 
 * the term's private area: the published run's ``private/`` (identity table, rosters, mail merges,
-  certificate list and PDFs, executed notebooks, intermediate tables, data-quality reports), the
-  private areas of any left-over run folders, ``failed/`` (executed notebooks of a failed run),
+  certificate list and PDFs, executed notebooks, intermediate tables, data-quality reports,
+  ``run-details.json``), the private areas of any left-over run folders, ``failed/`` (executed
+  notebooks and ``run-details.json`` of a failed run),
   ``interactive/`` (notebooks opened alone in JupyterLab) and any ``private.before-*`` folder;
 * the term's raw-data copy: the config's ``data_dir`` (the exports as downloaded).
 
 What is kept: ``public/`` (aggregates that passed the privacy gate), ``run.json`` and ``logs/``
-(neither holds personal values) and the config.
+(neither holds personal values) and the config. A ``run.json`` written before run records were split
+(with counts per input and absolute paths) is cut down to its public part
+(:func:`mentoring_lib.provenance.public_record`).
 
 Purge never deletes committed data: a demo term's data folder (``data/demo``) is kept -- it is
 synthetic and part of the repository -- and so is any data folder that holds files tracked by
@@ -18,6 +21,7 @@ It holds the term's lock, so it cannot race a run.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -129,4 +133,18 @@ def purge_term(config: "TermConfig", *, yes: bool, input: Callable[[str], str] =
                 raise ConfigError(f"refusing to delete {t}: it is a symbolic link")
             shutil.rmtree(t)
             deleted.append(t)
+        _keep_public_run_records(config.term_dir)
     return deleted
+
+
+def _keep_public_run_records(term_dir: Path) -> None:
+    """Cut every run.json of the term down to its public part (older ones held counts and paths)."""
+    from mentoring_lib import provenance, publish
+
+    for path in [term_dir / "run.json", *sorted((term_dir / publish.RUNS).glob("*/run.json"))]:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and provenance.public_record(record) != record:
+            provenance.write_json_atomic(path, provenance.public_record(record))

@@ -3,8 +3,10 @@
 The runner holds the term's lock, fingerprints the inputs, executes the stage notebooks
 (independent stages concurrently) into a staging folder, runs the personal-data gate on
 the public outputs and only then publishes the staging folder atomically (see
-:mod:`mentoring_lib.publish`). It writes ``reports/<term>/run.json`` and a log whatever
-happens. Errors are raised as :class:`~mentoring_lib.errors.WorkbookError`; the CLI maps
+:mod:`mentoring_lib.publish`). It writes ``reports/<term>/run.json`` (public provenance) and a
+log whatever happens, and the run's private details (counts per input, absolute paths, the full
+error) to ``private/run-details.json`` or, when the run fails, ``failed/run-details.json`` (see
+:mod:`mentoring_lib.provenance`). Errors are raised as :class:`~mentoring_lib.errors.WorkbookError`; the CLI maps
 them to the exit codes of the design. Ctrl-C and SIGTERM stop a run at once: the running
 kernels are killed (:func:`mentoring_lib.kernels.kill_all`), the staging folder is removed and
 run.json records the stop (exit 130 / 143); a SIGTERM that arrives while publishing waits for it.
@@ -29,14 +31,22 @@ from typing import Callable
 
 from mentoring_lib import kernels, provenance, publish, stages
 from mentoring_lib.config import TermConfig, load_config
-from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
-                                  EXIT_TERMINATED, InputError, NotebookFailed, Terminated, WorkbookError)
+from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
+                                  EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, NotebookFailed, Terminated,
+                                  WorkbookError)
 
 NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
 #: Exceptions raised inside a notebook that keep their own meaning (and safe message) in the CLI.
 SAFE_NOTEBOOK_ERRORS = {"ConfigError": EXIT_INPUT, "InputError": EXIT_INPUT, "InputErrors": EXIT_INPUT,
                         "PrivacyGateError": EXIT_PRIVACY}
 DEFAULT_CELL_TIMEOUT = 600
+#: What the public run.json says went wrong; the message itself (paths, rows, columns) is private.
+PUBLIC_ERRORS = {EXIT_INPUT: "a config or input error", EXIT_NOTEBOOK: "a stage notebook failed",
+                 EXIT_PRIVACY: "the privacy gate found personal data in a public output; nothing was published",
+                 EXIT_UNEXPECTED: "an unexpected failure (a bug in the workbook)",
+                 EXIT_LOCKED: "another run holds the term's lock",
+                 EXIT_INTERRUPTED: "interrupted (Ctrl-C)", EXIT_TERMINATED: "stopped by SIGTERM"}
+FAILED = "failed"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 log = logging.getLogger("mentoring.run")
@@ -80,7 +90,9 @@ def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str
     import hmac
 
     key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
-    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()},
+    # The tables the config names by path (codebook, schools, themes): editing one changes the outputs.
+    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in config.lookup_files().items()}
+    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()}, "tables": tables,
                           "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -200,8 +212,11 @@ def _identities(run_dir: Path, config: TermConfig):
     import pandas as pd
 
     from mentoring_lib.gate import identities_from
+    from mentoring_lib.normalise import school_table
 
-    return identities_from(pd.read_parquet(path), allow=config.privacy.gate_allow)
+    # The term's own school table: its school and university names are never a person's name.
+    schools = school_table(config.schools_path).phrases if config.schools_path else ()
+    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools])
 
 
 class _StopSignal:
@@ -339,12 +354,17 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     record: dict = {
         "run_id": run_id, "term": config.term.name, "status": "running",
         "started": started_wall.isoformat(timespec="seconds"),
-        "config": {"file": str(config_path), "sha256": provenance.sha256_file(config_path),
+        "config": {"file": config_path.name, "sha256": provenance.sha256_file(config_path),
                    "digest": config.digest()},
         "code": {**provenance.code_version(), "digest": code},
         "fingerprint": fingerprint, "stages": {}, "inputs": inputs_before,
         "source_date_epoch": provenance.source_date_epoch(config),
         "partial": [s.name for s in selected] if partial else None,
+    }
+    details: dict = {
+        "run_id": run_id, "term_dir": str(term_dir), "config_file": str(config_path),
+        "data_dir": str(config.data_path),
+        "inputs": {i.id: {"path": str(config.input_path(i))} for i in config.inputs},
     }
     status, exit_code, message = "failed", EXIT_NOTEBOOK, ""
     seconds: dict[str, float] = {}
@@ -378,10 +398,14 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             report(f"  disclosure audit: no suppressed count can be worked out ({audit_seconds:.2f} s)")
         rows = provenance.quality_rows(run_dir / "private" / "quality")
         for input_id, counts in rows.items():
-            if input_id in record["inputs"]:
-                record["inputs"][input_id].update(counts)
-        record.update(status="ok", exit_code=EXIT_OK,
+            if input_id in details["inputs"]:
+                details["inputs"][input_id].update(counts)
+        record.update(status="ok", exit_code=EXIT_OK, details=f"private/{provenance.DETAILS}",
                       stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        details.update(status="ok", exit_code=EXIT_OK)
+        provenance.write_json_atomic(run_dir / "private" / provenance.DETAILS, details,
+                                     mode=publish.PRIVATE_FILE_MODE)
+        publish.restrict_tree(run_dir / "private")
         provenance.write_json_atomic(run_dir / "run.json", _finish(record, started_wall))
         with stop.deferred():
             publish.publish(term_dir, run_dir)
@@ -403,7 +427,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             _keep_failed_notebooks(term_dir, run_dir)
         _remove_unpublished(term_dir, run_dir)
         raise
-    except BaseException:
+    except BaseException as e:
+        exit_code, message = EXIT_UNEXPECTED, f"unexpected {type(e).__name__} (a bug in the workbook)"
         _keep_failed_notebooks(term_dir, run_dir)
         _remove_unpublished(term_dir, run_dir)
         raise
@@ -411,7 +436,11 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         record.update(status=status, exit_code=exit_code,
                       stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
         if status != "ok":
-            record["error"] = message.splitlines()[0] if message else "interrupted"
+            record["error"] = PUBLIC_ERRORS.get(exit_code, "failed")
+            record["details"] = f"{FAILED}/{provenance.DETAILS}"
+            details.update(status=status, exit_code=exit_code, error=message or "interrupted")
+            provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
+                                         mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
     return RunResult(run_id, status, exit_code, term_dir, seconds, message)
 
@@ -427,9 +456,10 @@ def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:
     src = run_dir / "private" / "notebooks"
     if not src.is_dir():
         return
-    dest = term_dir / "failed"
+    dest = term_dir / FAILED
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(src, dest)
+    publish.restrict_tree(dest)
 
 
 def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> None:
@@ -441,7 +471,8 @@ def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> Non
              f"  public spreadsheets:    {pub}",
              f"  rosters & mail merges:  {priv}  (personal data: do not share)",
              f"  certificates:           {priv / 'certificates'}",
-             f"  provenance:             {result.term_dir / 'run.json'}"]
+             f"  provenance:             {result.term_dir / 'run.json'}",
+             f"  run details:            {priv / provenance.DETAILS}  (private)"]
     for line in lines:
         echo(line)
     sys.stdout.flush()

@@ -14,10 +14,14 @@ bytes. XLSX document dates and zip member times come from ``SOURCE_DATE_EPOCH`` 
 fixed epoch (2000-01-01), never the wall clock.
 
 CSV files are UTF-8 with a byte-order mark (so Excel opens ä/ö/å correctly), comma-separated,
-CRLF line ends (RFC 4180).
+CRLF line ends (RFC 4180). Excel in Finnish (and other decimal-comma locales) splits a CSV on ``;``
+instead, so a cell holding either separator is quoted, and the text after every ``,`` or ``;``
+inside a cell is neutralised as if it began a cell (see :func:`_csv_field`): ``text;=1+1`` is written ``"text;'=1+1"``, which
+gives no formula whether a program splits it on ``,`` or ``;``, honouring the quotes or not.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import math
@@ -39,6 +43,9 @@ _FORMULA_START_RE = re.compile("^[" + re.escape("".join(FORMULA_START)) + "]")
 _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # Control characters XML 1.0 cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
 _ILLEGAL_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Separators a spreadsheet may split a CSV line on (comma; semicolon in decimal-comma locales).
+_CSV_SEPARATORS_RE = re.compile(r"([,;])")
+_CSV_SPECIAL_RE = re.compile(r'[,;"\r\n]')
 _SHEET_BAD_RE = re.compile(r"[\[\]:*?/\\]")
 #: Used when SOURCE_DATE_EPOCH is not set: 2000-01-01T00:00:00Z.
 FIXED_EPOCH = 946684800
@@ -122,13 +129,32 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, index: bool = False)
             col = safe.iloc[:, i]
             if isinstance(col.dtype, pd.DatetimeTZDtype):
                 safe.isetitem(i, col.dt.strftime("%Y-%m-%d %H:%M:%S%z"))
+        rendered = io.StringIO(newline="")
+        safe.to_csv(rendered, index=False, lineterminator="\r\n")
+        rendered.seek(0)
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            safe.to_csv(fh, index=False, lineterminator="\r\n")
+            for row in csv.reader(rendered):
+                fields = [_csv_field(f) for f in row]
+                fh.write((",".join(fields) if fields != [""] else '""') + "\r\n")
         _commit(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _csv_field(text: str) -> str:
+    """One CSV field (as pandas rendered it) made safe for either separator: text after a ``,``/``;``
+    that starts like a formula gets a quote (a plain number too: split without honouring quotes it
+    runs on to the next separator, ``-5",8``), and the field is quoted when it holds a separator, a
+    quote or a line break. Numbers and text without separators come out unchanged."""
+    if not _CSV_SPECIAL_RE.search(text):
+        return text
+    if "," in text or ";" in text:
+        parts = _CSV_SEPARATORS_RE.split(text)
+        text = parts[0] + "".join(sep + ("'" + seg if _FORMULA_START_RE.match(seg) else seg)
+                                  for sep, seg in zip(parts[1::2], parts[2::2]))
+    return '"' + text.replace('"', '""') + '"'
 
 
 # -- XLSX ---------------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ dependency order; the runner may run stages whose needs are met concurrently.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 from dataclasses import dataclass
 from typing import Callable
+
+from mentoring_lib.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,16 @@ STAGES: tuple[Stage, ...] = (
 BY_NAME = {s.name: s for s in STAGES}
 
 
-def get(name: str) -> Stage:
+def get(name: str, *, option: str = "stage") -> Stage:
+    """The stage called ``name``; an unknown name is a UsageError (exit 2) listing the stages.
+
+    ``option``: how the caller names the value in the message (e.g. "--only")."""
     try:
         return BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown stage '{name}'; stages are: {', '.join(BY_NAME)}") from None
+        close = difflib.get_close_matches(str(name).strip().lower(), list(BY_NAME), n=1, cutoff=0.6)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + f"The stages are: {', '.join(BY_NAME)}"
+        raise UsageError(f"{option}: unknown stage '{name}'", hint=hint) from None
 
 
 def upstream(name: str) -> list[str]:
@@ -74,9 +82,9 @@ def upstream(name: str) -> list[str]:
 def select(only: list[str] | None = None, start: str | None = None) -> list[Stage]:
     """The stages a run executes: all, ``--only`` some, or ``--from`` one onwards."""
     if only:
-        names = {get(n).name for n in only}
+        names = {get(n, option="--only").name for n in only}
         return [s for s in STAGES if s.name in names]
     if start:
-        idx = [s.name for s in STAGES].index(get(start).name)
+        idx = [s.name for s in STAGES].index(get(start, option="--from").name)
         return list(STAGES[idx:])
     return list(STAGES)

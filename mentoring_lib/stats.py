@@ -33,6 +33,10 @@ ALPHA_MIN_N = 30
 #: Exact Wilcoxon p-values are used up to this many non-zero differences (without ties).
 WILCOXON_EXACT_MAX_N = 50
 CONFIDENCE = 0.95
+#: Differences closer than this are equal for ranking (and |d| below it is zero): mean scores are
+#: ratios of integer sums, so differences that are equal in exact arithmetic (two changes of 1/12)
+#: come out of floating point a few ulps apart and would otherwise be ranked as distinct.
+TIE_TOLERANCE = 1e-9
 
 
 def _note_not_enough(n: int, minimum: int = MIN_PAIRS) -> str:
@@ -122,6 +126,23 @@ class WilcoxonResult(_Result):
     method: str
 
 
+def snap_ties(d: np.ndarray, tol: float = TIE_TOLERANCE) -> np.ndarray:
+    """``d`` with differences whose magnitudes lie within ``tol`` of each other made equal (each
+    run of close magnitudes takes its smallest), and magnitudes within ``tol`` of zero made zero,
+    so that ranking sees the ties of exact arithmetic."""
+    d = np.asarray(d, dtype=float)
+    magnitude = np.where(np.abs(d) <= tol, 0.0, np.abs(d))
+    if magnitude.size == 0:
+        return magnitude
+    order = np.argsort(magnitude, kind="stable")
+    ordered = magnitude[order]
+    starts = np.concatenate(([True], np.diff(ordered) > tol))
+    first_of_run = np.maximum.accumulate(np.where(starts, np.arange(ordered.size), 0))
+    snapped = np.empty_like(magnitude)
+    snapped[order] = ordered[first_of_run]
+    return np.sign(d) * snapped
+
+
 def _signed_ranks(d: np.ndarray, zero_method: str) -> tuple[float, float, bool]:
     """T+ and T- (sums of ranks of |d| of positive and negative differences) and whether |d| ties."""
     if zero_method == "wilcox":
@@ -142,12 +163,12 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
     Pratt) no zeros; otherwise the normal approximation with tie-corrected variance and a
     continuity correction is used (scipy.stats.wilcoxon; the choice is reported). The
     rank-biserial correlation is r = (T+ - T-) / (T+ + T-) with the same zero handling: positive
-    when scores rose.
+    when scores rose. Differences equal within :data:`TIE_TOLERANCE` are ranked as ties.
     """
     if zero_method not in ("wilcox", "pratt"):
         raise ValueError("zero_method must be 'wilcox' or 'pratt'")
     a, b, dropped = _paired_arrays(pre, post)
-    d = b - a
+    d = snap_ties(b - a)
     n = d.size
     n_zero = int((d == 0).sum())
     n_used = n - n_zero if zero_method == "wilcox" else n
@@ -171,6 +192,7 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
     rbc = (t_plus - t_minus) / (t_plus + t_minus)
     p_method = "exact" if exact else "normal approximation"
     method = (f"Wilcoxon signed-rank test on after - before differences (two-sided; {zeros_text}; "
+              "differences equal to within 1e-9 ranked as ties; "
               + ("exact p-value (no ties, at most "
                  f"{WILCOXON_EXACT_MAX_N} non-zero differences)" if exact else
                  "normal approximation with tie-corrected variance and continuity correction")

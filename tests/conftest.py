@@ -41,6 +41,120 @@ report: {{organisation: Test}}
 """
 
 
+#: A tiny survey codebook for small terms: one agree/disagree instrument of two items, asked before
+#: and after (participants), and one mentor item at the end.
+SMALL_CODEBOOK = """
+version: 1
+title: Small-term surveys
+response_sets:
+  agree5:
+    options:
+      - {value: 1, label: Strongly disagree}
+      - {value: 2, label: Disagree}
+      - {value: 3, label: Neither agree nor disagree}
+      - {value: 4, label: Agree}
+      - {value: 5, label: Strongly agree}
+instruments:
+  calm:
+    name: Calm scale
+    short_name: CALM
+    citation: Invented for the tests.
+    licence: Test use.
+    response_set: agree5
+    items:
+      - {id: calm_1, wording: I stay calm.}
+      - {id: calm_2, wording: I am kind to myself.}
+    scales:
+      - {id: total, name: Calm (total), items: all, rule: mean, missing_rule: All items answered.}
+items:
+  - {id: react_satisfaction, wording: The group suited me., response_set: agree5, group: reaction}
+  - {id: mentor_would_mentor_again, wording: I would mentor again., response_set: agree5, group: mentor}
+surveys:
+  before: {wave: pre, role: participant, email_column: Email, timestamp_column: Timestamp,
+           columns: {calm_1: Calm 1, calm_2: Calm 2}}
+  after: {wave: post, role: participant, email_column: Email, timestamp_column: Timestamp,
+          columns: {calm_1: Calm 1, calm_2: Calm 2, react_satisfaction: Suited}}
+  mentor_end: {wave: end, role: mentor, email_column: Email, timestamp_column: Timestamp,
+               columns: {mentor_would_mentor_again: Again}}
+"""
+
+#: The header line of every file of a small term (a header-only file is an export with no responses).
+SMALL_TERM_HEADERS = {
+    "mentors.csv": "Timestamp,Full name,Email address,Languages,Availability",
+    "participants.csv": "Timestamp,Full name,Email address,Languages,Availability",
+    "trainings.csv": "Name,Email,Training 1,Training 2",
+    "meetings.csv": "Name,Email,Meeting 1,Meeting 2,Meeting 3",
+    "before.csv": "Timestamp,Email,Calm 1,Calm 2",
+    "after.csv": "Timestamp,Email,Calm 1,Calm 2,Suited",
+    "mentor_end.csv": "Timestamp,Email,Again",
+}
+#: The responses of a small term: four mentors (two pairs: Monday, Tuesday), six participants (three
+#: a slot), everyone at some meetings and in both surveys. Invented names that no report word matches.
+SMALL_TERM_ROWS = {
+    "mentors.csv": ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
+                    "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English; Finnish,Mon 10-12",
+                    "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,English,Tue 14-16",
+                    "2026/09/01 10:15:00,Dora Dahlström,m4@example.org,English,Tue 14-16"],
+    "participants.csv": [f"2026/09/20 10:0{i}:00,{name},p{i}@example.org,English,"
+                         f"{'Mon 10-12' if i <= 3 else 'Tue 14-16'}"
+                         for i, name in enumerate(["Eeva Ekholm", "Fia Falkenberg", "Gun Granqvist",
+                                                   "Hilma Holmström", "Iris Ilvesniemi", "Juho Jokelainen"], 1)],
+    "trainings.csv": [f"M{i},m{i}@example.org,x,x" for i in range(1, 5)],
+    "meetings.csv": [f"M{i},m{i}@example.org,x,x,x" for i in range(1, 5)]
+                    + [f"P{i},p{i}@example.org,x,{'x' if i % 2 else ''},x" for i in range(1, 7)],
+    "before.csv": [f"2026/10/01 09:00:00,p{i}@example.org,Agree,Disagree" for i in range(1, 7)],
+    "after.csv": [f"2026/12/18 09:00:00,p{i}@example.org,Agree,Agree,Agree" for i in range(1, 7)],
+    "mentor_end.csv": [f"2026/12/18 09:00:00,m{i}@example.org,Agree" for i in range(1, 5)],
+}
+
+
+def small_term(folder: Path, *, rows: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None,
+               drop_columns: dict[str, list[str]] | None = None, name: str = "small") -> Path:
+    """Write a complete tiny term (not the demo: four mentors, six participants, every input kind,
+    its own codebook) under ``folder`` and return its config. ``rows`` / ``headers`` replace a
+    file's responses / header line (``rows={"mentors.csv": []}`` is a header-only export);
+    ``drop_columns`` leaves fields unmapped per input id (e.g. ``{"mentors": ["languages"]}``).
+    The pseudonym key comes from the environment (MENTORING_KEY)."""
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    all_rows = {**SMALL_TERM_ROWS, **(rows or {})}
+    for file, header in {**SMALL_TERM_HEADERS, **(headers or {})}.items():
+        (data / file).write_text("\n".join([header, *all_rows[file]]) + "\n", encoding="utf-8")
+    (folder / "codebook.yml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    registration = {"name": "Full name", "email": "Email address", "submitted_at": "Timestamp",
+                    "languages": "Languages", "availability": "Availability"}
+    drop = drop_columns or {}
+
+    def cols(input_id: str, mapping: dict[str, str]) -> str:
+        return "{" + ", ".join(f"{k}: {v}" for k, v in mapping.items() if k not in drop.get(input_id, [])) + "}"
+
+    config = folder / "term.yml"
+    config.write_text(f"""
+term: {{name: {name}, title: Small term, start: 2026-10-01, end: 2026-12-18}}
+data_dir: data
+reports_dir: reports
+registration: {{mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+               mentor_places: 4, participant_places: 10}}
+groups: {{count: 2, target_size: 3, min_size: 1, max_size: 4, mix_schools: false}}
+programme: {{trainings: 2, meetings_planned: 3}}
+certificates: {{min_trainings: 1, min_meetings: 1}}
+inputs:
+  - {{id: mentors, kind: mentor_registrations, file: mentors.csv, tool: google_forms,
+     columns: {cols("mentors", registration)}}}
+  - {{id: participants, kind: participant_registrations, file: participants.csv, tool: google_forms,
+     columns: {cols("participants", registration)}}}
+  - {{id: trainings, kind: training_attendance, file: trainings.csv, tool: csv,
+     columns: {{name: Name, email: Email}}}}
+  - {{id: meetings, kind: group_attendance, file: meetings.csv, tool: csv, columns: {{name: Name, email: Email}}}}
+  - {{id: before, kind: feedback_before, file: before.csv, tool: csv}}
+  - {{id: after, kind: feedback_after, file: after.csv, tool: csv}}
+  - {{id: mentor_end, kind: mentor_feedback, file: mentor_end.csv, tool: csv}}
+codebook: codebook.yml
+privacy: {{key_source: env}}
+report: {{organisation: Test}}
+""", encoding="utf-8")
+    return config
+
 # -- an attacker on published counts (tests of the release audit) ---------------------------------
 
 def milp_range(names: list[str], shown: dict, equations: list[tuple[dict[str, int], int]], target: str,

@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import small_term
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from mentoring_lib import certificates as C
+from mentoring_lib import stages
 from mentoring_lib.config import load_config
-from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.context import OutputPaths, StageContext, run_in_process
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
 from mentoring_lib.pseudonym import DEMO_KEY, pseudonymise
 
@@ -628,3 +630,35 @@ def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
     assert merge.loc["ivan@example.org", "First name"] == "Vanya"
     others = merge.drop(index="ivan@example.org")
     assert (others["First name"] == others["Name"].str.split(" ").str[0]).all()
+
+
+# -- a mentor who led no group (issue 12) -----------------------------------------------------------
+
+def test_mentor_without_group_co_led_no_meetings_even_when_ticked():
+    t = attendance({"P-a": (3, 3), "P-b": (3, 3)})
+    m = attendance({"P-a": (6, 6), "P-b": (6, 6)})
+    out = C.assess_eligibility(["P-a", "P-b"], t, m, RULES, without_group=["P-b"])
+    assert out.loc["P-a", "eligible_by_rule"] and out.loc["P-a", "meetings_coled"] == 6
+    assert not out.loc["P-b", "eligible_by_rule"] and out.loc["P-b", "meetings_coled"] == 0
+    assert out.loc["P-b", "rule_reason"] == "led no group, so co-led no group meetings (at least 4 needed)"
+
+
+def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypatch):
+    """Three mentors: the Swedish-only one has no co-mentor. The stage runs to the end, the two who
+    led group 1 are eligible and the unpaired one is not (no group led), with an empty group cell."""
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
+    mentors = ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
+               "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English,Mon 10-12",
+               "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,Swedish,Tue 14-16"]
+    cfg = load_config(small_term(tmp_path, rows={"mentors.csv": mentors}))
+    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
+    for name in stages.upstream("certificates") + ["certificates"]:
+        run_in_process(ctx.for_stage(name))
+    roster = C.prepare(ctx.for_stage("certificates")).roster.set_index("email")
+    assert roster.loc["m1@example.org", "group"] == roster.loc["m2@example.org", "group"] == "1"
+    assert roster.loc["m3@example.org", "group"] == ""
+    assert roster.loc[["m1@example.org", "m2@example.org"], "eligible"].all()
+    assert not roster.loc["m3@example.org", "eligible"]
+    assert roster.loc["m3@example.org", "rule_reason"].startswith("led no group")
+    listed = load_workbook(ctx.out.private / C.CERT_DIR / "certificate_list.xlsx")
+    assert listed.sheetnames  # the stage wrote its list

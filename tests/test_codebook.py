@@ -182,17 +182,21 @@ def test_ceas_numbers_and_end_labels(cb):
     assert out["ceas_self_01"].tolist() == [1, 1, 10, 10, 7, 10]
 
 
-def test_unmapped_answers_raise_with_file_column_and_distinct_values(cb):
+def test_unmapped_answers_raise_one_error_per_distinct_answer_with_rows_not_values(cb):
     wide = pd.DataFrame({"scs_sf_02": ["Almost never", "Sometimes-ish", "Sometimes-ish", "11"],
                          "react_safe_atmosphere": ["Agree", "Totally", "Agree", "Agree"]},
                         index=pd.Index([4, 5, 6, 7], name="row"))
     cols = {"scs_sf_02": "QID1_2", "react_safe_atmosphere": "7.2 The group felt like a safe place to talk."}
     with pytest.raises(InputErrors) as e:
         map_answers(wide, cols, cb, file="feedback_before.csv")
-    first, second = e.value.errors
-    assert first.file == "feedback_before.csv" and first.column == "QID1_2"
-    assert "'11'" in first.message and "'Sometimes-ish'" in first.message and "2 answers" in first.message
-    assert second.column.startswith("7.2") and "'Totally'" in second.message
+    sometimes, eleven, totally = e.value.errors
+    assert (sometimes.file, sometimes.column, sometimes.row) == ("feedback_before.csv", "QID1_2", 5)
+    assert sometimes.message.endswith(": an answer the codebook does not map (item 'scs_sf_02') "
+                                      "(the same answer in row 6)")
+    assert (eleven.column, eleven.row) == ("QID1_2", 7) and "same answer" not in eleven.message
+    assert totally.column.startswith("7.2") and totally.row == 5
+    text = e.value.render()
+    assert "Sometimes-ish" not in text and "Totally" not in text and "'11'" not in text
     assert e.value.exit_code == 2
 
 
@@ -221,5 +225,7 @@ def test_free_text_in_a_scale_column_is_not_echoed(cb):
     with pytest.raises(InputError) as e:
         map_answers(wide, {"scs_sf_03": "Q1_3"}, cb, file="f.csv")
     text = e.value.render()
-    assert "look like free text" in text and "not shown" in text and e.value.column == "Q1_3"
-    assert "anna@example.fi" not in text and "Comment number" not in text
+    assert not isinstance(e.value, InputErrors) and (e.value.row, e.value.column) == (0, "Q1_3")
+    assert ("31 distinct answers that look like free text, not answer labels (item 'scs_sf_03'), "
+            "in rows 0, 1, 2, 3, 4 and 26 more") in text
+    assert "anna@example.fi" not in text and "Comment number" not in text and "Mail me" not in text

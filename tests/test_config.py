@@ -118,3 +118,104 @@ def test_shipped_configs_are_valid():
     assert demo.privacy.key_source == "demo"
     template = load_config(root / "config" / "term-template.yml")
     assert template.privacy.key_source in ("env", "file"), "a real term must not use the demo key"
+
+
+@pytest.mark.parametrize("line, key, words", [
+    ("end: 2027-31-05", "term.end", "'2027-31-05' is not a date: month value"),
+    ("end: 2027-02-30", "term.end", "'2027-02-30' is not a date: day value"),
+])
+def test_impossible_unquoted_date_exit2_names_key(tmp_path, line, key, words):
+    # Unquoted, YAML itself tries (and fails) to build the date: still a ConfigError naming the key.
+    path = write(tmp_path, MINIMAL.replace("end: 2026-12-18", line))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key
+    assert words in err.value.message
+    assert "YYYY-MM-DD" in err.value.hint
+
+
+def test_several_problems_name_every_key_exit2(tmp_path):
+    text = MINIMAL.replace("end: 2026-12-18", "end: 2027-02-30").replace("participant_deadline: 2026-09-27",
+                                                                      "participant_deadline: 2026-13-01")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.key == "term.end"
+    assert "1 more problem: registration.participant_deadline" in err.value.message
+
+
+
+@pytest.mark.parametrize("kind, field, key, hint", [
+    ("mentor_registrations", "emial", "inputs[0].columns.emial", "did you mean 'email'?"),
+    ("mentor_registrations", "date", "inputs[0].columns.date", "the fields of a mentor_registrations input are: name,"),
+    ("withdrawals", "withdrawn_on", "inputs[0].columns.withdrawn_on", "are: email, date, role, reason"),
+    ("feedback_after", "submited_at", "inputs[0].columns.submited_at", "did you mean 'submitted_at'?"),
+])
+def test_unknown_field_under_columns_exit2_did_you_mean(tmp_path, kind, field, key, hint):
+    text = mutate(inputs=[{"id": "x", "kind": kind, "file": "x.csv", "columns": {"email": "Email", field: "Header"}}])
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key
+    assert f"unknown field '{field}'" in err.value.message and kind in err.value.message
+    assert hint in err.value.hint
+
+
+def test_every_field_a_kind_reads_is_accepted_under_columns(tmp_path):
+    from typing import get_args
+
+    from mentoring_lib.config import COLUMN_FIELDS, InputKind
+
+    assert set(COLUMN_FIELDS) == set(get_args(InputKind)), "every input kind lists the fields it reads"
+    inputs = [{"id": f"i{n}", "kind": kind, "file": f"{n}.csv", "columns": {f: f.title() for f in fields}}
+              for n, (kind, fields) in enumerate(COLUMN_FIELDS.items())]
+    cfg = load_config(write(tmp_path, mutate(inputs=inputs)))
+    assert [len(i.columns) for i in cfg.inputs] == [len(f) for f in COLUMN_FIELDS.values()]
+
+
+def test_consent_values_unquoted_yes_reads_and_unquoted_no_is_refused(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL.replace("participant_places: 80",
+                                                      "participant_places: 80, consent_accepted: [yes, Hyväksyn, 1]")))
+    assert cfg.registration.consent_accepted == ["yes", "true", "on", "Hyväksyn", "1"]
+    assert "I agree" in load_config(write(tmp_path, MINIMAL, "b.yml")).registration.consent_accepted
+    for values, words in (("[yes, no]", "'no' (or false/off) would count as consent"),
+                          ("[yes, '']", "a blank answer cannot count"), ("[]", "at least 1 item")):
+        path = write(tmp_path, MINIMAL.replace("participant_places: 80",
+                                               f"participant_places: 80, consent_accepted: {values}"), "c.yml")
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert err.value.key == "registration.consent_accepted" and words in err.value.message
+
+
+LOOKUPS = Path(__file__).resolve().parent / "fixtures" / "lookups"
+
+
+def test_term_lookup_tables_resolve_against_the_config_folder(tmp_path):
+    import shutil
+
+    for name in ("schools_with_answer_codes__reads.yml", "themes_in_finnish__reads.yml"):
+        shutil.copy(LOOKUPS / name, tmp_path / name)
+    text = MINIMAL + "schools_file: ../schools_with_answer_codes__reads.yml\nthemes_file: ../themes_in_finnish__reads.yml\n"
+    cfg = load_config(write(tmp_path, text))
+    assert cfg.schools_path == (tmp_path / "schools_with_answer_codes__reads.yml").resolve()
+    assert cfg.themes_path == (tmp_path / "themes_in_finnish__reads.yml").resolve()
+    default = load_config(write(tmp_path, MINIMAL, "default.yml"))
+    assert default.schools_path is None and default.themes_path is None
+
+
+@pytest.mark.parametrize("key, file, words", [
+    ("schools_file", "no_such_schools.yml", "file not found"),
+    ("themes_file", "no_such_themes.yml", "file not found"),
+    ("schools_file", "schools_without_schools_mapping__exit2.yml", "must have a 'schools:' mapping"),
+    ("themes_file", "themes_blank_keyword__exit2.yml", "a blank keyword would match every comment"),
+    ("themes_file", "schools_with_answer_codes__reads.yml", "themes file"),  # the wrong kind of table
+    ("schools_file", "themes_in_finnish__reads.yml", "must have a 'schools:' mapping"),
+])
+def test_missing_or_invalid_lookup_table_exit2_names_the_key(tmp_path, key, file, words):
+    path = write(tmp_path, MINIMAL + f"{key}: {LOOKUPS / file}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.exit_code == EXIT_INPUT
+    assert err.value.key == key and err.value.file == str(path.resolve())
+    assert words in err.value.message and file in err.value.message
+    assert err.value.hint

@@ -98,6 +98,9 @@ def test_corpus_file(name):
         elif key == "cell":
             row, column, text = value
             assert export.data.loc[row, column] == text
+        elif key == "selected":  # a field as select_columns gives it (e.g. options combined from several columns)
+            row, field, text = value
+            assert selected.loc[row, field] == text
         elif key == "first_time":
             parsed = [c for c in selected.columns if c.endswith("__parsed")][0]
             assert selected[parsed].iloc[0] == pd.Timestamp(value).tz_convert(TZ)

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.e2e
 
 
 def mentoring(*args: str, reports: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command as a coordinator runs it, under the usual umask (files 0644, folders 0755)."""
     env = {**os.environ, "MENTORING_REPORTS_ROOT": str(reports), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     env.pop("SOURCE_DATE_EPOCH", None)
     return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
-                          env=env, timeout=900, cwd=ROOT)
+                          env=env, timeout=900, cwd=ROOT, umask=0o022)
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
@@ -46,7 +47,9 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     assert set(record["stages"]) == {s.name for s in stages.STAGES}
     for st in stages.STAGES:
         assert (term / "private" / "notebooks" / st.notebook).is_file()
-    assert record["inputs"]["mentor_registrations"]["rows_read"] > 0
+    details = json.loads((term / "private" / "run-details.json").read_text())
+    assert details["inputs"]["mentor_registrations"]["rows_read"] > 0
+    assert "rows_read" not in json.dumps(record), "counts stay in the private run details"
     for name in ("report.html", "report.pdf", "summary.xlsx"):
         assert (term / "public" / name).is_file(), name
     assert "report (HTML)" in proc.stdout and "certificates" in proc.stdout
@@ -57,6 +60,19 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     for text in [(term / "run.json").read_text(), proc.stdout, proc.stderr,
                  *(p.read_text() for p in (term / "logs").glob("*.log"))]:
         assert not any(k and k in text for k in key_texts)
+
+
+def test_private_outputs_are_closed_to_other_users_under_umask_022(demo_run):
+    reports, _ = demo_run
+    term = reports / "demo"
+    private = (term / "private").resolve()
+    paths = [private, *private.rglob("*")]
+    files = [p for p in paths if p.is_file()]
+    assert any(p.suffix == ".pdf" for p in files) and any(p.suffix == ".csv" for p in files)
+    wrong = {str(p.relative_to(private)): oct(p.stat().st_mode & 0o777) for p in paths
+             if p.stat().st_mode & 0o777 != (0o600 if p.is_file() else 0o700)}
+    assert wrong == {}
+    assert (term / ".runs").stat().st_mode & 0o777 == 0o700 and private.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_public_outputs_pass_the_gate_and_hold_no_identity(demo_run):

@@ -221,7 +221,9 @@ def test_effectiveness_matches_scipy_and_pingouin(result, inputs):
     assert row["median_change"] == pytest.approx(d.median())
     t = sps.ttest_rel(scs["post"], scs["pre"])
     assert row["t"] == pytest.approx(t.statistic) and row["t_p"] == pytest.approx(t.pvalue)
-    w = pg.wilcoxon(scs["post"], scs["pre"])
+    # the SCS-SF total is a mean of 12 items: the reference ranks the item sums (integers), so that
+    # changes equal in exact arithmetic tie in its ranking as in ours
+    w = pg.wilcoxon((scs["post"] * 12).round(), (scs["pre"] * 12).round())
     assert row["rank_biserial"] == pytest.approx(float(w["RBC"].iloc[0]))
     # Hedges' g_av: d_av = mean change / sqrt((SD_pre^2 + SD_post^2) / 2), exact J with df = n - 1
     # (pingouin's d_av agrees; its "hedges" uses the approximate J with df = 2n - 2, so J is by hand)
@@ -362,6 +364,28 @@ def test_quotes_for_review_and_approval_file(tmp_path, inputs):
     wanted = comments["text"].iloc[3]
     (tmp_path / "approved.txt").write_text(f"# approved by the coordinator\n{quote_hash(wanted)}\n")
     assert ev.approved_comment_texts(ctx, comments).tolist() == [wanted]
+
+
+def test_approved_quote_still_naming_someone_is_refused_and_flagged_for_review(tmp_path, inputs):
+    """Issue 13: a quote the scrubber let through ("Jukalle", a surname without its diacritics)
+    is approved by hash but not published; the review list says why."""
+    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.scrub import quote_hash
+
+    cfg = make_config(approved_quotes_file="approved.txt").model_copy(update={"data_dir": str(tmp_path)})
+    out = OutputPaths(tmp_path / "out").ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    (out.private / "identity").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"person_id": ["P-1", "P-2"], "name": ["Jukka Joki", "Ilmatar Pöllökorpi"],
+                  "first_name": [None, None], "email": ["jukka.joki@example.org", "ilmatar@example.fi"]}
+                 ).to_parquet(out.private / "identity" / "people.parquet")
+    texts = ["The group felt safe.", "Kiitos Jukalle!", "Pollokorpi listened well."]
+    comments = pd.DataFrame({"survey": "post", "role": "participant", "text": texts,
+                             "quote_hash": [quote_hash(t) for t in texts]})
+    (tmp_path / "approved.txt").write_text("".join(quote_hash(t) + "\n" for t in texts))
+    assert ev.approved_comment_texts(ctx, comments).tolist() == ["The group felt safe."]
+    review = pd.read_csv(ev.write_quotes_for_review(ctx, comments), encoding="utf-8-sig")
+    assert dict(zip(review["text"], review["names_someone"])) == {texts[0]: False, texts[1]: True, texts[2]: True}
 
 
 def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
@@ -662,3 +686,30 @@ def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs,
     assert pngs and pngs == sorted(p.name for p in figs.glob("*.png"))
     for name in pngs:
         assert (figs / name).read_bytes() == (result.figures_dir / name).read_bytes(), name
+
+
+# -- the meeting-held definition and a term without groups (issue 12) -------------------------------
+
+def test_methods_state_the_meeting_held_definition_with_the_mentors_only_sheet(result):
+    text = {m["topic"]: m["text"] for m in result.methods}["Attendance"]
+    assert text == ev.MEETING_HELD_METHOD
+    assert "at least one of the group's participants was marked present" in text
+    assert "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors" in text
+
+
+def test_no_groups_text_says_why():
+    assert ev.no_groups_text(pd.Index([])) == ("No groups were formed this term, so no group meetings were held: "
+                                               "no mentor was accepted.")
+    assert "no two accepted mentors could be paired" in ev.no_groups_text(pd.Index(["P-1"]))
+
+
+def test_term_themes_file_replaces_the_packaged_themes(codebook, inputs, tmp_path):
+    lookups = Path(__file__).parent / "fixtures" / "lookups"
+    config = make_config().model_copy(update={"themes_file": str(lookups / "themes_in_finnish__reads.yml"),
+                                              "source": tmp_path / "term.yml"})
+    comments = pd.DataFrame({"text": ["Vertaistuki auttoi paljon.", "Oli kiire, en ehtinyt kaikkiin.",
+                                      "Yhdessä oli helpompaa.", "Safe and warm."]})
+    out = ev.evaluate({**inputs, "comments": comments}, config, codebook, ev.Limits(5, 10))
+    themes = out.tables["themes"].set_index("theme")
+    assert themes["n"].to_dict() == {"vertaistuki": 2, "ajanpuute": 1}
+    assert themes.loc["vertaistuki", "label"] == "Vertaistuki"

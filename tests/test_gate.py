@@ -11,8 +11,8 @@ import pytest
 
 from mentoring_lib.errors import EXIT_PRIVACY, PrivacyGateError
 from mentoring_lib.gate import (KIND_EMAIL, KIND_FULL_NAME, KIND_ID_CODE, KIND_PHONE, KIND_SURNAME, Hit,
-                                check_public, identities_from, name_stems, scan_public, scan_text,
-                                valid_identity_code)
+                                check_public, fold_text, identities_from, name_stems, name_words, scan_public,
+                                scan_text, valid_identity_code)
 from mentoring_lib.spreadsheets import write_csv, write_xlsx
 
 # Canary identities: distinctive, synthetic, never in any real output.
@@ -55,11 +55,11 @@ def _pdf(path: Path, text: str, author: str = "Wellbeing Services"):
 
 def test_name_stems_finnish_inflection():
     assert "virtas" in name_stems("Virtanen")  # Virtasen, Virtasta, Virtaselle
-    assert "mäkis" in name_stems("Mäkinen")
+    assert "makis" in name_stems("Mäkinen")  # folded: no diacritics
     assert {"aalto", "aalt", "aall"} <= name_stems("Aalto")  # Aallon
     assert "lahd" in name_stems("Lahti")  # Lahden
     assert "heik" in name_stems("Heikki")  # Heikin
-    assert "kivimä" in name_stems("Kivimäki")  # Kivimäen (a single k drops)
+    assert "kivima" in name_stems("Kivimäki")  # Kivimäen (a single k drops)
     assert "sirrikorv" in name_stems("Sirrikorpi")  # Sirrikorven (rp -> rv)
     assert "kilv" in name_stems("Kilpi")  # Kilven (lp -> lv)
     assert not any(len(s) < 4 for s in name_stems("Mäki"))  # "mä" would match too much
@@ -111,6 +111,98 @@ def test_scan_text_finds(ids, text, kind):
 ])
 def test_scan_text_clean(ids, text):
     assert scan_text(text, ids) == set()
+
+
+# -- the audit's attacks (issue 13): each was let through before -----------------------------------
+
+AUDIT_PEOPLE = pd.DataFrame({
+    "name": ["Ilmatar Pöllökorpi", "Matti Meikalainen", "Jukka Joki", "Saara Mäki", "Aino Tilhimäki"],
+    "email": ["ilmatar.pollokorpi@example.fi", "matti.meikalainen@example.fi", "jukka.joki@example.org",
+              "saara.maki@example.org", "aino.tilhimaki@example.fi"],
+})
+
+
+@pytest.fixture(scope="module")
+def audit_ids():
+    return identities_from(AUDIT_PEOPLE)
+
+
+@pytest.mark.parametrize("text,kind", [
+    # registered with diacritics, written without them, and the reverse
+    ("Kiitos Pollokorpi, olit paras.", KIND_SURNAME),
+    ("Pollokorven ryhmä", KIND_SURNAME),
+    ("Thanks to Meikäläinen.", KIND_SURNAME),
+    ("Meikäläisen kanssa", KIND_SURNAME),
+    ("ILMATAR POLLOKORPI", KIND_FULL_NAME),
+    # short-stem inflections: Joki -> Joen, Mäki -> Mäen (also written without diacritics)
+    ("Joen ryhmässä oli hyvä henki.", KIND_SURNAME),
+    ("Mäen kanssa puhuimme paljon.", KIND_SURNAME),
+    ("Maella oli aina aikaa.", KIND_SURNAME),
+    ("Jokea kiitän.", KIND_SURNAME),
+    # first names with consonant gradation, beside the surname
+    ("Kiitos Jukalle Joelle", KIND_FULL_NAME),
+    ("Jukan Joen ryhmä", KIND_FULL_NAME),
+    # e-mail spelled out, and the local part in any spelling
+    ("write to matti.meikalainen at example dot fi", KIND_EMAIL),
+    ("write to matti(dot)meikalainen(at)example(dot)fi", KIND_EMAIL),
+    ("matti meikalainen answered", KIND_EMAIL),
+    ("matti_meikalainen on Teams", KIND_EMAIL),
+    ("ILMATAR.POLLOKORPI", KIND_EMAIL),
+    # phone numbers with dots, slashes, the 00 prefix, no-break spaces, at the end of a sentence
+    ("call 040.765.4321", KIND_PHONE),
+    ("call 040/765 4322", KIND_PHONE),
+    ("call 00358 40 765 4321", KIND_PHONE),
+    ("call 0044 20 7946 0958", KIND_PHONE),
+    ("call 040\u00a0765\u00a04321", KIND_PHONE),
+    ("call me on 040 765 4321.", KIND_PHONE),
+    # identity codes with an en dash, a minus sign or a space before the check character
+    ("hetu 131052\u2013308T", KIND_ID_CODE),
+    ("hetu 131052\u2212308T", KIND_ID_CODE),
+    ("hetu 131052-308 T", KIND_ID_CODE),
+    # a lower-case surname in a file name inside the text (a provenance table cell)
+    ("| participants | pollokorpi_export.xlsx | Google Forms |", KIND_SURNAME),
+    ("tilhimaen-lista.csv", KIND_SURNAME),
+])
+def test_audit_attacks_are_found(audit_ids, text, kind):
+    assert kind in scan_text(text, audit_ids)
+
+
+@pytest.mark.parametrize("text", [
+    "Meetings on 01.10.2026, 09.12.2026 and 2026-10-13; 09.30-10.30 and 16.00\u201317.30.",
+    "Make a joke; main results; the joen and maen words in lower case are not capitalised names",
+    "matti.meikalainen.other@example.fi is someone else; so is x.matti.meikalainen",
+    "We met at school. Then we talked about the dot plot.",
+    "Counts 0 12 15 7 3 20, 00 12 15, p = 0.031, 1,234,567 and 2.3.2026.",
+    "Saara alone is a first name, Jukka too",
+    "group_sizes.xlsx and report.pdf",
+])
+def test_audit_look_alikes_stay_clean(audit_ids, text):
+    assert scan_text(text, audit_ids) == set()
+
+
+def test_fold_text_strips_diacritics_and_plain_dashes_keep_case():
+    assert fold_text("Pöllökorpi\u2013Ærø Łódź\u00a0x") == "Pollokorpi-Aero Lodz x"
+    assert fold_text("ascii stays") == "ascii stays"
+
+
+def test_name_words_cover_short_stems():
+    """The independent reference: the forms as a Finnish speaker writes them (folded)."""
+    assert {"joen", "jokea", "joella", "jokeen", "joet"} <= name_words("Joki")
+    assert {"maen", "makea", "maella", "maelle"} <= name_words("Mäki")
+    assert {"jukan", "jukalle", "jukalla"} <= name_words("Jukka")
+    assert {"matin", "matille"} <= name_words("Matti")
+    assert {"ahon", "aholla"} <= name_words("Aho")
+    assert {"kimin", "kimille"} <= name_words("Kim")
+    assert name_words("Virtanen") == frozenset()  # "virtas" prefixes cover it
+    assert "make" not in name_words("Mäki") and "joe" not in name_words("Joki")  # no bare e-stems
+    assert name_words("Li") == frozenset()
+
+
+def test_first_names_count_alone_only_when_asked(audit_ids):
+    every = identities_from(AUDIT_PEOPLE, every_part=True)
+    assert scan_text("Kiitos Jukalle!", audit_ids) == set()
+    assert KIND_SURNAME in scan_text("Kiitos Jukalle!", every)
+    assert scan_text("kiitos kaikille, saara", every) == set()  # lower case: an ordinary word
 
 
 def test_identity_code_checksum():

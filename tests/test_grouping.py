@@ -68,7 +68,44 @@ def test_unpairable_and_reserve_mentors_are_explained():
     assert pairs.group.tolist() == [1, pd.NA]
     assert pairs.reason[1].endswith("a reserve pair (only 1 groups)")
     assert sorted(unpaired.person_id) == ["m3", "m6"]
-    assert set(unpaired.reason) == {"not paired: no other accepted mentor shares a time slot and a language with them"}
+    assert unpaired.set_index("person_id").reason.to_dict() == {
+        "m3": "not paired: the 4 other mentor(s) who share a time slot with them share no language with them",
+        "m6": "not paired: none of the 5 other accepted mentors marked a time slot they marked"}
+
+
+def test_nobody_answering_languages_pairs_on_time_slots_only():
+    """No language answers at all (the question unasked or unmapped) means any language: the pairs
+    form on time slots, and the participants join them."""
+    mentors = people([("SCI", MON, ""), ("ELEC", MON, ""), ("SCI", TUE, ""), ("ARTS", TUE, "")], "mentor")
+    participants = people([("SCI", MON, ""), ("SCI", TUE, "")], "participant")
+    pairs, unpaired = pair_mentors(mentors, GroupRules(count=2), participants)
+    assert pairs[["group", "mentor_a", "mentor_b", "slot", "languages"]].values.tolist() == [
+        [1, "m1", "m2", MON, ""], [2, "m3", "m4", TUE, ""]]
+    assert unpaired.empty and all("common language(s): any" in r for r in pairs.reason)
+    placed = allocate_participants(participants, pairs, GroupRules(count=2, min_size=1, target_size=2))
+    assert placed.group.tolist() == [1, 2]
+
+
+def test_unanswered_languages_mean_any_language_next_to_answered_ones():
+    mentors = people([("SCI", MON, "Finnish"), ("ELEC", MON, ""), ("SCI", TUE, "Swedish")], "mentor")
+    pairs, unpaired = pair_mentors(mentors, GroupRules(count=1))
+    assert pairs[["mentor_a", "mentor_b", "languages"]].values.tolist() == [["m1", "m2", "Finnish"]]
+    assert unpaired.reason.tolist() == [
+        "not paired: none of the 2 other accepted mentors marked a time slot they marked"]
+
+
+@pytest.mark.parametrize("specs, reason", [
+    ([("SCI", MON, "English")], "the only accepted mentor: there is nobody to co-lead with"),
+    ([("SCI", "", "English"), ("SCI", MON, "English"), ("SCI", MON, "English")],
+     "marked no time slot (availability), so no co-mentor can meet with them"),
+    ([("SCI", MON, "English"), ("SCI", MON, "English"), ("SCI", MON, "English")],
+     "every mentor who shares a time slot and a language with them was already paired"),
+    ([("SCI", MON, ""), ("SCI", MON, ""), ("SCI", MON, "")],
+     "every mentor who shares a time slot with them was already paired"),
+])
+def test_unpaired_reason_names_the_constraint_that_failed(specs, reason):
+    _, unpaired = pair_mentors(people(specs, "mentor"), GroupRules(count=1))
+    assert unpaired.reason.tolist() == [f"not paired: {reason}"]
 
 
 def test_slot_follows_participant_demand_and_language():
@@ -80,7 +117,17 @@ def test_slot_follows_participant_demand_and_language():
     assert pairs.slot.tolist() == [MON]
     placed = allocate_participants(participants, pairs, GroupRules(count=1, min_size=1, target_size=2))
     assert placed.group.tolist() == [pd.NA, pd.NA, pd.NA, 1, 1]
-    assert placed.reason[0] == "not placed: no group meets at a time they marked in a language they gave"
+    assert placed.reason[0] == "not placed: no group meets at a time they marked"
+
+
+def test_unplaced_participant_reason_names_the_constraint_that_failed():
+    participants = people([("SCI", MON, "Swedish"), ("SCI", "", "English"), ("SCI", WED, "English")],
+                          "participant")
+    placed = allocate_participants(participants, two_groups(), GroupRules(count=2, min_size=1))
+    assert placed.reason.tolist() == [
+        "not placed: the 1 group(s) meeting at a time they marked share none of their languages",
+        "not placed: marked no time slot (availability)",
+        "not placed: no group meets at a time they marked"]
 
 
 # -- participants ------------------------------------------------------------------------------------------
@@ -294,7 +341,8 @@ def test_demo_groups(demo_groups):
     # over 20,000 pairings found no better cover); the 6 others are listed with the reason.
     unplaced = members[members.group.isna()]
     assert len(unplaced) == 6
-    assert set(unplaced.reason) == {"not placed: no group meets at a time they marked in a language they gave"}
+    assert set(unplaced.reason) == {
+        f"not placed: the {n} group(s) meeting at a time they marked share none of their languages" for n in (1, 2)}
     quality = json.loads((ctx.out.quality / "groups.json").read_text())
     assert quality["groups"]["excluded"] == {"participant not placed": 6}
     public = pd.read_excel(ctx.out.public / "group_sizes.xlsx")
@@ -381,3 +429,44 @@ def test_small_group_is_filled_up_to_the_minimum_from_fitting_participants():
     # Nobody else fits Tuesday: group 2 stays under the minimum (the quality record says so).
     alone = participants.iloc[[0, 2, 3, 5]]
     assert allocate_participants(alone, two_groups(), rules).group.tolist() == [2, 1, 1, 1]
+
+
+def test_term_without_a_languages_field_forms_its_groups(tmp_path, monkeypatch):
+    """A small term whose forms did not ask for languages (field unmapped) pairs on time slots."""
+    from conftest import small_term
+
+    from mentoring_lib.config import load_config
+    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
+    cfg = load_config(small_term(tmp_path, drop_columns={"mentors": ["languages"],
+                                                         "participants": ["languages"]}))
+    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
+    for name in ("registrations", "groups"):
+        run_in_process(ctx.for_stage(name))
+    members = ctx.read_table("members", stage="groups")
+    assert members.groupby("role")["group"].count().to_dict() == {"mentor": 4, "participant": 6}
+    assert sorted(members["group"].dropna().unique().tolist()) == [1, 2]
+
+
+def test_formation_report_counts_reserve_pairs_and_unplaced_people_by_reason():
+    from mentoring_lib.grouping import formation_report
+
+    mentors = people([("SCI", MON, "English"), ("ELEC", MON, "English"), ("SCI", MON, "English"),
+                      ("ARTS", MON, "English"), ("BIZ", WED, "English")], "mentor")
+    participants = people([("SCI", TUE, "English")], "participant")
+    pairs, members = make_groups(pd.concat([mentors, participants]), GroupRules(count=1, min_size=1))
+    lines, warnings = formation_report(pairs, members, GroupRules(count=1, min_size=1))
+    assert lines == ["1 of 1 groups formed; 1 reserve pair(s) beyond them",
+                     "2 mentor(s) in no group: in a reserve pair (only 1 groups)",
+                     "1 mentor(s) in no group: none of the 4 other accepted mentors marked a time slot they marked",
+                     "1 participant(s) in no group: no group meets at a time they marked"]
+    assert warnings == ["Group 1 has 0 participant(s), outside groups.min_size..max_size (1..12)"]
+
+
+def test_without_groups_participants_are_told_no_group_was_formed():
+    participants = people([("SCI", MON, "English")], "participant")
+    no_pairs = pd.DataFrame({"group": pd.array([], dtype="Int64"), "slot": pd.Series([], dtype=object),
+                             "languages": pd.Series([], dtype=object)})
+    placed = allocate_participants(participants, no_pairs, GroupRules(count=2))
+    assert placed.reason.tolist() == ["not placed: no group was formed"]

@@ -46,6 +46,7 @@ MENTORS = {m["key"]: m for m in CANARIES["mentors"]}
 PARTICIPANTS = {p["key"]: p for p in CANARIES["participants"]}
 PEOPLE = {**MENTORS, **PARTICIPANTS}
 PHONE, PHONE_NATIONAL, HETU = CANARIES["phone"], CANARIES["phone_national"], CANARIES["identity_code"]
+VARIANTS = CANARIES["variants"]
 ANALYSIS_NOTEBOOKS = ("02_groups.ipynb", "05_evaluation.ipynb", "07_report.ipynb")
 #: A test key for `key_source: env` (never a real one): 32 bytes that look random (a run of
 #: consecutive bytes would be found in any parquet file's dictionary pages).
@@ -65,6 +66,18 @@ COMMENT_AFTER_P3 = (f"Ilmatar was great; Pöllökorven ryhmä oli paras, Tilhim�
                     f"if you need a reference for {_p('M1')['name']}.")
 COMMENT_MENTOR_M1 = (f"{_p('P1')['name']} ({_p('P1')['email']}) needed extra support; "
                      f"Zwölfsteinin kanssa we met twice more. My number is {PHONE}.")
+# The spellings the audit of issue 13 got past the gate: a surname without its diacritics
+# (Pöllökorpi) and one registered without them written with them (Vaaralainen), short-stem forms
+# (Joki -> Joen, Mäki -> Mäen, Maella), a gradated first name (Jukka -> Jukalle), e-mails spelled
+# out, phone numbers with dots, slashes and 00, identity codes with an en dash or a space.
+_PH, _ID = VARIANTS["phones"], VARIANTS["identity_codes"]
+COMMENT_AFTER_P1 += (f" Kiitos Pollokorpi ja Vääräläisen ryhmä! Write to quirin.zwolfstein at example dot org or "
+                     f"quirin(dot)zwolfstein, call {_PH[0]} or {_PH[1]}, id {_ID[0]}.")
+COMMENT_AFTER_P3 += f" Joen ja Mäen kanssa oli kiva, Maella myös; terveisiä Jukalle. Call {_PH[2]}, hetu {_ID[1]}."
+# Scrubbing leaves it (the scrubber knows names, not e-mail local parts): approved, then refused.
+COMMENT_AFTER_P6 = "Ask tv1984 about the schedule sheet, it helped me."
+#: Inflected forms planted above whose stems are too short to search for as substrings.
+PLANTED_WORDS = ("joen", "jukalle", "maen", "maella")
 REG_NOTE_P1 = f"My supervisor {_p('M2')['name']} told me to apply. Phone {PHONE_NATIONAL}, hetu {HETU}."
 REG_MOTIVATION_M1 = f"Write to {_p('M1')['email']} if anything changes ({PHONE})."
 
@@ -83,14 +96,15 @@ def fold(text: str) -> str:
 def _stems(part: str) -> set[str]:
     """A surname and the stems its Finnish inflected forms start with (written independently of
     gate.name_stems, and broader: -nen -> -s-; a final vowel dropped, and the consonant before it
-    too, for gradation: Pöllökorpi -> Pöllökorven, Tilhimäki -> Tilhimäen)."""
+    too, for gradation: Pöllökorpi -> Pöllökorven, Tilhimäki -> Tilhimäen). Searched as substrings,
+    so only from 5 letters on; shorter names are searched as whole words (:data:`WORD_NEEDLES`)."""
     p = fold(part)
     out = {p}
     if p.endswith("nen"):
         out.add(p[:-3] + "s")
     elif p[-1] in "aeiouy":
         out |= {p[:-1], p[:-2]}
-    return out
+    return {s for s in out if len(s) >= 5}
 
 
 def needles() -> dict[str, str]:
@@ -107,23 +121,43 @@ def needles() -> dict[str, str]:
         found[fold(person["email"].split("@")[0])] = f"{key} e-mail local part"
     found[fold(HETU)] = "identity code"
     found[fold(HETU).replace("-", "")] = "identity code (no sign)"
+    found["sick leave"] = "health detail (a doctoral-year answer)"
+    found["ruusunmaki"] = "third party (a doctoral-year answer)"
+    return found
+
+
+def word_needles() -> dict[str, str]:
+    """Short name parts and the planted short-stem forms, searched as whole words."""
+    found = {w: "short-stem form" for w in PLANTED_WORDS}
+    for key, person in PEOPLE.items():
+        for part in person["name"].split():
+            if len(fold(part)) < 5:
+                found[fold(part)] = f"{key} short name part"
     return found
 
 
 NEEDLES = needles()
-# the phone number with any separators: +358 40 765 4321, 040-7654321, 00358407654321 ...
-_DIGITS = r"4\D{0,2}0\D{0,2}7\D{0,2}6\D{0,2}5\D{0,2}4\D{0,2}3\D{0,2}2\D{0,2}1"  # 40 765 4321, any separators
+# Whole words between spaces or punctuation (a PNG's bytes, decoded as text, hold short words by chance)
+_EDGE = r"\s.,;:!?()\[\]\"'<>/|-"
+WORD_NEEDLES = {re.compile(rf"(?:^|(?<=[{_EDGE}])){re.escape(w)}(?=[{_EDGE}]|$)"): what
+                for w, what in word_needles().items()}
+# the phone number with any separators: +358 40 765 4321, 040-7654321, 00358407654321 ... (and
+# the planted 040/765 4322)
+_DIGITS = r"4\D{0,2}0\D{0,2}7\D{0,2}6\D{0,2}5\D{0,2}4\D{0,2}3\D{0,2}2\D{0,2}[12]"  # 40 765 432x, any separators
 PHONE_RE = re.compile(r"(?:(?:\+|00)\s*358[\s\-()]*0?[\s\-()]*|0\s*)" + _DIGITS)
+_DASHES = re.compile("[\u2010-\u2015\u2212]")
+_SPELLED_DOT = re.compile(r"\s*[(\[]\s*dot\s*[)\]]\s*|\s+dot\s+")
 
 
 def canary_hits(text: str) -> set[str]:
     """What kinds of canary identifiers a text holds (descriptions, never the values)."""
     if not text:
         return set()
-    folded = fold(text)
-    squeezed = re.sub(r"[\s\-\u2010\u2011]+", "", folded)  # words broken over PDF lines
+    folded = _SPELLED_DOT.sub(".", _DASHES.sub("-", fold(text)))  # "quirin(dot)zwolfstein"
+    squeezed = re.sub(r"[\s\-]+", "", folded)  # words broken over PDF lines
     hits = {what for needle, what in NEEDLES.items()
             if needle in folded or (len(needle) >= 6 and re.sub(r"[ -]", "", needle) in squeezed)}
+    hits |= {what for pattern, what in WORD_NEEDLES.items() if pattern.search(folded)}
     if PHONE_RE.search(text):
         hits.add("phone number")
     return hits
@@ -206,6 +240,12 @@ def files_with_hits(files: dict[str, list[str]]) -> dict[str, set[str]]:
         if kinds:
             found[name] = kinds
     return found
+
+
+def run_record(term: Path) -> str:
+    """run.json's text. It records the files the run read by name (the coordinator's own names, in
+    the term's folder, never in public/): the planted file name with a surname is expected there."""
+    return (term / "run.json").read_text(encoding="utf-8").replace(VARIANTS["withdrawals_file"], "<input file>")
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
@@ -291,7 +331,7 @@ def plant_canaries(data: Path) -> None:
                    "Email address": email, "Full name": p["name"],
                    "School / Koulu / Skola": "School of Science",
                    "Doctoral programme": "Doctoral Programme in Science",
-                   "Year of doctoral studies": "3rd year",
+                   "Year of doctoral studies": p.get("doctoral_year", "3rd year"),
                    "Languages you can take part in": "English, Finnish",
                    "When could you attend group meetings?": "Monday afternoon, Tuesday morning",
                    "What do you hope to get from the group?": f"Support for {p['name']}, write to {p['email']}",
@@ -329,7 +369,7 @@ def plant_canaries(data: Path) -> None:
     path = data / "feedback_after.csv"
     rows = _csv_rows(path, ";")
     template = rows[1]
-    comments = {"P1": COMMENT_AFTER_P1, "P3": COMMENT_AFTER_P3}
+    comments = {"P1": COMMENT_AFTER_P1, "P3": COMMENT_AFTER_P3, "P6": COMMENT_AFTER_P6}
     out = []
     for n, p in enumerate(p for p in PARTICIPANTS.values() if p.get("after")):
         out.append([f"14.12.2026 1{n}:30", p["email"], *template[2:-1], comments[p["key"]]])
@@ -353,7 +393,11 @@ def make_term(dest: Path, *, name: str = "canary-demo", key_source: str = "demo"
     data = dest / "data"
     shutil.copytree(DEMO_DATA, data)
     plant_canaries(data)
+    (data / "withdrawals.csv").rename(data / VARIANTS["withdrawals_file"])
     cfg = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    for item in cfg["inputs"]:
+        if item["id"] == "withdrawals":
+            item["file"] = VARIANTS["withdrawals_file"]
     cfg["term"]["name"] = name
     cfg["data_dir"] = str(data)
     cfg["codebook"] = str((DEMO_CONFIG.parent / cfg["codebook"]).resolve())
@@ -382,7 +426,7 @@ def approved_hashes() -> list[str]:
     from mentoring_lib.scrub import quote_hash, scrub_text
 
     names = [p["name"] for p in PEOPLE.values()]
-    texts = pd.Series([COMMENT_AFTER_P1, COMMENT_AFTER_P3, COMMENT_MENTOR_M1], dtype="str")
+    texts = pd.Series([COMMENT_AFTER_P1, COMMENT_AFTER_P3, COMMENT_MENTOR_M1, COMMENT_AFTER_P6], dtype="str")
     return [quote_hash(t) for t in scrub_text(texts, names)]
 
 
@@ -428,6 +472,14 @@ def test_canaries_went_through_the_pipeline(canary_run):
     assert all(h in review for h in approved_hashes())
     report = (term / "public" / "report.html").read_text(encoding="utf-8")
     assert report.count("[removed]") >= 3, "the approved canary quotes are in the report, scrubbed"
+    # an approved quote that still names someone (an e-mail local part) is refused, and flagged
+    flagged = pd.read_csv(private / "quotes_for_review.csv", encoding="utf-8-sig")
+    assert flagged.loc[flagged["text"] == COMMENT_AFTER_P6, "names_someone"].tolist() == [True]
+    assert "schedule sheet" not in report
+    # the doctoral-year answers reached the summary as categories of the closed list only
+    years = pd.read_excel(term / "public" / "registration_summary.xlsx", sheet_name="doctoral_year")
+    assert set(years.iloc[:, 0]) <= {"1st year", "2nd year", "3rd year", "4th year", "5th year or later", "Other",
+                                     "(not answered)", "Total"}
 
 
 def test_no_canary_in_public_outputs_by_the_gate(canary_run):
@@ -462,7 +514,7 @@ def test_no_canary_in_public_outputs_by_independent_search(canary_run):
 def test_no_canary_in_run_record_logs_console_or_analysis_notebooks(canary_run):
     _, term, proc = canary_run
     texts = {"stdout": [proc.stdout], "stderr": [proc.stderr],
-             "run.json": [(term / "run.json").read_text(encoding="utf-8")]}
+             "run.json": [run_record(term)]}
     logs = sorted((term / "logs").glob("*.log"))
     assert logs
     texts.update({p.name: [p.read_text(encoding="utf-8")] for p in logs})
@@ -540,7 +592,7 @@ def test_planted_leak_exits_4_names_file_and_kind_and_publishes_nothing(canary_r
     assert re.search(r"report\.pdf: (full name|surname)", err), err
     logs = {p.name: [p.read_text(encoding="utf-8")] for p in (term / "logs").glob("*.log")}
     hits = files_with_hits({"stdout": [proc.stdout], "stderr": [err],
-                            "run.json": [(term / "run.json").read_text(encoding="utf-8")], **logs})
+                            "run.json": [run_record(term)], **logs})
     assert hits == {}, "the gate's message never carries the value"
     assert folder_hashes(term / "public") == public_before
     assert os.readlink(term / "current") == current_before
@@ -645,56 +697,67 @@ def _edit_text(path: Path, old: str, new: str, *, encoding: str = "utf-8") -> No
     path.write_bytes(text.replace(old, new).encode(encoding))
 
 
-def _registration_date_error(data: Path) -> None:
+def _registration_date(data: Path, value: str) -> None:
+    """``value`` in the submission-time cell of P1's registration."""
     p1 = PARTICIPANTS["P1"]
-    # an impossible date (month 13) in the canary's row
-    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},",
-               f"1.13.2026 10.00.00,{p1['email']},")
+    _edit_text(data / "participant_registrations.csv", f"1.9.2026 10.00.00,{p1['email']},", f"{value},{p1['email']},")
 
 
-def _school_error(data: Path) -> None:
+def _school(data: Path, value: str) -> None:
+    """``value`` as P3's school answer."""
     p3 = PARTICIPANTS["P3"]
-    # an unknown school: the canary's e-mail pasted into the school answer
     _edit_text(data / "participant_registrations.csv", f"{p3['email']},{p3['name']},School of Science,",
-               f"{p3['email']},{p3['name']},{p3['email']},")
+               f"{p3['email']},{p3['name']},{value},")
 
 
-def _likert_error(data: Path) -> None:
+def _likert_answers(data: Path, *values: str) -> None:
+    """``values`` as the first scale answers of P1's own feedback row."""
     p1 = PARTICIPANTS["P1"]
     path = data / "feedback_after.csv"
-    first, second = _csv_rows(path, ";")[1][2:4]
-    # the canary's e-mail and phone number typed into two scale answers of the canary's own row
-    _edit_text(path, f";{p1['email']};{first};{second};", f";{p1['email']};{p1['email']};{PHONE};",
+    answers = _csv_rows(path, ";")[1][2:2 + len(values)]
+    _edit_text(path, f";{p1['email']};{';'.join(answers)};", f";{p1['email']};{';'.join(values)};",
                encoding="utf-8-sig")
 
 
-def _attendance_error(data: Path) -> None:
+def _tick_cell(data: Path, value: str) -> None:
+    """``value`` in the first session cell of P1's group-attendance row."""
     import openpyxl
 
     path = data / "group_attendance.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == PARTICIPANTS["P1"]["email"])
-    row[2].value = f"{PARTICIPANTS['P1']['email']} {PHONE}"  # a pasted contact in a tick cell
+    row[2].value = value
     wb.save(path)
 
 
-@pytest.mark.parametrize("mutate, file, hidden", [
-    (_registration_date_error, "participant_registrations.csv", False),
-    (_school_error, "participant_registrations.csv", True),
-    (_likert_error, "feedback_after.csv", True),
-    (_attendance_error, "group_attendance.xlsx", True),
-], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark"])
-def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file, hidden):
+P1, P3 = PARTICIPANTS["P1"], PARTICIPANTS["P3"]
+
+
+# The canary's contact details pasted into cells, and short values the old messages quoted (a few
+# words, no e-mail or phone number): a name, a note.
+@pytest.mark.parametrize("mutate, file", [
+    (lambda d: _registration_date(d, "1.13.2026 10.00.00"), "participant_registrations.csv"),  # month 13
+    (lambda d: _school(d, P3["email"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, P1["email"], PHONE), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['email']} {PHONE}"), "group_attendance.xlsx"),
+    (lambda d: _school(d, P3["name"]), "participant_registrations.csv"),
+    (lambda d: _registration_date(d, P1["name"]), "participant_registrations.csv"),
+    (lambda d: _likert_answers(d, f"ask {P1['name']}"), "feedback_after.csv"),
+    (lambda d: _tick_cell(d, f"{P1['name']} ill"), "group_attendance.xlsx"),
+], ids=["unparseable date", "unmapped school", "unknown Likert labels", "attendance mark", "name as school",
+        "name as date", "free text as Likert answer", "note in a tick cell"])
+def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate, file):
     config = make_term(tmp_path)
     mutate(tmp_path / "data")
     proc = mentoring("run", "--config", str(config), reports=tmp_path / "reports")
     assert proc.returncode == EXIT_INPUT, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert file in proc.stderr, proc.stderr
-    # the message still says what is wrong where; a value that may be personal is replaced
-    assert ("looks like personal data, not shown" in proc.stderr) == hidden, proc.stderr
+    # the message says what is wrong where (row and column), never the cell's value
+    assert re.search(r", row \d+, column '[^']+': ", proc.stderr), proc.stderr
     term = tmp_path / "reports" / "canary-demo"
     texts = {"stdout": [proc.stdout], "stderr": [proc.stderr],
-             "run.json": [(term / "run.json").read_text(encoding="utf-8")],
+             "run.json": [run_record(term)],
+             "run-details.json": [(term / "failed" / "run-details.json").read_text(encoding="utf-8")],
              **{p.name: [p.read_text(encoding="utf-8")] for p in (term / "logs").glob("*.log")}}
     assert files_with_hits(texts) == {}

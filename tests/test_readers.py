@@ -143,7 +143,7 @@ def test_configured_tool_wins_but_a_mismatch_is_noted():
     assert e.tool == "webropol"
     assert any("look like Google Forms" in n for n in e.notes)
     with pytest.raises(InputError, match="unknown survey tool"):
-        read_export(EXPORTS / "google_forms.csv", tool="surveymonkey")
+        read_export(EXPORTS / "google_forms.csv", tool="typeform")
 
 
 # -- delimiters, rows, headers -----------------------------------------------------------------

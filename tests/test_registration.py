@@ -579,8 +579,8 @@ def test_unparseable_date_names_row_and_column(tmp_path):
 
 def test_unmapped_school_names_the_column_and_not_the_person(tmp_path):
     err = error_after_spoiling(tmp_path, 16, "School / Koulu / Skola", "Hogwarts School of Witchcraft")
-    assert err.exit_code == 2 and err.column == "School / Koulu / Skola"
-    assert "Hogwarts" in str(err) and "16" in str(err)
+    assert err.exit_code == 2 and err.column == "School / Koulu / Skola" and err.row == 16
+    assert "Hogwarts" not in str(err) and "matches no school" in str(err)  # the cell's value is not shown
     assert_no_personal_data(str(err))
 
 
@@ -771,3 +771,146 @@ def test_greeting_names_prefers_the_first_name_field():
     given = pd.Series(["Xiaoming", None, "Otso", " "])
     assert greeting_names(names, given).tolist() == ["Xiaoming", "Anna-Liisa", "Otso", "Kimberly"]
     assert greeting_names(names).tolist() == ["Wang", "Anna-Liisa", "", "Kimberly"]
+
+
+# -- consent -----------------------------------------------------------------------------------------
+
+def test_consent_given_matches_accepted_values_and_the_ticked_statement():
+    from mentoring_lib.config import DEFAULT_CONSENT_ACCEPTED
+    from mentoring_lib.registration import consent_given
+
+    answers = pd.Series(["Yes", " kyllä ", "JA", "I agree;", "1", "True", "I\u200b agree", "Y",
+                         "Consent to the terms", "No", "Ei", "Nej", "no, I do not agree", "", None, "0", "Maybe"])
+    given = consent_given(answers, DEFAULT_CONSENT_ACCEPTED, statement="Consent to the terms")
+    assert given.tolist() == [True] * 9 + [False] * 8
+    # A term's own list replaces the defaults.
+    assert consent_given(pd.Series(["Hyväksytty", "Yes"]), ["hyväksytty"]).tolist() == [True, False]
+
+
+def test_no_consent_row_is_excluded_whatever_the_persons_other_rows():
+    df = frame([("a@example.fi", "2026-08-01 08:00", True),
+                ("a@example.fi", "2026-08-01 09:00", True),
+                ("b@example.fi", "2026-08-01 10:00", True),
+                ("test@example.fi", "2026-08-01 11:00", True)])
+    df["no_consent"] = [True, False, True, True]
+    out = select_registrations(df, rules(places=5))
+    assert out.status.tolist() == ["excluded", "accepted", "excluded", "excluded"]
+    assert out.reason[0].startswith("no consent") and out.reason[2].startswith("no consent")
+    assert out.reason[3].startswith("test submission"), "a test submission stays a test submission"
+    assert out.queue_position.isna().tolist() == [True, False, True, True]
+    check_reconciles(out, len(df))
+
+
+CONSENT_TERM = """
+term: {name: consent-check, title: Consent check, start: 2026-10-01, end: 2026-12-18}
+data_dir: ../data
+registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27,
+               mentor_places: 2, participant_places: 10}
+groups: {count: 1}
+inputs:
+  - {id: participants, kind: participant_registrations, file: consent_mixed_answers__reads.csv, tool: google_forms,
+     date_order: iso,
+     columns: {name: Full name, email: Email Address, submitted_at: Timestamp,
+               consent: I consent to the use of my answers}}
+report: {organisation: Test}
+"""
+
+
+def consent_term(tmp_path, monkeypatch, extra: str = "") -> StageContext:
+    monkeypatch.setenv("MENTORING_KEY", "ab" * 32)
+    (tmp_path / "data").mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "exports" / "consent_mixed_answers__reads.csv", tmp_path / "data")
+    (tmp_path / "config").mkdir()
+    text = CONSENT_TERM.replace("               mentor_places", extra + "               mentor_places")
+    (tmp_path / "config" / "term.yml").write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "config" / "term.yml")
+    return StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure())
+
+
+def test_consent_answered_no_excludes_the_row_and_is_counted_in_data_quality(tmp_path, monkeypatch):
+    ctx = consent_term(tmp_path, monkeypatch)
+    run_stage(ctx)
+    rows = ctx.read_table("rows").sort_values("source_row")
+    # Yes, KYLLÄ, "I agree;" (Microsoft Forms), the statement ticked, No, Ei, blank, Ja (Eero again), Maybe later
+    assert rows.status.tolist() == ["accepted"] * 4 + ["excluded"] * 3 + ["accepted", "excluded"]
+    assert rows.set_index("source_row").loc[[6, 7, 8, 10], "reason"].str.startswith("no consent").all()
+    quality = json.loads((ctx.out.quality / "registrations.json").read_text())["participants"]
+    assert quality["rows_read"] == 9 and quality["kept"] == 5
+    assert quality["excluded"] == {"duplicate": 0, "no consent": 4}
+    note = next(n for n in quality["notes"] if "no consent" in n)
+    assert "4 row(s) excluded for no consent" in note
+    assert "'Ei' (1); 'Maybe later' (1); 'No' (1); 1 blank" in note
+    assert "registration.consent_accepted" in note
+    assert "Salo" not in note and "@" not in note
+
+
+def test_term_config_sets_its_own_consent_values(tmp_path, monkeypatch):
+    ctx = consent_term(tmp_path, monkeypatch, "               consent_accepted: [Maybe later, 'no'],\n")
+    run_stage(ctx)
+    rows = ctx.read_table("rows").sort_values("source_row")
+    # Only the listed answers and the ticked statement (row 5) count; "No" is listed on purpose, quoted.
+    assert rows.status.tolist() == ["excluded"] * 3 + ["accepted", "accepted"] + ["excluded"] * 3 + ["accepted"]
+
+
+def test_blank_consent_is_unanswered_when_complete_requires_consent(tmp_path, monkeypatch):
+    ctx = consent_term(tmp_path, monkeypatch, "               complete_requires: [name, email, consent],\n")
+    run_stage(ctx)
+    rows = ctx.read_table("rows").set_index("source_row")
+    assert rows.loc[8, "reason"].startswith("incomplete submission (unanswered: consent)")
+    assert rows.loc[6, "reason"].startswith("no consent")
+
+
+# -- a term's own school table -------------------------------------------------------------------------
+
+def test_term_school_table_maps_limesurvey_answer_codes(tmp_path, monkeypatch):
+    monkeypatch.setenv("MENTORING_KEY", "cd" * 32)
+    for folder in ("data", "config"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "exports" / "limesurvey_school_codes__reads.csv", tmp_path / "data")
+    shutil.copy(ROOT / "tests" / "fixtures" / "lookups" / "schools_with_answer_codes__reads.yml", tmp_path / "config")
+    (tmp_path / "config" / "term.yml").write_text("""
+term: {name: codes, title: Codes, start: 2026-10-01, end: 2026-12-18}
+data_dir: ../data
+schools_file: schools_with_answer_codes__reads.yml
+registration: {mentor_deadline: 2026-09-13, participant_deadline: 2026-09-27, mentor_places: 2, participant_places: 10}
+groups: {count: 1}
+inputs:
+  - {id: participants, kind: participant_registrations, file: limesurvey_school_codes__reads.csv, tool: limesurvey,
+     columns: {name: name, email: email, submitted_at: submitdate, school: school}}
+report: {organisation: University of Example}
+""", encoding="utf-8")
+    from mentoring_lib.registration import read_inputs
+
+    config = load_config(tmp_path / "config" / "term.yml")
+    frame, _ = read_inputs(StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure()))
+    # A1, A2, A3, a full Finnish answer with the university's name in the genitive, LimeSurvey's -oth-
+    assert frame.sort_values("row")["school"].tolist() == [
+        "Faculty of Science", "Faculty of Law", "Faculty of Medicine", "Faculty of Law", "Other"]
+
+
+def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
+    from mentoring_lib.registration import _refused_answers_note
+
+    label = "I have read the privacy notice and accept that my answers are used"
+    comment = "no thanks because I do not want to be in any register"
+    answers = pd.Series([label] * 3 + [comment, "Ei", "reach me at 040 123 4567"])
+    note = _refused_answers_note(answers, pd.Series(True, index=answers.index))
+    assert f"'{label[:60]}'… (3)" in note and "'Ei' (1)" in note
+    assert "register" not in note and "040" not in note
+    assert note.startswith("6 row(s) excluded for no consent")
+
+
+def test_public_summary_labels_come_from_the_closed_list_only():
+    """Issue 13: a doctoral-year answer with free text (health, a supervisor's name) was published as
+    a row label. The reader maps it to the closed list, and the summary refuses anything else."""
+    from mentoring_lib import registration as reg
+    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
+
+    answers = ["3rd year, on sick leave", "4th year, supervisor Matti Virtanen", "1st year", "whatever I like"] * 5
+    selected = pd.DataFrame({"role": "participant", "school": "School of Science", "status": "accepted",
+                             "doctoral_year": doctoral_year(pd.Series(answers)).astype(object)})
+    labels = set(reg.public_summary(selected, 5)["doctoral_year"].index) - {"Total"}
+    assert labels == {"3rd year", "4th year", "1st year", "Other"}
+    raw = selected.assign(doctoral_year=answers)  # a frame that skipped the reader: still the closed list
+    labels = set(reg.public_summary(raw, 5)["doctoral_year"].index) - {"Total"}
+    assert labels <= {*DOCTORAL_YEARS, OTHER} and labels == {"1st year", "Other"}

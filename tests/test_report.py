@@ -235,6 +235,22 @@ def test_provenance_section(term):
     assert "abababababababab" in squash(pdf_text(pdf))
 
 
+def test_provenance_names_inputs_by_id_never_by_file_name(term):
+    """Issue 13: a file name can hold a person's name; the public provenance shows config ids only."""
+    _, _, html, pdf = term
+    for public in (html, squash(pdf_text(pdf))):
+        assert "feedback_after.csv" not in public and "demo.yml" not in public
+    cfg = make_config()
+    prov = {"inputs": {"participants": {"file": "virtanen_anna_registrations.xlsx", "kind": "participant_registrations",
+                                        "tool": "google_forms", "sha256": "ab" * 32}},
+            "config": {"file": "/home/coordinator/virtanen-term.yml", "digest": "cd" * 32}}
+    blocks = rp.provenance_blocks(prov, cfg)
+    table = next(b for b in blocks if isinstance(b, rp.Table))
+    assert table.rows == (("participants", "participant registrations", "google forms", "ab" * 8),)
+    shown = repr(blocks).casefold()
+    assert "virtanen" not in shown and "cdcdcdcdcdcdcdcd" in shown
+
+
 def test_provenance_fallback_without_run_json(tmp_path):
     cfg = make_config()
     ctx = StageContext("report", cfg, OutputPaths(tmp_path).ensure())

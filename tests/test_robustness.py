@@ -325,7 +325,9 @@ def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(sm
     assert list((term_dir / publish.RUNS).iterdir()) == [], "its staging folder is removed"
     record = json.loads((term_dir / "run.json").read_text())
     assert record["status"] == "failed" and record["exit_code"] == EXIT_INPUT
-    assert "mentors.csv" in record["error"]
+    assert record["error"] == "a config or input error" and str(export) not in json.dumps(record)
+    details = json.loads((term_dir / "failed" / "run-details.json").read_text())
+    assert f"file {export}" in details["error"] and "changed while the run was reading it" in details["error"]
 
 
 # -- runner paths that used to leave a staging folder behind -----------------------------------------
@@ -401,8 +403,9 @@ def demo_published(tmp_path_factory):
     term_dir = reports / "demo"
     run_dir = publish.published_dir(term_dir)
     snapshot = {"public": folder_hashes(term_dir / "public"),
-                "private": folder_hashes(term_dir / "private", skip=("notebooks",)),
-                "run": json.loads((run_dir / "run.json").read_text())}
+                "private": folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json")),
+                "run": json.loads((run_dir / "run.json").read_text()),
+                "details": json.loads((run_dir / "private" / "run-details.json").read_text())}
     return {"reports": reports, "checkout": checkout, "term_dir": term_dir, "run_id": run_dir.name,
             **snapshot}
 
@@ -455,7 +458,7 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
 
     # Reproducible: byte-identical public outputs, private tables, rosters and certificate PDFs ...
     assert folder_hashes(term_dir / "public") == demo_published["public"]
-    private = folder_hashes(term_dir / "private", skip=("notebooks",))
+    private = folder_hashes(term_dir / "private", skip=("notebooks", "run-details.json"))
     assert any(p.endswith(".pdf") for p in private) and any(p.endswith(".parquet") for p in private)
     assert private == demo_published["private"]
     # ... and a run record that differs only in its timing fields.
@@ -470,6 +473,69 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
         return out
 
     assert without_timing(before) == without_timing(after)
+    details = json.loads((new_dir / "private" / "run-details.json").read_text())
+    assert {**demo_published["details"], "run_id": None} == {**details, "run_id": None}
+
+
+# -- terms nobody tuned for: header-only exports through a full run (issue 12) ------------------------
+
+def run_small_term(folder: Path, monkeypatch, **term) -> tuple[subprocess.CompletedProcess, Path]:
+    """``mentoring run`` on a small term (conftest.small_term) in ``folder``; (process, term folder)."""
+    from conftest import small_term
+
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)  # a test key, passed on to the run's environment
+    config = small_term(folder, **term)
+    reports = folder / "reports-root"
+    proc = mentoring("run", "--config", str(config), reports=reports)
+    out, err = proc.communicate(timeout=900)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), reports / "small"
+
+
+def report_text(term_dir: Path) -> str:
+    import html
+    import re
+
+    page = (term_dir / "public" / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+EMPTY_FEEDBACK_AND_ATTENDANCE = {f: [] for f in ("trainings.csv", "meetings.csv", "before.csv", "after.csv",
+                                                 "mentor_end.csv")}
+
+
+UNPAIRED_MENTOR = ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
+                   "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English,Mon 10-12",
+                   "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,Swedish,Tue 14-16"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("rows, says", [
+    ({"mentors.csv": []}, ["No groups were formed this term, so no group meetings were held: no mentor was accepted.",
+                           "0 groups met no groups were formed"]),
+    ({"participants.csv": []}, ["0 participants accepted"]),
+    (EMPTY_FEEDBACK_AND_ATTENDANCE, ["No mentor feedback was collected."]),
+    ({"mentors.csv": UNPAIRED_MENTOR}, ["co-leading 1 group in pairs"]),
+], ids=["empty-mentors", "empty-participants", "empty-attendance-and-feedback", "one-mentor-unpaired"])
+def test_small_terms_run_every_stage_and_publish_a_report(tmp_path, monkeypatch, rows, says):
+    proc, term_dir = run_small_term(tmp_path, monkeypatch, rows=rows)
+    assert proc.returncode == EXIT_OK, proc.stdout[-2000:] + proc.stderr[-2000:]
+    record = json.loads((term_dir / "run.json").read_text())
+    assert record["status"] == "ok" and set(record["stages"]) == {s.name for s in stages.STAGES}
+    for input_id in (f.removesuffix(".csv") for f, lines in rows.items() if not lines):
+        assert record["inputs"][input_id]["rows_read"] == 0, input_id
+    text = report_text(term_dir)
+    for sentence in says:
+        assert sentence in text
+    assert (term_dir / "public" / "report.pdf").is_file()
+
+
+def test_no_registrations_at_all_stops_with_exit_2_naming_the_exports(tmp_path, monkeypatch):
+    proc, _ = run_small_term(tmp_path, monkeypatch, rows={"mentors.csv": [], "participants.csv": []})
+    assert proc.returncode == EXIT_INPUT, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert ("no registrations: the registration exports (mentors.csv, participants.csv) have no responses "
+            "(header only)") in proc.stderr
+    assert "What to do:" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # -- the documented cron line --------------------------------------------------------------------------

@@ -292,8 +292,10 @@ def test_runner_imports_papermill_without_the_iri_grammar_and_still_validates_no
 
 
 def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypatch, tmp_path):
-    """Memory: at most ``ahead`` started kernels wait untaken (one by default); kernels start in
-    the scheduler's order; close() shuts down the ones never taken."""
+    """Memory: at most ``ahead`` started kernels wait untaken (one by default); each stage taken
+    gets its own kernel; the kernels queued are the next ones in the scheduler's order (which of
+    two queued starts a worker thread begins first is not promised); close() shuts down the ones
+    never taken."""
     from mentoring_lib import kernels
 
     started, stopped = [], []
@@ -328,7 +330,9 @@ def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypat
             fut.result()
         waiting = [n for n in started if n not in taken]
         assert len(waiting) <= 1, waiting
-    assert started == order[:5]
+        # what has been started is exactly the stages taken and the next one in start order
+        assert sorted(started) == sorted(order[:len(taken) + 1]), started
+        assert len(started) == len(set(started)), started  # no stage got two kernels
     pool.close()
     assert stopped == ["evaluation"]
 
@@ -405,3 +409,144 @@ def test_a_stopping_run_gets_no_more_kernels(monkeypatch, tmp_path):
     again = kernels.WarmKernels(stages.STAGES, cwd=tmp_path, extra_arguments=[])
     assert again.take(first) is not None
     again.close()
+
+
+def test_gate_allows_the_school_names_of_the_terms_own_table(tmp_path):
+    import pandas as pd
+
+    from mentoring_lib.config import load_config
+
+    lookups = Path(__file__).parent / "fixtures" / "lookups"
+    (tmp_path / "private" / "identity").mkdir(parents=True)
+    pd.DataFrame({"name": ["Kim Lawson"], "email": ["kim.lawson@example.org"]}).to_parquet(
+        tmp_path / "private" / "identity" / "people.parquet")
+    plain = tmp_path / "plain.yml"
+    plain.write_text(one_input_term("plain", "Plain"))
+    own = tmp_path / "own.yml"
+    own.write_text(one_input_term("own", "Own") + f"schools_file: {lookups / 'schools_with_answer_codes__reads.yml'}\n")
+    default_allow = runner._identities(tmp_path, load_config(plain)).allow
+    own_allow = runner._identities(tmp_path, load_config(own)).allow
+    assert "aalto university" in default_allow and "esimerkin yliopisto" not in default_allow
+    assert {"esimerkin yliopisto", "university of example", "faculty of law", "juridiska fakulteten"} <= set(own_allow)
+
+
+def test_editing_a_lookup_table_changes_the_run_fingerprint(tmp_path):
+    from mentoring_lib.config import load_config
+
+    themes = tmp_path / "themes.yml"
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support]}\n", encoding="utf-8")
+    config_file = tmp_path / "term.yml"
+    config_file.write_text(one_input_term("lookups", "Lookups") + "themes_file: themes.yml\n")
+    key = bytes(32)
+
+    def fingerprint() -> str:
+        return runner._fingerprint({}, load_config(config_file), "code", key)
+
+    before = fingerprint()
+    assert fingerprint() == before
+    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support, tuki]}\n", encoding="utf-8")
+    assert fingerprint() != before, "a term re-runs after its themes change, not 'Nothing to do'"
+
+
+# -- privacy of the run's own files: modes and the split run record ----------------------------------
+
+@pytest.fixture
+def umask_022():
+    """The usual umask, under which files are created 0644 and folders 0755."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _modes(root: Path) -> dict[str, int]:
+    """Permission bits of every folder and file under ``root`` (links not followed)."""
+    out = {}
+    for p in [root, *root.rglob("*")]:
+        if not p.is_symlink():
+            out[p.relative_to(root.parent).as_posix() + ("/" if p.is_dir() else "")] = p.stat().st_mode & 0o777
+    return out
+
+
+def test_private_outputs_are_0600_in_0700_folders_under_umask_022(term, umask_022, capsys):
+    cfg = term("writes_private.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    term_dir = cfg.parent / "reports" / "fixture"
+    private = (term_dir / "private").resolve()
+    assert (private / "mail_merge.csv").is_file() and (private / "certificates" / "c1.pdf").is_file()
+    modes = _modes(private)
+    assert len([k for k in modes if not k.endswith("/")]) >= 6, modes  # roster, merge, pdf, notebooks, ...
+    assert {k: m for k, m in modes.items() if m != (0o700 if k.endswith("/") else 0o600)} == {}
+    assert (term_dir / ".runs").stat().st_mode & 0o777 == 0o700
+    assert private.parent.stat().st_mode & 0o777 == 0o700, "the staging/run folder itself"
+    # what is not private keeps the umask's modes
+    assert (term_dir / "run.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_failed_run_keeps_its_notebooks_and_details_0600_in_a_0700_folder(term, umask_022, capsys):
+    cfg = term("raises_value_error.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_NOTEBOOK
+    failed = cfg.parent / "reports" / "fixture" / "failed"
+    modes = _modes(failed)
+    assert "failed/raises_value_error.ipynb" in modes and "failed/run-details.json" in modes
+    assert {k: m for k, m in modes.items() if m != (0o700 if k.endswith("/") else 0o600)} == {}
+
+
+def test_run_record_is_split_into_public_provenance_and_private_details(term, capsys):
+    cfg = term("writes_private.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    term_dir = cfg.parent / "reports" / "fixture"
+    for path in (term_dir / "run.json", term_dir / "current" / "run.json"):
+        text = path.read_text()
+        record = json.loads(text)
+        assert record["status"] == "ok" and record["details"] == "private/run-details.json"
+        assert record["inputs"]["mentors"] == {
+            "file": "mentors.csv", "kind": "mentor_registrations", "tool": record["inputs"]["mentors"]["tool"],
+            "sha256": runner.provenance.sha256_file(cfg.parent / "data" / "mentors.csv"),
+            "bytes": (cfg.parent / "data" / "mentors.csv").stat().st_size}
+        assert record["config"]["file"] == "term.yml"
+        # no counts (a count of 2 exclusions can point at people), no absolute paths
+        assert "rows_read" not in text and "excluded" not in text and "withdrew" not in text
+        assert str(cfg.parent) not in text
+    details = json.loads((term_dir / "private" / "run-details.json").read_text())
+    assert details["inputs"]["mentors"] == {"path": str(cfg.parent / "data" / "mentors.csv"), "rows_read": 3,
+                                            "kept": 1, "excluded": {"withdrew": 2}}
+    assert details["config_file"] == str(cfg) and details["status"] == "ok"
+
+
+def test_failed_run_record_says_what_failed_and_keeps_the_message_private(term, capsys):
+    cfg = term("raises_input_error.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    term_dir = cfg.parent / "reports" / "fixture"
+    record = json.loads((term_dir / "run.json").read_text())
+    assert record["status"] == "failed" and record["exit_code"] == EXIT_INPUT
+    assert record["error"] == "a config or input error" and record["details"] == "failed/run-details.json"
+    details = json.loads((term_dir / "failed" / "run-details.json").read_text())
+    assert "row 7, column 'Q3'" in details["error"] and details["exit_code"] == EXIT_INPUT
+
+
+def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term, capsys):
+    from mentoring_lib.config import load_config
+    from mentoring_lib.retention import purge_term
+
+    cfg = term("writes_private.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    term_dir = cfg.parent / "reports" / "fixture"
+    details = (term_dir / "private" / "run-details.json").resolve()
+    # a run.json from before the split, with counts and an absolute path, is cut down by purge
+    old = json.loads((term_dir / "run.json").read_text())
+    old["inputs"]["mentors"].update(rows_read=3, kept=1, excluded={"withdrew": 2})
+    old["config"]["file"] = str(cfg)
+    (term_dir / "run.json").write_text(json.dumps(old))
+    purge_term(load_config(cfg), yes=True, echo=lambda line: None)
+    assert not details.exists() and not details.parent.exists()
+    text = (term_dir / "run.json").read_text()
+    assert json.loads(text)["status"] == "ok" and "rows_read" not in text and str(cfg.parent) not in text
+
+
+def test_output_folders_open_a_0700_private_area_also_for_interactive_use(tmp_path, umask_022):
+    from mentoring_lib.context import OutputPaths
+
+    (tmp_path / "interactive" / "private").mkdir(parents=True)  # left 0755 by an older version
+    out = OutputPaths(tmp_path / "interactive").ensure()
+    assert out.private.stat().st_mode & 0o777 == 0o700
+    assert out.public.stat().st_mode & 0o777 == 0o755, "public keeps the umask's mode"

@@ -69,6 +69,48 @@ def test_approved_quotes():
     assert approved_quotes(texts, []) == []
 
 
+# -- the audit's attacks (issue 13) -----------------------------------------------------------------
+
+AUDIT = pd.DataFrame({
+    "name": ["Ilmatar Pöllökorpi", "Matti Meikalainen", "Jukka Joki", "Saara Mäki"],
+    "first_name": [None, None, None, "Sanni"],
+    "email": ["ilmatar.pollokorpi@example.fi", "matti.meikalainen@example.fi", "jukka.joki@example.org",
+              "saara.maki@example.org"],
+})
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Kiitos Pollokorpi!", f"Kiitos {REMOVED}!"),                     # registered with diacritics
+    ("Meikäläisen kanssa", f"{REMOVED} kanssa"),                      # registered without them
+    ("Joen ja Mäen ryhmä, maella", f"{REMOVED} ja {REMOVED} ryhmä, {REMOVED}"),  # short stems
+    ("Kiitos Jukalle ja Jukan ryhmälle", f"Kiitos {REMOVED} ja {REMOVED} ryhmälle"),  # gradation
+    ("write to x.y at example dot fi please", f"write to {REMOVED} please"),
+    ("write to x.y(at)example(dot)fi", f"write to {REMOVED}"),
+    ("call 040.765.4321, 040/765 4322 or 00358 40 765 4321",
+     f"call {REMOVED}, {REMOVED} or {REMOVED}"),
+    ("hetu 131052\u2013308T and 131052-308 T", f"hetu {REMOVED} and {REMOVED}"),
+    ("We met at school. Then on 01.10.2026 from 09.30\u201310.30.",
+     "We met at school. Then on 01.10.2026 from 09.30\u201310.30."),
+])
+def test_scrub_audit_attacks(text, expected):
+    assert scrub_text(pd.Series([text]), AUDIT["name"]).tolist() == [expected]
+
+
+def test_names_someone_catches_what_the_scrubber_would_remove_and_first_names():
+    from mentoring_lib.scrub import names_someone
+
+    texts = ["The group felt safe.", "Pollokorven ryhmä oli paras.", "Sanni was kind.",
+             "matti meikalainen helped", "Call 040 765 4321.", f"{REMOVED} was kind.", None]
+    assert names_someone(texts, AUDIT).tolist() == [False, True, True, True, True, False, False]
+
+
+def test_approved_quote_that_still_names_someone_is_refused():
+    texts = pd.Series(["The group felt safe.", "Thanks to Jukalle for everything.", "Sanni was kind."])
+    approved = [quote_hash(t) for t in texts]
+    assert approved_quotes(texts, approved) == texts.tolist()  # without the identity table: as approved
+    assert approved_quotes(texts, approved, people=AUDIT) == ["The group felt safe."]
+
+
 # -- values in error messages ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["x?", "late", "Taik", "School of Alchemy", "10 = Always", "2026-10-13",

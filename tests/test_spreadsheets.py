@@ -190,3 +190,44 @@ def test_control_character_before_a_formula_does_not_defeat_neutralisation(tmp_p
     ws = openpyxl.load_workbook(tmp_path / "c.xlsx").active
     values = [c.value for c in ws["A"][1:]]
     assert values == ["'" + p[1:] for p in payloads]
+
+
+# -- semicolon-separated reading (Excel in Finnish and other decimal-comma locales) ---------------
+
+SEPARATOR_PAYLOADS = ["text;=1+1", "a,=1+1", "x;+cmd|' /C calc'!A0", "ok;@SUM(1)", "b;-2+3", "c;\uff1d1",
+                      "=1;=2", 'q"uote;=HYPERLINK("http://evil.example")', "1;-5", "plain; text"]
+
+
+def _cells_split_on(raw: str, sep: str, *, quotes: bool) -> list[str]:
+    """The cells a spreadsheet shows when it splits the CSV on ``sep`` (with or without honouring quotes)."""
+    if quotes:
+        return [c for row in csv.reader(io.StringIO(raw, newline=""), delimiter=sep) for c in row]
+    return [c for line in raw.splitlines() for c in line.split(sep)]
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("quotes", [True, False], ids=["quote-aware", "naive-split"])
+def test_csv_cell_with_a_separator_never_becomes_a_formula_when_split_on_either(tmp_path, sep, quotes):
+    df = pd.DataFrame({"comment": SEPARATOR_PAYLOADS, "n": range(len(SEPARATOR_PAYLOADS))})
+    raw = write_csv(df, tmp_path / "mail_merge.csv").read_bytes().decode("utf-8-sig")
+    cells = _cells_split_on(raw, sep, quotes=quotes)
+    assert sum("=1+1" in c for c in cells) == 2  # the payloads are there, defused
+    for cell in cells:
+        cell = cell.strip('"')
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
+            assert neutralise_text(cell) == cell, (sep, cell)  # only a plain number may start so
+
+
+def test_csv_quotes_cells_holding_a_semicolon_and_keeps_plain_cells_as_they_were(tmp_path):
+    df = pd.DataFrame({"comment": ["text;=1+1", "plain", "1;-5"], "n": [1, -2, 3]})
+    text = write_csv(df, tmp_path / "x.csv").read_bytes().decode("utf-8-sig")
+    assert text == "comment,n\r\n\"text;'=1+1\",1\r\nplain,-2\r\n\"1;'-5\",3\r\n"
+    # a quote-aware reader on ';' keeps each such cell whole
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[1] == ["text;'=1+1,1"]
+
+
+def test_csv_single_empty_column_keeps_its_rows(tmp_path):
+    df = pd.DataFrame({"a": ["", "x"]})
+    text = write_csv(df, tmp_path / "x.csv").read_bytes().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text, newline=""))) == [["a"], [""], ["x"]]

@@ -100,7 +100,9 @@ def test_wilcoxon_ties_use_normal_approximation_matching_scipy_and_pingouin():
 def test_wilcoxon_against_pingouin(scores):
     pre, post = scores
     res = S.wilcoxon_signed_rank(pre, post)
-    pgr = _pg_wilcoxon(post, pre)
+    # The scores have one decimal: the reference gets them in tenths, as integers, so that equal
+    # differences (3.2 - 3.0 and 2.7 - 2.5) are equal in floating point too and tie in its ranking.
+    pgr = _pg_wilcoxon(np.round(post * 10), np.round(pre * 10))
     assert res.statistic == pytest.approx(pgr["W_val"].iloc[0])
     assert res.p == pytest.approx(pgr["p_val"].iloc[0], rel=1e-9)
     assert res.rank_biserial == pytest.approx(pgr["RBC"].iloc[0])
@@ -332,3 +334,29 @@ def test_likert_frame_shape():
 def test_results_flatten_to_rows(scores):
     row = S.paired_t(*scores).as_dict()
     assert {"t", "p", "hedges_g", "hedges_g_ci", "method"} <= set(row)
+
+
+def test_wilcoxon_ranks_mean_score_differences_that_tie_in_exact_arithmetic_as_ties():
+    """Mean scores over 12 items: two people whose sums rose by 1 both changed by exactly 1/12, but
+    the floating-point differences of their means differ in the last bits. Ranked as distinct, the
+    test would take the exact path with wrong ranks; the reference ranks the integer sums."""
+    pre_sums = [13, 37, 20, 25, 40, 30, 18, 22]
+    post_sums = [14, 38, 23, 21, 44, 30, 20, 27]
+    pre = [s / 12 for s in pre_sums]
+    post = [s / 12 for s in post_sums]
+    d = np.array(post) - np.array(pre)
+    assert d[0] != d[1]  # the premise: floating point breaks the exact tie of two +1/12 changes
+    res = S.wilcoxon_signed_rank(pre, post)
+    assert res.has_ties and res.p_method == "normal approximation"
+    int_diffs = np.array(post_sums) - np.array(pre_sums)  # ranks do not change when scaled by 12
+    ref = sps.wilcoxon(int_diffs[int_diffs != 0], correction=True, method="asymptotic")
+    assert res.p == pytest.approx(ref.pvalue, rel=1e-12)
+    assert res.n_zero == 1 and res.n_used == 7
+    # ranks of |1,1,3,4,4,2,5| = 1.5,1.5,4,5.5,5.5,3,7: T- is the rank of the one fall (-4)
+    assert (res.t_plus, res.t_minus) == (pytest.approx(22.5), pytest.approx(5.5))
+
+
+def test_snap_ties_makes_close_magnitudes_equal_and_tiny_ones_zero():
+    d = np.array([1 / 12, -(38 / 12 - 37 / 12), 3e-12, 0.5, 0.5 + 2e-10, -0.7])
+    out = S.snap_ties(d)
+    assert out[0] == -out[1] and out[2] == 0.0 and out[3] == out[4] and out[5] == -0.7
