@@ -427,6 +427,14 @@ class TermConfig(_Model):
         named = {"codebook": self.codebook, "schools_file": self.schools_file, "themes_file": self.themes_file}
         return {k: self.resolve(v) for k, v in named.items() if v}
 
+    def side_files(self) -> dict[str, Path]:
+        """The files in the data folder that settings name (hand-edited roster, certificate
+        overrides, approved quotes), resolved: editing one changes the outputs."""
+        named = {"groups.roster_file": self.groups.roster_file,
+                 "certificates.overrides_file": self.certificates.overrides_file,
+                 "privacy.approved_quotes_file": self.privacy.approved_quotes_file}
+        return {k: (Path(v) if Path(v).is_absolute() else self.data_path / v) for k, v in named.items() if v}
+
     @property
     def reports_root(self) -> Path:
         env = os.environ.get(REPORTS_ROOT_ENV)

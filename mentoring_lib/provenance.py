@@ -24,8 +24,9 @@ from mentoring_lib.errors import InputError
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 #: The private part of a run record (see the module docstring).
 DETAILS = "run-details.json"
-#: What ``run.json`` may say about an input; the rest (counts, paths) goes to :data:`DETAILS`.
-PUBLIC_INPUT_KEYS = ("file", "kind", "tool", "sha256", "bytes", "missing")
+#: What ``run.json`` may say about an input, named by its config id; the rest (file names, which are
+#: the coordinator's and may hold a person's name, counts, paths) goes to :data:`DETAILS`.
+PUBLIC_INPUT_KEYS = ("kind", "tool", "sha256", "bytes", "missing")
 #: What ``run.json`` holds; anything else in an older record (counts, paths) is dropped by
 #: :func:`public_record`.
 PUBLIC_KEYS = ("run_id", "term", "status", "exit_code", "error", "details", "started", "finished",
@@ -113,14 +114,14 @@ def quality_rows(quality_dir: Path) -> dict[str, dict]:
 
 
 def public_record(record: dict) -> dict:
-    """The shareable part of a run record: the keys of :data:`PUBLIC_KEYS`, inputs without counts,
-    the config by its file name only."""
+    """The shareable part of a run record: the keys of :data:`PUBLIC_KEYS`, inputs by their config id
+    without file names or counts, the config by its digest only."""
     out = {k: v for k, v in record.items() if k in PUBLIC_KEYS}
     if isinstance(out.get("inputs"), dict):
         out["inputs"] = {i: {k: v for k, v in rec.items() if k in PUBLIC_INPUT_KEYS} if isinstance(rec, dict) else rec
                          for i, rec in out["inputs"].items()}
-    if isinstance(out.get("config"), dict) and out["config"].get("file"):
-        out["config"] = {**out["config"], "file": Path(str(out["config"]["file"])).name}
+    if isinstance(out.get("config"), dict):
+        out["config"] = {k: v for k, v in out["config"].items() if k != "file"}
     return out
 
 

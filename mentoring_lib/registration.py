@@ -402,19 +402,31 @@ def consent_given(answers: pd.Series, accepted, statement: str | None = None) ->
     return _answer_key(answers).isin(keys) & ~_blank(answers)
 
 
+#: Refusals and non-answers a consent question's options use; shown in the no-consent note even
+#: when one person gave them (any other answer one or two people typed may be free text).
+CLOSED_REFUSALS = frozenset({"no", "n", "ei", "nej", "false", "0", "maybe", "disagree", "i disagree",
+                             "i do not agree", "i don't agree", "en hyväksy", "en suostu", "jag godkänner inte"})
+
+
 def _refused_answers_note(answers: pd.Series, refused: pd.Series) -> str:
-    """Data-quality note on rows excluded for no consent: how many, and the answers given (unless
-    they look personal), so that an agreeing answer the config does not list is noticed."""
+    """Data-quality note on rows excluded for no consent: how many, and the answers given where they
+    are an option's label, so that an agreeing answer the config does not list is noticed. Other
+    answers (possibly free text, a name, a phone number) are named by their Excel rows only."""
+    from mentoring_lib.errors import rows_text
     from mentoring_lib.scrub import shown_value
 
     given = answers[refused & ~_blank(answers)].astype(str).str.strip()
     counts = given.value_counts(sort=False)
     # An answer several people gave word for word is an option's label (e.g. a consent box whose
-    # text the config does not list), not free text: it may be longer and still shown.
-    listed = "; ".join(f"{shown_value(v, 60, max_words=30 if n >= 3 else 6)} ({n})"
-                       for v, n in sorted(counts.items(), key=str))
+    # text the config does not list), not free text: it may be long and still shown.
+    label = {v: n >= 3 or v.casefold() in CLOSED_REFUSALS for v, n in counts.items()}
+    listed = "; ".join(f"{shown_value(v, 60, max_words=30)} ({n})"
+                       for v, n in sorted(counts.items(), key=str) if label[v])
+    other_rows = given.index[~given.map(label).astype(bool)]
     blank = int((refused & _blank(answers)).sum())
-    parts = ([f"answers {listed}"] if listed else []) + ([f"{blank} blank"] if blank else [])
+    parts = (([f"answers {listed}"] if listed else [])
+             + ([f"{len(other_rows)} other answer(s), not shown ({rows_text([int(r) for r in other_rows])})"] if len(other_rows) else [])
+             + ([f"{blank} blank"] if blank else []))
     return (f"{int(refused.sum())} row(s) excluded for no consent ({'; '.join(parts)}); if an answer means "
             "agreement, add it to registration.consent_accepted in the term config")
 

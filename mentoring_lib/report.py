@@ -361,11 +361,18 @@ def quality_rows(quality: dict[str, dict] | None, min_count: int,
 
 
 def load_quality(quality_dir: Path) -> dict[str, dict]:
-    """Every stage's data-quality record, keyed by input/source id."""
+    """The data-quality records of the stages the report depends on, keyed by input/source id.
+
+    Only stages upstream of the report are read: a stage that runs beside it (certificates) may or
+    may not have written its record when the report starts, and public outputs must not depend on
+    scheduling."""
+    from mentoring_lib import stages
+
     out: dict[str, dict] = {}
     quality_dir = Path(quality_dir)
-    if quality_dir.is_dir():
-        for f in sorted(quality_dir.glob("*.json")):
+    for stage in stages.upstream("report"):
+        f = quality_dir / f"{stage}.json"
+        if f.is_file():
             for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
                 out[source] = rec
     return out

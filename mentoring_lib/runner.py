@@ -90,8 +90,10 @@ def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str
     import hmac
 
     key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
-    # The tables the config names by path (codebook, schools, themes): editing one changes the outputs.
-    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in config.lookup_files().items()}
+    # The tables the config names by path (codebook, schools, themes) and the side files in the data
+    # folder (roster, certificate overrides, approved quotes): editing one changes the outputs.
+    named = {**config.lookup_files(), **config.side_files()}
+    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in named.items()}
     payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()}, "tables": tables,
                           "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -447,8 +449,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
 def _finish(record: dict, started: dt.datetime) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
-    return {**record, "finished": now.isoformat(timespec="seconds"),
-            "duration_s": round((now - started).total_seconds(), 2)}
+    return provenance.public_record({**record, "finished": now.isoformat(timespec="seconds"),
+                                     "duration_s": round((now - started).total_seconds(), 2)})
 
 
 def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:

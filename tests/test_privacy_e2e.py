@@ -243,9 +243,9 @@ def files_with_hits(files: dict[str, list[str]]) -> dict[str, set[str]]:
 
 
 def run_record(term: Path) -> str:
-    """run.json's text. It records the files the run read by name (the coordinator's own names, in
-    the term's folder, never in public/): the planted file name with a surname is expected there."""
-    return (term / "run.json").read_text(encoding="utf-8").replace(VARIANTS["withdrawals_file"], "<input file>")
+    """run.json's text: public provenance names inputs by their config id, so even the planted file
+    name with a surname must not be in it."""
+    return (term / "run.json").read_text(encoding="utf-8")
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
@@ -758,6 +758,9 @@ def test_input_errors_in_canary_rows_exit_2_without_the_canary(tmp_path, mutate,
     term = tmp_path / "reports" / "canary-demo"
     texts = {"stdout": [proc.stdout], "stderr": [proc.stderr],
              "run.json": [run_record(term)],
-             "run-details.json": [(term / "failed" / "run-details.json").read_text(encoding="utf-8")],
+             # private, so it may name the coordinator's files (the planted one holds a surname);
+             # what it must not hold is the cell's value
+             "run-details.json": [(term / "failed" / "run-details.json").read_text(encoding="utf-8")
+                                  .replace(VARIANTS["withdrawals_file"], "<input file>")],
              **{p.name: [p.read_text(encoding="utf-8")] for p in (term / "logs").glob("*.log")}}
     assert files_with_hits(texts) == {}

@@ -839,7 +839,7 @@ def test_consent_answered_no_excludes_the_row_and_is_counted_in_data_quality(tmp
     assert quality["excluded"] == {"duplicate": 0, "no consent": 4}
     note = next(n for n in quality["notes"] if "no consent" in n)
     assert "4 row(s) excluded for no consent" in note
-    assert "'Ei' (1); 'Maybe later' (1); 'No' (1); 1 blank" in note
+    assert "'Ei' (1); 'No' (1); 1 other answer(s), not shown (row 10); 1 blank" in note
     assert "registration.consent_accepted" in note
     assert "Salo" not in note and "@" not in note
 
@@ -893,11 +893,14 @@ def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
 
     label = "I have read the privacy notice and accept that my answers are used"
     comment = "no thanks because I do not want to be in any register"
-    answers = pd.Series([label] * 3 + [comment, "Ei", "reach me at 040 123 4567"])
+    answers = pd.Series([label] * 3 + [comment, "Ei", "reach me at 040 123 4567", "Pöllökorpi"],
+                        index=range(2, 9))  # Excel rows
     note = _refused_answers_note(answers, pd.Series(True, index=answers.index))
     assert f"'{label[:60]}'… (3)" in note and "'Ei' (1)" in note
-    assert "register" not in note and "040" not in note
-    assert note.startswith("6 row(s) excluded for no consent")
+    # one person's own words (a comment, a phone number, a name) are named by row, never shown
+    assert "register" not in note and "040" not in note and "Pöllökorpi" not in note
+    assert "3 other answer(s), not shown (rows 5, 7, 8)" in note
+    assert note.startswith("7 row(s) excluded for no consent")
 
 
 def test_public_summary_labels_come_from_the_closed_list_only():

@@ -448,6 +448,46 @@ def test_editing_a_lookup_table_changes_the_run_fingerprint(tmp_path):
     assert fingerprint() != before, "a term re-runs after its themes change, not 'Nothing to do'"
 
 
+@pytest.mark.parametrize("setting,file", [("groups", "roster_file"), ("certificates", "overrides_file"),
+                                          ("privacy", "approved_quotes_file")])
+def test_editing_a_side_file_changes_the_run_fingerprint(tmp_path, setting, file):
+    """Approving a quote, granting a certificate override or editing the roster by hand is exactly
+    when a re-run is needed: the side files in the data folder enter the fingerprint."""
+    import yaml
+
+    from mentoring_lib.config import load_config
+
+    (tmp_path / "data").mkdir()
+    side = tmp_path / "data" / "side.csv"
+    side.write_text("first version\n", encoding="utf-8")
+    raw = yaml.safe_load(one_input_term("sides", "Sides"))
+    raw.setdefault(setting, {})[file] = "side.csv"
+    config_file = tmp_path / "term.yml"
+    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    key = bytes(32)
+
+    def fingerprint() -> str:
+        return runner._fingerprint({}, load_config(config_file), "code", key)
+
+    before = fingerprint()
+    assert fingerprint() == before
+    side.write_text("second version\n", encoding="utf-8")
+    assert fingerprint() != before, f"{setting}.{file} edited: the term must re-run"
+
+
+def test_report_reads_only_the_quality_records_of_stages_it_depends_on(tmp_path):
+    """The certificates stage runs beside the report: whether its record exists when the report
+    starts depends on scheduling, so the report must not read it."""
+    import json
+
+    from mentoring_lib import report, stages
+
+    assert "certificates" not in stages.upstream("report")
+    (tmp_path / "registrations.json").write_text(json.dumps({"mentors": {"rows_read": 3}}))
+    (tmp_path / "certificates.json").write_text(json.dumps({"certificates": {"rows_read": 9}}))
+    assert report.load_quality(tmp_path) == {"mentors": {"rows_read": 3}}
+
+
 # -- privacy of the run's own files: modes and the split run record ----------------------------------
 
 @pytest.fixture
@@ -499,11 +539,12 @@ def test_run_record_is_split_into_public_provenance_and_private_details(term, ca
         text = path.read_text()
         record = json.loads(text)
         assert record["status"] == "ok" and record["details"] == "private/run-details.json"
+        # inputs by their config id, never by file name (a coordinator's file name may hold a name)
         assert record["inputs"]["mentors"] == {
-            "file": "mentors.csv", "kind": "mentor_registrations", "tool": record["inputs"]["mentors"]["tool"],
+            "kind": "mentor_registrations", "tool": record["inputs"]["mentors"]["tool"],
             "sha256": runner.provenance.sha256_file(cfg.parent / "data" / "mentors.csv"),
             "bytes": (cfg.parent / "data" / "mentors.csv").stat().st_size}
-        assert record["config"]["file"] == "term.yml"
+        assert "file" not in record["config"] and "mentors.csv" not in text and "term.yml" not in text
         # no counts (a count of 2 exclusions can point at people), no absolute paths
         assert "rows_read" not in text and "excluded" not in text and "withdrew" not in text
         assert str(cfg.parent) not in text
