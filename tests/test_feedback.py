@@ -134,7 +134,7 @@ def term(tmp_path, monkeypatch):
         "data_dir": "data",
         "registration": {"mentor_deadline": "2026-09-13", "participant_deadline": "2026-09-27",
                          "mentor_places": 2, "participant_places": 6},
-        "groups": {"count": 1, "target_size": 5, "min_size": 5, "max_size": 8},
+        "groups": {"count": 1, "target_size": 4, "min_size": 2, "max_size": 8},
         "inputs": [
             {"id": "feedback_before", "kind": "feedback_before", "file": "before.csv", "tool": "qualtrics"},
             {"id": "feedback_after", "kind": "feedback_after", "file": "after.csv", "tool": "webropol",
