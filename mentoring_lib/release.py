@@ -398,6 +398,11 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
         if not exposures:
             return changed
         target = exposures[0].cell
+        if exposures[0].kind == HIDDEN and exposures[0].value == 0 and exposures[0].high == 0:
+            # an "x" that can only be 0: show the 0 (true zeros are published; a zero describes nobody)
+            rel.cells[target].kind = "exact"
+            changed.append(target)
+            continue
         candidates = _candidates(rel, target)
         if not candidates:
             return changed  # nothing left to hide here: the caller's audit fails the run

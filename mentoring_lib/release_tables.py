@@ -60,7 +60,7 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
           min_count: int, *, reach_true: pd.DataFrame | None = None, linkage: pd.DataFrame | None = None,
-          placed: int | None = None, hide_quality: frozenset = frozenset()) -> Release:
+          hide_quality: frozenset = frozenset()) -> Release:
     """The release model of a term from the tables its public files are written from.
 
     ``rows``: the registrations stage's ``rows`` table (status per registration row);
@@ -171,8 +171,9 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     meetings = tables.get("meetings")
     if curve is not None and len(curve) and meetings is not None:
         base_n = int(curve["base"].iloc[0])
-        base = rel.count("meetings/base", base_n, base_n if placed is None or placed == base_n else UNPUBLISHED,
-                         known=True)  # the group sizes sheet's total
+        # the group sizes sheet's total: "<k" below k
+        base = rel.count("meetings/base", base_n, base_n if base_n >= k or base_n == 0 else f"<{k}",
+                         known=base_n >= k)
         attending = []
         for (_, c), (_, m) in zip(curve.iterrows(), meetings.iterrows()):
             mid = str(c["meeting"])
