@@ -341,3 +341,14 @@ def test_linkage_small_outcome_is_not_given_away_by_the_response_table():
     low, high = milp_range(names, published, [({"after": 1, "linked": -1, "only_after": -1}, 0),
                                               ({"both": 1, "linked": -1}, 0)], "only_after")
     assert high - low >= release.required_width(K)
+
+
+def test_an_x_that_can_only_be_zero_is_shown_as_zero():
+    rel = release.Release(K)
+    rel.count("none", 0, disclosure.HIDDEN)
+    rel.count("some", 7, 7)
+    rel.count("total", 7, 7)
+    rel.total("total", ["none", "some"])
+    assert [(e.cell, e.low, e.high) for e in release.audit(rel)] == [("none", 0, 0)]
+    assert release.protect(rel) == ["none"]
+    assert rel.display("none") == 0 and release.audit(rel) == []
