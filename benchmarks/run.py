@@ -126,14 +126,15 @@ def run_end_to_end(config: Path, reports: Path, *, warm: bool = True) -> dict:
     peak = int(out.strip().splitlines()[-1]) / 1024
     return {"seconds": round(seconds, 2),
             "stages": {k: v["seconds"] for k, v in record["stages"].items()},
+            "disclosure_audit_seconds": record.get("disclosure_audit_seconds"),
             "peak_rss_mib_largest_process": round(peak, 1),
             "peak_rss_mib_all_processes": tree_peak["rss"],
             "peak_pss_mib_all_processes": tree_peak["pss"]}
 
 
 def run_in_process(config: Path, reports: Path) -> dict:
-    """The floor: every stage's library function, then the privacy gate over the public files (the
-    runner's own work), in one process (a child, to measure it alone)."""
+    """The floor: every stage's library function, then the privacy gate over the public files and the
+    disclosure audit (the runner's own work), in one process (a child, to measure it alone)."""
     code = (
         "import time, json, sys\n"
         "t0 = time.perf_counter()\n"
@@ -153,6 +154,8 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "check_public(out.public, identities_from(pd.read_parquet(out.private / 'identity' / 'people.parquet'),\n"
         "                                         allow=cfg.privacy.gate_allow))\n"
         "times['privacy_gate'] = round(time.perf_counter() - s, 2)\n"
+        "from mentoring_lib.release import check_run\n"
+        "s = time.perf_counter(); check_run(out.root); times['disclosure_audit'] = round(time.perf_counter() - s, 2)\n"
         "import resource\n"
         "print(json.dumps({'seconds': round(time.perf_counter() - t0, 2), 'stages': times,\n"
         "                  'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))\n")
@@ -261,6 +264,8 @@ def _table(results: dict) -> str:
     rows.append(("demo: mentoring run, end to end", f"{e2e['seconds']:.1f} s"))
     for name, sec in e2e["stages"].items():
         rows.append((f"  stage {name} (notebook)", f"{sec:.1f} s"))
+    if e2e.get("disclosure_audit_seconds") is not None:
+        rows.append(("  disclosure audit (runner, before publishing)", f"{e2e['disclosure_audit_seconds']:.2f} s"))
     if "demo_end_to_end_cold_kernels" in results:
         rows.append(("demo: mentoring run, kernels not warmed", f"{results['demo_end_to_end_cold_kernels']['seconds']:.1f} s"))
     rows.append(("demo: in-process floor (one interpreter)", f"{floor['seconds_with_interpreter']:.1f} s"))
@@ -272,6 +277,8 @@ def _table(results: dict) -> str:
     rows.append(("demo: peak memory, all processes PSS / RSS, largest process RSS", _memory(e2e)))
     for k, v in results["scaling"].items():
         rows.append((f"scale x{k}: end to end", f"{v['seconds']:.1f} s"))
+        if v.get("disclosure_audit_seconds") is not None:
+            rows.append((f"scale x{k}: disclosure audit", f"{v['disclosure_audit_seconds']:.2f} s"))
         rows.append((f"scale x{k}: peak memory, all processes PSS / RSS, largest process RSS", _memory(v)))
     c = results["certificates_1000"]
     if "seconds" in c:

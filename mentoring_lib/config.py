@@ -387,6 +387,15 @@ class TermConfig(_Model):
                 f"{self.groups.count} groups need {2 * self.groups.count} mentor places "
                 f"(pairs of co-mentors) but registration.mentor_places is {self.registration.mentor_places}"
             )
+        if self.groups.min_size < self.privacy.min_count:
+            # A group smaller than the disclosure threshold would have its members' attendance
+            # published meeting by meeting; the evaluation hides such a group's figures, so this is
+            # a warning (a tiny term can only have tiny groups), not an error.
+            import warnings
+
+            warnings.warn(f"groups.min_size ({self.groups.min_size}) is below privacy.min_count "
+                          f"({self.privacy.min_count}): the per-group figures of groups that small are not "
+                          "published (meetings held per group, groups that met each meeting)", stacklevel=2)
         return self
 
     # -- resolved locations ------------------------------------------------------------

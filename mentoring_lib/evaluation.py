@@ -447,8 +447,14 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     ``held``: the attendance stage's ``meetings_held`` table (one definition of a meeting held:
     at least one participant present; mentors alone do not make a meeting, except in a group none
     of whose participants is on the meeting sheets). Computed with the
-    attendance module's own function when not given."""
-    from mentoring_lib import attendance
+    attendance module's own function when not given.
+
+    A group with fewer than ``min_count`` participants (a hand-edited roster can make one) would
+    have its members' attendance published meeting by meeting: its meetings held are hidden
+    ("x"), it is left out of the held-meetings summary, and "groups that met" is hidden while
+    such a group exists (with all other groups meeting every time, it would say which meetings
+    the small group's members came to)."""
+    from mentoring_lib import attendance, disclosure
 
     if held is None:
         held = meetings_held_table(meetings, members)
@@ -461,14 +467,19 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
                    .astype("int64"))
     met = held.groupby("session")["held"].sum().reindex(order, fill_value=0).astype("int64")
     shown = attended_and_missed(per_meeting, n_part, limits)
+    groups = sorted(members["group"].dropna().astype(str).unique())
+    sizes = (placed.assign(group=placed["group"].astype(str)).groupby("group")["person_id"].nunique()
+             .reindex(groups, fill_value=0))
+    small_group = (sizes < limits.min_count).to_numpy()
     meetings_tbl = pd.DataFrame({
-        "meeting": order, "groups_met": met.to_numpy(),
+        "meeting": order,
+        "groups_met": met.to_numpy() if not small_group.any() else [disclosure.HIDDEN] * len(order),
         "participants_attending": shown["attended"].to_numpy(),
         "participants_missing": shown["missed"].to_numpy(),
         "share_of_participants": shown["share"].to_numpy()})
-    groups = sorted(members["group"].dropna().astype(str).unique())
     held_n = held.groupby("group")["held"].sum().reindex(groups, fill_value=0).astype("int64")
     planned = config.programme.meetings_planned
+    all_held, held_n = held_n, held_n[~small_group]
     part_ids = placed["person_id"].unique()
     part = meetings[meetings["person_id"].isin(part_ids)]
     part = part.assign(attended=part["attended"].fillna(False).astype(bool))
@@ -482,7 +493,8 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     curve = attendance.dropout_curve(long[["person_id", "role", "session", "session_index", "attended"]],
                                      "meeting") if len(long) else pd.DataFrame()
     summary = {
-        "groups": len(groups), "planned": planned,
+        "groups": len(groups), "planned": planned, "groups_shown": len(held_n),
+        "small_groups": int(small_group.sum()),
         "groups_below_plan": int((held_n < planned).sum()),
         "median_held": float(held_n.median()) if len(held_n) else math.nan,
         "min_held": int(held_n.min()) if len(held_n) else 0, "max_held": int(held_n.max()) if len(held_n) else 0,
@@ -493,9 +505,13 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
         "retained": (curve.set_index(curve["session"].astype(str))["still_taking_part"].reindex(order)
                      if len(curve) else pd.Series(dtype="float64")),
     }
-    groups_tbl = pd.DataFrame({"group": groups, "meetings_held": held_n.to_numpy(),
+    groups_tbl = pd.DataFrame({"group": groups,
+                               "meetings_held": (all_held.to_numpy() if not small_group.any() else
+                                                 [disclosure.HIDDEN if s else str(int(n))
+                                                  for n, s in zip(all_held, small_group)]),
                                "meetings_planned": planned,
-                               "below_plan": (held_n < planned).to_numpy()})
+                               "below_plan": ((all_held < planned).to_numpy() if not small_group.any() else
+                                              [None if s else bool(n < planned) for n, s in zip(all_held, small_group)])})
     return meetings_tbl, groups_tbl, summary
 
 
@@ -599,6 +615,8 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
             row[f"{g}_shown"] = shares[g]["text"]
         for g in LIKERT_GROUPS:
             row[f"{g}_phrase"] = shares[g]["phrase"] or ""
+        for g in LIKERT_GROUPS:  # true counts, for the release audit (never in a public sheet)
+            row[f"{g}_n"] = groups[g]
         row.update({"median": median if ok else math.nan, "median_label": med_label,
                     "high_labels": " or ".join(high_labels[::-1]).lower(),
                     "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
@@ -878,15 +896,20 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
     ev.method("Attendance", MEETING_HELD_METHOD)
+    if summ["small_groups"]:
+        ev.say("implementation", (f"{summ['small_groups']} group(s) had fewer than {limits.min_count} participants: "
+                                  "their meetings are not shown, and neither is the number of groups that met "
+                                  "each meeting (it would show when those few people came)."))
     if not summ["groups"]:
         ev.say("implementation", no_groups_text(acc_mentors))
-    else:
+    elif summ["groups_shown"]:
         if summ["groups_below_plan"] == 0:
-            ev.say("implementation", f"All {summ['groups']} groups held all {summ['planned']} planned meetings.")
+            ev.say("implementation", f"All {summ['groups_shown']} groups held all {summ['planned']} planned meetings"
+                   + (" (groups of at least {} participants).".format(limits.min_count) if summ["small_groups"] else "."))
         else:
             held = (f"between {summ['min_held']} and {summ['max_held']}" if summ["min_held"] != summ["max_held"]
                     else f"{summ['min_held']}")
-            ev.say("implementation", (f"The {summ['groups']} groups met {held} times (median "
+            ev.say("implementation", (f"The {summ['groups_shown']} groups met {held} times (median "
                                       f"{_num(summ['median_held'])}) of the {summ['planned']} planned; "
                                       f"{summ['groups_below_plan']} of them met fewer times than planned."))
     if not math.isnan(summ["mean_share_attended"]):
@@ -900,6 +923,14 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
            if summ["groups"] else "no groups were formed")
     if figures_dir is not None and len(mt):
         _attendance_chart(ev, mt, figures_dir, summ, limits)
+    if len(mt):  # true counts behind table 5 and the chart, for the release audit (private)
+        retained = summ["retained"].reindex(mt["meeting"]).fillna(0).astype(int) if len(summ["retained"]) \
+            else pd.Series(0, index=mt["meeting"])
+        ev.tables["attendance_curve"] = pd.DataFrame({
+            "meeting": mt["meeting"].to_numpy(), "base": summ["participants"],
+            "attending_n": summ["per_meeting"].reindex(mt["meeting"]).fillna(0).astype(int).to_numpy(),
+            "still_n": retained.to_numpy(),
+            "still_shown": summ.get("retained_shown", [False] * len(mt))})
 
     # -- survey response -----------------------------------------------------------------
     acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
@@ -1100,9 +1131,18 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
     series = {"Attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(), index=index)}
     retained = (summ or {}).get("retained")
     if limits is not None and retained is not None and len(retained):
+        from mentoring_lib import release
+
         base = summ["participants"]
-        series["Still taking part"] = pd.Series(
-            [share(n, base, limits) * 100 for n in retained.reindex(index).fillna(0).astype(int)], index=index)
+        still = retained.reindex(index).fillna(0).astype(int).tolist()
+        attending = summ["per_meeting"].reindex(index).fillna(0).astype(int).tolist()
+        # Consecutive points of a cumulative curve give the people whose last meeting was each one:
+        # only points that keep every such difference protected are drawn (release audit).
+        shown = release.protected_cumulative(still, attending, base, limits.min_count)
+        summ["retained_shown"] = shown
+        if any(shown):
+            series["Still taking part"] = pd.Series(
+                [share(n, base, limits) * 100 if ok else math.nan for n, ok in zip(still, shown)], index=index)
     title = "Participants attending each group meeting"
     cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
     ev.figure("implementation", "attendance", _rel(cf.path),

@@ -292,7 +292,8 @@ def _suppression_note(limits: tuple[int, int]) -> str:
             f"worked out; percentages and means need a base of at least {b} (– = not shown).")
 
 
-def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFrame":
+def quality_table(quality: dict[str, dict] | None, min_count: int,
+                  hide: "frozenset[tuple[str, str]]" = frozenset()) -> "pd.DataFrame":
     """Rows read, kept and excluded by reason per input (from private/quality/*.json).
 
     Excluded rows are people (late, duplicate, test submissions...), protected as a partition of
@@ -302,7 +303,22 @@ def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFr
     with the number excluded gives the other. So when the number excluded cannot be published
     (it is small, or hidden to protect a small reason), rows read AND rows kept are hidden ("x",
     or "<5" when small): whichever of them a reader knows from elsewhere, the excluded count
-    stays unknown. A small number kept is shown "<5" and then hides rows read too."""
+    stays unknown. A small number kept is shown "<5" and then hides rows read too.
+
+    ``hide``: (source, field) cells the release audit hides too ("x"); field is ``rows_read``,
+    ``kept`` or a reason (see :mod:`mentoring_lib.release_tables`)."""
+    import pandas as pd
+
+    rows = [{"source": r["source"], "rows_read": r["rows_read"], "kept": r["kept"],
+             "excluded": ", ".join(f"{kk.replace('_', ' ')} {v}" for kk, v in r["reasons"].items()) or "none"}
+            for r in quality_rows(quality, min_count, hide)]
+    return pd.DataFrame(rows, columns=["source", "rows_read", "kept", "excluded"])
+
+
+def quality_rows(quality: dict[str, dict] | None, min_count: int,
+                 hide: "frozenset[tuple[str, str]]" = frozenset()) -> list[dict]:
+    """Per input: its true counts (``true``) and what the data-quality table shows of rows read,
+    kept and each reason excluded (see :func:`quality_table`)."""
     import pandas as pd
 
     from mentoring_lib import disclosure
@@ -313,7 +329,7 @@ def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFr
     def hidden(n: int):
         return small if 0 < n < k else disclosure.HIDDEN
 
-    rows = []
+    out = []
     for source, rec in sorted((quality or {}).items()):
         excluded = {kk: int(v) for kk, v in sorted((rec.get("excluded") or {}).items()) if int(v)}
         kept = int(rec.get("kept") or 0)
@@ -327,15 +343,21 @@ def quality_table(quality: dict[str, dict] | None, min_count: int) -> "pd.DataFr
             total_shown = not disclosure.is_small(shown["Total"] if "Total" in shown.index else shown.iloc[0])
         else:
             shown, total_shown = pd.Series(dtype=object), True
+        reasons = {kk: (disclosure.HIDDEN if (source, kk) in hide and not disclosure.is_small(shown[kk])
+                        else shown[kk]) for kk in excluded}
         if not total_shown:
             read_shown, kept_shown = hidden(rows_read), hidden(kept)
         elif 0 < kept < k:
             read_shown, kept_shown = hidden(rows_read), small
         else:
             read_shown, kept_shown = rows_read, kept
-        rows.append({"source": source, "rows_read": read_shown, "kept": kept_shown,
-                     "excluded": ", ".join(f"{kk.replace('_', ' ')} {shown[kk]}" for kk in excluded) or "none"})
-    return pd.DataFrame(rows, columns=["source", "rows_read", "kept", "excluded"])
+        if (source, "rows_read") in hide and not disclosure.is_small(read_shown):
+            read_shown = disclosure.HIDDEN
+        if (source, "kept") in hide and not disclosure.is_small(kept_shown):
+            kept_shown = disclosure.HIDDEN
+        out.append({"source": source, "rows_read": read_shown, "kept": kept_shown, "reasons": reasons,
+                    "true": {"rows_read": rows_read, "kept": kept, "reasons": excluded}})
+    return out
 
 
 def load_quality(quality_dir: Path) -> dict[str, dict]:
@@ -357,8 +379,10 @@ def load_quality(quality_dir: Path) -> dict[str, dict]:
 
 
 def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, public_dir: Path,
-                 provenance: dict | None = None, quality: dict[str, dict] | None = None) -> Report:
-    """The report model, built once from the evaluation tables, the config and the provenance."""
+                 provenance: dict | None = None, quality: dict[str, dict] | None = None,
+                 quality_hide: frozenset = frozenset()) -> Report:
+    """The report model, built once from the evaluation tables, the config and the provenance.
+    ``quality_hide``: data-quality cells the release audit hides (:func:`quality_table`)."""
     limits = (config.privacy.min_count, config.privacy.min_base)
     note = _suppression_note(limits)
     sections: list[Section] = []
@@ -496,7 +520,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     add("methods", blocks)
 
     # data quality
-    q = quality_table(quality, config.privacy.min_count)
+    q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         add("data_quality", [_table("t-quality", "Rows read, kept and excluded, per input and step", q,
                                     [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
@@ -682,8 +706,24 @@ def likert_sheet(df: "pd.DataFrame") -> "pd.DataFrame":
     return out
 
 
+def whole_percent(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Shares (proportions 0-1) rounded to whole percent, as every rendering shows them: a share
+    with many digits and its base would give the count away (31/37 = 0.8378378...)."""
+    out = df.copy()
+    for c in out.columns:
+        if c in SHARE_COLUMNS:
+            out[c] = [round(float(v), 2) if isinstance(v, (int, float)) and not _missing(v) else v
+                      for v in out[c].astype(object)]
+    return out
+
+
+SHARE_COLUMNS = ("share_of_accepted", "share", "share_of_participants", "response_rate", "share_low",
+                 "share_neutral", "share_high")
+
+
 def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
-                   quality: dict[str, dict] | None = None) -> dict[str, "pd.DataFrame"]:
+                   quality: dict[str, dict] | None = None,
+                   quality_hide: frozenset = frozenset()) -> dict[str, "pd.DataFrame"]:
     """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
     import pandas as pd
 
@@ -700,11 +740,11 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         if name in ("reaction", "mentors"):
             df = likert_sheet(df)
         df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
-        sheets[sheet] = _xlsx_value_frame(df)
+        sheets[sheet] = _xlsx_value_frame(whole_percent(df))
         for c in df.columns:
             dictionary.append({"sheet": sheet, "column": c, "meaning": COLUMN_MEANINGS.get(c, c.replace("_", " ")),
                                "table": desc})
-    q = quality_table(quality, config.privacy.min_count)
+    q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
         dictionary += [{"sheet": "Data quality", "column": c, "meaning": m,
@@ -720,7 +760,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "instruments")
+                     "quotes", "instruments", "attendance_curve")
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
@@ -734,12 +774,39 @@ def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     tables = read_evaluation(ctx)
     prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
-    report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality)
-    write_outputs(ctx, report, tables, prov, quality)
+    tables, quality_hide = protect_release(ctx, tables, quality)
+    report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality,
+                          quality_hide=quality_hide)
+    write_outputs(ctx, report, tables, prov, quality, quality_hide)
+
+
+def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], quality: dict[str, dict]
+                    ) -> tuple[dict[str, "pd.DataFrame"], frozenset]:
+    """Collect the term's published counts into one release model (:mod:`release_tables`), hide
+    further cells until no suppressed count can be worked out across files, and apply that to the
+    tables the public files are written from (the status sheet of registration_summary.xlsx is
+    rewritten here). The model is saved to private/release/release.json for the runner's audit."""
+    from mentoring_lib import release, release_tables
+
+    from mentoring_lib.evaluation import reach_counts
+
+    def table(name: str):
+        return ctx.read_table(name, stage="registrations") if ctx.table_path(name, "registrations").exists() else None
+
+    rows, people = table("rows"), table("people")
+    linkage = ctx.read_table("linkage", stage="feedback") if ctx.table_path("linkage", "feedback").exists() else None
+    rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
+                               reach_true=reach_counts(people) if people is not None else None, linkage=linkage)
+    release.protect(rel)
+    tables, quality_hide = release_tables.apply(rel, tables)
+    release_tables.write_status_sheet(rel, ctx.public_file("registration_summary.xlsx"))
+    rel.save(ctx.private_file("release/release.json"))
+    return tables, quality_hide
 
 
 def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.DataFrame"],
-                  provenance: dict, quality: dict[str, dict] | None = None) -> dict[str, Path]:
+                  provenance: dict, quality: dict[str, dict] | None = None,
+                  quality_hide: frozenset = frozenset()) -> dict[str, Path]:
     """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx."""
     from mentoring_lib import spreadsheets
     from mentoring_lib.render_html import write_html
@@ -748,7 +815,7 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     out = {"html": write_html(report, ctx.public_file("report.html")),
            "pdf": write_pdf(report, ctx.public_file("report.pdf"),
                             timestamp=int(provenance.get("source_date_epoch") or 946684800))}
-    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality),
+    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
                                           ctx.public_file("summary.xlsx"))
     return out
 

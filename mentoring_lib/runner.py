@@ -392,6 +392,12 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
             check_public(run_dir / "public", identities)
             report("  privacy gate: no personal data found in public outputs")
+        from mentoring_lib.release import check_run
+
+        audit_seconds = check_run(run_dir)  # exit 4 if a suppressed count can be worked out across files
+        if audit_seconds is not None:
+            record["disclosure_audit_seconds"] = round(audit_seconds, 2)
+            report(f"  disclosure audit: no suppressed count can be worked out ({audit_seconds:.2f} s)")
         rows = provenance.quality_rows(run_dir / "private" / "quality")
         for input_id, counts in rows.items():
             if input_id in details["inputs"]:

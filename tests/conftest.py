@@ -154,3 +154,62 @@ privacy: {{key_source: env}}
 report: {{organisation: Test}}
 """, encoding="utf-8")
     return config
+
+# -- an attacker on published counts (tests of the release audit) ---------------------------------
+
+def milp_range(names: list[str], shown: dict, equations: list[tuple[dict[str, int], int]], target: str,
+               k: int = 5) -> tuple[int, int]:
+    """Smallest and largest value of ``target`` over whole-number tables that agree with every
+    published cell ("<k" = 1..k-1, "x" or missing = any >= 0) and every equation (scipy's MILP)."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    idx = {n: i for i, n in enumerate(names)}
+    lb, ub = np.zeros(len(names)), np.full(len(names), 100_000.0)
+    for n, v in shown.items():
+        if isinstance(v, (int, np.integer)) or str(v).isdigit():
+            lb[idx[n]] = ub[idx[n]] = float(v)
+        elif str(v) == f"<{k}":
+            lb[idx[n]], ub[idx[n]] = 1, k - 1
+    a = np.zeros((len(equations), len(names)))
+    for r, (terms, _) in enumerate(equations):
+        for n, c in terms.items():
+            a[r, idx[n]] += c
+    rhs = np.array([b for _, b in equations], dtype=float)
+    out = []
+    for sign in (1, -1):
+        c = np.zeros(len(names))
+        c[idx[target]] = sign
+        res = milp(c, constraints=[LinearConstraint(a, rhs, rhs)], integrality=np.ones(len(names)),
+                   bounds=Bounds(lb, ub))
+        assert res.status == 0, res.message
+        out.append(round(res.x[idx[target]]))
+    return out[0], out[1]
+
+
+def status_quality_attack(status_shown, quality_shown: list[dict], target: str, k: int = 5) -> tuple[int, int]:
+    """Issue 13's attack: the status sheet of registration_summary.xlsx (rows: statuses and Total;
+    columns mentor, participant, Total) against the data-quality rows of the mentor and the
+    participant registration export, in that order (rows_read, kept, reasons: {"duplicate": ...,
+    "test submission": ...}; a reason not listed is 0). ``target`` = "<status>/<role>"."""
+    roles = ("mentor", "participant")
+    statuses = [s for s in status_shown.index if s != "Total"]
+    names = [f"{s}/{r}" for s in [*statuses, "Total"] for r in [*roles, "Total"]]
+    shown = {f"{s}/{r}": status_shown.loc[s, r] for s in [*statuses, "Total"] for r in [*roles, "Total"]}
+    eqs = []
+    for s in [*statuses, "Total"]:
+        eqs.append(({f"{s}/mentor": 1, f"{s}/participant": 1, f"{s}/Total": -1}, 0))
+    for r in [*roles, "Total"]:
+        eqs.append(({**{f"{s}/{r}": 1 for s in statuses}, f"Total/{r}": -1}, 0))
+    for q, role in zip(quality_shown, roles):
+        read, kept = f"q/{role}/read", f"q/{role}/kept"
+        names += [read, kept]
+        shown.update({read: q["rows_read"], kept: q["kept"]})
+        eqs.append(({read: 1, f"Total/{role}": -1}, 0))
+        eqs.append(({kept: 1, **{f"{s}/{role}": -1 for s in ("accepted", "waitlisted", "withdrawn", "late")}}, 0))
+        eqs.append(({f"duplicate/{role}": 1, f"excluded/{role}": 1, read: -1, kept: 1}, 0))
+        for reason, status in (("duplicate", "duplicate"), ("test submission", "excluded")):
+            names.append(f"q/{role}/{reason}")
+            shown[f"q/{role}/{reason}"] = q["reasons"].get(reason, 0)
+            eqs.append(({f"q/{role}/{reason}": 1, f"{status}/{role}": -1}, 0))
+    return milp_range(names, shown, eqs, target, k)

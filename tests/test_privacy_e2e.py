@@ -543,6 +543,32 @@ if _name:
 '''
 
 
+def test_published_files_keep_small_registration_counts_from_being_worked_out(canary_run):
+    """Issue 13, across tables: the test submissions and duplicates hidden as "<5" / "x" in
+    registration_summary.xlsx cannot be worked out from the data-quality sheet of summary.xlsx (an
+    independent attacker on the published files); the run recorded the release audit."""
+    from conftest import status_quality_attack
+
+    _, term, proc = canary_run
+    public = term / "public"
+    status = pd.read_excel(public / "registration_summary.xlsx", sheet_name="status", index_col=0, dtype=object)
+    quality = pd.read_excel(public / "summary.xlsx", sheet_name="Data quality", dtype=object).set_index("source")
+    rows = []
+    for source in ("mentor_registrations", "participant_registrations"):
+        q = quality.loc[source]
+        reasons = dict(part.rsplit(" ", 1) for part in str(q["excluded"]).split(", ") if part != "none")
+        rows.append({"rows_read": q["rows_read"], "kept": q["kept"], "reasons": reasons})
+    checked = 0
+    for status_name in ("duplicate", "excluded"):
+        for role in ("mentor", "participant"):
+            if str(status.loc[status_name, role]) in ("<5", "x"):
+                low, high = status_quality_attack(status, rows, f"{status_name}/{role}")
+                assert high - low >= 2, (status_name, role, low, high)
+                checked += 1
+    assert checked >= 2
+    assert "disclosure audit: no suppressed count can be worked out" in proc.stdout
+
+
 def test_planted_leak_exits_4_names_file_and_kind_and_publishes_nothing(canary_run, tmp_path):
     config, term, _ = canary_run
     public_before = folder_hashes(term / "public")

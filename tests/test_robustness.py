@@ -462,7 +462,7 @@ def test_demo_run_killed_at_several_points_then_a_forced_run_reproduces_the_outp
     assert any(p.endswith(".pdf") for p in private) and any(p.endswith(".parquet") for p in private)
     assert private == demo_published["private"]
     # ... and a run record that differs only in its timing fields.
-    timing = {"run_id", "started", "finished", "duration_s"}
+    timing = {"run_id", "started", "finished", "duration_s", "disclosure_audit_seconds"}
     before, after = demo_published["run"], json.loads((new_dir / "run.json").read_text())
     assert set(before["stages"]) == set(after["stages"]) and before["run_id"] != after["run_id"]
 

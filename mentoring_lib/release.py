@@ -1,0 +1,585 @@
+"""The release model: every published count of a term, with the equations that link them, and its audit.
+
+Suppressing each table on its own is not enough: a count hidden as "<5" in one file can follow
+exactly from figures in another (rows read and kept in the data-quality table against the status
+sheet of ``registration_summary.xlsx``), from a share printed to many digits (31/37 with its
+base), or from a cumulative series (the "still taking part" curve gives the number of people
+whose last meeting was each one). So the report stage collects the published figures of the
+whole release into one :class:`Release` -- each count a :class:`Cell` with its true value, what
+every file shows of it and where -- together with the linking equations (totals, partitions,
+cross-table identities), the published percentages of a base and the order relations of
+cumulative series. :func:`audit` then plays the reader: for each protected cell it minimises and
+maximises the cell over every table of non-negative whole numbers consistent with everything
+published (``scipy.optimize.milp``). :func:`protect` hides further cells until the audit
+passes, and the public files are written from the protected model.
+
+What the reader is assumed to know (and what the audit therefore uses):
+
+* every number shown, exactly; a cell shown as ``"<k"`` lies in 1..k-1; a cell shown as ``"x"``
+  is a whole number >= 0; a quantity that is not published at all is a whole number >= 0;
+* every linking equation registered here (they are public knowledge: a total is the sum of its
+  parts, rows read = rows kept + rows excluded, ...);
+* a published percentage p of a base, rounded to ``d`` decimals: ``p - h <= 100 * count / base
+  <= p + h`` with ``h`` half a unit of the last digit (a share with many digits pins the count).
+
+The guarantee (checked by :func:`audit`, for every cell shown as "<k" or "x" and every
+unpublished count whose true value is 1..k-1):
+
+* its smallest and largest values consistent with the whole release are at least
+  ``ceil((k-1)/2)`` apart (2 for k = 5; :func:`required_width`): no small count is ever pinned to
+  one value, an "x" never reveals a 0 or a small count exactly, and at least half of the range a
+  "<k" marker allows stays possible. The one exception is an "x" whose smallest consistent value
+  is k or more: it is then known to be a large count, which the rules allow to be published.
+
+The identity of a cell is its ``id``: the same quantity published in two files is registered
+twice under one id, and the most informative display wins (a number shown anywhere is known).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from mentoring_lib.errors import PrivacyGateError
+
+HIDDEN = "x"
+UNPUBLISHED = None
+
+
+class DisclosureAuditError(PrivacyGateError):
+    """A suppressed count can be worked out from the public outputs; nothing was published (exit 4)."""
+
+
+def _kind(shown: Any, k: int) -> str:
+    """'exact', 'small' ("<k"), 'hidden' ("x", "–") or 'none' (not published)."""
+    if shown is None:
+        return "none"
+    if isinstance(shown, (int, np.integer)) and not isinstance(shown, bool):
+        return "exact"
+    text = str(shown).strip().removesuffix(" people")
+    if text.isdigit():
+        return "exact"
+    if text == f"<{k}":
+        return "small"
+    return "hidden"
+
+
+_RANK = {"none": 0, "hidden": 1, "small": 2, "exact": 3}
+
+
+@dataclass
+class Cell:
+    """One count of the release: its true value, what is shown of it, and where."""
+
+    id: str
+    value: int
+    kind: str = "none"
+    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    #: public knowledge outside the release (e.g. places offered, from the call): never hidden
+    known: bool = False
+
+
+@dataclass
+class Share:
+    """A published percentage ``percent`` (to ``decimals``; None = full precision) of count / base."""
+
+    id: str
+    count: str
+    base: str
+    percent: float
+    decimals: int | None
+    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A protected cell the reader can narrow too far: the range [low, high] consistent with the release."""
+
+    cell: str
+    kind: str
+    value: int
+    low: int
+    high: int | None
+
+    def __str__(self) -> str:
+        high = "unbounded" if self.high is None else self.high
+        return f"{self.cell} (shown {self.kind}): consistent values {self.low}..{high}"
+
+
+class Release:
+    """Every published count of a term with its linking equations (see the module docstring)."""
+
+    def __init__(self, min_count: int):
+        self.k = int(min_count)
+        self.cells: dict[str, Cell] = {}
+        self.equations: list[tuple[dict[str, int], int, str]] = []
+        self.inequalities: list[tuple[dict[str, int], int, str]] = []  # sum(coef * x) <= rhs
+        self.shares: dict[str, Share] = {}
+        self.skipped: list[str] = []
+
+    # -- registering ---------------------------------------------------------------------------
+    def count(self, cid: str, value: int, shown: Any = UNPUBLISHED, place: tuple | None = None, *,
+              known: bool = False) -> str:
+        """Register a count (again): ``shown`` is what one file shows of it (None = not there)."""
+        value = int(value)
+        cell = self.cells.get(cid)
+        if cell is None:
+            cell = self.cells[cid] = Cell(cid, value)
+        elif cell.value != value:
+            raise ValueError(f"release cell {cid!r} registered with two values ({cell.value}, {value})")
+        kind = _kind(shown, self.k)
+        if _RANK[kind] > _RANK[cell.kind]:
+            cell.kind = kind
+        if place is not None and kind != "none":
+            cell.places.append(tuple(place))
+        cell.known = cell.known or known
+        return cid
+
+    def equation(self, terms: dict[str, int], rhs: int = 0, label: str = "", *, strict: bool = True) -> None:
+        """sum(coef * cell) == rhs; checked against the true values: a wrong link is a bug, unless
+        ``strict=False`` (an identity across files that holds on most terms): then it is left out
+        and listed in ``skipped``."""
+        try:
+            self._check(terms, rhs, label, lambda a, b: a == b)
+        except ValueError:
+            if strict:
+                raise
+            self.skipped.append(label)
+            return
+        self.equations.append((dict(terms), int(rhs), label))
+
+    def total(self, total: str, parts: Iterable[str], label: str = "") -> None:
+        """``total`` = sum of ``parts``."""
+        terms: dict[str, int] = {}
+        for p in parts:
+            terms[p] = terms.get(p, 0) + 1
+        terms[total] = terms.get(total, 0) - 1
+        self.equation(terms, 0, label or f"{total} = sum of its parts")
+
+    def at_most(self, terms: dict[str, int], rhs: int = 0, label: str = "") -> None:
+        self._check(terms, rhs, label, lambda a, b: a <= b)
+        self.inequalities.append((dict(terms), int(rhs), label))
+
+    def share(self, sid: str, count: str, base: str, percent: float, decimals: int | None,
+              place: tuple | None = None) -> None:
+        """A published percentage of ``count`` in ``base`` (both registered cells)."""
+        if percent is None or (isinstance(percent, float) and math.isnan(percent)):
+            return
+        s = self.shares.get(sid)
+        if s is None or (decimals is None) or (s.decimals is not None and decimals > s.decimals):
+            keep = s.places if s is not None else []
+            s = self.shares[sid] = Share(sid, count, base, float(percent), decimals, keep)
+        if place is not None:
+            s.places.append(tuple(place))
+
+    def _check(self, terms, rhs, label, ok) -> None:
+        missing = [c for c in terms if c not in self.cells]
+        if missing:
+            raise ValueError(f"release equation {label!r} names unknown cells {missing}")
+        lhs = sum(coef * self.cells[c].value for c, coef in terms.items())
+        if not ok(lhs, rhs):
+            raise ValueError(f"release equation {label!r} does not hold for the true values ({lhs} vs {rhs})")
+
+    def display(self, cid: str) -> Any:
+        """What the public files show of a cell: its value, "<k" or "x" (None if unpublished)."""
+        c = self.cells[cid]
+        return {"exact": c.value, "small": f"<{self.k}", "hidden": HIDDEN}.get(c.kind)
+
+    # -- the reader's view ------------------------------------------------------------------------
+    def targets(self) -> list[str]:
+        """Cells the audit protects: every suppressed cell and every unpublished small count."""
+        return [c.id for c in self.cells.values()
+                if c.kind in ("small", "hidden") or (c.kind == "none" and 0 < c.value < self.k)]
+
+    def to_dict(self) -> dict:
+        return {"min_count": self.k,
+                "cells": {c.id: {"value": c.value, "kind": c.kind, "known": c.known,
+                                 "places": [list(map(str, p)) for p in c.places]} for c in self.cells.values()},
+                "equations": [{"terms": t, "rhs": r, "label": lab} for t, r, lab in self.equations],
+                "inequalities": [{"terms": t, "rhs": r, "label": lab} for t, r, lab in self.inequalities],
+                "skipped": list(self.skipped),
+                "shares": {s.id: {"count": s.count, "base": s.base, "percent": s.percent, "decimals": s.decimals,
+                                  "withdrawn": s.withdrawn, "places": [list(map(str, p)) for p in s.places]}
+                           for s in self.shares.values()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Release":
+        rel = cls(int(d["min_count"]))
+        for cid, c in d["cells"].items():
+            rel.cells[cid] = Cell(cid, int(c["value"]), c["kind"], [tuple(p) for p in c["places"]], bool(c["known"]))
+        rel.equations = [(e["terms"], int(e["rhs"]), e["label"]) for e in d["equations"]]
+        rel.inequalities = [(e["terms"], int(e["rhs"]), e["label"]) for e in d["inequalities"]]
+        rel.skipped = list(d.get("skipped", []))
+        for sid, s in d["shares"].items():
+            rel.shares[sid] = Share(sid, s["count"], s["base"], float(s["percent"]), s["decimals"],
+                                    [tuple(p) for p in s["places"]], bool(s["withdrawn"]))
+        return rel
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> "Release":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+# -- the audit --------------------------------------------------------------------------------------
+
+def _share_rows(s: Share) -> list[tuple[dict[str, float], float]]:
+    """100*count - (p+h)*base <= 0 and (p-h)*base - 100*count <= 0."""
+    h = 1e-9 if s.decimals is None else 0.5 * 10.0 ** (-s.decimals) + 1e-9
+    hi, lo = s.percent + h, s.percent - h
+    if s.count == s.base:
+        return []
+    return [({s.count: 100.0, s.base: -hi}, 0.0), ({s.base: lo, s.count: -100.0}, 0.0)]
+
+
+def _components(rel: Release) -> dict[str, int]:
+    parent: dict[str, str] = {c: c for c in rel.cells}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    groups = [list(t) for t, _, _ in rel.equations] + [list(t) for t, _, _ in rel.inequalities]
+    groups += [[s.count, s.base] for s in rel.shares.values() if not s.withdrawn]
+    for g in groups:
+        for other in g[1:]:
+            ra, rb = find(g[0]), find(other)
+            if ra != rb:
+                parent[ra] = rb
+    roots: dict[str, int] = {}
+    return {c: roots.setdefault(find(c), len(roots)) for c in rel.cells}
+
+
+def _bounds(cell: Cell, k: int, big: float) -> tuple[float, float]:
+    if cell.kind == "exact":
+        return float(cell.value), float(cell.value)
+    if cell.kind == "small":
+        return 1.0, float(k - 1)
+    return 0.0, big
+
+
+def _ranges(rel: Release, cells: list[str], targets: list[str]) -> dict[str, tuple[int, int | None]]:
+    """Smallest and largest consistent value of each target (integer programs over ``cells``)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    index = {c: i for i, c in enumerate(cells)}
+    n = len(cells)
+    big = float(10 * sum(max(rel.cells[c].value, 1) for c in cells) + 10 * rel.k)
+    lb, ub = zip(*(_bounds(rel.cells[c], rel.k, big) for c in cells))
+    rows, lo, hi = [], [], []
+    for terms, rhs, _ in rel.equations:
+        if next(iter(terms)) in index:
+            r = np.zeros(n)
+            for c, coef in terms.items():
+                r[index[c]] += coef
+            rows.append(r), lo.append(rhs), hi.append(rhs)
+    for terms, rhs, _ in rel.inequalities:
+        if next(iter(terms)) in index:
+            r = np.zeros(n)
+            for c, coef in terms.items():
+                r[index[c]] += coef
+            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+    for s in rel.shares.values():
+        if s.withdrawn or s.count not in index:
+            continue
+        for terms, rhs in _share_rows(s):
+            r = np.zeros(n)
+            for c, coef in terms.items():
+                r[index[c]] += coef
+            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+    constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
+    bounds = Bounds(np.array(lb), np.array(ub))
+    integrality = np.ones(n)
+    out: dict[str, tuple[int, int | None]] = {}
+    for t in targets:
+        ext = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(n)
+            c[index[t]] = sign
+            res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
+            if res.status != 0 or res.x is None:  # cannot happen: the true values are feasible
+                raise RuntimeError(f"disclosure audit: no consistent table for {t!r} ({res.message})")
+            ext.append(round(float(res.x[index[t]])))
+        low, high = ext
+        out[t] = (low, None if high >= big - 0.5 else high)
+    return out
+
+
+def required_width(k: int) -> int:
+    """How far apart the smallest and largest consistent value of a protected cell must be:
+    ceil((k-1)/2), at least 1 -- at least half of the k-1 values a "<k" marker allows stay possible
+    (more cannot be promised: a "<k" cell is itself confined to 1..k-1, and two "<k" cells whose
+    sum the published totals fix, as withdrawn + late = kept - accepted - wait-listed, share it)."""
+    return max(1, math.ceil((int(k) - 1) / 2))
+
+
+def _exposed(cell: Cell, low: int, high: int | None, k: int) -> bool:
+    if cell.kind == "hidden" and low >= k:
+        return False  # an "x" known to be at least k says nothing about anyone (large counts are published)
+    return high is not None and high - low < required_width(k)
+
+
+def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
+    """Every protected cell the reader can narrow beyond the guarantee (module docstring)."""
+    comp = _components(rel)
+    targets = rel.targets() if only is None else [t for t in only if t in set(rel.targets())]
+    by_comp: dict[int, list[str]] = {}
+    for t in targets:
+        by_comp.setdefault(comp[t], []).append(t)
+    members: dict[int, list[str]] = {}
+    for c, g in comp.items():
+        if g in by_comp:
+            members.setdefault(g, []).append(c)
+    found = []
+    for g, ts in by_comp.items():
+        for t, (low, high) in _ranges(rel, members[g], ts).items():
+            cell = rel.cells[t]
+            if _exposed(cell, low, high, rel.k):
+                found.append(Exposure(t, {"small": f"<{rel.k}", "hidden": HIDDEN}.get(cell.kind, "not published"),
+                                      cell.value, low, high))
+    return sorted(found, key=lambda e: e.cell)
+
+
+# -- secondary suppression --------------------------------------------------------------------------
+
+def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
+    """(cells, shares) of every equation, inequality and live share."""
+    out = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
+    out += [([s.count, s.base], [s.id]) for s in rel.shares.values() if not s.withdrawn]
+    return out
+
+
+def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
+    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
+    (by the number of equations between them), then non-zero and smallest, then by id."""
+    links = _links(rel)
+    dist = {cid: 0}
+    frontier = [cid]
+    share_dist: dict[str, int] = {}
+    while frontier:
+        nxt = []
+        for c in frontier:
+            for cells, shares in links:
+                if c in cells:
+                    for s in shares:
+                        share_dist.setdefault(s, dist[c])
+                    for o in cells:
+                        if o not in dist:
+                            dist[o] = dist[c] + 1
+                            nxt.append(o)
+        frontier = nxt
+    shown = [c for c in dist if rel.cells[c].kind == "exact" and not rel.cells[c].known]
+    shown.sort(key=lambda c: (dist[c], rel.cells[c].value == 0, rel.cells[c].value, c))
+    shares = sorted(share_dist, key=lambda s: (share_dist[s], s))
+    return [("share", s) for s in shares] + [("cell", c) for c in shown]
+
+
+def protect(rel: Release, max_steps: int = 500) -> list[str]:
+    """Hide further cells (shown -> "x") and withdraw shares until :func:`audit` passes.
+
+    Deterministic: for the first exposed cell (by id), the first candidate of :func:`_candidates`
+    that protects it alone, else the one that widens its range most, and look again. Returns the
+    ids hidden or withdrawn."""
+    changed: list[str] = []
+    for _ in range(max_steps):
+        exposures = audit(rel)
+        if not exposures:
+            return changed
+        target = exposures[0].cell
+        if exposures[0].kind == HIDDEN and exposures[0].value == 0 and exposures[0].high == 0:
+            # an "x" that can only be 0: show the 0 (true zeros are published; a zero describes nobody)
+            rel.cells[target].kind = "exact"
+            changed.append(target)
+            continue
+        candidates = _candidates(rel, target)
+        if not candidates:
+            return changed  # nothing left to hide here: the caller's audit fails the run
+        best, best_width = None, -1
+        for what, cid in candidates:
+            _hide(rel, what, cid)
+            low, high = _range_of(rel, target)
+            _hide(rel, what, cid, undo=True)
+            if not _exposed(rel.cells[target], low, high, rel.k):
+                best = (what, cid)
+                break
+            width = math.inf if high is None else high - low
+            if width > best_width:  # none suffices alone: the one that widens the range most
+                best, best_width = (what, cid), width
+        _hide(rel, *best)
+        changed.append(best[1])
+    return changed
+
+
+def _range_of(rel: Release, cid: str) -> tuple[int, int | None]:
+    comp = _components(rel)
+    members = [c for c, g in comp.items() if g == comp[cid]]
+    return _ranges(rel, members, [cid])[cid]
+
+
+def _hide(rel: Release, what: str, cid: str, undo: bool = False) -> None:
+    if what == "share":
+        rel.shares[cid].withdrawn = not undo
+    else:
+        rel.cells[cid].kind = "exact" if undo else "hidden"
+
+
+def hidden_places(rel: Release) -> list[tuple]:
+    """Where the protected model shows "x" that a file may still show as a number or a share."""
+    out = [p for c in rel.cells.values() if c.kind == "hidden" for p in c.places]
+    out += [p for s in rel.shares.values() if s.withdrawn for p in s.places]
+    return out
+
+
+def check(rel: Release, *, where: str = "public outputs") -> float:
+    """Raise DisclosureAuditError (exit 4) if any protected cell can be narrowed; return the seconds taken."""
+    started = time.perf_counter()
+    found = audit(rel)
+    if found:
+        # names only: the ranges found would themselves disclose the counts
+        lines = [f"{e.cell} (shown {e.kind})" for e in found[:10]]
+        raise DisclosureAuditError(
+            f"disclosure audit: {len(found)} suppressed count(s) in the {where} can be worked out from "
+            f"the other published figures: " + "; ".join(lines),
+            hint="nothing was published; this is a defect of the workbook's disclosure control, please report it")
+    return time.perf_counter() - started
+
+
+# -- cumulative series ------------------------------------------------------------------------------
+
+def cumulative_series(rel: Release, prefix: str, base: str, attending: list[str], still: list[int],
+                      shown: list[bool], place: tuple | None = None) -> list[str]:
+    """Register a "still taking part" curve: ``still[j]`` people attended meeting j or a later one,
+    of ``base`` people; ``attending[j]`` (registered cells) attended meeting j. The differences of
+    consecutive points are the people whose last meeting was j (unpublished cells ``prefix/last/j``,
+    and ``prefix/never`` for those who came to none): the curve publishes them unless protected.
+    Returns the ids of the curve's cells."""
+    ids = []
+    for j, (n, ok) in enumerate(zip(still, shown), 1):
+        ids.append(rel.count(f"{prefix}/still/{j}", n, n if ok else UNPUBLISHED,
+                             (*place, j) if (ok and place) else None))
+    m = len(ids)
+    for j in range(m):
+        rel.at_most({attending[j]: 1, ids[j]: -1}, 0, f"{prefix}: attending meeting {j + 1} <= still taking part")
+        nxt = rel.cells[ids[j + 1]].value if j + 1 < m else 0
+        last = rel.count(f"{prefix}/last/{j + 1}", rel.cells[ids[j]].value - nxt)
+        rel.equation({ids[j]: 1, last: -1, **({ids[j + 1]: -1} if j + 1 < m else {})}, 0,
+                     f"{prefix}: last meeting {j + 1} = still {j + 1} - still {j + 2}")
+    if m:
+        rel.equation({ids[-1]: 1, attending[-1]: -1}, 0, f"{prefix}: still taking part at the last meeting = attending it")
+        never = rel.count(f"{prefix}/never", rel.cells[base].value - rel.cells[ids[0]].value)
+        rel.equation({base: 1, ids[0]: -1, never: -1}, 0, f"{prefix}: base = still at meeting 1 + never came")
+    return ids
+
+
+def protected_cumulative(still: list[int], attending: list[int], base: int, min_count: int) -> list[bool]:
+    """Which points of a "still taking part" curve can be published (see :func:`cumulative_series`):
+    all of them at first; while the audit can narrow the number of people whose last meeting was
+    some j, the point at j (else j+1) is dropped. The attending counts and the base are taken as
+    published (they are, in the meetings table)."""
+    shown = [True] * len(still)
+    for _ in range(len(still) + 1):
+        rel = Release(min_count)
+        b = rel.count("base", base, base)
+        att = [rel.count(f"attending/{j}", n, n) for j, n in enumerate(attending, 1)]
+        cumulative_series(rel, "curve", b, att, list(still), shown)
+        exposed = [e.cell for e in audit(rel)]
+        if not exposed:
+            return shown
+        first = exposed[0]
+        j = 1 if first.endswith("/never") else int(first.rsplit("/", 1)[1])
+        drop = next((i for i in (j - 1, j) if i < len(shown) and shown[i]), None)
+        if drop is None:
+            drop = max(i for i, ok in enumerate(shown) if ok) if any(shown) else None
+        if drop is None:
+            return shown
+        shown[drop] = False
+    return shown
+
+
+RELEASE_FILE = Path("private") / "release" / "release.json"
+
+
+def check_run(run_dir: Path) -> float | None:
+    """The runner's audit of a run's saved release model (written by the report stage): raise
+    DisclosureAuditError (exit 4) if a suppressed count can be worked out, or if there is a report
+    but no model; return the seconds taken, or None when the run has neither."""
+    path = Path(run_dir) / RELEASE_FILE
+    if not path.is_file():
+        if (Path(run_dir) / "public" / "report.html").is_file():  # fail closed: a report nobody audited
+            raise DisclosureAuditError("disclosure audit: the report has no release model to audit "
+                                       f"({RELEASE_FILE} is missing); nothing was published",
+                                       hint="run the report stage again (mentoring run --from report)")
+        return None
+    started = time.perf_counter()
+    rel = Release.load(path)
+    check(rel)
+    louder = files_showing_more(Path(run_dir) / "public", rel)
+    if louder:
+        raise DisclosureAuditError(
+            f"disclosure audit: {len(louder)} public cell(s) show more than the audited release model: "
+            + "; ".join(louder[:10]),
+            hint="a stage wrote a public file after the report stage protected the release; run the term "
+                 "again from that stage (mentoring run --from STAGE) so the report stage runs after it")
+    return time.perf_counter() - started
+
+
+def files_showing_more(public: Path, rel: Release) -> list[str]:
+    """Cells of the public workbooks that show more than the model says (a number where it has
+    "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
+    model, for registration_summary.xlsx (status) and summary.xlsx (Reach, Data quality, Meetings)."""
+    import pandas as pd
+
+    def read(name: str, **kw) -> dict:
+        path = public / name
+        return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
+
+    status = read("registration_summary.xlsx", index_col=0).get("status")
+    summary = read("summary.xlsx")
+    out = []
+    for c in rel.cells.values():
+        model = _RANK[c.kind]
+        for place in c.places:
+            shown = _shown_at(place, status, summary)
+            if shown is None:
+                continue
+            if isinstance(shown, str) and place[0] == "quality" and place[2] not in ("rows_read", "kept"):
+                reason = place[2].replace("_", " ")
+                shown = next((shown[len(reason) + 1:] for shown in shown.split(", ") if shown.startswith(reason + " ")),
+                             None)
+                if shown is None:
+                    continue
+            if _RANK[_kind(shown, rel.k)] > model:
+                out.append(f"{'/'.join(map(str, place))} (model: {c.kind})")
+    return out
+
+
+def _shown_at(place: tuple, status, summary: dict):
+    try:
+        if place[0] == "registration_summary.xlsx" and status is not None:
+            return status.loc[place[2], place[3]]
+        sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
+                 "meetings": ("Meetings", "meeting")}.get(place[0])
+        if sheet is None or sheet[0] not in summary:
+            return None
+        df = summary[sheet[0]]
+        col = place[2] if place[0] != "quality" or place[2] in ("rows_read", "kept") else "excluded"
+        value = df.loc[df[sheet[1]].astype(str) == str(place[1]), col]
+        return None if value.empty or _blank(value.iloc[0]) else value.iloc[0]
+    except KeyError:
+        return None
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
