@@ -593,3 +593,11 @@ def test_output_folders_open_a_0700_private_area_also_for_interactive_use(tmp_pa
     out = OutputPaths(tmp_path / "interactive").ensure()
     assert out.private.stat().st_mode & 0o777 == 0o700
     assert out.public.stat().st_mode & 0o777 == 0o755, "public keeps the umask's mode"
+
+
+def test_background_imports_load_what_the_gate_and_audit_need_and_survive_a_missing_module():
+    import sys
+
+    runner.import_in_background(("json", "no_such_module_for_the_test")).join(timeout=30)
+    assert "json" in sys.modules and "no_such_module_for_the_test" not in sys.modules
+    assert set(runner.LATE_RUNNER_IMPORTS) == {"pypdf", "scipy.optimize"}
