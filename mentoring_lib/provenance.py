@@ -31,7 +31,7 @@ PUBLIC_INPUT_KEYS = ("kind", "tool", "sha256", "bytes", "missing")
 #: :func:`public_record`.
 PUBLIC_KEYS = ("run_id", "term", "status", "exit_code", "error", "details", "started", "finished",
                "duration_s", "config", "code", "fingerprint", "stages", "inputs", "source_date_epoch",
-               "partial")
+               "partial", "disclosure_audit_seconds")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -45,6 +45,7 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     from mentoring_lib import stages
 
     assert set(record["stages"]) == {s.name for s in stages.STAGES}
+    assert record["disclosure_audit_seconds"] >= 0  # a timing, public like the stage timings
     for st in stages.STAGES:
         assert (term / "private" / "notebooks" / st.notebook).is_file()
     details = json.loads((term / "private" / "run-details.json").read_text())
