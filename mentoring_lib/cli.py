@@ -1,7 +1,8 @@
 """The ``mentoring`` command line (also ``python -m mentoring_lib``).
 
 Exit codes (design): 0 success, 1 unexpected failure, 2 config or input error,
-3 a notebook failed, 4 the privacy gate stopped publication, 75 the term is locked.
+3 a notebook failed, 4 the privacy gate or the disclosure audit stopped publication, 75 the term
+is locked, 130 / 143 stopped by Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
 
@@ -87,7 +88,11 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mentoring", description="Compassion mentoring workbook")
+    p = argparse.ArgumentParser(
+        prog="mentoring", description="Compassion mentoring workbook",
+        epilog="exit codes: 0 success, 1 unexpected failure (a bug), 2 config or input error, 3 a stage "
+               "notebook failed, 4 personal data or a recoverable hidden count in a public output (nothing "
+               "published), 75 another run holds the term's lock, 130/143 stopped by Ctrl-C/SIGTERM")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

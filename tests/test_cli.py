@@ -162,3 +162,12 @@ def test_misspelt_stage_exit2_lists_the_stages(tmp_path, capsys, option, stage, 
     else:
         assert "did you mean" not in err
     assert not (tmp_path / "reports").exists(), "nothing is created before the stages are known"
+
+
+def test_help_lists_every_exit_code_of_the_design(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for code in ("0 success", "1 unexpected failure", "2 config or input error", "3 a stage notebook failed",
+                 "4 personal data", "75 another run", "130/143 stopped"):
+        assert code in out, code
