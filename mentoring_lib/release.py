@@ -538,20 +538,21 @@ def check_run(run_dir: Path) -> float | None:
 def files_showing_more(public: Path, rel: Release) -> list[str]:
     """Cells of the public workbooks that show more than the model says (a number where it has
     "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
-    model, for registration_summary.xlsx (status) and summary.xlsx (Reach, Data quality, Meetings)."""
+    model, for registration_summary.xlsx (status, school, doctoral_year) and summary.xlsx (Reach,
+    Data quality, Meetings)."""
     import pandas as pd
 
     def read(name: str, **kw) -> dict:
         path = public / name
         return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
 
-    status = read("registration_summary.xlsx", index_col=0).get("status")
+    registration = read("registration_summary.xlsx", index_col=0)
     summary = read("summary.xlsx")
     out = []
     for c in rel.cells.values():
         model = _RANK[c.kind]
         for place in c.places:
-            shown = _shown_at(place, status, summary)
+            shown = _shown_at(place, registration, summary)
             if shown is None:
                 continue
             if isinstance(shown, str) and place[0] == "quality" and place[2] not in ("rows_read", "kept"):
@@ -565,10 +566,10 @@ def files_showing_more(public: Path, rel: Release) -> list[str]:
     return out
 
 
-def _shown_at(place: tuple, status, summary: dict):
+def _shown_at(place: tuple, registration: dict, summary: dict):
     try:
-        if place[0] == "registration_summary.xlsx" and status is not None:
-            return status.loc[place[2], place[3]]
+        if place[0] == "registration_summary.xlsx":
+            return registration[place[1]].loc[place[2], place[3]] if place[1] in registration else None
         sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
                  "meetings": ("Meetings", "meeting")}.get(place[0])
         if sheet is None or sheet[0] not in summary:
