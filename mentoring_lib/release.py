@@ -270,8 +270,13 @@ def _bounds(cell: Cell, k: int, big: float) -> tuple[float, float]:
     return 0.0, big
 
 
-def _ranges(rel: Release, cells: list[str], targets: list[str]) -> dict[str, tuple[int, int | None]]:
-    """Smallest and largest consistent value of each target (integer programs over ``cells``)."""
+def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | None = None
+            ) -> dict[str, tuple[int, int | None]]:
+    """Smallest and largest consistent value of each target (integer programs over ``cells``).
+
+    With ``enough``: a target whose values over the consistent tables found so far (the true one,
+    and every optimum of an earlier program) already span ``enough`` is not solved for: its range
+    is returned as seen, which is all the audit needs to know (it is at least that wide)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     index = {c: i for i, c in enumerate(cells)}
@@ -303,16 +308,21 @@ def _ranges(rel: Release, cells: list[str], targets: list[str]) -> dict[str, tup
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)
     out: dict[str, tuple[int, int | None]] = {}
+    seen_low = np.array([float(rel.cells[c].value) for c in cells])
+    seen_high = seen_low.copy()
     for t in targets:
-        ext = []
+        i = index[t]
         for sign in (1.0, -1.0):
+            if enough is not None and seen_high[i] - seen_low[i] >= enough:
+                break
             c = np.zeros(n)
-            c[index[t]] = sign
+            c[i] = sign
             res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
             if res.status != 0 or res.x is None:  # cannot happen: the true values are feasible
                 raise RuntimeError(f"disclosure audit: no consistent table for {t!r} ({res.message})")
-            ext.append(round(float(res.x[index[t]])))
-        low, high = ext
+            x = np.round(res.x)
+            seen_low, seen_high = np.minimum(seen_low, x), np.maximum(seen_high, x)
+        low, high = round(seen_low[i]), round(seen_high[i])
         out[t] = (low, None if high >= big - 0.5 else high)
     return out
 
@@ -344,7 +354,7 @@ def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
             members.setdefault(g, []).append(c)
     found = []
     for g, ts in by_comp.items():
-        for t, (low, high) in _ranges(rel, members[g], ts).items():
+        for t, (low, high) in _ranges(rel, members[g], ts, required_width(rel.k)).items():
             cell = rel.cells[t]
             if _exposed(cell, low, high, rel.k):
                 found.append(Exposure(t, {"small": f"<{rel.k}", "hidden": HIDDEN}.get(cell.kind, "not published"),
@@ -425,7 +435,7 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
 def _range_of(rel: Release, cid: str) -> tuple[int, int | None]:
     comp = _components(rel)
     members = [c for c, g in comp.items() if g == comp[cid]]
-    return _ranges(rel, members, [cid])[cid]
+    return _ranges(rel, members, [cid], required_width(rel.k))[cid]
 
 
 def _hide(rel: Release, what: str, cid: str, undo: bool = False) -> None:
