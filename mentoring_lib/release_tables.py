@@ -107,7 +107,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
             rel.count(f"applications/{role}", int(sum(status.loc[st, role] for st in HELD)))
             rel.total(f"applications/{role}", [f"status/{st}/{role}" for st in HELD], f"applications {role}")
 
-    if people is not None and len(people):
+    if people is not None and len(people) and set(BREAKDOWNS) <= set(people.columns):
         breakdowns(rel, people)
 
     # -- data quality --------------------------------------------------------------------------
