@@ -270,8 +270,13 @@ def _bounds(cell: Cell, k: int, big: float) -> tuple[float, float]:
     return 0.0, big
 
 
-def _ranges(rel: Release, cells: list[str], targets: list[str]) -> dict[str, tuple[int, int | None]]:
-    """Smallest and largest consistent value of each target (integer programs over ``cells``)."""
+def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | None = None
+            ) -> dict[str, tuple[int, int | None]]:
+    """Smallest and largest consistent value of each target (integer programs over ``cells``).
+
+    With ``enough``: a target whose values over the consistent tables found so far (the true one,
+    and every optimum of an earlier program) already span ``enough`` is not solved for: its range
+    is returned as seen, which is all the audit needs to know (it is at least that wide)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     index = {c: i for i, c in enumerate(cells)}
@@ -303,16 +308,21 @@ def _ranges(rel: Release, cells: list[str], targets: list[str]) -> dict[str, tup
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)
     out: dict[str, tuple[int, int | None]] = {}
+    seen_low = np.array([float(rel.cells[c].value) for c in cells])
+    seen_high = seen_low.copy()
     for t in targets:
-        ext = []
+        i = index[t]
         for sign in (1.0, -1.0):
+            if enough is not None and seen_high[i] - seen_low[i] >= enough:
+                break
             c = np.zeros(n)
-            c[index[t]] = sign
+            c[i] = sign
             res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
             if res.status != 0 or res.x is None:  # cannot happen: the true values are feasible
                 raise RuntimeError(f"disclosure audit: no consistent table for {t!r} ({res.message})")
-            ext.append(round(float(res.x[index[t]])))
-        low, high = ext
+            x = np.round(res.x)
+            seen_low, seen_high = np.minimum(seen_low, x), np.maximum(seen_high, x)
+        low, high = round(seen_low[i]), round(seen_high[i])
         out[t] = (low, None if high >= big - 0.5 else high)
     return out
 
@@ -344,7 +354,7 @@ def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
             members.setdefault(g, []).append(c)
     found = []
     for g, ts in by_comp.items():
-        for t, (low, high) in _ranges(rel, members[g], ts).items():
+        for t, (low, high) in _ranges(rel, members[g], ts, required_width(rel.k)).items():
             cell = rel.cells[t]
             if _exposed(cell, low, high, rel.k):
                 found.append(Exposure(t, {"small": f"<{rel.k}", "hidden": HIDDEN}.get(cell.kind, "not published"),
@@ -425,7 +435,7 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
 def _range_of(rel: Release, cid: str) -> tuple[int, int | None]:
     comp = _components(rel)
     members = [c for c, g in comp.items() if g == comp[cid]]
-    return _ranges(rel, members, [cid])[cid]
+    return _ranges(rel, members, [cid], required_width(rel.k))[cid]
 
 
 def _hide(rel: Release, what: str, cid: str, undo: bool = False) -> None:
@@ -538,20 +548,21 @@ def check_run(run_dir: Path) -> float | None:
 def files_showing_more(public: Path, rel: Release) -> list[str]:
     """Cells of the public workbooks that show more than the model says (a number where it has
     "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
-    model, for registration_summary.xlsx (status) and summary.xlsx (Reach, Data quality, Meetings)."""
+    model, for registration_summary.xlsx (status, school, doctoral_year) and summary.xlsx (Reach,
+    Data quality, Meetings)."""
     import pandas as pd
 
     def read(name: str, **kw) -> dict:
         path = public / name
         return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
 
-    status = read("registration_summary.xlsx", index_col=0).get("status")
+    registration = read("registration_summary.xlsx", index_col=0)
     summary = read("summary.xlsx")
     out = []
     for c in rel.cells.values():
         model = _RANK[c.kind]
         for place in c.places:
-            shown = _shown_at(place, status, summary)
+            shown = _shown_at(place, registration, summary)
             if shown is None:
                 continue
             if isinstance(shown, str) and place[0] == "quality" and place[2] not in ("rows_read", "kept"):
@@ -565,10 +576,10 @@ def files_showing_more(public: Path, rel: Release) -> list[str]:
     return out
 
 
-def _shown_at(place: tuple, status, summary: dict):
+def _shown_at(place: tuple, registration: dict, summary: dict):
     try:
-        if place[0] == "registration_summary.xlsx" and status is not None:
-            return status.loc[place[2], place[3]]
+        if place[0] == "registration_summary.xlsx":
+            return registration[place[1]].loc[place[2], place[3]] if place[1] in registration else None
         sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
                  "meetings": ("Meetings", "meeting")}.get(place[0])
         if sheet is None or sheet[0] not in summary:

@@ -10,6 +10,12 @@ Modelled (cell ids in brackets; every equation is checked against the true value
 * ``registration_summary.xlsx``, sheet status: rows by status x role with both margins
   [``status/<status>/<role|Total>``], through the rows of each registration export
   [``reg/<source>/<status>``, not published];
+* ``registration_summary.xlsx``, sheets school and doctoral_year: per role, applied = accepted +
+  not accepted for each category and the Total row, each column's Total = the sum of its
+  categories, and the Total row = applications (the held statuses), accepted (the status sheet's
+  cells) and not accepted = wait-listed + withdrew + late [``<sheet>/<category>/<role>/<column>``,
+  ``not_accepted/<role>``]: a small category cannot be recovered from the status sheet's role
+  totals minus the other categories, nor from the other sheet's partition of the same applicants;
 * the data-quality table and sheet: per input rows read = kept + excluded by reason
   [``quality/<source>/<rows_read|kept|reason>``]; for a registration export rows read = its rows,
   kept = accepted + wait-listed + withdrawn + late, duplicate = its duplicate rows and the other
@@ -27,8 +33,8 @@ Modelled (cell ids in brackets; every equation is checked against the true value
   before, after = linked + answered only after, linked pairs = linked, and accepted participants
   = linked + answered only one survey + answered neither.
 
-Not modelled (each is protected table by table by :mod:`disclosure`): the school and doctoral-year
-sheets, trainings, the funnel's later steps, themes, group sizes.
+Not modelled (each is protected table by table by :mod:`disclosure`): trainings, the funnel's later
+steps, themes, group sizes.
 """
 from __future__ import annotations
 
@@ -60,13 +66,14 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
           min_count: int, *, reach_true: pd.DataFrame | None = None, linkage: pd.DataFrame | None = None,
-          hide_quality: frozenset = frozenset()) -> Release:
+          hide_quality: frozenset = frozenset(), people: pd.DataFrame | None = None) -> Release:
     """The release model of a term from the tables its public files are written from.
 
     ``rows``: the registrations stage's ``rows`` table (status per registration row);
     ``reach_true``: :func:`evaluation.reach_counts` (people by status and role), the true counts
     behind the reach table and the funnel's first steps; ``linkage``: the feedback stage's
-    linkage table (one row per person and role with its outcome). A cross-table identity is modelled only
+    linkage table (one row per person and role with its outcome); ``people``: the registrations
+    stage's ``people`` table (the school and doctoral-year sheets). A cross-table identity is modelled only
     where the true values agree (so a definition that differs on some term is never assumed)."""
     from mentoring_lib import report
     from mentoring_lib.registration import ROLES, STATUSES
@@ -99,6 +106,9 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
         for role in ROLES:  # applications = the held statuses (reach table, funnel, key figures)
             rel.count(f"applications/{role}", int(sum(status.loc[st, role] for st in HELD)))
             rel.total(f"applications/{role}", [f"status/{st}/{role}" for st in HELD], f"applications {role}")
+
+    if people is not None and len(people) and set(BREAKDOWNS) <= set(people.columns):
+        breakdowns(rel, people)
 
     # -- data quality --------------------------------------------------------------------------
     for q in report.quality_rows(quality, k, hide_quality):
@@ -233,19 +243,66 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     return rel
 
 
-def write_status_sheet(rel: Release, path) -> None:
-    """Write the status sheet of registration_summary.xlsx as the protected model shows it (the
-    registration stage wrote it protected on its own; the other sheets stay as they are)."""
+BREAKDOWNS = ("school", "doctoral_year")  # sheets of registration_summary.xlsx: applicants by category
+BREAKDOWN_COLUMNS = ("applied", "accepted", "not accepted")
+
+
+def breakdowns(rel: Release, people: pd.DataFrame) -> None:
+    """The school and doctoral-year sheets: per role, the applicants by category, accepted or not.
+
+    Each is a partition of the same role totals the status sheet and the reach table publish:
+    applied = accepted + not accepted in every row; each column's Total row = the sum of its
+    categories; and the Total row is applications (the held statuses), accepted, and not accepted
+    = wait-listed + withdrew + late (the last an unpublished cell ``not_accepted/<role>`` shared by
+    both sheets). Cells ``<sheet>/<category>/<role>/<applied|accepted|not accepted>``; the Total
+    row uses the status sheet's ids where the true values agree."""
+    from mentoring_lib import registration
+    from mentoring_lib.registration import ROLES
+
+    raw = registration.summary_counts(people)
+    shown = registration.public_summary(people, rel.k)
+    for field in BREAKDOWNS:
+        counts, sheet = raw[field], shown[field]
+        for role in ROLES:
+            per_col = {col: [] for col in BREAKDOWN_COLUMNS}
+            totals = {}
+            for cat in [*counts.index, disclosure.TOTAL]:
+                part = counts if cat != disclosure.TOTAL else counts.sum().to_frame(cat).T
+                acc, rest = int(part.loc[cat, f"{role}s accepted"]), int(part.loc[cat, f"{role}s not accepted"])
+                ids = {}
+                for col, n in zip(BREAKDOWN_COLUMNS, (acc + rest, acc, rest)):
+                    cid = f"{field}/{cat}/{role}/{col}"
+                    if cat == disclosure.TOTAL:  # the same quantity as in the status sheet, when it agrees
+                        same = {"applied": f"applications/{role}", "accepted": f"status/accepted/{role}",
+                                "not accepted": f"not_accepted/{role}"}[col]
+                        cid = same if same not in rel.cells or rel.cells[same].value == n else cid
+                        totals[col] = cid
+                    ids[col] = rel.count(cid, n, sheet.loc[cat, f"{role}s {col}"],
+                                         ("registration_summary.xlsx", field, str(cat), f"{role}s {col}"))
+                    if cat != disclosure.TOTAL:
+                        per_col[col].append(ids[col])
+                rel.total(ids["applied"], [ids["accepted"], ids["not accepted"]], f"{field} {cat} {role}: applied")
+            for col in ("accepted", "not accepted"):
+                rel.total(totals[col], per_col[col], f"{field} {role} {col}: Total = sum of the categories")
+            links = (({totals["applied"]: 1, **{f"status/{st}/{role}": -1 for st in HELD}}, "applications"),
+                     ({totals["not accepted"]: 1, **{f"status/{st}/{role}": -1 for st in HELD[1:]}}, "not accepted"))
+            for terms, label in links:
+                if len(terms) > 1 and all(c in rel.cells for c in terms):
+                    rel.equation(terms, 0, f"{field} {role}: {label} = the status sheet's", strict=False)
+
+
+def write_registration_summary(rel: Release, path) -> None:
+    """Write the status, school and doctoral-year sheets of registration_summary.xlsx as the
+    protected model shows them (the registration stage wrote each protected on its own)."""
     from mentoring_lib import spreadsheets
 
     if not path.is_file():
         return
     sheets = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
-    status = sheets["status"]
     for c in rel.cells.values():
         for place in c.places:
-            if place[0] == "registration_summary.xlsx" and place[1] == "status":
-                status.loc[place[2], place[3]] = rel.display(c.id)
+            if place[0] == "registration_summary.xlsx" and place[1] in sheets:
+                sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
     spreadsheets.write_xlsx(sheets, path, index=True)
 
 

@@ -784,8 +784,8 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
                     ) -> tuple[dict[str, "pd.DataFrame"], frozenset]:
     """Collect the term's published counts into one release model (:mod:`release_tables`), hide
     further cells until no suppressed count can be worked out across files, and apply that to the
-    tables the public files are written from (the status sheet of registration_summary.xlsx is
-    rewritten here). The model is saved to private/release/release.json for the runner's audit."""
+    tables the public files are written from (the status, school and doctoral-year sheets of
+    registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
     from mentoring_lib import release, release_tables
 
     from mentoring_lib.evaluation import reach_counts
@@ -796,10 +796,11 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     rows, people = table("rows"), table("people")
     linkage = ctx.read_table("linkage", stage="feedback") if ctx.table_path("linkage", "feedback").exists() else None
     rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
-                               reach_true=reach_counts(people) if people is not None else None, linkage=linkage)
+                               reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
+                               people=people)
     release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
-    release_tables.write_status_sheet(rel, ctx.public_file("registration_summary.xlsx"))
+    release_tables.write_registration_summary(rel, ctx.public_file("registration_summary.xlsx"))
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 

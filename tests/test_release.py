@@ -352,3 +352,100 @@ def test_an_x_that_can_only_be_zero_is_shown_as_zero():
     assert [(e.cell, e.low, e.high) for e in release.audit(rel)] == [("none", 0, 0)]
     assert release.protect(rel) == ["none"]
     assert rel.display("none") == 0 and release.audit(rel) == []
+
+
+# -- the school and doctoral-year sheets: partitions of the status sheet's role totals ---------------
+
+HELD = ("accepted", "waitlisted", "withdrawn", "late")
+SHEET_COLUMNS = ("applied", "accepted", "not accepted")
+
+
+def breakdown_attack(status_shown: pd.DataFrame, sheet: pd.DataFrame, role: str, target: str) -> tuple[int, int]:
+    """The reader's attack on one role of a school (or doctoral-year) sheet: its categories x
+    applied / accepted / not accepted with the Total row, against that role's column of the status
+    sheet (applied = the held statuses, accepted, not accepted = wait-listed + withdrew + late).
+    ``target`` = "<category>/<column>"."""
+    statuses = [s for s in status_shown.index if s != "Total"]
+    cats = list(sheet.index)  # the Total row included
+    names = [f"s/{s}" for s in [*statuses, "Total"]] + [f"{c}/{col}" for c in cats for col in SHEET_COLUMNS]
+    shown = {f"s/{s}": status_shown.loc[s, role] for s in [*statuses, "Total"]}
+    shown.update({f"{c}/{col}": sheet.loc[c, f"{role}s {col}"] for c in cats for col in SHEET_COLUMNS})
+    eqs = [({**{f"s/{s}": 1 for s in statuses}, "s/Total": -1}, 0)]
+    eqs += [({f"{c}/applied": 1, f"{c}/accepted": -1, f"{c}/not accepted": -1}, 0) for c in cats]
+    eqs += [({**{f"{c}/{col}": 1 for c in cats if c != "Total"}, f"Total/{col}": -1}, 0) for col in SHEET_COLUMNS]
+    eqs += [({"Total/applied": 1, **{f"s/{s}": -1 for s in HELD}}, 0), ({"Total/accepted": 1, "s/accepted": -1}, 0),
+            ({"Total/not accepted": 1, **{f"s/{s}": -1 for s in HELD[1:]}}, 0)]
+    return milp_range(names, shown, eqs, target)
+
+
+def applicants(mentors: dict[tuple[str, str], int], field: str = "school") -> pd.DataFrame:
+    """The people table: mentors by (category of ``field``, status) as given (the other field one
+    category), and 20 accepted participants."""
+    other = {"school": "doctoral_year", "doctoral_year": "school"}[field]
+    fixed = {"school": "A", "doctoral_year": "1st year"}
+    rows = [{"source": "m_reg", "role": "mentor", "status": st, field: cat, other: fixed[other]}
+            for (cat, st), n in mentors.items() for _ in range(n)]
+    rows += [{"source": "p_reg", "role": "participant", "status": "accepted", **fixed}] * 20
+    return pd.DataFrame(rows)
+
+
+#: mentors by (category, status): category a 10 applied, 6 accepted; category b 21 applied, 1 accepted
+SCHOOL_ATTACK = {("a", "accepted"): 6, ("a", "waitlisted"): 1, ("a", "withdrawn"): 2, ("a", "late"): 1,
+                 ("b", "accepted"): 1, ("b", "waitlisted"): 8, ("b", "withdrawn"): 6, ("b", "late"): 6}
+CATEGORIES = {"school": {"a": "A", "b": "B"}, "doctoral_year": {"a": "1st year", "b": "2nd year"}}
+
+
+@pytest.mark.parametrize("field", ["school", "doctoral_year"])
+def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_after_protect(tmp_path, field):
+    """The school (or doctoral-year) sheet protected on its own hides its Total accepted ("x") as a
+    complement of the small counts; the status sheet publishes the accepted mentors (7), so
+    category b's one accepted mentor follows: 7 minus category a's accepted, which is at least
+    10 - 4. The release model links the sheets to the status totals and hides more."""
+    from mentoring_lib import registration, spreadsheets
+
+    names = CATEGORIES[field]
+    people = applicants({(names[c], st): n for (c, st), n in SCHOOL_ATTACK.items()}, field)
+    rows = people[["source", "role", "status"]]
+    status = rows.groupby(["status", "role"]).size().unstack(fill_value=0).reindex(
+        list(registration.STATUSES), fill_value=0)[["mentor", "participant"]]
+    status.columns.name, status.index.name = None, None
+    sheets = registration.public_summary(people, K)
+    status_shown = disclosure.suppress_counts(status, K, margins=True)
+    school = sheets[field]
+    target = (names["b"], "accepted")
+    assert school.loc[target[0], f"mentors {target[1]}"] in ("<5", disclosure.HIDDEN)
+    unknown = status_shown.map(lambda v: disclosure.HIDDEN)
+    low, high = breakdown_attack(unknown, school, "mentor", "/".join(target))
+    assert high - low >= release.required_width(K)  # the school sheet alone keeps it
+    assert breakdown_attack(status_shown, school, "mentor", "/".join(target)) == (1, 1)  # with the status sheet
+
+    rel = release_tables.build({}, None, rows, K, people=people)
+    cid = f"{field}/{target[0]}/mentor/{target[1]}"
+    assert cid in {e.cell for e in release.audit(rel)}
+    release.protect(rel)
+    assert release.audit(rel) == []
+    # the files as the report stage rewrites them from the protected model, read back as a reader would
+    path = tmp_path / "public" / "registration_summary.xlsx"
+    path.parent.mkdir()
+    spreadsheets.write_xlsx({**sheets, "status": status_shown.rename_axis("status")}, path, index=True)
+    release_tables.write_registration_summary(rel, path)
+    public = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
+    checked = []
+    for sheet_name in ("school", "doctoral_year"):
+        sheet = public[sheet_name]
+        for cat in sheet.index:
+            for col in SHEET_COLUMNS:
+                for role in ("mentor", "participant"):
+                    v = sheet.loc[cat, f"{role}s {col}"]
+                    if isinstance(v, str) and not v.isdigit():
+                        low, high = breakdown_attack(public["status"], sheet, role, f"{cat}/{col}")
+                        assert high - low >= release.required_width(K) or (v == "x" and low >= K), (cat, col)
+                        checked.append((sheet_name, cat, role, col))
+    assert (field, *target[:1], "mentor", target[1]) in checked
+    # the runner's check: the files agree with the model, and a school sheet showing more is caught
+    rel.save(tmp_path / release.RELEASE_FILE)
+    assert release.check_run(tmp_path) is not None
+    public[field].loc[target[0], f"mentors {target[1]}"] = rel.cells[cid].value
+    spreadsheets.write_xlsx(public, path, index=True)
+    with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model"):
+        release.check_run(tmp_path)
