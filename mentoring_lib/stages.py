@@ -25,6 +25,8 @@ class Stage:
     #: The identity domain: the stage reads names and e-mails (design: privacy domains).
     identity: bool = False
     description: str = ""
+    #: The stage writes files to public/ (which the report stage then protects as one release).
+    public: bool = False
 
     def function(self) -> Callable:
         module, func = self.entry.split(":")
@@ -33,7 +35,8 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("registrations", "01_registrations.ipynb", (), "mentoring_lib.registration:run_stage",
-          identity=True, description="Read registration exports; first-come-first-served selection"),
+          identity=True, description="Read registration exports; first-come-first-served selection",
+          public=True),
     Stage("groups", "02_groups.ipynb", ("registrations",), "mentoring_lib.grouping:run_stage",
           description="Co-mentor pairs and participant groups"),
     Stage("attendance", "03_attendance.ipynb", ("registrations", "groups"),
@@ -42,12 +45,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("feedback", "04_feedback.ipynb", ("registrations",), "mentoring_lib.feedback:run_stage",
           identity=True, description="Surveys scored through the codebook; pre/post linkage"),
     Stage("evaluation", "05_evaluation.ipynb", ("registrations", "groups", "attendance", "feedback"),
-          "mentoring_lib.evaluation:run_stage", description="Reach, implementation, reaction, effectiveness"),
+          "mentoring_lib.evaluation:run_stage", description="Reach, implementation, reaction, effectiveness",
+          public=True),
     Stage("certificates", "06_certificates.ipynb", ("registrations", "attendance"),
           "mentoring_lib.certificates:run_stage", identity=True,
           description="Eligibility, certificate PDFs, register and mail merge"),
     Stage("report", "07_report.ipynb", ("registrations", "evaluation"), "mentoring_lib.report:run_stage",
-          description="End-of-term report (HTML and PDF) and public summary spreadsheet"),
+          description="End-of-term report (HTML and PDF) and public summary spreadsheet", public=True),
 )
 
 BY_NAME = {s.name: s for s in STAGES}
@@ -79,10 +83,19 @@ def upstream(name: str) -> list[str]:
     return [s.name for s in STAGES if s.name in seen]
 
 
+#: The stage that protects the public release as a whole (the disclosure audit's model).
+RELEASE_STAGE = "report"
+
+
 def select(only: list[str] | None = None, start: str | None = None) -> list[Stage]:
-    """The stages a run executes: all, ``--only`` some, or ``--from`` one onwards."""
+    """The stages a run executes: all, ``--only`` some, or ``--from`` one onwards.
+
+    A stage that writes public files is always followed by the report stage, which protects the
+    whole public release at once: ``--only registrations`` also re-runs the report."""
     if only:
         names = {get(n, option="--only").name for n in only}
+        if any(BY_NAME[n].public for n in names):
+            names.add(RELEASE_STAGE)
         return [s for s in STAGES if s.name in names]
     if start:
         idx = [s.name for s in STAGES].index(get(start, option="--from").name)

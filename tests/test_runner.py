@@ -221,6 +221,18 @@ def test_stage_registry_is_a_valid_dependency_order():
     assert [s.name for s in stages.select(start="evaluation")] == ["evaluation", "certificates", "report"]
 
 
+def test_only_a_stage_writing_public_files_also_runs_the_report_that_protects_the_release():
+    """The disclosure audit protects the public release as a whole in the report stage: a stage
+    that rewrites a public file alone (registration_summary.xlsx) would publish it protected only
+    sheet by sheet, and the audit would stop the run (exit 4)."""
+    names = lambda **kw: [s.name for s in stages.select(**kw)]  # noqa: E731
+    assert names(only=["registrations"]) == ["registrations", "report"]
+    assert names(only=["evaluation"]) == ["evaluation", "report"]
+    assert names(only=["groups"]) == ["groups"]  # writes nothing public
+    assert names(only=["certificates"]) == ["certificates"]
+    assert {s.name for s in stages.STAGES if s.public} == {"registrations", "evaluation", "report"}
+
+
 def test_missing_key_of_a_real_term_fails_before_any_kernel_starts(term, capsys, monkeypatch):
     cfg = term("succeeds_second.ipynb")
     monkeypatch.delenv("MENTORING_KEY", raising=False)
