@@ -401,17 +401,21 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
 
     Deterministic: for the first exposed cell (by id), the first candidate of :func:`_candidates`
     that protects it alone, else the one that widens its range most, and look again. Returns the
-    ids hidden or withdrawn."""
+    ids hidden or withdrawn. After each change only the linked component it touched is audited
+    again: components never grow (hiding a cell keeps its equations; withdrawing a share can only
+    split one), and the others' ranges do not depend on it."""
     changed: list[str] = []
+    exposures = audit(rel)
     for _ in range(max_steps):
-        exposures = audit(rel)
         if not exposures:
             return changed
         target = exposures[0].cell
+        before = _components(rel)
         if exposures[0].kind == HIDDEN and exposures[0].value == 0 and exposures[0].high == 0:
             # an "x" that can only be 0: show the 0 (true zeros are published; a zero describes nobody)
             rel.cells[target].kind = "exact"
             changed.append(target)
+            exposures = _audit_again(rel, exposures, before, [target])
             continue
         candidates = _candidates(rel, target)
         if not candidates:
@@ -429,7 +433,19 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
                 best, best_width = (what, cid), width
         _hide(rel, *best)
         changed.append(best[1])
+        touched = [rel.shares[best[1]].count, rel.shares[best[1]].base] if best[0] == "share" else [best[1]]
+        exposures = _audit_again(rel, exposures, before, touched)
     return changed
+
+
+def _audit_again(rel: Release, exposures: list[Exposure], before: dict[str, int],
+                 touched: list[str]) -> list[Exposure]:
+    """The exposures after a change to ``touched``: those of untouched components as they were, the
+    touched components (as linked before the change) audited again."""
+    dirty = {before[c] for c in touched}
+    kept = [e for e in exposures if before[e.cell] not in dirty]
+    again = audit(rel, only=[t for t in rel.targets() if before[t] in dirty])
+    return sorted(kept + again, key=lambda e: e.cell)
 
 
 def _range_of(rel: Release, cid: str) -> tuple[int, int | None]:
