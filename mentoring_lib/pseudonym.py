@@ -147,7 +147,7 @@ def valid_email(normalised: "pd.Series") -> "pd.Series":
 
 def email_in_domains(normalised: "pd.Series", domains) -> "pd.Series":
     """True where the address's domain is one of ``domains`` or a subdomain of one
-    ("x@cs.helsinki.fi" is in helsinki.fi)."""
+    ("x@cs.uni.example.fi" is in uni.example.fi)."""
     domain = normalised.astype(object).where(normalised.notna(), "").astype(str).str.rpartition("@")[2]
     inside = domain.eq("\0")  # all False, same index
     for d in domains:

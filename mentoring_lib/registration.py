@@ -286,7 +286,7 @@ def select_registrations(rows: pd.DataFrame, rules: SelectionRules,
         "test_name": "test submission: name matches the rule '" + name_rule.astype(object).fillna("") + "'",
         "not_submitted": pd.Series(NOT_SUBMITTED + ": the survey tool records the response as unfinished",
                                    index=idx, dtype=object),
-        "no_valid_email": pd.Series(NO_VALID_EMAIL + ": the answer is not an address such as name@university.fi, "
+        "no_valid_email": pd.Series(NO_VALID_EMAIL + ": the answer is not an address such as name@university.example.fi, "
                                     "so the person cannot be identified or told the outcome", index=idx, dtype=object),
         "no_email": pd.Series("no e-mail address, so the person cannot be identified or told the outcome",
                               index=idx, dtype=object),
