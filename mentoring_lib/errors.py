@@ -114,6 +114,24 @@ def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path 
     return sorted(errors, key=lambda e: e.row or 0)
 
 
+def row_ranges(rows: Iterable[int]) -> str:
+    """[3, 4, 5, 9] -> '3-5, 9' (Excel row numbers, for notes)."""
+    rows = sorted(rows)
+    out, start, prev = [], None, None
+    for r in rows:
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:
+            prev = r
+        else:
+            out.append(f"{start}-{prev}" if prev != start else f"{start}")
+            start = prev = r
+    if start is not None:
+        out.append(f"{start}-{prev}" if prev != start else f"{start}")
+    text = ", ".join(out[:15])
+    return text + (f" and {len(out) - 15} more" if len(out) > 15 else "")
+
+
 def rows_text(rows: Sequence[int], listed: int = 5) -> str:
     """``row 4`` / ``rows 4, 9, 30`` / ``rows 4, 9, 30, 31, 40 and 2 more`` (rows as Excel shows them)."""
     more = f" and {len(rows) - listed} more" if len(rows) > listed else ""

@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, InputErrors
+from mentoring_lib.errors import InputError, InputErrors, row_ranges
 
 DEFAULT_MAX_BYTES = 50_000_000
 
@@ -155,24 +155,6 @@ def column_letter(i: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(i + 1)
-
-
-def _rows_text(rows: Iterable[int]) -> str:
-    """[3, 4, 5, 9] -> '3-5, 9' (Excel row numbers, for notes)."""
-    rows = sorted(rows)
-    out, start, prev = [], None, None
-    for r in rows:
-        if start is None:
-            start = prev = r
-        elif r == prev + 1:
-            prev = r
-        else:
-            out.append(f"{start}-{prev}" if prev != start else f"{start}")
-            start = prev = r
-    if start is not None:
-        out.append(f"{start}-{prev}" if prev != start else f"{start}")
-    text = ", ".join(out[:15])
-    return text + (f" and {len(out) - 15} more" if len(out) > 15 else "")
 
 
 def header_key(text: str) -> str:
@@ -663,7 +645,7 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     if h:
         skipped = [i + 1 + offset for i in range(h) if filled[i]]
         if skipped:
-            notes.append(f"skipped {len(skipped)} title row(s) above the header (Excel row(s) {_rows_text(skipped)})")
+            notes.append(f"skipped {len(skipped)} title row(s) above the header (Excel row(s) {row_ranges(skipped)})")
 
     detected, header_rows, why = _fingerprint(grid, h)
     if tool == "auto":
@@ -692,14 +674,14 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
                 and meta.get("encoding") is not None]
     if long_bad:
         raise InputError(
-            f"row(s) {_rows_text(long_bad)} have more cells than the header row ({ncol_header}); a comment "
+            f"row(s) {row_ranges(long_bad)} have more cells than the header row ({ncol_header}); a comment "
             "probably contains the delimiter without quotes, so the columns are shifted",
             file=path, row=long_bad[0],
             hint="re-export the file from the survey tool (it quotes such cells), or open it in Excel and save as .xlsx")
     short = [first_row + i for i, r in enumerate(body)
              if 0 < len(r) < ncol_header and any(not _blank(c) for c in r)]
     if short and meta.get("encoding") is not None:
-        notes.append(f"{len(short)} row(s) had fewer cells than the header (Excel row(s) {_rows_text(short)}); "
+        notes.append(f"{len(short)} row(s) had fewer cells than the header (Excel row(s) {row_ranges(short)}); "
                      "the missing cells were read as blank")
     rows = [r + [""] * (width - len(r)) if len(r) < width else r[:width] for r in body]
 
@@ -779,10 +761,10 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
             break
     blank_rows = [int(r) for r in data.index[blank_mask.to_numpy()]]
     if blank_rows:
-        notes.append(f"dropped {len(blank_rows)} blank row(s) (Excel row(s) {_rows_text(blank_rows)})")
+        notes.append(f"dropped {len(blank_rows)} blank row(s) (Excel row(s) {row_ranges(blank_rows)})")
     if summary_rows:
         notes.append(f"dropped {len(summary_rows)} summary row(s) at the end (Excel row(s) "
-                     f"{_rows_text(summary_rows)}, e.g. 'Total' / 'Yhteensä'); they are not responses")
+                     f"{row_ranges(summary_rows)}, e.g. 'Total' / 'Yhteensä'); they are not responses")
     drop = set(blank_rows) | set(summary_rows)
     if drop:
         data = data.loc[~data.index.isin(sorted(drop))]
@@ -1218,7 +1200,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         amb = vals.dt.tz_localize(src, ambiguous="NaT", nonexistent="NaT").isna()
         if amb.any():
             notes.append(f"{column}: {int(amb.sum())} time(s) fall in the repeated hour when daylight-saving time "
-                         f"ends (rows {_rows_text(row_of(r) for r in amb[amb].index if row_of(r) is not None)}); read as the first occurrence "
+                         f"ends (rows {row_ranges(row_of(r) for r in amb[amb].index if row_of(r) is not None)}); read as the first occurrence "
                          "(summer time)")
         out[local] = first.dt.tz_convert(tz)
     if src_tz_name and src.key != getattr(tz, "key", None):

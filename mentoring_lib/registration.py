@@ -547,16 +547,16 @@ def _email_notes(frame: pd.DataFrame, email_column: str, unsent: pd.Series, unse
     """Data-quality notes on unfinished responses, answers that are not e-mail addresses and
     addresses outside the university's domains (Excel rows only: never an address)."""
     from mentoring_lib.pseudonym import email_in_domains
-    from mentoring_lib.readers import _rows_text
+    from mentoring_lib.errors import row_ranges
 
     notes = []
     if unsent.any():
         notes.append(f"{int(unsent.sum())} response(s) never submitted ('{unsent_column}'; rows "
-                     f"{_rows_text(unsent.index[unsent.to_numpy()])}): excluded as {NOT_SUBMITTED}")
+                     f"{row_ranges(unsent.index[unsent.to_numpy()])}): excluded as {NOT_SUBMITTED}")
     invalid = frame["email_invalid"]
     if invalid.any():
         notes.append(f"{int(invalid.sum())} answer(s) in '{email_column}' are not e-mail addresses (rows "
-                     f"{_rows_text(frame.loc[invalid, 'row'])}; e.g. a bare id, 'anonymous' or a cut-off "
+                     f"{row_ranges(frame.loc[invalid, 'row'])}; e.g. a bare id, 'anonymous' or a cut-off "
                      f"domain): excluded as {NO_VALID_EMAIL}")
     if domains:
         has = frame["email_norm"].notna()
@@ -564,7 +564,7 @@ def _email_notes(frame: pd.DataFrame, email_column: str, unsent: pd.Series, unse
         if outside.any():
             message = (f"{int(outside.sum())} registration(s) use an e-mail domain outside "
                        f"registration.email_domains ({', '.join(domains)}); rows "
-                       f"{_rows_text(frame.loc[outside, 'row'])}: kept, but check the addresses before the "
+                       f"{row_ranges(frame.loc[outside, 'row'])}: kept, but check the addresses before the "
                        "mail merge")
             notes.append(message)
             warnings.warn(message, stacklevel=3)
