@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -106,7 +107,10 @@ async def _start(stage: stages.Stage, cwd: str, extra_arguments: list[str]) -> A
     from jupyter_client.manager import AsyncKernelManager
 
     km = AsyncKernelManager(kernel_name="python3")
-    await km.start_kernel(extra_arguments=list(extra_arguments), cwd=cwd)
+    # The kernel process's own stderr carries only ipykernel/zmq internals (a notebook's output and
+    # warnings travel as messages into the executed notebook); a warm kernel shut down while still
+    # starting, when a run stops early, printed a zmq traceback onto the coordinator's console.
+    await km.start_kernel(extra_arguments=list(extra_arguments), cwd=cwd, stderr=subprocess.DEVNULL)
     with _LIVE_LOCK:
         _LIVE.add(km)
     kc = km.client()

@@ -613,3 +613,32 @@ def test_background_imports_load_what_the_gate_and_audit_need_and_survive_a_miss
     runner.import_in_background(("json", "no_such_module_for_the_test")).join(timeout=30)
     assert "json" in sys.modules and "no_such_module_for_the_test" not in sys.modules
     assert set(runner.LATE_RUNNER_IMPORTS) == {"pypdf", "scipy.optimize"}
+
+
+def test_warm_kernels_do_not_write_to_the_runners_console(monkeypatch):
+    """A warm kernel shut down while it was still starting (a run stopping at its first stage)
+    printed a zmq traceback on the console: warm kernels start with their process stderr closed."""
+    import asyncio
+    import subprocess
+
+    import jupyter_client.manager
+
+    from mentoring_lib import kernels
+
+    seen = {}
+
+    class Started(Exception):
+        pass
+
+    class FakeManager:
+        def __init__(self, **kw):
+            pass
+
+        async def start_kernel(self, **kw):
+            seen.update(kw)
+            raise Started()
+
+    monkeypatch.setattr(jupyter_client.manager, "AsyncKernelManager", FakeManager)
+    with pytest.raises(Started):
+        asyncio.run(kernels._start(stages.STAGES[0], "/tmp", []))
+    assert seen["stderr"] == subprocess.DEVNULL and seen["cwd"] == "/tmp"
