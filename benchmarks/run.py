@@ -139,9 +139,9 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "import time, json, sys\n"
         "t0 = time.perf_counter()\n"
         "from pathlib import Path\n"
-        "from mentoring_lib import stages\n"
+        "from mentoring_lib.pipeline import stages\n"
         "from mentoring_lib.config import load_config\n"
-        "from mentoring_lib.context import OutputPaths, StageContext, run_in_process\n"
+        "from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process\n"
         f"cfg = load_config({str(config)!r})\n"
         f"out = OutputPaths(Path({str(reports / 'floor')!r})).ensure()\n"
         "times = {}\n"
@@ -149,12 +149,12 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "    s = time.perf_counter(); run_in_process(StageContext(st.name, cfg, out)); times[st.name] = round(time.perf_counter() - s, 2)\n"
         "# the runner's own work on the outputs: the personal-data gate over every public file\n"
         "import pandas as pd\n"
-        "from mentoring_lib.gate import check_public, identities_from\n"
+        "from mentoring_lib.privacy.gate import check_public, identities_from\n"
         "s = time.perf_counter()\n"
         "check_public(out.public, identities_from(pd.read_parquet(out.private / 'identity' / 'people.parquet'),\n"
         "                                         allow=cfg.privacy.gate_allow))\n"
         "times['privacy_gate'] = round(time.perf_counter() - s, 2)\n"
-        "from mentoring_lib.release import check_run\n"
+        "from mentoring_lib.privacy.release import check_run\n"
         "s = time.perf_counter(); check_run(out.root); times['disclosure_audit'] = round(time.perf_counter() - s, 2)\n"
         "import resource\n"
         "print(json.dumps({'seconds': round(time.perf_counter() - t0, 2), 'stages': times,\n"
@@ -171,7 +171,7 @@ def run_in_process(config: Path, reports: Path) -> dict:
 
 def run_naive(config: Path, reports: Path) -> dict:
     """Baseline: each notebook with the papermill CLI, one after another."""
-    from mentoring_lib import stages
+    from mentoring_lib.pipeline import stages
 
     out = reports / "naive"
     out.mkdir(parents=True, exist_ok=True)
@@ -191,7 +191,7 @@ def run_naive(config: Path, reports: Path) -> dict:
 
 
 def certificates_1000(tmp: Path) -> dict:
-    from mentoring_lib import certificates
+    from mentoring_lib.steps import certificates
 
     bench = getattr(certificates, "benchmark_render", None)
     if bench is None:
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         if runs["naive"]:
             results["ratios"]["naive_over_end_to_end"] = round(results["demo_naive_papermill_cli"]["seconds"] / e2e, 2)
 
-        from mentoring_lib.demodata import write_demo_term, write_scaled_config
+        from mentoring_lib.demo.demodata import write_demo_term, write_scaled_config
 
         scaling = {}
         for k in [int(s) for s in args.scales.split(",") if s]:

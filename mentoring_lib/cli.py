@@ -17,7 +17,7 @@ from mentoring_lib.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_UNEXPEC
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from mentoring_lib.runner import print_outputs, run_term
+    from mentoring_lib.pipeline.runner import print_outputs, run_term
 
     result = run_term(args.config, only=args.only, start=args.start, force=args.force, jobs=args.jobs,
                       timeout=args.timeout)
@@ -28,14 +28,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from mentoring_lib.check import check_term
+    from mentoring_lib.pipeline.check import check_term
 
     check_term(args.config)
     return 0
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from mentoring_lib.inspect import describe_export
+    from mentoring_lib.io.inspect import describe_export
 
     for path in args.files:
         print(describe_export(Path(path)))
@@ -44,7 +44,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     if args.variant == "spring":
-        from mentoring_lib.demodata_spring import CONFIG_FILE, write_spring_term
+        from mentoring_lib.demo.demodata_spring import CONFIG_FILE, write_spring_term
 
         if args.scale != 1:
             print("error: the spring term has one size; leave out --scale", file=sys.stderr)
@@ -54,7 +54,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
         print(f"Wrote the synthetic spring term (seed {seed}) to {args.dir}; run it with "
               f"`mentoring run --config {Path(args.dir) / CONFIG_FILE}`")
         return 0
-    from mentoring_lib.demodata import write_demo_term
+    from mentoring_lib.demo.demodata import write_demo_term
 
     seed = 2026 if args.seed is None else args.seed
     write_demo_term(Path(args.dir), seed=seed, scale=args.scale)
@@ -63,7 +63,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
-    from mentoring_lib.pseudonym import keygen
+    from mentoring_lib.privacy.pseudonym import keygen
 
     path = keygen(Path(args.path).expanduser())
     print(f"Wrote a new pseudonym key to {path} (readable by you only). Keep it outside the repository "
@@ -74,7 +74,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 def _cmd_purge(args: argparse.Namespace) -> int:
     from mentoring_lib.config import load_config
     from mentoring_lib.errors import ConfigError
-    from mentoring_lib.retention import purge_term
+    from mentoring_lib.privacy.retention import purge_term
 
     config = args.config or Path("config") / f"{args.term}.yml"
     cfg = load_config(config)

@@ -7,7 +7,7 @@ are resolved against the folder holding the config file, so ``config/demo.yml`` 
 :class:`~mentoring_lib.errors.ConfigError` (exit 2) naming the key's path and a hint.
 
 The config holds no secrets: the pseudonym key comes from the environment or a key file
-(see :mod:`mentoring_lib.pseudonym`).
+(see :mod:`mentoring_lib.privacy.pseudonym`).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ DateOrder = Literal["auto", "dmy", "mdy", "iso"]
 
 #: The workbook fields an input's ``columns:`` may map, per input kind (anything else is refused,
 #: so a misspelt field is not silently ignored). Registration fields are read by
-#: :mod:`mentoring_lib.registration`; survey fields override the codebook's columns.
+#: :mod:`mentoring_lib.steps.registration`; survey fields override the codebook's columns.
 _REGISTRATION_FIELDS = ("name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
                         "doctoral_year", "languages", "availability", "motivation", "consent")
 _SURVEY_FIELDS = ("email", "submitted_at", "finished")
@@ -367,7 +367,7 @@ class TermConfig(_Model):
     inputs: list[InputFile]
     codebook: str | None = Field(default=None, description="Survey codebook YAML, relative to the config file.")
     #: Per-term lookup tables, relative to the config file (default: the packaged ones; see
-    #: mentoring_lib.lookups): the university's schools and their spellings, and open-text themes.
+    #: mentoring_lib.io.lookups): the university's schools and their spellings, and open-text themes.
     schools_file: str | None = None
     themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
@@ -564,7 +564,7 @@ def load_config(path: str | os.PathLike) -> TermConfig:
     _check_column_fields(cfg, path)
     cfg = cfg.model_copy(update={"source": path.resolve()})
     if cfg.schools_file or cfg.themes_file:
-        from mentoring_lib.lookups import check_lookup_files
+        from mentoring_lib.io.lookups import check_lookup_files
 
         check_lookup_files(cfg)
     return cfg

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentoring_lib import attendance as A
+from mentoring_lib.steps import attendance as A
 from mentoring_lib.config import load_config
-from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.pipeline.context import OutputPaths, StageContext
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.pseudonym import DEMO_KEY, pseudonymise
+from mentoring_lib.privacy.pseudonym import DEMO_KEY, pseudonymise
 
 # -- parse_ticks ---------------------------------------------------------------------------------
 
@@ -222,7 +222,7 @@ inputs:
 
 @pytest.fixture(scope="module")
 def demo_term(tmp_path_factory):
-    import mentoring_lib.demodata as demodata
+    import mentoring_lib.demo.demodata as demodata
 
     data = tmp_path_factory.mktemp("demo")
     original = demodata._write_surveys
@@ -338,7 +338,7 @@ def test_summary_and_curve_series(small_term, tmp_path):
     curves = A.curve_series(tables)
     assert curves["Still taking part"].tolist() == pytest.approx([100, 75, 25, 0])
     assert curves["Attended"].index.tolist() == ["Meeting 1", "Meeting 2", "Meeting 3", "Meeting 4"]
-    from mentoring_lib.charts import attendance_curve
+    from mentoring_lib.outputs.charts import attendance_curve
 
     _, alt = attendance_curve(curves, "Participants", tmp_path / "c.png")
     assert "Still taking part: Meeting 1 100%, Meeting 2 75%" in alt
@@ -557,7 +557,7 @@ def test_mentors_only_meeting_sheet_still_reports_meetings_held(tmp_path, monkey
     from conftest import small_term
 
     from mentoring_lib.config import load_config
-    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
     sheet = ["M1,m1@example.org,x,x,", "M2,m2@example.org,x,,", "M3,m3@example.org,x,,", "M4,m4@example.org,,,"]
@@ -572,7 +572,7 @@ def test_mentors_only_meeting_sheet_still_reports_meetings_held(tmp_path, monkey
 
 
 def test_mentors_alone_hold_a_meeting_only_in_a_group_without_participants_on_the_sheet():
-    from mentoring_lib.attendance import meetings_held
+    from mentoring_lib.steps.attendance import meetings_held
 
     long = pd.DataFrame({"person_id": ["a", "b", "c", "d"], "role": ["mentor", "participant"] * 2,
                          "group": ["1", "1", "2", "2"], "session": "Meeting 1", "session_index": 1,

@@ -14,12 +14,12 @@ from conftest import small_term
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from mentoring_lib import certificates as C
-from mentoring_lib import stages
+from mentoring_lib.steps import certificates as C
+from mentoring_lib.pipeline import stages
 from mentoring_lib.config import load_config
-from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
-from mentoring_lib.pseudonym import DEMO_KEY, pseudonymise
+from mentoring_lib.privacy.pseudonym import DEMO_KEY, pseudonymise
 
 KEY = DEMO_KEY
 RULES = C.EligibilityRules(min_trainings=2, trainings_planned=3, min_meetings=4, meetings_planned=6)

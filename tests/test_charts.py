@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from mentoring_lib import charts as C
+from mentoring_lib.outputs import charts as C
 
 
 def _digest(path):
@@ -44,7 +44,7 @@ def test_diverging_likert_written_and_deterministic(tmp_path, likert, ext):
 def test_png_title_metadata_is_read_by_the_privacy_gate(tmp_path, likert):
     import pandas as pd
 
-    from mentoring_lib.gate import KIND_FULL_NAME, file_texts, identities_from, scan_public
+    from mentoring_lib.privacy.gate import KIND_FULL_NAME, file_texts, identities_from, scan_public
 
     title = "Ryhmä of Åländ Pöllökorpi – Ilmatar Pöllökorpi"  # beyond Latin-1 ("–"): an iTXt chunk
     path = C.diverging_likert(likert, title, tmp_path / "public" / "chart.png").path
@@ -151,7 +151,7 @@ def test_bytes_identical_across_processes(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys, pandas as pd; from mentoring_lib import charts as C; "
+    code = ("import sys, pandas as pd; from mentoring_lib.outputs import charts as C; "
             "df = pd.DataFrame({'No': [1, 2], 'Maybe': [2, 2], 'Yes': [5, 1]}, index=['Q1', 'Q2']); "
             "C.diverging_likert(df, 'T', sys.argv[1] + '.svg'); C.diverging_likert(df, 'T', sys.argv[1] + '.png'); "
             "C.slope_chart([1, 2, 3], [2, 2, 1], 'S', sys.argv[1] + '-s.pdf')")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from mentoring_lib.codebook import load_codebook, map_answers, normalise_label
+from mentoring_lib.analysis.codebook import load_codebook, map_answers, normalise_label
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from mentoring_lib.errors import EXIT_INPUT, InputError, InputErrors
-from mentoring_lib.normalise import map_schools
-from mentoring_lib.readers import parse_datetimes, read_export, select_columns
+from mentoring_lib.io.normalise import map_schools
+from mentoring_lib.io.readers import parse_datetimes, read_export, select_columns
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))["files"]

@@ -115,7 +115,7 @@ def folder_hashes(folder: Path) -> dict[str, str]:
 
 def publish_previous_run(reports: Path) -> Path:
     """A published demo term (``current`` -> a complete run, ``public``/``private`` links) to protect."""
-    from mentoring_lib import publish
+    from mentoring_lib.pipeline import publish
 
     term_dir = reports / "demo"
     run_dir = publish.new_run_dir(term_dir, "20261218T120000Z-1")
@@ -130,7 +130,7 @@ def publish_previous_run(reports: Path) -> Path:
 
 def personal_values() -> list[str]:
     """PERSONAL plus every name in the demo registrations (the placed term holds them too)."""
-    from mentoring_lib.readers import read_export
+    from mentoring_lib.io.readers import read_export
 
     names = list(read_export(DEMO_DATA / "participant_registrations.csv").data["Full name"].dropna())
     names += list(read_export(DEMO_DATA / "mentor_registrations.xlsx").data["Name"].dropna())
@@ -141,7 +141,8 @@ def personal_values() -> list[str]:
 
 def _drive(jobs: list[dict]) -> list[dict]:
     """Run `mentoring check` in-process for each job; what the console would show, per job."""
-    from mentoring_lib import cli, readers
+    from mentoring_lib import cli
+    from mentoring_lib.io import readers
 
     results = []
     read_export = readers.read_export

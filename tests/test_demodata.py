@@ -14,7 +14,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from mentoring_lib import demodata as dd
+from mentoring_lib.demo import demodata as dd
 from mentoring_lib.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,7 +306,7 @@ def test_schools_are_spelled_in_every_language_and_all_are_mapped(term1):
 
 
 def test_schools_map_through_the_readers_table(term1):
-    normalise = pytest.importorskip("mentoring_lib.normalise")
+    normalise = pytest.importorskip("mentoring_lib.io.normalise")
     spellings = pd.Series([s for v in dd.SCHOOL_SPELLINGS.values() for s in v])
     canonical = pd.Series([c for c, v in dd.SCHOOL_SPELLINGS.items() for _ in v])
     mapped = normalise.map_schools(spellings, file="demo", column="School")
@@ -482,7 +482,7 @@ def test_scaled_config_matches_the_scaled_term(term2, tmp_path):
 
 def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     """The registration engineer's selection, fed the demo rows, reproduces the expectation."""
-    registration = pytest.importorskip("mentoring_lib.registration")
+    registration = pytest.importorskip("mentoring_lib.steps.registration")
     if not hasattr(registration, "select_registrations"):
         pytest.skip("registration.select_registrations not available")
     out, summary = term1

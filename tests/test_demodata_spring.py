@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from mentoring_lib import demodata_spring as spring
-from mentoring_lib.codebook import load_codebook
+from mentoring_lib.demo import demodata_spring as spring
+from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.config import load_config
-from mentoring_lib.readers import read_export
+from mentoring_lib.io.readers import read_export
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Modules whose results the answer key predicts: the generator must not use them.
@@ -94,7 +94,7 @@ def test_config_validates_and_maps_the_written_headers(term):
 
 
 def test_check_reads_every_input_of_the_spring_term(term, capsys):
-    from mentoring_lib.check import check_term
+    from mentoring_lib.pipeline.check import check_term
 
     out, _ = term
     check_term(out / spring.CONFIG_FILE)
@@ -147,7 +147,7 @@ def test_linked_pairs_are_a_plausible_share_of_the_participants(term):
 def test_answer_key_is_not_computed_by_the_pipeline():
     """The generator and the helpers it uses import none of the modules whose results it predicts."""
     for module in ("demodata_spring", "demodata", "demodata_surveys"):
-        tree = ast.parse((ROOT / "mentoring_lib" / f"{module}.py").read_text(encoding="utf-8"))
+        tree = ast.parse((ROOT / "mentoring_lib" / "demo" / f"{module}.py").read_text(encoding="utf-8"))
         imported = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mentoring_lib"):

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentoring_lib.codebook import load_codebook, map_answers
-from mentoring_lib.demodata_surveys import (AFTER_FILE, BEFORE_FILE, MENTOR_FILE, QUALTRICS_META,
+from mentoring_lib.analysis.codebook import load_codebook, map_answers
+from mentoring_lib.demo.demodata_surveys import (AFTER_FILE, BEFORE_FILE, MENTOR_FILE, QUALTRICS_META,
                                             write_survey_exports)
-from mentoring_lib.readers import read_export, select_columns
+from mentoring_lib.io.readers import read_export, select_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = load_codebook(ROOT / "config" / "codebooks" / "demo.yml")

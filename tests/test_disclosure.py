@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
 
-from mentoring_lib.disclosure import (HIDDEN, TOTAL, Thresholds, enough_base, merge_small_categories,
+from mentoring_lib.privacy.disclosure import (HIDDEN, TOTAL, Thresholds, enough_base, merge_small_categories,
                                       percent_or_none, protect_distribution, protect_mean, suppress_counts,
                                       suppression_masks)
 

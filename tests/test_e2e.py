@@ -42,7 +42,7 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     term = reports / "demo"
     record = json.loads((term / "run.json").read_text())
     assert record["status"] == "ok"
-    from mentoring_lib import stages
+    from mentoring_lib.pipeline import stages
 
     assert set(record["stages"]) == {s.name for s in stages.STAGES}
     assert record["disclosure_audit_seconds"] >= 0  # a timing, public like the stage timings
@@ -55,7 +55,7 @@ def test_demo_run_exits_0_and_publishes(demo_run):
         assert (term / "public" / name).is_file(), name
     assert "report (HTML)" in proc.stdout and "certificates" in proc.stdout
     # The pseudonym key never reaches the run record, the log or the console.
-    from mentoring_lib.pseudonym import DEMO_KEY
+    from mentoring_lib.privacy.pseudonym import DEMO_KEY
 
     key_texts = {DEMO_KEY.hex(), DEMO_KEY.decode("latin-1", "ignore")}
     for text in [(term / "run.json").read_text(), proc.stdout, proc.stderr,
@@ -80,7 +80,7 @@ def test_public_outputs_pass_the_gate_and_hold_no_identity(demo_run):
     reports, _ = demo_run
     import pandas as pd
 
-    from mentoring_lib.gate import identities_from, scan_public
+    from mentoring_lib.privacy.gate import identities_from, scan_public
 
     term = reports / "demo"
     identities = identities_from(pd.read_parquet(term / "private" / "identity" / "people.parquet"))

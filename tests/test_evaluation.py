@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from mentoring_lib import evaluation as ev
-from mentoring_lib.codebook import load_codebook
+from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.config import TermConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def synthetic_inputs(codebook, n_part: int = 40, n_mentor: int = 8, seed: int = 
             if it.group == "mentor":
                 resp.append({"person_id": m, "wave": "end", "item": it.id, "value": float(rng.choice([4, 5]))})
     responses = pd.DataFrame(resp)
-    from mentoring_lib.scoring import score_responses
+    from mentoring_lib.analysis.scoring import score_responses
 
     scores = score_responses(responses, codebook)
     comments = pd.DataFrame({"person_id": part[:8], "wave": "post", "item": "comment_participant",
@@ -338,7 +338,7 @@ def test_figures_have_alt_text_and_files(result):
 
 @pytest.mark.parametrize("k", [3, 5, 7])
 def test_shown_counts_agrees_with_disclosure_single_cells(k):
-    from mentoring_lib import disclosure
+    from mentoring_lib.privacy import disclosure
 
     n = pd.Series(range(0, 25))
     shown = ev.shown_counts(n, ev.Limits(k, 10))
@@ -347,9 +347,9 @@ def test_shown_counts_agrees_with_disclosure_single_cells(k):
 
 
 def test_quotes_for_review_and_approval_file(tmp_path, inputs):
-    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
     from mentoring_lib.errors import InputError
-    from mentoring_lib.scrub import quote_hash
+    from mentoring_lib.privacy.scrub import quote_hash
 
     cfg = make_config(approved_quotes_file="approved.txt").model_copy(
         update={"data_dir": str(tmp_path)})
@@ -369,8 +369,8 @@ def test_quotes_for_review_and_approval_file(tmp_path, inputs):
 def test_approved_quote_still_naming_someone_is_refused_and_flagged_for_review(tmp_path, inputs):
     """Issue 13: a quote the scrubber let through ("Jukalle", a surname without its diacritics)
     is approved by hash but not published; the review list says why."""
-    from mentoring_lib.context import OutputPaths, StageContext
-    from mentoring_lib.scrub import quote_hash
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+    from mentoring_lib.privacy.scrub import quote_hash
 
     cfg = make_config(approved_quotes_file="approved.txt").model_copy(update={"data_dir": str(tmp_path)})
     out = OutputPaths(tmp_path / "out").ensure()
@@ -399,13 +399,13 @@ def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
     assert out.tables["themes"]["n"].sum() == 0
     f = out.tables["funnel"].set_index(["role", "step"])
     assert f.loc[("participant", "active"), "count"] == "0"
-    from mentoring_lib import report as rp
+    from mentoring_lib.steps import report as rp
 
     tables = out.all_tables()
     model = rp.build_report(tables, make_config(), public_dir=tmp_path)
     assert [s.id for s in model.sections][:3] == ["programme", "reach", "implementation"]
-    from mentoring_lib.render_html import render_html
-    from mentoring_lib.render_pdf import pdf_bytes
+    from mentoring_lib.outputs.render_html import render_html
+    from mentoring_lib.outputs.render_pdf import pdf_bytes
 
     assert "so no change can be reported" in render_html(model)
     assert pdf_bytes(model).startswith(b"%PDF")
@@ -524,7 +524,7 @@ def test_funnel_table_in_the_evaluation_uses_the_step_protection(inputs, codeboo
 
 def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
     """A meeting where only the group's mentors turned up is not held (attendance.meetings_held)."""
-    from mentoring_lib import attendance
+    from mentoring_lib.steps import attendance
 
     m = inputs["meetings"].copy()
     members = inputs["members"]

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from mentoring_lib import feedback
+from mentoring_lib.steps import feedback
 from mentoring_lib.config import load_config
-from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.pipeline.context import OutputPaths, StageContext
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.pseudonym import pseudonymise
+from mentoring_lib.privacy.pseudonym import pseudonymise
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_SCRUB = importlib.util.find_spec("mentoring_lib.scrub") is not None
+REAL_SCRUB = importlib.util.find_spec("mentoring_lib.privacy.scrub") is not None
 
 CODEBOOK = {
     "missing_codes": ["N/A", "-", "en osaa sanoa", "vet ej", "Don't know"],
@@ -114,7 +114,7 @@ def _write_webropol(path: Path, rows) -> None:
 def term(tmp_path, monkeypatch):
     """A tiny demo-keyed term with hand-made exports; returns (ctx, pid) with pid(email)."""
     if not REAL_SCRUB:  # until the privacy engineer's scrub module lands: a stand-in
-        fake = types.ModuleType("mentoring_lib.scrub")
+        fake = types.ModuleType("mentoring_lib.privacy.scrub")
 
         def scrub_text(series, names):
             out = series.str.replace(r"[^\s@]+@[^\s@]+", "[e-mail]", regex=True)
@@ -123,7 +123,7 @@ def term(tmp_path, monkeypatch):
             return out
         fake.scrub_text = scrub_text
         fake.quote_hash = lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]
-        monkeypatch.setitem(sys.modules, "mentoring_lib.scrub", fake)
+        monkeypatch.setitem(sys.modules, "mentoring_lib.privacy.scrub", fake)
     data = tmp_path / "data"
     data.mkdir()
     (tmp_path / "cb.yml").write_text(yaml.safe_dump(CODEBOOK, allow_unicode=True), encoding="utf-8")
@@ -259,12 +259,12 @@ def test_missing_column_is_an_input_error(term):
 def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
     """The synthetic demo term end to end (registrations, then feedback)."""
     if not REAL_SCRUB:
-        fake = types.ModuleType("mentoring_lib.scrub")
+        fake = types.ModuleType("mentoring_lib.privacy.scrub")
         fake.scrub_text = lambda s, names: s.str.replace(r"\S+@\S+", "[e-mail]", regex=True)
         fake.quote_hash = lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]
-        monkeypatch.setitem(sys.modules, "mentoring_lib.scrub", fake)
-    from mentoring_lib import registration
-    from mentoring_lib.demodata import write_demo_term
+        monkeypatch.setitem(sys.modules, "mentoring_lib.privacy.scrub", fake)
+    from mentoring_lib.steps import registration
+    from mentoring_lib.demo.demodata import write_demo_term
 
     data = tmp_path / "demo"
     write_demo_term(data)
@@ -294,8 +294,8 @@ def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
 
 def test_stage_scores_equal_scoring_the_long_responses(term):
     """The stage scores each survey's wide answers; scoring the long table must agree."""
-    from mentoring_lib.codebook import load_codebook
-    from mentoring_lib.scoring import score_responses
+    from mentoring_lib.analysis.codebook import load_codebook
+    from mentoring_lib.analysis.scoring import score_responses
 
     ctx, _ = term
     feedback.run_stage(ctx)

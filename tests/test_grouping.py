@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.grouping import (
+from mentoring_lib.steps.grouping import (
     GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors, public_group_sizes,
     validate_roster,
 )
@@ -312,9 +312,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_groups(tmp_path_factory):
-    from mentoring_lib import grouping, registration
+    from mentoring_lib.steps import grouping, registration
     from mentoring_lib.config import load_config
-    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
 
     config = load_config(ROOT / "config" / "demo.yml")
     ctx = StageContext("registrations", config, OutputPaths(tmp_path_factory.mktemp("groups")).ensure())
@@ -351,7 +351,7 @@ def test_demo_groups(demo_groups):
     public_text = set(public.astype(str).to_numpy().ravel())
     assert not public_text & (set(identity.email) | set(identity.name))
     # What the notebook displays: no names, no e-mails.
-    from mentoring_lib.grouping import group_summary, unplaced_summary
+    from mentoring_lib.steps.grouping import group_summary, unplaced_summary
     summary = group_summary(pairs, members, people)
     assert summary.participants.sum() == 74 and summary["mentors from different schools"].sum() >= 6
     shown = "\n".join(t.to_string() for t in (pairs[["group", "slot", "languages", "reason"]], summary,
@@ -365,9 +365,9 @@ def test_demo_groups(demo_groups):
 
 def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     """The coordinator places the unplaced people by hand in groups.xlsx and feeds it back."""
-    from mentoring_lib import grouping
-    from mentoring_lib.context import OutputPaths, StageContext
-    from mentoring_lib.spreadsheets import write_xlsx
+    from mentoring_lib.steps import grouping
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+    from mentoring_lib.io.spreadsheets import write_xlsx
 
     ctx = demo_groups
     sheet = pd.read_excel(ctx.out.private / "groups.xlsx", sheet_name="Members")
@@ -436,7 +436,7 @@ def test_term_without_a_languages_field_forms_its_groups(tmp_path, monkeypatch):
     from conftest import small_term
 
     from mentoring_lib.config import load_config
-    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
     cfg = load_config(small_term(tmp_path, drop_columns={"mentors": ["languages"],
@@ -450,7 +450,7 @@ def test_term_without_a_languages_field_forms_its_groups(tmp_path, monkeypatch):
 
 
 def test_formation_report_counts_reserve_pairs_and_unplaced_people_by_reason():
-    from mentoring_lib.grouping import formation_report
+    from mentoring_lib.steps.grouping import formation_report
 
     mentors = people([("SCI", MON, "English"), ("ELEC", MON, "English"), ("SCI", MON, "English"),
                       ("ARTS", MON, "English"), ("BIZ", WED, "English")], "mentor")

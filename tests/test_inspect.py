@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from mentoring_lib.errors import InputError
-from mentoring_lib.inspect import describe_export
-from mentoring_lib.readers import read_export
+from mentoring_lib.io.inspect import describe_export
+from mentoring_lib.io.readers import read_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 CORPUS = Path(__file__).parent / "corpus"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.normalise import (choice_indicators, load_school_table, map_schools, normalise_name,
+from mentoring_lib.io.normalise import (choice_indicators, load_school_table, map_schools, normalise_name,
                                      parse_choice_list, school_key, school_names)
 
 
@@ -124,7 +124,7 @@ def test_a_term_table_maps_answer_codes_and_its_own_university_name():
 
 
 def test_packaged_table_names_its_university_in_the_table_not_in_code():
-    from mentoring_lib.normalise import school_table
+    from mentoring_lib.io.normalise import school_table
 
     raw = yaml.safe_load((LOOKUPS.parent.parent.parent / "mentoring_lib" / "resources" / "schools.yml")
                          .read_text(encoding="utf-8"))
@@ -182,7 +182,7 @@ def test_choice_indicators():
     ("on parental leave", "Other"), ("started in 2023", "Other"), ("2.5 years", "Other"),
 ])
 def test_doctoral_year_answers_map_to_the_closed_list(answer, category):
-    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
+    from mentoring_lib.io.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
 
     out = doctoral_year(pd.Series([answer], index=[7]))
     assert out.tolist() == [category] and list(out.index) == [7]
@@ -190,6 +190,6 @@ def test_doctoral_year_answers_map_to_the_closed_list(answer, category):
 
 
 def test_doctoral_year_blank_is_missing():
-    from mentoring_lib.normalise import doctoral_year
+    from mentoring_lib.io.normalise import doctoral_year
 
     assert doctoral_year(pd.Series(["", None, "  "])).isna().all()

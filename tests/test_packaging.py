@@ -69,7 +69,7 @@ def test_notebooks_are_committed_without_outputs():
 def test_every_notebook_follows_the_stage_contract():
     import json
 
-    from mentoring_lib import stages
+    from mentoring_lib.pipeline import stages
 
     names = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert names == sorted(s.notebook for s in stages.STAGES)

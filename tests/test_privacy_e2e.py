@@ -423,7 +423,7 @@ def mentoring(*args: str, reports: Path, env: dict | None = None,
 def approved_hashes() -> list[str]:
     """Hashes of the canary comments as the pipeline scrubs them (so they reach the public report,
     scrubbed: the end-to-end check of scrub.scrub_text on the way to publication)."""
-    from mentoring_lib.scrub import quote_hash, scrub_text
+    from mentoring_lib.privacy.scrub import quote_hash, scrub_text
 
     names = [p["name"] for p in PEOPLE.values()]
     texts = pd.Series([COMMENT_AFTER_P1, COMMENT_AFTER_P3, COMMENT_MENTOR_M1, COMMENT_AFTER_P6], dtype="str")
@@ -483,7 +483,7 @@ def test_canaries_went_through_the_pipeline(canary_run):
 
 
 def test_no_canary_in_public_outputs_by_the_gate(canary_run):
-    from mentoring_lib.gate import file_texts, identities_from, scan_public, scan_text
+    from mentoring_lib.privacy.gate import file_texts, identities_from, scan_public, scan_text
 
     _, term, _ = canary_run
     canaries = pd.DataFrame({"name": [p["name"] for p in PEOPLE.values()],
@@ -534,7 +534,7 @@ LEAK_SITECUSTOMIZE = '''
 import os
 _name = os.environ.get("CANARY_CHART_NAME")
 if _name:
-    import mentoring_lib.charts as _charts
+    import mentoring_lib.outputs.charts as _charts
     _save = _charts.save_figure
     def save_figure(fig, path, title):
         fig.suptitle(_name + ": " + title)
@@ -642,7 +642,7 @@ def _expected_pseudonym(email: str, key: bytes) -> str:
 
 
 def test_demo_key_never_leaves_the_library(canary_run):
-    from mentoring_lib.pseudonym import DEMO_KEY
+    from mentoring_lib.privacy.pseudonym import DEMO_KEY
 
     _, term, proc = canary_run
     assert key_leaks(term, DEMO_KEY, proc.stdout, proc.stderr) == []
@@ -658,7 +658,7 @@ def test_real_term_with_a_key_file_changes_every_pseudonym_and_never_shows_the_k
     proc = mentoring("keygen", str(keyfile), reports=tmp_path / "reports")
     assert proc.returncode == EXIT_OK, proc.stderr
     assert keyfile.stat().st_mode & 0o077 == 0
-    from mentoring_lib.pseudonym import read_key_file
+    from mentoring_lib.privacy.pseudonym import read_key_file
 
     key = read_key_file(keyfile)
     config = make_term(tmp_path, name="canary", key_source="file", privacy={"key_file": str(keyfile)})

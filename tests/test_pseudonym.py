@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from mentoring_lib import pseudonym
+from mentoring_lib.privacy import pseudonym
 from mentoring_lib.errors import ConfigError
-from mentoring_lib.pseudonym import (DEMO_KEY, KEY_ENV, SecretKey, keygen, load_key, normalise_email,
+from mentoring_lib.privacy.pseudonym import (DEMO_KEY, KEY_ENV, SecretKey, keygen, load_key, normalise_email,
                                      pseudonym_of, pseudonymise, read_key_file)
 
 KEY = bytes(range(32))

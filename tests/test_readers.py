@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.readers import Export, column_letter, parse_datetimes, read_export, select_columns
+from mentoring_lib.io.readers import Export, column_letter, parse_datetimes, read_export, select_columns
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 CORPUS = Path(__file__).parent / "corpus"

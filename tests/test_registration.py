@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentoring_lib.pseudonym import normalise_email
-from mentoring_lib.registration import (
+from mentoring_lib.privacy.pseudonym import normalise_email
+from mentoring_lib.steps.registration import (
     STATUSES, SelectionRules, check_reconciles, select_registrations, status_counts,
 )
 
@@ -356,9 +356,9 @@ import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from mentoring_lib.config import load_config  # noqa: E402
-from mentoring_lib.context import OutputPaths, StageContext  # noqa: E402
+from mentoring_lib.pipeline.context import OutputPaths, StageContext  # noqa: E402
 from mentoring_lib.errors import InputError  # noqa: E402
-from mentoring_lib.registration import multi_select, run_stage  # noqa: E402
+from mentoring_lib.steps.registration import multi_select, run_stage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.yml"
@@ -429,7 +429,7 @@ def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
     assert merged.queue_position.astype("Float64").equals(merged.queue_position_expected.astype("Float64"))
     assert merged.waitlist_position.astype("Float64").equals(
         merged.waitlist_position_expected.astype("Float64"))
-    from mentoring_lib.demodata import hand_applied_statuses
+    from mentoring_lib.demo.demodata import hand_applied_statuses
     by_hand = hand_applied_statuses(DEMO_DATA)
     merged = rows.merge(by_hand, left_on=["source", "source_row"], right_on=["input", "row"],
                         suffixes=("", "_hand"), validate="one_to_one")
@@ -437,7 +437,7 @@ def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
 
 
 def test_freshly_generated_term_matches_its_ground_truth(tmp_path):
-    from mentoring_lib.demodata import write_demo_term
+    from mentoring_lib.demo.demodata import write_demo_term
 
     summary = write_demo_term(tmp_path / "data", seed=11, scale=2)
     ctx = stage_ctx(tmp_path, data_dir=tmp_path / "data", mentor_places=summary["places"]["mentor"],
@@ -496,7 +496,7 @@ def test_quality_records_reconcile(demo_run):
 
 
 def test_identity_table_knows_excluded_people_but_not_test_submissions():
-    from mentoring_lib.registration import identity_table
+    from mentoring_lib.steps.registration import identity_table
 
     df = frame([("a@example.fi", "2026-08-01 10:00", True), ("b@example.fi", "2026-08-01 11:00", False),
                 ("b@example.fi", "2026-08-01 12:00", False), ("test@example.fi", "2026-08-01 13:00", True),
@@ -591,7 +591,7 @@ def test_empty_submission_time_names_row_and_column(tmp_path):
 
 
 def test_what_the_notebook_displays_holds_no_personal_data(demo_run):
-    from mentoring_lib import registration
+    from mentoring_lib.steps import registration
 
     rows, notes = registration.read_inputs(demo_run)
     withdrawals, _ = registration.read_withdrawals(demo_run.config)
@@ -633,7 +633,7 @@ def test_problems_in_both_forms_are_reported_together(tmp_path):
 
 
 def test_public_summary_per_role_partitions_without_a_cross_role_total():
-    from mentoring_lib import registration as reg
+    from mentoring_lib.steps import registration as reg
 
     rows = []
     for i in range(30):
@@ -765,7 +765,7 @@ def test_a_form_with_first_and_last_name_fields(tmp_path, demo_run):
 
 
 def test_greeting_names_prefers_the_first_name_field():
-    from mentoring_lib.normalise import greeting_names
+    from mentoring_lib.io.normalise import greeting_names
 
     names = pd.Series(["Wang Xiaoming", "Anna-Liisa Virtanen", None, "Kimberly Smith"])
     given = pd.Series(["Xiaoming", None, "Otso", " "])
@@ -777,7 +777,7 @@ def test_greeting_names_prefers_the_first_name_field():
 
 def test_consent_given_matches_accepted_values_and_the_ticked_statement():
     from mentoring_lib.config import DEFAULT_CONSENT_ACCEPTED
-    from mentoring_lib.registration import consent_given
+    from mentoring_lib.steps.registration import consent_given
 
     answers = pd.Series(["Yes", " kyllä ", "JA", "I agree;", "1", "True", "I\u200b agree", "Y",
                          "Consent to the terms", "No", "Ei", "Nej", "no, I do not agree", "", None, "0", "Maybe"])
@@ -879,7 +879,7 @@ inputs:
      columns: {name: name, email: email, submitted_at: submitdate, school: school}}
 report: {organisation: University of Example}
 """, encoding="utf-8")
-    from mentoring_lib.registration import read_inputs
+    from mentoring_lib.steps.registration import read_inputs
 
     config = load_config(tmp_path / "config" / "term.yml")
     frame, _ = read_inputs(StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure()))
@@ -889,7 +889,7 @@ report: {organisation: University of Example}
 
 
 def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
-    from mentoring_lib.registration import _refused_answers_note
+    from mentoring_lib.steps.registration import _refused_answers_note
 
     label = "I have read the privacy notice and accept that my answers are used"
     comment = "no thanks because I do not want to be in any register"
@@ -906,8 +906,8 @@ def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
 def test_public_summary_labels_come_from_the_closed_list_only():
     """Issue 13: a doctoral-year answer with free text (health, a supervisor's name) was published as
     a row label. The reader maps it to the closed list, and the summary refuses anything else."""
-    from mentoring_lib import registration as reg
-    from mentoring_lib.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
+    from mentoring_lib.steps import registration as reg
+    from mentoring_lib.io.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
 
     answers = ["3rd year, on sick leave", "4th year, supervisor Matti Virtanen", "1st year", "whatever I like"] * 5
     selected = pd.DataFrame({"role": "participant", "school": "School of Science", "status": "accepted",

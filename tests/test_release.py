@@ -1,4 +1,4 @@
-"""The release model and its disclosure audit (mentoring_lib.release, release_tables).
+"""The release model and its disclosure audit (mentoring_lib.privacy.release, release_tables).
 
 Each attack of issue 13 is reproduced on a small synthetic term (not the demo): first against the
 tables as each one was protected on its own (the attack works), then against the release after
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from conftest import milp_range, status_quality_attack
 
-from mentoring_lib import disclosure, release, release_tables
-from mentoring_lib import evaluation as ev
+from mentoring_lib.privacy import disclosure, release, release_tables
+from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.errors import EXIT_PRIVACY
 
 K = 5
@@ -53,7 +53,7 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
     status.columns.name, status.index.name = None, None
     # each table protected on its own (as before the release audit)
     shown = disclosure.suppress_counts(status, K, margins=True)
-    from mentoring_lib import report
+    from mentoring_lib.steps import report
 
     q_shown = report.quality_rows(quality, K)
     assert shown.loc["excluded", "mentor"] == "<5" and q_shown[0]["reasons"]["test submission"] == "<5"
@@ -151,7 +151,7 @@ def test_full_precision_share_gives_the_small_count_away_and_is_withdrawn():
 
 
 def test_summary_workbook_shares_are_whole_percent():
-    from mentoring_lib.report import whole_percent
+    from mentoring_lib.steps.report import whole_percent
 
     df = pd.DataFrame({"item": ["a", "b"], "share_high": [31 / 37, "<5 people"], "share_of_participants": [61 / 74, None],
                        "answered": [37, 12]})
@@ -290,7 +290,7 @@ def test_withdrawn_likert_share_leaves_no_sentence_or_key_figure_quoting_it():
 def test_check_run_fails_when_a_file_shows_more_than_the_audited_model(tmp_path):
     """E.g. `mentoring run --only registrations` rewrites registration_summary.xlsx protected on its
     own, after the report stage protected the release: the runner catches the difference (exit 4)."""
-    from mentoring_lib import spreadsheets
+    from mentoring_lib.io import spreadsheets
 
     rel = release_tables.build({}, registration_quality(), registration_rows(), K)
     release.protect(rel)
@@ -401,7 +401,8 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     complement of the small counts; the status sheet publishes the accepted mentors (7), so
     category b's one accepted mentor follows: 7 minus category a's accepted, which is at least
     10 - 4. The release model links the sheets to the status totals and hides more."""
-    from mentoring_lib import registration, spreadsheets
+    from mentoring_lib.steps import registration
+    from mentoring_lib.io import spreadsheets
 
     names = CATEGORIES[field]
     people = applicants({(names[c], st): n for (c, st), n in SCHOOL_ATTACK.items()}, field)

@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from mentoring_lib import evaluation as ev
-from mentoring_lib import report as rp
-from mentoring_lib.codebook import load_codebook
-from mentoring_lib.context import OutputPaths, StageContext
-from mentoring_lib.render_html import render_html
-from mentoring_lib.render_pdf import FIXED_TIMESTAMP, pdf_bytes
+from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import report as rp
+from mentoring_lib.analysis.codebook import load_codebook
+from mentoring_lib.pipeline.context import OutputPaths, StageContext
+from mentoring_lib.outputs.render_html import render_html
+from mentoring_lib.outputs.render_pdf import FIXED_TIMESTAMP, pdf_bytes
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
 pypdf = pytest.importorskip("pypdf")
@@ -331,8 +331,8 @@ def test_only_approved_quotes_reach_the_public_report(tmp_path):
     """Through both stages (evaluation, report) with an approval file in the demo's format: the
     approved comment is in report.html, report.pdf and nowhere else than as a quote; the others
     never appear in any public file."""
-    from mentoring_lib.scrub import quote_hash
-    from mentoring_lib.spreadsheets import write_xlsx  # noqa: F401  (public files written through it)
+    from mentoring_lib.privacy.scrub import quote_hash
+    from mentoring_lib.io.spreadsheets import write_xlsx  # noqa: F401  (public files written through it)
 
     codebook = load_codebook(CODEBOOK)
     inputs = synthetic_inputs(codebook)

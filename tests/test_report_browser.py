@@ -172,10 +172,10 @@ def report_html(tmp_path_factory):
     """The report of the synthetic term (same set-up as test_report)."""
     import pandas as pd
 
-    from mentoring_lib import evaluation as ev
-    from mentoring_lib import report as rp
-    from mentoring_lib.codebook import load_codebook
-    from mentoring_lib.context import OutputPaths, StageContext
+    from mentoring_lib.steps import evaluation as ev
+    from mentoring_lib.steps import report as rp
+    from mentoring_lib.analysis.codebook import load_codebook
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
     from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
     codebook = load_codebook(CODEBOOK)
@@ -189,7 +189,7 @@ def report_html(tmp_path_factory):
     rctx = ctx.for_stage("report")
     tables = rp.read_evaluation(rctx)
     model = rp.build_report(tables, cfg, public_dir=out.public, provenance=None, quality={})
-    from mentoring_lib.render_html import write_html
+    from mentoring_lib.outputs.render_html import write_html
 
     path = write_html(model, out.public / "report.html")
     # the page must not need its figures folder: move it away

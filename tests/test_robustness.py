@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import one_input_term
 
-from mentoring_lib import cli, publish, runner, stages
+from mentoring_lib import cli
+from mentoring_lib.pipeline import publish, runner, stages
 from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_OK, EXIT_TERMINATED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,8 @@ CHILD = textwrap.dedent("""\
     import os, sys, time
     from pathlib import Path
     sys.path.insert(0, os.environ["ROB_ROOT"])
-    from mentoring_lib import cli, runner, stages
+    from mentoring_lib import cli
+    from mentoring_lib.pipeline import runner, stages
     # The code is the test's: other edits to the checkout must not make an unchanged run re-run.
     runner.provenance.code_digest = lambda: "robustness-test-code"
     runner.NOTEBOOK_DIR = Path(os.environ["ROB_NOTEBOOKS"])

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import one_input_term
 
-from mentoring_lib import cli, publish, runner, stages
+from mentoring_lib import cli
+from mentoring_lib.pipeline import publish, runner, stages
 from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -282,7 +283,7 @@ def test_runner_imports_papermill_without_the_iri_grammar_and_still_validates_no
     root = Path(__file__).resolve().parent.parent
     code = textwrap.dedent(f"""
         import sys
-        from mentoring_lib import kernels
+        from mentoring_lib.pipeline import kernels
         pm = kernels.import_papermill()
         import nbformat
         assert pm.__name__ == "papermill"
@@ -308,7 +309,7 @@ def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypat
     gets its own kernel; the kernels queued are the next ones in the scheduler's order (which of
     two queued starts a worker thread begins first is not promised); close() shuts down the ones
     never taken."""
-    from mentoring_lib import kernels
+    from mentoring_lib.pipeline import kernels
 
     started, stopped = [], []
 
@@ -391,7 +392,7 @@ def test_sigterm_raises_except_while_publishing_and_the_published_run_is_never_r
 def test_a_stopping_run_gets_no_more_kernels(monkeypatch, tmp_path):
     """After kernels.kill_all (SIGTERM or Ctrl-C), take() raises Terminated instead of handing out
     or cold-starting a kernel, and no further kernel is started; a new pool starts afresh."""
-    from mentoring_lib import kernels
+    from mentoring_lib.pipeline import kernels
     from mentoring_lib.errors import Terminated
 
     started = []
@@ -494,7 +495,8 @@ def test_report_reads_only_the_quality_records_of_stages_it_depends_on(tmp_path)
     starts depends on scheduling, so the report must not read it."""
     import json
 
-    from mentoring_lib import report, stages
+    from mentoring_lib.steps import report
+    from mentoring_lib.pipeline import stages
 
     assert "certificates" not in stages.upstream("report")
     (tmp_path / "registrations.json").write_text(json.dumps({"mentors": {"rows_read": 3}}))
@@ -581,7 +583,7 @@ def test_failed_run_record_says_what_failed_and_keeps_the_message_private(term, 
 
 def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term, capsys):
     from mentoring_lib.config import load_config
-    from mentoring_lib.retention import purge_term
+    from mentoring_lib.privacy.retention import purge_term
 
     cfg = term("writes_private.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK
@@ -599,7 +601,7 @@ def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term,
 
 
 def test_output_folders_open_a_0700_private_area_also_for_interactive_use(tmp_path, umask_022):
-    from mentoring_lib.context import OutputPaths
+    from mentoring_lib.pipeline.context import OutputPaths
 
     (tmp_path / "interactive" / "private").mkdir(parents=True)  # left 0755 by an older version
     out = OutputPaths(tmp_path / "interactive").ensure()
@@ -623,7 +625,7 @@ def test_warm_kernels_do_not_write_to_the_runners_console(monkeypatch):
 
     import jupyter_client.manager
 
-    from mentoring_lib import kernels
+    from mentoring_lib.pipeline import kernels
 
     seen = {}
 

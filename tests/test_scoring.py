@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from mentoring_lib.codebook import load_codebook
-from mentoring_lib.scoring import (instrument_table, pivot_answers, score_range, score_responses,
+from mentoring_lib.analysis.codebook import load_codebook
+from mentoring_lib.analysis.scoring import (instrument_table, pivot_answers, score_range, score_responses,
                                    scored_item_matrix)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from mentoring_lib.scrub import REMOVED, approved_quotes, quote_hash, scrub_text
+from mentoring_lib.privacy.scrub import REMOVED, approved_quotes, quote_hash, scrub_text
 
 NAMES = pd.Series(["Kanerva Ylitalo-Canary", "Otso Mäkinen", "Anna Virtanen", "Kalle Aalto", "Ida Li", None])
 
@@ -97,7 +97,7 @@ def test_scrub_audit_attacks(text, expected):
 
 
 def test_names_someone_catches_what_the_scrubber_would_remove_and_first_names():
-    from mentoring_lib.scrub import names_someone
+    from mentoring_lib.privacy.scrub import names_someone
 
     texts = ["The group felt safe.", "Pollokorven ryhmä oli paras.", "Sanni was kind.",
              "matti meikalainen helped", "Call 040 765 4321.", f"{REMOVED} was kind.", None]
@@ -116,7 +116,7 @@ def test_approved_quote_that_still_names_someone_is_refused():
 @pytest.mark.parametrize("value", ["x?", "late", "Taik", "School of Alchemy", "10 = Always", "2026-10-13",
                                    "vet ej"])
 def test_shown_value_quotes_ordinary_spellings(value):
-    from mentoring_lib.scrub import shown_value
+    from mentoring_lib.privacy.scrub import shown_value
 
     assert shown_value(value) == f"'{value}'"
 
@@ -125,14 +125,14 @@ def test_shown_value_quotes_ordinary_spellings(value):
                                    "+358 40 765 4321", "040 765 4321", "040-7654321", "hetu 150395-9187", "student 1234567",
                                    "I was ill that week, sorry about it"])
 def test_shown_value_hides_what_may_be_personal(value):
-    from mentoring_lib.scrub import HIDDEN_VALUE, shown_value
+    from mentoring_lib.privacy.scrub import HIDDEN_VALUE, shown_value
 
     assert shown_value(value) == HIDDEN_VALUE
     assert "example" not in shown_value(value) and "765" not in shown_value(value)
 
 
 def test_shown_value_cuts_long_values_and_allows_longer_labels_when_asked():
-    from mentoring_lib.scrub import HIDDEN_VALUE, shown_value
+    from mentoring_lib.privacy.scrub import HIDDEN_VALUE, shown_value
 
     assert shown_value("Mostly", 3) == "'Mos'…"
     label = "Varken av samma eller annan åsikt"

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mentoring_lib.spreadsheets import neutralise_text, write_csv, write_xlsx
+from mentoring_lib.io.spreadsheets import neutralise_text, write_csv, write_xlsx
 
 # OWASP CSV-injection payloads plus variants (DDE, hyperlinks, leading whitespace controls, full width)
 PAYLOADS = [

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from mentoring_lib import demodata_spring as spring
+from mentoring_lib.demo import demodata_spring as spring
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
 
-from mentoring_lib import stats as S
+from mentoring_lib.analysis import stats as S
 
 pg = pytest.importorskip("pingouin")
 

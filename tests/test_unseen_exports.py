@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from mentoring_lib import feedback, registration
+from mentoring_lib.steps import feedback, registration
 from mentoring_lib.config import load_config
-from mentoring_lib.context import OutputPaths, StageContext
+from mentoring_lib.pipeline.context import OutputPaths, StageContext
 from mentoring_lib.errors import ConfigError, InputError
-from mentoring_lib.inspect import describe_export
-from mentoring_lib.pseudonym import email_in_domains, normalise_email, valid_email
-from mentoring_lib.readers import NOT_SUBMITTED, _cell_text, parse_datetimes, read_export, select_columns
+from mentoring_lib.io.inspect import describe_export
+from mentoring_lib.privacy.pseudonym import email_in_domains, normalise_email, valid_email
+from mentoring_lib.io.readers import NOT_SUBMITTED, _cell_text, parse_datetimes, read_export, select_columns
 
 CORPUS = Path(__file__).parent / "corpus"
 TZ = "Europe/Helsinki"
@@ -116,7 +116,7 @@ def test_a_blank_submission_time_elsewhere_stops_with_a_truthful_hint(tmp_path):
 
 def test_feedback_drops_unfinished_limesurvey_and_qualtrics_responses(tmp_path):
     """The feedback stage leaves out the same unfinished responses, with the same reason."""
-    from mentoring_lib.codebook import load_codebook
+    from mentoring_lib.analysis.codebook import load_codebook
 
     codebook = tmp_path / "codebook.yml"
     codebook.write_text(yaml.safe_dump({

@@ -1,0 +1,1 @@
+"""Scales and statistics: the codebook, scoring and the statistical tests."""

@@ -1,0 +1,1 @@
+"""Synthetic terms (autumn demo and spring) with answer keys written independently of the pipeline."""

@@ -1,0 +1,1 @@
+"""Reading exports as the survey tools wrote them, and writing spreadsheets safely."""

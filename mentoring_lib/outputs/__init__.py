@@ -1,0 +1,1 @@
+"""Rendering: charts and the report's HTML and PDF renderings."""

@@ -1,0 +1,106 @@
+"""``mentoring check``: validate the config and every input without running notebooks.
+
+The data stages run in-process into a throw-away folder (nothing under ``reports/`` is
+touched) and the data-quality records they leave are summarised: rows read, kept and
+excluded by reason, per input. The groups stage's result is reported too (groups formed,
+reserve pairs, mentors and participants in no group with the reason), with a warning when fewer
+groups than ``groups.count`` (or none) can be formed. The later stages (evaluation, certificates,
+report) read no exports of their own; their cheap validations run instead: the codebook, the
+approved-quotes file, the certificate rule and overrides, and the disclosure thresholds. A problem
+stops the check with exit 2 as it would stop the run; a warning leaves the exit code at 0.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from mentoring_lib.pipeline import provenance, stages
+from mentoring_lib.config import load_config
+from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.errors import InputError
+
+#: The stages that read inputs (run in-process); the rest (evaluation, certificates, report) only
+#: compute and render: :func:`validate_later_stages` runs their cheap validations.
+CHECKED_STAGES = ("registrations", "groups", "attendance", "feedback")
+
+
+def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> dict[str, dict]:
+    """Validate a term; return the quality summary per input. Raises WorkbookError on bad input."""
+    config = load_config(config_path)
+    echo(f"Config {config_path}: valid (term '{config.term.name}', {len(config.inputs)} inputs).")
+    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
+    if missing:
+        raise InputError("input file not found", file=config.input_path(missing[0]),
+                         hint=f"put the export in {config.data_path} or fix input '{missing[0].id}'")
+    with tempfile.TemporaryDirectory(prefix="mentoring-check-") as tmp:
+        out = OutputPaths(Path(tmp)).ensure()
+        ctx = StageContext(stages.STAGES[0].name, config, out)
+        for name in CHECKED_STAGES:
+            run_in_process(ctx.for_stage(name))
+        group_lines, warnings = group_formation(ctx)
+        later = validate_later_stages(ctx)
+        summary = provenance.quality_rows(out.quality)
+        for source, notes in quality_notes(out.quality).items():
+            summary.setdefault(source, {})["notes"] = notes
+    echo("")
+    echo(f"{'input':28} {'rows read':>9} {'kept':>6}  excluded (by reason)")
+    for source, rec in sorted(summary.items()):
+        excluded = ", ".join(f"{k}: {v}" for k, v in (rec.get("excluded") or {}).items()) or "-"
+        echo(f"{source:28} {rec.get('rows_read', 0):>9} {rec.get('kept', 0):>6}  {excluded}")
+    noted = {s: rec["notes"] for s, rec in sorted(summary.items()) if rec.get("notes")}
+    if noted:
+        echo_notes(echo, "What was read and normalised (also in the data-quality report):", noted)
+    echo_notes(echo, f"Groups (groups.count = {config.groups.count}):", {"": group_lines})
+    echo_notes(echo, "Later stages (validated without running them):", later)
+    echo("")
+    for warning in warnings:
+        echo(f"Warning: {warning}")
+    echo("All inputs read without errors.")
+    return summary
+
+
+def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[str]]) -> None:
+    """A blank line, the title, then each note indented ("  source: note", or "  note" for source "")."""
+    echo("")
+    echo(title)
+    for source, lines in notes.items():
+        for line in lines:
+            echo(f"  {source}: {line}" if source else f"  {line}")
+
+
+def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
+    """What the groups stage formed in the check's folder: (summary lines, warnings)."""
+    from mentoring_lib.steps import grouping
+
+    pairs = ctx.read_table("pairs", stage="groups")
+    members = ctx.read_table("members", stage="groups")
+    return grouping.formation_report(pairs, members, grouping.GroupRules.from_config(ctx.config))
+
+
+def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:
+    """The cheap validations of the stages that only compute and render, as notes per stage;
+    raises (exit 2) on a problem, like the run would."""
+    from mentoring_lib.steps import certificates, evaluation
+    from mentoring_lib.privacy import disclosure
+
+    thresholds = disclosure.Thresholds.from_config(ctx.config)
+    rules = certificates.EligibilityRules.from_config(ctx.config)
+    # The certificate overrides name accepted mentors: validate them against this term.
+    n_overrides = certificates.check_overrides(ctx.for_stage("certificates"))
+    cert = [f"rule: {rules.describe()}"]
+    if ctx.config.certificates.overrides_file:
+        cert.append(f"{n_overrides} override(s) of the rule, every one naming an accepted mentor")
+    return {"evaluation": evaluation.check_inputs(ctx.config), "certificates": cert,
+            "report": [f"counts under {thresholds.min_count} shown as '<{thresholds.min_count}'; "
+                       f"shares and means need a base of {thresholds.min_base}"]}
+
+
+def quality_notes(quality_dir: Path) -> dict[str, list[str]]:
+    """The notes of every data-quality record (normalisations applied), per input, in record order."""
+    notes: dict[str, list[str]] = {}
+    for f in sorted(quality_dir.glob("*.json")):
+        for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
+            notes.setdefault(source, []).extend(str(n) for n in rec.get("notes") or [])
+    return notes

@@ -1,0 +1,502 @@
+"""``mentoring run``: every stage notebook through papermill, in dependency order.
+
+The runner holds the term's lock, fingerprints the inputs, executes the stage notebooks
+(independent stages concurrently) into a staging folder, runs the personal-data gate on
+the public outputs and only then publishes the staging folder atomically (see
+:mod:`mentoring_lib.pipeline.publish`). It writes ``reports/<term>/run.json`` (public provenance) and a
+log whatever happens, and the run's private details (counts per input, absolute paths, the full
+error) to ``private/run-details.json`` or, when the run fails, ``failed/run-details.json`` (see
+:mod:`mentoring_lib.pipeline.provenance`). Errors are raised as :class:`~mentoring_lib.errors.WorkbookError`; the CLI maps
+them to the exit codes of the design. Ctrl-C and SIGTERM stop a run at once: the running
+kernels are killed (:func:`mentoring_lib.pipeline.kernels.kill_all`), the staging folder is removed and
+run.json records the stop (exit 130 / 143); a SIGTERM that arrives while publishing waits for it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from mentoring_lib.pipeline import kernels, provenance, publish, stages
+from mentoring_lib.config import TermConfig, load_config
+from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
+                                  EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, NotebookFailed, Terminated,
+                                  WorkbookError)
+
+NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
+#: Exceptions raised inside a notebook that keep their own meaning (and safe message) in the CLI.
+SAFE_NOTEBOOK_ERRORS = {"ConfigError": EXIT_INPUT, "InputError": EXIT_INPUT, "InputErrors": EXIT_INPUT,
+                        "PrivacyGateError": EXIT_PRIVACY}
+DEFAULT_CELL_TIMEOUT = 600
+#: Modules the runner itself needs after the stages: pypdf for the privacy gate's PDF text, scipy's
+#: integer programming for the disclosure audit (its import is ~0.35 s of the audit's ~0.45 s on the
+#: demo). Imported in a background thread while the first kernel boots, off the end of every run.
+LATE_RUNNER_IMPORTS = ("pypdf", "scipy.optimize")
+#: What the public run.json says went wrong; the message itself (paths, rows, columns) is private.
+PUBLIC_ERRORS = {EXIT_INPUT: "a config or input error", EXIT_NOTEBOOK: "a stage notebook failed",
+                 EXIT_PRIVACY: "the privacy gate found personal data in a public output; nothing was published",
+                 EXIT_UNEXPECTED: "an unexpected failure (a bug in the workbook)",
+                 EXIT_LOCKED: "another run holds the term's lock",
+                 EXIT_INTERRUPTED: "interrupted (Ctrl-C)", EXIT_TERMINATED: "stopped by SIGTERM"}
+FAILED = "failed"
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+log = logging.getLogger("mentoring.run")
+
+
+class StageFailed(NotebookFailed):
+    """A stage notebook raised; carries the exit code the failure maps to."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_NOTEBOOK, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str
+    exit_code: int
+    term_dir: Path
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def public(self) -> Path:
+        return self.term_dir / "public"
+
+    @property
+    def private(self) -> Path:
+        return self.term_dir / "private"
+
+
+def _run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+
+
+def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str:
+    """What decides whether a run would change anything: inputs, config, code and the key.
+
+    The key enters as an HMAC of a constant, which reveals nothing about it, so replacing the
+    key file re-runs the term (every pseudonym changes)."""
+    import hmac
+
+    key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
+    # The tables the config names by path (codebook, schools, themes) and the side files in the data
+    # folder (roster, certificate overrides, approved quotes): editing one changes the outputs.
+    named = {**config.lookup_files(), **config.side_files()}
+    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in named.items()}
+    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()}, "tables": tables,
+                          "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _kernel_environment(config: TermConfig) -> None:
+    """Environment the kernels inherit: deterministic outputs, headless plotting."""
+    os.environ["SOURCE_DATE_EPOCH"] = str(provenance.source_date_epoch(config))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger warning at kernel start
+    # pyarrow's default allocator (mimalloc) keeps the pages of freed Parquet read buffers; a kernel
+    # reads its tables once, and with the C library's allocator the large stages' peak is ~65 MiB
+    # lower at 100 times the demo (benchmarks/run.py).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+
+def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
+                  timeout: int = DEFAULT_CELL_TIMEOUT, km=None) -> float:
+    """Execute one stage notebook with papermill into ``run_dir``; return its duration in seconds.
+
+    ``km``: an already started kernel (see :mod:`mentoring_lib.pipeline.kernels`), shut down afterwards."""
+    pm = kernels.import_papermill()
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb = run_dir / "private" / "notebooks" / stage.notebook
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    kept = run_dir.parent.parent / "failed" / stage.notebook  # where _keep_failed_notebooks puts it
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOK_DIR / stage.notebook), str(out_nb),
+            parameters={"config": str(config_path), "output_dir": str(run_dir)},
+            kernel_name="python3", progress_bar=False, log_output=False, cwd=str(NOTEBOOK_DIR),
+            execution_timeout=timeout, request_save_on_cell_execute=False,
+            # The kernel's own start-up chatter is not for the coordinator's console.
+            extra_arguments=KERNEL_ARGUMENTS, **({"km": km} if km is not None else {}))
+    except PapermillExecutionError as e:
+        code = SAFE_NOTEBOOK_ERRORS.get(e.ename, EXIT_NOTEBOOK)
+        # Only the workbook's own messages are safe to print: they never carry personal values.
+        detail = e.evalue if code != EXIT_NOTEBOOK else f"{e.ename} (the traceback is in the kept notebook)"
+        raise StageFailed(f"stage '{stage.name}' failed in cell {e.exec_count or e.cell_index}: {detail}",
+                          exit_code=code, hint=f"open the executed notebook kept at {kept}") from None
+    except Exception as e:  # kernel died, timed out, or could not start
+        kind = type(e).__name__
+        if kind == "DeadKernelError":
+            what = "its kernel died (out of memory or a crash in a library)"
+        elif kind in ("CellTimeoutError", "TimeoutError"):
+            what = f"a cell ran longer than the {timeout} s timeout"
+        else:
+            what = f"{kind} while executing the notebook"
+        raise StageFailed(f"stage '{stage.name}' failed: {what}",
+                          hint=f"open the executed notebook kept at {kept}") from None
+    if not (run_dir / "private" / "tables" / stage.name / ".done").exists():
+        raise StageFailed(f"stage '{stage.name}' finished without marking itself done",
+                          hint=f"its notebook must end with ctx.mark_done(); see {kept}")
+    return time.perf_counter() - started
+
+
+def _execute_warm(stage: stages.Stage, config_path: Path, run_dir: Path, timeout: int, warm) -> float:
+    """execute_stage on a kernel the pool started ahead (cold start when there is none)."""
+    km = warm.take(stage) if warm is not None else None
+    try:
+        return execute_stage(stage, config_path, run_dir, timeout=timeout, km=km)
+    finally:
+        kernels.shutdown(km)
+
+
+def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.Stage], float],
+              jobs: int, report: Callable[[str], None]) -> dict[str, float]:
+    """Run ``todo`` respecting ``needs``; up to ``jobs`` at once; stop scheduling on the first failure."""
+    seconds: dict[str, float] = {}
+    pending = list(todo)
+    running: dict[Future, stages.Stage] = {}
+    failure: BaseException | None = None
+    total = len(todo)
+    started = 0
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        try:
+            while pending or running:
+                if failure is None:
+                    for st in [s for s in pending if set(s.needs) <= done]:
+                        if len(running) >= jobs:
+                            break
+                        pending.remove(st)
+                        started += 1
+                        report(f"  [{started}/{total}] {st.name}: started")
+                        running[pool.submit(run, st)] = st
+                if not running:
+                    if failure is None and pending:
+                        raise WorkbookError(f"stages cannot run, their needs are not met: "
+                                            f"{', '.join(s.name for s in pending)}")
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    st = running.pop(fut)
+                    try:
+                        seconds[st.name] = fut.result()
+                        done.add(st.name)
+                        report(f"  {st.name}: done in {seconds[st.name]:.1f} s")
+                    except BaseException as e:  # noqa: BLE001 - re-raised below, after the others finish
+                        report(f"  {st.name}: FAILED")
+                        failure = failure or e
+        except (KeyboardInterrupt, Terminated):
+            # Stopping: end the running notebooks now (their kernels die) instead of waiting for them.
+            kernels.kill_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    if failure is not None:
+        raise failure
+    return seconds
+
+
+def _identities(run_dir: Path, config: TermConfig):
+    path = run_dir / "private" / "identity" / "people.parquet"
+    if not path.exists():
+        return None
+    import pandas as pd
+
+    from mentoring_lib.privacy.gate import identities_from
+    from mentoring_lib.io.normalise import school_table
+
+    # The term's own school table: its school and university names are never a person's name.
+    schools = school_table(config.schools_path).phrases if config.schools_path else ()
+    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools])
+
+
+class _StopSignal:
+    """SIGTERM raises :class:`Terminated` in the main thread, so the run cleans up as after Ctrl-C:
+    running kernels are killed, the staging folder is removed, run.json records the stop. While
+    the run publishes, the signal waits (:meth:`deferred`): publishing is one atomic swap, and a
+    run that got that far is complete."""
+
+    def __init__(self) -> None:
+        self._deferring = False
+        self.arrived_while_deferred = False
+
+    def __call__(self, signum, frame) -> None:
+        if self._deferring:
+            self.arrived_while_deferred = True
+            return
+        raise Terminated()
+
+    @contextmanager
+    def deferred(self):
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+
+@contextmanager
+def _sigterm_stops_the_run():
+    """Install :class:`_StopSignal` for SIGTERM while the run lasts (main thread only: Python runs
+    signal handlers there), then put the previous handler back."""
+    stop = _StopSignal()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _remove_unpublished(term_dir: Path, run_dir: Path) -> None:
+    """Remove a run's staging folder, unless it is the published one (a stop can arrive at any
+    line, also after the swap)."""
+    if publish.published_dir(term_dir) != run_dir.resolve():
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def import_in_background(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a daemon thread (a module that fails to import is left for the code
+    that needs it to report)."""
+    import importlib
+
+    def work() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the gate or the audit imports it again and says why
+                pass
+
+    thread = threading.Thread(target=work, name="late-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, start: str | None = None,
+             force: bool = False, jobs: int = 2, timeout: int = DEFAULT_CELL_TIMEOUT,
+             echo: Callable[[str], None] = print) -> RunResult:
+    """Run a term's pipeline and publish its outputs; raise WorkbookError subclasses on failure."""
+    config_path = Path(config_path).resolve()
+    config = load_config(config_path)
+    term_dir = config.term_dir
+    run_id = _run_id()
+    selected = stages.select(only, start)
+    partial = len(selected) < len(stages.STAGES)
+    with publish.term_lock(term_dir, run_id):
+        log_path = term_dir / "logs" / f"run-{run_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+        def report(msg: str) -> None:
+            log.info(msg.strip())
+            echo(msg)
+
+        try:
+            with _sigterm_stops_the_run() as stop:
+                return _run_locked(config, config_path, term_dir, run_id, selected, partial, force, jobs,
+                                   timeout, report, stop)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: str,
+                selected: list[stages.Stage], partial: bool, force: bool, jobs: int, timeout: int,
+                report: Callable[[str], None], stop: _StopSignal | None = None) -> RunResult:
+    stop = stop or _StopSignal()
+    started_wall = dt.datetime.now(dt.timezone.utc)
+    stale = publish.clean_stale_runs(term_dir)
+    if stale:
+        report(f"Removed {len(stale)} unfinished run folder(s) left by an interrupted run.")
+
+    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
+    if missing:
+        first = missing[0]
+        raise InputError("input file not found", file=config.input_path(first),
+                         hint=f"put the '{first.kind}' export in {config.data_path} or fix 'file' of input "
+                              f"'{first.id}' in {config_path.name}"
+                              + (f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""))
+    # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
+    from mentoring_lib.privacy.pseudonym import load_key
+
+    key = load_key(config)
+    inputs_before = provenance.input_fingerprints(config)
+    code = provenance.code_digest()
+    fingerprint = _fingerprint(inputs_before, config, code, key)
+
+    pub = publish.published_dir(term_dir)
+    if pub is not None and not force and not partial:
+        try:
+            last = json.loads((pub / "run.json").read_text())
+        except (OSError, ValueError):
+            last = {}
+        if last.get("status") == "ok" and last.get("fingerprint") == fingerprint:
+            report(f"Nothing to do: inputs, config and code are unchanged since run {last.get('run_id')}. "
+                   f"Use --force to run anyway.")
+            return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir)
+
+    selected_names = {s.name for s in selected}
+    kept = [s.name for s in stages.STAGES if s.name not in selected_names]
+    if partial:
+        missing_up = [n for s in selected for n in s.needs if n in kept]
+        if missing_up and pub is None:
+            raise WorkbookError(f"--only/--from needs a previous complete run for: {', '.join(sorted(set(missing_up)))}",
+                                hint="run the whole term once first")
+    # Created only once the run will go ahead; a failure from here on removes it again.
+    run_dir = publish.new_run_dir(term_dir, run_id)
+    if partial:
+        try:
+            publish.seed_from_published(term_dir, run_dir, kept)
+        except BaseException:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+    _kernel_environment(config)
+
+    report(f"Term '{config.term.name}': running {len(selected)} stage(s) "
+           f"({', '.join(s.name for s in selected)}); run {run_id}")
+    record: dict = {
+        "run_id": run_id, "term": config.term.name, "status": "running",
+        "started": started_wall.isoformat(timespec="seconds"),
+        "config": {"file": config_path.name, "sha256": provenance.sha256_file(config_path),
+                   "digest": config.digest()},
+        "code": {**provenance.code_version(), "digest": code},
+        "fingerprint": fingerprint, "stages": {}, "inputs": inputs_before,
+        "source_date_epoch": provenance.source_date_epoch(config),
+        "partial": [s.name for s in selected] if partial else None,
+    }
+    details: dict = {
+        "run_id": run_id, "term_dir": str(term_dir), "config_file": str(config_path),
+        "data_dir": str(config.data_path),
+        "inputs": {i.id: {"path": str(config.input_path(i))} for i in config.inputs},
+    }
+    status, exit_code, message = "failed", EXIT_NOTEBOOK, ""
+    seconds: dict[str, float] = {}
+    try:
+        done = set(kept) if partial else set()
+        import_in_background(LATE_RUNNER_IMPORTS)
+        warm = kernels.WarmKernels(selected, cwd=NOTEBOOK_DIR, extra_arguments=KERNEL_ARGUMENTS) \
+            if kernels.enabled() else None
+        try:
+            seconds = _schedule(selected, done, lambda st: _execute_warm(st, config_path, run_dir, timeout, warm),
+                                jobs, report)
+        finally:
+            if warm is not None:
+                warm.close()
+        inputs_after = provenance.input_fingerprints(config)
+        changed = sorted(k for k in inputs_before if inputs_before[k].get("sha256") != inputs_after[k].get("sha256"))
+        if changed:
+            raise InputError("changed while the run was reading it",
+                             file=config.input_path(config.input_by_id(changed[0])),
+                             hint="wait until the export is saved, then run again")
+        identities = _identities(run_dir, config)
+        if identities is not None:
+            from mentoring_lib.privacy.gate import check_public
+
+            check_public(run_dir / "public", identities)
+            report("  privacy gate: no personal data found in public outputs")
+        from mentoring_lib.privacy.release import check_run
+
+        audit_seconds = check_run(run_dir)  # exit 4 if a suppressed count can be worked out across files
+        if audit_seconds is not None:
+            record["disclosure_audit_seconds"] = round(audit_seconds, 2)
+            report(f"  disclosure audit: no suppressed count can be worked out ({audit_seconds:.2f} s)")
+        rows = provenance.quality_rows(run_dir / "private" / "quality")
+        for input_id, counts in rows.items():
+            if input_id in details["inputs"]:
+                details["inputs"][input_id].update(counts)
+        record.update(status="ok", exit_code=EXIT_OK, details=f"private/{provenance.DETAILS}",
+                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        details.update(status="ok", exit_code=EXIT_OK)
+        provenance.write_json_atomic(run_dir / "private" / provenance.DETAILS, details,
+                                     mode=publish.PRIVATE_FILE_MODE)
+        publish.restrict_tree(run_dir / "private")
+        provenance.write_json_atomic(run_dir / "run.json", _finish(record, started_wall))
+        with stop.deferred():
+            publish.publish(term_dir, run_dir)
+            status, exit_code, message = "ok", EXIT_OK, "published"
+        if stop.arrived_while_deferred:
+            report("  SIGTERM arrived while publishing: the run was complete and is published")
+    except (KeyboardInterrupt, Terminated) as e:
+        status = "interrupted"
+        if isinstance(e, Terminated):
+            exit_code, message = EXIT_TERMINATED, "stopped by SIGTERM"
+        else:
+            exit_code, message = EXIT_INTERRUPTED, "interrupted (Ctrl-C)"
+        log.info("%s: nothing was published; the previous outputs are unchanged", message)
+        _remove_unpublished(term_dir, run_dir)
+        raise
+    except WorkbookError as e:
+        exit_code, message = e.exit_code, e.render()
+        if isinstance(e, StageFailed):
+            _keep_failed_notebooks(term_dir, run_dir)
+        _remove_unpublished(term_dir, run_dir)
+        raise
+    except BaseException as e:
+        exit_code, message = EXIT_UNEXPECTED, f"unexpected {type(e).__name__} (a bug in the workbook)"
+        _keep_failed_notebooks(term_dir, run_dir)
+        _remove_unpublished(term_dir, run_dir)
+        raise
+    finally:
+        record.update(status=status, exit_code=exit_code,
+                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+        if status != "ok":
+            record["error"] = PUBLIC_ERRORS.get(exit_code, "failed")
+            record["details"] = f"{FAILED}/{provenance.DETAILS}"
+            details.update(status=status, exit_code=exit_code, error=message or "interrupted")
+            provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
+                                         mode=publish.PRIVATE_FILE_MODE)
+        provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
+    return RunResult(run_id, status, exit_code, term_dir, seconds, message)
+
+
+def _finish(record: dict, started: dt.datetime) -> dict:
+    now = dt.datetime.now(dt.timezone.utc)
+    return provenance.public_record({**record, "finished": now.isoformat(timespec="seconds"),
+                                     "duration_s": round((now - started).total_seconds(), 2)})
+
+
+def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:
+    """Keep a failed run's executed notebooks (private area) for the coordinator to open."""
+    src = run_dir / "private" / "notebooks"
+    if not src.is_dir():
+        return
+    dest = term_dir / FAILED
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest)
+    publish.restrict_tree(dest)
+
+
+def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> None:
+    """Tell the coordinator where the report, spreadsheets and certificates are."""
+    pub, priv = result.public, result.private
+    lines = ["", "Outputs:",
+             f"  report (HTML):          {pub / 'report.html'}",
+             f"  report (PDF):           {pub / 'report.pdf'}",
+             f"  public spreadsheets:    {pub}",
+             f"  rosters & mail merges:  {priv}  (personal data: do not share)",
+             f"  certificates:           {priv / 'certificates'}",
+             f"  provenance:             {result.term_dir / 'run.json'}",
+             f"  run details:            {priv / provenance.DETAILS}  (private)"]
+    for line in lines:
+        echo(line)
+    sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""Privacy domains: keyed pseudonyms, disclosure control, the release audit, the personal-data gate, scrubbing and retention."""
