@@ -8,6 +8,7 @@ key (exit 2) before any stage runs.
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -15,10 +16,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mentoring_lib.config import SLUG
 from mentoring_lib.errors import ConfigError, WorkbookError
 
 THEMES_RESOURCE = ("resources", "report", "themes.yml")
+#: A theme id names a column of the tables (the config loads this module, so it does not import the config).
+THEME_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 class Theme(BaseModel):
@@ -32,7 +34,7 @@ class Theme(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not SLUG.match(v):  # it names a column of the tables
+        if not THEME_ID.match(v):
             raise ValueError("use lower-case letters, digits, '-' and '_' only")
         return v
 
