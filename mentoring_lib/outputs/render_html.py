@@ -13,7 +13,7 @@ from pathlib import Path
 from string import Template
 
 from mentoring_lib import __version__
-from mentoring_lib.steps.report import BulletList, Figure, Paragraph, Quote, Report, Table
+from mentoring_lib.outputs.document import BulletList, Figure, Paragraph, Quote, Report, Table
 
 #: A text cell longer than this (characters) gets a wider column in the HTML table.
 LONG_CELL = 60

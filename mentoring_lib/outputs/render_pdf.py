@@ -15,7 +15,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from mentoring_lib.steps.report import Figure, Report
+from mentoring_lib.outputs.document import Figure, Report
 
 #: 2000-01-01T00:00:00Z. Typst writes this as the PDF date instead of the wall clock.
 FIXED_TIMESTAMP = 946684800

@@ -1,0 +1,135 @@
+"""The report's document model: sections of paragraphs, lists, quotes, tables and figures.
+
+Built by :mod:`mentoring_lib.steps.report` and laid out by :mod:`render_html` and :mod:`render_pdf`
+(which therefore import only this module, not the report step). Every value is a display string.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Union
+
+MINUS = "\u2212"  # typographic minus: identical in HTML and PDF text
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    kind: str = "paragraph"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[str, ...]
+    kind: str = "bullets"
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    source: str = ""
+    kind: str = "quote"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of display strings; ``numeric[i]`` right-aligns column i."""
+
+    id: str
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+    notes: tuple[str, ...] = ()
+    number: int = 0
+    kind: str = "table"
+
+    @property
+    def label(self) -> str:
+        return f"Table {self.number}. {self.caption}" if self.number else self.caption
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart file (PNG or SVG) with its caption and the alt text every rendering carries."""
+
+    id: str
+    caption: str
+    alt: str
+    path: Path
+    number: int = 0
+    kind: str = "figure"
+
+    @property
+    def label(self) -> str:
+        return f"Figure {self.number}. {self.caption}" if self.number else self.caption
+
+
+Block = Union[Paragraph, BulletList, Quote, Table, Figure]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    subtitle: str
+    organisation: str
+    author: str
+    term: str
+    period: str
+    key_figures: tuple[KeyFigure, ...]
+    sections: tuple[Section, ...]
+    footer: str = ""
+    language: str = "en"
+
+    def figures(self) -> list[Figure]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
+
+    def tables(self) -> list[Table]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
+
+    def to_dict(self, figure_name=lambda f: str(f.path)) -> dict[str, Any]:
+        """Plain data for templates (the Typst template reads this as JSON)."""
+        d = asdict(self)
+        for s_out, s in zip(d["sections"], self.sections):
+            for b_out, b in zip(s_out["blocks"], s.blocks):
+                if isinstance(b, Figure):
+                    b_out["path"] = figure_name(b)
+                    b_out["label"] = b.label
+                elif isinstance(b, Table):
+                    b_out["label"] = b.label
+                    b_out["numeric"] = list(b.numeric) or [False] * len(b.columns)
+        return d
+
+
+def number_blocks(sections: Iterable[Section]) -> tuple[Section, ...]:
+    """Number tables and figures in reading order (same numbers in both renderings)."""
+    from dataclasses import replace
+
+    t = f = 0
+    out = []
+    for s in sections:
+        blocks = []
+        for b in s.blocks:
+            if isinstance(b, Table):
+                t += 1
+                b = replace(b, number=t)
+            elif isinstance(b, Figure):
+                f += 1
+                b = replace(b, number=f)
+            blocks.append(b)
+        out.append(replace(s, blocks=tuple(blocks)))
+    return tuple(out)
