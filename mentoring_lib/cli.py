@@ -74,7 +74,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 def _cmd_purge(args: argparse.Namespace) -> int:
     from mentoring_lib.config import load_config
     from mentoring_lib.errors import ConfigError
-    from mentoring_lib.privacy.retention import purge_term
+    from mentoring_lib.pipeline.retention import purge_term
 
     config = args.config or Path("config") / f"{args.term}.yml"
     cfg = load_config(config)

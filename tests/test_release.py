@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from conftest import milp_range, status_quality_attack
 
-from mentoring_lib.privacy import disclosure, release, release_tables
+from mentoring_lib.privacy import disclosure, release
+from mentoring_lib.steps import release_tables
 from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.errors import EXIT_PRIVACY
 

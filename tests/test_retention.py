@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mentoring_lib.config import load_config
-from mentoring_lib.privacy.retention import private_areas, purge_term, raw_data_folder
+from mentoring_lib.pipeline.retention import private_areas, purge_term, raw_data_folder
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo.yml"
 

@@ -583,7 +583,7 @@ def test_failed_run_record_says_what_failed_and_keeps_the_message_private(term, 
 
 def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term, capsys):
     from mentoring_lib.config import load_config
-    from mentoring_lib.privacy.retention import purge_term
+    from mentoring_lib.pipeline.retention import purge_term
 
     cfg = term("writes_private.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mentoring_lib.analysis import stats
-from mentoring_lib.steps.report import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
+from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
 
 ROLES = ("mentor", "participant")
 PRE, POST = "pre", "post"

@@ -10,81 +10,20 @@ Privacy domain: public. The model is built from aggregated, suppressed tables on
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from mentoring_lib import __version__
 from mentoring_lib.outputs.document import (  # noqa: F401  (the model's names, re-exported for the step)
     MINUS, Block, BulletList, Figure, KeyFigure, Paragraph, Quote, Report, Section, Table, number_blocks)
+from mentoring_lib.outputs.formatting import (  # noqa: F401  (re-exported: the report's formatting)
+    _missing, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from mentoring_lib.config import TermConfig
     from mentoring_lib.pipeline.context import StageContext
-
-# --------------------------------------------------------------------------------------
-# Formatting: every number becomes a string here, once
-# --------------------------------------------------------------------------------------
-def _missing(x: Any) -> bool:
-    if x is None:
-        return True
-    try:
-        return bool(isinstance(x, float) and math.isnan(x)) or str(x) in ("<NA>", "nan", "NaN", "None")
-    except TypeError:
-        return False
-
-
-def fmt_count(x: Any) -> str:
-    """A (possibly suppressed) count: 12 -> "12", "<5" stays "<5", missing -> "–"."""
-    if _missing(x):
-        return "–"
-    if isinstance(x, str):
-        return x.strip()  # already shown: "12", "<5", "x" or a ratio such as "1.4"
-    return str(int(x))
-
-
-def fmt_num(x: Any, digits: int = 2) -> str:
-    """A number with fixed decimals and a typographic minus; missing -> "–"."""
-    if _missing(x):
-        return "–"
-    if isinstance(x, str):
-        return x
-    v = round(float(x), digits)
-    if v == 0:
-        v = 0.0  # no "−0.00"
-    s = f"{v:.{digits}f}"
-    return s.replace("-", MINUS)
-
-
-def fmt_signed(x: Any, digits: int = 2) -> str:
-    s = fmt_num(x, digits)
-    if s not in ("–",) and not s.startswith(MINUS) and float(s) != 0:
-        s = "+" + s
-    return s
-
-
-def fmt_p(p: Any) -> str:
-    """p-values: three decimals, "<0.001" below that."""
-    if _missing(p):
-        return "–"
-    p = float(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def fmt_pct(x: Any, digits: int = 0) -> str:
-    """A proportion (0–1) as a percentage; missing (base too small) -> "–"."""
-    if _missing(x):
-        return "–"
-    return f"{float(x) * 100:.{digits}f}%"
-
-
-def fmt_ci(lo: Any, hi: Any, digits: int = 2) -> str:
-    if _missing(lo) or _missing(hi):
-        return "–"
-    return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
-
 
 # --------------------------------------------------------------------------------------
 # Building the model from the evaluation tables
@@ -178,7 +117,7 @@ def quality_table(quality: dict[str, dict] | None, min_count: int,
     stays unknown. A small number kept is shown "<5" and then hides rows read too.
 
     ``hide``: (source, field) cells the release audit hides too ("x"); field is ``rows_read``,
-    ``kept`` or a reason (see :mod:`mentoring_lib.privacy.release_tables`)."""
+    ``kept`` or a reason (see :mod:`mentoring_lib.steps.release_tables`)."""
     import pandas as pd
 
     rows = [{"source": r["source"], "rows_read": r["rows_read"], "kept": r["kept"],
@@ -658,7 +597,8 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     further cells until no suppressed count can be worked out across files, and apply that to the
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
-    from mentoring_lib.privacy import release, release_tables
+    from mentoring_lib.privacy import release
+    from mentoring_lib.steps import release_tables
 
     from mentoring_lib.steps.evaluation import reach_counts
 
