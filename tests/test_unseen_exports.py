@@ -22,7 +22,8 @@ from mentoring_lib.pipeline.context import OutputPaths, StageContext
 from mentoring_lib.errors import ConfigError, InputError
 from mentoring_lib.io.inspect import describe_export
 from mentoring_lib.privacy.pseudonym import email_in_domains, normalise_email, valid_email
-from mentoring_lib.io.readers import NOT_SUBMITTED, _cell_text, parse_datetimes, read_export, select_columns
+from mentoring_lib.io.raw_files import cell_text
+from mentoring_lib.io.readers import NOT_SUBMITTED, parse_datetimes, read_export, select_columns
 
 CORPUS = Path(__file__).parent / "corpus"
 TZ = "Europe/Helsinki"
@@ -198,8 +199,8 @@ def test_an_email_domain_that_is_not_a_domain_is_a_config_error(tmp_path):
 # -- 11. Excel times with milliseconds ----------------------------------------------------------------
 
 def test_excel_date_cells_are_truncated_to_the_second_never_rounded_up():
-    assert _cell_text(dt.datetime(2026, 9, 27, 23, 59, 59, 700_000)) == "2026-09-27 23:59:59"
-    assert _cell_text(dt.datetime(2026, 9, 27, 10, 0, 0, 999_000)) == "2026-09-27 10:00:00"
+    assert cell_text(dt.datetime(2026, 9, 27, 23, 59, 59, 700_000)) == "2026-09-27 23:59:59"
+    assert cell_text(dt.datetime(2026, 9, 27, 10, 0, 0, 999_000)) == "2026-09-27 10:00:00"
 
 
 def test_excel_serial_at_23_59_59_7_stays_on_its_day():
