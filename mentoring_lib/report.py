@@ -808,8 +808,9 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
 def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.DataFrame"],
                   provenance: dict, quality: dict[str, dict] | None = None,
                   quality_hide: frozenset = frozenset()) -> dict[str, Path]:
-    """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx."""
-    from mentoring_lib import spreadsheets
+    """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx and
+    public/summary.json (:mod:`mentoring_lib.summary`)."""
+    from mentoring_lib import spreadsheets, summary
     from mentoring_lib.render_html import write_html
     from mentoring_lib.render_pdf import write_pdf
 
@@ -818,6 +819,9 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
                             timestamp=int(provenance.get("source_date_epoch") or 946684800))}
     out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
                                           ctx.public_file("summary.xlsx"))
+    # the machine-readable summary for comparisons across terms: the same protected tables
+    out["json"] = summary.write_summary(summary.build_summary(tables, ctx.config, provenance),
+                                        ctx.public_file(summary.SUMMARY_FILE))
     return out
 
 

@@ -88,3 +88,20 @@ def test_spring_linked_pairs_equal_the_expected_number(spring_run):
     assert int(participants["linked"].sum()) == expected["linked_pairs"]
     # The strays the generator planted are there and not linked.
     assert set(participants["reason"]) >= {"not accepted (waitlisted)", "not a participant (registered as mentor)"}
+
+
+def test_spring_summary_json_shows_what_the_summary_workbook_shows(spring_run):
+    from mentoring_lib import summary
+
+    _, term, _ = spring_run
+    data = summary.load(term / "public" / "summary.json")  # validated against the packaged schema
+    assert (data["term"]["id"], data["university"]["id"]) == (spring.TERM_NAME, "example-university-of-technology")
+    reach = pd.read_excel(term / "public" / "summary.xlsx", sheet_name="Reach", dtype=object).set_index("measure")
+    figs = {e["id"]: e for e in data["figures"]["reach"]}
+    for measure, fid in (("applications", "applications"), ("accepted", "accepted"), ("wait-listed", "waitlisted"),
+                         ("withdrew", "withdrew"), ("late (after the deadline)", "late")):
+        for role, col in (("participant", "participants"), ("mentor", "mentors")):
+            shown, fig = str(reach.loc[measure, col]), figs[f"{fid}/{role}"]
+            expected = ({"value": int(shown), "status": "published"} if shown.isdigit() else
+                        {"value": None, "status": "suppressed" if shown.startswith("<") else "hidden"})
+            assert {"value": fig["value"], "status": fig["status"]} == expected, (measure, role)
