@@ -313,14 +313,14 @@ def pooled_effects(terms: list[Term]) -> list[dict]:
     return out
 
 
-def _pooled_table(pooled: dict[str, dict], k: int) -> Table:
+def pooled_table(pooled: dict[str, dict], k: int) -> Table:
     rows = tuple((p["label"], shown(p, "count", k)) for p in pooled.values())
     return Table("t-pooled-counts", "Pooled counts (sum over the summaries)", ("Figure", "All summaries"), rows,
                  (False, True), ("x: a count some summary does not publish (the pooled total minus the others would "
                                  "give it away). People who took part in more than one term count once per term.",))
 
 
-def _effects_table(effects: list[dict]) -> Table:
+def effects_table(effects: list[dict]) -> Table:
     rows = []
     for e in effects:
         g = e["g"]
@@ -403,9 +403,9 @@ def build_comparison(terms: list[Term], figures_dir: Path) -> tuple[Report, dict
                             + ". A pooled count is shown only when every summary publishes the count; the pooled "
                               "release passed the disclosure audit.")]
         if pooled:
-            blocks.append(_pooled_table(pooled, k))
+            blocks.append(pooled_table(pooled, k))
         if effects:
-            blocks.append(_effects_table(effects))
+            blocks.append(effects_table(effects))
         sections.append(Section("pooled", "Pooled across terms" + (" and universities" if consortium else ""),
                                 tuple(blocks)))
     key = []
@@ -485,3 +485,19 @@ def _json_default(x):
         return None
     raise TypeError(type(x).__name__)
 
+
+
+def as_frame(table: Table):
+    """A report table as a DataFrame (for notebooks)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(table.rows), columns=list(table.columns))
+
+
+def effects_frame(effects: list[dict]):
+    """The pooled effects (:func:`pooled_effects`) as a DataFrame with unrounded numbers (for notebooks)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"scale": e["id"], "terms": e["k"], "pairs": e["pairs"], "g_fixed": e["g"].fixed,
+                          "g_random": e["g"].random, "tau2": e["g"].tau2, "i2": e["g"].i2,
+                          "change_random": e["change"].random if e["change"] else None} for e in effects])
