@@ -71,6 +71,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print(f"Compared {len(paths)} term summaries.")
     for kind, path in written.items():
         print(f"  {kind}: {path}")
+    if args.history:
+        from mentoring_lib import history
+
+        history.add(args.history, paths)
+        print(f"  added to the history store {args.history} (Parquet, one file per term)")
     return 0
 
 
@@ -143,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="every term configured in DIR (*.yml) that has a published summary")
     cmp.add_argument("--out", default=None, help="output folder (default: reports/compare, or "
                                                  "$MENTORING_REPORTS_ROOT/compare)")
+    cmp.add_argument("--history", metavar="DIR", default=None,
+                     help="also add the summaries to a history store (a Parquet dataset in DIR; a term added "
+                          "again replaces its figures)")
     cmp.set_defaults(func=_cmd_compare)
 
     key = sub.add_parser("keygen", help="write a new pseudonym key file (outside the repository)")

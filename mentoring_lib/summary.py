@@ -55,12 +55,16 @@ def schema() -> dict:
                       .read_text(encoding="utf-8"))
 
 
-def validate(data: dict, source: str | Path = SUMMARY_FILE) -> dict:
-    """``data`` if it conforms to the schema, else InputError (exit 2) naming the first problem's place."""
+@lru_cache(maxsize=1)
+def _validator():
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    return jsonschema.Draft202012Validator(schema())
+
+
+def validate(data: dict, source: str | Path = SUMMARY_FILE) -> dict:
+    """``data`` if it conforms to the schema, else InputError (exit 2) naming the first problem's place."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"

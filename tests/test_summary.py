@@ -90,7 +90,8 @@ def test_fingerprints_change_with_the_scale_and_the_rules():
 
 
 @pytest.mark.parametrize("edit", ["suppressed_with_a_number", "published_without_a_number", "count_not_integer",
-                                  "unknown_status", "share_above_one", "wrong_schema_version"])
+                                  "unknown_status", "share_above_one", "wrong_schema_version",
+                                  "unknown_key"])
 def test_schema_rejects_a_summary_that_breaks_the_rules_exit2(edit, tmp_path):
     data = summary.build_summary(_tables(), _config())
     bad = copy.deepcopy(data)
@@ -104,6 +105,8 @@ def test_schema_rejects_a_summary_that_breaks_the_rules_exit2(edit, tmp_path):
         first["places/mentor"]["value"] = 8.5
     elif edit == "unknown_status":
         first["places/mentor"]["status"] = "rounded"
+    elif edit == "unknown_key":
+        first["places/mentor"]["true_value"] = 8
     elif edit == "share_above_one":
         first["completed/participant/share"]["value"] = 72
     else:
