@@ -143,12 +143,18 @@ def _value(fig: dict | None) -> float | None:
     return fig["value"] if fig is not None and fig["status"] == summary.PUBLISHED else None
 
 
-def side_by_side(terms: list[Term], section: str) -> Table:
-    """One row per figure of ``section``, one column per term."""
+def first_seen(terms: list[Term], section: str) -> dict[str, dict]:
+    """Figure id -> its first entry, over the terms' ``section`` in order (union of the ids)."""
     order: dict[str, dict] = {}
     for t in terms:
         for e in t.data["figures"][section]:
             order.setdefault(e["id"], e)
+    return order
+
+
+def side_by_side(terms: list[Term], section: str) -> Table:
+    """One row per figure of ``section``, one column per term."""
+    order = first_seen(terms, section)
     rows = tuple((first["label"], *(shown(t.figures().get(fid), first["kind"], t.min_count) for t in terms))
                  for fid, first in order.items())
     return Table(f"t-{section}", f"{section.capitalize()}, term by term", ("Figure", *(t.label for t in terms)),
@@ -158,10 +164,7 @@ def side_by_side(terms: list[Term], section: str) -> Table:
 
 
 def outcomes_table(terms: list[Term]) -> Table:
-    order: dict[str, dict] = {}
-    for t in terms:
-        for o in t.data["figures"]["outcomes"]:
-            order.setdefault(o["id"], o)
+    order = first_seen(terms, "outcomes")
     rows = []
     for oid, first in order.items():
         cells = []
@@ -284,10 +287,7 @@ def pooled_effects(terms: list[Term]) -> list[dict]:
     """Per scale published by two or more summaries (pairs, mean change and SD shown, SD > 0):
     the standardised mean change pooled (fixed, DerSimonian–Laird random, I²) and, when every one
     scores the scale the same way, the mean change in scale points."""
-    order: dict[str, dict] = {}
-    for t in terms:
-        for o in t.data["figures"]["outcomes"]:
-            order.setdefault(o["id"], o)
+    order = first_seen(terms, "outcomes")
     out = []
     for oid, first in order.items():
         usable = []

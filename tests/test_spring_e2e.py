@@ -105,3 +105,16 @@ def test_spring_summary_json_shows_what_the_summary_workbook_shows(spring_run):
             expected = ({"value": int(shown), "status": "published"} if shown.isdigit() else
                         {"value": None, "status": "suppressed" if shown.startswith("<") else "hidden"})
             assert {"value": fig["value"], "status": fig["status"]} == expected, (measure, role)
+
+
+def test_comparison_with_the_spring_term_passes_the_gate_with_its_people(spring_run, tmp_path):
+    """The comparison reads only summaries: none of the spring term's names or e-mails reach it."""
+    from mentoring_lib import compare, gate
+
+    data, term, _ = spring_run
+    fixture = ROOT / "tests" / "fixtures" / "summaries" / "uni-a-autumn-2030.json"
+    written = compare.write_comparison([fixture, term], tmp_path / "compare")
+    people = pd.read_parquet(term / "private" / "identity" / "people.parquet")
+    assert len(people) > 0
+    assert gate.scan_public(tmp_path / "compare", gate.identities_from(people)) == []
+    assert "Example University of Technology" in written["html"].read_text(encoding="utf-8")
