@@ -7,7 +7,7 @@ CONFIG ?= config/demo.yml
 
 .PHONY: demo test test-fast lab lint bench clean-demo help
 help:
-	@echo "make demo   - run the whole demo term end to end (creates .venv if missing)"
+	@echo "make demo   - run the demo term and a second (spring) term end to end and compare them (creates .venv if missing)"
 	@echo "make test   - run every test: library, notebooks (nbval), end-to-end"
 	@echo "make lab    - open JupyterLab on the notebooks"
 	@echo "make lint   - static checks (ruff)"
@@ -28,8 +28,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[test]"
 	@touch $@
 
+# The demo term, then a second synthetic term (spring, another university: git-ignored data/demo-spring/,
+# reports/demo-spring/) and the comparison of the two from their public summaries (reports/compare/).
+SPRING := data/demo-spring
 demo: $(VENV)/.installed
 	$(BIN)/mentoring run --config $(CONFIG)
+	@test -f $(SPRING)/spring.yml || $(BIN)/mentoring demo-data $(SPRING) --variant spring
+	MENTORING_REPORTS_ROOT="$(CURDIR)/reports" $(BIN)/mentoring run --config $(SPRING)/spring.yml
+	$(BIN)/mentoring compare --terms reports/demo reports/demo-spring --out reports/compare
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -62,6 +62,23 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from mentoring_lib.across_terms import compare
+
+    paths = args.terms if args.terms else compare.summaries_in(args.config_dir)
+    out = args.out or str(Path(os.environ.get("MENTORING_REPORTS_ROOT") or "reports") / "compare")
+    written = compare.write_comparison(paths, out)
+    print(f"Compared {len(paths)} term summaries.")
+    for kind, path in written.items():
+        print(f"  {kind}: {path}")
+    if args.history:
+        from mentoring_lib.across_terms import history
+
+        history.add(args.history, paths)
+        print(f"  added to the history store {args.history} (Parquet, one file per term)")
+    return 0
+
+
 def _cmd_keygen(args: argparse.Namespace) -> int:
     from mentoring_lib.privacy.pseudonym import keygen
 
@@ -122,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo: the autumn demo term (data/demo); spring: a second, smaller term with "
                            "other survey tools, written with its config (DIR/spring.yml) and answer key")
     demo.set_defaults(func=_cmd_demo_data)
+
+    cmp = sub.add_parser("compare", help="compare terms (and universities) from their public summary.json files")
+    which_terms = cmp.add_mutually_exclusive_group(required=True)
+    which_terms.add_argument("--terms", nargs="+", metavar="SUMMARY",
+                             help="summary.json files (or term folders holding public/summary.json)")
+    which_terms.add_argument("--config-dir", metavar="DIR",
+                             help="every term configured in DIR (*.yml) that has a published summary")
+    cmp.add_argument("--out", default=None, help="output folder (default: reports/compare, or "
+                                                 "$MENTORING_REPORTS_ROOT/compare)")
+    cmp.add_argument("--history", metavar="DIR", default=None,
+                     help="also add the summaries to a history store (a Parquet dataset in DIR; a term added "
+                          "again replaces its figures)")
+    cmp.set_defaults(func=_cmd_compare)
 
     key = sub.add_parser("keygen", help="write a new pseudonym key file (outside the repository)")
     key.add_argument("path", help="where to write the key, e.g. ~/.config/mentoring/autumn-2027.key")

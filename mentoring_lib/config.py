@@ -83,11 +83,14 @@ class TermSection(_Model):
     end: dt.date
     timezone: str = "Europe/Helsinki"
     language: str = "English"
+    #: Short id of the university running the term (summary.json, `mentoring compare`); default: the
+    #: report's organisation as a slug.
+    university: str | None = None
 
-    @field_validator("name")
+    @field_validator("name", "university")
     @classmethod
-    def _slug(cls, v: str) -> str:
-        if not SLUG.match(v):
+    def _slug(cls, v: str | None) -> str | None:
+        if v is not None and not SLUG.match(v):
             raise ValueError("use lower-case letters, digits, '-' and '_' only (it names a folder)")
         return v
 

@@ -72,7 +72,8 @@ def test_every_notebook_follows_the_stage_contract():
     from mentoring_lib.pipeline import stages
 
     names = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert names == sorted(s.notebook for s in stages.STAGES)
+    # 08_compare reads public summaries of several terms: a researcher's notebook, not a stage
+    assert names == sorted([s.notebook for s in stages.STAGES] + ["08_compare.ipynb"])
     for st in stages.STAGES:
         nb = json.loads((ROOT / "notebooks" / st.notebook).read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]

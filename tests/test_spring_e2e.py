@@ -88,3 +88,34 @@ def test_spring_linked_pairs_equal_the_expected_number(spring_run):
     assert int(participants["linked"].sum()) == expected["linked_pairs"]
     # The strays the generator planted are there and not linked.
     assert set(participants["reason"]) >= {"not accepted (waitlisted)", "not a participant (registered as mentor)"}
+
+
+def test_spring_summary_json_shows_what_the_summary_workbook_shows(spring_run):
+    from mentoring_lib.across_terms import summary
+
+    _, term, _ = spring_run
+    data = summary.load(term / "public" / "summary.json")  # validated against the packaged schema
+    assert (data["term"]["id"], data["university"]["id"]) == (spring.TERM_NAME, "example-university-of-technology")
+    reach = pd.read_excel(term / "public" / "summary.xlsx", sheet_name="Reach", dtype=object).set_index("measure")
+    figs = {e["id"]: e for e in data["figures"]["reach"]}
+    for measure, fid in (("applications", "applications"), ("accepted", "accepted"), ("wait-listed", "waitlisted"),
+                         ("withdrew", "withdrew"), ("late (after the deadline)", "late")):
+        for role, col in (("participant", "participants"), ("mentor", "mentors")):
+            shown, fig = str(reach.loc[measure, col]), figs[f"{fid}/{role}"]
+            expected = ({"value": int(shown), "status": "published"} if shown.isdigit() else
+                        {"value": None, "status": "suppressed" if shown.startswith("<") else "hidden"})
+            assert {"value": fig["value"], "status": fig["status"]} == expected, (measure, role)
+
+
+def test_comparison_with_the_spring_term_passes_the_gate_with_its_people(spring_run, tmp_path):
+    """The comparison reads only summaries: none of the spring term's names or e-mails reach it."""
+    from mentoring_lib.across_terms import compare
+    from mentoring_lib.privacy import gate
+
+    data, term, _ = spring_run
+    fixture = ROOT / "tests" / "fixtures" / "summaries" / "uni-a-autumn-2030.json"
+    written = compare.write_comparison([fixture, term], tmp_path / "compare")
+    people = pd.read_parquet(term / "private" / "identity" / "people.parquet")
+    assert len(people) > 0
+    assert gate.scan_public(tmp_path / "compare", gate.identities_from(people)) == []
+    assert "Example University of Technology" in written["html"].read_text(encoding="utf-8")

@@ -393,3 +393,40 @@ def attendance_curve(series: Mapping[str, pd.Series], title: str, path: str | Pa
     save_figure(fig, path, title)
     alt = f"Line chart: {title}. " + "; ".join(parts) + "."
     return ChartFile(Path(path), alt)
+
+
+# -- trends across terms ------------------------------------------------------------------------
+
+@_with_rc
+def trend_chart(series: Mapping[str, Mapping[str, float | None]], terms: Sequence[str], title: str,
+                path: str | Path, *, ylabel: str, percent: bool = False, zero_line: bool = False) -> ChartFile:
+    """One line per series (label -> {term label: value}) across ``terms`` in order; a value that is
+    not published (None) leaves a gap and is named "not shown" in the alt text."""
+    x = np.arange(len(terms))
+    legend_rows = math.ceil(len(series) / 2) if len(series) > 1 else 0
+    fig = _new_figure(6.5, 3.6 + 0.22 * legend_rows)
+    ax = fig.add_subplot()
+    markers = ["o", "s", "^", "D", "v", "P"]
+    parts = []
+    for i, (label, values) in enumerate(series.items()):
+        ys = np.array([np.nan if values.get(t) is None else float(values[t]) for t in terms])
+        # colour and marker together tell the lines apart (6 colours x 6 markers, no pair repeated)
+        ax.plot(x, ys, color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                marker=markers[(i + i // len(SERIES_COLOURS)) % len(markers)],
+                linewidth=2, label=str(label))
+        parts.append(f"{label}: " + ", ".join(
+            f"{t} " + ("not shown" if math.isnan(v) else f"{_fmt_num(v, 0)}%" if percent else _fmt_num(v, 2))
+            for t, v in zip(terms, ys) if t in values))
+    ax.set_xticks(x, [textwrap.fill(str(t), 18) for t in terms], fontsize=8)
+    if percent:
+        ax.set_ylim(0, 105)
+    if zero_line:
+        ax.axhline(0, color=UNCHANGED, linewidth=0.8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    if len(series) > 1:
+        fig.legend(frameon=False, fontsize=7, loc="outside lower center", ncols=2)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    ax.set_axisbelow(True)
+    save_figure(fig, path, title)
+    return ChartFile(Path(path), f"Line chart: {title}. " + "; ".join(parts) + ".")

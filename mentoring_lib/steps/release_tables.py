@@ -75,7 +75,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     linkage table (one row per person and role with its outcome); ``people``: the registrations
     stage's ``people`` table (the school and doctoral-year sheets). A cross-table identity is modelled only
     where the true values agree (so a definition that differs on some term is never assumed)."""
-    from mentoring_lib.steps import report
+    from mentoring_lib.steps import data_quality
     from mentoring_lib.steps.registration import ROLES, STATUSES
 
     k = int(min_count)
@@ -111,7 +111,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
         breakdowns(rel, people)
 
     # -- data quality --------------------------------------------------------------------------
-    for q in report.quality_rows(quality, k, hide_quality):
+    for q in data_quality.quality_rows(quality, k, hide_quality):
         src, true = q["source"], q["true"]
         place = ("quality", src)
         read = rel.count(f"quality/{src}/rows_read", true["rows_read"], q["rows_read"], (*place, "rows_read"))
