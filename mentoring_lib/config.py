@@ -226,6 +226,9 @@ class ProgrammeSection(_Model):
     trainings: Annotated[int, Field(ge=1)] = 3
     meetings_planned: Annotated[int, Field(ge=1)] = 6
     training_dates: list[dt.date] = Field(default_factory=list)
+    #: The group meetings' dates, in order; without them `mentoring status` reads each meeting's date
+    #: from its column header on the attendance sheet ("Meeting 3 (2026-11-03)").
+    meeting_dates: list[dt.date] = Field(default_factory=list)
     meeting_period: str = "October–December"
     language: str = "English"
 
@@ -349,6 +352,35 @@ class PrivacySection(_Model):
         return self
 
 
+class AlertRules(_Model):
+    """When ``mentoring status`` raises an alert (exit 10); ``null`` switches a rule off."""
+
+    #: A group that has missed a due meeting and has not met for this many weeks.
+    no_meeting_weeks: Annotated[float, Field(gt=0)] | None = 3
+    #: Participants present at a group's latest due meeting fell by at least this share from the
+    #: due meeting before it (0.5: from 8 to 4 or fewer).
+    attendance_drop: Annotated[float, Field(gt=0, le=1)] | None = 0.5
+    #: A group missed this many due meetings in a row, up to the as-of date.
+    missed_meetings: Annotated[int, Field(ge=1)] | None = 2
+
+
+class SurveyWindow(_Model):
+    """An open survey (keyed by its input id under ``surveys:``): the link a reminder carries and the
+    days it is open; ``mentoring status`` lists who has not answered yet while it is open."""
+
+    link: str
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    #: Who is asked; default by the input's kind: mentors for mentor_feedback, participants otherwise.
+    audience: list[Literal["mentor", "participant"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> "SurveyWindow":
+        if self.opens and self.closes and self.closes < self.opens:
+            raise ValueError(f"survey closes ({self.closes}) before it opens ({self.opens})")
+        return self
+
+
 class ReportSection(_Model):
     title: str = "Compassion mentoring in peer groups for doctoral students"
     subtitle: str | None = None
@@ -373,6 +405,10 @@ class TermConfig(_Model):
     certificates: CertificatesSection = CertificatesSection()
     privacy: PrivacySection = PrivacySection()
     report: ReportSection
+    #: The rules of the during-term status run (``mentoring status``).
+    alerts: AlertRules = AlertRules()
+    #: Survey input id -> its link and open days, for the status run's reminder lists.
+    surveys: dict[str, SurveyWindow] = Field(default_factory=dict)
     #: Set by load_config, not by the YAML.
     source: Path | None = Field(default=None, exclude=True)
 
@@ -382,6 +418,12 @@ class TermConfig(_Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"input ids must be unique; repeated: {', '.join(dupes)}")
+        surveys = {i.id for i in self.inputs if i.kind in ("feedback_before", "feedback_after",
+                                                            "feedback_session", "mentor_feedback")}
+        unknown = sorted(set(self.surveys) - surveys)
+        if unknown:
+            raise ValueError(f"surveys: '{unknown[0]}' is not the id of a survey input; survey inputs: "
+                             f"{', '.join(sorted(surveys)) or 'none'}")
         if self.registration.mentor_places // 2 < self.groups.count:
             raise ValueError(
                 f"{self.groups.count} groups need {2 * self.groups.count} mentor places "

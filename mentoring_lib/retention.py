@@ -46,7 +46,7 @@ def private_areas(config: "TermConfig") -> list[Path]:
     runs = term_dir / publish.RUNS
     if runs.is_dir():
         found += [d / "private" for d in sorted(runs.iterdir()) if (d / "private").is_dir()]
-    for name in ("failed", "interactive"):
+    for name in ("failed", "interactive", "status"):
         if (term_dir / name).is_dir():
             found.append(term_dir / name)
     found += sorted(p for p in term_dir.glob("private.before-*") if p.is_dir())
