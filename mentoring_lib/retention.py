@@ -6,7 +6,8 @@ What is deleted (after the coordinator types the term's name, or with ``--yes``)
   certificate list and PDFs, executed notebooks, intermediate tables, data-quality reports,
   ``run-details.json``), the private areas of any left-over run folders, ``failed/`` (executed
   notebooks and ``run-details.json`` of a failed run),
-  ``interactive/`` (notebooks opened alone in JupyterLab) and any ``private.before-*`` folder;
+  ``interactive/`` (notebooks opened alone in JupyterLab), ``status/`` (the status page and reminder
+  lists of ``mentoring status``) and any ``private.before-*`` folder;
 * the term's raw-data copy: the config's ``data_dir`` (the exports as downloaded).
 
 What is kept: ``public/`` (aggregates that passed the privacy gate), ``run.json`` and ``logs/``

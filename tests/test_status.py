@@ -277,3 +277,27 @@ def test_demo_reminder_list_holds_the_accepted_participants_who_have_not_answere
     assert set(reminders["role"]) == {"participant"}
     # The before-survey closed on 16.10.: no list for it.
     assert sorted(result.reminders) == ["feedback_after", "mentor_feedback"]
+
+
+def test_documented_status_cron_line_mails_alert_lines_only(tmp_path):
+    import subprocess
+
+    line = next(ln for ln in (ROOT / "examples" / "cron.txt").read_text().splitlines()
+                if "mentoring status" in ln and not ln.startswith("#"))
+    assert line in (ROOT / "docs" / "scheduling.md").read_text(), "the docs show the example's line"
+    command = line.split(None, 5)[5].replace("/srv/mentoring-workbook", str(tmp_path))
+    assert "%" not in command, "cron turns % into a newline"
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    fake = tmp_path / ".venv" / "bin" / "mentoring"
+    fake.write_text('#!/bin/sh\necho "Status on 2026-11-10: 8 groups"\n'
+                    'if [ "$FAKE_RC" = 10 ]; then echo "ALERT group 3: no meeting for 4 weeks"; fi\n'
+                    'echo "Private status page: x"\nexit $FAKE_RC\n')
+    fake.chmod(0o755)
+    mails = {}
+    for rc in (0, 10, 2):
+        done = subprocess.run(["/bin/sh", "-c", command], env={"PATH": "/usr/bin:/bin", "FAKE_RC": str(rc)},
+                              capture_output=True, text=True, check=False)
+        mails[rc] = done.stdout
+    assert mails[0] == ""
+    assert mails[10] == "ALERT group 3: no meeting for 4 weeks\n"
+    assert mails[2].startswith("mentoring status of autumn-2026 exited 2: see ")
