@@ -635,21 +635,25 @@ def likert_bullet(r: pd.Series) -> str:
 # --------------------------------------------------------------------------------------
 # Effectiveness and reliability
 # --------------------------------------------------------------------------------------
-def paired_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """Wide: one row per (instrument, scale, person_id) with columns pre and post."""
+def paired_scores(scores: pd.DataFrame, role: str | None = "participant") -> pd.DataFrame:
+    """Wide: one row per (instrument, scale, person_id) with columns pre and post, for the surveys of
+    ``role`` (a mentors' before/after survey is never mixed into the participants'; None: every role)."""
     s = scores[scores["wave"].isin([PRE, POST])]
+    if role is not None and "role" in s.columns:
+        s = s[s["role"] == role]
     wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score",
                          aggfunc="first")
     return wide.reindex(columns=[PRE, POST]).reset_index()
 
 
-def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits) -> tuple[pd.DataFrame, list[str]]:
+def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits,
+                        role: str = "participant") -> tuple[pd.DataFrame, list[str]]:
     """Per scale: paired n, means, mean and median change, Wilcoxon with rank-biserial r, paired t
     with Hedges' g and 95% CI; Holm-adjusted p across the outcomes tested. Scales with fewer than
     min_base complete pairs are listed with their n only."""
     from mentoring_lib.scoring import score_range
 
-    wide = paired_scores(scores)
+    wide = paired_scores(scores, role)
     rows, methods = [], []
     order = {(i, sc.id): n for n, (i, sc) in enumerate((i, sc) for i, inst in codebook.instruments.items()
                                                         for sc in inst.scales)}
