@@ -34,6 +34,7 @@ InputKind = Literal[
     "participant_registrations",
     "training_attendance",
     "group_attendance",
+    "support_attendance",
     "feedback_before",
     "feedback_after",
     "feedback_session",
@@ -57,6 +58,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "participant_registrations": _REGISTRATION_FIELDS,
     "training_attendance": ("name", "email"),
     "group_attendance": ("name", "email"),
+    "support_attendance": ("name", "email"),
     "feedback_before": _SURVEY_FIELDS,
     "feedback_after": _SURVEY_FIELDS,
     "feedback_session": _SURVEY_FIELDS,
@@ -352,6 +354,21 @@ class PrivacySection(_Model):
         return self
 
 
+class MentorHoursSection(_Model):
+    """Mentor hours (trainings attended + group meetings co-led + support meetings attended, each
+    times its duration) and study credits (hours / hours_per_credit, rounded down to credit_step)
+    in the private certificate list and the registrar's credits list."""
+
+    training_hours: Annotated[float, Field(ge=0)] = 3
+    meeting_hours: Annotated[float, Field(ge=0)] = 2
+    support_meeting_hours: Annotated[float, Field(ge=0)] = 1.5
+    #: Hours per study credit (e.g. 27 for ECTS); leave out for hours only.
+    hours_per_credit: Annotated[float, Field(gt=0)] | None = None
+    credit_step: Annotated[float, Field(gt=0)] = 0.5
+    #: Print the hours (and credits) on the certificates too.
+    on_certificate: bool = False
+
+
 class AlertRules(_Model):
     """When ``mentoring status`` raises an alert (exit 10); ``null`` switches a rule off."""
 
@@ -403,6 +420,8 @@ class TermConfig(_Model):
     schools_file: str | None = None
     themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
+    #: Mentor hours and credits (see MentorHoursSection); leave out for neither.
+    mentor_hours: MentorHoursSection | None = None
     privacy: PrivacySection = PrivacySection()
     report: ReportSection
     #: The rules of the during-term status run (``mentoring status``).
