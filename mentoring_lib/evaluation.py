@@ -635,12 +635,22 @@ def likert_bullet(r: pd.Series) -> str:
 # --------------------------------------------------------------------------------------
 # Effectiveness and reliability
 # --------------------------------------------------------------------------------------
+def in_surveys_of(frame: pd.DataFrame, role: str) -> np.ndarray:
+    """Rows of ``frame`` (with role and survey columns) from the surveys of ``role``: a survey belongs
+    to the role most of its respondents hold, so a mentor who answered the participants' survey by
+    mistake does not make it a mentors' survey (all rows when there is no survey column)."""
+    if "survey" not in frame.columns or frame.empty:
+        return np.ones(len(frame), dtype=bool)
+    main = frame.groupby("survey", observed=True)["role"].agg(lambda r: r.value_counts().idxmax())
+    return (frame["survey"].astype(object).map(main) == role).to_numpy()
+
+
 def paired_scores(scores: pd.DataFrame, role: str | None = "participant") -> pd.DataFrame:
     """Wide: one row per (instrument, scale, person_id) with columns pre and post, for the surveys of
     ``role`` (a mentors' before/after survey is never mixed into the participants'; None: every role)."""
     s = scores[scores["wave"].isin([PRE, POST])]
     if role is not None and "role" in s.columns:
-        s = s[s["role"] == role]
+        s = s[in_surveys_of(s, role) & (s["role"] == role).to_numpy()]
     wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score",
                          aggfunc="first")
     return wide.reindex(columns=[PRE, POST]).reset_index()
@@ -705,6 +715,8 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
 
     rows, methods = [], []
     r = responses[responses["wave"].isin([PRE, POST])]
+    if "role" in r.columns:  # the participants' surveys (the mentors' own are reported apart)
+        r = r[in_surveys_of(r, "participant")]
     inst_items = {i for inst in codebook.instruments.values() for i in (it.id for it in inst.items)}
     r = r[r["item"].isin(inst_items)]
     if r.empty:
@@ -1032,6 +1044,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         if figures_dir is not None and dists:
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
 
+    from mentoring_lib.mentor_outcomes import add_mentor_outcomes
+
+    add_mentor_outcomes(ev, scores, codebook, limits)
+
     # -- voices ---------------------------------------------------------------------------
     ev.tables["themes"] = theme_table(comments, themes, limits)
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
@@ -1330,7 +1346,7 @@ def _rel(path) -> str:
 # Stage
 # --------------------------------------------------------------------------------------
 #: The columns of feedback's ``responses`` table this stage uses.
-RESPONSE_COLUMNS = ["person_id", "wave", "item", "value"]
+RESPONSE_COLUMNS = ["person_id", "role", "wave", "survey", "item", "value"]
 
 
 def load_inputs(ctx) -> dict[str, pd.DataFrame]:
@@ -1343,7 +1359,7 @@ def load_inputs(ctx) -> dict[str, pd.DataFrame]:
         # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
         # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
         responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS,
-                                   categories=["person_id", "wave", "item"])
+                                   categories=["person_id", "role", "wave", "survey", "item"])
     out = {"people": ctx.read_table("people", stage="registrations"),
            "members": ctx.read_table("members", stage="groups"),
            "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),
