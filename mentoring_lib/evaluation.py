@@ -1346,7 +1346,9 @@ def _rel(path) -> str:
 # Stage
 # --------------------------------------------------------------------------------------
 #: The columns of feedback's ``responses`` table this stage uses.
-RESPONSE_COLUMNS = ["person_id", "role", "wave", "survey", "item", "value"]
+RESPONSE_COLUMNS = ["person_id", "wave", "item", "value"]
+#: Read too when the table has them: they tell the mentors' own before/after survey apart.
+RESPONSE_ROLE_COLUMNS = ["role", "survey"]
 
 
 def load_inputs(ctx) -> dict[str, pd.DataFrame]:
@@ -1358,8 +1360,12 @@ def load_inputs(ctx) -> dict[str, pd.DataFrame]:
     if ctx.table_path("responses", "feedback").exists():
         # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
         # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
-        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS,
-                                   categories=["person_id", "role", "wave", "survey", "item"])
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(ctx.table_path("responses", "feedback")).names)
+        extra = [c for c in RESPONSE_ROLE_COLUMNS if c in present]
+        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS + extra,
+                                   categories=["person_id", "wave", "item", *extra])
     out = {"people": ctx.read_table("people", stage="registrations"),
            "members": ctx.read_table("members", stage="groups"),
            "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),

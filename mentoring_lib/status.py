@@ -3,8 +3,9 @@
 From the exports so far (registrations, trainings and group-meeting sheets, surveys) the status run
 says, per group, which meetings were due by the as-of date, which of them were held, how many weeks
 have passed since the group last met and how many participants came to its last two due meetings;
-per mentor, the trainings attended; per survey, the response so far. A meeting dated after the
-as-of date is "not yet due", never "missed", whatever its column holds.
+per mentor, the trainings attended; per survey, the response so far (who is asked: the role of the
+survey's codebook mapping). A meeting dated after the as-of date is "not yet due", never "missed",
+whatever its column holds.
 
 The config's ``alerts:`` rules (:class:`~mentoring_lib.config.AlertRules`) turn a group's figures
 into alerts. The run prints one line per alert naming the group's number only (no names: the
@@ -202,8 +203,15 @@ SURVEY_COLUMNS = ["survey", "kind", "state", "audience", "asked", "answered", "r
 REMINDER_COLUMNS = ["first_name", "name", "email", "role", "survey", "link", "closes"]
 
 
-def default_audience(kind: str) -> list[str]:
-    return ["mentor"] if kind == "mentor_feedback" else ["participant"]
+def default_audience(item, codebook) -> list[str]:
+    """Who a survey asks: the role of its codebook mapping, else mentors for mentor_feedback and
+    participants for the other kinds."""
+    if codebook is not None:
+        try:
+            return [codebook.survey_for(item.id, item.kind).role]
+        except ConfigError:
+            pass
+    return ["mentor"] if item.kind == "mentor_feedback" else ["participant"]
 
 
 def is_open(window, as_of: dt.date) -> bool:
@@ -240,14 +248,14 @@ def survey_status(config: "TermConfig", key: bytes, identity: pd.DataFrame,
     accepted = identity[identity["status"] == "accepted"].drop_duplicates("person_id")
     rows, reminders = [], {}
     items = survey_inputs(config)
-    codebook = load_survey_codebook(config) if any(config.input_path(i).exists() for i in items) else None
+    codebook = load_survey_codebook(config) if items and config.codebook else None
     for item in items:
         window = config.surveys.get(item.id)
-        audience = (list(window.audience) if window and window.audience else default_audience(item.kind))
+        audience = list(window.audience) if window and window.audience else default_audience(item, codebook)
         asked = accepted[accepted["role"].isin(audience)]
         path = config.input_path(item)
         answered_ids = (answered_by(read_survey(config, item, codebook, key).respondents, as_of)
-                        if path.exists() else None)
+                        if path.exists() and codebook is not None else None)
         n_answered, rate, missing = survey_response(asked, answered_ids)
         open_now = is_open(window, as_of)
         state = ("open" if open_now else "closed" if window and window.closes and as_of > window.closes

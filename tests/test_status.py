@@ -276,7 +276,11 @@ def test_demo_reminder_list_holds_the_accepted_participants_who_have_not_answere
     assert (reminders["link"] == "https://forms.example.org/demo-after").all()
     assert set(reminders["role"]) == {"participant"}
     # The before-survey closed on 16.10.: no list for it.
-    assert sorted(result.reminders) == ["feedback_after", "mentor_feedback"]
+    assert sorted(result.reminders) == ["feedback_after", "mentor_after", "mentor_feedback"]
+    # The mentors' own after-survey (kind feedback_after) asks the mentors: its codebook role.
+    mentors_after = result.surveys.set_index("survey").loc["mentor_after"]
+    assert (mentors_after["audience"], mentors_after["asked"]) == ("mentor", 16)
+    assert set(result.reminders["mentor_after"]["role"]) == {"mentor"}
 
 
 def test_documented_status_cron_line_mails_alert_lines_only(tmp_path):
