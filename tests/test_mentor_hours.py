@@ -110,3 +110,25 @@ def test_unknown_mark_on_a_support_sheet_exit2(tmp_path, monkeypatch):
     with pytest.raises(InputError) as e:
         _term(tmp_path, ["M1,m1@example.org,x,maybe,x"], {"hours_per_credit": 27})
     assert e.value.exit_code == 2 and "support.csv" in e.value.render() and "maybe" not in e.value.render()
+
+
+def test_demo_certificate_list_carries_hours_and_credits(tmp_path):
+    """The demo term: support meetings counted from the sheet itself, hours by the demo's durations
+    (3 h a training, 3 h a meeting with its preparation, 1.5 h a support meeting), 27 h a credit."""
+    from conftest import DEMO_CONFIG, ROOT
+
+    cfg = load_config(DEMO_CONFIG)
+    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
+    for name in stages.upstream("certificates"):
+        run_in_process(ctx.for_stage(name))
+    roster = C.prepare(ctx.for_stage("certificates")).roster.set_index("email")
+    sheet = pd.read_excel(ROOT / "data" / "demo" / "support_meetings.xlsx")
+    ticks = sheet.filter(like="Support meeting").notna().sum(axis=1)
+    support = dict(zip(sheet["Email"].str.strip().str.lower(), ticks))
+    assert len(roster) == 16 and sum(support.values()) > 0
+    for email, row in roster.iterrows():
+        assert row["support_meetings"] == support.get(email.lower(), 0), email
+        hours = 3 * row["trainings_attended"] + 3 * row["meetings_coled"] + 1.5 * row["support_meetings"]
+        assert row["hours"] == hours
+        assert row["credits"] == int(hours / 27 * 2) / 2
+    assert set(roster["credits"]) == {0.5, 1.0}  # the demo shows both
