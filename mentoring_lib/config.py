@@ -35,6 +35,7 @@ InputKind = Literal[
     "training_attendance",
     "group_attendance",
     "support_attendance",
+    "fidelity_log",
     "feedback_before",
     "feedback_after",
     "feedback_session",
@@ -59,6 +60,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "training_attendance": ("name", "email"),
     "group_attendance": ("name", "email"),
     "support_attendance": ("name", "email"),
+    "fidelity_log": ("group", "meeting", "topic"),
     "feedback_before": _SURVEY_FIELDS,
     "feedback_after": _SURVEY_FIELDS,
     "feedback_session": _SURVEY_FIELDS,
@@ -231,6 +233,9 @@ class ProgrammeSection(_Model):
     #: The group meetings' dates, in order; without them `mentoring status` reads each meeting's date
     #: from its column header on the attendance sheet ("Meeting 3 (2026-11-03)").
     meeting_dates: list[dt.date] = Field(default_factory=list)
+    #: The curriculum's parts (topics, exercises) as a fidelity_log input names them; the report says
+    #: which of them the groups delivered (mentoring_lib.fidelity).
+    curriculum: list[str] = Field(default_factory=list)
     meeting_period: str = "October–December"
     language: str = "English"
 

@@ -912,6 +912,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
     ev.method("Attendance", MEETING_HELD_METHOD)
+    from mentoring_lib.fidelity import add_fidelity
+
+    add_fidelity(ev, config, members)
     if summ["small_groups"]:
         ev.say("implementation", (f"{summ['small_groups']} group(s) had fewer than {limits.min_count} participants: "
                                   "their meetings are not shown, and neither is the number of groups that met "

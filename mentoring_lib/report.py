@@ -431,6 +431,11 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         blocks.append(_table("t-groups", "Meetings held per group", df,
                              [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
                               ("meetings_planned", "Planned", fmt_count)]))
+    if (df := _frame(tables, "curriculum")) is not None:  # the fidelity log (counts of groups, not people)
+        blocks.append(_table("t-curriculum", "Curriculum delivered (fidelity log)", df,
+                             [("topic", "Part of the curriculum", None),
+                              ("groups_delivered", "Groups that delivered it", fmt_count),
+                              ("groups", "Groups", fmt_count), ("meetings", "Meetings it was used at", fmt_count)]))
     blocks += _figures(tables, "implementation", public_dir)
     add("implementation", blocks)
 
@@ -648,6 +653,8 @@ SUMMARY_SHEETS = {
                                     "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
     "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
                             "share_high", "median", "median_label"], "Mentors' end-of-term items."),
+    "curriculum": ("Curriculum", ["topic", "groups_delivered", "groups", "share_of_groups", "meetings"],
+                   "Curriculum parts delivered per the fidelity log (counts of groups and meetings)."),
     "mentor_effectiveness": ("Mentor outcomes", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
                                                  "mean_post", "mean_change", "sd_change", "median_change",
                                                  "wilcoxon_p", "rank_biserial", "t", "df", "t_p", "hedges_g",
@@ -772,7 +779,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "mentor_effectiveness", "instruments", "attendance_curve")
+                     "quotes", "mentor_effectiveness", "curriculum", "instruments", "attendance_curve")
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
