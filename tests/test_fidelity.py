@@ -75,3 +75,16 @@ def test_missing_required_log_exit2(tmp_path):
     with pytest.raises(InputError) as e:
         read_log(cfg)
     assert e.value.exit_code == 2 and "fidelity.csv" in e.value.render()
+
+
+def test_report_and_summary_sheet_show_the_curriculum_table(tmp_path):
+    from mentoring_lib import report as rp
+    from test_evaluation import make_config
+
+    table = delivery_table(pd.DataFrame({"group": ["1", "2"], "meeting": [1, 1], "topic": ["A", "A"]}),
+                           ["A", "B"], ["1", "2", "3"])
+    model = rp.build_report({TABLE: table}, make_config(), public_dir=tmp_path)
+    shown = next(t for t in model.tables() if t.id == "t-curriculum")
+    assert [tuple(r) for r in shown.rows] == [("A", "2", "3", "2"), ("B", "0", "3", "0")]
+    sheet = rp.summary_sheets({TABLE: table}, make_config())["Curriculum"]
+    assert sheet["groups_delivered"].tolist() == [2, 0]
