@@ -1,8 +1,8 @@
 """The ``mentoring`` command line (also ``python -m mentoring_lib``).
 
 Exit codes (design): 0 success, 1 unexpected failure, 2 config or input error,
-3 a notebook failed, 4 the privacy gate or the disclosure audit stopped publication, 75 the term
-is locked, 130 / 143 stopped by Ctrl-C / SIGTERM.
+3 a notebook failed, 4 the privacy gate or the disclosure audit stopped publication, 10 ``status``
+raised an alert, 75 the term is locked, 130 / 143 stopped by Ctrl-C / SIGTERM.
 """
 from __future__ import annotations
 
@@ -32,6 +32,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     check_term(args.config)
     return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from mentoring_lib.status import console_lines, run_status
+
+    result = run_status(args.config, as_of=args.as_of)
+    for line in console_lines(result):
+        print(line)
+    print(f"Private status page: {result.files[0]}")
+    return result.exit_code
+
+
+def _as_of(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-01") from None
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -109,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mentoring", description="Compassion mentoring workbook",
         epilog="exit codes: 0 success, 1 unexpected failure (a bug), 2 config or input error, 3 a stage "
                "notebook failed, 4 personal data or a recoverable hidden count in a public output (nothing "
-               "published), 75 another run holds the term's lock, 130/143 stopped by Ctrl-C/SIGTERM")
+               "published), 10 status: a group raised an alert, 75 another run holds the term's lock, 130/143 stopped by Ctrl-C/SIGTERM")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -126,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="validate the config and every input file; print data quality")
     chk.add_argument("--config", required=True)
     chk.set_defaults(func=_cmd_check)
+
+    st = sub.add_parser("status", help="during the term: meetings due and held per group, alerts, survey "
+                                       "response and reminder lists (private); exit 10 on an alert")
+    st.add_argument("--config", required=True)
+    st.add_argument("--as-of", type=_as_of, default=None, metavar="DATE",
+                    help="the day to report on, e.g. 2026-11-01 (default: today in the term's time zone)")
+    st.set_defaults(func=_cmd_status)
 
     ins = sub.add_parser("inspect", help="say what an export is (tool, encoding, headers, oddities)")
     ins.add_argument("files", nargs="+", metavar="FILE")

@@ -34,6 +34,8 @@ InputKind = Literal[
     "participant_registrations",
     "training_attendance",
     "group_attendance",
+    "support_attendance",
+    "fidelity_log",
     "feedback_before",
     "feedback_after",
     "feedback_session",
@@ -57,6 +59,8 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "participant_registrations": _REGISTRATION_FIELDS,
     "training_attendance": ("name", "email"),
     "group_attendance": ("name", "email"),
+    "support_attendance": ("name", "email"),
+    "fidelity_log": ("group", "meeting", "topic"),
     "feedback_before": _SURVEY_FIELDS,
     "feedback_after": _SURVEY_FIELDS,
     "feedback_session": _SURVEY_FIELDS,
@@ -229,6 +233,12 @@ class ProgrammeSection(_Model):
     trainings: Annotated[int, Field(ge=1)] = 3
     meetings_planned: Annotated[int, Field(ge=1)] = 6
     training_dates: list[dt.date] = Field(default_factory=list)
+    #: The group meetings' dates, in order; without them `mentoring status` reads each meeting's date
+    #: from its column header on the attendance sheet ("Meeting 3 (2026-11-03)").
+    meeting_dates: list[dt.date] = Field(default_factory=list)
+    #: The curriculum's parts (topics, exercises) as a fidelity_log input names them; the report says
+    #: which of them the groups delivered (mentoring_lib.fidelity).
+    curriculum: list[str] = Field(default_factory=list)
     meeting_period: str = "October–December"
     language: str = "English"
 
@@ -352,6 +362,50 @@ class PrivacySection(_Model):
         return self
 
 
+class MentorHoursSection(_Model):
+    """Mentor hours (trainings attended + group meetings co-led + support meetings attended, each
+    times its duration) and study credits (hours / hours_per_credit, rounded down to credit_step)
+    in the private certificate list and the registrar's credits list."""
+
+    training_hours: Annotated[float, Field(ge=0)] = 3
+    meeting_hours: Annotated[float, Field(ge=0)] = 2
+    support_meeting_hours: Annotated[float, Field(ge=0)] = 1.5
+    #: Hours per study credit (e.g. 27 for ECTS); leave out for hours only.
+    hours_per_credit: Annotated[float, Field(gt=0)] | None = None
+    credit_step: Annotated[float, Field(gt=0)] = 0.5
+    #: Print the hours (and credits) on the certificates too.
+    on_certificate: bool = False
+
+
+class AlertRules(_Model):
+    """When ``mentoring status`` raises an alert (exit 10); ``null`` switches a rule off."""
+
+    #: A group that has missed a due meeting and has not met for this many weeks.
+    no_meeting_weeks: Annotated[float, Field(gt=0)] | None = 3
+    #: Participants present at a group's latest due meeting fell by at least this share from the
+    #: due meeting before it (0.5: from 8 to 4 or fewer).
+    attendance_drop: Annotated[float, Field(gt=0, le=1)] | None = 0.5
+    #: A group missed this many due meetings in a row, up to the as-of date.
+    missed_meetings: Annotated[int, Field(ge=1)] | None = 2
+
+
+class SurveyWindow(_Model):
+    """An open survey (keyed by its input id under ``surveys:``): the link a reminder carries and the
+    days it is open; ``mentoring status`` lists who has not answered yet while it is open."""
+
+    link: str
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    #: Who is asked; default by the input's kind: mentors for mentor_feedback, participants otherwise.
+    audience: list[Literal["mentor", "participant"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> "SurveyWindow":
+        if self.opens and self.closes and self.closes < self.opens:
+            raise ValueError(f"survey closes ({self.closes}) before it opens ({self.opens})")
+        return self
+
+
 class ReportSection(_Model):
     title: str = "Compassion mentoring in peer groups for doctoral students"
     subtitle: str | None = None
@@ -374,8 +428,14 @@ class TermConfig(_Model):
     schools_file: str | None = None
     themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
+    #: Mentor hours and credits (see MentorHoursSection); leave out for neither.
+    mentor_hours: MentorHoursSection | None = None
     privacy: PrivacySection = PrivacySection()
     report: ReportSection
+    #: The rules of the during-term status run (``mentoring status``).
+    alerts: AlertRules = AlertRules()
+    #: Survey input id -> its link and open days, for the status run's reminder lists.
+    surveys: dict[str, SurveyWindow] = Field(default_factory=dict)
     #: Set by load_config, not by the YAML.
     source: Path | None = Field(default=None, exclude=True)
 
@@ -385,6 +445,12 @@ class TermConfig(_Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"input ids must be unique; repeated: {', '.join(dupes)}")
+        surveys = {i.id for i in self.inputs if i.kind in ("feedback_before", "feedback_after",
+                                                            "feedback_session", "mentor_feedback")}
+        unknown = sorted(set(self.surveys) - surveys)
+        if unknown:
+            raise ValueError(f"surveys: '{unknown[0]}' is not the id of a survey input; survey inputs: "
+                             f"{', '.join(sorted(surveys)) or 'none'}")
         if self.registration.mentor_places // 2 < self.groups.count:
             raise ValueError(
                 f"{self.groups.count} groups need {2 * self.groups.count} mentor places "

@@ -436,7 +436,8 @@ def test_demo_config_validates_and_matches_the_files(term1):
     assert tuple(cfg.programme.training_dates) == dd.DEMO_TERM.training_dates
     assert {i.id for i in cfg.inputs} == {
         "mentor_registrations", "participant_registrations", "withdrawals", "training_attendance",
-        "group_attendance", "feedback_before", "feedback_after", "mentor_feedback"}
+        "group_attendance", "feedback_before", "feedback_after", "mentor_feedback", "mentor_before", "mentor_after",
+        "support_meetings"}
     fields = {"name", "email", "submitted_at", "school", "doctoral_programme", "doctoral_year", "languages",
               "availability", "motivation", "consent"}
     headers = {"mentor_registrations": _xlsx_rows(out / dd.MENTOR_FILE)[0],

@@ -282,13 +282,17 @@ def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
     assert set(part["reason"]) >= {feedback.LINKED, feedback.NO_POST, feedback.NO_PRE, feedback.NOT_REGISTERED}
     scores = ctx.read_table("scores")
     assert set(scores["instrument"]) == {"scs_sf", "swemwbs", "cs16", "ceas_self", "ceas_others", "ceas_from"}
-    assert scores.duplicated(["person_id", "wave", "instrument", "scale"]).sum() == 0
+    assert scores.duplicated(["person_id", "survey", "wave", "instrument", "scale"]).sum() == 0
+    # One score a person and wave, except a mentor who answered the participants' before-survey by
+    # mistake and the mentors' own too (evaluation pairs each role's surveys apart).
+    twice = scores[scores.duplicated(["person_id", "wave", "instrument", "scale"], keep=False)]
+    assert set(twice["role"]) <= {"mentor"} and set(twice["survey"]) <= {"feedback_before", "mentor_before"}
     assert scores["score"].notna().mean() > 0.8
     responses = ctx.read_table("responses")
     assert set(responses["wave"]) == {"pre", "post", "end"}
     assert set(responses.loc[responses.wave == "end", "role"]) == {"mentor"}
     quality = json.loads((ctx.out.quality / "feedback.json").read_text())
-    assert set(quality) == {"feedback_before", "feedback_after", "mentor_feedback"}
+    assert set(quality) == {"feedback_before", "feedback_after", "mentor_feedback", "mentor_before", "mentor_after"}
     assert quality["mentor_feedback"]["excluded"] == {feedback.DUPLICATE: 1}
 
 

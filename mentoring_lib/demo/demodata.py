@@ -793,8 +793,8 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     term = DEMO_TERM.scaled(scale)
     # One stream per concern (spawn(n) extends, never changes, the first streams).
-    streams = np.random.SeedSequence(seed).spawn(6)
-    rng_people, rng_mentor, rng_participant, rng_attend, rng_surveys, rng_incomplete = (
+    streams = np.random.SeedSequence(seed).spawn(7)
+    rng_people, rng_mentor, rng_participant, rng_attend, rng_surveys, rng_incomplete, rng_mentor_own = (
         np.random.default_rng(s) for s in streams)
 
     m_counts = _scaled(MENTOR_ROWS, scale)
@@ -901,6 +901,12 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     _write_csv(out / EXPECTED_FILE, expected)
 
     surveys_written = _write_surveys(out, people, rng_surveys, term)
+    # The mentors' own before/after survey and support meetings (demodata_mentors), from a stream of
+    # their own: the participants' exports stay as they were.
+    from mentoring_lib.demodata_mentors import write_mentor_exports
+
+    mentor_files = write_mentor_exports(out, people.drop(columns="person"), rng_mentor_own,
+                                        first_training=term.training_dates[0], last_meeting=term.meeting_dates[-1])
 
     counts = {role: truth[truth["role"] == role]["status"].value_counts().sort_index().to_dict()
               for role in ("mentor", "participant")}
@@ -911,7 +917,7 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
         "seed": seed, "scale": scale, "term": asdict(term),
         "places": {"mentor": term.mentor_places, "participant": term.participant_places,
                    "groups": term.groups},
-        "files": files, "surveys_written": surveys_written, "counts": counts,
+        "files": files, "surveys_written": surveys_written, "mentor_files": mentor_files, "counts": counts,
         "certificate_cases": {k: acc_m["email"].iloc[v].strip() for k, v in forced.items()},
         "ground_truth": truth.drop(columns="person"), "people": people.drop(columns="person"),
     }

@@ -6,7 +6,8 @@ What is deleted (after the coordinator types the term's name, or with ``--yes``)
   certificate list and PDFs, executed notebooks, intermediate tables, data-quality reports,
   ``run-details.json``), the private areas of any left-over run folders, ``failed/`` (executed
   notebooks and ``run-details.json`` of a failed run),
-  ``interactive/`` (notebooks opened alone in JupyterLab) and any ``private.before-*`` folder;
+  ``interactive/`` (notebooks opened alone in JupyterLab), ``status/`` (the status page and reminder
+  lists of ``mentoring status``) and any ``private.before-*`` folder;
 * the term's raw-data copy: the config's ``data_dir`` (the exports as downloaded).
 
 What is kept: ``public/`` (aggregates that passed the privacy gate), ``run.json`` and ``logs/``
@@ -46,7 +47,7 @@ def private_areas(config: "TermConfig") -> list[Path]:
     runs = term_dir / publish.RUNS
     if runs.is_dir():
         found += [d / "private" for d in sorted(runs.iterdir()) if (d / "private").is_dir()]
-    for name in ("failed", "interactive"):
+    for name in ("failed", "interactive", "status"):
         if (term_dir / name).is_dir():
             found.append(term_dir / name)
     found += sorted(p for p in term_dir.glob("private.before-*") if p.is_dir())

@@ -60,9 +60,12 @@ ABSENT_MARKS = frozenset({"", "0", "no", "-", "–", "absent", "false", "ei", "n
 SESSION_PATTERNS = {
     "training": re.compile(r"^\s*(?:training|koulutus|utbildning)\s*(\d+)\b", re.IGNORECASE),
     "meeting": re.compile(r"^\s*(?:meeting|tapaaminen|träff|session)\s*(\d+)\b", re.IGNORECASE),
+    # The mentors' support meetings (read by mentor_hours, not by this stage).
+    "support": re.compile(r"^\s*(?:support meeting|support|supervision|tukitapaaminen|työnohjaus|handledning)"
+                          r"\s*(\d+)\b", re.IGNORECASE),
 }
-SESSION_LABEL = {"training": "Training", "meeting": "Meeting"}
-INPUT_KIND = {"training": "training_attendance", "meeting": "group_attendance"}
+SESSION_LABEL = {"training": "Training", "meeting": "Meeting", "support": "Support meeting"}
+INPUT_KIND = {"training": "training_attendance", "meeting": "group_attendance", "support": "support_attendance"}
 ROLES = ("mentor", "participant")
 
 

@@ -16,7 +16,8 @@ override needs a reason of at least 5 characters and must name an accepted mento
 Outputs, all in ``private/certificates/`` (identity domain): ``certificate_list.xlsx`` (eligible;
 not eligible with the reason; overrides), ``certificate_register.csv`` (every verification code
 once), ``pdf/<code>.pdf`` (one per eligible mentor; the file name carries no name),
-``all_certificates.pdf`` (for printing) and ``mail_merge.csv``. The stage table
+``all_certificates.pdf`` (for printing), ``mail_merge.csv`` and, with ``mentor_hours:`` in the
+config, ``credits_for_registrar.csv`` (hours and credits: :mod:`mentoring_lib.mentor_hours`). The stage table
 ``certificates/eligibility`` holds pseudonyms and counts only.
 
 A verification code is ``<prefix>-<year>-XXXX-XXXX``: 40 bits of HMAC-SHA256(key, term and
@@ -56,6 +57,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mentoring_lib import mentor_hours
 from mentoring_lib.errors import ConfigError, InputError, InputErrors, WorkbookError
 from mentoring_lib.io.normalise import greeting_names
 
@@ -485,6 +487,8 @@ def certificate_records(roster: pd.DataFrame) -> list[dict]:
         "code": roster["code"].astype(str), "fit": fit.astype(bool),
         "system_fonts": (roster["system_fonts"].astype(bool) if "system_fonts" in roster.columns
                          else pd.Series(False, index=roster.index)),
+        "hours_line": (roster["hours_line"].astype(str) if "hours_line" in roster.columns
+                       else pd.Series("", index=roster.index)),
     })
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
@@ -731,6 +735,7 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
          "the name has characters the certificate fonts cannot show: check the printed certificate "
          "or add a font (certificates.fonts, certificates.font_paths)"], ""), index=roster.index, dtype="str")
 
+    roster = mentor_hours.add_hours(ctx, roster)  # hours and credits, when the config asks for them
     order = pd.DataFrame({"k": roster["name"].fillna("").str.casefold(), "p": roster.index},
                          index=roster.index)
     roster = roster.loc[order.sort_values(["k", "p"]).index]
@@ -774,13 +779,14 @@ def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
         "Eligible": pd.DataFrame({
             "Name": eligible["name"], "Email": eligible["email"], "Group": eligible["group"],
             "Trainings attended": eligible["trainings_attended"],
-            "Meetings co-led": eligible["meetings_coled"],
+            "Meetings co-led": eligible["meetings_coled"], **mentor_hours.list_columns(eligible),
             "Basis": eligible["basis"], "Verification code": eligible["code"],
             "Certificate file": eligible["file"], "Check": eligible["check"]}).reset_index(drop=True),
         "Not eligible": pd.DataFrame({
             "Name": not_eligible["name"], "Email": not_eligible["email"], "Group": not_eligible["group"],
             "Trainings attended": not_eligible["trainings_attended"],
-            "Meetings co-led": not_eligible["meetings_coled"], "Reason": why_not}).reset_index(drop=True),
+            "Meetings co-led": not_eligible["meetings_coled"], **mentor_hours.list_columns(not_eligible),
+            "Reason": why_not}).reset_index(drop=True),
         "Overrides": pd.DataFrame({
             "Name": overridden["name"], "Email": overridden["email"],
             "By the rule": overridden["eligible_by_rule"].map(yes_no),
@@ -820,6 +826,7 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
     spreadsheets.write_xlsx(certificate_list_sheets(plan), base / "certificate_list.xlsx")
     spreadsheets.write_csv(register_table(plan, cfg), base / "certificate_register.csv")
     spreadsheets.write_csv(mail_merge_table(plan), base / "mail_merge.csv")
+    mentor_hours.write_credits_list(ctx, r, base)
     made = r.loc[r["code"].notna()]
     result = render_certificates(
         certificate_records(made), certificate_texts(cfg), pdf_dir=base / "pdf",

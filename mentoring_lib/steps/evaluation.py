@@ -636,21 +636,35 @@ def likert_bullet(r: pd.Series) -> str:
 # --------------------------------------------------------------------------------------
 # Effectiveness and reliability
 # --------------------------------------------------------------------------------------
-def paired_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """Wide: one row per (instrument, scale, person_id) with columns pre and post."""
+def in_surveys_of(frame: pd.DataFrame, role: str) -> np.ndarray:
+    """Rows of ``frame`` (with role and survey columns) from the surveys of ``role``: a survey belongs
+    to the role most of its respondents hold, so a mentor who answered the participants' survey by
+    mistake does not make it a mentors' survey (all rows when there is no survey column)."""
+    if "survey" not in frame.columns or frame.empty:
+        return np.ones(len(frame), dtype=bool)
+    main = frame.groupby("survey", observed=True)["role"].agg(lambda r: r.value_counts().idxmax())
+    return (frame["survey"].astype(object).map(main) == role).to_numpy()
+
+
+def paired_scores(scores: pd.DataFrame, role: str | None = "participant") -> pd.DataFrame:
+    """Wide: one row per (instrument, scale, person_id) with columns pre and post, for the surveys of
+    ``role`` (a mentors' before/after survey is never mixed into the participants'; None: every role)."""
     s = scores[scores["wave"].isin([PRE, POST])]
+    if role is not None and "role" in s.columns:
+        s = s[in_surveys_of(s, role) & (s["role"] == role).to_numpy()]
     wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score",
                          aggfunc="first")
     return wide.reindex(columns=[PRE, POST]).reset_index()
 
 
-def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits) -> tuple[pd.DataFrame, list[str]]:
+def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits,
+                        role: str = "participant") -> tuple[pd.DataFrame, list[str]]:
     """Per scale: paired n, means, mean and median change, Wilcoxon with rank-biserial r, paired t
     with Hedges' g and 95% CI; Holm-adjusted p across the outcomes tested. Scales with fewer than
     min_base complete pairs are listed with their n only."""
     from mentoring_lib.analysis.scoring import score_range
 
-    wide = paired_scores(scores)
+    wide = paired_scores(scores, role)
     rows, methods = [], []
     order = {(i, sc.id): n for n, (i, sc) in enumerate((i, sc) for i, inst in codebook.instruments.items()
                                                         for sc in inst.scales)}
@@ -702,6 +716,8 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
 
     rows, methods = [], []
     r = responses[responses["wave"].isin([PRE, POST])]
+    if "role" in r.columns:  # the participants' surveys (the mentors' own are reported apart)
+        r = r[in_surveys_of(r, "participant")]
     inst_items = {i for inst in codebook.instruments.values() for i in (it.id for it in inst.items)}
     r = r[r["item"].isin(inst_items)]
     if r.empty:
@@ -897,6 +913,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
     ev.method("Attendance", MEETING_HELD_METHOD)
+    from mentoring_lib.fidelity import add_fidelity
+
+    add_fidelity(ev, config, members)
     if summ["small_groups"]:
         ev.say("implementation", (f"{summ['small_groups']} group(s) had fewer than {limits.min_count} participants: "
                                   "their meetings are not shown, and neither is the number of groups that met "
@@ -1028,6 +1047,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                   f"report shares (at least {limits.min_base} are needed).", kind="bullet")
         if figures_dir is not None and dists:
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
+
+    from mentoring_lib.mentor_outcomes import add_mentor_outcomes
+
+    add_mentor_outcomes(ev, scores, codebook, limits)
 
     # -- voices ---------------------------------------------------------------------------
     ev.tables["themes"] = theme_table(comments, themes, limits)
@@ -1328,6 +1351,8 @@ def _rel(path) -> str:
 # --------------------------------------------------------------------------------------
 #: The columns of feedback's ``responses`` table this stage uses.
 RESPONSE_COLUMNS = ["person_id", "wave", "item", "value"]
+#: Read too when the table has them: they tell the mentors' own before/after survey apart.
+RESPONSE_ROLE_COLUMNS = ["role", "survey"]
 
 
 def load_inputs(ctx) -> dict[str, pd.DataFrame]:
@@ -1339,8 +1364,12 @@ def load_inputs(ctx) -> dict[str, pd.DataFrame]:
     if ctx.table_path("responses", "feedback").exists():
         # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
         # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
-        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS,
-                                   categories=["person_id", "wave", "item"])
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(ctx.table_path("responses", "feedback")).names)
+        extra = [c for c in RESPONSE_ROLE_COLUMNS if c in present]
+        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS + extra,
+                                   categories=["person_id", "wave", "item", *extra])
     out = {"people": ctx.read_table("people", stage="registrations"),
            "members": ctx.read_table("members", stage="groups"),
            "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),

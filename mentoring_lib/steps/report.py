@@ -157,6 +157,11 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         blocks.append(_table("t-groups", "Meetings held per group", df,
                              [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
                               ("meetings_planned", "Planned", fmt_count)]))
+    if (df := _frame(tables, "curriculum")) is not None:  # the fidelity log (counts of groups, not people)
+        blocks.append(_table("t-curriculum", "Curriculum delivered (fidelity log)", df,
+                             [("topic", "Part of the curriculum", None),
+                              ("groups_delivered", "Groups that delivered it", fmt_count),
+                              ("groups", "Groups", fmt_count), ("meetings", "Meetings it was used at", fmt_count)]))
     blocks += _figures(tables, "implementation", public_dir)
     add("implementation", blocks)
 
@@ -211,6 +216,13 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     blocks = _text_blocks(tables, "mentors") + _figures(tables, "mentors", public_dir)
     if (df := _frame(tables, "mentors")) is not None:
         blocks.append(_table("t-mentors", "Mentors' answers at the end of term", df, likert_spec, [note]))
+    if (df := _frame(tables, "mentor_effectiveness")) is not None:  # mentors' own before/after survey
+        blocks.append(_table("t-mentor-change", "Mentors' scores before and after (mentors who answered both)", df,
+                             [("outcome", "Outcome", None), ("range", "Range", None), ("pairs", "Pairs", fmt_count),
+                              ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
+                              ("mean_change", "Mean change", fmt_signed), ("hedges_g", "Hedges' g", fmt_num),
+                              ("t_p_holm", "Holm p (t)", fmt_p)],
+                             ["Change = after − before; Holm adjustment across the mentors' outcomes. " + note]))
     add("mentors", blocks or [Paragraph("No mentor feedback was collected.")])
 
     # voices
@@ -367,6 +379,13 @@ SUMMARY_SHEETS = {
                                     "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
     "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
                             "share_high", "median", "median_label"], "Mentors' end-of-term items."),
+    "curriculum": ("Curriculum", ["topic", "groups_delivered", "groups", "share_of_groups", "meetings"],
+                   "Curriculum parts delivered per the fidelity log (counts of groups and meetings)."),
+    "mentor_effectiveness": ("Mentor outcomes", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
+                                                 "mean_post", "mean_change", "sd_change", "median_change",
+                                                 "wilcoxon_p", "rank_biserial", "t", "df", "t_p", "hedges_g",
+                                                 "g_ci_low", "g_ci_high", "t_p_holm", "wilcoxon_p_holm"],
+                             "Mentors' own before/after change per scale (their survey, apart from the participants')."),
     "themes": ("Themes", ["theme", "label", "comments"], "Open comments per theme (keyword codebook)."),
     "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
 }
@@ -486,7 +505,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "instruments", "attendance_curve")
+                     "quotes", "mentor_effectiveness", "curriculum", "instruments", "attendance_curve")
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:

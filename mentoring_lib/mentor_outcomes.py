@@ -1,0 +1,46 @@
+"""Mentors' own outcomes: their before/after survey, reported apart from the participants'.
+
+A term may ask its mentors the same instruments before the first training and after the last
+meeting (codebook surveys with ``role: mentor`` and waves ``pre`` / ``post``). Their scores are
+paired per mentor (:func:`mentoring_lib.evaluation.paired_scores` with ``role="mentor"``: a mentor
+who answered the participants' survey by mistake is not paired with the mentors' survey) and
+analysed like the participants' (:func:`~mentoring_lib.evaluation.effectiveness_table`: paired
+change, Wilcoxon, paired t, Hedges' g, Holm across the mentors' outcomes) under the same
+disclosure rules: pair counts under ``min_count`` show as "<k", and a scale needs ``min_base``
+complete pairs before any mean or test is published. With few mentors (16 in the demo) a scale often
+has too few pairs; the report then says so and shows the count only.
+
+Table ``evaluation/mentor_effectiveness`` (the effectiveness table's columns), narrative in the
+report's "mentors" section.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+TABLE = "mentor_effectiveness"
+
+
+def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits) -> None:
+    """Add the mentors' outcome table and sentences to ``ev`` (nothing when no mentor answered a
+    before/after survey)."""
+    from mentoring_lib.evaluation import describe_outcome, effectiveness_table, paired_scores
+
+    if scores is None or scores.empty or "role" not in scores.columns or paired_scores(scores, "mentor").empty:
+        return
+    table, methods = effectiveness_table(scores, codebook, limits, role="mentor")
+    if table.empty:
+        return
+    ev.tables[TABLE] = table
+    for m in dict.fromkeys(methods):
+        ev.method("Statistics", m)
+    ev.say("mentors", ("The mentors answered a before and an after survey of their own. Their scores are "
+                       "analysed apart from the participants', with the same methods; as for the participants, "
+                       "a change cannot be attributed to mentoring."))
+    for _, row in table.iterrows():
+        if not row.get("primary", True):
+            continue
+        if row["tested"]:
+            ev.say("mentors", "Mentors: " + describe_outcome(row), kind="bullet")
+        else:
+            ev.say("mentors", (f"Mentors: {row['outcome']}: {row['pairs']} mentors answered both surveys, too few "
+                               f"to report a change (at least {limits.min_base} are needed)."), kind="bullet")
