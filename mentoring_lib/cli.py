@@ -35,7 +35,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from mentoring_lib.status import console_lines, run_status
+    from mentoring_lib.pipeline.status import console_lines, run_status
 
     result = run_status(args.config, as_of=args.as_of)
     for line in console_lines(result):

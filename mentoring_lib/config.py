@@ -237,7 +237,7 @@ class ProgrammeSection(_Model):
     #: from its column header on the attendance sheet ("Meeting 3 (2026-11-03)").
     meeting_dates: list[dt.date] = Field(default_factory=list)
     #: The curriculum's parts (topics, exercises) as a fidelity_log input names them; the report says
-    #: which of them the groups delivered (mentoring_lib.fidelity).
+    #: which of them the groups delivered (mentoring_lib.steps.fidelity).
     curriculum: list[str] = Field(default_factory=list)
     meeting_period: str = "October–December"
     language: str = "English"

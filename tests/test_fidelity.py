@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from conftest import small_term
-from mentoring_lib import evaluation as ev
+from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.config import load_config
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.fidelity import TABLE, add_fidelity, delivery_table, read_log
+from mentoring_lib.steps.fidelity import TABLE, add_fidelity, delivery_table, read_log
 
 CURRICULUM = ["Compassionate breathing", "Self-compassion break", "Common humanity"]
 
@@ -78,7 +78,7 @@ def test_missing_required_log_exit2(tmp_path):
 
 
 def test_report_and_summary_sheet_show_the_curriculum_table(tmp_path):
-    from mentoring_lib import report as rp
+    from mentoring_lib.steps import report as rp
     from test_evaluation import make_config
 
     table = delivery_table(pd.DataFrame({"group": ["1", "2"], "meeting": [1, 1], "topic": ["A", "A"]}),

@@ -7,11 +7,11 @@ import yaml
 from openpyxl import load_workbook
 
 from conftest import small_term
-from mentoring_lib import certificates as C
-from mentoring_lib import mentor_hours as H
-from mentoring_lib import stages
+from mentoring_lib.steps import certificates as C
+from mentoring_lib.steps import mentor_hours as H
+from mentoring_lib.pipeline import stages
 from mentoring_lib.config import MentorHoursSection, load_config
-from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 from mentoring_lib.errors import InputError
 
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from mentoring_lib import evaluation as ev
-from mentoring_lib.codebook import load_codebook
+from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.analysis.codebook import load_codebook
 
 
 def _scores(role: str, n: int, pre: float, post: float, prefix: str) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def test_a_mentor_in_the_participants_survey_is_not_paired_with_the_mentors_surv
 
 
 def test_mentor_outcomes_section_under_the_disclosure_rules():
-    from mentoring_lib.mentor_outcomes import TABLE, add_mentor_outcomes
+    from mentoring_lib.steps.mentor_outcomes import TABLE, add_mentor_outcomes
 
     codebook = load_codebook(ROOT / "config" / "codebooks" / "demo.yml")
     few = pd.concat([_scores("participant", 12, 3.0, 4.0, "P"), _scores("mentor", 6, 3.0, 3.5, "M")])

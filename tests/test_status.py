@@ -15,7 +15,7 @@ from conftest import DEMO_CONFIG, ROOT, small_term
 from mentoring_lib import cli
 from mentoring_lib.config import AlertRules, load_config
 from mentoring_lib.errors import ConfigError
-from mentoring_lib.status import (EXIT_ALERTS, HELD, MISSED, NOT_YET_DUE, answered_by, compute_status,
+from mentoring_lib.pipeline.status import (EXIT_ALERTS, HELD, MISSED, NOT_YET_DUE, answered_by, compute_status,
                                   find_alerts, group_status, header_date, meeting_grid, run_status,
                                   session_dates, survey_response)
 
@@ -159,7 +159,7 @@ def test_small_term_group_that_stopped_after_meeting_1(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def demo_groups(tmp_path_factory) -> dict[str, str]:
     """E-mail (lower case) -> group number of the demo's accepted people."""
-    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 
     cfg = load_config(DEMO_CONFIG)
     ctx = StageContext("registrations", cfg, OutputPaths(tmp_path_factory.mktemp("groups")).ensure())

@@ -903,7 +903,7 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     surveys_written = _write_surveys(out, people, rng_surveys, term)
     # The mentors' own before/after survey and support meetings (demodata_mentors), from a stream of
     # their own: the participants' exports stay as they were.
-    from mentoring_lib.demodata_mentors import write_mentor_exports
+    from mentoring_lib.demo.demodata_mentors import write_mentor_exports
 
     mentor_files = write_mentor_exports(out, people.drop(columns="person"), rng_mentor_own,
                                         first_training=term.training_dates[0], last_meeting=term.meeting_dates[-1])

@@ -17,7 +17,7 @@ Outputs, all in ``private/certificates/`` (identity domain): ``certificate_list.
 not eligible with the reason; overrides), ``certificate_register.csv`` (every verification code
 once), ``pdf/<code>.pdf`` (one per eligible mentor; the file name carries no name),
 ``all_certificates.pdf`` (for printing), ``mail_merge.csv`` and, with ``mentor_hours:`` in the
-config, ``credits_for_registrar.csv`` (hours and credits: :mod:`mentoring_lib.mentor_hours`). The stage table
+config, ``credits_for_registrar.csv`` (hours and credits: :mod:`mentoring_lib.steps.mentor_hours`). The stage table
 ``certificates/eligibility`` holds pseudonyms and counts only.
 
 A verification code is ``<prefix>-<year>-XXXX-XXXX``: 40 bits of HMAC-SHA256(key, term and
@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mentoring_lib import mentor_hours
+from mentoring_lib.steps import mentor_hours
 from mentoring_lib.errors import ConfigError, InputError, InputErrors, WorkbookError
 from mentoring_lib.io.normalise import greeting_names
 

@@ -913,7 +913,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                       f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
                                       "would single those mentors out)."))
     ev.method("Attendance", MEETING_HELD_METHOD)
-    from mentoring_lib.fidelity import add_fidelity
+    from mentoring_lib.steps.fidelity import add_fidelity
 
     add_fidelity(ev, config, members)
     if summ["small_groups"]:
@@ -1048,7 +1048,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         if figures_dir is not None and dists:
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
 
-    from mentoring_lib.mentor_outcomes import add_mentor_outcomes
+    from mentoring_lib.steps.mentor_outcomes import add_mentor_outcomes
 
     add_mentor_outcomes(ev, scores, codebook, limits)
 

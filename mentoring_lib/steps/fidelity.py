@@ -37,7 +37,7 @@ def _key(text: str) -> str:
 def read_log(config: "TermConfig") -> pd.DataFrame | None:
     """Every fidelity log of the term as (group, meeting, topic) rows, topics as the curriculum names
     them; None when the term has no log (or only optional ones not yet there)."""
-    from mentoring_lib.readers import read_export, select_columns
+    from mentoring_lib.io.readers import read_export, select_columns
 
     curriculum = {_key(t): t for t in config.programme.curriculum}
     frames = []

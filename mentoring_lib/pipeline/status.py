@@ -242,8 +242,8 @@ def survey_status(config: "TermConfig", key: bytes, identity: pd.DataFrame,
                   as_of: dt.date) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Per survey input: who is asked, how many answered so far and the rate; and, per survey open on
     ``as_of`` (``surveys:`` in the config), the reminder list (:data:`REMINDER_COLUMNS`)."""
-    from mentoring_lib.feedback import load_survey_codebook, read_survey, survey_inputs
-    from mentoring_lib.normalise import greeting_names
+    from mentoring_lib.steps.feedback import load_survey_codebook, read_survey, survey_inputs
+    from mentoring_lib.io.normalise import greeting_names
 
     accepted = identity[identity["status"] == "accepted"].drop_duplicates("person_id")
     rows, reminders = [], {}
@@ -296,8 +296,8 @@ class StatusResult:
 
 def compute_status(config: "TermConfig", as_of: dt.date, work_dir: Path) -> StatusResult:
     """Every status table, computing registrations and groups in-process in ``work_dir`` (private)."""
-    from mentoring_lib import attendance
-    from mentoring_lib.context import OutputPaths, StageContext, run_in_process
+    from mentoring_lib.steps import attendance
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 
     ctx = StageContext("registrations", config, OutputPaths(work_dir).ensure(), interactive=True)
     run_in_process(ctx)
@@ -346,8 +346,8 @@ def _page(result: StatusResult, config: "TermConfig") -> str:
 
 def write_outputs(result: StatusResult, config: "TermConfig", status_dir: Path) -> list[Path]:
     """The private status page, sheet and reminder lists (stale reminder lists are removed)."""
-    from mentoring_lib.publish import private_dir, restrict_tree
-    from mentoring_lib.spreadsheets import write_csv, write_xlsx
+    from mentoring_lib.pipeline.publish import private_dir, restrict_tree
+    from mentoring_lib.io.spreadsheets import write_csv, write_xlsx
 
     private_dir(status_dir)
     page = status_dir / "status.html"
@@ -372,7 +372,7 @@ def write_outputs(result: StatusResult, config: "TermConfig", status_dir: Path) 
 def run_status(config_path: str | os.PathLike, as_of: dt.date | None = None) -> StatusResult:
     """``mentoring status``: compute, write the private outputs, return the result (see the module)."""
     from mentoring_lib.config import load_config
-    from mentoring_lib.publish import private_dir
+    from mentoring_lib.pipeline.publish import private_dir
 
     config = load_config(config_path)
     as_of = as_of or dt.datetime.now(config.term.tz).date()

@@ -1,6 +1,6 @@
 """The demo term's mentor-only exports: the mentors' before/after survey and support-meeting sheet.
 
-Written by :func:`mentoring_lib.demodata.write_demo_term` from its own random stream (the seventh
+Written by :func:`mentoring_lib.demo.demodata.write_demo_term` from its own random stream (the seventh
 child of the term's seed), so the participants' exports and everything derived from them stay as
 they were:
 
@@ -37,9 +37,9 @@ def write_mentor_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
                          first_training: dt.date, last_meeting: dt.date, codebook=None) -> dict[str, int]:
     """Write the three files for the accepted mentors of ``people`` (name, email, role, status);
     return file name -> rows. Deterministic for ``rng``."""
-    from mentoring_lib.codebook import Codebook, load_codebook
-    from mentoring_lib.demodata import _tick_cells, _write_attendance, _write_xlsx
-    from mentoring_lib.demodata_surveys import _answers, _times, _to_text, default_codebook_path
+    from mentoring_lib.analysis.codebook import Codebook, load_codebook
+    from mentoring_lib.demo.demodata import _tick_cells, _write_attendance, _write_xlsx
+    from mentoring_lib.demo.demodata_surveys import _answers, _times, _to_text, default_codebook_path
 
     out = Path(out_dir)
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook or default_codebook_path())

@@ -2,9 +2,9 @@
 
 A term may ask its mentors the same instruments before the first training and after the last
 meeting (codebook surveys with ``role: mentor`` and waves ``pre`` / ``post``). Their scores are
-paired per mentor (:func:`mentoring_lib.evaluation.paired_scores` with ``role="mentor"``: a mentor
+paired per mentor (:func:`mentoring_lib.steps.evaluation.paired_scores` with ``role="mentor"``: a mentor
 who answered the participants' survey by mistake is not paired with the mentors' survey) and
-analysed like the participants' (:func:`~mentoring_lib.evaluation.effectiveness_table`: paired
+analysed like the participants' (:func:`~mentoring_lib.steps.evaluation.effectiveness_table`: paired
 change, Wilcoxon, paired t, Hedges' g, Holm across the mentors' outcomes) under the same
 disclosure rules: pair counts under ``min_count`` show as "<k", and a scale needs ``min_base``
 complete pairs before any mean or test is published. With few mentors (16 in the demo) a scale often
@@ -23,7 +23,7 @@ TABLE = "mentor_effectiveness"
 def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits) -> None:
     """Add the mentors' outcome table and sentences to ``ev`` (nothing when no mentor answered a
     before/after survey)."""
-    from mentoring_lib.evaluation import describe_outcome, effectiveness_table, paired_scores
+    from mentoring_lib.steps.evaluation import describe_outcome, effectiveness_table, paired_scores
 
     if scores is None or scores.empty or "role" not in scores.columns or paired_scores(scores, "mentor").empty:
         return

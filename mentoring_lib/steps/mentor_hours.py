@@ -7,7 +7,7 @@ rounded down to ``credit_step`` (27 h per credit, step 0.5: 40 h give 1.0 credit
 
 Support meetings come from ``support_attendance`` inputs: sheets like the other attendance sheets
 (a row a person, a column a session headed "Support meeting 1", ...; ticks as in
-:mod:`mentoring_lib.attendance`). Only accepted mentors count; anyone else on the sheet is left out
+:mod:`mentoring_lib.steps.attendance`). Only accepted mentors count; anyone else on the sheet is left out
 and counted in the data-quality record.
 
 The certificates stage adds the columns to ``private/certificates/certificate_list.xlsx`` and
@@ -23,7 +23,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from mentoring_lib.config import MentorHoursSection, TermConfig
-    from mentoring_lib.context import StageContext
+    from mentoring_lib.pipeline.context import StageContext
 
 CREDITS_FILE = "credits_for_registrar.csv"
 
@@ -45,7 +45,7 @@ def hours_of(trainings: pd.Series, meetings_coled: pd.Series, support: pd.Series
 
 def support_meetings(ctx: "StageContext", mentors: pd.Index) -> pd.Series:
     """Support meetings attended per accepted mentor (0 when not on a sheet); records quality."""
-    from mentoring_lib.attendance import _read_kind
+    from mentoring_lib.steps.attendance import _read_kind
 
     wide, infos = _read_kind(ctx, "support")
     for input_id, info in infos:
@@ -115,6 +115,6 @@ def write_credits_list(ctx: "StageContext", roster: pd.DataFrame, folder) -> Non
     """``credits_for_registrar.csv`` in the certificates' private folder (when hours are configured)."""
     if ctx.config.mentor_hours is None or "hours" not in roster.columns:
         return
-    from mentoring_lib import spreadsheets
+    from mentoring_lib.io import spreadsheets
 
     spreadsheets.write_csv(credits_list(roster, ctx.config), folder / CREDITS_FILE)
