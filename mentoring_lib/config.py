@@ -349,6 +349,14 @@ class PrivacySection(_Model):
         return self
 
 
+class EvaluationSection(_Model):
+    #: The pre-specified primary outcome, ``<instrument>_<scale>`` of the survey codebook (checked
+    #: against it when the evaluation runs and by ``mentoring check``); the others are secondary.
+    primary: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "scs_sf_total"
+    #: The per-protocol analysis keeps linked participants who attended at least this many meetings.
+    per_protocol_min_meetings: Annotated[int, Field(ge=1)] = 3
+
+
 class ReportSection(_Model):
     title: str = "Compassion mentoring in peer groups for doctoral students"
     subtitle: str | None = None
@@ -372,6 +380,7 @@ class TermConfig(_Model):
     themes_file: str | None = None
     certificates: CertificatesSection = CertificatesSection()
     privacy: PrivacySection = PrivacySection()
+    evaluation: EvaluationSection = EvaluationSection()
     report: ReportSection
     #: Set by load_config, not by the YAML.
     source: Path | None = Field(default=None, exclude=True)

@@ -1,0 +1,143 @@
+"""The outcome design of the before/after evaluation: one pre-specified primary outcome, the
+secondary outcomes, one multiplicity family, and the wording of each result.
+
+* **Primary outcome**: ``evaluation.primary`` in the term config (``<instrument>_<scale>``, default
+  ``scs_sf_total``), checked against the codebook's scales (:func:`check_primary`).
+* **Primary test**: the paired t-test (mean change with its 95% CI, d_z and Hedges' g with their
+  CIs); the Wilcoxon signed-rank test with the rank-biserial r is a sensitivity analysis.
+* **One multiplicity family**: the paired t-tests of the primary outcome and of the secondary
+  outcomes (every instrument's total score, or each scale of an instrument without a total),
+  Holm-adjusted together. Subscales of an instrument that has a total (the CS's four) are parts
+  of that total: they are exploratory, outside the family, and reported with unadjusted p.
+* **Wording**: "higher/lower after than before" is said only when the p-value the sentence prints
+  (Holm-adjusted within the family; unadjusted for exploratory subscales) is below 0.05; effect
+  size labels come from the unrounded value and the value is printed with enough decimals that
+  the label never contradicts it (g = 0.196 is "negligible" and printed 0.196, not 0.20).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mentoring_lib import stats
+from mentoring_lib.report import fmt_ci, fmt_num, fmt_p, fmt_signed
+
+ALPHA = 0.05
+PRIMARY_TEST = "paired t-test"
+ROLE_LABEL = {"primary": "primary", "secondary": "secondary", "exploratory": "exploratory (subscale)"}
+#: Cohen's (1988) conventional thresholds for |d| and |g|.
+EFFECT_THRESHOLDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
+
+
+def outcome_id(instrument: str, scale: str) -> str:
+    """The config's name of an outcome: ``<instrument>_<scale>`` (``scs_sf_total``)."""
+    return f"{instrument}_{scale}"
+
+
+def outcome_ids(codebook) -> list[str]:
+    """Every scale of the codebook's instruments as an outcome id, in codebook order."""
+    return [outcome_id(i, sc.id) for i, inst in codebook.instruments.items() for sc in inst.scales]
+
+
+def check_primary(config, codebook) -> str:
+    """The configured primary outcome id; ConfigError (exit 2) when the codebook has no such scale."""
+    from mentoring_lib.errors import ConfigError
+
+    primary = config.evaluation.primary
+    ids = outcome_ids(codebook)
+    if primary not in ids:
+        raise ConfigError(f"the primary outcome '{primary}' is not a scale of the survey codebook",
+                          file=config.source, key="evaluation.primary",
+                          hint="use <instrument>_<scale>, one of: " + ", ".join(ids))
+    return primary
+
+
+def in_family(codebook, instrument: str, scale: str) -> bool:
+    """A total score, or a scale of an instrument without a total (not a subscale of a total)."""
+    inst = codebook.instruments.get(instrument)
+    if inst is None:
+        return False
+    return scale == "total" or not any(s.id == "total" for s in inst.scales)
+
+
+def apply_design(eff: pd.DataFrame, codebook, primary: str) -> pd.DataFrame:
+    """The effectiveness table with ``outcome_id``, ``role`` (primary / secondary / exploratory),
+    ``family`` and ``t_p_holm`` (Holm across the tested outcomes of the family; NaN outside it),
+    the primary outcome first and the rest in codebook order."""
+    out = eff.copy()
+    if out.empty:
+        for c, dtype in (("outcome_id", "str"), ("role", "str"), ("family", "bool"), ("t_p_holm", "float64")):
+            out[c] = pd.Series(dtype=dtype)
+        return out
+    out["outcome_id"] = [outcome_id(i, s) for i, s in zip(out["instrument"], out["scale"])]
+    out["family"] = [in_family(codebook, i, s) or oid == primary
+                     for i, s, oid in zip(out["instrument"], out["scale"], out["outcome_id"])]
+    out["role"] = ["primary" if oid == primary else "secondary" if fam else "exploratory"
+                   for oid, fam in zip(out["outcome_id"], out["family"])]
+    tested = out["family"] & out["tested"].astype(bool)
+    p = out["t_p"].astype(float).where(tested)
+    out["t_p_holm"] = stats.holm(p)
+    rank = out["role"].map({"primary": 0}).fillna(1)
+    return out.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def family_size(eff: pd.DataFrame) -> int:
+    """Tests in the multiplicity family (the family outcomes that were tested)."""
+    if eff.empty or "family" not in eff:
+        return 0
+    return int((eff["family"].astype(bool) & eff["tested"].astype(bool) & eff["t_p"].notna()).sum())
+
+
+def effect_label(g: float) -> str:
+    """Cohen's label of |g| from the unrounded value."""
+    a = abs(float(g))
+    return next(label for limit, label in EFFECT_THRESHOLDS if a < limit)
+
+
+def fmt_effect(g: float, digits: int = 2) -> str:
+    """An effect size with 2 decimals, or more where rounding would carry it onto a threshold it
+    has not reached (0.196 -> "0.196", not "0.20" beside "negligible")."""
+    if g is None or (isinstance(g, float) and math.isnan(g)):
+        return "–"
+    for d in range(digits, 6):
+        shown = round(float(g), d)
+        if effect_label(shown) == effect_label(g) or d == 5:
+            return fmt_num(g, d)
+    return fmt_num(g, digits)
+
+
+def multiplicity_text(eff: pd.DataFrame, primary_name: str) -> str:
+    """The Methods paragraph stating the family."""
+    k = family_size(eff)
+    return (f"The primary outcome, {primary_name}, was fixed in the term's configuration before the "
+            f"data were analysed (evaluation.primary). Its primary test is the {PRIMARY_TEST} (mean change "
+            "with its 95% CI, d_z and Hedges' g with their 95% CIs); the Wilcoxon signed-rank test with "
+            "the rank-biserial r and its CI is a sensitivity analysis. One multiplicity family: the paired "
+            f"t-tests of the primary and the secondary outcomes (each instrument's total score, or each scale "
+            f"of an instrument without a total; {k} tests here) are Holm-adjusted together, and a result is "
+            "called a change only when its adjusted p is below 0.05. Subscales of an instrument that has a "
+            "total are parts of it: they are exploratory, outside the family, with unadjusted p-values.")
+
+
+def describe(row: pd.Series, n_family: int) -> str:
+    """One non-causal sentence about an outcome's change, decided by the p-value it prints."""
+    role = str(row.get("role", "secondary"))
+    lead = f"{ROLE_LABEL[role].capitalize()} outcome, {row['outcome']}"
+    if not row.get("tested"):
+        return f"{lead}: {row['pairs']} participants answered both surveys, too few to report a change."
+    family = bool(row.get("family", True))
+    p = float(row["t_p_holm"] if family else row["t_p"])
+    p_text = (f"paired t-test p {fmt_p(row['t_p'])}, Holm-adjusted p {fmt_p(p)} across the {n_family} "
+              "outcomes of the family" if family else f"paired t-test p {fmt_p(p)}, unadjusted (exploratory)")
+    g = float(row["hedges_g"])
+    numbers = (f"mean {fmt_num(row['mean_pre'])} before and {fmt_num(row['mean_post'])} after; mean change "
+               f"{fmt_signed(row['mean_change'])}, 95% CI {fmt_ci(row['mean_change_ci_low'], row['mean_change_ci_high'])}; "
+               f"d_z {fmt_effect(row['d_z'])}, 95% CI {fmt_ci(row['d_z_ci_low'], row['d_z_ci_high'])}; "
+               f"Hedges' g {fmt_effect(g)}, 95% CI {fmt_ci(row['g_ci_low'], row['g_ci_high'])}, "
+               f"{effect_label(g)} by Cohen's conventions; {p_text}")
+    if not math.isnan(p) and p < ALPHA and row["mean_change"] != 0:
+        verdict = f"{'higher' if row['mean_change'] > 0 else 'lower'} after than before"
+    else:
+        verdict = "no statistically clear change between before and after"
+    return f"{lead} ({row['pairs']} pairs): {verdict} ({numbers})."
