@@ -278,8 +278,8 @@ def test_summary_workbook(term):
     from openpyxl import load_workbook
 
     wb = load_workbook(ctx.out.public / "summary.xlsx")
-    assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data quality",
-            "Data dictionary"} <= set(wb.sheetnames)
+    assert {"About", "Reach", "Funnel", "Outcomes", "Reliability", "Sensitivity", "Reliable change",
+            "Data quality", "Data dictionary"} <= set(wb.sheetnames)
     dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
     assert dq == [("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
@@ -293,9 +293,17 @@ def test_summary_workbook(term):
             continue
         header = [c.value for c in wb[sheet][1]]
         assert all((sheet, h) in described for h in header), sheet
-    eff = wb["Effectiveness"]
+    eff = wb["Outcomes"]
     header = [c.value for c in eff[1]]
     assert "person_id" not in header and "hedges_g" in header
+    # the intervals the Methods text promises are published (item 3 of the evaluation design)
+    assert {"mean_change_ci_low", "mean_change_ci_high", "d_z", "d_z_ci_low", "d_z_ci_high", "r_ci_low",
+            "r_ci_high", "role", "t_p_holm"} <= set(header)
+    first = dict(zip(header, next(eff.iter_rows(min_row=2, values_only=True))))
+    assert first["role"] == "primary" and first["outcome_id"] == "scs_sf_total"
+    rci = wb["Reliable change"]
+    rci_header = [c.value for c in rci[1]]
+    assert "improved_n" not in rci_header and "improved" in rci_header  # true counts stay private
 
 
 # -- formatting -------------------------------------------------------------------------------------
