@@ -56,10 +56,17 @@ class MixedResult(_Result):
     method: str
 
 
-def mixed_model(long: pd.DataFrame, confidence: float = CONFIDENCE) -> MixedResult:
-    """score ~ after + (1 | person) by REML over ``long`` (columns person_id, wave in pre/post, score)."""
+def fit_random_intercept(data: pd.DataFrame, formula: str, group: str):
+    """statsmodels MixedLM with a random intercept per ``group``, fitted by REML (the fit object)."""
     import statsmodels.formula.api as smf
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter; callers report fit.converged
+        return smf.mixedlm(formula, data, groups=data[group]).fit(reml=True)
+
+
+def mixed_model(long: pd.DataFrame, confidence: float = CONFIDENCE) -> MixedResult:
+    """score ~ after + (1 | person) by REML over ``long`` (columns person_id, wave in pre/post, score)."""
     d = long.dropna(subset=["score"])
     d = d[d["wave"].isin(["pre", "post"])]
     d = pd.DataFrame({"person": d["person_id"].astype(str).to_numpy(),
@@ -69,9 +76,7 @@ def mixed_model(long: pd.DataFrame, confidence: float = CONFIDENCE) -> MixedResu
     nan2 = (math.nan, math.nan)
     if people < 3 or d["after"].nunique() < 2 or d.groupby("person")["after"].nunique().max() < 2:
         return MixedResult(people, obs, math.nan, nan2, math.nan, "not enough before and after scores", MIXED_METHOD)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter; a failed fit is reported below
-        fit = smf.mixedlm("score ~ after", d, groups=d["person"]).fit(reml=True)
+    fit = fit_random_intercept(d, "score ~ after", "person")
     est = float(fit.params["after"])
     lo, hi = fit.conf_int(alpha=1 - confidence).loc["after"]
     note = "" if fit.converged else "the model did not converge"

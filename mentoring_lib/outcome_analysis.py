@@ -49,6 +49,8 @@ def evaluate_outcomes(ev, *, scores: pd.DataFrame, responses: pd.DataFrame, meet
     prow = eff[eff["role"] == "primary"]
     primary_name = str(prow["outcome"].iloc[0]) if len(prow) else primary
     ev.method("Outcomes", outcomes.multiplicity_text(eff, primary_name))
+    for ref in outcomes.REFERENCES:
+        ev.method("References for the statistics", ref)
     for m in dict.fromkeys(eff_methods):
         ev.method("Statistics", m)
     if len(prow):
@@ -114,11 +116,12 @@ def _attrition(ev, prow, eff, scores, meetings, accepted, linked, before_only, c
             r = rci[rci["role"] == "primary"]
             if len(r):
                 r = r.iloc[0]
+                said = {c: count_phrase(r[c], limits) for c in individual_change.RCI_CATEGORIES}
                 ev.say(SECTION, (f"Individual change in {r['outcome']}: a change of more than "
-                                 f"{fmt_num(r['threshold'])} points is reliable (Jacobson & Truax 1991); "
-                                 f"{r['improved']} of the {r['pairs']} participants improved reliably, "
-                                 f"{r['deteriorated']} deteriorated reliably and {r['unchanged']} did not change "
-                                 "reliably."))
+                                 f"{fmt_num(r['threshold'])} points is reliable (Jacobson & Truax 1991). Of the "
+                                 f"{r['pairs']} participants, {said['improved']} improved reliably, "
+                                 f"{said['deteriorated']} deteriorated reliably and {said['unchanged']} did not "
+                                 "change reliably."))
 
 
 def _dose_response(ev, prow, scores, meetings, limits) -> None:
@@ -133,6 +136,14 @@ def _dose_response(ev, prow, scores, meetings, limits) -> None:
     ev.say(SECTION, (f"Exploratory dose–response: across the {prow['pairs']} linked participants, the change in "
                      f"{prow['outcome']} and the number of meetings attended had a Spearman correlation of "
                      f"{fmt_num(res.rho)} (95% CI {fmt_ci(*res.ci)}, unadjusted p {fmt_p(res.p)})."))
+
+
+def count_phrase(shown: str, limits) -> str:
+    """A published count cell in a sentence: "12", "fewer than 5" for "<5", "a number not shown" for "x"."""
+    text = str(shown)
+    if text == limits.small:
+        return f"fewer than {limits.min_count}"
+    return text if text.isdigit() else "a number not shown"
 
 
 def wilson_columns(count: pd.Series, base: pd.Series, shown: pd.Series) -> tuple[list[float], list[float]]:

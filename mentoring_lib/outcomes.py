@@ -30,6 +30,34 @@ ROLE_LABEL = {"primary": "primary", "secondary": "secondary", "exploratory": "ex
 EFFECT_THRESHOLDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
 
 
+#: Full references of the statistical methods (the Methods section lists them).
+REFERENCES = (
+    "Algina, J., & Keselman, H. J. (2003). Approximate confidence intervals for effect sizes. Educational and "
+    "Psychological Measurement, 63(4), 537–553.",
+    "Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline covariates between "
+    "treatment groups in propensity-score matched samples. Statistics in Medicine, 28(25), 3083–3107.",
+    "Ben-Shachar, M. S., Lüdecke, D., & Makowski, D. (2020). effectsize: Estimation of effect size indices and "
+    "standardized parameters. Journal of Open Source Software, 5(56), 2815.",
+    "Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson, Kendall and Spearman "
+    "correlations. Psychometrika, 65(1), 23–28.",
+    "Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.",
+    "Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson reliability coefficient "
+    "twenty. Psychometrika, 30(3), 357–370.",
+    "Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal of "
+    "Statistics, 6(2), 65–70.",
+    "Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical approach to defining meaningful "
+    "change in psychotherapy research. Journal of Consulting and Clinical Psychology, 59(1), 12–19.",
+    "Kerby, D. S. (2014). The simple difference formula: An approach to teaching nonparametric correlation. "
+    "Comprehensive Psychology, 3, 11.IT.3.1.",
+    "Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion: comparison of seven "
+    "methods. Statistics in Medicine, 17(8), 857–872.",
+    "Seabold, S., & Perktold, J. (2010). statsmodels: Econometric and statistical modeling with Python. "
+    "Proceedings of the 9th Python in Science Conference, 92–96.",
+    "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. Journal of the "
+    "American Statistical Association, 22(158), 209–212.",
+)
+
+
 def outcome_id(instrument: str, scale: str) -> str:
     """The config's name of an outcome: ``<instrument>_<scale>`` (``scs_sf_total``)."""
     return f"{instrument}_{scale}"
@@ -115,7 +143,7 @@ def multiplicity_text(eff: pd.DataFrame, primary_name: str) -> str:
             "with its 95% CI, d_z and Hedges' g with their 95% CIs); the Wilcoxon signed-rank test with "
             "the rank-biserial r and its CI is a sensitivity analysis. One multiplicity family: the paired "
             f"t-tests of the primary and the secondary outcomes (each instrument's total score, or each scale "
-            f"of an instrument without a total; {k} tests here) are Holm-adjusted together, and a result is "
+            f"of an instrument without a total; {k} tests here) are Holm-adjusted together (Holm 1979), and a result is "
             "called a change only when its adjusted p is below 0.05. Subscales of an instrument that has a "
             "total are parts of it: they are exploratory, outside the family, with unadjusted p-values.")
 
