@@ -1360,7 +1360,11 @@ def check_inputs(config) -> list[str]:
     Limits.from_config(config)
     codebook = load_stage_codebook(config)
     name = codebook.source.name if codebook.source else "codebook"
-    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)"]
+    from mentoring_lib.outcomes import check_primary
+
+    primary = check_primary(config, codebook)
+    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)",
+             f"primary outcome {primary} found in the codebook"]
     if approved_quotes_path(config) is not None:
         notes.append("approved-quotes file found")
     return notes

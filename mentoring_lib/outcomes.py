@@ -118,8 +118,9 @@ def family_size(eff: pd.DataFrame) -> int:
 
 
 def effect_label(g: float) -> str:
-    """Cohen's label of |g| from the unrounded value."""
-    a = abs(float(g))
+    """Cohen's label of |g| from the unrounded value (to 9 decimals: floating-point noise such as
+    0.7999999999999999 is 0.8)."""
+    a = round(abs(float(g)), 9)
     return next(label for limit, label in EFFECT_THRESHOLDS if a < limit)
 
 
