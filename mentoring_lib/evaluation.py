@@ -1360,11 +1360,11 @@ def check_inputs(config) -> list[str]:
     Limits.from_config(config)
     codebook = load_stage_codebook(config)
     name = codebook.source.name if codebook.source else "codebook"
-    from mentoring_lib.outcomes import check_primary
+    from mentoring_lib.outcomes import check_primary, primary_note
 
     primary = check_primary(config, codebook)
     notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)",
-             f"primary outcome {primary} found in the codebook"]
+             primary_note(config, primary)]
     if approved_quotes_path(config) is not None:
         notes.append("approved-quotes file found")
     return notes

@@ -49,6 +49,9 @@ def evaluate_outcomes(ev, *, scores: pd.DataFrame, responses: pd.DataFrame, meet
     prow = eff[eff["role"] == "primary"]
     primary_name = str(prow["outcome"].iloc[0]) if len(prow) else primary
     ev.method("Outcomes", outcomes.multiplicity_text(eff, primary_name))
+    if not outcomes.primary_is_set(config):
+        ev.method("Outcomes", f"This term's configuration does not name its primary outcome, so the default "
+                              f"({primary}) was used: the choice was not pre-specified for this term.")
     for ref in outcomes.REFERENCES:
         ev.method("References for the statistics", ref)
     for m in dict.fromkeys(eff_methods):

@@ -69,16 +69,33 @@ def outcome_ids(codebook) -> list[str]:
 
 
 def check_primary(config, codebook) -> str:
-    """The configured primary outcome id; ConfigError (exit 2) when the codebook has no such scale."""
+    """The primary outcome id. Set in the config (``evaluation.primary``), it must be a scale of the
+    codebook (ConfigError, exit 2, otherwise). Not set, it is the SCS-SF total where the codebook
+    has one, else the codebook's first scale (:func:`primary_note` says so in the check and Methods)."""
     from mentoring_lib.errors import ConfigError
 
-    primary = config.evaluation.primary
     ids = outcome_ids(codebook)
-    if primary not in ids:
-        raise ConfigError(f"the primary outcome '{primary}' is not a scale of the survey codebook",
-                          file=config.source, key="evaluation.primary",
-                          hint="use <instrument>_<scale>, one of: " + ", ".join(ids))
-    return primary
+    primary = config.evaluation.primary
+    if primary in ids:
+        return primary
+    if not primary_is_set(config) and ids:
+        return ids[0]
+    raise ConfigError(f"the primary outcome '{primary}' is not a scale of the survey codebook",
+                      file=config.source, key="evaluation.primary",
+                      hint="use <instrument>_<scale>, one of: " + ", ".join(ids))
+
+
+def primary_is_set(config) -> bool:
+    """Whether the term's config names its primary outcome (rather than taking the default)."""
+    return "primary" in config.evaluation.model_fields_set
+
+
+def primary_note(config, primary: str) -> str:
+    """How the primary outcome was chosen, for ``mentoring check`` and the Methods text."""
+    if primary_is_set(config):
+        return f"primary outcome {primary} (evaluation.primary) found in the codebook"
+    return (f"primary outcome {primary}: evaluation.primary is not set, so the default is used (set it in the "
+            "config before the data come in, to pre-specify it)")
 
 
 def in_family(codebook, instrument: str, scale: str) -> bool:
@@ -139,8 +156,8 @@ def fmt_effect(g: float, digits: int = 2) -> str:
 def multiplicity_text(eff: pd.DataFrame, primary_name: str) -> str:
     """The Methods paragraph stating the family."""
     k = family_size(eff)
-    return (f"The primary outcome, {primary_name}, was fixed in the term's configuration before the "
-            f"data were analysed (evaluation.primary). Its primary test is the {PRIMARY_TEST} (mean change "
+    return (f"The primary outcome, {primary_name}, is set in the term's configuration (evaluation.primary; "
+            "the SCS-SF total unless the term names another) before the data are analysed. Its primary test is the {PRIMARY_TEST} (mean change "
             "with its 95% CI, d_z and Hedges' g with their 95% CIs); the Wilcoxon signed-rank test with "
             "the rank-biserial r and its CI is a sensitivity analysis. One multiplicity family: the paired "
             f"t-tests of the primary and the secondary outcomes (each instrument's total score, or each scale "

@@ -35,7 +35,19 @@ def test_primary_defaults_to_the_scs_sf_total_and_is_checked_against_the_codeboo
     cfg = make_config()
     assert cfg.evaluation.primary == "scs_sf_total" and cfg.evaluation.per_protocol_min_meetings == 3
     assert outcomes.check_primary(cfg, codebook) == "scs_sf_total"
-    assert "primary outcome scs_sf_total found in the codebook" in ev.check_inputs(cfg)
+    assert any(n.startswith("primary outcome scs_sf_total: evaluation.primary is not set")
+               for n in ev.check_inputs(cfg))
+    assert "primary outcome scs_sf_total (evaluation.primary) found in the codebook" in ev.check_inputs(
+        config_with(primary="scs_sf_total"))
+
+
+def test_unset_primary_falls_back_to_the_codebooks_first_scale(codebook):
+    from types import SimpleNamespace
+
+    other = SimpleNamespace(instruments={k: v for k, v in codebook.instruments.items() if k != "scs_sf"})
+    assert outcomes.check_primary(make_config(), other) == "swemwbs_total"
+    with pytest.raises(ConfigError):
+        outcomes.check_primary(config_with(primary="scs_sf_total"), other)
 
 
 def test_unknown_primary_outcome_is_a_config_error_exit2(codebook):
