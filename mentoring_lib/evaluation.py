@@ -960,7 +960,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     acc_responses = responses[responses["person_id"].isin(acc_part)] if len(responses) else responses
     rel, rel_methods = reliability_table(acc_responses, codebook, limits)
     ev.tables["reliability"] = rel
-    eff = evaluate_outcomes(ev, scores=scores, responses=responses, meetings=meetings, accepted=acc_part,
+    eff = evaluate_outcomes(ev, scores=scores, meetings=meetings, accepted=acc_part,
                             linked=linked, before_only=pre_ids - post_ids, codebook=codebook, config=config,
                             limits=limits)
     main = eff[eff["tested"].astype(bool)] if len(eff) else eff

@@ -33,7 +33,7 @@ def primary_key_figure(ev, row: pd.Series, n_family: int) -> None:
     ev.key_figures.insert(0, fig)
 
 
-def evaluate_outcomes(ev, *, scores: pd.DataFrame, responses: pd.DataFrame, meetings: pd.DataFrame,
+def evaluate_outcomes(ev, *, scores: pd.DataFrame, meetings: pd.DataFrame,
                       accepted: set, linked: set, before_only: set, codebook, config, limits) -> pd.DataFrame:
     """Fill the outcomes section; returns the effectiveness table."""
     from mentoring_lib.evaluation import effectiveness_table
