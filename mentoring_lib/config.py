@@ -405,6 +405,13 @@ class SurveyWindow(_Model):
             raise ValueError(f"survey closes ({self.closes}) before it opens ({self.opens})")
         return self
 
+class EvaluationSection(_Model):
+    #: The pre-specified primary outcome, ``<instrument>_<scale>`` of the survey codebook (checked
+    #: against it when the evaluation runs and by ``mentoring check``); the others are secondary.
+    primary: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = "scs_sf_total"
+    #: The per-protocol analysis keeps linked participants who attended at least this many meetings.
+    per_protocol_min_meetings: Annotated[int, Field(ge=1)] = 3
+
 
 class ReportSection(_Model):
     title: str = "Compassion mentoring in peer groups for doctoral students"
@@ -431,6 +438,7 @@ class TermConfig(_Model):
     #: Mentor hours and credits (see MentorHoursSection); leave out for neither.
     mentor_hours: MentorHoursSection | None = None
     privacy: PrivacySection = PrivacySection()
+    evaluation: EvaluationSection = EvaluationSection()
     report: ReportSection
     #: The rules of the during-term status run (``mentoring status``).
     alerts: AlertRules = AlertRules()

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from mentoring_lib.demo import answer_key
 from mentoring_lib.demo import demodata as dd
 from mentoring_lib.config import load_config
 
@@ -185,7 +186,7 @@ def test_duplicates_differ_in_case_spaces_and_a_zero_width_space(term1):
     assert any(e != e.strip() for e in emails)
     assert sum("\u200b" in e for e in truth["email"]) == 1
     # Each duplicate's e-mail matches an earlier row's once case, spaces and invisibles are ignored.
-    plain = truth["email"].map(dd._plain_email)
+    plain = truth["email"].map(answer_key.plain_email)
     for i, row in dups.iterrows():
         same = truth[(plain == plain[i]) & (truth["role"] == row["role"]) & (truth["kind"] != "incomplete")]
         assert len(same) == 2 and same["submitted_at"].iloc[0] < row["submitted_at"]
@@ -202,7 +203,7 @@ def test_an_incomplete_first_submission_does_not_hold_the_place(term1):
     mentors, participants = _mentors(out), _participants(out)
     consent = dd.CONSENT_QUESTION
     assert mentors[consent].isna().sum() == 1 and (participants[consent] == "").sum() == 1
-    plain = truth["email"].map(dd._plain_email)
+    plain = truth["email"].map(answer_key.plain_email)
     for i, row in incomplete.iterrows():
         same = truth[(plain == plain[i]) & (truth["role"] == row["role"])]
         holder = same[same["status"] != "duplicate"]
@@ -336,7 +337,7 @@ def test_attendance_lists_exactly_the_people_accepted_after_withdrawals(term1):
     out, summary = term1
     truth = summary["ground_truth"]
     accepted = truth[truth["status"] == "accepted"]
-    plain = lambda s: set(pd.Series(list(s)).map(dd._plain_email))  # noqa: E731
+    plain = lambda s: set(pd.Series(list(s)).map(answer_key.plain_email))  # noqa: E731
     _, t_rows = _xlsx_rows(out / dd.TRAINING_FILE)
     _, g_rows = _xlsx_rows(out / dd.GROUP_FILE)
     assert plain(r[1] for r in t_rows) == plain(accepted.loc[accepted["role"] == "mentor", "email"])
@@ -362,8 +363,8 @@ def test_withdrawals_name_accepted_people_in_other_letter_case(term1):
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["Email", "Date", "Reason"]
     withdrawn = truth[truth["status"] == "withdrawn"]
-    assert (sorted(dd._plain_email(r["Email"]) for r in rows)
-            == sorted(withdrawn["email"].map(dd._plain_email)))
+    assert (sorted(answer_key.plain_email(r["Email"]) for r in rows)
+            == sorted(withdrawn["email"].map(answer_key.plain_email)))
     assert any(r["Email"] not in set(truth["email"]) for r in rows)
     # Withdrawals come before the groups start, so each promotes someone.
     assert all(dt.date.fromisoformat(r["Date"]) <= dt.date(2026, 10, 12) for r in rows)
@@ -375,7 +376,7 @@ def test_withdrawals_name_accepted_people_in_other_letter_case(term1):
 def test_ground_truth_reconciles_with_the_rules_applied_by_hand(fixture, k, request):
     out, summary = request.getfixturevalue(fixture)
     truth = summary["ground_truth"]
-    by_hand = dd.hand_applied_statuses(out, mentor_places=16 * k, participant_places=80 * k)
+    by_hand = answer_key.hand_applied_statuses(out, mentor_places=16 * k, participant_places=80 * k)
     merged = truth.merge(by_hand, on=["input", "row"], suffixes=("", "_hand"), validate="one_to_one")
     assert len(merged) == len(truth) == len(by_hand)
     assert (merged["status"] == merged["status_hand"]).all()
@@ -492,11 +493,11 @@ def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     consent = {"mentor": _mentors(out)[dd.CONSENT_QUESTION].fillna("").astype(str).to_numpy(),
                "participant": _participants(out)[dd.CONSENT_QUESTION].to_numpy()}
     w = pd.read_csv(DEMO_DIR / dd.WITHDRAWALS_FILE, dtype=str)
-    withdrawals = pd.DataFrame({"email_norm": w["Email"].map(dd._plain_email),
+    withdrawals = pd.DataFrame({"email_norm": w["Email"].map(answer_key.plain_email),
                                 "withdrawn_on": pd.to_datetime(w["Date"]).dt.date})
     for role in ("mentor", "participant"):
         part = truth[truth["role"] == role].reset_index(drop=True)
-        rows = pd.DataFrame({"row": part["row"], "email_norm": part["email"].map(dd._plain_email),
+        rows = pd.DataFrame({"row": part["row"], "email_norm": part["email"].map(answer_key.plain_email),
                              "submitted_at": part["submitted_at"], "complete": consent[role] != "",
                              "name": part["name"]})
         got = registration.select_registrations(rows, registration.SelectionRules.from_config(cfg, role),

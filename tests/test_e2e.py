@@ -104,3 +104,33 @@ def test_check_prints_data_quality_of_every_input(tmp_path):
     for input_id in ("mentor_registrations", "participant_registrations"):
         assert input_id in proc.stdout
     assert not (tmp_path / "demo").exists(), "check writes nothing under reports/"
+
+
+def test_demo_report_leads_with_the_primary_outcome_and_shows_the_reviewers_analyses(demo_run):
+    """The demo report (HTML and PDF alike): the primary outcome first, with its adjusted result;
+    the attrition and sensitivity analyses, reliable change counts and the promised intervals."""
+    import io
+    import re
+
+    pypdf = pytest.importorskip("pypdf")
+    reports, proc = demo_run
+    assert proc.returncode == 0
+    public = reports / "demo" / "public"
+    html = (public / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&").replace("&#x27;", "'")
+    pdf = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
+        (public / "report.pdf").read_bytes())).pages))
+    key = page.index("Key figures")
+    assert page.index("primary outcome: mean change in Self-compassion", key) < page.index("participant applications")
+    for text in (page, pdf):
+        assert "Outcomes (before–after change)" in text
+        assert "Primary outcome, SCS-SF: Self-compassion (SCS-SF total) (32 pairs)" in text
+        assert "Holm-adjusted p" in text and "across the 9 outcomes of the family" in text
+        for phrase in ("Hedges' g 0.196", "negligible", "Primary outcome: mean change under each analysis",
+                       "Mixed model, every before and after respondent", "worst-case bound",
+                       "Before-survey scores: answered both surveys vs only the before survey",
+                       "Reliable change per participant (Jacobson–Truax)", "Wilson", "d_z 95% CI", "r 95% CI",
+                       "minimal important difference is 1 to 3 points", "Exploratory dose–response"):
+            assert phrase in text, phrase
+    # the first outcome sentence comes before the secondary outcomes, in the section's text
+    assert page.index("Primary outcome, SCS-SF") < page.index("Secondary outcome, SWEMWBS")

@@ -234,8 +234,12 @@ def test_effectiveness_matches_scipy_and_pingouin(result, inputs):
     j = gamma((n - 1) / 2) / (math.sqrt((n - 1) / 2) * gamma((n - 2) / 2))
     assert row["hedges_g"] == pytest.approx(d_av * j, rel=1e-9)
     assert row["g_ci_low"] < row["hedges_g"] < row["g_ci_high"]
-    # Holm across the tested outcomes, by hand
-    tested = eff[eff["tested"]]
+    # Holm across the one family (totals, and scales of instruments without a total), by hand;
+    # the CS subscales are exploratory: no adjusted p
+    tested = eff[eff["tested"] & eff["family"]]
+    assert set(eff.loc[~eff["family"], "role"]) == {"exploratory"}
+    assert eff.loc[~eff["family"], "t_p_holm"].isna().all()
+    assert list(tested.index.get_level_values("scale")).count("total") == 3
     p = tested["t_p"].to_numpy()
     order = np.argsort(p)
     m = len(p)
@@ -243,8 +247,9 @@ def test_effectiveness_matches_scipy_and_pingouin(result, inputs):
     expect = np.empty(m)
     expect[order] = adj
     np.testing.assert_allclose(tested["t_p_holm"].to_numpy(), expect)
-    # first outcome in codebook order is the SCS-SF total
-    assert result.tables["effectiveness"]["instrument"].iloc[0] == "scs_sf"
+    # the primary outcome (evaluation.primary, default the SCS-SF total) comes first
+    first = result.tables["effectiveness"].iloc[0]
+    assert (first["outcome_id"], first["role"]) == ("scs_sf_total", "primary")
 
 
 def test_reliability_matches_pingouin(result, inputs, codebook):

@@ -429,7 +429,7 @@ def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
     assert merged.queue_position.astype("Float64").equals(merged.queue_position_expected.astype("Float64"))
     assert merged.waitlist_position.astype("Float64").equals(
         merged.waitlist_position_expected.astype("Float64"))
-    from mentoring_lib.demo.demodata import hand_applied_statuses
+    from mentoring_lib.demo.answer_key import hand_applied_statuses
     by_hand = hand_applied_statuses(DEMO_DATA)
     merged = rows.merge(by_hand, left_on=["source", "source_row"], right_on=["input", "row"],
                         suffixes=("", "_hand"), validate="one_to_one")

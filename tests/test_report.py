@@ -109,13 +109,46 @@ def test_table_cells_identical_in_html_and_pdf(term):
     page = squash(" ".join(parse(html).text))
     checked = 0
     for t in model.tables():
-        if t.id not in ("t-change", "t-tests", "t-reach", "t-funnel"):
+        if t.id not in ("t-change", "t-tests", "t-reach", "t-funnel", *OUTCOME_TABLES):
             continue
         for row in t.rows:
             for cell in row[1:]:
                 assert cell in page and cell in text, (t.id, cell)
                 checked += 1
     assert checked > 100
+
+
+OUTCOME_TABLES = ("t-wilcoxon", "t-sensitivity", "t-attrition", "t-rci", "t-dose", "t-response")
+
+
+def test_outcome_tables_and_primary_outcome_in_html_and_pdf(term):
+    """The outcomes section: titled by what it shows, the primary outcome first (key figures and
+    first sentence), and every new table with its intervals in both renderings."""
+    _, model, html, pdf = term
+    text = squash(pdf_text(pdf))
+    page = squash(" ".join(parse(html).text))
+    ids = {t.id for t in model.tables()}
+    assert set(OUTCOME_TABLES) <= ids
+    section = next(s for s in model.sections if s.id == "effectiveness")
+    assert section.title == "Outcomes (before–after change)"
+    assert "Outcomes (before–after change)" in page and "Outcomes (before–after change)" in text
+    assert "Effectiveness" not in page
+    first = model.key_figures[0]
+    assert first.label.startswith("primary outcome: mean change in Self-compassion")
+    assert first.value in page and first.value in text and "95% CI" in first.note
+    lead = next(b for b in section.blocks if hasattr(b, "text") and str(b.text).startswith("Primary outcome"))
+    assert squash(lead.text)[:80] in page and squash(lead.text)[:80] in text
+    tests = next(t for t in model.tables() if t.id == "t-tests")
+    assert tests.columns == ("Outcome", "Paired t p", "Holm p (family)", "d_z", "d_z 95% CI", "Hedges' g", "g 95% CI")
+    assert tests.rows[0][0].startswith("SCS-SF") and tests.rows[0][4].startswith("[")
+    change = next(t for t in model.tables() if t.id == "t-change")
+    assert change.rows[0][1] == "primary" and change.rows[0][7].startswith("[")
+    sens = next(t for t in model.tables() if t.id == "t-sensitivity")
+    assert sens.rows[0][0].startswith("All linked pairs") and any(r[0].startswith("Mixed model") for r in sens.rows)
+    response = next(t for t in model.tables() if t.id == "t-response")
+    assert all("%–" in r[3] for r in response.rows)  # Wilson intervals beside the published rates
+    for phrase in ("Jacobson", "Holm 1979", "Bonett & Wright", "Wilson", "MixedLM"):
+        assert phrase in page and phrase in text, phrase
 
 
 def test_model_is_rendered_once_and_html_matches_stage_output(term):
@@ -278,8 +311,8 @@ def test_summary_workbook(term):
     from openpyxl import load_workbook
 
     wb = load_workbook(ctx.out.public / "summary.xlsx")
-    assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data quality",
-            "Data dictionary"} <= set(wb.sheetnames)
+    assert {"About", "Reach", "Funnel", "Outcomes", "Reliability", "Sensitivity", "Reliable change",
+            "Data quality", "Data dictionary"} <= set(wb.sheetnames)
     dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
     assert dq == [("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
@@ -293,9 +326,17 @@ def test_summary_workbook(term):
             continue
         header = [c.value for c in wb[sheet][1]]
         assert all((sheet, h) in described for h in header), sheet
-    eff = wb["Effectiveness"]
+    eff = wb["Outcomes"]
     header = [c.value for c in eff[1]]
     assert "person_id" not in header and "hedges_g" in header
+    # the intervals the Methods text promises are published (item 3 of the evaluation design)
+    assert {"mean_change_ci_low", "mean_change_ci_high", "d_z", "d_z_ci_low", "d_z_ci_high", "r_ci_low",
+            "r_ci_high", "role", "t_p_holm"} <= set(header)
+    first = dict(zip(header, next(eff.iter_rows(min_row=2, values_only=True))))
+    assert first["role"] == "primary" and first["outcome_id"] == "scs_sf_total"
+    rci = wb["Reliable change"]
+    rci_header = [c.value for c in rci[1]]
+    assert "improved_n" not in rci_header and "improved" in rci_header  # true counts stay private
 
 
 # -- formatting -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
   person, a column a session, ticks spelled in several ways.
 - the three survey exports, written by :mod:`mentoring_lib.demo.demodata_surveys` (if present).
 - ``expected_statuses.csv``: the status every registration row must get under the announced
-  rules (the answer key; see :func:`hand_applied_statuses`).
+  rules (the answer key; see :func:`mentoring_lib.demo.answer_key.hand_applied_statuses`).
 
 The mess is deliberate and known by construction: duplicate submissions whose e-mails differ in
 case, surrounding spaces or a zero-width space; a first submission that skipped the consent
@@ -33,29 +33,24 @@ ground truth assumes, and :func:`write_scaled_config` writes the matching term c
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import importlib
-import io
-import os
-import re
 import shutil
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
-from mentoring_lib.io.spreadsheets import STYLE_SHEET_BASE, STYLE_SHEET_END, STYLE_SHEET_START
+from mentoring_lib.demo.files import (FIXED_XLSX_TIME, MS_FORMS_DATETIME_FORMAT, google_timestamps,  # noqa: F401
+                                     tick_cells, write_attendance, write_csv, write_xlsx, xlsx_cells)
+
 
 # -- the demo term ------------------------------------------------------------------------------
 
 TIMEZONE = "Europe/Helsinki"
 #: Document dates written into every xlsx and zip member time (no wall clock).
-FIXED_XLSX_TIME = dt.datetime(2026, 12, 20, 12, 0, 0)
 
 MENTOR_FILE = "mentor_registrations.xlsx"
 PARTICIPANT_FILE = "participant_registrations.csv"
@@ -144,7 +139,6 @@ PARTICIPANT_COLUMNS = {"email": "Email address", "submitted_at": "Timestamp",
 PARTICIPANT_HEADERS = ["Timestamp", "Email address", *PARTICIPANT_QUESTIONS.values()]
 #: Google Sheets in the Finnish locale writes "20.9.2026 14.15.07" (config: date_order dmy).
 GOOGLE_TIMESTAMP_FORMAT = "%-d.%-m.%Y %-H.%M.%S"
-MS_FORMS_DATETIME_FORMAT = "m/d/yy h:mm:ss"
 
 # -- answer banks -------------------------------------------------------------------------------
 
@@ -236,8 +230,6 @@ INTERNATIONAL_LAST = ("García", "Müller", "Dvořák", "Núñez", "Gonçalves",
 NON_LATIN = (("王芳", "wang.fang"), ("Анна Смирнова", "anna.smirnova"), ("佐藤 健", "sato.ken"),
              ("Ελένη Παπαδοπούλου", "eleni.papadopoulou"))
 
-TICKS = np.array(["x", "X", 1, "yes", "present", "✓"], dtype=object)
-TICK_WEIGHTS = np.array([0.5, 0.14, 0.16, 0.07, 0.05, 0.08])
 _FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ı": "i", "ß": "ss", "đ": "d"})
 
 
@@ -549,229 +541,6 @@ def _attendance(rng: np.random.Generator, n: int, sessions: int, p_attend: float
     return present, last
 
 
-def _tick_cells(rng: np.random.Generator, present: np.ndarray) -> np.ndarray:
-    ticks = TICKS[rng.choice(len(TICKS), size=present.shape, p=TICK_WEIGHTS)]
-    return np.where(present, ticks, None)
-
-
-# -- writers ------------------------------------------------------------------------------------
-
-_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
-_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '<Override PartName="/docProps/core.xml" '
-    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-    '<Override PartName="/docProps/app.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-    '</Types>')
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
-    'core-properties" Target="docProps/core.xml"/>'
-    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'extended-properties" Target="docProps/app.xml"/>'
-    '</Relationships>')
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'styles" Target="styles.xml"/>'
-    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/>'
-    '</Relationships>')
-# Style 0: plain; 1: the date-time format; 2: bold (the header row).
-_STYLES = (
-    STYLE_SHEET_START
-    + '<numFmts count="1"><numFmt numFmtId="164" formatCode="{fmt}"/></numFmts>'
-    + STYLE_SHEET_BASE
-    + '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-    + STYLE_SHEET_END)
-
-
-def _xml_text(s: pd.Series) -> pd.Series:
-    return (s.str.replace(_XML_ILLEGAL, "", regex=True).str.replace("&", "&amp;", regex=False)
-            .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
-
-
-def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: set[int] = frozenset(),
-                sheet: str = "Sheet1", creator: str = "Microsoft Forms") -> None:
-    """A one-sheet xlsx written directly as SpreadsheetML, vectorised over cells.
-
-    openpyxl's pure-Python XML writer needs ~10 s for the 100x term; building the sheet XML with
-    pandas string operations takes a fraction of that, and every byte is under our control (fixed
-    document dates and zip member times), so the same content gives the same file. Text goes
-    through the shared-string table as Excel writes it; ints and floats are numbers; datetime64
-    columns become Excel serial numbers with the ``m/d/yy h:mm:ss`` format; None / '' / NaN cells
-    are left out (skipped questions are empty cells).
-    """
-    n = len(columns[0]) if columns else 0
-    rows = pd.Series(np.arange(2, n + 2)).astype(str)
-    cell_texts = []
-    strings: list[pd.Series] = [pd.Series(headers, dtype=object)]
-    for j, values in enumerate(columns):
-        ref = get_column_letter(j + 1)
-        if j in datetime_columns:
-            serial = (pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[s]") - _EXCEL_EPOCH
-                      ).astype("int64") / 86400.0
-            cell_texts.append('<c r="' + ref + rows + '" s="1"><v>' + pd.Series(serial).map(repr)
-                              + "</v></c>")
-            continue
-        col = pd.Series(values, dtype=object)
-        empty = col.isna() | (col.astype(str) == "")
-        numeric = col.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
-                          and not isinstance(v, bool)).astype(bool)
-        text = ~empty & ~numeric
-        out = pd.Series("", index=col.index, dtype=object)
-        if numeric.any():
-            out[numeric] = '<c r="' + ref + rows[numeric] + '"><v>' + col[numeric].astype(str) + "</v></c>"
-        if text.any():
-            strings.append(col[text].astype(str))
-            out[text] = col[text].astype(str)                 # replaced by the index below
-        cell_texts.append((out, text, ref))
-    # The shared-string table: first appearance order.
-    all_strings = pd.concat(strings, ignore_index=True)
-    codes, uniques = pd.factorize(all_strings)
-    index_of = pd.Series(np.arange(len(uniques)), index=uniques)
-    body = [None] * len(cell_texts)
-    for j, item in enumerate(cell_texts):
-        if isinstance(item, tuple):
-            out, text, ref = item
-            if text.any():
-                out[text] = ('<c r="' + ref + rows[text] + '" t="s"><v>'
-                             + out[text].map(index_of).astype(str) + "</v></c>")
-            body[j] = out
-        else:
-            body[j] = item
-    header_xml = "".join(f'<c r="{get_column_letter(j + 1)}1" s="2" t="s"><v>{index_of[h]}</v></c>'
-                         for j, h in enumerate(headers))
-    row_xml = pd.Series("", index=rows.index, dtype=object)
-    for col in body:
-        row_xml = row_xml + col.astype(str).to_numpy()
-    row_xml = '<row r="' + rows + '">' + row_xml + "</row>"
-    last = f"{get_column_letter(len(headers))}{n + 1}"
-    sheet_xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/><sheetData>'
-        f'<row r="1">{header_xml}</row>' + "".join(row_xml.tolist()) + "</sheetData></worksheet>")
-    uniq = pd.Series(uniques, dtype=object).astype(str)
-    spaced = uniq.str.match(r"^\s|.*\s$")
-    escaped = _xml_text(uniq)
-    si = np.where(spaced, '<si><t xml:space="preserve">' + escaped + "</t></si>",
-                  "<si><t>" + escaped + "</t></si>")
-    shared_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                  f'count="{len(all_strings)}" uniqueCount="{len(uniques)}">' + "".join(si.tolist())
-                  + "</sst>")
-    stamp = FIXED_XLSX_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    core_xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties '
-        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:creator>{creator}</dc:creator><cp:lastModifiedBy>{creator}</cp:lastModifiedBy>"
-        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
-        "</cp:coreProperties>")
-    app_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               '<Properties '
-               'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-               "<Application>Microsoft Excel</Application></Properties>")
-    workbook_xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f'<sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>')
-    parts = {
-        "[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS,
-        "docProps/app.xml": app_xml, "docProps/core.xml": core_xml,
-        "xl/workbook.xml": workbook_xml, "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
-        "xl/styles.xml": _STYLES.format(fmt=MS_FORMS_DATETIME_FORMAT),
-        "xl/sharedStrings.xml": shared_xml, "xl/worksheets/sheet1.xml": sheet_xml,
-    }
-    buffer = io.BytesIO()
-    stamp_tuple = FIXED_XLSX_TIME.timetuple()[:6]
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            info = zipfile.ZipInfo(name, date_time=stamp_tuple)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, text.encode("utf-8"))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buffer.getvalue())
-    os.replace(tmp, path)
-
-
-def _cell(values) -> list:
-    """Empty answers as empty cells (None), as the tools write skipped questions."""
-    return [None if (v is None or v == "") else v for v in values]
-
-
-def _write_mentor_xlsx(path: Path, rows: pd.DataFrame) -> None:
-    cols = [
-        np.arange(1, len(rows) + 1).tolist(),
-        rows["started"].to_numpy(),
-        rows["submitted"].to_numpy(),
-        rows["email"].tolist(),
-        rows["name"].tolist(),
-        *[_cell(rows[f].tolist()) for f in MENTOR_QUESTIONS],
-    ]
-    _write_xlsx(path, MENTOR_HEADERS, cols, datetime_columns={1, 2})
-
-
-def _google_timestamps(values: np.ndarray) -> pd.Series:
-    t = pd.Series(pd.to_datetime(values))
-    # strftime's %-d is not portable; build the Finnish-locale text from parts.
-    return (t.dt.day.astype(str) + "." + t.dt.month.astype(str) + "." + t.dt.year.astype(str) + " "
-            + t.dt.hour.astype(str) + "." + t.dt.strftime("%M.%S"))
-
-
-def _write_csv(path: Path, table: pd.DataFrame, *, bom: bool = False, sep: str = ",",
-               quote_all: bool = False) -> None:
-    text = table.to_csv(index=False, sep=sep, lineterminator="\r\n",
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
-    os.replace(tmp, path)
-
-
-def _write_participant_csv(path: Path, rows: pd.DataFrame) -> None:
-    table = pd.DataFrame({"Timestamp": _google_timestamps(rows["submitted"].to_numpy()),
-                          "Email address": rows["email"].to_numpy()})
-    for f, header in PARTICIPANT_QUESTIONS.items():
-        table[header] = rows[f].to_numpy()
-    _write_csv(path, table)
-
-
-def _write_attendance(path: Path, names, emails, headers: list[str], cells: np.ndarray) -> None:
-    cols = [list(names), list(emails), *[cells[:, j].tolist() for j in range(cells.shape[1])]]
-    _write_xlsx(path, ["Name", "Email", *headers], cols, sheet="Sheet1", creator="Coordinator")
-
-
-# -- the term -----------------------------------------------------------------------------------
-
 def _scaled(counts: dict[str, int], k: int) -> dict[str, int]:
     return {key: v * k for key, v in counts.items()}
 
@@ -866,20 +635,20 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
 
     mentor_people = acc_m.assign(email_clean=acc_m["email"].str.strip())
     order_m = np.argsort(mentor_people["name"].str.casefold().to_numpy(), kind="stable")
-    _write_attendance(out / TRAINING_FILE, mentor_people["name"].to_numpy()[order_m],
+    write_attendance(out / TRAINING_FILE, mentor_people["name"].to_numpy()[order_m],
                       sheet_emails(mentor_people["email"].iloc[order_m].reset_index(drop=True)),
-                      term.training_headers, _tick_cells(rng_attend, t_present)[order_m])
+                      term.training_headers, tick_cells(rng_attend, t_present)[order_m])
     group_names = np.concatenate([acc_m["name"].to_numpy(), acc_p["name"].to_numpy()])
     group_emails = pd.Series(np.concatenate([acc_m["email"].to_numpy(), acc_p["email"].to_numpy()]))
     group_present = np.vstack([m_present, p_present])
     order_g = np.argsort(pd.Series(group_names).str.casefold().to_numpy(), kind="stable")
-    _write_attendance(out / GROUP_FILE, group_names[order_g],
+    write_attendance(out / GROUP_FILE, group_names[order_g],
                       sheet_emails(group_emails.iloc[order_g].reset_index(drop=True)),
-                      term.meeting_headers, _tick_cells(rng_attend, group_present)[order_g])
+                      term.meeting_headers, tick_cells(rng_attend, group_present)[order_g])
 
-    _write_mentor_xlsx(out / MENTOR_FILE, mentors)
-    _write_participant_csv(out / PARTICIPANT_FILE, participants)
-    _write_csv(out / WITHDRAWALS_FILE, withdrawals)
+    write_mentor_xlsx(out / MENTOR_FILE, mentors)
+    write_participant_csv(out / PARTICIPANT_FILE, participants)
+    write_csv(out / WITHDRAWALS_FILE, withdrawals)
 
     people = people_table(truth)
     sessions = len(term.meeting_dates)
@@ -898,7 +667,7 @@ def write_demo_term(out_dir, seed: int = 2026, scale: int = 1) -> dict:
     people["active"] = people["active"].fillna(False).astype(bool)
 
     expected = truth[["input", "row", "role", "status", "queue_position", "waitlist_position", "reason"]]
-    _write_csv(out / EXPECTED_FILE, expected)
+    write_csv(out / EXPECTED_FILE, expected)
 
     surveys_written = _write_surveys(out, people, rng_surveys, term)
     # The mentors' own before/after survey and support meetings (demodata_mentors), from a stream of
@@ -997,99 +766,22 @@ def write_scaled_config(config_path, demo_config, data_dir, scale: int) -> Path:
 
 # -- the hand-applied expectation (a test oracle) -----------------------------------------------
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\\s]")
+
+def write_mentor_xlsx(path: Path, rows: pd.DataFrame) -> None:
+    cols = [
+        np.arange(1, len(rows) + 1).tolist(),
+        rows["started"].to_numpy(),
+        rows["submitted"].to_numpy(),
+        rows["email"].tolist(),
+        rows["name"].tolist(),
+        *[xlsx_cells(rows[f].tolist()) for f in MENTOR_QUESTIONS],
+    ]
+    write_xlsx(path, MENTOR_HEADERS, cols, datetime_columns={1, 2})
 
 
-def _plain_email(text) -> str:
-    return unicodedata.normalize("NFC", _INVISIBLE.sub("", str(text or ""))).casefold()
-
-
-def hand_applied_statuses(data_dir, *, mentor_places: int = 16, participant_places: int = 80,
-                          mentor_deadline: dt.date = DEMO_TERM.mentor_deadline,
-                          participant_deadline: dt.date = DEMO_TERM.participant_deadline) -> pd.DataFrame:
-    """The announced rules applied by hand, row by row, to the files in ``data_dir``.
-
-    Written as plainly as a person would do it in a spreadsheet (a deliberately naive reference,
-    independent of :mod:`mentoring_lib.steps.registration`): read the rows in submission order (ties keep
-    the file's order). A test submission (e-mail starting ``test@``/``test+``, name starting
-    "test") is excluded. Rows are the same person when their e-mails agree ignoring case, spaces and
-    invisible characters; a person's place is held by their first complete submission (name, e-mail
-    and consent answered) made by the end of the deadline day, else by their first complete late
-    one (then they are late); their other rows are duplicates, and a person with no complete row is
-    excluded. The queue is the in-time place holders in order: the first ``places`` are accepted,
-    the others wait-listed. Each withdrawal marks its person withdrawn and gives the place to the
-    first person still waiting. Returns input, row, role, status, queue_position, waitlist_position.
-    """
-    from openpyxl import load_workbook
-
-    data_dir = Path(data_dir)
-    wb = load_workbook(data_dir / MENTOR_FILE, read_only=True)
-    ws = wb["Sheet1"]
-    it = ws.iter_rows(values_only=True)
-    header = list(next(it))
-    m_rows = [(i, r[header.index("Completion time")], r[header.index("Email")], r[header.index("Name")],
-               r[header.index(CONSENT_QUESTION)]) for i, r in enumerate(it, start=2)]
-    wb.close()
-    with open(data_dir / PARTICIPANT_FILE, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        p_rows = [(i, dt.datetime.strptime(r["Timestamp"], "%d.%m.%Y %H.%M.%S"), r["Email address"],
-                   r["Full name"], r[CONSENT_QUESTION]) for i, r in enumerate(reader, start=2)]
-    with open(data_dir / WITHDRAWALS_FILE, encoding="utf-8", newline="") as fh:
-        withdrawals = sorted(csv.DictReader(fh), key=lambda r: r["Date"])
-
-    results = []
-    for input_id, role, rows, places, deadline in (
-            ("mentor_registrations", "mentor", m_rows, mentor_places, mentor_deadline),
-            ("participant_registrations", "participant", p_rows, participant_places, participant_deadline)):
-        end_of_deadline_day = dt.datetime.combine(deadline, dt.time(23, 59, 59))
-        ordered = sorted(rows, key=lambda r: (r[1], r[0]))
-
-        def is_test(email, name):
-            return (bool(re.match(r"test[@+]", _plain_email(email)))
-                    or str(name).strip().lower().startswith("test"))
-
-        def is_complete(email, name, consent):
-            return all(str(v or "").strip() for v in (email, name, consent))
-
-        place_holder = {}
-        for want_late in (False, True):
-            for row, submitted, email, name, consent in ordered:
-                key = _plain_email(email)
-                late = submitted > end_of_deadline_day
-                if (late == want_late and not is_test(email, name) and is_complete(email, name, consent)
-                        and key not in place_holder):
-                    place_holder[key] = row
-        queue, status = [], {}
-        for row, submitted, email, name, consent in ordered:
-            key = _plain_email(email)
-            if is_test(email, name) or key not in place_holder:
-                status[row] = "excluded"
-            elif place_holder[key] != row:
-                status[row] = "duplicate"
-            elif submitted > end_of_deadline_day:
-                status[row] = "late"
-            else:
-                queue.append((row, key))
-        accepted = [q for q in queue[:places]]
-        waiting = [q for q in queue[places:]]
-        for w in withdrawals:
-            key = _plain_email(w["Email"])
-            for q in list(accepted):
-                if q[1] == key:
-                    accepted.remove(q)
-                    status[q[0]] = "withdrawn"
-                    if waiting:
-                        accepted.append(waiting.pop(0))
-        position = {q[0]: i for i, q in enumerate(queue, start=1)}
-        for q in accepted:
-            status[q[0]] = "accepted"
-        for i, q in enumerate(waiting, start=1):
-            status[q[0]] = "waitlisted"
-        wl_position = {q[0]: i for i, q in enumerate(waiting, start=1)}
-        for row, *_ in rows:
-            results.append({"input": input_id, "row": row, "role": role, "status": status[row],
-                            "queue_position": position.get(row), "waitlist_position": wl_position.get(row)})
-    out = pd.DataFrame(results)
-    for c in ("queue_position", "waitlist_position"):
-        out[c] = out[c].astype("Int64")
-    return out
+def write_participant_csv(path: Path, rows: pd.DataFrame) -> None:
+    table = pd.DataFrame({"Timestamp": google_timestamps(rows["submitted"].to_numpy()),
+                          "Email address": rows["email"].to_numpy()})
+    for f, header in PARTICIPANT_QUESTIONS.items():
+        table[header] = rows[f].to_numpy()
+    write_csv(path, table)

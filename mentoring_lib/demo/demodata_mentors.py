@@ -38,7 +38,7 @@ def write_mentor_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
     """Write the three files for the accepted mentors of ``people`` (name, email, role, status);
     return file name -> rows. Deterministic for ``rng``."""
     from mentoring_lib.analysis.codebook import Codebook, load_codebook
-    from mentoring_lib.demo.demodata import _tick_cells, _write_attendance, _write_xlsx
+    from mentoring_lib.demo.files import tick_cells, write_attendance, write_xlsx
     from mentoring_lib.demo.demodata_surveys import _answers, _times, _to_text, default_codebook_path
 
     out = Path(out_dir)
@@ -51,8 +51,8 @@ def write_mentor_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
     # Support meetings: most mentors at most of them.
     present = rng.random((n, len(SUPPORT_DATES))) < P_SUPPORT
     order = np.argsort(pd.Series(names).str.casefold().to_numpy(), kind="stable")
-    _write_attendance(out / SUPPORT_FILE, names[order], list(emails[order]), support_headers(),
-                      _tick_cells(rng, present)[order])
+    write_attendance(out / SUPPORT_FILE, names[order], list(emails[order]), support_headers(),
+                      tick_cells(rng, present)[order])
 
     # Before/after: a latent trait per mentor and instrument, a small change after.
     before = rng.random(n) < P_BEFORE
@@ -80,7 +80,7 @@ def write_mentor_exports(out_dir, people: pd.DataFrame, rng: np.random.Generator
         done = _times(rng, len(idx), first, last)
         when = np.argsort(done.to_numpy(), kind="stable")
         started = done - pd.to_timedelta(rng.integers(180, 900, size=len(idx)), unit="s")
-        _write_xlsx(out / file, ["ID", "Start time", "Completion time", "Email", "Name", *headers],
+        write_xlsx(out / file, ["ID", "Start time", "Completion time", "Email", "Name", *headers],
                     [list(range(1, len(idx) + 1)), started.to_numpy()[when], done.to_numpy()[when],
                      list(emails[idx][when]), list(names[idx][when]), *[[c[k] for k in when] for c in columns]],
                     datetime_columns={1, 2})

@@ -51,6 +51,7 @@ import pandas as pd
 import yaml
 
 from mentoring_lib.demo import demodata as dd
+from mentoring_lib.demo import files
 from mentoring_lib.demo import demodata_surveys as ds
 from mentoring_lib.analysis.codebook import load_codebook
 
@@ -190,7 +191,7 @@ def _write_mentors(path: Path, rows: pd.DataFrame) -> None:
     for field, header in MENTOR_COLUMNS.items():
         if field != "submitted_at":
             table[header] = rows[field].to_numpy()
-    dd._write_csv(path, table)
+    files.write_csv(path, table)
 
 
 def _write_participants(path: Path, rows: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -210,7 +211,7 @@ def _write_participants(path: Path, rows: pd.DataFrame, rng: np.random.Generator
         if code not in table:
             table[code] = rows[field].to_numpy()
     table["comments"] = rows["comments"].to_numpy()
-    dd._write_csv(path, table, sep=";", bom=True, quote_all=True)
+    files.write_csv(path, table, sep=";", bom=True, quote_all=True)
 
 
 # -- attendance -----------------------------------------------------------------------------------
@@ -336,8 +337,8 @@ def _write_forms(path: Path, cb, survey: str, emails: np.ndarray, names: np.ndar
     headers = list(cb.surveys[survey].columns.values())
     columns = [list(range(1, len(done) + 1)), started.to_numpy()[order], done.to_numpy()[order],
                list(emails[order]), list(names[order]),
-               *[dd._cell(answers[h][order]) for h in headers]]
-    dd._write_xlsx(path, ["ID", "Start time", "Completion time", "Email", "Name", *headers], columns,
+               *[files.xlsx_cells(answers[h][order]) for h in headers]]
+    files.write_xlsx(path, ["ID", "Start time", "Completion time", "Email", "Name", *headers], columns,
                    datetime_columns={1, 2})
 
 
@@ -493,11 +494,11 @@ def write_spring_term(out_dir, seed: int = 2027) -> dict:
     cells = _marks(rng_attend, g_present[order], GROUP_TICKS, GROUP_ABSENT)
     for j, header in enumerate(_meeting_headers(term)):
         group[header] = cells[:, j]
-    dd._write_csv(out / GROUP_FILE, group, sep=";", bom=True)
+    files.write_csv(out / GROUP_FILE, group, sep=";", bom=True)
 
     _write_mentors(out / MENTOR_FILE, mentors)
     _write_participants(out / PARTICIPANT_FILE, participants, rng_participant)
-    dd._write_csv(out / WITHDRAWALS_FILE, withdrawals)
+    files.write_csv(out / WITHDRAWALS_FILE, withdrawals)
 
     write_codebook(out / CODEBOOK_FILE)
     cb = load_codebook(out / CODEBOOK_FILE)
@@ -511,8 +512,8 @@ def write_spring_term(out_dir, seed: int = 2027) -> dict:
     certificates["eligible"] = ((certificates["trainings_attended"] >= MIN_TRAININGS)
                                 & (certificates["meetings_attended"] >= MIN_MEETINGS))
     certificates = certificates.sort_values("email", kind="stable").reset_index(drop=True)
-    dd._write_csv(out / EXPECTED_CERTIFICATES, certificates)
-    dd._write_csv(out / EXPECTED_STATUSES, truth[["input", "row", "role", "status", "queue_position",
+    files.write_csv(out / EXPECTED_CERTIFICATES, certificates)
+    files.write_csv(out / EXPECTED_STATUSES, truth[["input", "row", "role", "status", "queue_position",
                                                   "waitlist_position", "reason"]])
     accepted_participants = set(people.index[(people["status"] == "accepted")
                                              & (people["role"] == "participant")].tolist())

@@ -413,7 +413,7 @@ def _write_after(path: Path, rng, cb: Codebook, emails: np.ndarray, who: np.ndar
 
 def _write_mentor(path: Path, rng, cb: Codebook, people: pd.DataFrame, ment: np.ndarray,
                   last_meeting: dt.date, mentor_names: np.ndarray) -> None:
-    from mentoring_lib.demo.demodata import _write_xlsx  # the demo engineer's deterministic xlsx writer
+    from mentoring_lib.demo.files import write_xlsx  # the demo engineer's deterministic xlsx writer
 
     sm = cb.surveys["mentor_feedback"]
     answer = ment[rng.random(len(ment)) < P_MENTOR]
@@ -439,4 +439,4 @@ def _write_mentor(path: Path, rng, cb: Codebook, people: pd.DataFrame, ment: np.
         *[[None if v == "" else v for v in col[order]] for col in items.values()],
         [None if v == "" else v for v in comment[order]],
     ]
-    _write_xlsx(path, headers, columns, datetime_columns={1, 2})
+    write_xlsx(path, headers, columns, datetime_columns={1, 2})

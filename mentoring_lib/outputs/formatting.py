@@ -6,9 +6,12 @@ in both; suppressed counts (strings such as "<5") pass through unchanged.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
-from mentoring_lib.outputs.document import MINUS
+from mentoring_lib.outputs.document import MINUS, Table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def _missing(x: Any) -> bool:
@@ -68,3 +71,20 @@ def fmt_ci(lo: Any, hi: Any, digits: int = 2) -> str:
     if _missing(lo) or _missing(hi):
         return "–"
     return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
+
+
+def table_frame(tables: dict, name: str) -> "pd.DataFrame | None":
+    """The evaluation table ``name``, or None when it is missing or empty."""
+    df = tables.get(name)
+    return df if df is not None and len(df) else None
+
+
+def display_table(tid: str, caption: str, df: "pd.DataFrame", spec: list[tuple[str, str, Any]],
+                  notes: Iterable[str] = ()) -> Table:
+    """A display table: ``spec`` = [(column, header, formatter)], formatter None = text."""
+    rows = []
+    for rec in df.to_dict("records"):
+        rows.append(tuple((fmt(rec.get(col)) if fmt else ("–" if _missing(rec.get(col)) else str(rec.get(col))))
+                          for col, _, fmt in spec))
+    numeric = tuple(fmt is not None for _, _, fmt in spec)
+    return Table(tid, caption, tuple(h for _, h, _ in spec), tuple(rows), numeric, tuple(notes))

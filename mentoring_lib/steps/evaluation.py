@@ -23,84 +23,16 @@ import numpy as np
 import pandas as pd
 
 from mentoring_lib.analysis import stats
+from mentoring_lib.analysis.paired import POST, PRE, in_surveys_of, paired_scores, sessions_attended  # noqa: F401
 from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
+from mentoring_lib.steps.outcomes import effectiveness_table  # noqa: F401  (part of the step's API)
+from mentoring_lib.privacy.limits import (  # noqa: F401  (the step's disclosure helpers)
+    Limits, enough, share, shown_count, shown_counts, shown_partition)
 
 ROLES = ("mentor", "participant")
-PRE, POST = "pre", "post"
 #: Report sections, in reading order (the ids used by the narrative/figures tables).
 SECTIONS = ("programme", "reach", "implementation", "reaction", "effectiveness", "mentors", "voices",
             "limitations", "methods", "data_quality", "provenance")
-
-
-# --------------------------------------------------------------------------------------
-# Disclosure control (all through mentoring_lib.privacy.disclosure)
-# --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Limits:
-    min_count: int = 5
-    min_base: int = 10
-
-    @classmethod
-    def from_config(cls, config) -> "Limits":
-        from mentoring_lib.privacy import disclosure
-
-        t = disclosure.Thresholds.from_config(config)
-        return cls(int(t.min_count), int(t.min_base))
-
-    @property
-    def small(self) -> str:
-        return f"<{self.min_count}"
-
-
-def shown_counts(counts: pd.Series, limits: Limits) -> pd.Series:
-    """Independent counts of people as text: "12", "0", or "<5" for 1..min_count-1.
-
-    Each count stands alone (they are not parts of one total; for a table whose cells add up to
-    totals use :func:`shown_partition`, which adds complementary suppression). This is the rule
-    :func:`disclosure.suppress_counts` applies to a single cell, with its label (vectorised here;
-    ``tests/test_evaluation.py`` checks the two agree)."""
-    from mentoring_lib.privacy import disclosure
-
-    values = pd.Series(counts).astype("int64")
-    small = (values > 0) & (values < limits.min_count)
-    text = values.astype(str).astype(object)
-    return text.mask(small, disclosure.small_label(limits.min_count)).astype("str")
-
-
-def shown_partition(table: pd.DataFrame, limits: Limits) -> pd.DataFrame:
-    """A table of counts with a ``Total`` row and column, complementary suppression applied
-    ("<5" small, "x" hidden so that a small count cannot be worked out)."""
-    from mentoring_lib.privacy import disclosure
-
-    out = disclosure.suppress_counts(table.astype("int64"), limits.min_count, margins=True)
-    return out.map(_count_text).astype("str")
-
-
-def shown_count(n: int, limits: Limits) -> str:
-    return str(shown_counts(pd.Series([int(n)]), limits).iloc[0])
-
-
-def _count_text(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    return str(int(v))
-
-
-def share(count: float, base: float, limits: Limits) -> float:
-    """count/base as a proportion (0–1), or NaN when the base is below min_base or the count is a
-    non-zero small count (its percentage would give the suppressed count away)."""
-    from mentoring_lib.privacy import disclosure
-
-    p = disclosure.percent_or_none(int(count), int(base), limits.min_base, min_count=limits.min_count)
-    return math.nan if p is None else float(p) / 100
-
-
-def enough(n: int, limits: Limits) -> bool:
-    from mentoring_lib.privacy import disclosure
-
-    return bool(disclosure.enough_base(int(n), limits.min_base))
 
 
 # --------------------------------------------------------------------------------------
@@ -189,14 +121,6 @@ def reach_table(people: pd.DataFrame, config, limits: Limits) -> pd.DataFrame:
     rows.append({"measure": "applications per place", "mentors": per_place("mentor"),
                  "participants": per_place("participant")})
     return pd.DataFrame(rows)
-
-
-def sessions_attended(att: pd.DataFrame) -> pd.Series:
-    """Sessions attended per person (person_id index)."""
-    if att is None or att.empty:
-        return pd.Series(dtype="int64")
-    a = att.assign(attended=att["attended"].fillna(False).astype(bool))
-    return a.groupby("person_id")["attended"].sum().astype("int64")
 
 
 def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.DataFrame,
@@ -618,6 +542,9 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
             row[f"{g}_phrase"] = shares[g]["phrase"] or ""
         for g in LIKERT_GROUPS:  # true counts, for the release audit (never in a public sheet)
             row[f"{g}_n"] = groups[g]
+        from mentoring_lib.steps.outcome_analysis import wilson_columns
+
+        (row["high_ci_low"],), (row["high_ci_high"],) = wilson_columns([groups["high"]], [d.n], [shares["high"]["share"]])
         row.update({"median": median if ok else math.nan, "median_label": med_label,
                     "high_labels": " or ".join(high_labels[::-1]).lower(),
                     "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
@@ -636,79 +563,6 @@ def likert_bullet(r: pd.Series) -> str:
 # --------------------------------------------------------------------------------------
 # Effectiveness and reliability
 # --------------------------------------------------------------------------------------
-def in_surveys_of(frame: pd.DataFrame, role: str) -> np.ndarray:
-    """Rows of ``frame`` (with role and survey columns) from the surveys of ``role``: a survey belongs
-    to the role most of its respondents hold, so a mentor who answered the participants' survey by
-    mistake does not make it a mentors' survey (all rows when there is no survey column)."""
-    if "survey" not in frame.columns or frame.empty:
-        return np.ones(len(frame), dtype=bool)
-    main = frame.groupby("survey", observed=True)["role"].agg(lambda r: r.value_counts().idxmax())
-    return (frame["survey"].astype(object).map(main) == role).to_numpy()
-
-
-def paired_scores(scores: pd.DataFrame, role: str | None = "participant") -> pd.DataFrame:
-    """Wide: one row per (instrument, scale, person_id) with columns pre and post, for the surveys of
-    ``role`` (a mentors' before/after survey is never mixed into the participants'; None: every role)."""
-    s = scores[scores["wave"].isin([PRE, POST])]
-    if role is not None and "role" in s.columns:
-        s = s[in_surveys_of(s, role) & (s["role"] == role).to_numpy()]
-    wide = s.pivot_table(index=["instrument", "scale", "person_id"], columns="wave", values="score",
-                         aggfunc="first")
-    return wide.reindex(columns=[PRE, POST]).reset_index()
-
-
-def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits,
-                        role: str = "participant") -> tuple[pd.DataFrame, list[str]]:
-    """Per scale: paired n, means, mean and median change, Wilcoxon with rank-biserial r, paired t
-    with Hedges' g and 95% CI; Holm-adjusted p across the outcomes tested. Scales with fewer than
-    min_base complete pairs are listed with their n only."""
-    from mentoring_lib.analysis.scoring import score_range
-
-    wide = paired_scores(scores, role)
-    rows, methods = [], []
-    order = {(i, sc.id): n for n, (i, sc) in enumerate((i, sc) for i, inst in codebook.instruments.items()
-                                                        for sc in inst.scales)}
-    groups = sorted(wide.groupby(["instrument", "scale"], sort=True), key=lambda kv: order.get(kv[0], len(order)))
-    for (inst, scale), g in groups:
-        complete = g.dropna(subset=[PRE, POST])
-        n = len(complete)
-        i = codebook.instruments.get(inst)
-        sc = next((s for s in i.scales if s.id == scale), None) if i else None
-        lo, hi = score_range(codebook, inst, scale) if sc else (math.nan, math.nan)
-        row = {"instrument": inst, "scale": scale,
-               "outcome": f"{i.short_name}: {sc.name}" if sc else f"{inst}: {scale}",
-               "scale_name": sc.name if sc else scale,
-               "primary": bool(sc is not None and (scale == "total" or not any(x.id == "total" for x in i.scales))),
-               "range": f"{fmt_num(lo, 0)}–{fmt_num(hi, 0)}" if sc else "",
-               "pairs": shown_count(n, limits), "n": n, "tested": enough(n, limits)}
-        if row["tested"]:
-            ch = stats.paired_change(complete[PRE], complete[POST])
-            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST])
-            t = stats.paired_t(complete[PRE], complete[POST])
-            methods += [ch.method, w.method, t.method]
-            row.update(mean_pre=ch.mean_pre, mean_post=ch.mean_post, mean_change=ch.mean_change,
-                       sd_change=ch.sd_change, median_change=ch.median_change,
-                       wilcoxon_p=w.p, rank_biserial=w.rank_biserial, wilcoxon_note=w.note,
-                       t=t.t, df=t.df, t_p=t.p, hedges_g=t.hedges_g, g_ci_low=t.hedges_g_ci[0],
-                       g_ci_high=t.hedges_g_ci[1], t_note=t.note)
-        rows.append(row)
-    cols = ["mean_pre", "mean_post", "mean_change", "sd_change", "median_change", "wilcoxon_p",
-            "rank_biserial", "t", "df", "t_p", "hedges_g", "g_ci_low", "g_ci_high"]
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return pd.DataFrame(columns=["instrument", "scale", "outcome", "range", "pairs", "n", "tested", *cols,
-                                     "t_p_holm", "wilcoxon_p_holm"]), methods
-    for c in cols:
-        if c not in out:
-            out[c] = math.nan
-    for c in ("wilcoxon_note", "t_note"):
-        out[c] = out[c].fillna("") if c in out else ""
-    out["t_p_holm"] = stats.holm(out["t_p"].astype(float))
-    out["wilcoxon_p_holm"] = stats.holm(out["wilcoxon_p"].astype(float))
-    methods.append(stats.HOLM_METHOD)
-    return out, methods
-
-
 def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tuple[pd.DataFrame, list[str]]:
     """Cronbach's alpha with 95% CI per scale and wave (pre, post); flagged below n = 30; not given
     with fewer than min_base complete cases."""
@@ -788,41 +642,6 @@ def theme_table(comments: pd.DataFrame, themes: list[dict], limits: Limits) -> p
 def _num(x: float) -> str:
     """A median of counts: "4" or "4.5"."""
     return fmt_num(x, 0) if float(x).is_integer() else fmt_num(x, 1)
-
-
-def direction(change: float, ci: tuple[float, float] | None = None) -> str:
-    if ci and not any(math.isnan(x) for x in ci) and ci[0] < 0 < ci[1]:
-        return "no clear change"
-    if change > 0:
-        return "higher"
-    if change < 0:
-        return "lower"
-    return "unchanged"
-
-
-def g_size(g: float) -> str:
-    """Cohen's conventional labels for |g| (0.2 small, 0.5 medium, 0.8 large)."""
-    a = abs(g)
-    return "negligible" if a < 0.2 else "small" if a < 0.5 else "medium" if a < 0.8 else "large"
-
-
-def describe_outcome(row: pd.Series) -> str:
-    """One non-causal sentence about a scale's pre/post change."""
-    if not row.get("tested"):
-        return (f"{row['outcome']}: {row['pairs']} participants answered both surveys, too few to report "
-                f"a change.")
-    ci = (row["g_ci_low"], row["g_ci_high"])
-    dirn = direction(row["hedges_g"], ci)
-    numbers = (f"mean {fmt_num(row['mean_pre'])} before and {fmt_num(row['mean_post'])} after, change "
-               f"{fmt_signed(row['mean_change'])}; Hedges' g {fmt_num(row['hedges_g'])}, 95% CI {fmt_ci(*ci)}; "
-               f"Holm-adjusted p {fmt_p(row['t_p_holm'])}")
-    if dirn == "no clear change":
-        return (f"{row['outcome']} ({row['pairs']} pairs): no clear difference between before and after "
-                f"({numbers}); the interval includes no change.")
-    caveat = ("" if row["t_p_holm"] < 0.05 else
-              "; not statistically significant once adjusted for the number of outcomes tested")
-    return (f"{row['outcome']} ({row['pairs']} pairs): {dirn} after than before ({numbers}), a "
-            f"{g_size(row['hedges_g'])} standardised difference{caveat}.")
 
 
 # --------------------------------------------------------------------------------------
@@ -963,7 +782,11 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     resp["respondents"] = shown_counts(resp["n"], limits).to_numpy()
     resp["response_rate"] = [share(n, len(acc_part), limits) if accepted_shown["participant"] else math.nan
                              for n in resp["n"]]
-    ev.tables["response"] = resp[["survey", "respondents", "response_rate", "n"]]
+    from mentoring_lib.steps.outcome_analysis import wilson_columns
+
+    resp["rate_ci_low"], resp["rate_ci_high"] = wilson_columns(resp["n"], pd.Series(len(acc_part), index=resp.index),
+                                                               resp["response_rate"])
+    ev.tables["response"] = resp[["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high", "n"]]
     rr_post = resp.loc[1, "response_rate"]
     link = inputs.get("linkage")
     if link is not None and len(link):
@@ -987,45 +810,40 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                 ev.say("reaction", likert_bullet(r), kind="bullet")
         rec = tbl[tbl["item"].str.contains("recommend")]
         if len(rec) and rec["high_phrase"].iloc[0]:
+            ci = ("" if math.isnan(rec["high_ci_low"].iloc[0]) else
+                  f", 95% CI {fmt_pct(rec['high_ci_low'].iloc[0])}–{fmt_pct(rec['high_ci_high'].iloc[0])}")
             ev.key("recommend", "would recommend the groups", rec["high_phrase"].iloc[0],
-                   f"participants, n = {rec['answered'].iloc[0]}")
+                   f"participants, n = {rec['answered'].iloc[0]}{ci}")
         if figures_dir is not None and dists:
             _likert_chart(ev, "reaction", "reaction-likert", dists, "Participants' reactions to the groups",
                           figures_dir, limits)
         ev.method("Likert items", likert_method_text(limits))
 
-    # -- effectiveness ------------------------------------------------------------------
-    eff, eff_methods = effectiveness_table(scores, codebook, limits)
-    ev.tables["effectiveness"] = eff
-    for m in dict.fromkeys(eff_methods):
-        ev.method("Statistics", m)
-    if eff.empty:
-        ev.say("effectiveness", "No instrument scores were available from both the before and the after "
-                                "survey, so no change can be reported.")
-    for _, row in eff.iterrows():
-        if row.get("primary", True):
-            ev.say("effectiveness", describe_outcome(row), kind="bullet")
-    if len(eff) and not eff["primary"].all():
-        ev.say("effectiveness", "Subscale results are in the tables below.")
-    if len(eff):
-        ev.say("effectiveness", ("These are within-group before/after comparisons. With no control group, changes "
-                                 "cannot be attributed to the programme: they may reflect the time of year, "
-                                 "regression to the mean or who chose to answer both surveys."))
-    main = eff[eff["tested"]] if len(eff) else eff
+    # -- outcomes (before-after change) -------------------------------------------------
+    from mentoring_lib.analysis import intervals
+    from mentoring_lib.steps.outcome_analysis import evaluate_outcomes
+
+    # Reliability over the accepted participants only: the sample the outcomes are measured on.
+    acc_responses = responses[responses["person_id"].isin(acc_part)] if len(responses) else responses
+    rel, rel_methods = reliability_table(acc_responses, codebook, limits)
+    ev.tables["reliability"] = rel
+    eff = evaluate_outcomes(ev, scores=scores, meetings=meetings, accepted=acc_part,
+                            linked=linked, before_only=pre_ids - post_ids, codebook=codebook, config=config,
+                            limits=limits)
+    main = eff[eff["tested"].astype(bool)] if len(eff) else eff
     ev.key("linked", "participants answered both surveys", str(resp.loc[2, "respondents"]),
-           "before and after: the pairs the change is measured on")
-    if len(main):
-        first = main.iloc[0]
-        ev.key("change", f"mean change in {first['scale_name']}", fmt_signed(first["mean_change"]),
-               f"on its {first['range']} scale, after − before; Hedges' g {fmt_num(first['hedges_g'])} "
-               f"{fmt_ci(first['g_ci_low'], first['g_ci_high'])}")
+           "before and after: the pairs the change is measured on"
+           + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted, 95% CI "
+              f"{fmt_pct(resp.loc[2, 'rate_ci_low'])}–{fmt_pct(resp.loc[2, 'rate_ci_high'])})"
+              if not math.isnan(resp.loc[2, "rate_ci_low"]) else ""))
+    ev.method("Intervals", intervals.WILSON_METHOD.format(pct="95%"))
     if figures_dir is not None and len(main):
         _change_chart(ev, main, figures_dir)
         _slope_chart(ev, scores, main, figures_dir, limits)
-    rel, rel_methods = reliability_table(responses, codebook, limits)
-    ev.tables["reliability"] = rel
     for m in dict.fromkeys(rel_methods):
         ev.method("Reliability", m)
+    ev.method("Reliability", ("Cronbach's alpha is computed over the accepted participants who answered each "
+                              "survey (respondents who were not accepted participants are left out)."))
     if len(rel) and rel["small_n"].any():
         ev.say("effectiveness", (f"Reliability (Cronbach's alpha) is estimated from fewer than {stats.ALPHA_MIN_N} "
                                  "complete answers for some scales and time points; those estimates are imprecise "
@@ -1087,8 +905,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         lim.append(f"{fmt_pct(miss, 1)} of survey item answers were missing (blank or 'don't know'); scores "
                    "follow each instrument's missing-item rule.")
     if len(eff) > 1:
-        lim.append(f"{int(eff['tested'].sum())} outcomes were tested; p-values are Holm-adjusted for this "
-                   "family, but the study was not powered for any of them.")
+        from mentoring_lib.steps.outcomes import family_size
+
+        lim.append(f"{family_size(eff)} outcomes form the multiplicity family (Holm-adjusted p-values); "
+                   "subscales are exploratory; the study was not powered for any outcome.")
     for text in lim:
         ev.say("limitations", text, kind="bullet")
     from mentoring_lib.privacy import disclosure
@@ -1317,7 +1137,7 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
         g = rows["hedges_g"].astype(float).to_numpy()
         lo = rows["g_ci_low"].astype(float).to_numpy()
         hi = rows["g_ci_high"].astype(float).to_numpy()
-        primary = rows["primary"].astype(bool).to_numpy()
+        primary = (rows["role"] == "primary").to_numpy()
         colours = np.where(primary, charts.OKABE_ITO["blue"], charts.OKABE_ITO["grey"])
         ax.axvline(0, color="black", linewidth=0.8)
         ax.hlines(y, lo, hi, colors=colours, linewidth=2)
@@ -1334,7 +1154,7 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
         fig.suptitle(title + " (Hedges' g, 95% CI)", x=0.01, ha="left", fontsize=11)
         path = charts.save_figure(fig, figures_dir / "change.png", title)
     parts = [f"{o}: g {fmt_num(gi)} {fmt_ci(a, b)}" for o, gi, a, b in zip(rows["outcome"], g, lo, hi)]
-    alt = (f"Dot-and-interval chart: {title}. Dark points are total scores, grey points subscales; a line "
+    alt = (f"Dot-and-interval chart: {title}. The dark point is the primary outcome, grey points the others; a line "
            "crossing zero means no clear change. " + "; ".join(parts) + ".")
     ev.figure("effectiveness", "change", _rel(path),
               "Standardised change per scale: point = Hedges' g, line = 95% confidence interval "
@@ -1417,7 +1237,11 @@ def check_inputs(config) -> list[str]:
     Limits.from_config(config)
     codebook = load_stage_codebook(config)
     name = codebook.source.name if codebook.source else "codebook"
-    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)"]
+    from mentoring_lib.steps.outcomes import check_primary, primary_note
+
+    primary = check_primary(config, codebook)
+    notes = [f"codebook {name} valid: {len(codebook.instruments)} instrument(s), {len(codebook.surveys)} survey(s)",
+             primary_note(config, primary)]
     if approved_quotes_path(config) is not None:
         notes.append("approved-quotes file found")
     return notes
@@ -1490,8 +1314,9 @@ def key_figures_text(ev: Evaluation) -> str:
                 lines.append(f"{role}s: " + " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"])))
     eff = ev.tables.get("effectiveness")
     if eff is not None and len(eff):
-        for _, r in eff[eff["tested"] & eff["primary"]].iterrows():
-            lines.append(f"{r['outcome']}: change {fmt_signed(r['mean_change'])}, g {fmt_num(r['hedges_g'])} "
+        for _, r in eff[eff["tested"].astype(bool) & eff["family"].astype(bool)].iterrows():
+            lines.append(f"{r['outcome']} ({r['role']}): change {fmt_signed(r['mean_change'])} "
+                         f"{fmt_ci(r['mean_change_ci_low'], r['mean_change_ci_high'])}, g {fmt_num(r['hedges_g'])} "
                          f"{fmt_ci(r['g_ci_low'], r['g_ci_high'])}, Holm p {fmt_p(r['t_p_holm'])}, "
                          f"n = {r['pairs']}")
     return "\n".join(lines)

@@ -23,7 +23,9 @@ TABLE = "mentor_effectiveness"
 def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits) -> None:
     """Add the mentors' outcome table and sentences to ``ev`` (nothing when no mentor answered a
     before/after survey)."""
-    from mentoring_lib.steps.evaluation import describe_outcome, effectiveness_table, paired_scores
+    from mentoring_lib.steps.outcomes import effectiveness_table
+    from mentoring_lib.analysis.paired import paired_scores
+    from mentoring_lib.steps.outcomes import describe, family_size
 
     if scores is None or scores.empty or "role" not in scores.columns or paired_scores(scores, "mentor").empty:
         return
@@ -37,10 +39,10 @@ def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits) -> None:
                        "analysed apart from the participants', with the same methods; as for the participants, "
                        "a change cannot be attributed to mentoring."))
     for _, row in table.iterrows():
-        if not row.get("primary", True):
+        if not row.get("family", True):  # subscales of a total are exploratory: the totals speak for them
             continue
         if row["tested"]:
-            ev.say("mentors", "Mentors: " + describe_outcome(row), kind="bullet")
+            ev.say("mentors", "Mentors: " + describe(row, family_size(table)), kind="bullet")
         else:
             ev.say("mentors", (f"Mentors: {row['outcome']}: {row['pairs']} mentors answered both surveys, too few "
                                f"to report a change (at least {limits.min_base} are needed)."), kind="bullet")

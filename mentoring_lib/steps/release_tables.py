@@ -33,6 +33,8 @@ Modelled (cell ids in brackets; every equation is checked against the true value
   before, after = linked + answered only after, linked pairs = linked, and accepted participants
   = linked + answered only one survey + answered neither.
 
+* reliable change: per outcome, pairs = improved + unchanged + deteriorated (:func:`individual_change`).
+
 Not modelled (each is protected table by table by :mod:`disclosure`): trainings, the funnel's later
 steps, themes, group sizes.
 """
@@ -240,7 +242,41 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
         if accepted and all(c in rel.cells for c in parts):
             rel.equation({accepted: 1, **{c: -1 for c in parts}}, 0, "accepted participants = their linkage outcomes",
                          strict=False)
+    individual_change(rel, tables)
     return rel
+
+
+RCI_CATEGORIES = ("improved", "unchanged", "deteriorated")
+
+
+def individual_change(rel: Release, tables: dict[str, pd.DataFrame]) -> None:
+    """Reliable change (table "Reliable change per participant", sheet Reliable change): per outcome,
+    pairs = improved + unchanged + deteriorated [``rci/<outcome>/<category>``], the pairs being the
+    outcome's published pairs [``outcome/<outcome>/pairs``, also in the outcome tables and sentences]."""
+    rci = tables.get("reliable_change")
+    if rci is None or not len(rci) or "improved_n" not in rci:
+        return
+    for _, r in rci.iterrows():
+        oid = str(r["outcome_id"])
+        pairs = rel.count(f"outcome/{oid}/pairs", int(r["n"]), r["pairs"], ("reliable_change", oid, "pairs"),
+                          known=True)
+        parts = [rel.count(f"rci/{oid}/{c}", int(r[f"{c}_n"]), r[c], ("reliable_change", oid, c))
+                 for c in RCI_CATEGORIES]
+        rel.total(pairs, parts, f"reliable change {oid}: pairs = improved + unchanged + deteriorated")
+
+
+def apply_individual_change(place: tuple, tables: dict[str, pd.DataFrame]) -> bool:
+    """Hide one reliable-change cell the protected model hid; False for a place of another table."""
+    if place[0] != "reliable_change" or "reliable_change" not in tables:
+        return False
+    df = tables["reliable_change"]
+    rows = df["outcome_id"] == place[1]
+    df[place[2]] = df[place[2]].astype(object).mask(rows, disclosure.HIDDEN)
+    if "narrative" in tables and place[2] in RCI_CATEGORIES:  # the sentence quoting the counts
+        nar = tables["narrative"]
+        tables["narrative"] = nar[~nar["text"].astype(str).str.startswith("Individual change in ")
+                                  | ~df.loc[rows, "role"].eq("primary").any()].reset_index(drop=True)
+    return True
 
 
 BREAKDOWNS = ("school", "doctoral_year")  # sheets of registration_summary.xlsx: applicants by category
@@ -318,6 +354,8 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     x = disclosure.HIDDEN
     for place in hidden_places(rel):
         where = place[0]
+        if apply_individual_change(place, tables):
+            continue
         if where == "quality":
             hide_quality.add((place[1], place[2]))
         elif where == "reach":

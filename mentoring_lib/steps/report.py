@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING
 
 from mentoring_lib import __version__
 from mentoring_lib.outputs.document import (  # noqa: F401  (the model's names, re-exported for the step)
     MINUS, Block, BulletList, Figure, KeyFigure, Paragraph, Quote, Report, Section, Table, number_blocks)
 from mentoring_lib.steps.data_quality import load_quality, quality_rows, quality_table  # noqa: F401
 from mentoring_lib.outputs.formatting import (  # noqa: F401  (re-exported: the report's formatting)
-    _missing, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed)
+    _missing, display_table, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed, table_frame)
+
+_table, _frame = display_table, table_frame  # the names the report's builders use
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -34,7 +36,7 @@ SECTION_TITLES = {
     "reach": "Reach",
     "implementation": "Implementation: trainings and group meetings",
     "reaction": "Reaction: how participants experienced the groups",
-    "effectiveness": "Effectiveness: self-compassion and wellbeing before and after",
+    "effectiveness": "Outcomes (before–after change)",
     "mentors": "Mentors' experience",
     "voices": "Participants' voices",
     "limitations": "Limitations",
@@ -43,11 +45,6 @@ SECTION_TITLES = {
     "provenance": "Provenance",
 }
 WAVE_LABEL = {"pre": "before", "post": "after"}
-
-
-def _frame(tables: dict, name: str) -> "pd.DataFrame | None":
-    df = tables.get(name)
-    return df if df is not None and len(df) else None
 
 
 def _text_blocks(tables: dict, section: str) -> list[Block]:
@@ -83,17 +80,6 @@ def _figures(tables: dict, section: str, public_dir: Path) -> list[Figure]:
     return out
 
 
-def _table(tid: str, caption: str, df: "pd.DataFrame", spec: list[tuple[str, str, Any]],
-           notes: Iterable[str] = ()) -> Table:
-    """A display table: ``spec`` = [(column, header, formatter)], formatter None = text."""
-    rows = []
-    for rec in df.to_dict("records"):
-        rows.append(tuple((fmt(rec.get(col)) if fmt else ("–" if _missing(rec.get(col)) else str(rec.get(col))))
-                          for col, _, fmt in spec))
-    numeric = tuple(fmt is not None for _, _, fmt in spec)
-    return Table(tid, caption, tuple(h for _, h, _ in spec), tuple(rows), numeric, tuple(notes))
-
-
 def _pct0(x):
     return fmt_pct(x, 0)
 
@@ -109,6 +95,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                  quality_hide: frozenset = frozenset()) -> Report:
     """The report model, built once from the evaluation tables, the config and the provenance.
     ``quality_hide``: data-quality cells the release audit hides (:func:`quality_table`)."""
+    from mentoring_lib.steps.outcome_tables import attrition_blocks, outcome_blocks, pct_ci_cells
+
     limits = (config.privacy.min_count, config.privacy.min_base)
     note = _suppression_note(limits)
     sections: list[Section] = []
@@ -171,36 +159,28 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                    ("high_shown", "Agree", fmt_count), ("neutral_shown", "Neutral", fmt_count),
                    ("low_shown", "Disagree", fmt_count), ("median_label", "Median answer", None)]
     if (df := _frame(tables, "reaction")) is not None:
-        blocks.append(_table("t-reaction", "Participants' answers after the programme", df, likert_spec, [note]))
+        df = df.assign(high_ci=pct_ci_cells(df, "share_high", "high_ci_low", "high_ci_high"))
+        blocks.append(_table("t-reaction", "Participants' answers after the programme", df,
+                             [*likert_spec, ("high_ci", "Agree 95% CI", lambda x: x)],
+                             [note + " Agree 95% CI: Wilson interval of the share agreeing."]))
     add("reaction", blocks or [Paragraph("No reaction items were asked.")])
 
     # effectiveness
     blocks: list[Block] = []
     if (df := _frame(tables, "response")) is not None:
+        df = df.assign(rate_ci=pct_ci_cells(df, "response_rate", "rate_ci_low", "rate_ci_high"))
         blocks.append(_table("t-response", "Survey response (accepted participants)", df,
                              [("survey", "Survey", None), ("respondents", "Respondents", fmt_count),
-                              ("response_rate", "Response rate", _pct0)], [note]))
+                              ("response_rate", "Response rate", _pct0), ("rate_ci", "95% CI (Wilson)", lambda x: x)],
+                             [note]))
     if (df := _frame(tables, "linkage")) is not None:
         blocks.append(_table("t-linkage", "Linking the before and after surveys", df,
                              [("role", "Role", None), ("reason", "Outcome", None), ("people", "People", fmt_count)],
                              [note]))
     blocks += _text_blocks(tables, "effectiveness")
-    if (df := _frame(tables, "effectiveness")) is not None:
-        df = df.assign(g_ci=[fmt_ci(lo, hi) for lo, hi in zip(df["g_ci_low"], df["g_ci_high"])])
-        blocks.append(_table("t-change", "Scores before and after (participants who answered both surveys)", df,
-                             [("outcome", "Outcome", None), ("range", "Range", None), ("pairs", "Pairs", fmt_count),
-                              ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
-                              ("mean_change", "Mean change", fmt_signed),
-                              ("median_change", "Median change", fmt_signed)],
-                             ["Change = after − before. " + note]))
-        blocks.append(_table("t-tests", "Paired tests and effect sizes", df,
-                             [("outcome", "Outcome", None), ("wilcoxon_p", "Wilcoxon p", fmt_p),
-                              ("rank_biserial", "Rank-biserial r", fmt_num), ("t_p", "Paired t p", fmt_p),
-                              ("hedges_g", "Hedges' g", fmt_num), ("g_ci", "g 95% CI", lambda x: x),
-                              ("t_p_holm", "Holm p (t)", fmt_p), ("wilcoxon_p_holm", "Holm p (Wilcoxon)", fmt_p)],
-                             ["Two-sided tests; Holm adjustment across the outcomes tested. See Methods for "
-                              "the conventions."]))
+    blocks += outcome_blocks(tables, note)
     blocks += _figures(tables, "effectiveness", public_dir)
+    blocks += attrition_blocks(tables, note)
     if (df := _frame(tables, "reliability")) is not None:
         df = df.assign(when=df["wave"].map(WAVE_LABEL).fillna(df["wave"]),
                        ci=[fmt_ci(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])],
@@ -209,7 +189,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                              [("outcome", "Scale", None), ("when", "Survey", None), ("cases", "Complete answers", fmt_count),
                               ("items", "Items", fmt_count), ("alpha", "Alpha", fmt_num), ("ci", "95% CI", lambda x: x),
                               ("flag", "Flag", None)],
-                             ["Estimates from fewer than 30 complete answers are imprecise (flagged). " + note]))
+                             ["Accepted participants who answered the survey. Estimates from fewer than 30 complete "
+                              "answers are imprecise (flagged). " + note]))
     add("effectiveness", blocks or [Paragraph("No outcome scores were available.")])
 
     # mentors
@@ -365,16 +346,14 @@ SUMMARY_SHEETS = {
     "trainings": ("Trainings", None, "Mentors attending each training and the share of accepted mentors."),
     "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
     "groups": ("Groups", None, "Meetings held per group against the plan."),
-    "response": ("Survey response", ["survey", "respondents", "response_rate"],
+    "response": ("Survey response", ["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high"],
                  "Survey respondents among accepted participants."),
     "linkage": ("Linkage", None, "People per role by before/after linkage outcome."),
     "reaction": ("Reaction", ["item", "wording", "answered", "share_low", "share_neutral",
-                              "share_high", "median", "median_label"], "Participants' reaction items."),
-    "effectiveness": ("Effectiveness", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
-                                        "mean_post", "mean_change", "sd_change", "median_change", "wilcoxon_p",
-                                        "rank_biserial", "t", "df", "t_p", "hedges_g", "g_ci_low", "g_ci_high",
-                                        "t_p_holm", "wilcoxon_p_holm"],
-                      "Paired before/after change per scale with tests and effect sizes."),
+                              "share_high", "high_ci_low", "high_ci_high", "median", "median_label"],
+                 "Participants' reaction items."),
+    "effectiveness": ("Outcomes", None, "Paired before/after change per scale: primary, secondary and exploratory "
+                      "outcomes with tests, effect sizes and their 95% CIs."),
     "reliability": ("Reliability", ["instrument", "scale", "outcome", "wave", "cases", "items", "alpha",
                                     "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
     "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
@@ -472,22 +451,30 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
     """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
     import pandas as pd
 
+    from mentoring_lib.steps import outcome_tables
+    from mentoring_lib.steps.outcome_tables import mask_unpublished_ci
+
     sheets: dict[str, pd.DataFrame] = {}
     dictionary = []
     about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression"],
                           "value": [config.report.title, config.term.title, config.report.organisation,
                                     _suppression_note((config.privacy.min_count, config.privacy.min_base))]})
     sheets["About"] = about
-    for name, (sheet, cols, desc) in SUMMARY_SHEETS.items():
+    specs = {**SUMMARY_SHEETS, "effectiveness": (SUMMARY_SHEETS["effectiveness"][0],
+                                                 outcome_tables.EFFECTIVENESS_COLUMNS, SUMMARY_SHEETS["effectiveness"][2])}
+    specs.update(outcome_tables.SUMMARY_SHEETS)
+    meanings = {**COLUMN_MEANINGS, **outcome_tables.COLUMN_MEANINGS}
+    for name, (sheet, cols, desc) in specs.items():
         df = tables.get(name)
         if df is None or df.empty:
             continue
+        df = mask_unpublished_ci(df)
         if name in ("reaction", "mentors"):
             df = likert_sheet(df)
         df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
         sheets[sheet] = _xlsx_value_frame(whole_percent(df))
         for c in df.columns:
-            dictionary.append({"sheet": sheet, "column": c, "meaning": COLUMN_MEANINGS.get(c, c.replace("_", " ")),
+            dictionary.append({"sheet": sheet, "column": c, "meaning": meanings.get(c, c.replace("_", " ")),
                                "table": desc})
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
@@ -505,7 +492,8 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "mentor_effectiveness", "curriculum", "instruments", "attendance_curve")
+                     "quotes", "mentor_effectiveness", "curriculum", "instruments", "attendance_curve", "sensitivity",
+                     "attrition_baseline", "reliable_change", "dose_response")
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
