@@ -329,13 +329,11 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     if stale:
         report(f"Removed {len(stale)} unfinished run folder(s) left by an interrupted run.")
 
-    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
-    if missing:
-        first = missing[0]
-        raise InputError("input file not found", file=config.input_path(first),
-                         hint=f"put the '{first.kind}' export in {config.data_path} or fix 'file' of input "
-                              f"'{first.id}' in {config_path.name}"
-                              + (f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""))
+    # Every missing export at once, and only those the selected stages read.
+    from mentoring_lib.check import missing_inputs
+
+    kinds = {k for s in selected for k in s.reads}
+    missing_inputs(config, config_path, [i for i in config.inputs if i.kind in kinds])
     # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
     from mentoring_lib.pseudonym import load_key
 
