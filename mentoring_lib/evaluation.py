@@ -200,11 +200,16 @@ def sessions_attended(att: pd.DataFrame) -> pd.Series:
 
 
 def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.DataFrame,
-                  config) -> pd.DataFrame:
-    """Raw funnel counts: role x step (registered, accepted, trained, active, completed)."""
+                  config, placed: pd.Index | None = None) -> pd.DataFrame:
+    """Raw funnel counts: role x step (registered, accepted, trained, active, completed).
+
+    ``placed``: the people in a group; when given, only their group meetings count (ticks for
+    someone in no group are listed under "Needs your attention", not counted as activity)."""
     reg = registrants(people)
     acc = reg[reg["status"] == "accepted"]
     tr = sessions_attended(trainings)
+    if placed is not None and len(meetings):
+        meetings = meetings[meetings["person_id"].astype(str).isin(placed)]
     mt = sessions_attended(meetings)
     min_tr = config.certificates.min_trainings
     min_mt_mentor = config.certificates.min_meetings
@@ -845,7 +850,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- reach --------------------------------------------------------------------------
     ev.tables["reach"] = reach_table(people, config, limits)
-    fc = funnel_counts(people, trainings, meetings, config)
+    from mentoring_lib.attention import placed_people
+
+    fc = funnel_counts(people, trainings, meetings, config, placed_people(members) if len(members) else None)
     rc = reach_counts(people)
     ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(rc, limits), rc)
     defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
