@@ -509,6 +509,7 @@ def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> Non
     lines = ["", "Outputs:",
              f"  report (HTML):          {pub / 'report.html'}",
              f"  report (PDF):           {pub / 'report.pdf'}",
+             f"  one-page summary (PDF): {pub / 'summary.pdf'}",
              f"  public spreadsheets:    {pub}",
              f"  rosters & mail merges:  {priv}  (personal data: do not share)",
              f"  certificates:           {priv / 'certificates'}",

@@ -89,3 +89,20 @@ def test_only_registrations_does_not_need_the_later_stages_inputs(tmp_path):
     need = {k for s in stages.select(["registrations"]) for k in s.reads}
     assert "group_attendance" not in need and "feedback_after" not in need
     assert {"mentor_registrations", "participant_registrations"} <= need
+
+
+@pytest.mark.e2e
+def test_a_run_of_the_notebooks_without_the_meeting_sheet_reports_it_missing(tmp_path, monkeypatch):
+    """The same through ``mentoring run`` (the stage notebooks, not only the library functions)."""
+    from mentoring_lib import runner
+
+    config_path = small_term(tmp_path)
+    config_path.write_text(config_path.read_text(encoding="utf-8").replace(
+        "file: meetings.csv,", "file: meetings.csv, required: false,"), encoding="utf-8")
+    (tmp_path / "data" / "meetings.csv").unlink()
+    monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
+    result = runner.run_term(config_path, echo=lambda _: None)
+    assert result.exit_code == 0, result.message
+    html = (result.public / "report.html").read_text(encoding="utf-8")
+    assert "Group-meeting attendance is not yet available" in html
+    assert "of planned meetings attended" not in html and (result.public / "summary.pdf").is_file()
