@@ -131,3 +131,15 @@ def test_an_unchanged_run_repeats_the_recorded_list(tmp_path):
     details.write_text(__import__("json").dumps({"needs_attention": [item.record()]}), encoding="utf-8")
     assert runner.attention_of(details) == [item]
     assert runner.attention_of(tmp_path / "missing.json") == []
+
+
+def test_groups_outside_the_configured_sizes_are_listed_with_their_size(small_run):
+    config, out = small_run
+    # the small term forms two groups of three participants; a stricter rule finds both too small
+    strict = config.model_copy(update={"groups": config.groups.model_copy(update={"min_size": 4, "max_size": 5})})
+    items = attention.write(out.private, strict)
+    assert [(a.sheet, a.count) for a in items if a.sheet == "Group sizes"] == [("Group sizes", 2)]
+    wb = openpyxl.load_workbook(out.private / attention.WORKBOOK)
+    rows = [[c.value for c in row] for row in wb["Group sizes"].iter_rows()]
+    assert rows == [["Group", "Participants", "Allowed"], ["1", 3, "4-5"], ["2", 3, "4-5"]]
+    attention.write(out.private, config)  # back to the term's own list for the other tests
