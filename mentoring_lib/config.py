@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mentoring_lib.errors import ConfigError
+from mentoring_lib.errors import ConfigError, raise_config_errors
 
 #: Env var that redirects every term's reports folder (tests and sandboxes use it).
 REPORTS_ROOT_ENV = "MENTORING_REPORTS_ROOT"
@@ -632,12 +632,13 @@ def load_config(path: str | os.PathLike) -> TermConfig:
     try:
         cfg = TermConfig.model_validate(raw)
     except ValidationError as e:
-        first, *rest = e.errors()
-        key, msg, hint = _explain(first, TermConfig)
-        others = ", ".join(dict.fromkeys(_format_loc(tuple(p for p in r["loc"] if p != "function-after"))
-                                         or "(top level)" for r in rest))
-        more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''}: {others})" if rest else ""
-        raise ConfigError(msg + more, file=path, key=key, hint=hint) from None
+        # Every problem at once, each with its own hint ("did you mean ..."): one edit fixes them all.
+        problems: dict[str, ConfigError] = {}
+        for err in e.errors():
+            key, msg, hint = _explain(err, TermConfig)
+            # A union type reports one error per alternative: the first is the one to show.
+            problems.setdefault(key, ConfigError(msg, file=path, key=key, hint=hint))
+        raise_config_errors(list(problems.values()))
     _check_column_fields(cfg, path)
     cfg = cfg.model_copy(update={"source": path.resolve()})
     if cfg.schools_file or cfg.themes_file:
@@ -649,6 +650,7 @@ def load_config(path: str | os.PathLike) -> TermConfig:
 
 def _check_column_fields(cfg: TermConfig, path: Path) -> None:
     """Refuse a field under an input's ``columns:`` that its kind does not read (e.g. ``emial:``)."""
+    problems = []
     for n, item in enumerate(cfg.inputs):
         known = COLUMN_FIELDS.get(item.kind)
         if known is None:
@@ -659,5 +661,6 @@ def _check_column_fields(cfg: TermConfig, path: Path) -> None:
             close = difflib.get_close_matches(field, known, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + \
                 f"the fields of a {item.kind} input are: {', '.join(known)}"
-            raise ConfigError(f"unknown field '{field}' (input '{item.id}' is of kind {item.kind})", file=path,
-                              key=f"inputs[{n}].columns.{field}", hint=hint)
+            problems.append(ConfigError(f"unknown field '{field}' (input '{item.id}' is of kind {item.kind})",
+                                        file=path, key=f"inputs[{n}].columns.{field}", hint=hint))
+    raise_config_errors(problems)

@@ -43,6 +43,7 @@ class ConfigError(WorkbookError):
                  hint: str | None = None):
         self.file = str(file) if file is not None else None
         self.key = key
+        self.problem = message
         where = []
         if self.file:
             where.append(f"config {self.file}")
@@ -50,6 +51,32 @@ class ConfigError(WorkbookError):
             where.append(f"key '{key}'")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+
+
+class ConfigErrors(ConfigError):
+    """Several config problems found in one pass, each with its key and hint (listed together, so
+    one edit of the file fixes them all). ``key`` and ``hint`` are the first problem's."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        self.file, self.key = first.file, first.key
+        where = f"config {self.file}: " if self.file else ""
+        lines = [f"{where}{len(self.errors)} problems:"]
+        for e in self.errors:
+            lines.append(f"  - key '{e.key}': {e.problem}" if e.key else f"  - {e.problem}")
+            if e.hint:
+                lines.append(f"    What to do: {e.hint}")
+        WorkbookError.__init__(self, "\n".join(lines))
+        self.problem = self.message
+
+
+def raise_config_errors(errors: Sequence[ConfigError]) -> None:
+    """Raise the one error, or :class:`ConfigErrors` for several; nothing when there are none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(list(errors))
 
 
 class UsageError(WorkbookError):

@@ -662,3 +662,66 @@ def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypa
     assert roster.loc["m3@example.org", "rule_reason"].startswith("led no group")
     listed = load_workbook(ctx.out.private / C.CERT_DIR / "certificate_list.xlsx")
     assert listed.sheetnames  # the stage wrote its list
+
+
+# -- certificates the coordinator must look at (issue 14) -----------------------------------------
+
+def _no_cjk_font(monkeypatch):
+    """As on a machine without a CJK font, whatever this one has installed."""
+    real = C.uncovered_characters
+    monkeypatch.setattr(C, "uncovered_characters",
+                        lambda texts, *, system_fonts=False, **kw: set(texts) if system_fonts else real(texts, **kw))
+
+
+def _mail_merge(ctx) -> pd.DataFrame:
+    return pd.read_csv(ctx.out.private / "certificates" / "mail_merge.csv", dtype=str)
+
+
+def test_a_name_no_font_can_show_is_held_back_from_the_mail_merge(tmp_path, monkeypatch):
+    mentors = [("王小明", "wang@example.org", 3, 6), ("Plain Name", "plain@example.org", 3, 6)]
+    ctx = make_term(tmp_path, mentors=mentors)
+    _no_cjk_font(monkeypatch)
+    with pytest.warns(UserWarning):
+        C.run_stage(ctx)
+    assert _mail_merge(ctx)["Email"].tolist() == ["plain@example.org"]
+    # The certificate is still made, so the coordinator can look at it.
+    assert len(list((ctx.out.private / "certificates" / "pdf").glob("*.pdf"))) == 2
+    att = ctx.read_table("attention", stage="certificates")
+    wang = pseudonymise(pd.Series(["wang@example.org"]), KEY).iloc[0]
+    assert att.values.tolist() == [[wang, C.ATTENTION_ISSUES["held_back"]]]
+
+
+def test_name_checked_in_the_overrides_file_releases_a_held_back_certificate(tmp_path, monkeypatch):
+    mentors = [("王小明", "wang@example.org", 3, 6), ("Plain Name", "plain@example.org", 3, 6)]
+    ctx = make_term(tmp_path, mentors=mentors, overrides="""\
+        Email,Eligible,Reason,Name checked
+        wang@example.org,,,yes
+        """)
+    _no_cjk_font(monkeypatch)
+    with pytest.warns(UserWarning):
+        C.run_stage(ctx)
+    assert sorted(_mail_merge(ctx)["Email"]) == ["plain@example.org", "wang@example.org"]
+    assert ctx.read_table("attention", stage="certificates").empty
+    # The rule still decides: a name-check row is no override of eligibility.
+    elig = ctx.read_table("eligibility", stage="certificates")
+    assert (elig["basis"] == "rule").all()
+
+
+@pytest.mark.parametrize("name, case", [
+    ("aino aaltonen", "lower case"), ("AINO AALTONEN", "ALL CAPS"), ("Aino Aaltonen", ""),
+    ("Aino McDONALD", ""), ("王小明", ""), ("ÅSA ÖHMAN", "ALL CAPS"), ("åsa öhman", "lower case"), ("J", ""),
+])
+def test_names_in_lower_case_or_all_caps_are_flagged(name, case):
+    assert C.name_case(pd.Series([name])).iloc[0] == case
+
+
+def test_lower_case_and_all_caps_names_go_to_the_attention_table_but_stay_in_the_mail_merge(tmp_path):
+    mentors = [("aino aaltonen", "a@example.org", 3, 6), ("BO BERGQVIST", "b@example.org", 3, 6),
+               ("Cai Carlsson", "c@example.org", 3, 6)]
+    ctx = make_term(tmp_path, mentors=mentors)
+    C.run_stage(ctx)
+    assert len(_mail_merge(ctx)) == 3
+    att = ctx.read_table("attention", stage="certificates")
+    ids = pseudonymise(pd.Series(["a@example.org", "b@example.org"]), KEY).tolist()
+    assert sorted(att.values.tolist()) == sorted([[ids[0], C.ATTENTION_ISSUES["lower case"]],
+                                                  [ids[1], C.ATTENTION_ISSUES["ALL CAPS"]]])

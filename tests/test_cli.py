@@ -171,3 +171,15 @@ def test_help_lists_every_exit_code_of_the_design(capsys):
     for code in ("0 success", "1 unexpected failure", "2 config or input error", "3 a stage notebook failed",
                  "4 personal data", "75 another run", "130/143 stopped"):
         assert code in out, code
+
+
+def test_check_names_every_missing_input_at_once_exit2(tmp_path, monkeypatch, capsys):
+    from conftest import small_term
+
+    monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
+    config = small_term(tmp_path)
+    for name in ("meetings.csv", "after.csv"):
+        (tmp_path / "data" / name).unlink()
+    assert cli.main(["check", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "meetings.csv" in err and "after.csv" in err

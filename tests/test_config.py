@@ -141,7 +141,29 @@ def test_several_problems_name_every_key_exit2(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text))
     assert err.value.key == "term.end"
-    assert "1 more problem: registration.participant_deadline" in err.value.message
+    assert "2 problems" in err.value.message
+    assert "key 'term.end'" in err.value.message and "key 'registration.participant_deadline'" in err.value.message
+    assert err.value.message.count("YYYY-MM-DD") == 2, "each problem keeps its own hint"
+
+
+def test_every_unknown_key_is_listed_with_its_did_you_mean_exit2(tmp_path):
+    text = mutate(term__colour="red", groups__min_sise=3, report__organisaton="X")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    msg = err.value.render()
+    assert err.value.exit_code == EXIT_INPUT
+    assert "3 problems" in msg and "more problem" not in msg
+    assert "did you mean 'min_size'?" in msg and "did you mean 'organisation'?" in msg
+    assert "term.colour" in msg
+
+
+def test_every_unknown_column_field_is_listed_exit2(tmp_path):
+    text = mutate(inputs=[{"id": "x", "kind": "mentor_registrations", "file": "x.csv",
+                           "columns": {"emial": "Email", "nmae": "Name"}}])
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    msg = err.value.render()
+    assert "2 problems" in msg and "did you mean 'email'?" in msg and "did you mean 'name'?" in msg
 
 
 

@@ -51,9 +51,19 @@ def test_demo_run_exits_0_and_publishes(demo_run):
     details = json.loads((term / "private" / "run-details.json").read_text())
     assert details["inputs"]["mentor_registrations"]["rows_read"] > 0
     assert "rows_read" not in json.dumps(record), "counts stay in the private run details"
-    for name in ("report.html", "report.pdf", "summary.xlsx"):
+    for name in ("report.html", "report.pdf", "summary.xlsx", "summary.pdf"):
         assert (term / "public" / name).is_file(), name
     assert "report (HTML)" in proc.stdout and "certificates" in proc.stdout
+    # The run ends with what needs the coordinator's attention: counts on the console, names privately.
+    attention = proc.stdout[proc.stdout.index("Needs your attention"):]
+    assert "6 accepted participant(s) in no group" in attention
+    assert "6 people with group meetings ticked who are in no group" in attention
+    assert (term / "private" / "needs_attention.xlsx").is_file()
+    assert [a["count"] for a in details["needs_attention"] if a["sheet"] == "Unplaced participants"] == [6]
+    import pandas as pd
+
+    ident = pd.read_parquet(term / "private" / "identity" / "people.parquet")
+    assert not [n for n in [*ident["name"].dropna(), *ident["email"].dropna()] if str(n) in proc.stdout]
     # The pseudonym key never reaches the run record, the log or the console.
     from mentoring_lib.privacy.pseudonym import DEMO_KEY
 

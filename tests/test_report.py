@@ -152,8 +152,10 @@ def test_outcome_tables_and_primary_outcome_in_html_and_pdf(term):
 
 
 def test_model_is_rendered_once_and_html_matches_stage_output(term):
+    from mentoring_lib.outputs import summary_page
+
     _, model, html, _ = term
-    assert render_html(model) == html
+    assert render_html(model, summary_page.html_section(summary_page.build(model))) == html
 
 
 # -- accessibility and self-containment ------------------------------------------------------------
@@ -161,7 +163,8 @@ def test_model_is_rendered_once_and_html_matches_stage_output(term):
 def test_every_figure_has_alt_text_and_is_embedded(term):
     _, model, html, _ = term
     page = parse(html)
-    assert len(page.images) == len(model.figures()) >= 5
+    # every figure once, and the one-page summary's chart (one of them) again at the top
+    assert len(page.images) == len(model.figures()) + 1 and len(model.figures()) >= 5
     for img in page.images:
         assert len(img.get("alt", "")) > 30
         assert img["src"].startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))

@@ -32,7 +32,9 @@ def term(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", FIXTURES)
 
     def use(second: str, first: str = "succeeds_first.ipynb"):
-        pipeline = (stages.Stage("first", first, (), "x:y"), stages.Stage("second", second, ("first",), "x:y"))
+        pipeline = (stages.Stage("first", first, (), "x:y", reads=("mentor_registrations",)),
+                    stages.Stage("second", second, ("first",), "x:y",
+                                 reads=("group_attendance", "training_attendance")))
         monkeypatch.setattr(stages, "STAGES", pipeline)
         monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in pipeline})
         return cfg
@@ -162,6 +164,29 @@ def test_missing_input_exits_2_naming_file(term, capsys):
     assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
     err = capsys.readouterr().err
     assert "mentors.csv" in err and "input file not found" in err
+
+
+def test_every_missing_input_of_the_stages_run_is_named_at_once_exit2(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    text = cfg.read_text().replace(
+        "inputs: [", "inputs: [{id: meetings, kind: group_attendance, file: meetings.xlsx},\n"
+                     "         {id: trainings, kind: training_attendance, file: trainings.xlsx},\n         ")
+    cfg.write_text(text)
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "meetings.xlsx" in err and "trainings.xlsx" in err
+
+
+def test_only_a_stage_does_not_need_the_inputs_of_stages_it_does_not_run(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_OK
+    # Later in the term a sheet the second stage reads is configured but not there yet.
+    cfg.write_text(cfg.read_text().replace(
+        "inputs: [", "inputs: [{id: meetings, kind: group_attendance, file: meetings.xlsx},\n         "))
+    capsys.readouterr()
+    assert run_cli("run", "--config", str(cfg), "--only", "first") == EXIT_OK
+    assert run_cli("run", "--config", str(cfg), "--only", "second") == EXIT_INPUT
+    assert "meetings.xlsx" in capsys.readouterr().err
 
 
 def test_unknown_config_key_exits_2(tmp_path, capsys):

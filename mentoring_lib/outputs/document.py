@@ -73,6 +73,8 @@ class KeyFigure:
     label: str
     value: str
     note: str = ""
+    #: The evaluation's name for the figure (e.g. "attendance"), for the one-page summary.
+    key: str = ""
 
 
 @dataclass(frozen=True)

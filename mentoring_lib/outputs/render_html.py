@@ -84,17 +84,20 @@ def render_block(block) -> str:
     raise TypeError(f"unknown report block {type(block).__name__}")
 
 
-def render_html(report: Report) -> str:
-    """The report as an HTML document (a string)."""
+def render_html(report: Report, summary: str = "") -> str:
+    """The report as an HTML document (a string); ``summary``: the one-page summary's section
+    (:func:`mentoring_lib.outputs.summary_page.html_section`), shown first."""
     kf = "".join(
         f'<li class="key-figure"><span class="kf-value">{_e(k.value)}</span>'
         f'<span class="kf-label">{_e(k.label)}</span>'
         + (f'<span class="kf-note">{_e(k.note)}</span>' if k.note else "") + "</li>"
         for k in report.key_figures)
-    parts = ['<section id="key-figures" aria-labelledby="h-key-figures">'
-             '<h2 id="h-key-figures">Key figures</h2>'
-             f'<ul class="key-figures">{kf}</ul></section>']
-    toc = ['<li><a href="#key-figures">Key figures</a></li>']
+    parts = ([summary] if summary else []) + [
+        '<section id="key-figures" aria-labelledby="h-key-figures">'
+        '<h2 id="h-key-figures">Key figures</h2>'
+        f'<ul class="key-figures">{kf}</ul></section>']
+    toc = (['<li><a href="#summary">Summary</a></li>'] if summary else []) + [
+        '<li><a href="#key-figures">Key figures</a></li>']
     for s in report.sections:
         toc.append(f'<li><a href="#{_e(s.id)}">{_e(s.title)}</a></li>')
         inner = "\n".join(render_block(b) for b in s.blocks)
@@ -107,13 +110,13 @@ def render_html(report: Report) -> str:
         css=_resource("report.css"), toc="\n".join(toc), body="\n".join(parts), footer=_e(report.footer))
 
 
-def write_html(report: Report, path: Path) -> Path:
+def write_html(report: Report, path: Path, summary: str = "") -> Path:
     """Write the page atomically (UTF-8)."""
     import os
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render_html(report), encoding="utf-8")
+    tmp.write_text(render_html(report, summary), encoding="utf-8")
     os.replace(tmp, path)
     return path

@@ -30,10 +30,7 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
     """Validate a term; return the quality summary per input. Raises WorkbookError on bad input."""
     config = load_config(config_path)
     echo(f"Config {config_path}: valid (term '{config.term.name}', {len(config.inputs)} inputs).")
-    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
-    if missing:
-        raise InputError("input file not found", file=config.input_path(missing[0]),
-                         hint=f"put the export in {config.data_path} or fix input '{missing[0].id}'")
+    missing_inputs(config, config_path, config.inputs)
     with tempfile.TemporaryDirectory(prefix="mentoring-check-") as tmp:
         out = OutputPaths(Path(tmp)).ensure()
         ctx = StageContext(stages.STAGES[0].name, config, out)
@@ -59,6 +56,17 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
         echo(f"Warning: {warning}")
     echo("All inputs read without errors.")
     return summary
+
+
+def missing_inputs(config, config_path: str | Path, inputs) -> None:
+    """Raise one error naming every required input of ``inputs`` whose file is missing (all at once:
+    the coordinator can put every export in place before the next try)."""
+    from mentoring_lib.errors import raise_all
+
+    raise_all([InputError(f"input file not found (input '{i.id}', kind {i.kind})", file=config.input_path(i),
+                          hint=f"put the '{i.kind}' export in {config.data_path} or fix 'file' of input "
+                               f"'{i.id}' in {Path(config_path).name}")
+               for i in inputs if i.required and not config.input_path(i).is_file()])
 
 
 def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[str]]) -> None:

@@ -72,6 +72,8 @@ class RunResult:
     term_dir: Path
     stage_seconds: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    #: The "Needs your attention" list of a published run (see :mod:`mentoring_lib.steps.attention`).
+    attention: list = field(default_factory=list)
 
     @property
     def public(self) -> Path:
@@ -329,13 +331,11 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     if stale:
         report(f"Removed {len(stale)} unfinished run folder(s) left by an interrupted run.")
 
-    missing = [i for i in config.inputs if i.required and not config.input_path(i).is_file()]
-    if missing:
-        first = missing[0]
-        raise InputError("input file not found", file=config.input_path(first),
-                         hint=f"put the '{first.kind}' export in {config.data_path} or fix 'file' of input "
-                              f"'{first.id}' in {config_path.name}"
-                              + (f" ({len(missing) - 1} more missing)" if len(missing) > 1 else ""))
+    # Every missing export at once, and only those the selected stages read.
+    from mentoring_lib.pipeline.check import missing_inputs
+
+    kinds = {k for s in selected for k in s.reads}
+    missing_inputs(config, config_path, [i for i in config.inputs if i.kind in kinds])
     # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
     from mentoring_lib.privacy.pseudonym import load_key
 
@@ -353,7 +353,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         if last.get("status") == "ok" and last.get("fingerprint") == fingerprint:
             report(f"Nothing to do: inputs, config and code are unchanged since run {last.get('run_id')}. "
                    f"Use --force to run anyway.")
-            return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir)
+            return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir,
+                             attention=attention_of(pub / "private" / provenance.DETAILS))
 
     selected_names = {s.name for s in selected}
     kept = [s.name for s in stages.STAGES if s.name not in selected_names]
@@ -391,6 +392,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     }
     status, exit_code, message = "failed", EXIT_NOTEBOOK, ""
     seconds: dict[str, float] = {}
+    needs: list = []
     try:
         done = set(kept) if partial else set()
         import_in_background(LATE_RUNNER_IMPORTS)
@@ -420,6 +422,10 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         if audit_seconds is not None:
             record["disclosure_audit_seconds"] = round(audit_seconds, 2)
             report(f"  disclosure audit: no suppressed count can be worked out ({audit_seconds:.2f} s)")
+        from mentoring_lib.steps import attention
+
+        needs = attention.write(run_dir / "private", config)
+        details["needs_attention"] = [a.record() for a in needs]
         rows = provenance.quality_rows(run_dir / "private" / "quality")
         for input_id, counts in rows.items():
             if input_id in details["inputs"]:
@@ -466,7 +472,18 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
                                          mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
-    return RunResult(run_id, status, exit_code, term_dir, seconds, message)
+    return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs)
+
+
+def attention_of(details_path: Path) -> list:
+    """The "Needs your attention" list a published run recorded in its private details."""
+    from mentoring_lib.steps.attention import Attention
+
+    try:
+        recorded = json.loads(details_path.read_text(encoding="utf-8")).get("needs_attention") or []
+        return [Attention(**item) for item in recorded]
+    except (OSError, ValueError, TypeError):
+        return []
 
 
 def _finish(record: dict, started: dt.datetime) -> dict:
@@ -492,6 +509,7 @@ def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> Non
     lines = ["", "Outputs:",
              f"  report (HTML):          {pub / 'report.html'}",
              f"  report (PDF):           {pub / 'report.pdf'}",
+             f"  one-page summary (PDF): {pub / 'summary.pdf'}",
              f"  public spreadsheets:    {pub}",
              f"  rosters & mail merges:  {priv}  (personal data: do not share)",
              f"  certificates:           {priv / 'certificates'}",
@@ -499,4 +517,8 @@ def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> Non
              f"  run details:            {priv / provenance.DETAILS}  (private)"]
     for line in lines:
         echo(line)
+    if result.status in ("ok", "unchanged"):
+        from mentoring_lib.steps.attention import echo_list
+
+        echo_list(result.attention, priv, echo)
     sys.stdout.flush()

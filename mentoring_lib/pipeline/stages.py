@@ -27,6 +27,9 @@ class Stage:
     description: str = ""
     #: The stage writes files to public/ (which the report stage then protects as one release).
     public: bool = False
+    #: The input kinds (config ``inputs[].kind``) the stage reads: a run checks that the required
+    #: ones are present only for the stages it runs (``--only registrations`` early in a term).
+    reads: tuple[str, ...] = ()
 
     def function(self) -> Callable:
         module, func = self.entry.split(":")
@@ -36,17 +39,18 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("registrations", "01_registrations.ipynb", (), "mentoring_lib.steps.registration:run_stage",
           identity=True, description="Read registration exports; first-come-first-served selection",
-          public=True),
+          public=True, reads=("mentor_registrations", "participant_registrations", "withdrawals")),
     Stage("groups", "02_groups.ipynb", ("registrations",), "mentoring_lib.steps.grouping:run_stage",
-          description="Co-mentor pairs and participant groups"),
+          description="Co-mentor pairs and participant groups", reads=("roster",)),
     Stage("attendance", "03_attendance.ipynb", ("registrations", "groups"),
           "mentoring_lib.steps.attendance:run_stage", identity=True,
-          description="Mentor trainings and group meetings"),
+          description="Mentor trainings and group meetings", reads=("training_attendance", "group_attendance", "support_attendance")),
     Stage("feedback", "04_feedback.ipynb", ("registrations",), "mentoring_lib.steps.feedback:run_stage",
-          identity=True, description="Surveys scored through the codebook; pre/post linkage"),
+          identity=True, description="Surveys scored through the codebook; pre/post linkage",
+          reads=("feedback_before", "feedback_after", "feedback_session", "mentor_feedback")),
     Stage("evaluation", "05_evaluation.ipynb", ("registrations", "groups", "attendance", "feedback"),
           "mentoring_lib.steps.evaluation:run_stage", description="Reach, implementation, reaction, effectiveness",
-          public=True),
+          public=True, reads=("fidelity_log",)),
     Stage("certificates", "06_certificates.ipynb", ("registrations", "attendance"),
           "mentoring_lib.steps.certificates:run_stage", identity=True,
           description="Eligibility, certificate PDFs, register and mail merge"),

@@ -79,6 +79,9 @@ OVERRIDE_HEADERS: dict[str, tuple[str, ...]] = {
     "eligible": ("eligible", "eligible (yes/no)"),
     "reason": ("reason",),
 }
+#: Optional column of the overrides file: "yes" sends a certificate held back for its name (characters
+#: no font can show) after the coordinator has checked the printed PDF; Eligible may then stay blank.
+NAME_CHECKED_HEADERS = ("name checked", "name checked (yes/no)")
 _YES = ("yes", "y", "true", "1", "x", "kyllä", "ja")
 _NO = ("no", "n", "false", "0", "ei", "nej")
 #: Names up to this many characters never need shrinking at 36 pt on the 215 mm line.
@@ -214,8 +217,13 @@ def parse_overrides(table: pd.DataFrame, *, file: str | os.PathLike, mentors: pd
             raise InputError(f"the overrides file has no '{names[0].capitalize()}' column", file=file,
                              hint="its columns are Email, Eligible (yes/no) and Reason, one row per mentor")
         cols[fieldname] = col
+    checked_col = _find_header(table.columns, NAME_CHECKED_HEADERS)
+    if checked_col is not None:
+        cols["name_checked"] = checked_col
     text = pd.DataFrame({f: table[c].astype("string").str.strip() for f, c in cols.items()},
                         index=table.index)
+    if checked_col is None:
+        text["name_checked"] = pd.Series(pd.NA, index=text.index, dtype="string")
     text = text.mask(text == "")
     text = text.loc[text.notna().any(axis=1)]  # blank rows are not overrides
 
@@ -223,9 +231,12 @@ def parse_overrides(table: pd.DataFrame, *, file: str | os.PathLike, mentors: pd
     person = pseudonymise(text["email"], key)
     decision = text["eligible"].str.casefold()
     is_yes, is_no = decision.isin(_YES).fillna(False), decision.isin(_NO).fillna(False)
-    bad_decision = ~(is_yes | is_no)
+    name_checked = text["name_checked"].str.casefold().isin(_YES).fillna(False)
+    # A row that only releases a checked name keeps the rule's decision: Eligible and Reason may be blank.
+    only_checked = name_checked & text["eligible"].isna()
+    bad_decision = ~(is_yes | is_no) & ~only_checked
     reason_len = text["reason"].fillna("").str.len()
-    short_reason = reason_len < MIN_REASON_CHARS
+    short_reason = (reason_len < MIN_REASON_CHARS) & ~only_checked
     unknown = ~email_missing & ~person.isin(mentors)
     dup = ~email_missing & ~unknown & person.duplicated(keep="first")
     first_row = pd.Series(text.index, index=text.index).groupby(person.fillna("")).transform("first")
@@ -255,9 +266,10 @@ def parse_overrides(table: pd.DataFrame, *, file: str | os.PathLike, mentors: pd
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     return pd.DataFrame({
         "person_id": person.astype("str").to_numpy(),
-        "eligible": is_yes.to_numpy(dtype=bool),
+        "eligible": pd.array(is_yes.mask(only_checked).to_numpy(), dtype="boolean"),
         "reason": text["reason"].astype("str").to_numpy(),
         "row": text.index.to_numpy(dtype="int64"),
+        "name_checked": name_checked.to_numpy(dtype=bool),
     })
 
 
@@ -265,8 +277,9 @@ def load_overrides(config: "TermConfig", mentors: pd.Index, key: bytes) -> tuple
     """Read and validate ``certificates.overrides_file`` (none configured: no overrides).
 
     Returns the overrides and the number of data rows read."""
-    empty = pd.DataFrame({"person_id": pd.Series(dtype="str"), "eligible": pd.Series(dtype=bool),
-                          "reason": pd.Series(dtype="str"), "row": pd.Series(dtype="int64")})
+    empty = pd.DataFrame({"person_id": pd.Series(dtype="str"), "eligible": pd.Series(dtype="boolean"),
+                          "reason": pd.Series(dtype="str"), "row": pd.Series(dtype="int64"),
+                          "name_checked": pd.Series(dtype=bool)})
     name = config.certificates.overrides_file
     if not name:
         return empty, 0
@@ -300,8 +313,10 @@ def apply_overrides(assessment: pd.DataFrame, overrides: pd.DataFrame) -> pd.Dat
     has = ov["eligible"].notna().to_numpy()
     out["eligible"] = np.where(has, ov["eligible"].fillna(False).astype(bool), out["eligible_by_rule"])
     out["basis"] = np.where(has, "override", "rule")
-    out["override_reason"] = ov["reason"].astype("string")
+    out["override_reason"] = ov["reason"].astype("string").where(has)
     out["override_row"] = ov["row"].astype("Int64")
+    checked = ov["name_checked"] if "name_checked" in ov else pd.Series(False, index=out.index)
+    out["name_checked"] = checked.fillna(False).astype(bool).to_numpy()
     return out
 
 
@@ -427,6 +442,37 @@ def names_not_covered(names: pd.Series, missing: set[str]) -> pd.Series:
         return pd.Series(False, index=names.index)
     pattern = "[" + re.escape("".join(sorted(missing))) + "]"
     return names.fillna("").str.contains(pattern, regex=True)
+
+
+def name_case(names: pd.Series) -> pd.Series:
+    """"lower case" or "ALL CAPS" for a name written so (as a registration form gives it), "" otherwise.
+
+    Only names with letters that have case count: a name in a script without case is never flagged."""
+    def one(name) -> str:
+        if not isinstance(name, str) or name.lower() == name.upper():
+            return ""
+        if name == name.lower():
+            return "lower case"
+        letters = [c for c in name if c.isalpha() and c.lower() != c.upper()]
+        return "ALL CAPS" if len(letters) > 1 and name == name.upper() else ""
+
+    return pd.Series([one(n) for n in names.astype(object).where(names.notna(), None)], index=names.index,
+                     dtype="str")
+
+
+#: What the attention table says per issue of a certificate (private/needs_attention.xlsx).
+ATTENTION_ISSUES = {
+    "held_back": "held back from mail_merge.csv: the name has characters no certificate font can show",
+    "lower case": "name in lower case on the certificate",
+    "ALL CAPS": "name in ALL CAPS on the certificate",
+}
+
+
+def attention_table(roster: pd.DataFrame) -> pd.DataFrame:
+    """Certificates the coordinator must look at (pseudonyms and issues only): ``person_id``, ``issue``."""
+    rows = [(p, ATTENTION_ISSUES["held_back"]) for p in roster.index[roster["held_back"]]]
+    rows += [(p, ATTENTION_ISSUES[c]) for p, c in roster["name_case"].items() if c]
+    return pd.DataFrame(rows, columns=["person_id", "issue"]).astype("str")
 
 
 # -- texts ------------------------------------------------------------------------------------------
@@ -735,6 +781,10 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
          "the name has characters the certificate fonts cannot show: check the printed certificate "
          "or add a font (certificates.fonts, certificates.font_paths)"], ""), index=roster.index, dtype="str")
 
+    # Held back from the mail merge until the coordinator has checked the printed name (or added a font).
+    roster["held_back"] = bad_glyphs & ~roster["name_checked"]
+    roster["name_case"] = name_case(roster["name"]).where(certify, "")
+
     roster = mentor_hours.add_hours(ctx, roster)  # hours and credits, when the config asks for them
     order = pd.DataFrame({"k": roster["name"].fillna("").str.casefold(), "p": roster.index},
                          index=roster.index)
@@ -808,8 +858,11 @@ def register_table(plan: CertificatePlan, config: "TermConfig") -> pd.DataFrame:
 
 
 def mail_merge_table(plan: CertificatePlan) -> pd.DataFrame:
-    """One row per certificate to send: first name, e-mail, file (relative to certificates/), code."""
-    r = plan.roster.loc[plan.roster["code"].notna()]
+    """One row per certificate to send: first name, e-mail, file (relative to certificates/), code.
+
+    Certificates held back for their name (characters no font can show) are left out until the
+    name is fixed, a font added, or the overrides file says "Name checked: yes"."""
+    r = plan.roster.loc[plan.roster["code"].notna() & ~plan.roster["held_back"]]
     return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "Email": r["email"],
                          "Certificate file": r["file"], "Verification code": r["code"]}
                         ).reset_index(drop=True)
@@ -837,6 +890,7 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
         "person_id", "trainings_attended", "trainings_total", "meetings_coled", "meetings_total",
         "eligible_by_rule", "eligible", "basis", "rule_reason"]].assign(
             certificate=r["code"].notna().to_numpy()))
+    ctx.write_table("attention", attention_table(r))
     if cfg.certificates.overrides_file:
         ctx.record_quality("certificate_overrides", rows_read=plan.override_rows_read,
                            kept=len(plan.overrides), excluded={})
@@ -846,6 +900,10 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
     if n_machine:
         notes.append(f"{n_machine} certificate(s) use a font installed on this machine for characters the "
                      "fonts built into Typst lack (they look the same only where that font is installed)")
+    n_held = int(r["held_back"].sum())
+    if n_held:
+        notes.append(f"{n_held} certificate(s) held back from mail_merge.csv until the name is checked "
+                     "(column 'Name checked' of the overrides file) or a font is added")
     if n_check:
         notes.append(f"{n_check} eligible mentor(s) need a check: see column Check in certificate_list.xlsx")
         warnings.warn(f"{n_check} certificate(s) need a check (a missing name, or characters the fonts "
@@ -858,12 +916,16 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
     return result
 
 
+def _csv_rows(path: Path) -> int:
+    return len(pd.read_csv(path, dtype=str)) if path.exists() else 0
+
+
 def outputs_overview(ctx: "StageContext", result: RenderResult) -> pd.DataFrame:
     """What the stage wrote (paths relative to the private area) and how many certificates: no names."""
     base = ctx.out.private / CERT_DIR
     rows = [("certificate_list.xlsx", "eligible / not eligible (with reason) / overrides"),
             ("certificate_register.csv", f"{result.pages} verification codes"),
-            ("mail_merge.csv", f"{result.pages} rows"),
+            ("mail_merge.csv", f"{_csv_rows(base / 'mail_merge.csv')} rows (held-back certificates left out)"),
             ("pdf/<code>.pdf", f"{len(result.files)} certificates"),
             ("all_certificates.pdf", f"{result.pages} pages for printing")]
     return pd.DataFrame({"file": [f"{CERT_DIR}/{name}" for name, _ in rows],

@@ -124,11 +124,19 @@ def reach_table(people: pd.DataFrame, config, limits: Limits) -> pd.DataFrame:
 
 
 def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.DataFrame,
-                  config) -> pd.DataFrame:
-    """Raw funnel counts: role x step (registered, accepted, trained, active, completed)."""
+                  config, placed: pd.Index | None = None, missing: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Raw funnel counts: role x step (registered, accepted, trained, active, completed).
+
+    ``placed``: the people in a group; when given, only their group meetings count (ticks for
+    someone in no group are listed under "Needs your attention", not counted as activity).
+    ``missing``: input kinds not read (:mod:`mentoring_lib.steps.availability`): without training
+    attendance there is no "trained" step (and "active" does not ask for training), without
+    group-meeting attendance no "active" or "completed" step -- never a step of zeros."""
     reg = registrants(people)
     acc = reg[reg["status"] == "accepted"]
     tr = sessions_attended(trainings)
+    if placed is not None and len(meetings):
+        meetings = meetings[meetings["person_id"].astype(str).isin(placed)]
     mt = sessions_attended(meetings)
     min_tr = config.certificates.min_trainings
     min_mt_mentor = config.certificates.min_meetings
@@ -139,12 +147,15 @@ def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.Da
         r_acc = acc[acc["role"] == role]["person_id"]
         t = tr.reindex(r_acc, fill_value=0)
         m = mt.reindex(r_acc, fill_value=0)
-        trained = (t >= min_tr) if role == "mentor" else pd.Series(True, index=r_acc)
+        known_training = role == "mentor" and "training_attendance" not in missing
+        trained = (t >= min_tr) if known_training else pd.Series(True, index=r_acc)
+        known_meetings = "group_attendance" not in missing
         steps = {
             "registered": len(r_reg), "accepted": len(r_acc),
-            "trained": int(trained.sum()) if role == "mentor" else None,
-            "active": int((trained & (m >= 1)).sum()),
-            "completed": int((trained & (m >= (min_mt_mentor if role == "mentor" else min_mt_part))).sum()),
+            "trained": int(trained.sum()) if known_training else None,
+            "active": int((trained & (m >= 1)).sum()) if known_meetings else None,
+            "completed": int((trained & (m >= (min_mt_mentor if role == "mentor" else min_mt_part))).sum())
+            if known_meetings else None,
         }
         for order, (step, n) in enumerate(steps.items()):
             if n is not None:
@@ -651,86 +662,21 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
-def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, *,
-             figures_dir: Path | None = None, approved: pd.Series | None = None,
-             themes: list[dict] | None = None) -> Evaluation:
-    """Compute every section from the upstream tables (pure apart from writing chart files).
+def _meetings_not_available(ev: Evaluation, members: pd.DataFrame) -> None:
+    """The implementation section without a group-meeting sheet: groups formed, no meeting figures."""
+    from mentoring_lib.steps.availability import notice
 
-    ``inputs`` keys: people, members, trainings, meetings, scores, responses, comments (optional).
-    ``approved``: comment texts approved for publication (already filtered by scrub.approved_quotes).
-    """
-    ev = Evaluation()
-    people, members = inputs["people"], inputs["members"]
-    trainings = inputs.get("trainings", _empty(["person_id", "session", "attended"]))
-    meetings = inputs.get("meetings", _empty(["person_id", "session", "attended"]))
-    scores = inputs.get("scores", _empty(["person_id", "wave", "instrument", "scale", "score"]))
-    responses = inputs.get("responses", _empty(["person_id", "wave", "item", "value"]))
-    comments = inputs.get("comments", _empty(["text"]))
-    themes = themes if themes is not None else load_themes(getattr(config, "themes_path", None))
-    prog = config.programme
+    n_groups = int(members["group"].nunique()) if len(members) else 0
+    ev.say("implementation", notice("group_attendance", "no meetings held or attended are reported"))
+    ev.key("groups", "groups formed", str(n_groups), "meeting attendance not yet available")
 
-    # -- programme ----------------------------------------------------------------------
-    n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
-    dates = ", ".join(d.strftime("%-d %B %Y") for d in prog.training_dates)
-    ev.say("programme", (f"{config.report.organisation} ran the compassion mentoring pilot for doctoral "
-                         f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
-                         f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
-                         f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
-                         f"({prog.meeting_period}), in {prog.language}."))
-    ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
 
-    # -- reach --------------------------------------------------------------------------
-    ev.tables["reach"] = reach_table(people, config, limits)
-    fc = funnel_counts(people, trainings, meetings, config)
-    rc = reach_counts(people)
-    ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(rc, limits), rc)
-    defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
-                        min_mt=config.certificates.min_meetings, min_part=math.ceil(prog.meetings_planned / 2),
-                        planned=prog.meetings_planned) for k, v in FUNNEL_DEFINITIONS.items()}
-    ev.method("Funnel", "Funnel steps: " + "; ".join(defs.values()) + ".")
-    reach = ev.tables["reach"].set_index("measure")
-    ev.say("reach", (f"The call offered {reach.loc['places', 'participants']} participant places and "
-                     f"{reach.loc['places', 'mentors']} mentor places. It received "
-                     f"{reach.loc['applications', 'participants']} participant and "
-                     f"{reach.loc['applications', 'mentors']} mentor applications "
-                     f"({reach.loc['applications per place', 'participants']} participant applications per "
-                     f"place)."))
-    fn = ev.tables["funnel"]
-    for role in ROLES:
-        f = fn[fn["role"] == role]
-        path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
-        ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
-    if (fn["count"] == "x").any():
-        ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
-                         f"step before or after would be under {limits.min_count} and could be worked out. "
-                         "The steps are defined under Methods."))
-    ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
-           f"for {reach.loc['places', 'participants']} places")
-    fpart = fn[(fn["role"] == "participant")].set_index("step")
-    ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
-    ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
-           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} group{'' if n_groups == 1 else 's'} in pairs")
-    if figures_dir is not None:
-        _funnel_chart(ev, fc, figures_dir)
-
-    # -- implementation -----------------------------------------------------------------
-    reg = registrants(people)
-    acc_mentors = pd.Index(reg.loc[(reg["role"] == "mentor") & (reg["status"] == "accepted"), "person_id"])
-    accepted_shown = {role: str(fn[(fn["role"] == role) & (fn["step"] == "accepted")]["count"].iloc[0]).isdigit()
-                      if ((fn["role"] == role) & (fn["step"] == "accepted")).any() else False for role in ROLES}
-    ev.tables["trainings"] = training_table(trainings, acc_mentors, limits, base_shown=accepted_shown["mentor"])
+def _meeting_results(ev: Evaluation, meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits,
+                     inputs: dict, figures_dir: Path | None, acc_mentors: pd.Index) -> None:
+    """The implementation section's group meetings: tables, text, key figures and the chart."""
     mt, gt, summ = meeting_tables(meetings, members, config, limits, held=inputs.get("meetings_held"))
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
-    tt = ev.tables["trainings"]
-    if len(tt) and accepted_shown["mentor"]:
-        n_acc = len(acc_mentors)
-        if (tt["missed"] == "0").all():
-            ev.say("implementation", f"All {n_acc} accepted mentors attended every training.")
-        elif tt["missed"].isin(["0", limits.small]).all():
-            ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
-                                      f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
-                                      "would single those mentors out)."))
     ev.method("Attendance", MEETING_HELD_METHOD)
     from mentoring_lib.steps.fidelity import add_fidelity
 
@@ -771,6 +717,100 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
             "still_n": retained.to_numpy(),
             "still_shown": summ.get("retained_shown", [False] * len(mt))})
 
+
+def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, *,
+             figures_dir: Path | None = None, approved: pd.Series | None = None,
+             themes: list[dict] | None = None, missing: frozenset[str] = frozenset()) -> Evaluation:
+    """Compute every section from the upstream tables (pure apart from writing chart files).
+
+    ``inputs`` keys: people, members, trainings, meetings, scores, responses, comments (optional).
+    ``approved``: comment texts approved for publication (already filtered by scrub.approved_quotes).
+    ``missing``: input kinds of which no export was read (:func:`availability.missing_kinds`): the
+    sections resting on them say so and show no number, table or chart for them (missing is not zero).
+    """
+    from mentoring_lib.steps.availability import TRACKED, notice
+
+    ev = Evaluation()
+    people, members = inputs["people"], inputs["members"]
+    trainings = inputs.get("trainings", _empty(["person_id", "session", "attended"]))
+    meetings = inputs.get("meetings", _empty(["person_id", "session", "attended"]))
+    scores = inputs.get("scores", _empty(["person_id", "wave", "instrument", "scale", "score"]))
+    responses = inputs.get("responses", _empty(["person_id", "wave", "item", "value"]))
+    comments = inputs.get("comments", _empty(["text"]))
+    themes = themes if themes is not None else load_themes(getattr(config, "themes_path", None))
+    prog = config.programme
+
+    # -- programme ----------------------------------------------------------------------
+    n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
+    dates = ", ".join(d.strftime("%-d %B %Y") for d in prog.training_dates)
+    ev.say("programme", (f"{config.report.organisation} ran the compassion mentoring pilot for doctoral "
+                         f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
+                         f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
+                         f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
+                         f"({prog.meeting_period}), in {prog.language}."))
+    ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
+
+    # -- reach --------------------------------------------------------------------------
+    ev.tables["reach"] = reach_table(people, config, limits)
+    from mentoring_lib.steps.attention import placed_people
+
+    fc = funnel_counts(people, trainings, meetings, config, placed_people(members) if len(members) else None,
+                       missing)
+    rc = reach_counts(people)
+    ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(rc, limits), rc)
+    defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
+                        min_mt=config.certificates.min_meetings, min_part=math.ceil(prog.meetings_planned / 2),
+                        planned=prog.meetings_planned) for k, v in FUNNEL_DEFINITIONS.items()}
+    ev.method("Funnel", "Funnel steps: " + "; ".join(defs.values()) + ".")
+    reach = ev.tables["reach"].set_index("measure")
+    ev.say("reach", (f"The call offered {reach.loc['places', 'participants']} participant places and "
+                     f"{reach.loc['places', 'mentors']} mentor places. It received "
+                     f"{reach.loc['applications', 'participants']} participant and "
+                     f"{reach.loc['applications', 'mentors']} mentor applications "
+                     f"({reach.loc['applications per place', 'participants']} participant applications per "
+                     f"place)."))
+    fn = ev.tables["funnel"]
+    for role in ROLES:
+        f = fn[fn["role"] == role]
+        path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
+        ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
+    if (fn["count"] == "x").any():
+        ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
+                         f"step before or after would be under {limits.min_count} and could be worked out. "
+                         "The steps are defined under Methods."))
+    ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
+           f"for {reach.loc['places', 'participants']} places")
+    fpart = fn[(fn["role"] == "participant")].set_index("step")
+    ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
+    ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
+           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} group{'' if n_groups == 1 else 's'} in pairs")
+    if figures_dir is not None:
+        _funnel_chart(ev, fc, figures_dir)
+
+    # -- implementation -----------------------------------------------------------------
+    reg = registrants(people)
+    acc_mentors = pd.Index(reg.loc[(reg["role"] == "mentor") & (reg["status"] == "accepted"), "person_id"])
+    accepted_shown = {role: str(fn[(fn["role"] == role) & (fn["step"] == "accepted")]["count"].iloc[0]).isdigit()
+                      if ((fn["role"] == role) & (fn["step"] == "accepted")).any() else False for role in ROLES}
+    if "training_attendance" in missing:
+        ev.say("implementation", notice("training_attendance", "no training attendance is reported"))
+        tt = pd.DataFrame()
+    else:
+        ev.tables["trainings"] = training_table(trainings, acc_mentors, limits, base_shown=accepted_shown["mentor"])
+        tt = ev.tables["trainings"]
+    if len(tt) and accepted_shown["mentor"]:
+        n_acc = len(acc_mentors)
+        if (tt["missed"] == "0").all():
+            ev.say("implementation", f"All {n_acc} accepted mentors attended every training.")
+        elif tt["missed"].isin(["0", limits.small]).all():
+            ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
+                                      f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
+                                      "would single those mentors out)."))
+    if "group_attendance" in missing:
+        _meetings_not_available(ev, members)
+    else:
+        _meeting_results(ev, meetings, members, config, limits, inputs, figures_dir, acc_mentors)
+
     # -- survey response -----------------------------------------------------------------
     acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
     answered = scores[scores["person_id"].isin(acc_part)].dropna(subset=["score"]) if len(scores) else scores
@@ -786,10 +826,19 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     resp["rate_ci_low"], resp["rate_ci_high"] = wilson_columns(resp["n"], pd.Series(len(acc_part), index=resp.index),
                                                                resp["response_rate"])
-    ev.tables["response"] = resp[["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high", "n"]]
-    rr_post = resp.loc[1, "response_rate"]
+    no_pre, no_post = "feedback_before" in missing, "feedback_after" in missing
+    # A survey not yet read has no respondents to count: its rows are left out, not shown as 0.
+    read = [not no_pre, not no_post, not (no_pre or no_post)]
+    if any(read):
+        ev.tables["response"] = resp.loc[read, ["survey", "respondents", "response_rate", "rate_ci_low",
+                                                "rate_ci_high", "n"]]
+    for kind in ("feedback_before", "feedback_after"):
+        if kind in missing:
+            ev.say("effectiveness", notice(kind, "its response and the change from before to after are not "
+                                                 "reported"))
+    rr_post = resp.loc[1, "response_rate"] if not no_post else math.nan
     link = inputs.get("linkage")
-    if link is not None and len(link):
+    if link is not None and len(link) and not (no_pre or no_post):
         ev.tables["linkage"] = linkage_table(link, limits)
         lp = ev.tables["linkage"]
         lp = lp[lp["role"] == "participant"]
@@ -801,6 +850,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- reaction -----------------------------------------------------------------------
     reaction_items = [it for it in codebook.items if it.group == "reaction" and it.kind == "likert"]
+    if reaction_items and no_post:
+        ev.say("reaction", notice("feedback_after", "the participants' reactions are not reported"))
+        reaction_items = []
     post_resp = responses[responses["wave"] == POST] if len(responses) else responses
     if reaction_items:
         tbl, dists = likert_summary(post_resp, reaction_items, codebook, limits)
@@ -827,15 +879,19 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     acc_responses = responses[responses["person_id"].isin(acc_part)] if len(responses) else responses
     rel, rel_methods = reliability_table(acc_responses, codebook, limits)
     ev.tables["reliability"] = rel
-    eff = evaluate_outcomes(ev, scores=scores, meetings=meetings, accepted=acc_part,
-                            linked=linked, before_only=pre_ids - post_ids, codebook=codebook, config=config,
-                            limits=limits)
+    if no_pre or no_post:  # a survey not yet read: no change to report (said above)
+        eff = pd.DataFrame(columns=["role", "family", "tested"])
+    else:
+        eff = evaluate_outcomes(ev, scores=scores, meetings=meetings, accepted=acc_part,
+                                linked=linked, before_only=pre_ids - post_ids, codebook=codebook, config=config,
+                                limits=limits)
     main = eff[eff["tested"].astype(bool)] if len(eff) else eff
-    ev.key("linked", "participants answered both surveys", str(resp.loc[2, "respondents"]),
-           "before and after: the pairs the change is measured on"
-           + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted, 95% CI "
-              f"{fmt_pct(resp.loc[2, 'rate_ci_low'])}–{fmt_pct(resp.loc[2, 'rate_ci_high'])})"
-              if not math.isnan(resp.loc[2, "rate_ci_low"]) else ""))
+    if not (no_pre or no_post):
+        ev.key("linked", "participants answered both surveys", str(resp.loc[2, "respondents"]),
+               "before and after: the pairs the change is measured on"
+               + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted, 95% CI "
+                  f"{fmt_pct(resp.loc[2, 'rate_ci_low'])}–{fmt_pct(resp.loc[2, 'rate_ci_high'])})"
+                  if not math.isnan(resp.loc[2, "rate_ci_low"]) else ""))
     ev.method("Intervals", intervals.WILSON_METHOD.format(pct="95%"))
     if figures_dir is not None and len(main):
         _change_chart(ev, main, figures_dir)
@@ -851,7 +907,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- mentors ------------------------------------------------------------------------
     mentor_items = [it for it in codebook.items if it.group == "mentor" and it.kind == "likert"]
-    if mentor_items and len(responses):
+    if mentor_items and "mentor_feedback" in missing:
+        ev.say("mentors", notice("mentor_feedback", "the mentors' experience is not reported"))
+    elif mentor_items and len(responses):
         mresp = responses[responses["person_id"].isin(acc_mentors)] if len(acc_mentors) else responses
         tbl, dists = likert_summary(mresp, mentor_items, codebook, limits)
         ev.tables["mentors"] = tbl
@@ -894,13 +952,16 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- limitations ----------------------------------------------------------------------
     miss = _missing_share(responses)
-    lim = ["There was no control or comparison group, so no change can be attributed to the programme.",
-           f"{resp.loc[2, 'respondents']} participants answered both the before and the after survey"
-           + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted)" if not
-              math.isnan(resp.loc[2, "response_rate"]) else "") + "; those who did may differ from those who did not.",
-           ("The after survey's response rate was " + fmt_pct(rr_post) + ".") if not math.isnan(rr_post)
-           else "Too few participants answered the after survey to report a response rate.",
-           "All outcomes are self-reported."]
+    lim = ["There was no control or comparison group, so no change can be attributed to the programme."]
+    lim += [notice(k, "this report is incomplete") for k in TRACKED if k in missing]
+    if not (no_pre or no_post):
+        lim += [f"{resp.loc[2, 'respondents']} participants answered both the before and the after survey"
+                + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted)" if not
+                   math.isnan(resp.loc[2, "response_rate"]) else "")
+                + "; those who did may differ from those who did not.",
+                ("The after survey's response rate was " + fmt_pct(rr_post) + ".") if not math.isnan(rr_post)
+                else "Too few participants answered the after survey to report a response rate."]
+    lim.append("All outcomes are self-reported.")
     if not math.isnan(miss):
         lim.append(f"{fmt_pct(miss, 1)} of survey item answers were missing (blank or 'don't know'); scores "
                    "follow each instrument's missing-item rule.")
@@ -1268,7 +1329,10 @@ def run_stage(ctx) -> None:
     approved = approved_comment_texts(ctx, inputs.get("comments"))
     figures_dir = ctx.out.figures
     figures_dir.mkdir(parents=True, exist_ok=True)
-    ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved)
+    from mentoring_lib.steps.availability import missing_kinds
+
+    ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved,
+                  missing=missing_kinds(ctx.config))
     save(ctx, ev)
     write_quotes_for_review(ctx, inputs.get("comments"))
 

@@ -255,7 +255,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     add("provenance", provenance_blocks(provenance, config))
 
     kf = _frame(tables, "key_figures")
-    key_figures = tuple(KeyFigure(str(r["label"]), str(r["value"]), str(r["note"] or ""))
+    key_figures = tuple(KeyFigure(str(r["label"]), str(r["value"]), str(r["note"] or ""), str(r.get("key") or ""))
                         for r in kf.to_dict("records")) if kf is not None else ()
     rep = config.report
     footer = (f"{rep.author}, {rep.organisation}" + (f" · {rep.contact}" if rep.contact else "")
@@ -542,16 +542,20 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
 def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.DataFrame"],
                   provenance: dict, quality: dict[str, dict] | None = None,
                   quality_hide: frozenset = frozenset()) -> dict[str, Path]:
-    """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx and
-    public/summary.json (:mod:`mentoring_lib.across_terms.summary`)."""
-    from mentoring_lib.io import spreadsheets
+    """Render the model to public/report.html (the one-page summary first), public/report.pdf and
+    public/summary.pdf; write public/summary.xlsx and public/summary.json
+    (:mod:`mentoring_lib.across_terms.summary`)."""
     from mentoring_lib.across_terms import summary
+    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.outputs import summary_page
     from mentoring_lib.outputs.render_html import write_html
     from mentoring_lib.outputs.render_pdf import write_pdf
 
-    out = {"html": write_html(report, ctx.public_file("report.html")),
-           "pdf": write_pdf(report, ctx.public_file("report.pdf"),
-                            timestamp=int(provenance.get("source_date_epoch") or 946684800))}
+    timestamp = int(provenance.get("source_date_epoch") or 946684800)
+    page = summary_page.build(report)
+    out = {"html": write_html(report, ctx.public_file("report.html"), summary_page.html_section(page)),
+           "pdf": write_pdf(report, ctx.public_file("report.pdf"), timestamp=timestamp),
+           "summary_pdf": summary_page.write_pdf(page, ctx.public_file("summary.pdf"), timestamp=timestamp)}
     out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
                                           ctx.public_file("summary.xlsx"))
     # the machine-readable summary for comparisons across terms: the same protected tables

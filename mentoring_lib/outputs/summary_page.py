@@ -1,0 +1,212 @@
+"""The one-page summary: for the coordinator and the funder who will not read the whole report.
+
+Built from the report model only (:class:`mentoring_lib.steps.report.Report`, made from the tables the
+release protection has already applied), so it publishes no number the report does not show: the
+key figures with their bases, one chart (the participants' funnel), three sentences (reach,
+implementation, outcome) and what the figures suggest improving next term. It is shown at the top
+of ``report.html`` and written alone to ``public/summary.pdf`` (Typst, the report's renderer and
+fonts); the privacy gate scans it with every public file.
+
+The outcome sentence is a hook (:data:`OUTCOME_SENTENCE`): it states the evaluation's headline
+change today; a term's declared primary outcome can replace it without touching the rest.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from mentoring_lib.outputs.document import BulletList, Figure, KeyFigure, Paragraph, Report, Table
+
+#: The chart of the summary: the first of these figures the report has.
+CHART_PREFERENCE = ("funnel-participants", "attendance", "change")
+#: Below these shares (whole percent) the summary suggests working on the step.
+LOW_AFTER_RESPONSE = 60
+LOW_ATTENDANCE = 75
+#: Above this many applications per place the summary suggests more places.
+HIGH_DEMAND = 1.2
+
+
+@dataclass(frozen=True)
+class OnePage:
+    title: str
+    subtitle: str
+    organisation: str
+    term: str
+    figures: tuple[KeyFigure, ...]
+    sentences: tuple[str, str, str]
+    improve: tuple[str, ...]
+    chart: Figure | None
+    footer: str
+
+
+def _key(report: Report, key: str) -> KeyFigure | None:
+    return next((k for k in report.key_figures if k.key == key), None)
+
+
+def _phrase(k: KeyFigure) -> str:
+    return f"{k.value} {k.label}" + (f" ({k.note})" if k.note else "")
+
+
+def _percent(text: str) -> int | None:
+    """66 for "66%"; None for "<5", "x", "–" or anything else a protected cell may show."""
+    m = re.fullmatch(r"(\d+)%", str(text).strip())
+    return int(m.group(1)) if m else None
+
+
+def _table(report: Report, tid: str) -> Table | None:
+    return next((t for t in report.tables() if t.id == tid), None)
+
+
+def _cell(t: Table | None, row_starts: str, column: str) -> str | None:
+    if t is None or column not in t.columns:
+        return None
+    i = t.columns.index(column)
+    return next((r[i] for r in t.rows if str(r[0]).startswith(row_starts)), None)
+
+
+def _section_text(report: Report, section: str, contains: str) -> list[str]:
+    """Sentences of a section's text (paragraphs and bullets) containing ``contains``."""
+    out = []
+    for s in report.sections:
+        if s.id != section:
+            continue
+        for b in s.blocks:
+            texts = [b.text] if isinstance(b, Paragraph) else list(b.items) if isinstance(b, BulletList) else []
+            out += [t for t in texts if contains in t]
+    return out
+
+
+def headline_outcome_sentence(report: Report) -> str:
+    """The outcome sentence from the evaluation's headline change (key figure "change")."""
+    change, linked = _key(report, "change"), _key(report, "linked")
+    if change is None:
+        missing = _section_text(report, "effectiveness", "not yet available")
+        return (missing[0] if missing else
+                "Outcome: no change from before to after can be reported for this term.")
+    base = f", among the {linked.value} participants who answered both surveys" if linked else ""
+    return (f"Outcome: {_phrase(change)}{base}; with no comparison group, the change cannot be attributed "
+            "to the programme.")
+
+
+#: Hook: how the summary states the term's outcome (a primary outcome can replace it).
+OUTCOME_SENTENCE: Callable[[Report], str] = headline_outcome_sentence
+
+
+def reach_sentence(report: Report) -> str:
+    parts = [_phrase(k) for k in (_key(report, "applications"), _key(report, "participants"),
+                                  _key(report, "mentors")) if k is not None]
+    return "Reach: " + "; ".join(parts) + "." if parts else "Reach: no registrations were read."
+
+
+def implementation_sentence(report: Report) -> str:
+    parts = [_phrase(k) for k in (_key(report, "attendance"), _key(report, "groups")) if k is not None]
+    missing = _section_text(report, "implementation", "not yet available")
+    if missing and not _key(report, "attendance"):
+        return "Implementation: " + " ".join(missing)
+    return "Implementation: " + "; ".join(parts) + "." if parts else "Implementation: no meetings were recorded."
+
+
+def improvements(report: Report) -> tuple[str, ...]:
+    """What the published figures suggest working on next term (each with the figure behind it)."""
+    out = []
+    demand = _cell(_table(report, "t-reach"), "applications per place", "Participants")
+    try:
+        per_place = float(demand) if demand is not None else None
+    except ValueError:
+        per_place = None
+    if per_place is not None and per_place > HIGH_DEMAND:
+        out.append(f"Demand exceeded the places ({demand} participant applications per place): consider more "
+                   "groups and mentors.")
+    attendance = _key(report, "attendance")
+    share = _percent(attendance.value) if attendance else None
+    if share is not None and share < LOW_ATTENDANCE:
+        out.append(f"Keep attendance up ({attendance.value} of planned meetings attended on average): agree the "
+                   "meeting times with the group and send reminders.")
+    after = _percent(_cell(_table(report, "t-response"), "after", "Response rate") or "")
+    if after is not None and after < LOW_AFTER_RESPONSE:
+        out.append(f"Raise the after-survey response ({after}% of accepted participants answered): give time for "
+                   "it in the last meeting.")
+    for s in report.sections:
+        for text in _section_text(report, s.id, "not yet available"):
+            what = text.split(" is not yet available", 1)[0]
+            item = f"Collect and read {what[0].lower() + what[1:]} before the report is final."
+            if item not in out:
+                out.append(item)
+    return tuple(out) or ("The figures point to nothing specific to change; run the programme as it ran.",)
+
+
+def build(report: Report) -> OnePage:
+    """The one-page summary of a report model."""
+    figures = {f.id: f for f in report.figures()}
+    chart = next((figures[i] for i in CHART_PREFERENCE if i in figures), None)
+    return OnePage(title=report.title, subtitle="One-page summary", organisation=report.organisation,
+                   term=f"{report.term} · {report.period}" if report.period else report.term,
+                   figures=report.key_figures,
+                   sentences=(reach_sentence(report), implementation_sentence(report), OUTCOME_SENTENCE(report)),
+                   improve=improvements(report), chart=chart, footer=report.footer)
+
+
+def numbers(page: OnePage) -> list[str]:
+    """Every number the page shows (for the test that they all come from the report)."""
+    texts = [*(f"{k.value} {k.label} {k.note}" for k in page.figures), *page.sentences, *page.improve]
+    return re.findall(r"[+−-]?\d+(?:[.,]\d+)?%?", " ".join(texts))
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+def html_section(page: OnePage) -> str:
+    """The summary as the first section of report.html."""
+    from mentoring_lib.outputs.render_html import _e, data_uri
+
+    chart = (f'<figure id="summary-chart"><img src="{data_uri(page.chart.path)}" alt="{_e(page.chart.alt)}" '
+             f'loading="eager"><figcaption>{_e(page.chart.caption)}</figcaption></figure>' if page.chart else "")
+    return ('<section id="summary" aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>'
+            + "".join(f"<p>{_e(t)}</p>" for t in page.sentences) + chart
+            + '<h3>What to improve next term</h3><ul>' + "".join(f"<li>{_e(t)}</li>" for t in page.improve)
+            + "</ul></section>")
+
+
+def _layout() -> str:
+    return resources.files("mentoring_lib").joinpath("resources", "report", "summary.typ").read_text(
+        encoding="utf-8")
+
+
+def pdf_bytes(page: OnePage, *, timestamp: int) -> bytes:
+    """Typeset the page with Typst (the report's fonts only; fixed date: same model, same bytes)."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="summary-typst-") as tmp:
+        root = Path(tmp)
+        model = {"title": page.title, "subtitle": page.subtitle, "organisation": page.organisation,
+                 "term": page.term, "footer": page.footer, "sentences": list(page.sentences),
+                 "improve": list(page.improve),
+                 "figures": [{"value": k.value, "label": k.label, "note": k.note} for k in page.figures],
+                 "chart": None}
+        if page.chart is not None:
+            name = "chart" + Path(page.chart.path).suffix.lower()
+            shutil.copyfile(page.chart.path, root / name)
+            model["chart"] = {"path": name, "caption": page.chart.caption, "alt": page.chart.alt}
+        (root / "model.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
+        (root / "summary.typ").write_text(_layout(), encoding="utf-8")
+        try:
+            return typst.compile(str(root / "summary.typ"), root=str(root), ignore_system_fonts=True,
+                                 timestamp=timestamp)
+        except RuntimeError as e:
+            raise RuntimeError(f"Typst could not typeset the summary: {e}") from None
+
+
+def write_pdf(page: OnePage, path: Path, *, timestamp: int) -> Path:
+    """Write ``summary.pdf`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(pdf_bytes(page, timestamp=timestamp))
+    os.replace(tmp, path)
+    return path
