@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, WorkbookError, per_answer, raise_all
+from mentoring_lib.errors import InputError, per_answer, raise_all
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -430,11 +430,8 @@ def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, peop
 
 def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], list]:
     """Read the sheets and upstream tables and build the attendance tables (nothing written)."""
-    people = ctx.read_table("people", stage="registrations")
-    try:
-        members = ctx.read_table("members", stage="groups")
-    except WorkbookError:  # groups not run (unit use): nobody has a group
-        members = None
+    people = ctx.read("registrations/people")
+    members = ctx.read("groups/members", optional=True)  # groups not run (unit use): nobody has a group
     wt, t_info = _read_kind(ctx, "training")
     wm, m_info = _read_kind(ctx, "meeting")
     prog = ctx.config.programme
@@ -446,7 +443,7 @@ def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str,
 def save(ctx: "StageContext", tables: dict[str, pd.DataFrame], counts: dict, infos: list) -> None:
     """Write the tables of :func:`load_tables` and the data-quality records."""
     for name, df in tables.items():
-        ctx.write_table(name, df)
+        ctx.write(f"attendance/{name}", df)
     record_quality(ctx, counts, infos, tables["roster"])
 
 

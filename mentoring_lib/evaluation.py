@@ -1331,39 +1331,38 @@ RESPONSE_COLUMNS = ["person_id", "wave", "item", "value"]
 
 def load_inputs(ctx) -> dict[str, pd.DataFrame]:
     """The upstream tables this stage reads."""
-    def opt(name: str, stage: str) -> pd.DataFrame | None:
-        return ctx.read_table(name, stage=stage) if ctx.table_path(name, stage).exists() else None
+    def opt(name: str) -> pd.DataFrame | None:
+        return ctx.read(name, optional=True)
 
-    responses = None
-    if ctx.table_path("responses", "feedback").exists():
-        # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
-        # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
-        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS,
-                                   categories=["person_id", "wave", "item"])
-    out = {"people": ctx.read_table("people", stage="registrations"),
-           "members": ctx.read_table("members", stage="groups"),
-           "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),
-           "scores": opt("scores", "feedback"), "responses": responses,
-           "comments": opt("comments", "feedback"), "linkage": opt("linkage", "feedback"),
-           "meetings_held": opt("meetings_held", "attendance")}
+    # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
+    # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
+    responses = ctx.read("feedback/responses", columns=RESPONSE_COLUMNS, categories=["person_id", "wave", "item"],
+                         optional=True)
+    out = {"people": ctx.read("registrations/people"), "members": ctx.read("groups/members"),
+           "trainings": opt("attendance/trainings"), "meetings": opt("attendance/meetings"),
+           "scores": opt("feedback/scores"), "responses": responses,
+           "comments": opt("feedback/comments"), "linkage": opt("feedback/linkage"),
+           "meetings_held": opt("attendance/meetings_held")}
     return {k: v for k, v in out.items() if v is not None}
 
 
 def load_stage_codebook(config):
-    from mentoring_lib.codebook import load_codebook
+    """The term's survey codebook, as the feedback stage reads it: a term with survey inputs and no
+    codebook is a ConfigError (never another term's codebook); a term without surveys and without
+    a codebook has no survey items."""
+    from mentoring_lib.codebook import Codebook
+    from mentoring_lib.feedback import load_survey_codebook, survey_inputs
 
-    if config.codebook:
-        return load_codebook(config.resolve(config.codebook))
-    default = Path(__file__).resolve().parent.parent / "config" / "codebooks" / "demo.yml"
-    return load_codebook(default)
+    if config.codebook or survey_inputs(config):
+        return load_survey_codebook(config)
+    return Codebook(title="No surveys", response_sets={})
 
 
 def _identity_people(ctx) -> pd.DataFrame | None:
     """The identity table (names, first names, e-mails), to re-check quotes; None without one."""
-    path = ctx.out.private / "identity" / "people.parquet"
-    if not path.is_file():
+    people = ctx.read("identity/people", optional=True)
+    if people is None:
         return None
-    people = pd.read_parquet(path)
     return people[[c for c in ("name", "first_name", "email") if c in people.columns]]
 
 
@@ -1445,7 +1444,7 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
 def save(ctx, ev: Evaluation) -> None:
     """Write every result table as ``evaluation/<name>`` (the figures are already in public/figures)."""
     for name, df in ev.all_tables().items():
-        ctx.write_table(name, df)
+        ctx.write(f"evaluation/{name}", df)
 
 
 def key_figures_text(ev: Evaluation) -> str:

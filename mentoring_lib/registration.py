@@ -685,7 +685,7 @@ def rows_table(selected: pd.DataFrame) -> pd.DataFrame:
 
 def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
     """The only identity table: person_id, name, first_name, email, role, status. Private: written to
-    ``private/identity/people.parquet``.
+    the identity dataset (``stages.IDENTITY``).
 
     One row per person and role: the row holding their place (its status); people whose every row
     was excluded (incomplete, no e-mail) appear too, with status ``excluded``, so the privacy gate
@@ -888,18 +888,15 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     config = ctx.config
     check_reconciles(selected, len(selected))
 
-    ctx.write_table("people", people_table(selected))
-    ctx.write_table("rows", rows_table(selected))
-    identity = ctx.private_file("identity/people.parquet")
-    tmp = identity.with_suffix(".parquet.tmp")
-    identity_table(selected).to_parquet(tmp, index=False)
-    tmp.replace(identity)
-    spreadsheets.write_xlsx(roster_sheets(selected), ctx.private_file("roster.xlsx"))
+    ctx.write("registrations/people", people_table(selected))
+    ctx.write("registrations/rows", rows_table(selected))
+    ctx.write("identity/people", identity_table(selected))
+    spreadsheets.write_xlsx(roster_sheets(selected), ctx.private_file("roster.xlsx"), epoch=ctx.source_date_epoch)
     spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
     spreadsheets.write_xlsx(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
-                            index=True)
+                            index=True, epoch=ctx.source_date_epoch)
 
     # Data quality, per input.
     twice = accepted_in_both_roles(selected).query("role == 'participant'")
