@@ -97,9 +97,7 @@ def make_term(tmp_path: Path, *, mentors=MENTORS, overrides: str | None = None, 
     ctx.for_stage("registrations").write_table("people", people)
     ident = pd.DataFrame({"person_id": pids, "name": names, "email": emails, "role": "mentor",
                           "status": "accepted"})
-    path = C.identity_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ident.to_parquet(path, index=False)
+    ctx.for_stage("registrations").write("identity/people", ident)
     att = ctx.for_stage("attendance")
     att.write_table("trainings", attendance({p: (3, m[2]) for p, m in zip(pids, mentors)}))
     att.write_table("meetings", attendance({p: (6, m[3]) for p, m in zip(pids, mentors)}))
@@ -620,7 +618,7 @@ def test_join_pdfs_keeps_page_order_and_returns_a_single_part_unchanged():
 
 def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
     ctx = make_term(tmp_path)
-    path = C.identity_path(ctx)
+    path = ctx.path("identity/people")
     ident = pd.read_parquet(path)
     ident["first_name"] = None
     ident.loc[ident["email"] == "ivan@example.org", "first_name"] = "Vanya"

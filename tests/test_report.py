@@ -71,8 +71,8 @@ def term(tmp_path_factory):
                          approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
     for name, df in result.all_tables().items():
         ctx.write_table(name, df)
-    ctx.record_quality("participant_registrations", rows_read=52, kept=48,
-                       excluded={"duplicate": 1, "test_submission": 1, "late": 2})
+    ctx.for_stage("registrations").record_quality("participant_registrations", rows_read=52, kept=48,
+                                                 excluded={"duplicate": 1, "test_submission": 1, "late": 2})
     rctx = ctx.for_stage("report")
     provenance = {"run_id": "20261218T120000-test", "source_date_epoch": 1797595200,
                   "inputs": {"feedback_after": {"file": "feedback_after.csv", "kind": "feedback_after",

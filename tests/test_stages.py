@@ -205,3 +205,54 @@ def test_architecture_doc_shows_the_catalogue_as_generated():
                            text=True, cwd=ROOT, check=True).stdout
     assert table == stages.markdown_table()
     assert table in doc, "docs/architecture.md is out of date: paste `python -m mentoring_lib.stages --markdown`"
+
+
+# -- real runs of a small term ----------------------------------------------------------------------
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): provenance.sha256_file(p) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publish_the_same_bytes(
+        tmp_path, monkeypatch, capsys):
+    """Two real ``mentoring run``s of a small term: the second, after the certificate overrides
+    changed, runs the certificates stage alone and says why; the public folder is unchanged. A
+    third run of a copy of the term with cold kernels (other scheduling) publishes the same bytes."""
+    from mentoring_lib import cli
+
+    monkeypatch.setenv("MENTORING_KEY", KEY.hex())
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config_file = small_term(tmp_path / "term")
+    overrides = config_file.parent / "data" / "overrides.csv"
+    overrides.write_text("Email,Eligible,Reason\nm1@example.org,yes,Led an extra session\n", encoding="utf-8")
+    raw = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    raw["certificates"]["overrides_file"] = "overrides.csv"
+    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "warm"))
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    term_dir = tmp_path / "warm" / "small"
+    public = folder_hashes(term_dir / "public")
+    eligible = pd.read_parquet(term_dir / "private" / "tables" / "certificates" / "eligibility.parquet")
+    capsys.readouterr()
+
+    overrides.write_text("Email,Eligible,Reason\nm1@example.org,no,Asked not to receive one\n", encoding="utf-8")
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    out = capsys.readouterr().out
+    assert "  certificates: certificates.overrides_file changed" in out
+    assert "running 1 stage(s) (certificates)" in out
+    assert folder_hashes(term_dir / "public") == public, "the certificates stage publishes nothing"
+    record = __import__("json").loads((term_dir / "run.json").read_text(encoding="utf-8"))
+    assert [n for n, r in record["stages"].items() if "seconds" in r] == ["certificates"]
+    assert all(r["kept_from"] for n, r in record["stages"].items() if n != "certificates")
+    again = pd.read_parquet(term_dir / "private" / "tables" / "certificates" / "eligibility.parquet")
+    assert int(again["eligible"].sum()) == int(eligible["eligible"].sum()) - 1
+    for name in ("01_registrations.ipynb", "06_certificates.ipynb", "07_report.ipynb"):
+        assert (term_dir / "private" / "notebooks" / name).is_file(), "kept stages keep their executed notebooks"
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    assert "Nothing to do" in capsys.readouterr().out
+
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "cold"))
+    monkeypatch.setenv("MENTORING_WARM_KERNELS", "0")
+    assert cli.main(["run", "--config", str(config_file), "--jobs", "1"]) == 0
+    assert folder_hashes(tmp_path / "cold" / "small" / "public") == public
