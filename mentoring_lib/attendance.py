@@ -449,8 +449,9 @@ def save(ctx: "StageContext", tables: dict[str, pd.DataFrame], counts: dict, inf
 
 def run_stage(ctx: "StageContext") -> None:
     """Read both attendance sheets, link them to the accepted people, write the tables and quality."""
-    tables, counts, infos = load_tables(ctx)
-    save(ctx, tables, counts, infos)
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)
 
 
 def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -889,4 +889,6 @@ def benchmark_render(n: int, out_dir: str | os.PathLike, *, workers: int = 2) ->
 
 def run_stage(ctx: "StageContext") -> None:
     """The certificates stage in-process: eligibility, overrides, list, register, PDFs, mail merge."""
-    write_outputs(ctx, prepare(ctx))
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)

@@ -1407,15 +1407,9 @@ def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
 
 def run_stage(ctx) -> None:
     """Compute the evaluation and write its tables (evaluation/<name>) and charts (public/figures)."""
-    limits = Limits.from_config(ctx.config)
-    inputs = load_inputs(ctx)
-    codebook = load_stage_codebook(ctx.config)
-    approved = approved_comment_texts(ctx, inputs.get("comments"))
-    figures_dir = ctx.out.figures
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved)
-    save(ctx, ev)
-    write_quotes_for_review(ctx, inputs.get("comments"))
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)
 
 
 def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:

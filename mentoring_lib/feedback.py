@@ -425,8 +425,10 @@ def write_outputs(ctx, result: FeedbackResult) -> None:
 
 
 def run_stage(ctx) -> None:
-    """The feedback stage, in-process (the notebook calls the same functions)."""
-    write_outputs(ctx, collect(ctx))
+    """The feedback stage, in-process (:mod:`mentoring_lib.drivers`; the notebook runs the same)."""
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)
 
 
 __all__ = ["run_stage", "collect", "write_outputs", "read_survey", "read_surveys", "dedupe_across_exports",

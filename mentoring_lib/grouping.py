@@ -635,8 +635,9 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
 def run_stage(ctx) -> None:
     """The groups stage: pairs and groups from the accepted people (or the coordinator's roster),
     tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
-    pairs, members = build(ctx)
-    save(ctx, pairs, members)
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)
 
 
 # -- what `mentoring check` reports -----------------------------------------------------------------

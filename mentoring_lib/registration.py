@@ -854,10 +854,9 @@ def run_stage(ctx) -> None:
     """The registrations stage: read every registration export and the withdrawals, normalise,
     pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
     public summary. Records the data quality of every input."""
-    rows, notes = read_inputs(ctx)
-    withdrawals, withdrawal_reads = read_withdrawals(ctx.config)
-    selected = select_term(rows, ctx.config, withdrawals)
-    save(ctx, selected, notes, withdrawals, withdrawal_reads)
+    from mentoring_lib import drivers
+
+    drivers.run(ctx)
 
 
 def accepted_in_both_roles(selected: pd.DataFrame) -> pd.DataFrame:

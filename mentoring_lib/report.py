@@ -775,15 +775,13 @@ def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
 
 
 def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
-    """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
-    tables = read_evaluation(ctx)
-    prov = (with_report_date(provenance, ctx.config, ctx.source_date_epoch) if provenance is not None
-            else collect_provenance(ctx))
-    quality = load_quality(ctx.out.quality)
-    tables, quality_hide = protect_release(ctx, tables, quality)
-    report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality,
-                          quality_hide=quality_hide)
-    write_outputs(ctx, report, tables, prov, quality, quality_hide)
+    """Build the report model once; write report.html, report.pdf and summary.xlsx to public/
+    (:mod:`mentoring_lib.drivers`). ``provenance``: as the runner would hand it."""
+    from mentoring_lib import drivers
+
+    if provenance is not None:
+        ctx.provenance = provenance
+    drivers.run(ctx)
 
 
 def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], quality: dict[str, dict]

@@ -1,7 +1,8 @@
 """The pipeline's stages and the datasets they exchange, declared in one place (the catalogue).
 
-Each stage is a notebook under ``notebooks/`` (the readable record) and a library function
-``run_stage(ctx)`` that does the same work in-process (used to fill in missing upstream tables when
+Each stage is a notebook under ``notebooks/`` (the readable record) and a driver
+(:mod:`mentoring_lib.drivers`: ``compute(ctx)`` then ``write(ctx, result)``; ``run`` is both) that the
+notebook calls and that does the same work in-process (used to fill in missing upstream tables when
 a notebook is opened alone, by ``mentoring check``, and as the benchmark floor). A stage declares:
 
 * ``inputs``: the kinds of the term's input files it reads (``inputs:`` of the config);
@@ -83,7 +84,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
 class Stage:
     name: str
     notebook: str
-    #: "module:function" computing the stage in-process: ``function(ctx) -> None``.
+    #: "module:function" running the stage in-process: ``function(ctx)`` (:func:`mentoring_lib.drivers.run`).
     entry: str
     #: Kinds of config inputs it reads (``inputs:`` entries of these kinds).
     inputs: tuple[str, ...] = ()
@@ -129,33 +130,33 @@ def _ev(*names: str) -> tuple[str, ...]:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("registrations", "01_registrations.ipynb", "mentoring_lib.registration:run_stage",
+    Stage("registrations", "01_registrations.ipynb", "mentoring_lib.drivers:run",
           inputs=("mentor_registrations", "participant_registrations", "withdrawals"),
           side_files=("schools_file",),
           writes=("registrations/people", "registrations/rows", IDENTITY.name, "quality/registrations"),
           domain="identity", public_outputs=("registration_summary.xlsx",),
           private_outputs=("roster.xlsx", "mailmerge_accepted.csv", "mailmerge_waitlisted.csv"),
           description="Read registration exports; first-come-first-served selection"),
-    Stage("groups", "02_groups.ipynb", "mentoring_lib.grouping:run_stage",
+    Stage("groups", "02_groups.ipynb", "mentoring_lib.drivers:run",
           inputs=("roster",), side_files=("groups.roster_file",),
           reads=("registrations/people", IDENTITY.name),
           writes=("groups/pairs", "groups/members", "quality/groups"),
           domain="identity", public_outputs=("group_sizes.xlsx",), private_outputs=("groups.xlsx",),
           description="Co-mentor pairs and participant groups; the coordinator's sheet with names"),
-    Stage("attendance", "03_attendance.ipynb", "mentoring_lib.attendance:run_stage",
+    Stage("attendance", "03_attendance.ipynb", "mentoring_lib.drivers:run",
           inputs=("training_attendance", "group_attendance"),
           reads=("registrations/people", "groups/members"),
           writes=(*(f"attendance/{t}" for t in ATTENDANCE_TABLES), "quality/attendance"),
           domain="identity", private_outputs=("figures/attendance_*.png",),
           description="Mentor trainings and group meetings"),
-    Stage("feedback", "04_feedback.ipynb", "mentoring_lib.feedback:run_stage",
+    Stage("feedback", "04_feedback.ipynb", "mentoring_lib.drivers:run",
           inputs=("feedback_before", "feedback_after", "feedback_session", "mentor_feedback"),
           side_files=("codebook",),
           reads=("registrations/people", IDENTITY.name),
           writes=("feedback/responses", "feedback/scores", "feedback/linkage", "feedback/comments",
                   "quality/feedback"),
           domain="identity", description="Surveys scored through the codebook; pre/post linkage"),
-    Stage("evaluation", "05_evaluation.ipynb", "mentoring_lib.evaluation:run_stage",
+    Stage("evaluation", "05_evaluation.ipynb", "mentoring_lib.drivers:run",
           side_files=("codebook", "themes_file", "privacy.approved_quotes_file"),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
                  "attendance/meetings_held", "feedback/responses", "feedback/scores", "feedback/comments",
@@ -164,14 +165,14 @@ STAGES: tuple[Stage, ...] = (
           # identity: approved quotes are checked against the term's names before they are used
           domain="identity", public_outputs=("figures/*",), private_outputs=("quotes_for_review.csv",),
           description="Reach, implementation, reaction, effectiveness"),
-    Stage("certificates", "06_certificates.ipynb", "mentoring_lib.certificates:run_stage",
+    Stage("certificates", "06_certificates.ipynb", "mentoring_lib.drivers:run",
           side_files=("certificates.overrides_file",),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
                  IDENTITY.name),
           writes=("certificates/eligibility", "quality/certificates"),
           domain="identity", private_outputs=("certificates/*",),
           description="Eligibility, certificate PDFs, register and mail merge"),
-    Stage("report", "07_report.ipynb", "mentoring_lib.report:run_stage",
+    Stage("report", "07_report.ipynb", "mentoring_lib.drivers:run",
           reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
           public_outputs=("report.html", "report.pdf", "summary.xlsx", "registration_summary.xlsx"),

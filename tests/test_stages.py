@@ -217,8 +217,9 @@ def folder_hashes(folder: Path) -> dict[str, str]:
 def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publish_the_same_bytes(
         tmp_path, monkeypatch, capsys):
     """Two real ``mentoring run``s of a small term: the second, after the certificate overrides
-    changed, runs the certificates stage alone and says why; the public folder is unchanged. A
-    third run of a copy of the term with cold kernels (other scheduling) publishes the same bytes."""
+    changed, runs the certificates stage alone and says why; the public folder is unchanged. The
+    stage notebooks and the drivers run in-process write the same tables. A run of the term into
+    another folder with cold kernels, one stage at a time (other scheduling), publishes the same bytes."""
     from mentoring_lib import cli
 
     monkeypatch.setenv("MENTORING_KEY", KEY.hex())
@@ -235,6 +236,18 @@ def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publi
     public = folder_hashes(term_dir / "public")
     eligible = pd.read_parquet(term_dir / "private" / "tables" / "certificates" / "eligibility.parquet")
     capsys.readouterr()
+    # The notebooks (this run) and the drivers in-process write the same tables and records.
+    inproc = OutputPaths(tmp_path / "inproc").ensure()
+    config = load_config(config_file)
+    for st in stages.STAGES:
+        run_in_process(StageContext(st.name, config, inproc))
+    for d in stages.DATASETS.values():
+        ran, direct = term_dir / "private" / Path(d.path).relative_to("private"), inproc.root / d.path
+        assert ran.is_file() == direct.is_file(), d.name
+        if ran.suffix == ".parquet" and ran.is_file():
+            pd.testing.assert_frame_equal(pd.read_parquet(ran), pd.read_parquet(direct), obj=d.name)
+        elif ran.is_file():
+            assert ran.read_text(encoding="utf-8") == direct.read_text(encoding="utf-8"), d.name
 
     overrides.write_text("Email,Eligible,Reason\nm1@example.org,no,Asked not to receive one\n", encoding="utf-8")
     assert cli.main(["run", "--config", str(config_file)]) == 0
