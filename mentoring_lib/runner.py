@@ -348,6 +348,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             report("Stages to run again, and why:")
             for line in plan.lines():
                 report(line)
+        elif previous and not force:
+            report(f"Every stage runs again: {'; '.join(plan.stale[stages.STAGES[0].name])}")
     fingerprint = plan.overall()
 
     selected_names = {s.name for s in selected}

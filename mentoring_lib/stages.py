@@ -99,6 +99,8 @@ class Stage:
     public_outputs: tuple[str, ...] = ()
     private_outputs: tuple[str, ...] = ()
     description: str = ""
+    #: The library module holding the stage's logic (a warm kernel imports it ahead).
+    module: str = ""
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -136,26 +138,26 @@ STAGES: tuple[Stage, ...] = (
           writes=("registrations/people", "registrations/rows", IDENTITY.name, "quality/registrations"),
           domain="identity", public_outputs=("registration_summary.xlsx",),
           private_outputs=("roster.xlsx", "mailmerge_accepted.csv", "mailmerge_waitlisted.csv"),
-          description="Read registration exports; first-come-first-served selection"),
+          module="mentoring_lib.registration", description="Read registration exports; first-come-first-served selection"),
     Stage("groups", "02_groups.ipynb", "mentoring_lib.drivers:run",
           inputs=("roster",), side_files=("groups.roster_file",),
           reads=("registrations/people", IDENTITY.name),
           writes=("groups/pairs", "groups/members", "quality/groups"),
           domain="identity", public_outputs=("group_sizes.xlsx",), private_outputs=("groups.xlsx",),
-          description="Co-mentor pairs and participant groups; the coordinator's sheet with names"),
+          module="mentoring_lib.grouping", description="Co-mentor pairs and participant groups; the coordinator's sheet with names"),
     Stage("attendance", "03_attendance.ipynb", "mentoring_lib.drivers:run",
           inputs=("training_attendance", "group_attendance"),
           reads=("registrations/people", "groups/members"),
           writes=(*(f"attendance/{t}" for t in ATTENDANCE_TABLES), "quality/attendance"),
           domain="identity", private_outputs=("figures/attendance_*.png",),
-          description="Mentor trainings and group meetings"),
+          module="mentoring_lib.attendance", description="Mentor trainings and group meetings"),
     Stage("feedback", "04_feedback.ipynb", "mentoring_lib.drivers:run",
           inputs=("feedback_before", "feedback_after", "feedback_session", "mentor_feedback"),
           side_files=("codebook",),
           reads=("registrations/people", IDENTITY.name),
           writes=("feedback/responses", "feedback/scores", "feedback/linkage", "feedback/comments",
                   "quality/feedback"),
-          domain="identity", description="Surveys scored through the codebook; pre/post linkage"),
+          domain="identity", module="mentoring_lib.feedback", description="Surveys scored through the codebook; pre/post linkage"),
     Stage("evaluation", "05_evaluation.ipynb", "mentoring_lib.drivers:run",
           side_files=("codebook", "themes_file", "privacy.approved_quotes_file"),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
@@ -164,20 +166,20 @@ STAGES: tuple[Stage, ...] = (
           writes=_ev(*EVALUATION_TABLES),
           # identity: approved quotes are checked against the term's names before they are used
           domain="identity", public_outputs=("figures/*",), private_outputs=("quotes_for_review.csv",),
-          description="Reach, implementation, reaction, effectiveness"),
+          module="mentoring_lib.evaluation", description="Reach, implementation, reaction, effectiveness"),
     Stage("certificates", "06_certificates.ipynb", "mentoring_lib.drivers:run",
           side_files=("certificates.overrides_file",),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
                  IDENTITY.name),
           writes=("certificates/eligibility", "quality/certificates"),
           domain="identity", private_outputs=("certificates/*",),
-          description="Eligibility, certificate PDFs, register and mail merge"),
+          module="mentoring_lib.certificates", description="Eligibility, certificate PDFs, register and mail merge"),
     Stage("report", "07_report.ipynb", "mentoring_lib.drivers:run",
           reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
           public_outputs=("report.html", "report.pdf", "summary.xlsx", "registration_summary.xlsx"),
           private_outputs=("release/*",),
-          description="End-of-term report (HTML and PDF) and public summary spreadsheet"),
+          module="mentoring_lib.report", description="End-of-term report (HTML and PDF) and public summary spreadsheet"),
 )
 
 BY_NAME = {s.name: s for s in STAGES}
