@@ -177,7 +177,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("report", "07_report.ipynb", "mentoring_lib.drivers:run",
           reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
-          public_outputs=("report.html", "report.pdf", "summary.xlsx", "registration_summary.xlsx"),
+          # it also rewrites registrations' public/registration_summary.xlsx in place, protected with
+          # the whole release: that file is the registrations stage's output (kept when only the report runs)
+          public_outputs=("report.html", "report.pdf", "summary.xlsx"),
           private_outputs=("release/*",),
           module="mentoring_lib.report", description="End-of-term report (HTML and PDF) and public summary spreadsheet"),
 )

@@ -264,6 +264,9 @@ def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publi
         assert (term_dir / "private" / "notebooks" / name).is_file(), "kept stages keep their executed notebooks"
     assert cli.main(["run", "--config", str(config_file)]) == 0
     assert "Nothing to do" in capsys.readouterr().out
+    # the report alone: it rewrites the registrations' summary in place, which must stay
+    assert cli.main(["run", "--config", str(config_file), "--only", "report"]) == 0
+    assert folder_hashes(term_dir / "public") == public
 
     monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "cold"))
     monkeypatch.setenv("MENTORING_WARM_KERNELS", "0")
