@@ -446,6 +446,8 @@ class TermConfig(_Model):
     surveys: dict[str, SurveyWindow] = Field(default_factory=dict)
     #: Set by load_config, not by the YAML.
     source: Path | None = Field(default=None, exclude=True)
+    #: The reports root, resolved once by load_config (MENTORING_REPORTS_ROOT or reports_dir).
+    reports_root_path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _consistency(self) -> "TermConfig":
@@ -515,10 +517,14 @@ class TermConfig(_Model):
                  "privacy.approved_quotes_file": self.privacy.approved_quotes_file}
         return {k: (Path(v) if Path(v).is_absolute() else self.data_path / v) for k, v in named.items() if v}
 
-    @property
-    def reports_root(self) -> Path:
+    def resolve_reports_root(self) -> Path:
         env = os.environ.get(REPORTS_ROOT_ENV)
         return Path(env).resolve() if env else self.resolve(self.reports_dir)
+
+    @property
+    def reports_root(self) -> Path:
+        """Where the term's reports go: resolved once, when the config is loaded."""
+        return self.reports_root_path or self.resolve_reports_root()
 
     @property
     def term_dir(self) -> Path:
@@ -627,8 +633,9 @@ def load_config(path: str | os.PathLike) -> TermConfig:
                           hint="check indentation and quoting on that line") from None
     if not isinstance(raw, dict):
         raise ConfigError("must be a YAML mapping of sections (term:, registration:, ...)", file=path)
-    if "source" in raw:
-        raise ConfigError("unknown key", file=path, key="source", hint="remove it")
+    for internal in ("source", "reports_root_path"):
+        if internal in raw:
+            raise ConfigError("unknown key", file=path, key=internal, hint="remove it")
     try:
         cfg = TermConfig.model_validate(raw)
     except ValidationError as e:
@@ -641,6 +648,7 @@ def load_config(path: str | os.PathLike) -> TermConfig:
         raise_config_errors(list(problems.values()))
     _check_column_fields(cfg, path)
     cfg = cfg.model_copy(update={"source": path.resolve()})
+    cfg = cfg.model_copy(update={"reports_root_path": cfg.resolve_reports_root()})
     if cfg.schools_file or cfg.themes_file:
         from mentoring_lib.io.lookups import check_lookup_files
 

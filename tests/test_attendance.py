@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import attendance as A
 from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext
@@ -261,7 +262,7 @@ def test_run_stage_on_demo_term_matches_ground_truth(tmp_path, demo_term):
     data, summary = demo_term
     truth, people, members = _upstream(summary)
     ctx = _context(tmp_path, data, people, members)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     for name in ("trainings", "meetings", "per_person", "per_group", "per_meeting", "dropout"):
         assert ctx.table_path(name).exists()
     pp = ctx.read_table("per_person")
@@ -294,7 +295,7 @@ def test_run_stage_records_people_not_accepted(tmp_path, demo_term):
     people.loc[victim, "status"] = "waitlisted"
     members = members[members["person_id"] != people.loc[victim, "person_id"]]
     ctx = _context(tmp_path, data, people, members)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     import json
 
     quality = json.loads((ctx.out.quality / "attendance.json").read_text())
@@ -318,7 +319,7 @@ def test_unknown_mark_in_sheet_exits_2_naming_file_and_column(tmp_path, demo_ter
     truth, people, members = _upstream(summary)
     ctx = _context(tmp_path, bad, people, members)
     with pytest.raises(InputError) as e:
-        A.run_stage(ctx)
+        drivers.run(ctx)
     assert e.value.exit_code == 2
     assert e.value.column == ws["D1"].value and e.value.row == 5 and "x?" not in str(e.value)
     assert e.value.file.endswith("group_attendance.xlsx")
@@ -388,7 +389,7 @@ def test_sheet_per_group_repeated_rows_and_blank_emails(tmp_path):
   - {id: g2, kind: group_attendance, file: g2.csv, columns: {email: E-mail}}
 """
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     pp = ctx.read_table("per_person")
     ids = dict(zip(pseudonymise(pd.Series(list(PEOPLE)), DEMO_KEY), PEOPLE))
     pp["email"] = pp["person_id"].map(ids)
@@ -420,7 +421,7 @@ def test_ticks_without_email_is_an_error(tmp_path):
 """
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
     with pytest.raises(InputError) as e:
-        A.run_stage(ctx)
+        drivers.run(ctx)
     assert "no e-mail" in str(e.value) and "rows 3" in str(e.value) and e.value.column == "E-mail"
     assert "Someone" not in str(e.value)
 
@@ -432,7 +433,7 @@ def test_configured_session_columns_matched_loosely_and_missing_named(tmp_path):
   - {id: g, kind: group_attendance, file: g.csv}
 """
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     tr = ctx.read_table("trainings")
     anna = pseudonymise(pd.Series(["anna@example.fi"]), DEMO_KEY)[0]
     assert tr[tr["person_id"] == anna].sort_values("session_index")["attended"].tolist() == [True, True, False]
@@ -440,7 +441,7 @@ def test_configured_session_columns_matched_loosely_and_missing_named(tmp_path):
     bad = inputs.replace("KOULUTUS B", "Koulutus C")
     ctx = _csv_term(tmp_path, sheets, bad, PEOPLE, GROUPS)
     with pytest.raises(InputError) as e:
-        A.run_stage(ctx)
+        drivers.run(ctx)
     assert "Koulutus C" in str(e.value) and "Koulutus B" in str(e.value) and e.value.file.endswith("t.csv")
 
 
@@ -454,7 +455,7 @@ def test_training_split_over_two_sheets_counts_each_training_once(tmp_path):
   - {id: g, kind: group_attendance, file: g.csv}
 """
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     tr = ctx.read_table("trainings")
     anna = pseudonymise(pd.Series(["anna@example.fi"]), DEMO_KEY)[0]
     # Anna missed the first training and came to the third (numbered 1 within its sheet, it was
@@ -470,7 +471,7 @@ def test_sheet_without_session_columns(tmp_path):
 """
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
     with pytest.raises(InputError, match="no session columns found") as e:
-        A.run_stage(ctx)
+        drivers.run(ctx)
     assert e.value.file.endswith("t.csv") and "session_columns" in e.value.hint
 
 
@@ -478,7 +479,7 @@ def test_term_without_training_sheet_is_noted(tmp_path):
     sheets = {"g.csv": "Name,Email,Meeting 1\nAnna,anna@example.fi,x\nCai,cai@example.org,x\n"}
     inputs = "  - {id: g, kind: group_attendance, file: g.csv}\n"
     ctx = _csv_term(tmp_path, sheets, inputs, PEOPLE, GROUPS)
-    A.run_stage(ctx)
+    drivers.run(ctx)
     import json
 
     q = json.loads((ctx.out.quality / "attendance.json").read_text())

@@ -14,6 +14,7 @@ from conftest import small_term
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import certificates as C
 from mentoring_lib.pipeline import stages
 from mentoring_lib.config import load_config
@@ -97,9 +98,7 @@ def make_term(tmp_path: Path, *, mentors=MENTORS, overrides: str | None = None, 
     ctx.for_stage("registrations").write_table("people", people)
     ident = pd.DataFrame({"person_id": pids, "name": names, "email": emails, "role": "mentor",
                           "status": "accepted"})
-    path = C.identity_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ident.to_parquet(path, index=False)
+    ctx.for_stage("registrations").write("identity/people", ident)
     att = ctx.for_stage("attendance")
     att.write_table("trainings", attendance({p: (3, m[2]) for p, m in zip(pids, mentors)}))
     att.write_table("meetings", attendance({p: (6, m[3]) for p, m in zip(pids, mentors)}))
@@ -120,7 +119,7 @@ def stage(tmp_path_factory):
     """The whole stage run once on the small term (PDFs are the slow part)."""
     tmp = tmp_path_factory.mktemp("term")
     ctx = make_term(tmp, overrides=OVERRIDES)
-    C.run_stage(ctx)
+    drivers.run(ctx)
     return ctx
 
 
@@ -504,14 +503,14 @@ def test_file_names_and_outputs_never_reveal_names_or_the_key(stage):
 
 def test_rerun_is_byte_identical_and_removes_certificates_no_longer_due(tmp_path):
     ctx = make_term(tmp_path, mentors=MENTORS[:3])
-    C.run_stage(ctx)
+    drivers.run(ctx)
     pdf_dir = ctx.out.private / "certificates" / "pdf"
     first = {p.name: p.read_bytes() for p in pdf_dir.glob("*.pdf")}
     combined = (ctx.out.private / "certificates" / "all_certificates.pdf").read_bytes()
     assert len(first) == 3
     stale = pdf_dir / "CM-2026-ZZZZ-ZZZZ.pdf"
     stale.write_bytes(b"old")
-    C.run_stage(ctx)
+    drivers.run(ctx)
     assert {p.name: p.read_bytes() for p in pdf_dir.glob("*.pdf")} == first
     assert (ctx.out.private / "certificates" / "all_certificates.pdf").read_bytes() == combined
 
@@ -542,7 +541,7 @@ def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tm
 
 def test_a_term_without_eligible_mentors_writes_empty_lists_and_no_pdfs(tmp_path):
     ctx = make_term(tmp_path, mentors=[("Only Absent", "absent@example.org", 0, 0)])
-    C.run_stage(ctx)
+    drivers.run(ctx)
     base = ctx.out.private / "certificates"
     register = pd.read_csv(base / "certificate_register.csv", encoding="utf-8-sig")
     assert len(register) == 0 and "Verification code" in register.columns
@@ -585,18 +584,18 @@ def test_combined_pdf_typeset_in_parts_has_the_same_pages_and_is_reproducible(tm
     the same pages in the same order and the same document title as one typesetting, and the
     same bytes on a re-run."""
     whole_ctx = make_term(tmp_path / "whole")
-    C.run_stage(whole_ctx)
+    drivers.run(whole_ctx)
     whole = whole_ctx.out.private / "certificates" / "all_certificates.pdf"
     monkeypatch.setattr(C, "COMBINED_PART", 4)  # 6 certificates: parts of 4 and 2
     parts_ctx = make_term(tmp_path / "parts")
-    C.run_stage(parts_ctx)
+    drivers.run(parts_ctx)
     joined = parts_ctx.out.private / "certificates" / "all_certificates.pdf"
     assert whole.read_bytes() != joined.read_bytes()  # really joined, not one typesetting
     assert len(pdf_text(joined)) == 6
     assert pdf_text(joined) == pdf_text(whole)
     assert PdfReader(joined).metadata.title == PdfReader(whole).metadata.title
     first = joined.read_bytes()
-    C.run_stage(parts_ctx)
+    drivers.run(parts_ctx)
     assert joined.read_bytes() == first
 
 
@@ -620,7 +619,7 @@ def test_join_pdfs_keeps_page_order_and_returns_a_single_part_unchanged():
 
 def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
     ctx = make_term(tmp_path)
-    path = C.identity_path(ctx)
+    path = ctx.path("identity/people")
     ident = pd.read_parquet(path)
     ident["first_name"] = None
     ident.loc[ident["email"] == "ivan@example.org", "first_name"] = "Vanya"
@@ -682,7 +681,7 @@ def test_a_name_no_font_can_show_is_held_back_from_the_mail_merge(tmp_path, monk
     ctx = make_term(tmp_path, mentors=mentors)
     _no_cjk_font(monkeypatch)
     with pytest.warns(UserWarning):
-        C.run_stage(ctx)
+        drivers.run(ctx)
     assert _mail_merge(ctx)["Email"].tolist() == ["plain@example.org"]
     # The certificate is still made, so the coordinator can look at it.
     assert len(list((ctx.out.private / "certificates" / "pdf").glob("*.pdf"))) == 2
@@ -699,7 +698,7 @@ def test_name_checked_in_the_overrides_file_releases_a_held_back_certificate(tmp
         """)
     _no_cjk_font(monkeypatch)
     with pytest.warns(UserWarning):
-        C.run_stage(ctx)
+        drivers.run(ctx)
     assert sorted(_mail_merge(ctx)["Email"]) == ["plain@example.org", "wang@example.org"]
     assert ctx.read_table("attention", stage="certificates").empty
     # The rule still decides: a name-check row is no override of eligibility.
@@ -719,7 +718,7 @@ def test_lower_case_and_all_caps_names_go_to_the_attention_table_but_stay_in_the
     mentors = [("aino aaltonen", "a@example.org", 3, 6), ("BO BERGQVIST", "b@example.org", 3, 6),
                ("Cai Carlsson", "c@example.org", 3, 6)]
     ctx = make_term(tmp_path, mentors=mentors)
-    C.run_stage(ctx)
+    drivers.run(ctx)
     assert len(_mail_merge(ctx)) == 3
     att = ctx.read_table("attention", stage="certificates")
     ids = pseudonymise(pd.Series(["a@example.org", "b@example.org"]), KEY).tolist()

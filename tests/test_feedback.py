@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import feedback
 from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext
@@ -160,7 +161,7 @@ def term(tmp_path, monkeypatch):
 
 def test_stage_scores_dedupes_and_excludes_by_hand(term):
     ctx, pid = term
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     scores = ctx.read_table("scores")
     got = scores.set_index(["person_id", "wave"])["score"]
     # pre: a = (1 + (6-5) + 3) / 3; b's later answer (4, 6-2, 4); d 3s; e two answered (3, 3); w (4, 2, 4)
@@ -189,7 +190,7 @@ def test_stage_scores_dedupes_and_excludes_by_hand(term):
 
 def test_linkage_reasons(term):
     ctx, pid = term
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     link = ctx.read_table("linkage").set_index("person_id")
     expected = {
         "a@example.fi": feedback.LINKED, "b@example.fi": feedback.LINKED,
@@ -207,7 +208,7 @@ def test_linkage_reasons(term):
 
 def test_responses_are_long_and_pseudonymous(term):
     ctx, pid = term
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     r = ctx.read_table("responses")
     assert list(r.columns) == feedback.RESPONSE_COLUMNS
     assert r["person_id"].str.fullmatch(r"P-[0-9a-f]{16}").all()
@@ -222,7 +223,7 @@ def test_responses_are_long_and_pseudonymous(term):
 
 def test_comments_are_scrubbed_and_hashed(term):
     ctx, pid = term
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     c = ctx.read_table("comments")
     assert list(c.columns) == feedback.COMMENT_COLUMNS
     assert len(c) == 2                       # blank comments are dropped
@@ -239,7 +240,7 @@ def test_unknown_label_names_file_row_and_column_not_the_values(term):
     rows[2][3] = "Sort of"
     _write_webropol(ctx.config.data_path / "after.csv", rows)
     with pytest.raises(InputErrors) as e:
-        feedback.run_stage(ctx)
+        drivers.run(ctx)
     maybe, sort_of = e.value.errors
     assert e.value.exit_code == 2 and {maybe.column, sort_of.column} == {"2. Two"}
     assert maybe.file.endswith("after.csv") and (maybe.row, sort_of.row) == (3, 4)
@@ -253,7 +254,7 @@ def test_missing_column_is_an_input_error(term):
     text = path.read_text(encoding="utf-8-sig").replace("3. Three", "3. Thre")
     path.write_text(text, encoding="utf-8-sig")
     with pytest.raises(InputError, match="3. Three"):
-        feedback.run_stage(ctx)
+        drivers.run(ctx)
 
 
 def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
@@ -263,7 +264,6 @@ def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
         fake.scrub_text = lambda s, names: s.str.replace(r"\S+@\S+", "[e-mail]", regex=True)
         fake.quote_hash = lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]
         monkeypatch.setitem(sys.modules, "mentoring_lib.privacy.scrub", fake)
-    from mentoring_lib.steps import registration
     from mentoring_lib.demo.demodata import write_demo_term
 
     data = tmp_path / "demo"
@@ -274,8 +274,8 @@ def test_demo_surveys_run_through_the_stage(tmp_path, monkeypatch):
     (tmp_path / "demo.yml").write_text(text, encoding="utf-8")
     cfg = load_config(tmp_path / "demo.yml")
     ctx = StageContext("feedback", cfg, OutputPaths(tmp_path / "out").ensure())
-    registration.run_stage(ctx.for_stage("registrations"))
-    feedback.run_stage(ctx)
+    drivers.run(ctx.for_stage("registrations"))
+    drivers.run(ctx)
     link = ctx.read_table("linkage")
     part = link[link.role == "participant"]
     assert 0.3 < part["linked"].mean() < 0.7
@@ -302,7 +302,7 @@ def test_stage_scores_equal_scoring_the_long_responses(term):
     from mentoring_lib.analysis.scoring import score_responses
 
     ctx, _ = term
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     cb = load_codebook(ctx.config.resolve(ctx.config.codebook))
     keys = ["person_id", "role", "wave", "survey"]
     again = score_responses(ctx.read_table("responses"), cb, keys=keys)
@@ -326,7 +326,7 @@ def test_same_wave_in_two_exports_keeps_the_latest(term):
     ctx.config.source.write_text(yaml.safe_dump(raw), encoding="utf-8")
     cfg = load_config(ctx.config.source)
     ctx = StageContext("feedback", cfg, ctx.out)
-    feedback.run_stage(ctx)
+    drivers.run(ctx)
     scores = ctx.read_table("scores")
     post = scores[scores.wave == "post"].set_index("person_id")
     assert not post.index.duplicated().any()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.steps.grouping import (
     GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors, public_group_sizes,
@@ -312,15 +313,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_groups(tmp_path_factory):
-    from mentoring_lib.steps import grouping, registration
     from mentoring_lib.config import load_config
     from mentoring_lib.pipeline.context import OutputPaths, StageContext
 
     config = load_config(ROOT / "config" / "demo.yml")
     ctx = StageContext("registrations", config, OutputPaths(tmp_path_factory.mktemp("groups")).ensure())
-    registration.run_stage(ctx)
+    drivers.run(ctx)
     gctx = ctx.for_stage("groups")
-    grouping.run_stage(gctx)
+    drivers.run(gctx)
     return gctx
 
 
@@ -365,7 +365,6 @@ def test_demo_groups(demo_groups):
 
 def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     """The coordinator places the unplaced people by hand in groups.xlsx and feeds it back."""
-    from mentoring_lib.steps import grouping
     from mentoring_lib.pipeline.context import OutputPaths, StageContext
     from mentoring_lib.io.spreadsheets import write_xlsx
 
@@ -384,7 +383,7 @@ def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(ctx.out.root, out)
     gctx = StageContext("groups", config, OutputPaths(out).ensure())
-    grouping.run_stage(gctx)
+    drivers.run(gctx)
     members = gctx.read_table("members")
     assert members.group.notna().all() and len(members) == len(sheet)
     assert members.reason.str.startswith("placed by the coordinator (roster row ").all()
@@ -393,7 +392,7 @@ def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     wrong.loc[5, "E-mail"] = "no.such.person@example.fi"
     write_xlsx({"Members": wrong}, data / "groups_edited.xlsx")
     with pytest.raises(InputError) as e:
-        grouping.run_stage(gctx)
+        drivers.run(gctx)
     text = str(e.value)
     assert "row 7, column 'E-mail'" in text and "no.such.person" not in text
     assert e.value.exit_code == 2

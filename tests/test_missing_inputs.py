@@ -87,7 +87,7 @@ def test_the_report_says_which_inputs_are_missing_and_draws_nothing_for_them(tmp
 
 
 def test_only_registrations_does_not_need_the_later_stages_inputs(tmp_path):
-    need = {k for s in stages.select(["registrations"]) for k in s.reads}
+    need = {k for s in stages.select(["registrations"]) for k in s.inputs}
     assert "group_attendance" not in need and "feedback_after" not in need
     assert {"mentor_registrations", "participant_registrations"} <= need
 

@@ -358,7 +358,8 @@ from pathlib import Path  # noqa: E402
 from mentoring_lib.config import load_config  # noqa: E402
 from mentoring_lib.pipeline.context import OutputPaths, StageContext  # noqa: E402
 from mentoring_lib.errors import InputError  # noqa: E402
-from mentoring_lib.steps.registration import multi_select, run_stage  # noqa: E402
+from mentoring_lib.pipeline.drivers import run as run_stage  # noqa: E402
+from mentoring_lib.steps.registration import multi_select  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.yml"

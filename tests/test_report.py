@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import report as rp
 from mentoring_lib.analysis.codebook import load_codebook
@@ -71,15 +72,15 @@ def term(tmp_path_factory):
                          approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
     for name, df in result.all_tables().items():
         ctx.write_table(name, df)
-    ctx.record_quality("participant_registrations", rows_read=52, kept=48,
-                       excluded={"duplicate": 1, "test_submission": 1, "late": 2})
+    ctx.for_stage("registrations").record_quality("participant_registrations", rows_read=52, kept=48,
+                                                 excluded={"duplicate": 1, "test_submission": 1, "late": 2})
     rctx = ctx.for_stage("report")
     provenance = {"run_id": "20261218T120000-test", "source_date_epoch": 1797595200,
                   "inputs": {"feedback_after": {"file": "feedback_after.csv", "kind": "feedback_after",
                                                 "sha256": "ab" * 32}},
                   "config": {"file": "demo.yml", "digest": "cd" * 32},
                   "code": {"package": "0.1.0", "git_commit": "ef" * 20, "git_dirty": False}}
-    rp.run_stage(rctx, provenance=provenance)
+    drivers.run(rctx, provenance=provenance)
     tables = rp.read_evaluation(rctx)
     model = rp.build_report(tables, cfg, public_dir=out.public, provenance=rp.with_report_date(provenance, cfg),
                             quality=rp.load_quality(out.quality))
@@ -398,8 +399,8 @@ def test_only_approved_quotes_reach_the_public_report(tmp_path):
         sctx = ctx.for_stage(stage)
         for name, df in tables.items():
             sctx.write_table(name, df)
-    ev.run_stage(ctx)
-    rp.run_stage(ctx.for_stage("report"), provenance={"source_date_epoch": FIXED_TIMESTAMP})
+    drivers.run(ctx)
+    drivers.run(ctx.for_stage("report"), provenance={"source_date_epoch": FIXED_TIMESTAMP})
     html = (out.public / "report.html").read_text(encoding="utf-8")
     pdf = squash(pdf_text((out.public / "report.pdf").read_bytes()))
     assert approved in html and approved in pdf

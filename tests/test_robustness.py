@@ -107,7 +107,7 @@ CHILD = textwrap.dedent("""\
     # The code is the test's: other edits to the checkout must not make an unchanged run re-run.
     runner.provenance.code_digest = lambda: "robustness-test-code"
     runner.NOTEBOOK_DIR = Path(os.environ["ROB_NOTEBOOKS"])
-    pipeline = (stages.Stage("first", "first.ipynb", (), "x:y"),)
+    pipeline = (stages.Stage("first", "first.ipynb", "x:y", inputs=("mentor_registrations",)),)
     stages.STAGES, stages.BY_NAME = pipeline, {s.name: s for s in pipeline}
     pause = os.environ.get("ROB_PAUSE", "")
     real_replace = os.replace
@@ -338,8 +338,8 @@ def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(sm
 def in_process_term(small_term, monkeypatch):
     monkeypatch.delenv("MENTORING_REPORTS_ROOT", raising=False)
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", small_term.parent / "notebooks")
-    pipeline = (stages.Stage("first", "first.ipynb", (), "x:y"),
-                stages.Stage("second", "second.ipynb", ("first",), "x:y"))
+    pipeline = (stages.Stage("first", "first.ipynb", "x:y", writes=("registrations/people",)),
+                stages.Stage("second", "second.ipynb", "x:y", reads=("registrations/people",)))
     monkeypatch.setattr(stages, "STAGES", pipeline)
     monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in pipeline})
     return small_term

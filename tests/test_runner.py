@@ -32,9 +32,10 @@ def term(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", FIXTURES)
 
     def use(second: str, first: str = "succeeds_first.ipynb"):
-        pipeline = (stages.Stage("first", first, (), "x:y", reads=("mentor_registrations",)),
-                    stages.Stage("second", second, ("first",), "x:y",
-                                 reads=("group_attendance", "training_attendance")))
+        pipeline = (stages.Stage("first", first, "x:y", inputs=("mentor_registrations",),
+                                 writes=("registrations/people",)),
+                    stages.Stage("second", second, "x:y", inputs=("group_attendance", "training_attendance"),
+                                 reads=("registrations/people",)))
         monkeypatch.setattr(stages, "STAGES", pipeline)
         monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in pipeline})
         return cfg
@@ -220,7 +221,7 @@ def test_stale_run_folders_are_cleaned(term):
     assert not stale.exists()
 
 
-def test_independent_stages_run_concurrently():
+def test_independent_stages_run_concurrently(monkeypatch):
     order = []
 
     def run(st):
@@ -229,7 +230,9 @@ def test_independent_stages_run_concurrently():
         order.append(("end", st.name))
         return 0.3
 
-    pipeline = [stages.Stage("a", "", (), ""), stages.Stage("b", "", (), ""), stages.Stage("c", "", ("a", "b"), "")]
+    pipeline = [stages.Stage("a", "", "", writes=("a/x",)), stages.Stage("b", "", "", writes=("b/x",)),
+                stages.Stage("c", "", "", reads=("a/x", "b/x"))]
+    monkeypatch.setattr(stages, "STAGES", tuple(pipeline))
     t0 = time.perf_counter()
     seconds = runner._schedule(pipeline, set(), run, jobs=2, report=lambda m: None)
     assert time.perf_counter() - t0 < 0.85
@@ -254,9 +257,10 @@ def test_only_a_stage_writing_public_files_also_runs_the_report_that_protects_th
     names = lambda **kw: [s.name for s in stages.select(**kw)]  # noqa: E731
     assert names(only=["registrations"]) == ["registrations", "report"]
     assert names(only=["evaluation"]) == ["evaluation", "report"]
-    assert names(only=["groups"]) == ["groups"]  # writes nothing public
+    assert names(only=["groups"]) == ["groups", "report"]  # public/group_sizes.xlsx
+    assert names(only=["attendance"]) == ["attendance"]  # writes nothing public
     assert names(only=["certificates"]) == ["certificates"]
-    assert {s.name for s in stages.STAGES if s.public} == {"registrations", "evaluation", "report"}
+    assert {s.name for s in stages.STAGES if s.public} == {"registrations", "groups", "evaluation", "report"}
 
 
 def test_missing_key_of_a_real_term_fails_before_any_kernel_starts(term, capsys, monkeypatch):
@@ -376,20 +380,18 @@ def test_warm_pool_starts_kernels_in_start_order_and_keeps_one_waiting(monkeypat
 
 
 def test_kernels_use_the_system_allocator_for_arrow_unless_told_otherwise(monkeypatch, tmp_path):
-    from mentoring_lib.config import load_config
-
-    cfg = load_config(Path(__file__).resolve().parent.parent / "config" / "demo.yml")
     for name in ("ARROW_DEFAULT_MEMORY_POOL", "SOURCE_DATE_EPOCH", "MPLBACKEND", "PYTHONHASHSEED",
                  "PYDEVD_DISABLE_FILE_VALIDATION"):
         monkeypatch.delenv(name, raising=False)  # restored after the test
-    runner._kernel_environment(cfg)
+    runner._kernel_environment()
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    assert "SOURCE_DATE_EPOCH" not in os.environ, "the date is handed to the stages, not set in the environment"
     # pyarrow honours the setting (a kernel inherits this environment)
     probe = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ))
     assert out.stdout.strip() == "system", out.stderr[-500:]
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")  # a user's own choice stays
-    runner._kernel_environment(cfg)
+    runner._kernel_environment()
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
 
 
@@ -468,51 +470,6 @@ def test_gate_allows_the_school_names_of_the_terms_own_table(tmp_path):
     own_allow = runner._identities(tmp_path, load_config(own)).allow
     assert "aalto university" in default_allow and "esimerkin yliopisto" not in default_allow
     assert {"esimerkin yliopisto", "university of example", "faculty of law", "juridiska fakulteten"} <= set(own_allow)
-
-
-def test_editing_a_lookup_table_changes_the_run_fingerprint(tmp_path):
-    from mentoring_lib.config import load_config
-
-    themes = tmp_path / "themes.yml"
-    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support]}\n", encoding="utf-8")
-    config_file = tmp_path / "term.yml"
-    config_file.write_text(one_input_term("lookups", "Lookups") + "themes_file: themes.yml\n")
-    key = bytes(32)
-
-    def fingerprint() -> str:
-        return runner._fingerprint({}, load_config(config_file), "code", key)
-
-    before = fingerprint()
-    assert fingerprint() == before
-    themes.write_text("themes:\n  - {id: support, label: Support, keywords: [support, tuki]}\n", encoding="utf-8")
-    assert fingerprint() != before, "a term re-runs after its themes change, not 'Nothing to do'"
-
-
-@pytest.mark.parametrize("setting,file", [("groups", "roster_file"), ("certificates", "overrides_file"),
-                                          ("privacy", "approved_quotes_file")])
-def test_editing_a_side_file_changes_the_run_fingerprint(tmp_path, setting, file):
-    """Approving a quote, granting a certificate override or editing the roster by hand is exactly
-    when a re-run is needed: the side files in the data folder enter the fingerprint."""
-    import yaml
-
-    from mentoring_lib.config import load_config
-
-    (tmp_path / "data").mkdir()
-    side = tmp_path / "data" / "side.csv"
-    side.write_text("first version\n", encoding="utf-8")
-    raw = yaml.safe_load(one_input_term("sides", "Sides"))
-    raw.setdefault(setting, {})[file] = "side.csv"
-    config_file = tmp_path / "term.yml"
-    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    key = bytes(32)
-
-    def fingerprint() -> str:
-        return runner._fingerprint({}, load_config(config_file), "code", key)
-
-    before = fingerprint()
-    assert fingerprint() == before
-    side.write_text("second version\n", encoding="utf-8")
-    assert fingerprint() != before, f"{setting}.{file} edited: the term must re-run"
 
 
 def test_report_reads_only_the_quality_records_of_stages_it_depends_on(tmp_path):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import feedback, registration
 from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext
@@ -59,7 +60,7 @@ def term(tmp_path: Path, file: Path, columns: dict, *, tool: str = "auto", place
 
 def run(ctx: StageContext) -> tuple[pd.DataFrame, dict]:
     """Run the registrations stage: (every row's status and reason, the input's data-quality record)."""
-    registration.run_stage(ctx)
+    drivers.run(ctx)
     rows = pd.read_parquet(ctx.table_path("rows")).set_index("source_row")
     quality = json.loads((ctx.out.quality / "registrations.json").read_text())["applicants"]
     assert quality["rows_read"] == quality["kept"] + sum(quality["excluded"].values()), quality

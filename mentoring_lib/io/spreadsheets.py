@@ -10,8 +10,9 @@ cell is stored as a string (``data_type "s"``); no formula is ever written.
 
 Atomic: each file is written to a temporary file in the same folder and moved into place with
 ``os.replace``, so a reader never sees half a file. Deterministic: the same tables give the same
-bytes. XLSX document dates and zip member times come from ``SOURCE_DATE_EPOCH`` (if set) or a
-fixed epoch (2000-01-01), never the wall clock.
+bytes. XLSX document dates and zip member times come from the ``epoch`` the caller passes (a stage
+passes its context's ``source_date_epoch``), else ``SOURCE_DATE_EPOCH`` (if set) or a fixed epoch
+(2000-01-01), never the wall clock.
 
 CSV files are UTF-8 with a byte-order mark (so Excel opens ä/ö/å correctly), comma-separated,
 CRLF line ends (RFC 4180). Excel in Finnish (and other decimal-comma locales) splits a CSV on ``;``
@@ -159,7 +160,9 @@ def _csv_field(text: str) -> str:
 
 # -- XLSX ---------------------------------------------------------------------------------------
 
-def _epoch() -> int:
+def _epoch(epoch: int | None = None) -> int:
+    if epoch is not None:
+        return int(epoch)
     raw = os.environ.get("SOURCE_DATE_EPOCH")
     try:
         return int(raw) if raw else FIXED_EPOCH
@@ -167,8 +170,8 @@ def _epoch() -> int:
         return FIXED_EPOCH
 
 
-def _fixed_datetime() -> dt.datetime:
-    return dt.datetime.fromtimestamp(max(_epoch(), 315532800), tz=dt.timezone.utc).replace(tzinfo=None)
+def _fixed_datetime(epoch: int | None = None) -> dt.datetime:
+    return dt.datetime.fromtimestamp(max(_epoch(epoch), 315532800), tz=dt.timezone.utc).replace(tzinfo=None)
 
 
 def _sheet_titles(names: list[str]) -> list[str]:
@@ -223,12 +226,13 @@ def _text_width(v: Any) -> int:
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, column_widths: bool = True,
-               index: bool = False) -> Path:
+               index: bool = False, epoch: int | None = None) -> Path:
     """Write one or more tables as a formula-safe, deterministic XLSX workbook, atomically.
 
     ``sheets`` maps sheet name -> table (order kept). Headers are bold and the first row frozen;
     ``column_widths`` sizes columns to their content (capped at 60 characters). ``index=True``
-    writes each table's index as its first column(s). Returns the path.
+    writes each table's index as its first column(s). ``epoch``: the document date (seconds since
+1970; see the module docstring). Returns the path.
 
     The SpreadsheetML is written here directly, a column at a time (see :func:`_column_cells`),
     not through openpyxl's cell objects: a 100x term's rosters (~200,000 cells) take well under a
@@ -242,7 +246,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, c
     for n, (title, df) in enumerate(zip(titles, sheets.values()), start=1):
         table = df.reset_index() if index else df
         parts.append((f"xl/worksheets/sheet{n}.xml", _sheet_xml(table, column_widths).encode("utf-8")))
-    when = _fixed_datetime()
+    when = _fixed_datetime(epoch)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     files = [("[Content_Types].xml", _content_types(len(titles))), ("_rels/.rels", _ROOT_RELS),
              ("docProps/app.xml", _APP), ("docProps/core.xml", _CORE.format(when=stamp)),

@@ -21,9 +21,10 @@ from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 from mentoring_lib.errors import InputError
 
-#: The stages that read inputs (run in-process); the rest (evaluation, certificates, report) only
-#: compute and render: :func:`validate_later_stages` runs their cheap validations.
-CHECKED_STAGES = ("registrations", "groups", "attendance", "feedback")
+#: The stages that read input files, from the stage catalogue (run in-process); the rest
+#: (evaluation, certificates, report) only compute and render: :func:`validate_later_stages` runs
+#: their cheap validations.
+CHECKED_STAGES = stages.input_stages()
 
 
 def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> dict[str, dict]:
@@ -82,8 +83,8 @@ def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
     """What the groups stage formed in the check's folder: (summary lines, warnings)."""
     from mentoring_lib.steps import grouping
 
-    pairs = ctx.read_table("pairs", stage="groups")
-    members = ctx.read_table("members", stage="groups")
+    groups = ctx.for_stage("groups")
+    pairs, members = groups.read("groups/pairs"), groups.read("groups/members")
     return grouping.formation_report(pairs, members, grouping.GroupRules.from_config(ctx.config))
 
 

@@ -11,7 +11,13 @@ Layout of an output folder (staging, published or interactive)::
     public/                 shareable aggregates only
     private/tables/<stage>/<table>.parquet   typed tables exchanged between stages
     private/quality/<stage>.json             data-quality records (rows read, kept, excluded by reason)
+    private/identity/people.parquet          the identity table (names and e-mails by pseudonym)
     private/...             rosters, mail merges, certificates (identity domain)
+    private/run-context.json                 what the runner hands every stage (date, provenance)
+
+A stage reads and writes datasets by their catalogue name (:mod:`mentoring_lib.pipeline.stages`):
+``ctx.read("groups/members")`` checks that the stage declared it, so the declared dependency graph
+is the real one. ``read_table`` / ``write_table`` are the unchecked form, for tests and tools.
 """
 from __future__ import annotations
 
@@ -69,6 +75,10 @@ class OutputPaths:
         return self
 
 
+#: What the runner hands every stage of a run (see :func:`write_run_context`).
+RUN_CONTEXT = "private/run-context.json"
+
+
 @dataclass
 class StageContext:
     stage: str
@@ -76,6 +86,61 @@ class StageContext:
     out: OutputPaths
     interactive: bool = False
     _key: bytes | None = field(default=None, repr=False)
+    #: The date written into outputs (see provenance.source_date_epoch); passed, never read from
+    #: the environment by the stages. None: computed from the config.
+    source_date_epoch: int | None = None
+    #: The run's public provenance, computed once by the runner (None when run alone).
+    provenance: dict | None = None
+
+    def __post_init__(self) -> None:
+        if self.source_date_epoch is None:
+            from mentoring_lib.pipeline.provenance import source_date_epoch
+
+            self.source_date_epoch = source_date_epoch(self.config)
+
+    # -- datasets of the catalogue (checked against the stage's declaration) ----------------
+    def dataset(self, name: str, *, writing: bool = False) -> "stages.Dataset":
+        """The catalogue's dataset ``name``, if this stage declared it (reads, or writes when
+        ``writing``; a stage may read back what it writes). Anything else is a bug: WorkbookError."""
+        st = stages.get(self.stage)
+        declared = st.writes if writing else (*st.reads, *st.writes)
+        if name not in declared:
+            verb = "write" if writing else "read"
+            raise WorkbookError(f"stage '{self.stage}' does not declare that it {verb}s the dataset '{name}'",
+                                hint="declare it in mentoring_lib/pipeline/stages.py (the stage catalogue)")
+        ds = stages.DATASETS[name]
+        if ds.domain == "identity" and not st.identity:
+            raise WorkbookError(f"stage '{self.stage}' is not in the identity domain and cannot read '{name}'")
+        return ds
+
+    def path(self, name: str) -> Path:
+        """Where the declared dataset ``name`` is stored in this output folder."""
+        return self.out.root / self.dataset(name).path
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).is_file()
+
+    def read(self, name: str, *, columns: list[str] | None = None, categories: list[str] | None = None,
+             optional: bool = False) -> "pd.DataFrame | None":
+        """Read the declared table ``name`` ("<stage>/<table>" or "identity/people"); None when
+        ``optional`` and missing. ``columns`` / ``categories`` as in :meth:`read_table`."""
+        import pandas as pd
+
+        path = self.path(name)
+        if not path.exists():
+            if optional:
+                return None
+            who = stages.producer(name)
+            raise WorkbookError(f"the dataset '{name}' is missing ({path})",
+                                hint=f"run the '{who}' stage first (mentoring run --config ... --from {who})")
+        if categories:
+            return pd.read_parquet(path, columns=columns, read_dictionary=list(categories))
+        return pd.read_parquet(path, columns=columns)
+
+    def write(self, name: str, df: "pd.DataFrame") -> Path:
+        """Write the declared table ``name`` atomically."""
+        self.dataset(name, writing=True)
+        return _write_parquet(self.out.root / stages.DATASETS[name].path, df)
 
     # -- files ----------------------------------------------------------------------------
     def public_file(self, name: str) -> Path:
@@ -93,12 +158,7 @@ class StageContext:
         return self.out.tables / (stage or self.stage) / f"{name}.parquet"
 
     def write_table(self, name: str, df: "pd.DataFrame") -> Path:
-        path = self.table_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".parquet.tmp")
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-        return path
+        return _write_parquet(self.table_path(name), df)
 
     def read_table(self, name: str, stage: str | None = None, *, columns: list[str] | None = None,
                    categories: list[str] | None = None) -> "pd.DataFrame":
@@ -121,7 +181,7 @@ class StageContext:
     def record_quality(self, source: str, *, rows_read: int, kept: int,
                        excluded: dict[str, int] | None = None, notes: list[str] | None = None) -> None:
         """Record how many rows of an input were read, kept and excluded, by reason."""
-        path = self.out.quality / f"{self.stage}.json"
+        path = self.out.root / self.dataset(f"quality/{self.stage}", writing=True).path
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.loads(path.read_text()) if path.exists() else {}
         data[source] = {"rows_read": int(rows_read), "kept": int(kept),
@@ -147,7 +207,30 @@ class StageContext:
         return self._key
 
     def for_stage(self, stage: str) -> "StageContext":
-        return StageContext(stage, self.config, self.out, self.interactive, self._key)
+        return StageContext(stage, self.config, self.out, self.interactive, self._key,
+                            self.source_date_epoch, self.provenance)
+
+
+def _write_parquet(path: Path, df: "pd.DataFrame") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def write_run_context(run_dir: Path, *, source_date_epoch: int, provenance: dict) -> None:
+    """What the runner hands every stage of a run: the date written into outputs and the run's
+    public provenance (computed once, by the runner). Private: it names the run's inputs."""
+    from mentoring_lib.pipeline.provenance import write_json_atomic
+
+    write_json_atomic(run_dir / RUN_CONTEXT, {"source_date_epoch": int(source_date_epoch),
+                                              "provenance": provenance}, mode=0o600)
+
+
+def read_run_context(root: Path) -> dict:
+    path = root / RUN_CONTEXT
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def interactive_dir(config: TermConfig) -> Path:
@@ -169,7 +252,9 @@ def open_stage(stage: str, *, config: str, output_dir: str | None = None, **unkn
     cfg = load_config(config)
     interactive = output_dir is None
     root = interactive_dir(cfg) if interactive else Path(output_dir)
-    ctx = StageContext(stage, cfg, OutputPaths(root).ensure(), interactive=interactive)
+    handed = {} if interactive else read_run_context(root)
+    ctx = StageContext(stage, cfg, OutputPaths(root).ensure(), interactive=interactive,
+                       source_date_epoch=handed.get("source_date_epoch"), provenance=handed.get("provenance"))
     if interactive:
         ensure_upstream(ctx)
     else:

@@ -73,7 +73,8 @@ def warm_code(stage: stages.Stage, notebook_dir: str | os.PathLike | None = None
     notebook, inside a function so no name is defined in the notebook's namespace (no data is
     read, nothing is written)."""
     lines = ["import mentoring_lib.pipeline.context", "from IPython.display import display",
-             f"import {stage.entry.split(':')[0]}"] + [f"import {m}" for m in LATE_IMPORTS.get(stage.name, ())]
+             f"import {stage.entry.split(':')[0]}"] + ([f"import {stage.module}"] if stage.module else []) \
+        + [f"import {m}" for m in LATE_IMPORTS.get(stage.name, ())]
     if notebook_dir is not None:
         try:
             nb = json.loads((Path(notebook_dir) / stage.notebook).read_text(encoding="utf-8"))

@@ -72,10 +72,14 @@ def new_run_dir(term_dir: Path, run_id: str) -> Path:
     return d
 
 
-def seed_from_published(term_dir: Path, run_dir: Path, keep_stages: list[str]) -> None:
+def seed_from_published(term_dir: Path, run_dir: Path, keep_stages: list[str], *,
+                        drop: list[str] = ()) -> None:
     """Copy the published tables of ``keep_stages`` (and the identity table) into a new run.
 
-    Used by ``--only`` / ``--from``: the stages not re-run keep their last published outputs.
+    Used when only some stages run (stale ones, ``--only``, ``--from``): the stages not re-run
+    keep their last published outputs and executed notebooks. ``drop``: paths or globs (relative
+    to the run folder) of what the re-running stages write, removed so that they start clean
+    (a certificate no longer earned does not stay behind).
     """
     pub = published_dir(term_dir)
     if pub is None:
@@ -95,6 +99,19 @@ def seed_from_published(term_dir: Path, run_dir: Path, keep_stages: list[str]) -
         if src.is_dir():
             shutil.copytree(src, run_dir / area, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("tables", "quality", "notebooks"))
+    for pattern in drop:
+        for path in run_dir.glob(pattern):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    from mentoring_lib.pipeline import stages
+
+    for stage in keep_stages:
+        nb = pub / "private" / "notebooks" / stages.get(stage).notebook
+        if nb.is_file():
+            (run_dir / "private" / "notebooks").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(nb, run_dir / "private" / "notebooks" / nb.name)
 
 
 def publish(term_dir: Path, run_dir: Path) -> None:

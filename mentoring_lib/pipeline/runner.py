@@ -14,7 +14,6 @@ run.json records the stop (exit 130 / 143); a SIGTERM that arrives while publish
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mentoring_lib.pipeline import kernels, provenance, publish, stages
+from mentoring_lib.pipeline import kernels, provenance, publish, staleness, stages
 from mentoring_lib.config import TermConfig, load_config
 from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
                                   EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, NotebookFailed, Terminated,
@@ -88,26 +87,9 @@ def _run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
 
 
-def _fingerprint(inputs: dict, config: TermConfig, code: str, key: bytes) -> str:
-    """What decides whether a run would change anything: inputs, config, code and the key.
-
-    The key enters as an HMAC of a constant, which reveals nothing about it, so replacing the
-    key file re-runs the term (every pseudonym changes)."""
-    import hmac
-
-    key_tag = hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
-    # The tables the config names by path (codebook, schools, themes) and the side files in the data
-    # folder (roster, certificate overrides, approved quotes): editing one changes the outputs.
-    named = {**config.lookup_files(), **config.side_files()}
-    tables = {k: provenance.sha256_file(p) if p.is_file() else None for k, p in named.items()}
-    payload = json.dumps({"inputs": {k: v.get("sha256") for k, v in inputs.items()}, "tables": tables,
-                          "config": config.digest(), "code": code, "key": key_tag}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _kernel_environment(config: TermConfig) -> None:
-    """Environment the kernels inherit: deterministic outputs, headless plotting."""
-    os.environ["SOURCE_DATE_EPOCH"] = str(provenance.source_date_epoch(config))
+def _kernel_environment() -> None:
+    """Environment the kernels inherit: headless plotting, fixed hashing. (The date written into
+    outputs is handed to the stages in the run context, not through the environment.)"""
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silences a debugger warning at kernel start
@@ -214,7 +196,7 @@ def _schedule(todo: list[stages.Stage], done: set[str], run: Callable[[stages.St
 
 
 def _identities(run_dir: Path, config: TermConfig):
-    path = run_dir / "private" / "identity" / "people.parquet"
+    path = run_dir / stages.IDENTITY.path
     if not path.exists():
         return None
     import pandas as pd
@@ -334,7 +316,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     # Every missing export at once, and only those the selected stages read.
     from mentoring_lib.pipeline.check import missing_inputs
 
-    kinds = {k for s in selected for k in s.reads}
+    kinds = {k for s in selected for k in s.inputs}
     missing_inputs(config, config_path, [i for i in config.inputs if i.kind in kinds])
     # Fail before any kernel starts when the pseudonym key is missing or unusable (exit 2).
     from mentoring_lib.privacy.pseudonym import load_key
@@ -342,19 +324,34 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     key = load_key(config)
     inputs_before = provenance.input_fingerprints(config)
     code = provenance.code_digest()
-    fingerprint = _fingerprint(inputs_before, config, code, key)
 
     pub = publish.published_dir(term_dir)
-    if pub is not None and not force and not partial:
+    last: dict = {}
+    if pub is not None:
         try:
             last = json.loads((pub / "run.json").read_text())
         except (OSError, ValueError):
             last = {}
-        if last.get("status") == "ok" and last.get("fingerprint") == fingerprint:
-            report(f"Nothing to do: inputs, config and code are unchanged since run {last.get('run_id')}. "
-                   f"Use --force to run anyway.")
+    previous = last.get("stages") if last.get("status") == "ok" and isinstance(last.get("stages"), dict) else None
+    # Which stages run, and why: each stage's fingerprint covers what the catalogue says it reads.
+    plan = staleness.plan(config, inputs_before, code, key, previous, force=force,
+                          selected=[s.name for s in selected] if partial else None,
+                          why_selected="chosen with --only or --from")
+    if not partial:
+        if not plan.stale:
+            report(f"Nothing to do: inputs, side files, config and code are unchanged since run "
+                   f"{last.get('run_id')}. Use --force to run anyway.")
             return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir,
                              attention=attention_of(pub / "private" / provenance.DETAILS))
+        selected = [s for s in stages.STAGES if s.name in plan.stale]
+        partial = len(selected) < len(stages.STAGES)
+        if partial:
+            report("Stages to run again, and why:")
+            for line in plan.lines():
+                report(line)
+        elif previous and not force:
+            report(f"Every stage runs again: {'; '.join(plan.stale[stages.STAGES[0].name])}")
+    fingerprint = plan.overall()
 
     selected_names = {s.name for s in selected}
     kept = [s.name for s in stages.STAGES if s.name not in selected_names]
@@ -367,11 +364,13 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     run_dir = publish.new_run_dir(term_dir, run_id)
     if partial:
         try:
-            publish.seed_from_published(term_dir, run_dir, kept)
+            publish.seed_from_published(term_dir, run_dir, kept,
+                                        drop=[p for s in selected for p in s.outputs()])
         except BaseException:
             shutil.rmtree(run_dir, ignore_errors=True)
             raise
-    _kernel_environment(config)
+    _kernel_environment()
+    sde = provenance.source_date_epoch(config)
 
     report(f"Term '{config.term.name}': running {len(selected)} stage(s) "
            f"({', '.join(s.name for s in selected)}); run {run_id}")
@@ -382,9 +381,16 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                    "digest": config.digest()},
         "code": {**provenance.code_version(), "digest": code},
         "fingerprint": fingerprint, "stages": {}, "inputs": inputs_before,
-        "source_date_epoch": provenance.source_date_epoch(config),
+        "source_date_epoch": sde,
         "partial": [s.name for s in selected] if partial else None,
     }
+    # The run's provenance, computed once here and handed to every stage (the report shows it):
+    # nothing in it differs between two runs of the same inputs, so public outputs do not either.
+    from mentoring_lib.pipeline.context import write_run_context
+
+    write_run_context(run_dir, source_date_epoch=sde,
+                      provenance=provenance.public_record({k: record[k] for k in ("inputs", "config", "code",
+                                                                                  "source_date_epoch")}))
     details: dict = {
         "run_id": run_id, "term_dir": str(term_dir), "config_file": str(config_path),
         "data_dir": str(config.data_path),
@@ -431,7 +437,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             if input_id in details["inputs"]:
                 details["inputs"][input_id].update(counts)
         record.update(status="ok", exit_code=EXIT_OK, details=f"private/{provenance.DETAILS}",
-                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+                      stages=_stage_records(plan, seconds, last.get("run_id")))
         details.update(status="ok", exit_code=EXIT_OK)
         provenance.write_json_atomic(run_dir / "private" / provenance.DETAILS, details,
                                      mode=publish.PRIVATE_FILE_MODE)
@@ -464,7 +470,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         raise
     finally:
         record.update(status=status, exit_code=exit_code,
-                      stages={k: {"seconds": round(v, 2)} for k, v in seconds.items()})
+                      stages=_stage_records(plan, seconds, last.get("run_id")) if status == "ok"
+                      else {k: {"seconds": round(v, 2)} for k, v in seconds.items()})
         if status != "ok":
             record["error"] = PUBLIC_ERRORS.get(exit_code, "failed")
             record["details"] = f"{FAILED}/{provenance.DETAILS}"
@@ -484,6 +491,20 @@ def attention_of(details_path: Path) -> list:
         return [Attention(**item) for item in recorded]
     except (OSError, ValueError, TypeError):
         return []
+
+
+def _stage_records(plan: staleness.Plan, seconds: dict[str, float], last_run: str | None) -> dict:
+    """run.json's ``stages``: each stage's time (when it ran), fingerprint and parts (what the next
+    run compares); a stage that did not run names the run whose outputs it kept."""
+    out = {}
+    for st in stages.STAGES:
+        rec = plan.run_record(st.name)
+        if st.name in seconds:
+            rec["seconds"] = round(seconds[st.name], 2)
+        elif st.name not in plan.stale:
+            rec["kept_from"] = last_run
+        out[st.name] = rec
+    return out
 
 
 def _finish(record: dict, started: dt.datetime) -> dict:

@@ -12,7 +12,7 @@ people of ``registrations/people`` and their group in ``groups/members``:
   data-quality record (not an error: coordinators keep wait-listed people on sheets);
 * an accepted person missing from a sheet attended none of its sessions (noted in quality).
 
-Tables written by :func:`run_stage` (stage ``attendance``; person-level tables hold pseudonyms):
+Tables written by :func:`mentoring_lib.pipeline.drivers.run` (stage ``attendance``; person-level tables hold pseudonyms):
 
 ``trainings`` / ``meetings``
     person_id, role, group, session ("Training 1" / "Meeting 1"), session_index, attended
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.errors import InputError, WorkbookError, per_answer, raise_all
+from mentoring_lib.errors import InputError, per_answer, raise_all
 
 if TYPE_CHECKING:
     from mentoring_lib.config import InputFile
@@ -413,7 +413,7 @@ def groups_without_participants_on_sheet(on_sheet: pd.Index, roster: pd.DataFram
 def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, people: pd.DataFrame,
                  members: pd.DataFrame | None, *, trainings_planned: int,
                  meetings_planned: int) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
-    """Every attendance table from the pseudonymised sheets (pure; used by run_stage and tests)."""
+    """Every attendance table from the pseudonymised sheets (pure; used by the stage driver and tests)."""
     roster = roster_of(people, members)
     wt = _pad_sessions(wide_trainings.copy(), "training", trainings_planned)
     wm = _pad_sessions(wide_meetings.copy(), "meeting", meetings_planned)
@@ -433,11 +433,8 @@ def build_tables(wide_trainings: pd.DataFrame, wide_meetings: pd.DataFrame, peop
 
 def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], list]:
     """Read the sheets and upstream tables and build the attendance tables (nothing written)."""
-    people = ctx.read_table("people", stage="registrations")
-    try:
-        members = ctx.read_table("members", stage="groups")
-    except WorkbookError:  # groups not run (unit use): nobody has a group
-        members = None
+    people = ctx.read("registrations/people")
+    members = ctx.read("groups/members", optional=True)  # groups not run (unit use): nobody has a group
     wt, t_info = _read_kind(ctx, "training")
     wm, m_info = _read_kind(ctx, "meeting")
     prog = ctx.config.programme
@@ -449,14 +446,8 @@ def load_tables(ctx: "StageContext") -> tuple[dict[str, pd.DataFrame], dict[str,
 def save(ctx: "StageContext", tables: dict[str, pd.DataFrame], counts: dict, infos: list) -> None:
     """Write the tables of :func:`load_tables` and the data-quality records."""
     for name, df in tables.items():
-        ctx.write_table(name, df)
+        ctx.write(f"attendance/{name}", df)
     record_quality(ctx, counts, infos, tables["roster"])
-
-
-def run_stage(ctx: "StageContext") -> None:
-    """Read both attendance sheets, link them to the accepted people, write the tables and quality."""
-    tables, counts, infos = load_tables(ctx)
-    save(ctx, tables, counts, infos)
 
 
 def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

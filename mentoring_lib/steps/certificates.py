@@ -298,7 +298,7 @@ def check_overrides(ctx: "StageContext") -> int:
     """Validate the overrides file against the accepted mentors without rendering anything (for
     ``mentoring check``, after the registrations stage); records its quality and returns the
     number of overrides. Raises InputError/InputErrors like the stage would."""
-    people = ctx.read_table("people", stage="registrations")
+    people = ctx.read("registrations/people")
     overrides, rows_read = load_overrides(ctx.config, accepted_mentors(people), ctx.key)
     if ctx.config.certificates.overrides_file:
         ctx.record_quality("certificate_overrides", rows_read=rows_read, kept=len(overrides), excluded={})
@@ -660,19 +660,10 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
 
 # -- the stage --------------------------------------------------------------------------------------
 
-def identity_path(ctx: "StageContext") -> Path:
-    return ctx.out.private / "identity" / "people.parquet"
-
-
 def read_identity(ctx: "StageContext") -> pd.DataFrame:
     """Mentors' names, first names (when the form asked) and e-mails from the identity table (one
     row per mentor)."""
-    path = identity_path(ctx)
-    if not path.exists():
-        raise WorkbookError(f"the identity table is missing ({path})",
-                            hint="run the registrations stage first (mentoring run --config ... "
-                                 "--from registrations)")
-    ident = pd.read_parquet(path)
+    ident = ctx.read("identity/people")
     if "role" in ident.columns:
         ident = ident.loc[ident["role"] == "mentor"]
     if "first_name" not in ident.columns:  # an identity table from before first names were read
@@ -688,9 +679,8 @@ def accepted_mentors(people: pd.DataFrame) -> pd.Index:
 
 def _read_members(ctx: "StageContext") -> pd.DataFrame | None:
     """The groups stage's members table (None when it is missing or lacks person_id / group)."""
-    try:
-        members = ctx.read_table("members", stage="groups")
-    except WorkbookError:
+    members = ctx.read("groups/members", optional=True)
+    if members is None:
         return None
     return members if {"person_id", "group"} <= set(members.columns) else None
 
@@ -742,10 +732,10 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     mentors with a name), ``file`` and ``check``, sorted by name."""
     cfg = ctx.config
     rules = EligibilityRules.from_config(cfg)
-    people = ctx.read_table("people", stage="registrations")
+    people = ctx.read("registrations/people")
     mentors = accepted_mentors(people)
-    trainings = ctx.read_table("trainings", stage="attendance")
-    meetings = ctx.read_table("meetings", stage="attendance")
+    trainings = ctx.read("attendance/trainings")
+    meetings = ctx.read("attendance/meetings")
     members = _read_members(ctx)
     assessed = assess_eligibility(mentors, trainings, meetings, rules,
                                   without_group=mentors_without_group(members, mentors))
@@ -876,7 +866,7 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
     base = ctx.out.private / CERT_DIR
     base.mkdir(parents=True, exist_ok=True)
     r = plan.roster
-    spreadsheets.write_xlsx(certificate_list_sheets(plan), base / "certificate_list.xlsx")
+    spreadsheets.write_xlsx(certificate_list_sheets(plan), base / "certificate_list.xlsx", epoch=ctx.source_date_epoch)
     spreadsheets.write_csv(register_table(plan, cfg), base / "certificate_register.csv")
     spreadsheets.write_csv(mail_merge_table(plan), base / "mail_merge.csv")
     mentor_hours.write_credits_list(ctx, r, base)
@@ -886,11 +876,11 @@ def write_outputs(ctx: "StageContext", plan: CertificatePlan, *, workers: int = 
         combined=base / "all_certificates.pdf",
         font_paths=[str(cfg.resolve(p)) for p in cfg.certificates.font_paths], workers=workers)
 
-    ctx.write_table("eligibility", r.reset_index()[[
+    ctx.write("certificates/eligibility", r.reset_index()[[
         "person_id", "trainings_attended", "trainings_total", "meetings_coled", "meetings_total",
         "eligible_by_rule", "eligible", "basis", "rule_reason"]].assign(
             certificate=r["code"].notna().to_numpy()))
-    ctx.write_table("attention", attention_table(r))
+    ctx.write("certificates/attention", attention_table(r))
     if cfg.certificates.overrides_file:
         ctx.record_quality("certificate_overrides", rows_read=plan.override_rows_read,
                            kept=len(plan.overrides), excluded={})
@@ -966,6 +956,3 @@ def benchmark_render(n: int, out_dir: str | os.PathLike, *, workers: int = 2) ->
     return len(result.files)
 
 
-def run_stage(ctx: "StageContext") -> None:
-    """The certificates stage in-process: eligibility, overrides, list, register, PDFs, mail merge."""
-    write_outputs(ctx, prepare(ctx))

@@ -82,17 +82,20 @@ def quality_rows(quality: dict[str, dict] | None, min_count: int,
 
 
 def load_quality(quality_dir: Path) -> dict[str, dict]:
-    """The data-quality records of the stages the report depends on, keyed by input/source id.
+    """The data-quality records the report stage declares it reads (stage catalogue), keyed by
+    input/source id.
 
-    Only stages upstream of the report are read: a stage that runs beside it (certificates) may or
-    may not have written its record when the report starts, and public outputs must not depend on
+    Only declared records are read: a stage that runs beside the report (certificates) may or may
+    not have written its record when the report starts, and public outputs must not depend on
     scheduling."""
     from mentoring_lib.pipeline import stages
 
     out: dict[str, dict] = {}
     quality_dir = Path(quality_dir)
-    for stage in stages.upstream("report"):
-        f = quality_dir / f"{stage}.json"
+    for name in stages.get("report").reads:
+        if not name.startswith("quality/"):
+            continue
+        f = quality_dir / f"{name.split('/', 1)[1]}.json"
         if f.is_file():
             for source, rec in json.loads(f.read_text(encoding="utf-8")).items():
                 out[source] = rec

@@ -1238,43 +1238,44 @@ RESPONSE_ROLE_COLUMNS = ["role", "survey"]
 
 def load_inputs(ctx) -> dict[str, pd.DataFrame]:
     """The upstream tables this stage reads."""
-    def opt(name: str, stage: str) -> pd.DataFrame | None:
-        return ctx.read_table(name, stage=stage) if ctx.table_path(name, stage).exists() else None
+    def opt(name: str) -> pd.DataFrame | None:
+        return ctx.read(name, optional=True)
 
+    # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
+    # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
     responses = None
-    if ctx.table_path("responses", "feedback").exists():
-        # The long answer table is the largest input (~850,000 rows at 100 times the demo): only
-        # the columns used here, identifiers as categoricals (~10 instead of ~85 MiB at that size).
+    if ctx.exists("feedback/responses"):
         import pyarrow.parquet as pq
 
-        present = set(pq.read_schema(ctx.table_path("responses", "feedback")).names)
+        present = set(pq.read_schema(ctx.path("feedback/responses")).names)
         extra = [c for c in RESPONSE_ROLE_COLUMNS if c in present]
-        responses = ctx.read_table("responses", stage="feedback", columns=RESPONSE_COLUMNS + extra,
-                                   categories=["person_id", "wave", "item", *extra])
-    out = {"people": ctx.read_table("people", stage="registrations"),
-           "members": ctx.read_table("members", stage="groups"),
-           "trainings": opt("trainings", "attendance"), "meetings": opt("meetings", "attendance"),
-           "scores": opt("scores", "feedback"), "responses": responses,
-           "comments": opt("comments", "feedback"), "linkage": opt("linkage", "feedback"),
-           "meetings_held": opt("meetings_held", "attendance")}
+        responses = ctx.read("feedback/responses", columns=RESPONSE_COLUMNS + extra,
+                             categories=["person_id", "wave", "item", *extra])
+    out = {"people": ctx.read("registrations/people"), "members": ctx.read("groups/members"),
+           "trainings": opt("attendance/trainings"), "meetings": opt("attendance/meetings"),
+           "scores": opt("feedback/scores"), "responses": responses,
+           "comments": opt("feedback/comments"), "linkage": opt("feedback/linkage"),
+           "meetings_held": opt("attendance/meetings_held")}
     return {k: v for k, v in out.items() if v is not None}
 
 
 def load_stage_codebook(config):
-    from mentoring_lib.analysis.codebook import load_codebook
+    """The term's survey codebook, as the feedback stage reads it: a term with survey inputs and no
+    codebook is a ConfigError (never another term's codebook); a term without surveys and without
+    a codebook has no survey items."""
+    from mentoring_lib.analysis.codebook import Codebook
+    from mentoring_lib.steps.feedback import load_survey_codebook, survey_inputs
 
-    if config.codebook:
-        return load_codebook(config.resolve(config.codebook))
-    default = Path(__file__).resolve().parents[2] / "config" / "codebooks" / "demo.yml"
-    return load_codebook(default)
+    if config.codebook or survey_inputs(config):
+        return load_survey_codebook(config)
+    return Codebook(title="No surveys", response_sets={})
 
 
 def _identity_people(ctx) -> pd.DataFrame | None:
     """The identity table (names, first names, e-mails), to re-check quotes; None without one."""
-    path = ctx.out.private / "identity" / "people.parquet"
-    if not path.is_file():
+    people = ctx.read("identity/people", optional=True)
+    if people is None:
         return None
-    people = pd.read_parquet(path)
     return people[[c for c in ("name", "first_name", "email") if c in people.columns]]
 
 
@@ -1321,22 +1322,6 @@ def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
     return pd.Series(scrub.approved_quotes(comments["text"], hashes, people=_identity_people(ctx)), dtype="str")
 
 
-def run_stage(ctx) -> None:
-    """Compute the evaluation and write its tables (evaluation/<name>) and charts (public/figures)."""
-    limits = Limits.from_config(ctx.config)
-    inputs = load_inputs(ctx)
-    codebook = load_stage_codebook(ctx.config)
-    approved = approved_comment_texts(ctx, inputs.get("comments"))
-    figures_dir = ctx.out.figures
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    from mentoring_lib.steps.availability import missing_kinds
-
-    ev = evaluate(inputs, ctx.config, codebook, limits, figures_dir=figures_dir, approved=approved,
-                  missing=missing_kinds(ctx.config))
-    save(ctx, ev)
-    write_quotes_for_review(ctx, inputs.get("comments"))
-
-
 def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
     """private/quotes_for_review.csv: the scrubbed comments with their hash and themes, so the
     coordinator can read them and copy the hashes of approved quotes into the approval file."""
@@ -1363,7 +1348,7 @@ def write_quotes_for_review(ctx, comments: pd.DataFrame | None) -> Path | None:
 def save(ctx, ev: Evaluation) -> None:
     """Write every result table as ``evaluation/<name>`` (the figures are already in public/figures)."""
     for name, df in ev.all_tables().items():
-        ctx.write_table(name, df)
+        ctx.write(f"evaluation/{name}", df)
 
 
 def key_figures_text(ev: Evaluation) -> str:

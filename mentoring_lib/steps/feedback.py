@@ -305,10 +305,9 @@ def linkage_summary(linkage: pd.DataFrame) -> pd.DataFrame:
 
 def _identity_names(ctx) -> pd.Series:
     """Full names, and first names where the form asked for them apart (both are scrubbed)."""
-    path = ctx.out.private / "identity" / "people.parquet"
-    if not path.exists():
+    people = ctx.read("identity/people", optional=True)
+    if people is None:
         return pd.Series([], dtype=object, name="name")
-    people = pd.read_parquet(path)
     names = pd.concat([people[c] for c in ("name", "first_name") if c in people.columns], ignore_index=True)
     return names.dropna().astype(str).rename("name")
 
@@ -329,7 +328,7 @@ def collect(ctx, codebook: Codebook | None = None) -> FeedbackResult:
     """Read, map, score and link every survey input of the term (nothing written yet)."""
     cfg = ctx.config
     codebook = codebook or load_survey_codebook(cfg)
-    people = ctx.read_table("people", stage="registrations")
+    people = ctx.read("registrations/people")
     reads = dedupe_across_exports(read_surveys(cfg, codebook, ctx.key))
     # A person's role: the survey's role if they registered in it, else their registered role
     # (an accepted registration first), else the survey's role (not registered).
@@ -385,7 +384,7 @@ def collect(ctx, codebook: Codebook | None = None) -> FeedbackResult:
 
 def record_quality(ctx, result: FeedbackResult) -> None:
     """One data-quality record per survey input (rows read, kept, excluded by reason, notes)."""
-    reg = set(ctx.read_table("people", stage="registrations")["person_id"])
+    reg = set(ctx.read("registrations/people")["person_id"])
     for r in result.reads:
         kept = len(r.respondents)
         unknown = int((~r.respondents["person_id"].isin(reg)).sum())
@@ -418,18 +417,10 @@ def score_summary(scores: pd.DataFrame) -> pd.DataFrame:
 
 def write_outputs(ctx, result: FeedbackResult) -> None:
     """Write the stage's four tables and the data-quality records."""
-    ctx.write_table("responses", result.responses)
-    ctx.write_table("scores", result.scores)
-    ctx.write_table("linkage", result.linkage)
-    ctx.write_table("comments", result.comments)
+    ctx.write("feedback/responses", result.responses)
+    ctx.write("feedback/scores", result.scores)
+    ctx.write("feedback/linkage", result.linkage)
+    ctx.write("feedback/comments", result.comments)
     record_quality(ctx, result)
 
 
-def run_stage(ctx) -> None:
-    """The feedback stage, in-process (the notebook calls the same functions)."""
-    write_outputs(ctx, collect(ctx))
-
-
-__all__ = ["run_stage", "collect", "write_outputs", "read_survey", "read_surveys", "dedupe_across_exports",
-           "link_waves", "linkage_summary", "scrub_comments", "quality_table", "score_summary",
-           "load_survey_codebook", "survey_inputs", "FeedbackResult", "SurveyRead"]

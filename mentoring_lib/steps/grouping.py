@@ -599,7 +599,7 @@ def build(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
     set (validated), otherwise made by rule from the accepted people."""
     config = ctx.config
     rules = GroupRules.from_config(config)
-    people = ctx.read_table("people", stage="registrations")
+    people = ctx.read("registrations/people")
     if config.groups.roster_file:
         roster, file, headers = read_roster(config, ctx.key)
         return validate_roster(roster, people, rules, file=file, columns=headers)
@@ -613,13 +613,14 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
 
     config = ctx.config
     rules = GroupRules.from_config(config)
-    people = ctx.read_table("people", stage="registrations")
-    ctx.write_table("pairs", pairs)
-    ctx.write_table("members", members)
-    identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
-    spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"))
+    people = ctx.read("registrations/people")
+    ctx.write("groups/pairs", pairs)
+    ctx.write("groups/members", members)
+    identity = ctx.read("identity/people")
+    spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"),
+                            epoch=ctx.source_date_epoch)
     spreadsheets.write_xlsx({"group sizes": public_group_sizes(members, config.privacy.min_count)},
-                            ctx.public_file("group_sizes.xlsx"), index=True)
+                            ctx.public_file("group_sizes.xlsx"), index=True, epoch=ctx.source_date_epoch)
     per = group_sizes(members)["participants"]
     notes = [f"{int(pairs['group'].notna().sum())} groups formed"]
     notes += [f"{g} has {n} participants, outside {rules.min_size}..{rules.max_size}"
@@ -630,15 +631,6 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
                        excluded=unplaced.groupby("role").size().rename(lambda r: f"{r} not placed").to_dict(),
                        notes=notes)
 
-
-def run_stage(ctx) -> None:
-    """The groups stage: pairs and groups from the accepted people (or the coordinator's roster),
-    tables groups/pairs and groups/members, private groups.xlsx, public group sizes (suppressed)."""
-    pairs, members = build(ctx)
-    save(ctx, pairs, members)
-
-
-# -- what `mentoring check` reports -----------------------------------------------------------------
 
 def formation_report(pairs: pd.DataFrame, members: pd.DataFrame, rules: GroupRules) -> tuple[list[str], list[str]]:
     """Group formation in words for ``mentoring check``: (summary lines, warnings). Counts and

@@ -47,7 +47,7 @@ Every input row ends with exactly one status and a reason, and the counts reconc
 ``withdrawn`` counts people who held a queue place (accepted or wait-listed) and withdrew;
 their other submissions stay ``duplicate``.
 
-This module's selection (:func:`select_registrations`) is pure and vectorised; :func:`run_stage`
+This module's selection (:func:`select_registrations`) is pure and vectorised; :func:`mentoring_lib.pipeline.drivers.run`
 reads the exports, normalises, pseudonymises, selects and writes the stage's outputs.
 """
 from __future__ import annotations
@@ -685,7 +685,7 @@ def rows_table(selected: pd.DataFrame) -> pd.DataFrame:
 
 def identity_table(selected: pd.DataFrame) -> pd.DataFrame:
     """The only identity table: person_id, name, first_name, email, role, status. Private: written to
-    ``private/identity/people.parquet``.
+    the identity dataset (``stages.IDENTITY``).
 
     One row per person and role: the row holding their place (its status); people whose every row
     was excluded (incomplete, no e-mail) appear too, with status ``excluded``, so the privacy gate
@@ -850,16 +850,6 @@ def read_inputs(ctx) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     return rows, notes
 
 
-def run_stage(ctx) -> None:
-    """The registrations stage: read every registration export and the withdrawals, normalise,
-    pseudonymise, apply the announced rules and write the tables, roster, mail merges and the
-    public summary. Records the data quality of every input."""
-    rows, notes = read_inputs(ctx)
-    withdrawals, withdrawal_reads = read_withdrawals(ctx.config)
-    selected = select_term(rows, ctx.config, withdrawals)
-    save(ctx, selected, notes, withdrawals, withdrawal_reads)
-
-
 def accepted_in_both_roles(selected: pd.DataFrame) -> pd.DataFrame:
     """The accepted rows of people accepted both as mentor and as participant. The announced rules
     select each role on its own, so this can happen; which role such a person takes is the
@@ -888,18 +878,15 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     config = ctx.config
     check_reconciles(selected, len(selected))
 
-    ctx.write_table("people", people_table(selected))
-    ctx.write_table("rows", rows_table(selected))
-    identity = ctx.private_file("identity/people.parquet")
-    tmp = identity.with_suffix(".parquet.tmp")
-    identity_table(selected).to_parquet(tmp, index=False)
-    tmp.replace(identity)
-    spreadsheets.write_xlsx(roster_sheets(selected), ctx.private_file("roster.xlsx"))
+    ctx.write("registrations/people", people_table(selected))
+    ctx.write("registrations/rows", rows_table(selected))
+    ctx.write("identity/people", identity_table(selected))
+    spreadsheets.write_xlsx(roster_sheets(selected), ctx.private_file("roster.xlsx"), epoch=ctx.source_date_epoch)
     spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
     spreadsheets.write_xlsx(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
-                            index=True)
+                            index=True, epoch=ctx.source_date_epoch)
 
     # Data quality, per input.
     twice = accepted_in_both_roles(selected).query("role == 'participant'")

@@ -327,7 +327,7 @@ def breakdowns(rel: Release, people: pd.DataFrame) -> None:
                     rel.equation(terms, 0, f"{field} {role}: {label} = the status sheet's", strict=False)
 
 
-def write_registration_summary(rel: Release, path) -> None:
+def write_registration_summary(rel: Release, path, *, epoch: int | None = None) -> None:
     """Write the status, school and doctoral-year sheets of registration_summary.xlsx as the
     protected model shows them (the registration stage wrote each protected on its own)."""
     from mentoring_lib.io import spreadsheets
@@ -339,7 +339,7 @@ def write_registration_summary(rel: Release, path) -> None:
         for place in c.places:
             if place[0] == "registration_summary.xlsx" and place[1] in sheets:
                 sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
-    spreadsheets.write_xlsx(sheets, path, index=True)
+    spreadsheets.write_xlsx(sheets, path, index=True, epoch=epoch)
 
 
 def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], frozenset]:

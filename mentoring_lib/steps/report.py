@@ -300,12 +300,15 @@ def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Blo
 
 
 def collect_provenance(ctx: "StageContext") -> dict:
-    """Provenance for the report: run.json if the runner left one, else computed from the inputs.
+    """Provenance for the report: what the runner handed the stage (computed once per run), else
+    run.json if one is there, else computed from the inputs (a notebook run alone).
 
-    The report date is the deterministic SOURCE_DATE_EPOCH date (never the wall clock).
+    The report date is the run's fixed date (never the wall clock).
     """
     from mentoring_lib.pipeline import provenance as prov
 
+    if ctx.provenance:
+        return with_report_date(ctx.provenance, ctx.config, ctx.source_date_epoch)
     record: dict = {}
     for candidate in (ctx.out.root / "run.json",):
         if candidate.is_file():
@@ -319,17 +322,18 @@ def collect_provenance(ctx: "StageContext") -> dict:
     record.setdefault("config", {"file": str(ctx.config.source or ""), "digest": ctx.config.digest()})
     if not record.get("code"):
         record["code"] = {**prov.code_version(), "digest": prov.code_digest()}
-    return with_report_date(record, ctx.config)
+    return with_report_date(record, ctx.config, ctx.source_date_epoch)
 
 
-def with_report_date(record: dict, config: "TermConfig") -> dict:
-    """Add ``source_date_epoch`` (if absent) and ``report_date`` (its UTC date) to a provenance dict."""
+def with_report_date(record: dict, config: "TermConfig", epoch: int | None = None) -> dict:
+    """Add ``source_date_epoch`` (if absent: ``epoch``, else the config's) and ``report_date`` (its
+    UTC date) to a provenance dict."""
     import datetime as dt
 
     from mentoring_lib.pipeline import provenance as prov
 
     record = dict(record)
-    epoch = int(record.get("source_date_epoch") or prov.source_date_epoch(config))
+    epoch = int(record.get("source_date_epoch") or epoch or prov.source_date_epoch(config))
     record["source_date_epoch"] = epoch
     record["report_date"] = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
     return record
@@ -490,27 +494,13 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 # Stage
 # --------------------------------------------------------------------------------------
-EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
-                     "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "mentor_effectiveness", "curriculum", "instruments", "attendance_curve", "sensitivity",
-                     "attrition_baseline", "reliable_change", "dose_response")
+from mentoring_lib.pipeline.stages import EVALUATION_TABLES  # noqa: E402 - declared in the stage catalogue
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
     """Every evaluation table that exists."""
-    return {name: ctx.read_table(name, stage="evaluation") for name in EVALUATION_TABLES
-            if ctx.table_path(name, "evaluation").exists()}
-
-
-def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
-    """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
-    tables = read_evaluation(ctx)
-    prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
-    quality = load_quality(ctx.out.quality)
-    tables, quality_hide = protect_release(ctx, tables, quality)
-    report = build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality,
-                          quality_hide=quality_hide)
-    write_outputs(ctx, report, tables, prov, quality, quality_hide)
+    tables = {name: ctx.read(f"evaluation/{name}", optional=True) for name in EVALUATION_TABLES}
+    return {name: df for name, df in tables.items() if df is not None}
 
 
 def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], quality: dict[str, dict]
@@ -524,17 +514,15 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
 
     from mentoring_lib.steps.evaluation import reach_counts
 
-    def table(name: str):
-        return ctx.read_table(name, stage="registrations") if ctx.table_path(name, "registrations").exists() else None
-
-    rows, people = table("rows"), table("people")
-    linkage = ctx.read_table("linkage", stage="feedback") if ctx.table_path("linkage", "feedback").exists() else None
+    rows, people = ctx.read("registrations/rows", optional=True), ctx.read("registrations/people", optional=True)
+    linkage = ctx.read("feedback/linkage", optional=True)
     rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
                                reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
                                people=people)
     release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
-    release_tables.write_registration_summary(rel, ctx.public_file("registration_summary.xlsx"))
+    release_tables.write_registration_summary(rel, ctx.public_file("registration_summary.xlsx"),
+                                              epoch=ctx.source_date_epoch)
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 
@@ -551,13 +539,13 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     from mentoring_lib.outputs.render_html import write_html
     from mentoring_lib.outputs.render_pdf import write_pdf
 
-    timestamp = int(provenance.get("source_date_epoch") or 946684800)
+    timestamp = int(provenance.get("source_date_epoch") or ctx.source_date_epoch)
     page = summary_page.build(report)
     out = {"html": write_html(report, ctx.public_file("report.html"), summary_page.html_section(page)),
            "pdf": write_pdf(report, ctx.public_file("report.pdf"), timestamp=timestamp),
            "summary_pdf": summary_page.write_pdf(page, ctx.public_file("summary.pdf"), timestamp=timestamp)}
     out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
-                                          ctx.public_file("summary.xlsx"))
+                                          ctx.public_file("summary.xlsx"), epoch=ctx.source_date_epoch)
     # the machine-readable summary for comparisons across terms: the same protected tables
     out["json"] = summary.write_summary(summary.build_summary(tables, ctx.config, provenance),
                                         ctx.public_file(summary.SUMMARY_FILE))

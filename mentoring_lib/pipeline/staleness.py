@@ -1,0 +1,120 @@
+"""Which stages of a term must run again, and why: per-stage fingerprints from the stage catalogue.
+
+A stage's fingerprint covers everything it reads (:mod:`mentoring_lib.pipeline.stages`): the input files of
+the kinds it declares, the side files its config keys name (codebook, roster, overrides, approved
+quotes, school and theme tables), the config, the code, the pseudonym key, and the fingerprints of
+the stages it needs. ``run.json`` keeps each stage's fingerprint and the digests of its parts; the
+next run compares them and re-runs only the stages whose parts changed, and every stage downstream
+of one, saying why ("certificates: certificates.overrides_file changed").
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from mentoring_lib.pipeline import provenance, stages
+from mentoring_lib.config import TermConfig
+
+AFTER = "after "
+INPUT = "input "
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def key_tag(key: bytes) -> str:
+    """An HMAC of a constant under the key: replacing the key changes it, and it reveals nothing."""
+    return hmac.new(key, b"mentoring run fingerprint", "sha256").hexdigest()
+
+
+def named_files(config: TermConfig) -> dict[str, str | None]:
+    """sha256 of every file the config names by a key (None: named but missing)."""
+    named = {**config.lookup_files(), **config.side_files()}
+    return {k: provenance.sha256_file(p) if p.is_file() else None for k, p in named.items()}
+
+
+def own_parts(stage: stages.Stage, config: TermConfig, inputs: dict[str, dict], files: dict[str, str | None],
+              code: str, key: str) -> dict[str, str]:
+    """The digests of what ``stage`` reads itself (its upstream stages are added by :func:`plan`)."""
+    parts = {"config": _digest(config.digest()), "code": _digest(code), "key": _digest(key)}
+    for item in config.inputs:
+        if item.kind in stage.inputs:
+            parts[INPUT + item.id] = _digest(inputs.get(item.id, {}).get("sha256"))
+    for name in stage.side_files:
+        if name in files:
+            parts[name] = _digest(files[name])
+    return parts
+
+
+@dataclass
+class Plan:
+    """Every stage's fingerprint and parts for this run, and the stages to run with their reasons."""
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: stage -> why it runs (pipeline order); stages not in it keep their published outputs.
+    stale: dict[str, list[str]] = field(default_factory=dict)
+
+    def run_record(self, name: str) -> dict:
+        return {"fingerprint": self.fingerprints[name], "parts": self.parts[name]}
+
+    def overall(self) -> str:
+        return _digest(self.fingerprints)
+
+    def lines(self) -> list[str]:
+        return [f"  {name}: {'; '.join(why)}" for name, why in self.stale.items()]
+
+
+def reasons(now: dict[str, str], before: dict[str, str] | None) -> list[str]:
+    """What changed between two sets of parts, in words."""
+    if before is None:
+        return ["no earlier run recorded what it read"]
+    out = []
+    for name in sorted(set(now) | set(before)):
+        if now.get(name) == before.get(name):
+            continue
+        what = ("added" if name not in before else "no longer set" if name not in now else "changed")
+        if name.startswith(AFTER):
+            out.append(f"{name[len(AFTER):]} re-runs")
+        elif name.startswith(INPUT):
+            out.append(f"input '{name[len(INPUT):]}' {what}")
+        elif name == "key":
+            out.append("the pseudonym key changed")
+        else:
+            out.append(f"{name} {what}")
+    # an upstream stage's re-run is the consequence; its own reasons are printed on its line
+    return sorted(out, key=lambda r: r.endswith(" re-runs"))
+
+
+def plan(config: TermConfig, inputs: dict[str, dict], code: str, key: bytes, previous: dict | None, *,
+         selected: list[str] | None = None, force: bool = False, why_selected: str = "selected") -> Plan:
+    """Fingerprint every stage and decide which run.
+
+    ``previous``: the ``stages`` of the last published run.json. ``selected`` (``--only`` /
+    ``--from``): exactly these run, the others keep their recorded fingerprints. Otherwise a stage
+    runs when ``force``, when a part changed, or when a stage it needs runs."""
+    previous = previous or {}
+    files = named_files(config)
+    tag = key_tag(key)
+    out = Plan()
+    for st in stages.STAGES:
+        parts = own_parts(st, config, inputs, files, code, tag)
+        parts.update({AFTER + n: out.fingerprints[n] for n in st.needs})
+        fp = _digest(parts)
+        prev = previous.get(st.name) if isinstance(previous.get(st.name), dict) else {}
+        if selected is not None:
+            why = [why_selected] if st.name in selected else []
+        elif force:
+            why = ["--force"]
+        else:
+            why = reasons(parts, prev.get("parts") if prev.get("fingerprint") else None)
+            why += [f"{n} re-runs" for n in st.needs if n in out.stale and f"{n} re-runs" not in why]
+        if why:
+            out.stale[st.name] = why
+            out.fingerprints[st.name], out.parts[st.name] = fp, parts
+        else:  # kept: what its published outputs were made from
+            out.fingerprints[st.name] = prev.get("fingerprint") or fp
+            out.parts[st.name] = prev.get("parts") or parts
+    return out

@@ -1,0 +1,274 @@
+"""The stage catalogue (mentoring_lib.pipeline.stages) is the contract: what each stage reads and writes,
+its privacy domain, and what a changed file re-runs."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, one_input_term, small_term
+from mentoring_lib.pipeline import provenance, runner, staleness, stages
+from mentoring_lib.config import load_config
+from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.errors import WorkbookError
+
+KEY = bytes(range(32))
+
+
+def test_every_dataset_a_stage_reads_is_written_by_an_earlier_stage():
+    seen: set[str] = set()
+    for st in stages.STAGES:
+        for name in st.reads:
+            assert name in stages.DATASETS, f"{st.name} reads '{name}', which the catalogue does not declare"
+            assert stages.producer(name) in seen, f"{st.name} reads '{name}' of a later stage"
+        seen.add(st.name)
+    writers = [d for st in stages.STAGES for d in st.writes]
+    assert sorted(writers) == sorted(stages.DATASETS), "every dataset has exactly one writer"
+
+
+def test_identity_data_is_read_only_by_identity_domain_stages():
+    identity = {d.name for d in stages.DATASETS.values() if d.domain == "identity"}
+    assert identity == {"identity/people"}
+    readers = {st.name for st in stages.STAGES if identity & set(st.reads)}
+    assert readers == {"groups", "feedback", "evaluation", "certificates"}
+    assert all(stages.get(n).identity for n in readers)
+    assert not stages.get("report").identity  # the public report reads pseudonymised tables only
+    # and at run time: a stage outside the identity domain cannot read it even by naming it
+    ctx = StageContext("report", load_config(ROOT / "config" / "demo.yml"), OutputPaths(Path("/nonexistent")))
+    with pytest.raises(WorkbookError, match="does not declare"):
+        ctx.read("identity/people")
+
+
+def test_needs_are_derived_from_what_each_stage_reads():
+    assert stages.get("certificates").needs == ("registrations", "groups", "attendance")
+    assert stages.get("report").needs == ("registrations", "groups", "attendance", "feedback", "evaluation")
+    assert "certificates" not in stages.upstream("report"), "the report does not wait for certificates"
+    assert stages.downstream({"certificates"}) == {"certificates"}
+    assert stages.downstream({"feedback"}) == {"feedback", "evaluation", "report"}
+
+
+def test_library_reads_and_writes_datasets_only_through_the_catalogue():
+    """No module spells a table or the identity table's path: ctx.read / ctx.write check the
+    stage's declaration (the unchecked read_table / write_table are for tests and tools)."""
+    spelled = re.compile(r"\.(read_table|write_table)\(|identity[\"']?\s*/\s*[\"']people\.parquet|identity/people\.parquet")
+    offenders = [f"{p.name}:{n}" for p in sorted((ROOT / "mentoring_lib").glob("*.py"))
+                 if p.name not in ("context.py", "stages.py")
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if spelled.search(line)]
+    assert offenders == []
+
+
+def test_reading_or_writing_an_undeclared_dataset_fails(tmp_path):
+    ctx = StageContext("groups", load_config(ROOT / "config" / "demo.yml"), OutputPaths(tmp_path).ensure())
+    with pytest.raises(WorkbookError, match="does not declare that it reads the dataset 'feedback/scores'"):
+        ctx.read("feedback/scores")
+    with pytest.raises(WorkbookError, match="does not declare that it writes the dataset 'registrations/people'"):
+        ctx.write("registrations/people", pd.DataFrame())
+    assert ctx.read("groups/members", optional=True) is None  # a stage may read back what it writes
+
+
+def test_every_stage_runs_reading_only_what_it_declares(tmp_path, monkeypatch):
+    """The whole small term in-process: every read and write goes through the declaration check."""
+    monkeypatch.setenv("MENTORING_KEY", KEY.hex())
+    config = load_config(small_term(tmp_path))
+    out = OutputPaths(tmp_path / "out").ensure()
+    for st in stages.STAGES:
+        run_in_process(StageContext(st.name, config, out))
+    written = {p.relative_to(out.root).as_posix() for p in out.root.rglob("*.parquet")}
+    declared = {d.path for d in stages.DATASETS.values()}
+    assert written <= declared, written - declared
+
+
+# -- what an edited file re-runs --------------------------------------------------------------------
+
+SIDE_FILES = {"groups.roster_file": ("groups", "roster_file"),
+              "certificates.overrides_file": ("certificates", "overrides_file"),
+              "privacy.approved_quotes_file": ("privacy", "approved_quotes_file"),
+              "codebook": (None, "codebook"), "themes_file": (None, "themes_file")}
+THEMES = "themes:\n  - {{id: support, label: Support, keywords: [{word}]}}\n"
+
+
+def side_term(tmp_path: Path) -> Path:
+    """A one-input term that names every side file (contents need not be valid: nothing runs)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    raw = yaml.safe_load(one_input_term("sides", "Sides"))
+    for key, (section, field) in SIDE_FILES.items():
+        name = f"{field}.txt"
+        if section:
+            raw.setdefault(section, {})[field] = name
+            (data / name).write_text("first version\n", encoding="utf-8")
+        else:
+            raw[field] = f"{field}.yml"
+            (tmp_path / f"{field}.yml").write_text(THEMES.format(word="support"), encoding="utf-8")
+    config = tmp_path / "term.yml"
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("key", list(SIDE_FILES))
+def test_editing_a_side_file_reruns_exactly_the_stages_that_read_it_and_says_why(tmp_path, key):
+    config_file = side_term(tmp_path)
+
+    def plan(previous=None):
+        config = load_config(config_file)
+        return staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, previous)
+
+    first = plan()
+    assert list(first.stale) == [s.name for s in stages.STAGES]  # nothing recorded yet
+    recorded = {n: first.run_record(n) for n in first.fingerprints}
+    assert plan(recorded).stale == {}, "nothing changed: nothing to do"
+    section, field = SIDE_FILES[key]
+    path = config_file.parent / ("data" if section else "") / (f"{field}.txt" if section else f"{field}.yml")
+    path.write_text(THEMES.format(word="tuki") if not section else "second version\n", encoding="utf-8")
+    again = plan(recorded)
+    readers = stages.reading("side_files", key)
+    assert readers, f"no stage declares that it reads {key}"
+    assert set(again.stale) == stages.downstream(set(readers))
+    for name in readers:
+        assert again.stale[name][0] == f"{key} changed", again.stale[name]  # then any upstream re-run
+    for name in set(again.stale) - set(readers):
+        assert all(r.endswith(" re-runs") for r in again.stale[name]), again.stale[name]
+
+
+def test_an_edited_input_reruns_its_stage_and_downstream_only(tmp_path):
+    config_file = side_term(tmp_path)
+    (tmp_path / "data" / "mentors.csv").write_text("Timestamp,Email\n", encoding="utf-8")
+    config = load_config(config_file)
+    first = staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, None)
+    recorded = {n: first.run_record(n) for n in first.fingerprints}
+    (tmp_path / "data" / "mentors.csv").write_text("Timestamp,Email\n2026/09/01 10:00:00,a@example.org\n")
+    again = staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, recorded)
+    assert list(again.stale) == [s.name for s in stages.STAGES]  # registrations feeds every stage
+    assert again.stale["registrations"] == ["input 'mentors' changed"]
+    assert again.stale["groups"] == ["registrations re-runs"]
+    code = staleness.plan(config, provenance.input_fingerprints(config), "code-2", KEY, recorded)
+    assert code.stale["certificates"][0] == "code changed"
+
+
+# -- no hidden shared state -------------------------------------------------------------------------
+
+def test_two_terms_in_one_process_get_their_own_dates(tmp_path, monkeypatch):
+    """The runner used to write the date into os.environ; the next term in the process read it back."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    configs = []
+    for name, end in (("autumn", "2026-12-18"), ("spring", "2027-05-28")):
+        (tmp_path / name).mkdir()
+        text = one_input_term(name, name).replace("end: 2026-12-18", f"end: {end}")
+        (tmp_path / name / "term.yml").write_text(text, encoding="utf-8")
+        configs.append(load_config(tmp_path / name / "term.yml"))
+    runner._kernel_environment()
+    assert "SOURCE_DATE_EPOCH" not in __import__("os").environ
+    dates = [StageContext("report", c, OutputPaths(tmp_path / c.term.name)).source_date_epoch for c in configs]
+    assert dates == [provenance.source_date_epoch(c) for c in configs]
+    assert dates[0] != dates[1]
+    from mentoring_lib.io import spreadsheets
+
+    path = spreadsheets.write_xlsx({"a": pd.DataFrame({"x": [1]})}, tmp_path / "a.xlsx", epoch=dates[1])
+    import openpyxl
+
+    assert openpyxl.load_workbook(path).properties.created.date().isoformat() == "2027-05-28"
+
+
+def test_reports_root_is_resolved_once_when_the_config_is_loaded(tmp_path, monkeypatch):
+    (tmp_path / "term.yml").write_text(one_input_term("t", "T"), encoding="utf-8")
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "first"))
+    config = load_config(tmp_path / "term.yml")
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "second"))
+    assert config.term_dir == (tmp_path / "first" / "t").resolve()
+
+
+def test_a_term_with_surveys_and_no_codebook_is_a_config_error_in_every_stage(tmp_path):
+    from mentoring_lib.steps import evaluation, feedback
+    from mentoring_lib.errors import ConfigError
+
+    config_file = small_term(tmp_path)
+    raw = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    del raw["codebook"]
+    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    config = load_config(config_file)
+    for load in (feedback.load_survey_codebook, evaluation.load_stage_codebook):
+        with pytest.raises(ConfigError, match="no survey codebook"):
+            load(config)
+    assert evaluation.check_inputs  # the check runs the same loader
+
+
+# -- docs -------------------------------------------------------------------------------------------
+
+def test_architecture_doc_shows_the_catalogue_as_generated():
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = subprocess.run([sys.executable, "-m", "mentoring_lib.pipeline.stages", "--markdown"], capture_output=True,
+                           text=True, cwd=ROOT, check=True).stdout
+    assert table == stages.markdown_table()
+    assert table in doc, "docs/architecture.md is out of date: paste `python -m mentoring_lib.pipeline.stages --markdown`"
+
+
+# -- real runs of a small term ----------------------------------------------------------------------
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): provenance.sha256_file(p) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publish_the_same_bytes(
+        tmp_path, monkeypatch, capsys):
+    """Two real ``mentoring run``s of a small term: the second, after the certificate overrides
+    changed, runs the certificates stage alone and says why; the public folder is unchanged. The
+    stage notebooks and the drivers run in-process write the same tables. A run of the term into
+    another folder with cold kernels, one stage at a time (other scheduling), publishes the same bytes."""
+    from mentoring_lib import cli
+
+    monkeypatch.setenv("MENTORING_KEY", KEY.hex())
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config_file = small_term(tmp_path / "term")
+    overrides = config_file.parent / "data" / "overrides.csv"
+    overrides.write_text("Email,Eligible,Reason\nm1@example.org,yes,Led an extra session\n", encoding="utf-8")
+    raw = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    raw["certificates"]["overrides_file"] = "overrides.csv"
+    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "warm"))
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    term_dir = tmp_path / "warm" / "small"
+    public = folder_hashes(term_dir / "public")
+    eligible = pd.read_parquet(term_dir / "private" / "tables" / "certificates" / "eligibility.parquet")
+    capsys.readouterr()
+    # The notebooks (this run) and the drivers in-process write the same tables and records.
+    inproc = OutputPaths(tmp_path / "inproc").ensure()
+    config = load_config(config_file)
+    for st in stages.STAGES:
+        run_in_process(StageContext(st.name, config, inproc))
+    for d in stages.DATASETS.values():
+        ran, direct = term_dir / "private" / Path(d.path).relative_to("private"), inproc.root / d.path
+        assert ran.is_file() == direct.is_file(), d.name
+        if ran.suffix == ".parquet" and ran.is_file():
+            pd.testing.assert_frame_equal(pd.read_parquet(ran), pd.read_parquet(direct), obj=d.name)
+        elif ran.is_file():
+            assert ran.read_text(encoding="utf-8") == direct.read_text(encoding="utf-8"), d.name
+
+    overrides.write_text("Email,Eligible,Reason\nm1@example.org,no,Asked not to receive one\n", encoding="utf-8")
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    out = capsys.readouterr().out
+    assert "  certificates: certificates.overrides_file changed" in out
+    assert "running 1 stage(s) (certificates)" in out
+    assert folder_hashes(term_dir / "public") == public, "the certificates stage publishes nothing"
+    record = __import__("json").loads((term_dir / "run.json").read_text(encoding="utf-8"))
+    assert [n for n, r in record["stages"].items() if "seconds" in r] == ["certificates"]
+    assert all(r["kept_from"] for n, r in record["stages"].items() if n != "certificates")
+    again = pd.read_parquet(term_dir / "private" / "tables" / "certificates" / "eligibility.parquet")
+    assert int(again["eligible"].sum()) == int(eligible["eligible"].sum()) - 1
+    for name in ("01_registrations.ipynb", "06_certificates.ipynb", "07_report.ipynb"):
+        assert (term_dir / "private" / "notebooks" / name).is_file(), "kept stages keep their executed notebooks"
+    assert cli.main(["run", "--config", str(config_file)]) == 0
+    assert "Nothing to do" in capsys.readouterr().out
+    # the report alone: it rewrites the registrations' summary in place, which must stay
+    assert cli.main(["run", "--config", str(config_file), "--only", "report"]) == 0
+    assert folder_hashes(term_dir / "public") == public
+
+    monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path / "cold"))
+    monkeypatch.setenv("MENTORING_WARM_KERNELS", "0")
+    assert cli.main(["run", "--config", str(config_file), "--jobs", "1"]) == 0
+    assert folder_hashes(tmp_path / "cold" / "small" / "public") == public
