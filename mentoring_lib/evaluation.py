@@ -355,7 +355,14 @@ def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame
         if s not in ("registered", "accepted") and str(accepted.loc[r, "count"]).isdigit() and str(cnt).isdigit()
         else math.nan
         for r, s, n, cnt in zip(c["role"], c["step"], c["n"], c["count"])]
-    return c[["role", "step", "order", "count", "share_of_accepted"]]
+    # n: the true count, for the release audit (private; summary.xlsx keeps the columns above)
+    return c[["role", "step", "order", "count", "share_of_accepted", "n"]]
+
+
+def funnel_bullet(funnel: pd.DataFrame, role: str) -> str:
+    """The report's sentence walking one role's funnel ("Mentors: registered 36 → accepted 16 → ...")."""
+    f = funnel[funnel["role"] == role]
+    return f"{role.capitalize()}s: " + " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"])) + "."
 
 
 # --------------------------------------------------------------------------------------
@@ -401,7 +408,8 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
     att = att.reindex(order, fill_value=0).astype("int64")
     shown = attended_and_missed(att, len(accepted_mentors), limits, base_shown=base_shown)
     return pd.DataFrame({"session": order, "attended": shown["attended"].to_numpy(),
-                         "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy()})
+                         "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy(),
+                         "attended_n": att.to_numpy()})  # the true count, for the release audit (private)
 
 
 #: The definition of a meeting held, as the report's methods state it (attendance.meetings_held).
@@ -501,6 +509,7 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
         "participants": n_part,
         "mean_share_attended": (float((per_person / planned).mean()) if enough(n_part, limits) else math.nan),
         "median_meetings_attended": (float(per_person.median()) if enough(n_part, limits) else math.nan),
+        "attendances": int(per_person.sum()),
         "per_meeting": per_meeting,
         "retained": (curve.set_index(curve["session"].astype(str))["still_taking_part"].reindex(order)
                      if len(curve) else pd.Series(dtype="float64")),
@@ -861,9 +870,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                      f"place)."))
     fn = ev.tables["funnel"]
     for role in ROLES:
-        f = fn[fn["role"] == role]
-        path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
-        ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
+        ev.say("reach", funnel_bullet(fn, role), kind="bullet")
     if (fn["count"] == "x").any():
         ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
                          f"step before or after would be under {limits.min_count} and could be worked out. "
@@ -930,7 +937,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
             "meeting": mt["meeting"].to_numpy(), "base": summ["participants"],
             "attending_n": summ["per_meeting"].reindex(mt["meeting"]).fillna(0).astype(int).to_numpy(),
             "still_n": retained.to_numpy(),
-            "still_shown": summ.get("retained_shown", [False] * len(mt))})
+            "still_shown": summ.get("retained_shown", [False] * len(mt)),
+            "attendances": summ["attendances"], "planned": summ["planned"],
+            "mean_shown": not math.isnan(summ["mean_share_attended"])})
 
     # -- survey response -----------------------------------------------------------------
     acc_part = set(reg.loc[(reg["role"] == "participant") & (reg["status"] == "accepted"), "person_id"])
@@ -1029,8 +1038,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
 
     # -- voices ---------------------------------------------------------------------------
-    ev.tables["themes"] = theme_table(comments, themes, limits)
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
+    ev.tables["themes"] = theme_table(comments, themes, limits).assign(comments_total=n_comments)  # audit (private)
     ev.say("voices", (f"{shown_count(n_comments, limits)} open comments were coded against a keyword codebook "
                       f"of {len(themes)} themes; a comment can touch several themes."))
     quotes = sorted(pd.Series(approved if approved is not None else [], dtype="str").dropna().astype(str).unique())

@@ -564,15 +564,16 @@ def check_run(run_dir: Path) -> float | None:
 def files_showing_more(public: Path, rel: Release) -> list[str]:
     """Cells of the public workbooks that show more than the model says (a number where it has
     "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
-    model, for registration_summary.xlsx (status, school, doctoral_year) and summary.xlsx (Reach,
-    Data quality, Meetings)."""
+    model, for registration_summary.xlsx (status, school, doctoral_year), group_sizes.xlsx and
+    summary.xlsx (Reach, Data quality, Meetings)."""
     import pandas as pd
 
     def read(name: str, **kw) -> dict:
         path = public / name
         return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
 
-    registration = read("registration_summary.xlsx", index_col=0)
+    registration = {(name, sheet): df for name in ("registration_summary.xlsx", "group_sizes.xlsx")
+                    for sheet, df in read(name, index_col=0).items()}
     summary = read("summary.xlsx")
     out = []
     for c in rel.cells.values():
@@ -594,8 +595,9 @@ def files_showing_more(public: Path, rel: Release) -> list[str]:
 
 def _shown_at(place: tuple, registration: dict, summary: dict):
     try:
-        if place[0] == "registration_summary.xlsx":
-            return registration[place[1]].loc[place[2], place[3]] if place[1] in registration else None
+        if place[0] in ("registration_summary.xlsx", "group_sizes.xlsx"):
+            sheet = registration.get((place[0], place[1]))
+            return None if sheet is None else sheet.loc[place[2], place[3]]
         sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
                  "meetings": ("Meetings", "meeting")}.get(place[0])
         if sheet is None or sheet[0] not in summary:

@@ -624,7 +624,7 @@ SUMMARY_SHEETS = {
     "reach": ("Reach", None, "Places and applications per role; outcome of every application."),
     "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"],
                "People at each step from registration to completion."),
-    "trainings": ("Trainings", None, "Mentors attending each training and the share of accepted mentors."),
+    "trainings": ("Trainings", ["session", "attended", "missed", "share"], "Mentors attending each training and the share of accepted mentors."),
     "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
     "groups": ("Groups", None, "Meetings held per group against the plan."),
     "response": ("Survey response", ["survey", "respondents", "response_rate"],
@@ -786,8 +786,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     further cells until no suppressed count can be worked out across files, and apply that to the
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
-    from mentoring_lib import release, release_tables
-
+    from mentoring_lib import grouping, release, release_tables
     from mentoring_lib.evaluation import reach_counts
 
     def table(name: str):
@@ -795,12 +794,18 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
 
     rows, people = table("rows"), table("people")
     linkage = ctx.read_table("linkage", stage="feedback") if ctx.table_path("linkage", "feedback").exists() else None
+    members = ctx.read_table("members", stage="groups") if ctx.table_path("members", "groups").exists() else None
+    sizes = None
+    if members is not None and len(members) and ctx.public_file("group_sizes.xlsx").is_file():
+        sizes = grouping.group_sizes(members)["participants"]
     rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
                                reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
-                               people=people)
+                               people=people, group_sizes=sizes,
+                               min_trainings=ctx.config.certificates.min_trainings)
     release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
-    release_tables.write_registration_summary(rel, ctx.public_file("registration_summary.xlsx"))
+    for name in ("registration_summary.xlsx", "group_sizes.xlsx"):
+        release_tables.write_registration_summary(rel, ctx.public_file(name))
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 
