@@ -1132,8 +1132,6 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
                       limits: Limits | None = None) -> None:
     """Share of participants attending each meeting and, when given, the share still taking part
     (attended this meeting or a later one): the drop-out curve."""
-    from mentoring_lib import charts
-
     if mt["share_of_participants"].isna().all():
         return
     index = mt["meeting"].astype(str).to_numpy()
@@ -1152,6 +1150,13 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
         if any(shown):
             series["Still taking part"] = pd.Series(
                 [share(n, base, limits) * 100 if ok else math.nan for n, ok in zip(still, shown)], index=index)
+    draw_attendance_figure(ev, series, figures_dir)
+
+
+def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures_dir: Path) -> None:
+    """Draw the attendance chart (series label -> percent per meeting) and add it to ``ev``'s figures."""
+    from mentoring_lib import charts
+
     title = "Participants attending each group meeting"
     cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
     ev.figure("implementation", "attendance", _rel(cf.path),
@@ -1216,15 +1221,18 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
     ev.method("Likert items", rule)
     if len(frame):
         bases = {same[k][0].wording: same[k][1].n for k in same}
-        cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases,
-                                     min_count=limits.min_count)
         note = (" Answers merged into three groups (fewer than "
                 f"{limits.min_count} people chose some answers)." if merged else "")
         if left_out:
             note += (f" Not charted (fewer than {limits.min_count} people in a group; see the table): "
                      + "; ".join(left_out) + ".")
-        ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
-                  cf.alt_text + note + " " + rule)
+        draw_likert_figure(ev, section, fig_id, frame, bases, title, note, rule, figures_dir, limits.min_count)
+        item_of = {same[k][0].wording: k for k in same}
+        # what was drawn, for the report stage to draw again from the protected tables (private)
+        drawn = pd.DataFrame([{"fig_id": fig_id, "section": section, "title": title, "item": item_of[w],
+                               "wording": w, "answer": str(a), "n": float(frame.loc[w, a]), "base": int(bases[w]),
+                               "note": note, "rule": rule} for w in frame.index for a in frame.columns])
+        ev.tables["likert_charts"] = pd.concat([ev.tables.get("likert_charts"), drawn], ignore_index=True)
         fig_id, title = fig_id + "-2", title + " (continued)"
     elif left_out:
         ev.say(section, (f"Not charted, because fewer than {limits.min_count} people gave some answer even with "
@@ -1233,6 +1241,16 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
     rest = {k: v for k, v in dists.items() if k not in same}
     if rest:
         _likert_chart(ev, section, fig_id, rest, title, figures_dir, limits)
+
+
+def draw_likert_figure(ev: Evaluation, section: str, fig_id: str, frame: pd.DataFrame, bases: dict, title: str,
+                       note: str, rule: str, figures_dir: Path, min_count: int) -> None:
+    """Draw a diverging Likert chart of ``frame`` (counts, items x answers) and add it to ``ev``'s figures."""
+    from mentoring_lib import charts
+
+    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases, min_count=min_count)
+    ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
+              cf.alt_text + note + " " + rule)
 
 
 def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tuple[bool, str]:

@@ -243,6 +243,9 @@ def _share_rows(s: Share) -> list[tuple[dict[str, float], float]]:
 
 
 def _components(rel: Release) -> dict[str, int]:
+    """Cells linked through the cells a reader does not know: a cell shown as a number is a
+    constant in every equation, so it links nothing (each is a component of its own), and the
+    integer programs stay as small as the unknown cells around each target."""
     parent: dict[str, str] = {c: c for c in rel.cells}
 
     def find(a: str) -> str:
@@ -254,6 +257,7 @@ def _components(rel: Release) -> dict[str, int]:
     groups = [list(t) for t, _, _ in rel.equations] + [list(t) for t, _, _ in rel.inequalities]
     groups += [[s.count, s.base] for s in rel.shares.values() if not s.withdrawn]
     for g in groups:
+        g = [c for c in g if rel.cells[c].kind != "exact"]
         for other in g[1:]:
             ra, rb = find(g[0]), find(other)
             if ra != rb:
@@ -281,29 +285,30 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
 
     index = {c: i for i, c in enumerate(cells)}
     n = len(cells)
-    big = float(10 * sum(max(rel.cells[c].value, 1) for c in cells) + 10 * rel.k)
+    big = float(10 * sum(max(c.value, 1) for c in rel.cells.values()) + 10 * rel.k)
     lb, ub = zip(*(_bounds(rel.cells[c], rel.k, big) for c in cells))
     rows, lo, hi = [], [], []
+
+    def row(terms: dict[str, float], rhs: float) -> tuple[np.ndarray, float] | None:
+        """The constraint over ``cells``; a cell outside them is shown exactly (a constant)."""
+        if not any(c in index for c in terms):
+            return None
+        r = np.zeros(n)
+        for c, coef in terms.items():
+            if c in index:
+                r[index[c]] += coef
+            else:
+                rhs -= coef * rel.cells[c].value
+        return r, rhs
+
     for terms, rhs, _ in rel.equations:
-        if next(iter(terms)) in index:
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(rhs), hi.append(rhs)
-    for terms, rhs, _ in rel.inequalities:
-        if next(iter(terms)) in index:
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
-    for s in rel.shares.values():
-        if s.withdrawn or s.count not in index:
-            continue
-        for terms, rhs in _share_rows(s):
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+        if (got := row(terms, rhs)) is not None:
+            rows.append(got[0]), lo.append(got[1]), hi.append(got[1])
+    ineqs = [(t, r) for t, r, _ in rel.inequalities]
+    ineqs += [tr for s in rel.shares.values() if not s.withdrawn for tr in _share_rows(s)]
+    for terms, rhs in ineqs:
+        if (got := row(terms, rhs)) is not None:
+            rows.append(got[0]), lo.append(-np.inf), hi.append(got[1])
     constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)
@@ -401,9 +406,10 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
 
     Deterministic: for the first exposed cell (by id), the first candidate of :func:`_candidates`
     that protects it alone, else the one that widens its range most, and look again. Returns the
-    ids hidden or withdrawn. After each change only the linked component it touched is audited
-    again: components never grow (hiding a cell keeps its equations; withdrawing a share can only
-    split one), and the others' ranges do not depend on it."""
+    ids hidden or withdrawn. After each change only the linked components it touched are audited
+    again (those holding the changed cell before and after the change: hiding a cell links the
+    unknown cells of its equations, withdrawing a share can split a component); the others'
+    constraints are unchanged, and so are their ranges."""
     changed: list[str] = []
     exposures = audit(rel)
     for _ in range(max_steps):
@@ -442,9 +448,14 @@ def _audit_again(rel: Release, exposures: list[Exposure], before: dict[str, int]
                  touched: list[str]) -> list[Exposure]:
     """The exposures after a change to ``touched``: those of untouched components as they were, the
     touched components (as linked before the change) audited again."""
-    dirty = {before[c] for c in touched}
-    kept = [e for e in exposures if before[e.cell] not in dirty]
-    again = audit(rel, only=[t for t in rel.targets() if before[t] in dirty])
+    after = _components(rel)  # a cell hidden links what it was a constant in: components can merge
+    dirty_before, dirty_after = {before[c] for c in touched}, {after[c] for c in touched}
+
+    def dirty(c: str) -> bool:
+        return before[c] in dirty_before or after[c] in dirty_after
+
+    kept = [e for e in exposures if not dirty(e.cell)]
+    again = audit(rel, only=[t for t in rel.targets() if dirty(t)])
     return sorted(kept + again, key=lambda e: e.cell)
 
 

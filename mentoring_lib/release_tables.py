@@ -209,9 +209,6 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
             attending.append(att)
         cumulative_series(rel, "meetings/curve", base, attending, curve["still_n"].astype(int).tolist(),
                           [bool(v) for v in curve["still_shown"]])
-        for cid in rel.cells:
-            if cid.startswith("meetings/curve/still/") and rel.cells[cid].kind == "exact":
-                rel.cells[cid].known = True  # drawn in a chart: protected where it is drawn
         mean_attendance(rel, curve, attending)
         if "funnel/participant/active" in rel.cells:  # attended a meeting = still taking part at meeting 1
             rel.equation({"funnel/participant/active": 1, "meetings/curve/still/1": -1}, 0,

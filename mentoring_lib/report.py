@@ -760,7 +760,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 # --------------------------------------------------------------------------------------
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
-                     "quotes", "instruments", "attendance_curve")
+                     "quotes", "instruments", "attendance_curve", "likert_charts")
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
@@ -786,7 +786,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     further cells until no suppressed count can be worked out across files, and apply that to the
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
-    from mentoring_lib import grouping, release, release_tables
+    from mentoring_lib import grouping, release, release_charts, release_tables
     from mentoring_lib.evaluation import reach_counts
 
     def table(name: str):
@@ -802,10 +802,13 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
                                reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
                                people=people, group_sizes=sizes,
                                min_trainings=ctx.config.certificates.min_trainings)
-    release.protect(rel)
+    changed = release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
+    tables = release_charts.redraw(rel, tables, ctx.out.public, ctx.config.privacy.min_count,
+                                   ctx.config.privacy.min_base, changed)
     for name in ("registration_summary.xlsx", "group_sizes.xlsx"):
-        release_tables.write_registration_summary(rel, ctx.public_file(name))
+        if any(p[0] == name for c in changed if c in rel.cells for p in rel.cells[c].places):
+            release_tables.write_registration_summary(rel, ctx.public_file(name))
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 
