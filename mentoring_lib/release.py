@@ -376,9 +376,13 @@ def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
-    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
-    (by the number of equations between them), then non-zero and smallest, then by id."""
+def _distances(rel: Release, cid: str) -> dict[str, int]:
+    """Equations between ``cid`` and each cell and share linked to it (a share: its count's)."""
+    dist, share_dist = _bfs(rel, cid)
+    return {**dist, **share_dist}
+
+
+def _bfs(rel: Release, cid: str) -> tuple[dict[str, int], dict[str, int]]:
     links = _links(rel)
     dist = {cid: 0}
     frontier = [cid]
@@ -395,10 +399,19 @@ def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
                             dist[o] = dist[c] + 1
                             nxt.append(o)
         frontier = nxt
+    return dist, share_dist
+
+
+def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
+    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
+    (by the number of equations between them), shares before cells, then non-zero and smallest,
+    then by id."""
+    dist, share_dist = _bfs(rel, cid)
     shown = [c for c in dist if rel.cells[c].kind == "exact" and not rel.cells[c].known]
     shown.sort(key=lambda c: (dist[c], rel.cells[c].value == 0, rel.cells[c].value, c))
-    shares = sorted(share_dist, key=lambda s: (share_dist[s], s))
-    return [("share", s) for s in shares] + [("cell", c) for c in shown]
+    keyed = [((share_dist[s], 0, False, 0, s), ("share", s)) for s in share_dist]
+    keyed += [((dist[c], 1, rel.cells[c].value == 0, rel.cells[c].value, c), ("cell", c)) for c in shown]
+    return [cand for _, cand in sorted(keyed)]
 
 
 def protect(rel: Release, max_steps: int = 500) -> list[str]:
@@ -426,8 +439,12 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
         candidates = _candidates(rel, target)
         if not candidates:
             return changed  # nothing left to hide here: the caller's audit fails the run
-        best, best_width = None, -1
+        e = exposures[0]
+        best, best_width = None, math.inf if e.high is None else e.high - e.low
+        distance = _distances(rel, target)
         for what, cid in candidates:
+            if best is not None and distance.get(cid, 0) > distance.get(best[1], 0):
+                break  # a nearer change already widens the range: take it, and look again
             _hide(rel, what, cid)
             low, high = _range_of(rel, target)
             _hide(rel, what, cid, undo=True)
@@ -437,6 +454,8 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
             width = math.inf if high is None else high - low
             if width > best_width:  # none suffices alone: the one that widens the range most
                 best, best_width = (what, cid), width
+        if best is None:  # nothing widens it alone: hide the nearest shown cell (it adds an unknown)
+            best = next((c for c in candidates if c[0] == "cell"), candidates[0])
         _hide(rel, *best)
         changed.append(best[1])
         touched = [rel.shares[best[1]].count, rel.shares[best[1]].base] if best[0] == "share" else [best[1]]
