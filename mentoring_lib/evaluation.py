@@ -1212,7 +1212,6 @@ def likert_chart_counts(dists: dict, limits: Limits) -> tuple[pd.DataFrame, bool
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
                   limits: Limits) -> None:
-    from mentoring_lib import charts
 
     first_rs = next(iter(dists.values()))[2]
     same = {k: v for k, v in dists.items() if v[2] is first_rs}  # one response set per chart

@@ -33,8 +33,14 @@ Modelled (cell ids in brackets; every equation is checked against the true value
   before, after = linked + answered only after, linked pairs = linked, and accepted participants
   = linked + answered only one survey + answered neither.
 
-Not modelled (each is protected table by table by :mod:`disclosure`): trainings, the funnel's later
-steps, themes, group sizes.
+* the funnel's later steps, nested (:func:`funnel_steps`), the mentor trainings
+  (:func:`training_cells`), the mean attendance (:func:`mean_attendance`), group_sizes.xlsx
+  (:func:`group_size_cells`) and the themes (:func:`theme_cells`);
+* the charts showing counts are drawn again from the protected model (:mod:`release_charts`).
+
+Published numbers that are not cells of the model are listed in :data:`NOT_MODELLED`, each with
+the reason it cannot narrow a protected count (tests/test_release_walk.py walks every number of
+the demo's public workbooks and chart texts and finds each in the model or in that list).
 """
 from __future__ import annotations
 
@@ -47,6 +53,32 @@ from mentoring_lib import disclosure
 from mentoring_lib.release import UNPUBLISHED, Release, cumulative_series
 
 HELD = ("accepted", "waitlisted", "withdrawn", "late")
+
+#: Published numbers that are not cells of the release model: (sheet of summary.xlsx, column or
+#: row) -> why they cannot narrow a protected count.
+NOT_MODELLED: dict[tuple[str, str], str] = {
+    ("Reach", "places"): "places offered: from the call (the term's config), public before the term",
+    ("Reach", "applications per place"): "applications (a model cell) divided by the places (public): "
+                                         "shown only where the applications are shown",
+    ("Meetings", "groups_met"): "groups, not people: a meeting held by a group; hidden while a group has "
+                                "fewer than min_count participants (evaluation.meeting_tables)",
+    ("Groups", "meetings_held"): "meetings, not people; hidden for a group under min_count participants",
+    ("Groups", "meetings_planned"): "the programme's plan (config)",
+    ("Groups", "group"): "the group's number",
+    ("Reaction", "median"): "an order statistic of an item answered by at least min_base people: it says "
+                            "on which side of the median answer at least half of them lie, no count",
+    ("Mentors", "median"): "as for Reaction",
+    ("Effectiveness", "*"): "statistics of at least min_base complete pairs (means, tests, effect sizes); "
+                            "'pairs' counts people with a complete score on a scale. NOT modelled: it is at "
+                            "most the linked pairs, and their difference (linked people who left items blank "
+                            "on that scale) is published by difference; item non-response, not a property "
+                            "of people the release protects (a decision for the maintainers)",
+    ("Reliability", "*"): "statistics of at least min_base complete answers; 'cases' as Effectiveness's pairs",
+    ("Instruments", "*"): "the instruments' items and answer ranges (the codebook)",
+    ("figure", "funnel %"): "a funnel step as a percentage of the registered, both published numbers",
+    ("figure", "change"): "effect sizes and their intervals (statistics, as Effectiveness)",
+}
+
 REACH_ROWS = {"applications": "Total", "accepted": "accepted", "wait-listed": "waitlisted",
               "withdrew": "withdrawn", "late (after the deadline)": "late"}
 ROLE_COLUMNS = {"mentor": "mentors", "participant": "participants"}
