@@ -359,6 +359,13 @@ def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame
     return c[["role", "step", "order", "count", "share_of_accepted", "n"]]
 
 
+def funnel_x_note(min_count: int) -> str:
+    """Why a funnel step is shown as x (the reach section says it once)."""
+    return ("A step shown as x is hidden because the number of people between it and the "
+            f"step before or after would be under {min_count} and could be worked out. "
+            "The steps are defined under Methods.")
+
+
 def funnel_bullet(funnel: pd.DataFrame, role: str) -> str:
     """The report's sentence walking one role's funnel ("Mentors: registered 36 → accepted 16 → ...")."""
     f = funnel[funnel["role"] == role]
@@ -872,9 +879,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     for role in ROLES:
         ev.say("reach", funnel_bullet(fn, role), kind="bullet")
     if (fn["count"] == "x").any():
-        ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
-                         f"step before or after would be under {limits.min_count} and could be worked out. "
-                         "The steps are defined under Methods."))
+        ev.say("reach", funnel_x_note(limits.min_count))
     ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
            f"for {reach.loc['places', 'participants']} places")
     fpart = fn[(fn["role"] == "participant")].set_index("step")

@@ -552,7 +552,7 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     for where, item in sorted(likert_changed):
         _retell_likert(tables, original[where], where, item)
     for role in sorted(funnel_changed):
-        _retell_funnel(tables, original["funnel"], role)
+        _retell_funnel(tables, original["funnel"], role, rel.k)
     return tables, frozenset(hide_quality)
 
 
@@ -566,14 +566,22 @@ def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
         tables["key_figures"] = kf[kf["key"] != key].reset_index(drop=True)
 
 
-def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str) -> None:
-    """The sentence walking a role's funnel, told again from the protected funnel table."""
-    from mentoring_lib.evaluation import funnel_bullet
+def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
+    """The sentence walking a role's funnel, told again from the protected funnel table (with the
+    note saying why a step is x, once)."""
+    from mentoring_lib.evaluation import funnel_bullet, funnel_x_note
 
     nar = tables.get("narrative")
     if nar is not None and len(nar):
         old, new = funnel_bullet(before, role), funnel_bullet(tables["funnel"], role)
-        tables["narrative"] = nar.assign(text=nar["text"].mask(nar["text"] == old, new))
+        nar = nar.assign(text=nar["text"].mask(nar["text"] == old, new))
+        note = funnel_x_note(k)
+        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and not (nar["text"] == note).any():
+            bullets = nar.index[(nar["section"] == "reach") & (nar["kind"] == "bullet")]
+            at = (bullets.max() + 1) if len(bullets) else len(nar)
+            row = pd.DataFrame({"section": ["reach"], "kind": ["paragraph"], "text": [note]})
+            nar = pd.concat([nar.iloc[:at], row, nar.iloc[at:]], ignore_index=True)
+        tables["narrative"] = nar
 
 
 def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:

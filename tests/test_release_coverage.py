@@ -211,7 +211,8 @@ def test_funnel_sentence_is_told_again_from_the_protected_funnel():
     rel.count("funnel/mentor/trained", 13, "13", ("funnel", "mentor/trained", "count"))
     rel.cells["funnel/mentor/trained"].kind = "hidden"
     out, _ = release_tables.apply(rel, tables)
-    assert out["narrative"]["text"].tolist() == ["Mentors: registered 29 → accepted 16 → trained x."]
+    assert out["narrative"]["text"].tolist() == ["Mentors: registered 29 → accepted 16 → trained x.",
+                                                 ev.funnel_x_note(K)]
     assert math.isnan(out["funnel"]["share_of_accepted"].iloc[2])
 
 
