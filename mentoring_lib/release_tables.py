@@ -381,8 +381,11 @@ def group_size_cells(rel: Release, sizes: pd.Series, quality: dict[str, dict] | 
                      ("group_sizes.xlsx", "group sizes", str(g), "participants")) for g, n in sizes.items()]
     n = int(sizes.sum())
     total = "meetings/base" if "meetings/base" in rel.cells and rel.cells["meetings/base"].value == n else "groups/Total"
-    rel.count(total, n, shown.loc[disclosure.TOTAL, "participants"],
-              ("group_sizes.xlsx", "group sizes", disclosure.TOTAL, "participants"))
+    if disclosure.TOTAL in shown.index:  # one group: its row is the total, no Total row
+        rel.count(total, n, shown.loc[disclosure.TOTAL, "participants"],
+                  ("group_sizes.xlsx", "group sizes", disclosure.TOTAL, "participants"))
+    else:
+        rel.count(total, n)
     rel.total(total, ids, "group sizes: Total = the groups")
     if "quality/groups/kept" in rel.cells:
         kept = rel.cells["quality/groups/kept"].value

@@ -286,3 +286,12 @@ def test_likert_chart_leaves_out_an_item_the_model_hides_something_of(tmp_path):
     [fig] = fresh.figures
     assert "It felt safe." in fig["alt"] and "75%" in fig["alt"]
     assert "70%" not in fig["alt"] and "Not charted" in fig["alt"] and "It was useful" in fig["alt"]
+
+
+def test_one_group_has_no_total_row_and_is_its_own_total():
+    sizes = pd.Series([3], index=["Group 1"])
+    assert "Total" not in grouping.public_group_sizes_from(sizes, K).index
+    rel = release_tables.build(meetings_tables(3, [3, 2], [3, 2], 2), None, None, K, group_sizes=sizes)
+    assert rel.cells["groups/Group 1"].kind == "small" and rel.cells["meetings/base"].value == 3
+    release.protect(rel)
+    assert release.audit(rel) == []
