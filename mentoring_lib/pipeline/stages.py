@@ -60,7 +60,7 @@ IDENTITY = Dataset("identity/people", "private/identity/people.parquet", "identi
 EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", "funnel", "trainings", "meetings",
                      "groups", "response", "linkage", "reaction", "effectiveness", "reliability", "mentors", "themes",
                      "quotes", "instruments", "attendance_curve", "mentor_effectiveness", "curriculum",
-                     "sensitivity", "attrition_baseline", "reliable_change", "dose_response")
+                     "sensitivity", "attrition_baseline", "reliable_change", "dose_response", "likert_charts")
 ATTENDANCE_TABLES = ("trainings", "meetings", "per_person", "per_group", "per_meeting", "meetings_held", "dropout",
                      "roster")
 
@@ -177,7 +177,8 @@ STAGES: tuple[Stage, ...] = (
           domain="identity", private_outputs=("certificates/*",),
           module="mentoring_lib.steps.certificates", description="Eligibility, certificate PDFs, register and mail merge"),
     Stage("report", "07_report.ipynb", "mentoring_lib.pipeline.drivers:run",
-          reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "feedback/linkage",
+          reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "groups/members",
+                 "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
           # it also rewrites registrations' public/registration_summary.xlsx in place, protected with
           # the whole release: that file is the registrations stage's output (kept when only the report runs)

@@ -243,6 +243,9 @@ def _share_rows(s: Share) -> list[tuple[dict[str, float], float]]:
 
 
 def _components(rel: Release) -> dict[str, int]:
+    """Cells linked through the cells a reader does not know: a cell shown as a number is a
+    constant in every equation, so it links nothing (each is a component of its own), and the
+    integer programs stay as small as the unknown cells around each target."""
     parent: dict[str, str] = {c: c for c in rel.cells}
 
     def find(a: str) -> str:
@@ -254,6 +257,7 @@ def _components(rel: Release) -> dict[str, int]:
     groups = [list(t) for t, _, _ in rel.equations] + [list(t) for t, _, _ in rel.inequalities]
     groups += [[s.count, s.base] for s in rel.shares.values() if not s.withdrawn]
     for g in groups:
+        g = [c for c in g if rel.cells[c].kind != "exact"]
         for other in g[1:]:
             ra, rb = find(g[0]), find(other)
             if ra != rb:
@@ -281,29 +285,30 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
 
     index = {c: i for i, c in enumerate(cells)}
     n = len(cells)
-    big = float(10 * sum(max(rel.cells[c].value, 1) for c in cells) + 10 * rel.k)
+    big = float(10 * sum(max(c.value, 1) for c in rel.cells.values()) + 10 * rel.k)
     lb, ub = zip(*(_bounds(rel.cells[c], rel.k, big) for c in cells))
     rows, lo, hi = [], [], []
+
+    def row(terms: dict[str, float], rhs: float) -> tuple[np.ndarray, float] | None:
+        """The constraint over ``cells``; a cell outside them is shown exactly (a constant)."""
+        if not any(c in index for c in terms):
+            return None
+        r = np.zeros(n)
+        for c, coef in terms.items():
+            if c in index:
+                r[index[c]] += coef
+            else:
+                rhs -= coef * rel.cells[c].value
+        return r, rhs
+
     for terms, rhs, _ in rel.equations:
-        if next(iter(terms)) in index:
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(rhs), hi.append(rhs)
-    for terms, rhs, _ in rel.inequalities:
-        if next(iter(terms)) in index:
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
-    for s in rel.shares.values():
-        if s.withdrawn or s.count not in index:
-            continue
-        for terms, rhs in _share_rows(s):
-            r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+        if (got := row(terms, rhs)) is not None:
+            rows.append(got[0]), lo.append(got[1]), hi.append(got[1])
+    ineqs = [(t, r) for t, r, _ in rel.inequalities]
+    ineqs += [tr for s in rel.shares.values() if not s.withdrawn for tr in _share_rows(s)]
+    for terms, rhs in ineqs:
+        if (got := row(terms, rhs)) is not None:
+            rows.append(got[0]), lo.append(-np.inf), hi.append(got[1])
     constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)
@@ -371,9 +376,13 @@ def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
-    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
-    (by the number of equations between them), then non-zero and smallest, then by id."""
+def _distances(rel: Release, cid: str) -> dict[str, int]:
+    """Equations between ``cid`` and each cell and share linked to it (a share: its count's)."""
+    dist, share_dist = _bfs(rel, cid)
+    return {**dist, **share_dist}
+
+
+def _bfs(rel: Release, cid: str) -> tuple[dict[str, int], dict[str, int]]:
     links = _links(rel)
     dist = {cid: 0}
     frontier = [cid]
@@ -390,10 +399,19 @@ def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
                             dist[o] = dist[c] + 1
                             nxt.append(o)
         frontier = nxt
+    return dist, share_dist
+
+
+def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
+    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
+    (by the number of equations between them), shares before cells, then non-zero and smallest,
+    then by id."""
+    dist, share_dist = _bfs(rel, cid)
     shown = [c for c in dist if rel.cells[c].kind == "exact" and not rel.cells[c].known]
     shown.sort(key=lambda c: (dist[c], rel.cells[c].value == 0, rel.cells[c].value, c))
-    shares = sorted(share_dist, key=lambda s: (share_dist[s], s))
-    return [("share", s) for s in shares] + [("cell", c) for c in shown]
+    keyed = [((share_dist[s], 0, False, 0, s), ("share", s)) for s in share_dist]
+    keyed += [((dist[c], 1, rel.cells[c].value == 0, rel.cells[c].value, c), ("cell", c)) for c in shown]
+    return [cand for _, cand in sorted(keyed)]
 
 
 def protect(rel: Release, max_steps: int = 500) -> list[str]:
@@ -401,9 +419,10 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
 
     Deterministic: for the first exposed cell (by id), the first candidate of :func:`_candidates`
     that protects it alone, else the one that widens its range most, and look again. Returns the
-    ids hidden or withdrawn. After each change only the linked component it touched is audited
-    again: components never grow (hiding a cell keeps its equations; withdrawing a share can only
-    split one), and the others' ranges do not depend on it."""
+    ids hidden or withdrawn. After each change only the linked components it touched are audited
+    again (those holding the changed cell before and after the change: hiding a cell links the
+    unknown cells of its equations, withdrawing a share can split a component); the others'
+    constraints are unchanged, and so are their ranges."""
     changed: list[str] = []
     exposures = audit(rel)
     for _ in range(max_steps):
@@ -420,8 +439,12 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
         candidates = _candidates(rel, target)
         if not candidates:
             return changed  # nothing left to hide here: the caller's audit fails the run
-        best, best_width = None, -1
+        e = exposures[0]
+        best, best_width = None, math.inf if e.high is None else e.high - e.low
+        distance = _distances(rel, target)
         for what, cid in candidates:
+            if best is not None and distance.get(cid, 0) > distance.get(best[1], 0):
+                break  # a nearer change already widens the range: take it, and look again
             _hide(rel, what, cid)
             low, high = _range_of(rel, target)
             _hide(rel, what, cid, undo=True)
@@ -431,6 +454,8 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
             width = math.inf if high is None else high - low
             if width > best_width:  # none suffices alone: the one that widens the range most
                 best, best_width = (what, cid), width
+        if best is None:  # nothing widens it alone: hide the nearest shown cell (it adds an unknown)
+            best = next((c for c in candidates if c[0] == "cell"), candidates[0])
         _hide(rel, *best)
         changed.append(best[1])
         touched = [rel.shares[best[1]].count, rel.shares[best[1]].base] if best[0] == "share" else [best[1]]
@@ -442,9 +467,14 @@ def _audit_again(rel: Release, exposures: list[Exposure], before: dict[str, int]
                  touched: list[str]) -> list[Exposure]:
     """The exposures after a change to ``touched``: those of untouched components as they were, the
     touched components (as linked before the change) audited again."""
-    dirty = {before[c] for c in touched}
-    kept = [e for e in exposures if before[e.cell] not in dirty]
-    again = audit(rel, only=[t for t in rel.targets() if before[t] in dirty])
+    after = _components(rel)  # a cell hidden links what it was a constant in: components can merge
+    dirty_before, dirty_after = {before[c] for c in touched}, {after[c] for c in touched}
+
+    def dirty(c: str) -> bool:
+        return before[c] in dirty_before or after[c] in dirty_after
+
+    kept = [e for e in exposures if not dirty(e.cell)]
+    again = audit(rel, only=[t for t in rel.targets() if dirty(t)])
     return sorted(kept + again, key=lambda e: e.cell)
 
 
@@ -564,15 +594,16 @@ def check_run(run_dir: Path) -> float | None:
 def files_showing_more(public: Path, rel: Release) -> list[str]:
     """Cells of the public workbooks that show more than the model says (a number where it has
     "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
-    model, for registration_summary.xlsx (status, school, doctoral_year) and summary.xlsx (Reach,
-    Data quality, Meetings)."""
+    model, for registration_summary.xlsx (status, school, doctoral_year), group_sizes.xlsx and
+    summary.xlsx (Reach, Data quality, Meetings)."""
     import pandas as pd
 
     def read(name: str, **kw) -> dict:
         path = public / name
         return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
 
-    registration = read("registration_summary.xlsx", index_col=0)
+    registration = {(name, sheet): df for name in ("registration_summary.xlsx", "group_sizes.xlsx")
+                    for sheet, df in read(name, index_col=0).items()}
     summary = read("summary.xlsx")
     out = []
     for c in rel.cells.values():
@@ -594,8 +625,9 @@ def files_showing_more(public: Path, rel: Release) -> list[str]:
 
 def _shown_at(place: tuple, registration: dict, summary: dict):
     try:
-        if place[0] == "registration_summary.xlsx":
-            return registration[place[1]].loc[place[2], place[3]] if place[1] in registration else None
+        if place[0] in ("registration_summary.xlsx", "group_sizes.xlsx"):
+            sheet = registration.get((place[0], place[1]))
+            return None if sheet is None else sheet.loc[place[2], place[3]]
         sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
                  "meetings": ("Meetings", "meeting")}.get(place[0])
         if sheet is None or sheet[0] not in summary:

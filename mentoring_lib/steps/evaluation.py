@@ -290,7 +290,21 @@ def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame
         if s not in ("registered", "accepted") and str(accepted.loc[r, "count"]).isdigit() and str(cnt).isdigit()
         else math.nan
         for r, s, n, cnt in zip(c["role"], c["step"], c["n"], c["count"])]
-    return c[["role", "step", "order", "count", "share_of_accepted"]]
+    # n: the true count, for the release audit (private; summary.xlsx keeps the columns above)
+    return c[["role", "step", "order", "count", "share_of_accepted", "n"]]
+
+
+def funnel_x_note(min_count: int) -> str:
+    """Why a funnel step is shown as x (the reach section says it once)."""
+    return ("A step shown as x is hidden because the number of people between it and the "
+            f"step before or after would be under {min_count} and could be worked out. "
+            "The steps are defined under Methods.")
+
+
+def funnel_bullet(funnel: pd.DataFrame, role: str) -> str:
+    """The report's sentence walking one role's funnel ("Mentors: registered 36 → accepted 16 → ...")."""
+    f = funnel[funnel["role"] == role]
+    return f"{role.capitalize()}s: " + " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"])) + "."
 
 
 # --------------------------------------------------------------------------------------
@@ -336,7 +350,8 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
     att = att.reindex(order, fill_value=0).astype("int64")
     shown = attended_and_missed(att, len(accepted_mentors), limits, base_shown=base_shown)
     return pd.DataFrame({"session": order, "attended": shown["attended"].to_numpy(),
-                         "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy()})
+                         "missed": shown["missed"].to_numpy(), "share": shown["share"].to_numpy(),
+                         "attended_n": att.to_numpy()})  # the true count, for the release audit (private)
 
 
 #: The definition of a meeting held, as the report's methods state it (attendance.meetings_held).
@@ -437,6 +452,7 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
         "participants": n_part,
         "mean_share_attended": (float((per_person / planned).mean()) if enough(n_part, limits) else math.nan),
         "median_meetings_attended": (float(per_person.median()) if enough(n_part, limits) else math.nan),
+        "attendances": int(per_person.sum()),
         "per_meeting": per_meeting,
         "retained": (curve.set_index(curve["session"].astype(str))["still_taking_part"].reindex(order)
                      if len(curve) else pd.Series(dtype="float64")),
@@ -715,7 +731,9 @@ def _meeting_results(ev: Evaluation, meetings: pd.DataFrame, members: pd.DataFra
             "meeting": mt["meeting"].to_numpy(), "base": summ["participants"],
             "attending_n": summ["per_meeting"].reindex(mt["meeting"]).fillna(0).astype(int).to_numpy(),
             "still_n": retained.to_numpy(),
-            "still_shown": summ.get("retained_shown", [False] * len(mt))})
+            "still_shown": summ.get("retained_shown", [False] * len(mt)),
+            "attendances": summ["attendances"], "planned": summ["planned"],
+            "mean_shown": not math.isnan(summ["mean_share_attended"])})
 
 
 def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, *,
@@ -771,13 +789,9 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                      f"place)."))
     fn = ev.tables["funnel"]
     for role in ROLES:
-        f = fn[fn["role"] == role]
-        path = " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"]))
-        ev.say("reach", f"{role.capitalize()}s: {path}.", kind="bullet")
+        ev.say("reach", funnel_bullet(fn, role), kind="bullet")
     if (fn["count"] == "x").any():
-        ev.say("reach", ("A step shown as x is hidden because the number of people between it and the "
-                         f"step before or after would be under {limits.min_count} and could be worked out. "
-                         "The steps are defined under Methods."))
+        ev.say("reach", funnel_x_note(limits.min_count))
     ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
            f"for {reach.loc['places', 'participants']} places")
     fpart = fn[(fn["role"] == "participant")].set_index("step")
@@ -929,8 +943,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     add_mentor_outcomes(ev, scores, codebook, limits)
 
     # -- voices ---------------------------------------------------------------------------
-    ev.tables["themes"] = theme_table(comments, themes, limits)
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
+    ev.tables["themes"] = theme_table(comments, themes, limits).assign(comments_total=n_comments)  # audit (private)
     ev.say("voices", (f"{shown_count(n_comments, limits)} open comments were coded against a keyword codebook "
                       f"of {len(themes)} themes; a comment can touch several themes."))
     quotes = sorted(pd.Series(approved if approved is not None else [], dtype="str").dropna().astype(str).unique())
@@ -1028,7 +1042,6 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
                       limits: Limits | None = None) -> None:
     """Share of participants attending each meeting and, when given, the share still taking part
     (attended this meeting or a later one): the drop-out curve."""
-    from mentoring_lib.outputs import charts
 
     if mt["share_of_participants"].isna().all():
         return
@@ -1048,6 +1061,13 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
         if any(shown):
             series["Still taking part"] = pd.Series(
                 [share(n, base, limits) * 100 if ok else math.nan for n, ok in zip(still, shown)], index=index)
+    draw_attendance_figure(ev, series, figures_dir)
+
+
+def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures_dir: Path) -> None:
+    """Draw the attendance chart (series label -> percent per meeting) and add it to ``ev``'s figures."""
+    from mentoring_lib.outputs import charts
+
     title = "Participants attending each group meeting"
     cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
     ev.figure("implementation", "attendance", _rel(cf.path),
@@ -1103,7 +1123,6 @@ def likert_chart_counts(dists: dict, limits: Limits) -> tuple[pd.DataFrame, bool
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
                   limits: Limits) -> None:
-    from mentoring_lib.outputs import charts
 
     first_rs = next(iter(dists.values()))[2]
     same = {k: v for k, v in dists.items() if v[2] is first_rs}  # one response set per chart
@@ -1112,15 +1131,18 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
     ev.method("Likert items", rule)
     if len(frame):
         bases = {same[k][0].wording: same[k][1].n for k in same}
-        cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases,
-                                     min_count=limits.min_count)
         note = (" Answers merged into three groups (fewer than "
                 f"{limits.min_count} people chose some answers)." if merged else "")
         if left_out:
             note += (f" Not charted (fewer than {limits.min_count} people in a group; see the table): "
                      + "; ".join(left_out) + ".")
-        ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
-                  cf.alt_text + note + " " + rule)
+        draw_likert_figure(ev, section, fig_id, frame, bases, title, note, rule, figures_dir, limits.min_count)
+        item_of = {same[k][0].wording: k for k in same}
+        # what was drawn, for the report stage to draw again from the protected tables (private)
+        drawn = pd.DataFrame([{"fig_id": fig_id, "section": section, "title": title, "item": item_of[w],
+                               "wording": w, "answer": str(a), "n": float(frame.loc[w, a]), "base": int(bases[w]),
+                               "note": note, "rule": rule} for w in frame.index for a in frame.columns])
+        ev.tables["likert_charts"] = pd.concat([ev.tables.get("likert_charts"), drawn], ignore_index=True)
         fig_id, title = fig_id + "-2", title + " (continued)"
     elif left_out:
         ev.say(section, (f"Not charted, because fewer than {limits.min_count} people gave some answer even with "
@@ -1129,6 +1151,16 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
     rest = {k: v for k, v in dists.items() if k not in same}
     if rest:
         _likert_chart(ev, section, fig_id, rest, title, figures_dir, limits)
+
+
+def draw_likert_figure(ev: Evaluation, section: str, fig_id: str, frame: pd.DataFrame, bases: dict, title: str,
+                       note: str, rule: str, figures_dir: Path, min_count: int) -> None:
+    """Draw a diverging Likert chart of ``frame`` (counts, items x answers) and add it to ``ev``'s figures."""
+    from mentoring_lib.outputs import charts
+
+    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases, min_count=min_count)
+    ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
+              cf.alt_text + note + " " + rule)
 
 
 def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tuple[bool, str]:

@@ -419,10 +419,14 @@ def public_group_sizes(members: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """Participants per group for publication: counts under ``min_count`` suppressed (with
     complementary suppression against the total). Mentors are two per group by design and not
     tabulated (a column of 2s would only be suppressed)."""
+    return public_group_sizes_from(group_sizes(members)["participants"], min_count)
+
+
+def public_group_sizes_from(participants: pd.Series, min_count: int) -> pd.DataFrame:
+    """:func:`public_group_sizes` from the participants per group (index "Group 1", ...)."""
     from mentoring_lib.privacy import disclosure
 
-    sizes = group_sizes(members)[["participants"]]
-    return disclosure.suppress_counts(sizes, min_count, margins=True)
+    return disclosure.suppress_counts(participants.to_frame("participants"), min_count, margins=True)
 
 
 # -- a hand-edited roster -----------------------------------------------------------------------------

@@ -32,11 +32,15 @@ Modelled (cell ids in brackets; every equation is checked against the true value
   table (a partition per role with its total), with respondents before = linked + answered only
   before, after = linked + answered only after, linked pairs = linked, and accepted participants
   = linked + answered only one survey + answered neither.
+* reliable change: per outcome, pairs = improved + unchanged + deteriorated (:func:`individual_change`);
+* the funnel's later steps, nested (:func:`funnel_steps`), the mentor trainings
+  (:func:`training_cells`), the mean attendance (:func:`mean_attendance`), group_sizes.xlsx
+  (:func:`group_size_cells`) and the themes (:func:`theme_cells`);
+* the charts showing counts are drawn again from the protected model (:mod:`release_charts`).
 
-* reliable change: per outcome, pairs = improved + unchanged + deteriorated (:func:`individual_change`).
-
-Not modelled (each is protected table by table by :mod:`disclosure`): trainings, the funnel's later
-steps, themes, group sizes.
+Published numbers that are not cells of the model are listed in :data:`NOT_MODELLED`, each with
+the reason it cannot narrow a protected count (tests/test_release_walk.py walks every number of
+the demo's public workbooks and chart texts and finds each in the model or in that list).
 """
 from __future__ import annotations
 
@@ -49,6 +53,34 @@ from mentoring_lib.privacy import disclosure
 from mentoring_lib.privacy.release import UNPUBLISHED, Release, cumulative_series
 
 HELD = ("accepted", "waitlisted", "withdrawn", "late")
+
+#: Published numbers that are not cells of the release model: (sheet of summary.xlsx, column or
+#: row) -> why they cannot narrow a protected count.
+NOT_MODELLED: dict[tuple[str, str], str] = {
+    ("Reach", "places"): "places offered: from the call (the term's config), public before the term",
+    ("Reach", "applications per place"): "applications (a model cell) divided by the places (public): "
+                                         "shown only where the applications are shown",
+    ("Meetings", "groups_met"): "groups, not people: a meeting held by a group; hidden while a group has "
+                                "fewer than min_count participants (evaluation.meeting_tables)",
+    ("Groups", "meetings_held"): "meetings, not people; hidden for a group under min_count participants",
+    ("Groups", "meetings_planned"): "the programme's plan (config)",
+    ("Groups", "group"): "the group's number",
+    ("Reaction", "median"): "an order statistic of an item answered by at least min_base people: it says "
+                            "on which side of the median answer at least half of them lie, no count",
+    ("Mentors", "median"): "as for Reaction",
+    ("Effectiveness", "*"): "statistics of at least min_base complete pairs (means, tests, effect sizes); "
+                            "'pairs' counts people with a complete score on a scale. NOT modelled: it is at "
+                            "most the linked pairs, and their difference (linked people who left items blank "
+                            "on that scale) is published by difference; item non-response, not a property "
+                            "of people the release protects (a decision for the maintainers)",
+    ("Reliability", "*"): "statistics of at least min_base complete answers; 'cases' as Effectiveness's pairs",
+    ("Instruments", "*"): "the instruments' items and answer ranges (the codebook)",
+    ("figure", "funnel %"): "a funnel step as a percentage of the registered, both published numbers",
+    ("figure", "change"): "effect sizes and their intervals (statistics, as Effectiveness)",
+    ("report", "groups"): "the number of groups (the programme section): NOT modelled; with two mentors per "
+                          "group it gives the mentors placed, which the model leaves unknown",
+}
+
 REACH_ROWS = {"applications": "Total", "accepted": "accepted", "wait-listed": "waitlisted",
               "withdrew": "withdrawn", "late (after the deadline)": "late"}
 ROLE_COLUMNS = {"mentor": "mentors", "participant": "participants"}
@@ -68,14 +100,17 @@ def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows: pd.DataFrame | None,
           min_count: int, *, reach_true: pd.DataFrame | None = None, linkage: pd.DataFrame | None = None,
-          hide_quality: frozenset = frozenset(), people: pd.DataFrame | None = None) -> Release:
+          hide_quality: frozenset = frozenset(), people: pd.DataFrame | None = None,
+          group_sizes: pd.Series | None = None, min_trainings: int | None = None) -> Release:
     """The release model of a term from the tables its public files are written from.
 
     ``rows``: the registrations stage's ``rows`` table (status per registration row);
     ``reach_true``: :func:`evaluation.reach_counts` (people by status and role), the true counts
     behind the reach table and the funnel's first steps; ``linkage``: the feedback stage's
     linkage table (one row per person and role with its outcome); ``people``: the registrations
-    stage's ``people`` table (the school and doctoral-year sheets). A cross-table identity is modelled only
+    stage's ``people`` table (the school and doctoral-year sheets); ``group_sizes``: participants
+    per group (:func:`grouping.group_sizes`, group_sizes.xlsx); ``min_trainings``: trainings a mentor
+    needs to count as trained (the funnel's trained step). A cross-table identity is modelled only
     where the true values agree (so a definition that differs on some term is never assumed)."""
     from mentoring_lib.steps import data_quality
     from mentoring_lib.steps.registration import ROLES, STATUSES
@@ -160,6 +195,15 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
                 rel.count(cid, rel.cells[cid].value, r["count"], ("funnel", f"{r['role']}/{r['step']}", "count"),
                           known=True)
 
+    # -- the funnel's later steps: nested, each within the step before ---------------------------
+    if funnel is not None and reach_ids and "n" in funnel:
+        funnel_steps(rel, funnel, reach_ids)
+
+    # -- mentor trainings: attending + missing = accepted mentors, and the share ---------------
+    trainings = tables.get("trainings")
+    if trainings is not None and len(trainings) and "attended_n" in trainings and ("accepted", "mentor") in reach_ids:
+        training_cells(rel, trainings, reach_ids[("accepted", "mentor")], min_trainings)
+
     # -- Likert items -----------------------------------------------------------------------------
     for name in ("reaction", "mentors"):
         df = tables.get(name)
@@ -199,9 +243,20 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
             attending.append(att)
         cumulative_series(rel, "meetings/curve", base, attending, curve["still_n"].astype(int).tolist(),
                           [bool(v) for v in curve["still_shown"]])
-        for cid in rel.cells:
-            if cid.startswith("meetings/curve/still/") and rel.cells[cid].kind == "exact":
-                rel.cells[cid].known = True  # drawn in a chart: protected where it is drawn
+        mean_attendance(rel, curve, attending)
+        if "funnel/participant/active" in rel.cells:  # attended a meeting = still taking part at meeting 1
+            rel.equation({"funnel/participant/active": 1, "meetings/curve/still/1": -1}, 0,
+                         "active participants = still taking part at meeting 1", strict=False)
+        if "status/accepted/participant" in rel.cells:
+            rel.equation({"meetings/base": 1, "status/accepted/participant": -1}, 0,
+                         "placed in groups = accepted participants", strict=False)
+    if group_sizes is not None and len(group_sizes):
+        group_size_cells(rel, group_sizes, quality)
+
+    # -- themes of the open comments ---------------------------------------------------------------
+    themes = tables.get("themes")
+    if themes is not None and len(themes) and "n" in themes and "comments_total" in themes:
+        theme_cells(rel, themes)
 
     # -- survey response ---------------------------------------------------------------------------
     resp = tables.get("response")
@@ -279,6 +334,123 @@ def apply_individual_change(place: tuple, tables: dict[str, pd.DataFrame]) -> bo
     return True
 
 
+def _at_most(rel: Release, terms: dict[str, int], rhs: int, label: str) -> None:
+    """An inequality across tables that holds by the definitions; left out (listed in
+    ``skipped``) where the true values say the definitions differ on this term."""
+    try:
+        rel.at_most(terms, rhs, label)
+    except ValueError:
+        rel.skipped.append(label)
+
+
+def funnel_steps(rel: Release, funnel: pd.DataFrame, reach_ids: dict[tuple[str, str], str]) -> None:
+    """The funnel's steps after "accepted" [``funnel/<role>/<step>``]: each lies within the step
+    before (trained within accepted, active within trained, completed within active), so the people
+    between two steps are an unpublished cell ``funnel/<role>/<step>/before`` >= 0 that two published
+    steps give away; each step's share of the accepted (whole percent) is a share of the accepted cell."""
+    for role, f in funnel.groupby("role", sort=False):
+        if ("accepted", role) not in reach_ids:
+            continue
+        accepted = prev = reach_ids[("accepted", role)]
+        for _, r in f.iterrows():
+            step = str(r["step"])
+            if step in ("registered", "accepted"):
+                continue
+            place = ("funnel", f"{role}/{step}")
+            cid = rel.count(f"funnel/{role}/{step}", int(r["n"]), r["count"], (*place, "count"))
+            gap = rel.cells[prev].value - rel.cells[cid].value
+            if gap >= 0:  # nested by definition (completed needs at least one meeting)
+                between = rel.count(f"funnel/{role}/{step}/before", gap)
+                rel.equation({prev: 1, cid: -1, between: -1}, 0, f"funnel {role}: {step} within the step before")
+            rel.share(f"funnel/{role}/{step}%", cid, accepted, _pct(r["share_of_accepted"]), 0,
+                      (*place, "share_of_accepted"))
+            prev = cid
+
+
+def training_cells(rel: Release, trainings: pd.DataFrame, accepted: str, min_trainings: int | None) -> None:
+    """The mentor trainings table [``trainings/<session>/<attended|missed>``]: attended + missed =
+    the accepted mentors, the share attending (whole percent), and the funnel's trained step
+    linked by its definition (a trained mentor attended at least ``min_trainings`` sessions, an
+    untrained one fewer): min * trained <= sum attended <= sessions * trained + (min - 1) * untrained."""
+    attended = []
+    for _, r in trainings.iterrows():
+        sid = str(r["session"])
+        n = int(r["attended_n"])
+        att = rel.count(f"trainings/{sid}/attended", n, r["attended"], ("trainings", sid, "attended"))
+        miss = rel.count(f"trainings/{sid}/missed", rel.cells[accepted].value - n, r["missed"],
+                         ("trainings", sid, "missed"))
+        rel.total(accepted, [att, miss], f"training {sid}: attended + missed = accepted mentors")
+        rel.share(f"trainings/{sid}%", att, accepted, _pct(r["share"]), 0, ("trainings", sid, "share"))
+        attended.append(att)
+    trained = "funnel/mentor/trained"
+    if min_trainings and trained in rel.cells and attended:
+        m, sessions = int(min_trainings), len(attended)
+        _at_most(rel, {trained: m, **{a: -1 for a in attended}}, 0, "trained mentors attended at least the minimum")
+        _at_most(rel, {**{a: 1 for a in attended}, trained: -(sessions - (m - 1)), accepted: -(m - 1)}, 0,
+                 "untrained mentors attended fewer than the minimum")
+
+
+def mean_attendance(rel: Release, curve: pd.DataFrame, attending: list[str]) -> None:
+    """"On average, participants attended 62% of the planned meetings" (a sentence and a key figure):
+    the attendances (participant-meetings attended, = the sum of the meetings table's attending
+    counts) as a whole-percent share of planned meetings x participants placed
+    [``meetings/attendances``, ``meetings/possible``]."""
+    if "attendances" not in curve or not bool(curve["mean_shown"].iloc[0]):
+        return
+    planned, base = int(curve["planned"].iloc[0]), "meetings/base"
+    total = rel.count("meetings/attendances", int(curve["attendances"].iloc[0]))
+    possible = rel.count("meetings/possible", planned * rel.cells[base].value, known=True)
+    rel.equation({possible: 1, base: -planned}, 0, "possible attendances = planned meetings x placed")
+    rel.equation({total: 1, **{c: -1 for c in attending}}, 0, "attendances = the sum of the meetings' attending counts", strict=False)
+    mean = rel.cells[total].value / max(rel.cells[possible].value, 1)
+    rel.share("meetings/mean_attended%", total, possible, round(mean * 100), 0, ("narrative", "implementation", "mean"))
+
+
+def group_size_cells(rel: Release, sizes: pd.Series, quality: dict[str, dict] | None) -> None:
+    """group_sizes.xlsx: participants per group with its Total [``groups/<group>``], the Total =
+    the participants placed (``meetings/base`` where the true values agree); the groups step's
+    data-quality row reads the accepted people and keeps the placed ones (mentors two per group)."""
+    from mentoring_lib.steps.grouping import public_group_sizes_from
+
+    shown = public_group_sizes_from(sizes, rel.k)
+    ids = [rel.count(f"groups/{g}", int(n), shown.loc[g, "participants"],
+                     ("group_sizes.xlsx", "group sizes", str(g), "participants")) for g, n in sizes.items()]
+    n = int(sizes.sum())
+    total = "meetings/base" if "meetings/base" in rel.cells and rel.cells["meetings/base"].value == n else "groups/Total"
+    if disclosure.TOTAL in shown.index:  # one group: its row is the total, no Total row
+        rel.count(total, n, shown.loc[disclosure.TOTAL, "participants"],
+                  ("group_sizes.xlsx", "group sizes", disclosure.TOTAL, "participants"))
+    else:
+        rel.count(total, n)
+    rel.total(total, ids, "group sizes: Total = the groups")
+    if "quality/groups/kept" in rel.cells:
+        kept = rel.cells["quality/groups/kept"].value
+        # the mentors placed: two per group, so the number of groups (in the report) gives them; not
+        # taken as published here, or a term whose few mentors all lead groups could publish no
+        # "<5" about them at all (see the report's notes on what the audit leaves out)
+        mentors = rel.count("groups/mentors placed", kept - n)
+        rel.equation({"quality/groups/kept": 1, total: -1, mentors: -1}, 0, "groups step: kept = placed", strict=False)
+        parts = [c for c in ("status/accepted/mentor", "status/accepted/participant") if c in rel.cells]
+        if len(parts) == 2:
+            rel.equation({"quality/groups/rows_read": 1, **{c: -1 for c in parts}}, 0,
+                         "groups step: read = the accepted people", strict=False)
+
+
+def theme_cells(rel: Release, themes: pd.DataFrame) -> None:
+    """The themes table [``themes/<theme>``] and the number of open comments coded
+    [``themes/comments``, quoted in the voices section]: a comment may touch several themes or
+    none, so the themes are no partition; each is at most the number of comments."""
+    total = rel.count("themes/comments", int(themes["comments_total"].iloc[0]),
+                      _count_shown(int(themes["comments_total"].iloc[0]), rel.k), ("narrative", "voices", "comments"))
+    for _, r in themes.iterrows():
+        cid = rel.count(f"themes/{r['theme']}", int(r["n"]), r["comments"], ("themes", str(r["theme"]), "comments"))
+        rel.at_most({cid: 1, total: -1}, 0, f"theme {r['theme']} <= comments")
+
+
+def _count_shown(n: int, k: int) -> Any:
+    return f"<{k}" if 0 < n < k else n
+
+
 BREAKDOWNS = ("school", "doctoral_year")  # sheets of registration_summary.xlsx: applicants by category
 BREAKDOWN_COLUMNS = ("applied", "accepted", "not accepted")
 
@@ -328,8 +500,9 @@ def breakdowns(rel: Release, people: pd.DataFrame) -> None:
 
 
 def write_registration_summary(rel: Release, path, *, epoch: int | None = None) -> None:
-    """Write the status, school and doctoral-year sheets of registration_summary.xlsx as the
-    protected model shows them (the registration stage wrote each protected on its own)."""
+    """Write the cells of a public workbook an earlier stage wrote (registration_summary.xlsx: the
+    status, school and doctoral-year sheets; group_sizes.xlsx) as the protected model shows them
+    (the stage wrote each table protected on its own). Places (file name, sheet, row, column)."""
     from mentoring_lib.io import spreadsheets
 
     if not path.is_file():
@@ -337,7 +510,7 @@ def write_registration_summary(rel: Release, path, *, epoch: int | None = None) 
     sheets = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
     for c in rel.cells.values():
         for place in c.places:
-            if place[0] == "registration_summary.xlsx" and place[1] in sheets:
+            if place[0] == path.name and place[1] in sheets:
                 sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
     spreadsheets.write_xlsx(sheets, path, index=True, epoch=epoch)
 
@@ -351,6 +524,7 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     tables = {k: v.copy() for k, v in tables.items()}
     hide_quality = set()
     likert_changed: set[tuple[str, str]] = set()
+    funnel_changed: set[str] = set()
     x = disclosure.HIDDEN
     for place in hidden_places(rel):
         where = place[0]
@@ -361,10 +535,6 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
         elif where == "reach":
             df = tables["reach"]
             df.loc[df["measure"] == place[1], place[2]] = x
-        elif where == "funnel":
-            df = tables["funnel"]
-            role, step = place[1].split("/", 1)
-            df.loc[(df["role"] == role) & (df["step"] == step), "count"] = x
         elif where in ("reaction", "mentors"):
             df = tables[where]
             rows = df["item"] == place[1]
@@ -385,6 +555,30 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                 df[place[2]] = df[place[2]].astype("float64").mask(rows)
             else:
                 df[place[2]] = df[place[2]].astype(object).mask(rows, x)
+        elif where == "funnel":
+            df = tables["funnel"]
+            role, step = place[1].split("/", 1)
+            rows = (df["role"] == role) & (df["step"] == step)
+            if place[2] == "count":
+                df["count"] = df["count"].astype(object).mask(rows, x)
+            df["share_of_accepted"] = df["share_of_accepted"].astype("float64").mask(rows)
+            funnel_changed.add(role)
+        elif where == "trainings":
+            df = tables["trainings"]
+            rows = df["session"].astype(str) == place[1]
+            df["share"] = df["share"].astype("float64").mask(rows)
+            if place[2] != "share":
+                df[place[2]] = df[place[2]].astype(object).mask(rows, x)
+        elif where == "themes":
+            df = tables["themes"]
+            df["comments"] = df["comments"].astype(object).mask(df["theme"].astype(str) == place[1], x)
+        elif place == ("narrative", "implementation", "mean"):
+            _drop_text(tables, "On average, participants attended", "attendance")
+        elif place == ("narrative", "voices", "comments"):
+            nar = tables["narrative"]
+            said = nar["text"].astype(str).str.contains(" open comments were coded")
+            tables["narrative"] = nar.assign(text=nar["text"].mask(
+                said, nar["text"].astype(str).str.replace(r"^\S+ open comments", f"{x} open comments", regex=True)))
         elif where == "linkage":
             df = tables["linkage"]
             role, reason = place[1].split("/", 1)
@@ -401,7 +595,37 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                     "The after survey's response rate was")].reset_index(drop=True)
     for where, item in sorted(likert_changed):
         _retell_likert(tables, original[where], where, item)
+    for role in sorted(funnel_changed):
+        _retell_funnel(tables, original["funnel"], role, rel.k)
     return tables, frozenset(hide_quality)
+
+
+def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
+    """Leave out the sentence starting ``starts`` and the key figure ``key`` (they quote a share withdrawn)."""
+    nar = tables.get("narrative")
+    if nar is not None and len(nar):
+        tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(starts)].reset_index(drop=True)
+    kf = tables.get("key_figures")
+    if kf is not None and len(kf):
+        tables["key_figures"] = kf[kf["key"] != key].reset_index(drop=True)
+
+
+def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
+    """The sentence walking a role's funnel, told again from the protected funnel table (with the
+    note saying why a step is x, once)."""
+    from mentoring_lib.steps.evaluation import funnel_bullet, funnel_x_note
+
+    nar = tables.get("narrative")
+    if nar is not None and len(nar):
+        old, new = funnel_bullet(before, role), funnel_bullet(tables["funnel"], role)
+        nar = nar.assign(text=nar["text"].mask(nar["text"] == old, new))
+        note = funnel_x_note(k)
+        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and not (nar["text"] == note).any():
+            bullets = nar.index[(nar["section"] == "reach") & (nar["kind"] == "bullet")]
+            at = (bullets.max() + 1) if len(bullets) else len(nar)
+            row = pd.DataFrame({"section": ["reach"], "kind": ["paragraph"], "text": [note]})
+            nar = pd.concat([nar.iloc[:at], row, nar.iloc[at:]], ignore_index=True)
+        tables["narrative"] = nar
 
 
 def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:

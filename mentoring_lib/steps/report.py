@@ -347,7 +347,7 @@ SUMMARY_SHEETS = {
     "reach": ("Reach", None, "Places and applications per role; outcome of every application."),
     "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"],
                "People at each step from registration to completion."),
-    "trainings": ("Trainings", None, "Mentors attending each training and the share of accepted mentors."),
+    "trainings": ("Trainings", ["session", "attended", "missed", "share"], "Mentors attending each training and the share of accepted mentors."),
     "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
     "groups": ("Groups", None, "Meetings held per group against the plan."),
     "response": ("Survey response", ["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high"],
@@ -510,19 +510,26 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
     from mentoring_lib.privacy import release
-    from mentoring_lib.steps import release_tables
-
+    from mentoring_lib.steps import grouping, release_charts, release_tables
     from mentoring_lib.steps.evaluation import reach_counts
 
     rows, people = ctx.read("registrations/rows", optional=True), ctx.read("registrations/people", optional=True)
     linkage = ctx.read("feedback/linkage", optional=True)
+    members = ctx.read("groups/members", optional=True)
+    sizes = None
+    if members is not None and len(members) and ctx.public_file("group_sizes.xlsx").is_file():
+        sizes = grouping.group_sizes(members)["participants"]
     rel = release_tables.build(tables, quality, rows, ctx.config.privacy.min_count,
                                reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
-                               people=people)
-    release.protect(rel)
+                               people=people, group_sizes=sizes,
+                               min_trainings=ctx.config.certificates.min_trainings)
+    changed = release.protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
-    release_tables.write_registration_summary(rel, ctx.public_file("registration_summary.xlsx"),
-                                              epoch=ctx.source_date_epoch)
+    tables = release_charts.redraw(rel, tables, ctx.out.public, ctx.config.privacy.min_count,
+                                   ctx.config.privacy.min_base, changed)
+    for name in ("registration_summary.xlsx", "group_sizes.xlsx"):
+        if any(p[0] == name for c in changed if c in rel.cells for p in rel.cells[c].places):
+            release_tables.write_registration_summary(rel, ctx.public_file(name), epoch=ctx.source_date_epoch)
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 
