@@ -609,7 +609,7 @@ def build(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
 def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
     """Write groups/pairs and groups/members, the coordinator's private groups.xlsx (names from the
     identity table), the public group sizes (suppressed) and the quality record."""
-    from mentoring_lib import spreadsheets
+    from mentoring_lib import people_workbooks, spreadsheets
 
     config = ctx.config
     rules = GroupRules.from_config(config)
@@ -618,8 +618,8 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
     ctx.write_table("members", members)
     identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
     spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"))
-    spreadsheets.write_xlsx({"group sizes": public_group_sizes(members, config.privacy.min_count)},
-                            ctx.public_file("group_sizes.xlsx"), index=True)
+    people_workbooks.write({"group sizes": public_group_sizes(members, config.privacy.min_count)},
+                           ctx.public_file("group_sizes.xlsx"), index=True)
     per = group_sizes(members)["participants"]
     notes = [f"{int(pairs['group'].notna().sum())} groups formed"]
     notes += [f"{g} has {n} participants, outside {rules.min_size}..{rules.max_size}"

@@ -883,7 +883,7 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
          withdrawal_reads: dict[str, int]) -> None:
     """Write the stage's outputs: tables registrations/people and registrations/rows, the identity
     table, private roster.xlsx and mail merges, public registration_summary.xlsx, quality records."""
-    from mentoring_lib import spreadsheets
+    from mentoring_lib import people_workbooks, spreadsheets
 
     config = ctx.config
     check_reconciles(selected, len(selected))
@@ -898,8 +898,8 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
-    spreadsheets.write_xlsx(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
-                            index=True)
+    people_workbooks.write(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
+                           index=True)
 
     # Data quality, per input.
     twice = accepted_in_both_roles(selected).query("role == 'participant'")

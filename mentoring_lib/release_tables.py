@@ -294,16 +294,16 @@ def breakdowns(rel: Release, people: pd.DataFrame) -> None:
 def write_registration_summary(rel: Release, path) -> None:
     """Write the status, school and doctoral-year sheets of registration_summary.xlsx as the
     protected model shows them (the registration stage wrote each protected on its own)."""
-    from mentoring_lib import spreadsheets
+    from mentoring_lib import people_workbooks
 
     if not path.is_file():
         return
-    sheets = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
+    sheets = people_workbooks.read(path, index_col=0)
     for c in rel.cells.values():
         for place in c.places:
             if place[0] == "registration_summary.xlsx" and place[1] in sheets:
                 sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
-    spreadsheets.write_xlsx(sheets, path, index=True)
+    people_workbooks.write(sheets, path, index=True)
 
 
 def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], frozenset]:

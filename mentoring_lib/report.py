@@ -428,6 +428,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                               ("participants_missing", "Missed it", fmt_count),
                               ("share_of_participants", "Share of participants", _pct0)], [note]))
     if (df := _frame(tables, "groups")) is not None:
+        from mentoring_lib.people_workbooks import group_name
+        df = df.assign(group=[v if _missing(v) else group_name(v) for v in df["group"]])
         blocks.append(_table("t-groups", "Meetings held per group", df,
                              [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
                               ("meetings_planned", "Planned", fmt_count)]))
@@ -646,21 +648,21 @@ SUMMARY_SHEETS = {
 }
 
 COLUMN_MEANINGS = {
-    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (<k = suppressed)",
-    "share_of_accepted": "proportion of the accepted (0–1)", "measure": "what the row counts",
-    "mentors": "mentors (count; <k = suppressed)", "participants": "participants (count; <k = suppressed)",
-    "session": "training", "attended": "people attending (count)", "share": "proportion (0–1)",
+    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (empty when withheld)",
+    "share_of_accepted": "proportion of the accepted (percent; the cell holds the proportion 0–1)", "measure": "what the row counts",
+    "mentors": "mentors (count; empty when withheld)", "participants": "participants (count; empty when withheld)",
+    "session": "training", "attended": "people attending (count)", "share": "proportion (percent; the cell holds the proportion 0–1)",
     "missed": "accepted mentors missing the training (count)",
     "participants_missing": "participants placed in groups missing the meeting (count)",
     "meeting": "group meeting", "groups_met": "groups with at least one attendee",
-    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (0–1)",
+    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (percent; the cell holds the proportion 0–1)",
     "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",
     "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
-    "response_rate": "proportion of accepted participants (0–1)", "item": "item id in the codebook",
+    "response_rate": "proportion of accepted participants (percent; the cell holds the proportion 0–1)", "item": "item id in the codebook",
     "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
-    "share_low": "proportion below the neutral midpoint (<k people = a small group; x = hidden so it cannot be worked out)",
-    "share_neutral": "proportion at the midpoint (<k people / x as for share_low)",
-    "share_high": "proportion above the midpoint (<k people / x as for share_low)", "median": "median answer (numeric)",
+    "share_low": "proportion below the neutral midpoint (percent; empty when withheld: see the (withheld) column)",
+    "share_neutral": "proportion at the midpoint (percent; as for share_low)",
+    "share_high": "proportion above the midpoint (percent; as for share_low)", "median": "median answer (numeric)",
     "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
     "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
     "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
@@ -724,15 +726,32 @@ SHARE_COLUMNS = ("share_of_accepted", "share", "share_of_participants", "respons
 def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
                    quality: dict[str, dict] | None = None,
                    quality_hide: frozenset = frozenset()) -> dict[str, "pd.DataFrame"]:
-    """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
+    """The public summary workbook's sheets (machine column names; :mod:`people_workbooks` writes
+    them for people): aggregated tables, data quality and a data dictionary giving each column's
+    header, its field name in the tidy tables and its meaning."""
     import pandas as pd
+
+    from mentoring_lib import people_workbooks as pw
 
     sheets: dict[str, pd.DataFrame] = {}
     dictionary = []
-    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression"],
+    k = config.privacy.min_count
+    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression", "withheld values",
+                                    "tidy tables"],
                           "value": [config.report.title, config.term.title, config.report.organisation,
-                                    _suppression_note((config.privacy.min_count, config.privacy.min_base))]})
+                                    _suppression_note((config.privacy.min_count, config.privacy.min_base)),
+                                    pw.WITHHELD_NOTE.format(k=k), pw.TIDY_NOTE]})
     sheets["About"] = about
+
+    def describe(sheet: str, df: "pd.DataFrame", desc: str, meanings: dict[str, str]) -> None:
+        for c in df.columns:
+            dictionary.append({"sheet": sheet, "column": pw.header(c), "name": c,
+                               "meaning": meanings.get(c, c.replace("_", " ")), "table": desc})
+            if any(pw.is_marker(v) for v in df[c].astype(object)):
+                dictionary.append({"sheet": sheet, "column": pw.header(c) + pw.WITHHELD, "name": "",
+                                   "meaning": f"why '{pw.header(c)}' is withheld: <{k}, <{k} people or x "
+                                              "(see About, 'withheld values')", "table": desc})
+
     for name, (sheet, cols, desc) in SUMMARY_SHEETS.items():
         df = tables.get(name)
         if df is None or df.empty:
@@ -740,18 +759,18 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         if name in ("reaction", "mentors"):
             df = likert_sheet(df)
         df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
+        if "group" in df:
+            df = df.assign(group=[v if _missing(v) else pw.group_name(v) for v in df["group"]])
         sheets[sheet] = _xlsx_value_frame(whole_percent(df))
-        for c in df.columns:
-            dictionary.append({"sheet": sheet, "column": c, "meaning": COLUMN_MEANINGS.get(c, c.replace("_", " ")),
-                               "table": desc})
+        describe(sheet, sheets[sheet], desc, COLUMN_MEANINGS)
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
-        dictionary += [{"sheet": "Data quality", "column": c, "meaning": m,
-                        "table": "Rows read, kept and excluded by reason, per input (small counts suppressed)."}
-                       for c, m in (("source", "input id in the term config"), ("rows_read", "rows read"),
-                                    ("kept", "rows kept"), ("excluded", "rows excluded, by reason"))]
-    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "meaning", "table"])
+        describe("Data quality", sheets["Data quality"],
+                 "Rows read, kept and excluded by reason, per input (small counts suppressed).",
+                 {"source": "input id in the term config", "rows_read": "rows read", "kept": "rows kept",
+                  "excluded": "rows excluded, by reason (text: each reason with its count or <k / x)"})
+    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "name", "meaning", "table"])
     return sheets
 
 
@@ -809,15 +828,15 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
                   provenance: dict, quality: dict[str, dict] | None = None,
                   quality_hide: frozenset = frozenset()) -> dict[str, Path]:
     """Render the model to public/report.html and public/report.pdf; write public/summary.xlsx."""
-    from mentoring_lib import spreadsheets
+    from mentoring_lib import people_workbooks
     from mentoring_lib.render_html import write_html
     from mentoring_lib.render_pdf import write_pdf
 
     out = {"html": write_html(report, ctx.public_file("report.html")),
            "pdf": write_pdf(report, ctx.public_file("report.pdf"),
                             timestamp=int(provenance.get("source_date_epoch") or 946684800))}
-    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
-                                          ctx.public_file("summary.xlsx"))
+    out["xlsx"] = people_workbooks.write(summary_sheets(tables, ctx.config, quality, quality_hide),
+                                         ctx.public_file("summary.xlsx"))
     return out
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mentoring_lib import people_workbooks
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.grouping import (
     GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors, public_group_sizes,
@@ -345,8 +346,8 @@ def test_demo_groups(demo_groups):
         f"not placed: the {n} group(s) meeting at a time they marked share none of their languages" for n in (1, 2)}
     quality = json.loads((ctx.out.quality / "groups.json").read_text())
     assert quality["groups"]["excluded"] == {"participant not placed": 6}
-    public = pd.read_excel(ctx.out.public / "group_sizes.xlsx")
-    assert public.participants.iloc[-1] == 74
+    public = people_workbooks.read(ctx.out.public / "group_sizes.xlsx", "group sizes")
+    assert public.participants.iloc[-1] == 74 and public.columns.tolist() == ["group", "participants"]
     identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
     public_text = set(public.astype(str).to_numpy().ravel())
     assert not public_text & (set(identity.email) | set(identity.name))

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mentoring_lib import people_workbooks
 from mentoring_lib.pseudonym import normalise_email
 from mentoring_lib.registration import (
     STATUSES, SelectionRules, check_reconciles, select_registrations, status_counts,
@@ -468,7 +469,7 @@ def test_outputs_keep_identities_private(demo_run):
         text = set(table.astype(str).to_numpy().ravel())
         assert not text & (emails | names)
     # The public summary: aggregates, no names or e-mails, small cells suppressed.
-    summary = pd.read_excel(out.public / "registration_summary.xlsx", sheet_name=None)
+    summary = people_workbooks.read(out.public / "registration_summary.xlsx")
     assert list(summary) == ["status", "school", "doctoral_year"]
     cells = {str(v) for df in summary.values() for v in df.to_numpy().ravel()}
     assert not cells & (emails | names)

@@ -274,28 +274,56 @@ def test_missing_figure_file_is_an_error(term, tmp_path):
 # -- summary workbook -------------------------------------------------------------------------------
 
 def test_summary_workbook(term):
+    """The workbook for people: human headers, numbers only in number columns (withheld values in
+    a "(withheld)" column), shares as percentages, means and p-values with their decimals, and a
+    data dictionary giving every header its field name."""
     ctx, _, _, _ = term
     from openpyxl import load_workbook
+
+    from mentoring_lib import people_workbooks as pw
 
     wb = load_workbook(ctx.out.public / "summary.xlsx")
     assert {"About", "Reach", "Funnel", "Effectiveness", "Reliability", "Data quality",
             "Data dictionary"} <= set(wb.sheetnames)
-    dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
-    assert dq == [("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5")]
+    dq = list(wb["Data quality"].iter_rows(values_only=True))
+    assert dq == [("Input", "Rows read", "Rows read (withheld)", "Rows kept", "Rows kept (withheld)",
+                   "Rows excluded, by reason"),
+                  ("participant_registrations", None, "x", None, "x", "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
+    assert [c.value for c in reach[1]] == ["Measure", "Mentors", "Mentors (withheld)", "Participants",
+                                           "Participants (withheld)"]
     values = {r[0]: r[1:] for r in reach.iter_rows(min_row=2, values_only=True)}
-    assert values["places"] == ("8", "40") or values["places"] == (8, 40)
-    assert values["accepted"][1] == 40 and values["late (after the deadline)"][1] == "<5"
+    assert values["places"] == (8, None, 40, None)
+    assert values["accepted"][2] == 40 and values["late (after the deadline)"][2:] == (None, "<5")
     dd = wb["Data dictionary"]
-    described = {(r[0], r[1]) for r in dd.iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in dd[1]] == ["Sheet", "Column", "Field name in the tidy tables", "Meaning", "Table"]
+    described = {(r[0], r[1]): r[2] for r in dd.iter_rows(min_row=2, values_only=True)}
     for sheet in wb.sheetnames:
         if sheet in ("About", "Data dictionary"):
             continue
         header = [c.value for c in wb[sheet][1]]
         assert all((sheet, h) in described for h in header), sheet
+        for col in wb[sheet].iter_cols(min_row=2):  # no "<5" or "x" in a column that holds numbers
+            kinds = {type(c.value) for c in col if c.value is not None}
+            assert not (kinds & {int, float} and kinds & {str}), (sheet, col[0].column_letter)
     eff = wb["Effectiveness"]
     header = [c.value for c in eff[1]]
-    assert "person_id" not in header and "hedges_g" in header
+    assert "person_id" not in header and "hedges_g" not in header and "Hedges' g" in header
+    assert described[("Effectiveness", "Holm-adjusted Wilcoxon p")] == "wilcoxon_p_holm"
+    row = {h: c for h, c in zip(header, eff[2])}
+    assert row["Mean before"].number_format == "0.00" and row["Mean before"].value == round(row["Mean before"].value, 2)
+    assert row["Wilcoxon p"].number_format == pw.P_VALUE
+    meetings = wb["Meetings"]
+    share = [c for c in meetings[2] if meetings.cell(1, c.column).value == "Share of participants attending"][0]
+    assert share.number_format == "0%" and 0 < share.value <= 1
+    groups = wb["Groups"]
+    assert [r[0] for r in groups.iter_rows(min_row=2, values_only=True)][:2] == ["Group A", "Group B"]
+    about = {r[0]: r[1] for r in wb["About"].iter_rows(min_row=2, values_only=True)}
+    assert "(withheld)" in about["withheld values"] and "private/tables" in about["tidy tables"]
+    # read back in machine form, as the release audit reads it
+    back = pw.read(ctx.out.public / "summary.xlsx", "Data quality")
+    assert back.to_dict("records")[0] == {"source": "participant_registrations", "rows_read": "x", "kept": "x",
+                                          "excluded": "duplicate <5, late <5, test submission <5"}
 
 
 # -- formatting -------------------------------------------------------------------------------------
