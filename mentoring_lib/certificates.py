@@ -762,6 +762,8 @@ def attendance_distribution(plan: CertificatePlan) -> pd.DataFrame:
 
 def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
     """The sheets of certificate_list.xlsx: Eligible, Not eligible, Overrides."""
+    from mentoring_lib.mailmerge import group_numbers
+
     r = plan.roster
     eligible = r.loc[r["eligible"]]
     not_eligible = r.loc[~r["eligible"]]
@@ -772,17 +774,17 @@ def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
     yes_no = {True: "eligible", False: "not eligible"}
     return {
         "Eligible": pd.DataFrame({
-            "Name": eligible["name"], "Email": eligible["email"], "Group": eligible["group"],
+            "Name": eligible["name"], "E-mail": eligible["email"], "Group": group_numbers(eligible["group"]),
             "Trainings attended": eligible["trainings_attended"],
             "Meetings co-led": eligible["meetings_coled"],
             "Basis": eligible["basis"], "Verification code": eligible["code"],
             "Certificate file": eligible["file"], "Check": eligible["check"]}).reset_index(drop=True),
         "Not eligible": pd.DataFrame({
-            "Name": not_eligible["name"], "Email": not_eligible["email"], "Group": not_eligible["group"],
+            "Name": not_eligible["name"], "E-mail": not_eligible["email"], "Group": group_numbers(not_eligible["group"]),
             "Trainings attended": not_eligible["trainings_attended"],
             "Meetings co-led": not_eligible["meetings_coled"], "Reason": why_not}).reset_index(drop=True),
         "Overrides": pd.DataFrame({
-            "Name": overridden["name"], "Email": overridden["email"],
+            "Name": overridden["name"], "E-mail": overridden["email"],
             "By the rule": overridden["eligible_by_rule"].map(yes_no),
             "Decision": overridden["eligible"].map(yes_no), "Reason": overridden["override_reason"],
             "Row in overrides file": overridden["override_row"]}).reset_index(drop=True),
@@ -804,7 +806,7 @@ def register_table(plan: CertificatePlan, config: "TermConfig") -> pd.DataFrame:
 def mail_merge_table(plan: CertificatePlan) -> pd.DataFrame:
     """One row per certificate to send: first name, e-mail, file (relative to certificates/), code."""
     r = plan.roster.loc[plan.roster["code"].notna()]
-    return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "Email": r["email"],
+    return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "E-mail": r["email"],
                          "Certificate file": r["file"], "Verification code": r["code"]}
                         ).reset_index(drop=True)
 

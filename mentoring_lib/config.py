@@ -227,6 +227,9 @@ class ProgrammeSection(_Model):
     meetings_planned: Annotated[int, Field(ge=1)] = 6
     training_dates: list[dt.date] = Field(default_factory=list)
     meeting_period: str = "October–December"
+    #: A day in the week of the groups' first meetings; each group's first meeting date (its slot's
+    #: weekday in that week) goes into the accepted mail merge.
+    first_meeting_week: dt.date | None = None
     language: str = "English"
 
 
