@@ -37,8 +37,10 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not e2e and not browser" tests
 
+# JupyterLab refuses to start as root unless told to (containers often run as root).
+LAB_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff

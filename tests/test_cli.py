@@ -25,6 +25,37 @@ def test_help_lists_every_command_of_the_design():
         assert command in out
 
 
+def test_every_option_of_every_command_is_described():
+    """`mentoring COMMAND --help` describes every option and argument, and --only/--from name the
+    stages a user may give."""
+    import argparse
+
+    from mentoring_lib.stages import STAGES
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) >= {"run", "check", "inspect", "demo-data", "keygen", "purge"}
+    for name, sub in commands.items():
+        assert sub.description, name
+        for action in sub._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+    for flag in ("--only", "--from"):
+        text = next(a.help for a in commands["run"]._actions if flag in a.option_strings)
+        assert all(s.name in text for s in STAGES), flag
+    out = run("run", "--help").stdout
+    assert "--only STAGE" in out and "registrations" in out and "certificates" in out
+
+
+def test_the_template_says_how_to_make_a_key_and_make_lab_runs_as_root():
+    template = (ROOT / "config" / "term-template.yml").read_text(encoding="utf-8")
+    assert "mentoring keygen" in template
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--allow-root" in makefile
+    dry = subprocess.run(["make", "-n", "lab", "VENV=/nonexistent-venv"], cwd=ROOT, capture_output=True, text=True)
+    lab = [line for line in dry.stdout.splitlines() if "jupyter lab notebooks/" in line]
+    assert len(lab) == 1 and lab[0].rstrip().endswith("--allow-root") == (os.geteuid() == 0)
+
+
 def test_inspect_needs_no_config_and_prints_no_cell_values():
     proc = run("inspect", "data/demo/participant_registrations.csv")
     assert proc.returncode == 0, proc.stderr
