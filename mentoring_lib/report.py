@@ -282,6 +282,11 @@ def _table(tid: str, caption: str, df: "pd.DataFrame", spec: list[tuple[str, str
     return Table(tid, caption, tuple(h for _, h, _ in spec), tuple(rows), numeric, tuple(notes))
 
 
+def _any_count_shown(values) -> bool:
+    """Whether a column of published counts shows any number (not only "<5" / "x")."""
+    return any(str(v).isdigit() for v in values)
+
+
 def _pct0(x):
     return fmt_pct(x, 0)
 
@@ -416,7 +421,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # implementation
     blocks = _text_blocks(tables, "implementation")
-    if (df := _frame(tables, "trainings")) is not None:
+    if (df := _frame(tables, "trainings")) is not None and _any_count_shown(df["attended"]):
+        # a table with no count shown (all "x" / "<5") says nothing the text does not: left out
         blocks.append(_table("t-trainings", "Mentor trainings", df,
                              [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
                               ("missed", "Missed it", fmt_count),
