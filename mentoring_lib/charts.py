@@ -46,6 +46,8 @@ _RC = {
     "pdf.compression": 6,
 }
 DPI = 150
+#: The smallest text size any chart uses (points): the HTML keeps it at 11 px or more on a phone.
+MIN_FONT_PT = 8
 #: Characters per line of an item label in the Likert chart.
 LABEL_WIDTH = 42
 

@@ -64,9 +64,28 @@ def _table(t: Table) -> str:
             f"{notes}</div>")
 
 
+#: Smallest chart text on screen, CSS pixels (a phone shrinks a chart to its width otherwise).
+MIN_CHART_TEXT_PX = 11
+
+
+def chart_min_width(path: Path) -> int | None:
+    """The CSS width (px) below which a PNG chart's smallest text would be under
+    :data:`MIN_CHART_TEXT_PX`; None for other images."""
+    from mentoring_lib.charts import DPI, MIN_FONT_PT
+
+    head = Path(path).read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    natural = int.from_bytes(head[16:20], "big")
+    smallest_px = MIN_FONT_PT / 72 * DPI  # in the image's own pixels
+    return int(natural * MIN_CHART_TEXT_PX / smallest_px) + 1  # + 1: rounding of the layout
+
+
 def _figure(f: Figure) -> str:
-    return (f'<figure id="{_e(f.id)}"><img src="{data_uri(f.path)}" alt="{_e(f.alt)}" loading="eager">'
-            f"<figcaption>{_e(f.label)}</figcaption></figure>")
+    width = chart_min_width(f.path)
+    style = f' style="min-width: {width}px"' if width else ""
+    return (f'<figure id="{_e(f.id)}"><div class="figure-wrap"><img src="{data_uri(f.path)}" alt="{_e(f.alt)}" '
+            f'loading="eager"{style}></div><figcaption>{_e(f.label)}</figcaption></figure>')
 
 
 def render_block(block) -> str:
