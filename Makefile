@@ -28,8 +28,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[test]"
 	@touch $@
 
+# make demo LANG=fi (or sv): the demo term with its report in Finnish (Swedish), from a copy of the
+# config with term.language set. Only a LANG given on make's command line counts: the shell's
+# LANG (en_US.UTF-8) is a locale, not a report language.
+DEMO_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
 demo: $(VENV)/.installed
+ifeq ($(DEMO_LANG),)
 	$(BIN)/mentoring run --config $(CONFIG)
+else
+	$(BIN)/python -c "import sys, yaml; c = yaml.safe_load(open(sys.argv[1], encoding='utf-8')); \
+	  c['term']['language'] = sys.argv[2]; \
+	  yaml.safe_dump(c, open(sys.argv[3], 'w', encoding='utf-8'), allow_unicode=True, sort_keys=False)" \
+	  $(CONFIG) $(DEMO_LANG) config/local-demo-$(DEMO_LANG).yml
+	$(BIN)/mentoring run --config config/local-demo-$(DEMO_LANG).yml
+endif
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg

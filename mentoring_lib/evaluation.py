@@ -840,7 +840,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                          f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
                          f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
                          f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
-                         f"({prog.meeting_period}), in {prog.language}."))
+                         f"({prog.meeting_period}). The programme's language was {prog.language}; the table "
+                         "below gives the language each group met in."))
     ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
 
     # -- reach --------------------------------------------------------------------------

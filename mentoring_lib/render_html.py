@@ -110,17 +110,20 @@ def render_html(report: Report) -> str:
         f'<span class="kf-label">{_e(k.label)}</span>'
         + (f'<span class="kf-note">{_e(k.note)}</span>' if k.note else "") + "</li>"
         for k in report.key_figures)
+    from mentoring_lib.messages import text
+
+    key_figures = _e(text("ui.key_figures", report.language))
     parts = ['<section id="key-figures" aria-labelledby="h-key-figures">'
-             '<h2 id="h-key-figures">Key figures</h2>'
+             f'<h2 id="h-key-figures">{key_figures}</h2>'
              f'<ul class="key-figures">{kf}</ul></section>']
-    toc = ['<li><a href="#key-figures">Key figures</a></li>']
+    toc = [f'<li><a href="#key-figures">{key_figures}</a></li>']
     for s in report.sections:
         toc.append(f'<li><a href="#{_e(s.id)}">{_e(s.title)}</a></li>')
         inner = "\n".join(render_block(b) for b in s.blocks)
         parts.append(f'<section id="{_e(s.id)}" aria-labelledby="h-{_e(s.id)}">'
                      f'<h2 id="h-{_e(s.id)}">{_e(s.title)}</h2>\n{inner}\n</section>')
     return Template(_resource("report.html")).substitute(
-        lang=_e(report.language), version=_e(__version__), title=_e(report.title),
+        lang=_e(report.language), contents=_e(text("ui.contents", report.language)), version=_e(__version__), title=_e(report.title),
         subtitle=_e(report.subtitle), organisation=_e(report.organisation),
         term=_e(f"{report.term} · {report.period}" if report.period else report.term),
         css=_resource("report.css"), toc="\n".join(toc), body="\n".join(parts), footer=_e(report.footer))

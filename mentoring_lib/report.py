@@ -60,10 +60,11 @@ class Table:
     notes: tuple[str, ...] = ()
     number: int = 0
     kind: str = "table"
+    label_format: str = "Table {number}. {caption}"  # from the message catalogue (number_blocks)
 
     @property
     def label(self) -> str:
-        return f"Table {self.number}. {self.caption}" if self.number else self.caption
+        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,11 @@ class Figure:
     path: Path
     number: int = 0
     kind: str = "figure"
+    label_format: str = "Figure {number}. {caption}"
 
     @property
     def label(self) -> str:
-        return f"Figure {self.number}. {self.caption}" if self.number else self.caption
+        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
 
 
 Block = Union[Paragraph, BulletList, Quote, Table, Figure]
@@ -120,7 +122,11 @@ class Report:
 
     def to_dict(self, figure_name=lambda f: str(f.path)) -> dict[str, Any]:
         """Plain data for templates (the Typst template reads this as JSON)."""
+        from mentoring_lib.messages import text
+
         d = asdict(self)
+        d["words"] = {"contents": text("ui.contents", self.language),
+                      "key_figures": text("ui.key_figures", self.language)}
         for s_out, s in zip(d["sections"], self.sections):
             for b_out, b in zip(s_out["blocks"], s.blocks):
                 if isinstance(b, Figure):
@@ -132,9 +138,12 @@ class Report:
         return d
 
 
-def number_blocks(sections: Iterable[Section]) -> tuple[Section, ...]:
-    """Number tables and figures in reading order (same numbers in both renderings)."""
+def number_blocks(sections: Iterable[Section], lang: str = "en") -> tuple[Section, ...]:
+    """Number tables and figures in reading order (same numbers in both renderings), labelled in
+    the report's language."""
     from dataclasses import replace
+
+    from mentoring_lib.messages import text
 
     t = f = 0
     out = []
@@ -143,10 +152,10 @@ def number_blocks(sections: Iterable[Section]) -> tuple[Section, ...]:
         for b in s.blocks:
             if isinstance(b, Table):
                 t += 1
-                b = replace(b, number=t)
+                b = replace(b, number=t, label_format=text("ui.table", lang))
             elif isinstance(b, Figure):
                 f += 1
-                b = replace(b, number=f)
+                b = replace(b, number=f, label_format=text("ui.figure", lang))
             blocks.append(b)
         out.append(replace(s, blocks=tuple(blocks)))
     return tuple(out)
@@ -291,10 +300,11 @@ def _pct0(x):
     return fmt_pct(x, 0)
 
 
-def _suppression_note(limits: tuple[int, int]) -> str:
+def _suppression_note(limits: tuple[int, int], lang: str = "en") -> str:
+    from mentoring_lib.messages import text
+
     c, b = limits
-    return (f"Counts under {c} are shown as <{c}, and x marks a count hidden so that a small one cannot be "
-            f"worked out; percentages and means need a base of at least {b} (– = not shown).")
+    return text("suppression.note", lang, c=c, b=b)
 
 
 def quality_table(quality: dict[str, dict] | None, min_count: int,
@@ -388,23 +398,33 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                  quality_hide: frozenset = frozenset()) -> Report:
     """The report model, built once from the evaluation tables, the config and the provenance.
     ``quality_hide``: data-quality cells the release audit hides (:func:`quality_table`)."""
+    from mentoring_lib.messages import language_code, language_name, text
+
+    lang = language_code(config.term.language)
     limits = (config.privacy.min_count, config.privacy.min_base)
-    note = _suppression_note(limits)
+    note = _suppression_note(limits, lang)
     sections: list[Section] = []
 
     def add(sid: str, blocks: list[Block]) -> None:
-        sections.append(Section(sid, SECTION_TITLES[sid], tuple(blocks)))
+        sections.append(Section(sid, text(f"section.{sid}", lang), tuple(blocks)))
 
     # programme
     prog = config.programme
-    facts = [("Term", f"{config.term.title} ({config.term.start.isoformat()} to {config.term.end.isoformat()})"),
-             ("Mentor trainings", f"{prog.trainings}" + (
+    facts = [(text("programme.term", lang),
+              f"{config.term.title} ({config.term.start.isoformat()} – {config.term.end.isoformat()})"),
+             (text("programme.trainings", lang), f"{prog.trainings}" + (
                  " (" + ", ".join(d.isoformat() for d in prog.training_dates) + ")" if prog.training_dates else "")),
-             ("Groups", str(config.groups.count)),
-             ("Meetings planned per group", f"{prog.meetings_planned} ({prog.meeting_period})"),
-             ("Language", prog.language)]
+             (text("programme.groups", lang), str(config.groups.count)),
+             (text("programme.meetings_planned", lang), f"{prog.meetings_planned} ({prog.meeting_period})"),
+             (text("programme.language", lang), language_name(prog.language, lang))]
+    if (langs := _frame(tables, "group_languages")) is not None:  # each group's language, as it ran
+        facts.append((text("programme.group_languages", lang), "; ".join(
+            text("programme.groups_in", lang, count=int(n),
+                 language=", ".join(language_name(x.strip(), lang) for x in str(spoken).split(",")))
+            for spoken, n in zip(langs["languages"], langs["groups"]))))
     add("programme", _text_blocks(tables, "programme") + [
-        Table("t-programme", "The programme at a glance", ("Item", "Detail"), tuple(facts), (False, False))])
+        Table("t-programme", text("programme.caption", lang),
+              (text("programme.item", lang), text("programme.detail", lang)), tuple(facts), (False, False))])
 
     # reach
     blocks = _text_blocks(tables, "reach")
@@ -549,10 +569,10 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     rep = config.report
     footer = (f"{rep.author}, {rep.organisation}" + (f" · {rep.contact}" if rep.contact else "")
               + f" · Produced by the mentoring workbook {__version__}. " + note)
-    return Report(title=rep.title, subtitle=rep.subtitle or f"End-of-term report, {config.term.title}",
+    return Report(title=rep.title, subtitle=rep.subtitle or text("report.subtitle", lang, term=config.term.title),
                   organisation=rep.organisation, author=rep.author, term=config.term.title,
                   period=f"{config.term.start.isoformat()} – {config.term.end.isoformat()}",
-                  key_figures=key_figures, sections=number_blocks(sections), footer=footer)
+                  key_figures=key_figures, sections=number_blocks(sections, lang), footer=footer, language=lang)
 
 
 def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Block]:
@@ -788,6 +808,15 @@ EVALUATION_TABLES = ("key_figures", "narrative", "methods", "figures", "reach", 
                      "quotes", "instruments", "attendance_curve")
 
 
+def group_languages(pairs: "pd.DataFrame") -> "pd.DataFrame":
+    """Groups per language they ran in (the languages the co-mentors share, as the groups stage
+    formed them): columns languages, groups; most groups first. Groups, not people: no threshold."""
+    formed = pairs.dropna(subset=["group"])
+    counts = formed["languages"].fillna("").astype(str).value_counts()
+    out = counts.rename_axis("languages").reset_index(name="groups")
+    return out.sort_values(["groups", "languages"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
     """Every evaluation table that exists."""
     return {name: ctx.read_table(name, stage="evaluation") for name in EVALUATION_TABLES
@@ -797,6 +826,8 @@ def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
 def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
     tables = read_evaluation(ctx)
+    if ctx.table_path("pairs", "groups").exists():
+        tables["group_languages"] = group_languages(ctx.read_table("pairs", stage="groups"))
     prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
     tables, quality_hide = protect_release(ctx, tables, quality)
