@@ -818,16 +818,17 @@ def group_languages(pairs: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
-    """Every evaluation table that exists."""
-    return {name: ctx.read_table(name, stage="evaluation") for name in EVALUATION_TABLES
-            if ctx.table_path(name, "evaluation").exists()}
+    """Every evaluation table that exists, and the groups' languages (from the groups stage)."""
+    tables = {name: ctx.read_table(name, stage="evaluation") for name in EVALUATION_TABLES
+              if ctx.table_path(name, "evaluation").exists()}
+    if ctx.table_path("pairs", "groups").exists():
+        tables["group_languages"] = group_languages(ctx.read_table("pairs", stage="groups"))
+    return tables
 
 
 def run_stage(ctx: "StageContext", provenance: dict | None = None) -> None:
     """Build the report model once; write report.html, report.pdf and summary.xlsx to public/."""
     tables = read_evaluation(ctx)
-    if ctx.table_path("pairs", "groups").exists():
-        tables["group_languages"] = group_languages(ctx.read_table("pairs", stage="groups"))
     prov = with_report_date(provenance, ctx.config) if provenance is not None else collect_provenance(ctx)
     quality = load_quality(ctx.out.quality)
     tables, quality_hide = protect_release(ctx, tables, quality)
