@@ -202,3 +202,15 @@ def test_help_lists_every_exit_code_of_the_design(capsys):
     for code in ("0 success", "1 unexpected failure", "2 config or input error", "3 a stage notebook failed",
                  "4 personal data", "75 another run", "130/143 stopped"):
         assert code in out, code
+
+
+def test_make_demo_lang_writes_a_config_copy_in_that_language_and_ignores_the_shell_locale():
+    """`make demo LANG=fi` runs the demo from a copy of its config with term.language: fi; the
+    shell's LANG (a locale such as en_US.UTF-8) does not switch the report's language."""
+    env = {**os.environ, "LANG": "en_US.UTF-8"}
+    fi = subprocess.run(["make", "-n", "demo", "LANG=fi", "VENV=/nonexistent-venv"], cwd=ROOT, env=env,
+                        capture_output=True, text=True).stdout
+    assert "config/local-demo-fi.yml" in fi and "--config config/local-demo-fi.yml" in fi
+    plain = subprocess.run(["make", "-n", "demo", "VENV=/nonexistent-venv"], cwd=ROOT, env=env,
+                           capture_output=True, text=True).stdout
+    assert "--config config/demo.yml" in plain and "local-demo" not in plain
