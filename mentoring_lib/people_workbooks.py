@@ -56,8 +56,8 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "survey": ("Survey", None), "respondents": ("Respondents", None), "response_rate": ("Response rate", PERCENT),
     "reason": ("Linkage outcome", None), "people": ("People", None),
     "item": ("Item id", None), "wording": ("Statement", None), "answered": ("Answered", None),
-    "share_low": ("Disagree (share)", PERCENT), "share_neutral": ("Neutral (share)", PERCENT),
-    "share_high": ("Agree (share)", PERCENT), "median": ("Median answer (number)", ONE_DECIMAL),
+    "share_low": ("Share who disagree", PERCENT), "share_neutral": ("Share neutral", PERCENT),
+    "share_high": ("Share who agree", PERCENT), "median": ("Median answer (number)", ONE_DECIMAL),
     "median_label": ("Median answer", None),
     "instrument": ("Instrument id", None), "scale": ("Scale id", None), "outcome": ("Outcome", None),
     "range": ("Score range", None), "pairs": ("Pairs (answered both surveys)", None),
@@ -155,7 +155,9 @@ def for_people(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             columns[human] = [None if _blank(v) else _rounded(v, fmt) for v in values]
         if fmt:
             formats[human] = fmt
-    return pd.DataFrame(columns, index=df.index), formats
+    # object columns: a count column with an empty cell must stay integers, not become 36.0
+    return pd.DataFrame({h: pd.Series(v, index=df.index, dtype=object) for h, v in columns.items()},
+                        index=df.index), formats
 
 
 def _blank(v: Any) -> bool:

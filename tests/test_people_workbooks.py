@@ -66,3 +66,10 @@ def test_write_xlsx_number_formats_touch_number_cells_only(tmp_path):
     ws = load_workbook(path)["S"]
     assert ws["A2"].number_format == "0%" and ws["A2"].value == 0.5
     assert ws["B2"].number_format == "General" and ws["C2"].number_format == "General"
+
+
+def test_counts_stay_integers_beside_a_withheld_cell(tmp_path):
+    path = pw.write({"Funnel": pd.DataFrame({"step": ["registered", "trained"], "count": [36, "x"]})},
+                    tmp_path / "f.xlsx")
+    ws = load_workbook(path)["Funnel"]
+    assert ws["B2"].value == 36 and type(ws["B2"].value) is int and ws["C3"].value == "x"
