@@ -442,28 +442,32 @@ def format_period(start: dt.date, end: dt.date) -> str:
 
 
 def certificate_texts(config: "TermConfig") -> dict:
-    """The texts every certificate of the term shares (the template's ``common``)."""
+    """The texts every certificate of the term shares (the template's ``common``); the fixed
+    wording comes from the message catalogue in the term's language (:mod:`messages`)."""
+    from mentoring_lib.messages import language_code, text
+
     cert, term, report = config.certificates, config.term, config.report
     contact = cert.verify_contact or report.contact
+    lang = language_code(term.language)
     return {
         "document_title": f"{cert.heading} — {report.title}",
         "organiser": report.organisation,
         "fonts": _font_list(cert.fonts),
         "heading": cert.heading,
-        "certify_line": "This is to certify that",
-        "role_before": "took part as",
-        "role_after": "in",
+        "certify_line": text("cert.certify_line", lang),
+        "role_before": text("cert.role_before", lang),
+        "role_after": text("cert.role_after", lang),
         "programme": report.title,
         "term": term.title,
         "period": format_period(term.start, term.end),
-        "trainings_label": "mentor trainings attended",
-        "meetings_label": "group meetings co-led",
+        "trainings_label": text("cert.trainings_label", lang),
+        "meetings_label": text("cert.meetings_label", lang),
         "signatory": cert.signatory,
         "signatory_title": cert.signatory_title,
         "issued": format_date(cert.issue_date or term.end),
-        "issued_label": "Date of issue",
-        "code_label": "Verification code",
-        "verify_line": f"verify with {contact}" if contact else "",
+        "issued_label": text("cert.issued_label", lang),
+        "code_label": text("cert.code_label", lang),
+        "verify_line": text("cert.verify_line", lang, contact=contact) if contact else "",
         "seal_top": "Compassion",
         "seal_middle": str(term.start.year),
         "seal_bottom": "Mentoring",

@@ -10,10 +10,11 @@ not in code. Rules:
   keeps every key in all three, so this only matters for a catalogue edited by hand); a key missing
   from English is a bug (KeyError).
 
-What this covers so far: section titles, "Contents" and "Key figures", table and figure labels,
-the programme table, the report's subtitle and the disclosure note. The evaluation's generated
-sentences, table captions and column headers, chart texts, certificates and mail-merge texts are
-still English.
+What this covers so far: the report's section titles, "Contents" and "Key figures", table and
+figure labels, the programme table, the subtitle and the disclosure note; the certificates' fixed
+wording. Still English: the evaluation's generated sentences, table captions and column headers,
+chart texts, dates written out ("18 December 2026"), the role on a certificate, and the mail
+merges' column headers (merge field names stay the same in every language on purpose).
 """
 from __future__ import annotations
 

@@ -113,3 +113,15 @@ def test_translated_report_has_its_headings_labels_and_language_in_html_and_pdf(
     # the same numbers in both renderings, as in English
     for k in model.key_figures:
         assert k.value in page_text and k.value in pdf_text
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_certificate_wording_follows_the_term_language(lang):
+    from mentoring_lib.certificates import certificate_texts
+    from test_evaluation import make_config
+
+    base = make_config()
+    cfg = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
+    common = certificate_texts(cfg)
+    for key in ("certify_line", "role_before", "trainings_label", "meetings_label", "issued_label", "code_label"):
+        assert common[key] == messages.text(f"cert.{key}", lang)
