@@ -31,11 +31,23 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 # The demo term, then a second synthetic term (spring, another university: git-ignored data/demo-spring/,
 # reports/demo-spring/) and the comparison of the two from their public summaries (reports/compare/).
 SPRING := data/demo-spring
+# make demo LANG=fi (or sv): the demo term with its report in Finnish (Swedish), from a copy of the
+# config with term.language set. Only a LANG given on make's command line counts: the shell's
+# LANG (en_US.UTF-8) is a locale, not a report language.
+DEMO_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
 demo: $(VENV)/.installed
+ifeq ($(DEMO_LANG),)
 	$(BIN)/mentoring run --config $(CONFIG)
 	@test -f $(SPRING)/spring.yml || $(BIN)/mentoring demo-data $(SPRING) --variant spring
 	MENTORING_REPORTS_ROOT="$(CURDIR)/reports" $(BIN)/mentoring run --config $(SPRING)/spring.yml
 	$(BIN)/mentoring compare --terms reports/demo reports/demo-spring --out reports/compare
+else
+	$(BIN)/python -c "import sys, yaml; c = yaml.safe_load(open(sys.argv[1], encoding='utf-8')); \
+	  c['term']['language'] = sys.argv[2]; \
+	  yaml.safe_dump(c, open(sys.argv[3], 'w', encoding='utf-8'), allow_unicode=True, sort_keys=False)" \
+	  $(CONFIG) $(DEMO_LANG) config/local-demo-$(DEMO_LANG).yml
+	$(BIN)/mentoring run --config config/local-demo-$(DEMO_LANG).yml
+endif
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -43,8 +55,10 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not e2e and not browser" tests
 
+# JupyterLab refuses to start as root unless told to (containers often run as root).
+LAB_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff

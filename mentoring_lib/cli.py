@@ -124,69 +124,85 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mentoring_lib.pipeline.stages import STAGES
+
+    stage_names = ", ".join(s.name for s in STAGES)
     p = argparse.ArgumentParser(
-        prog="mentoring", description="Compassion mentoring workbook",
+        prog="mentoring", description="Compassion mentoring workbook: run and evaluate a term of the peer-"
+                                      "mentoring programme. `mentoring COMMAND --help` describes a command.",
         epilog="exit codes: 0 success, 1 unexpected failure (a bug), 2 config or input error, 3 a stage "
                "notebook failed, 4 personal data or a recoverable hidden count in a public output (nothing "
                "published), 10 status: a group raised an alert, 75 another run holds the term's lock, 130/143 stopped by Ctrl-C/SIGTERM")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                   help="print the workbook's version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a term's pipeline (all stage notebooks) and publish its outputs")
-    run.add_argument("--config", required=True, help="the term's YAML config, e.g. config/demo.yml")
+    def command(name: str, text: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text[:1].upper() + text[1:] + ".", epilog=epilog)
+
+    run = command("run", "run a term's pipeline (all stage notebooks) and publish its outputs")
+    run.add_argument("--config", required=True, metavar="FILE", help="the term's YAML config, e.g. config/demo.yml")
     part = run.add_mutually_exclusive_group()
-    part.add_argument("--only", action="append", metavar="STAGE", help="run only this stage (repeatable)")
-    part.add_argument("--from", dest="start", metavar="STAGE", help="run this stage and the ones after it")
+    part.add_argument("--only", action="append", metavar="STAGE",
+                      help=f"run only this stage (repeatable); one of: {stage_names}")
+    part.add_argument("--from", dest="start", metavar="STAGE",
+                      help=f"run this stage and the ones after it; one of: {stage_names}")
     run.add_argument("--force", action="store_true", help="run even if nothing changed since the last run")
-    run.add_argument("--jobs", type=int, default=2, help="stages run at once when independent (default 2)")
-    run.add_argument("--timeout", type=int, default=600, help="seconds a notebook cell may take (default 600)")
+    run.add_argument("--jobs", type=int, default=2, metavar="N",
+                     help="stages run at once when independent (default 2)")
+    run.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                     help="seconds a notebook cell may take (default 600)")
     run.set_defaults(func=_cmd_run)
 
-    chk = sub.add_parser("check", help="validate the config and every input file; print data quality")
-    chk.add_argument("--config", required=True)
+    chk = command("check", "validate the config and every input file; print data quality")
+    chk.add_argument("--config", required=True, metavar="FILE", help="the term's YAML config, e.g. config/demo.yml")
     chk.set_defaults(func=_cmd_check)
 
-    st = sub.add_parser("status", help="during the term: meetings due and held per group, alerts, survey "
-                                       "response and reminder lists (private); exit 10 on an alert")
-    st.add_argument("--config", required=True)
+    st = command("status", "during the term: meetings due and held per group, alerts, survey response and "
+                           "reminder lists (private); exit 10 on an alert")
+    st.add_argument("--config", required=True, metavar="FILE", help="the term's YAML config, e.g. config/demo.yml")
     st.add_argument("--as-of", type=_as_of, default=None, metavar="DATE",
                     help="the day to report on, e.g. 2026-11-01 (default: today in the term's time zone)")
     st.set_defaults(func=_cmd_status)
 
-    ins = sub.add_parser("inspect", help="say what an export is (tool, encoding, headers, oddities)")
-    ins.add_argument("files", nargs="+", metavar="FILE")
+    ins = command("inspect", "say what an export is (tool, encoding, headers, oddities); needs no config")
+    ins.add_argument("files", nargs="+", metavar="FILE", help="one or more exports (CSV, XLSX) to describe")
     ins.set_defaults(func=_cmd_inspect)
 
-    demo = sub.add_parser("demo-data", help="write a synthetic term of exports")
-    demo.add_argument("dir")
-    demo.add_argument("--seed", type=int, default=None, help="random seed (default 2026; spring: 2027)")
-    demo.add_argument("--scale", type=int, default=1, help="multiply people and responses by K")
+    demo = command("demo-data", "write a synthetic term of exports")
+    demo.add_argument("dir", metavar="DIR", help="folder to write the exports to (created if missing)")
+    demo.add_argument("--seed", type=int, default=None, metavar="N",
+                      help="random seed (default 2026; spring: 2027)")
+    demo.add_argument("--scale", type=int, default=1, metavar="K",
+                      help="multiply people and responses by K (default 1; demo variant only)")
     demo.add_argument("--variant", choices=("demo", "spring"), default="demo",
                       help="demo: the autumn demo term (data/demo); spring: a second, smaller term with "
                            "other survey tools, written with its config (DIR/spring.yml) and answer key")
     demo.set_defaults(func=_cmd_demo_data)
 
-    cmp = sub.add_parser("compare", help="compare terms (and universities) from their public summary.json files")
+    cmp = command("compare", "compare terms (and universities) from their public summary.json files")
     which_terms = cmp.add_mutually_exclusive_group(required=True)
     which_terms.add_argument("--terms", nargs="+", metavar="SUMMARY",
                              help="summary.json files (or term folders holding public/summary.json)")
     which_terms.add_argument("--config-dir", metavar="DIR",
                              help="every term configured in DIR (*.yml) that has a published summary")
-    cmp.add_argument("--out", default=None, help="output folder (default: reports/compare, or "
-                                                 "$MENTORING_REPORTS_ROOT/compare)")
+    cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default: reports/compare, or "
+                                                               "$MENTORING_REPORTS_ROOT/compare)")
     cmp.add_argument("--history", metavar="DIR", default=None,
                      help="also add the summaries to a history store (a Parquet dataset in DIR; a term added "
                           "again replaces its figures)")
     cmp.set_defaults(func=_cmd_compare)
 
-    key = sub.add_parser("keygen", help="write a new pseudonym key file (outside the repository)")
-    key.add_argument("path", help="where to write the key, e.g. ~/.config/mentoring/autumn-2027.key")
+    key = command("keygen", "write a new pseudonym key file (outside the repository)",
+                  epilog="then set privacy.key_source: file and privacy.key_file: PATH in the term's config")
+    key.add_argument("path", metavar="PATH",
+                     help="where to write the key, e.g. ~/.config/mentoring/autumn-2027.key")
     key.set_defaults(func=_cmd_keygen)
 
-    purge = sub.add_parser("purge", help="delete a term's private area and raw-data copy (retention)")
+    purge = command("purge", "delete a term's private area and raw-data copy (retention)")
     which = purge.add_mutually_exclusive_group(required=True)
-    which.add_argument("--term", help="the term's name; its config is config/TERM.yml")
-    which.add_argument("--config", help="the term's config file")
+    which.add_argument("--term", metavar="NAME", help="the term's name; its config is config/NAME.yml")
+    which.add_argument("--config", metavar="FILE", help="the term's config file")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(func=_cmd_purge)
     return p

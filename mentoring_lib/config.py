@@ -240,6 +240,9 @@ class ProgrammeSection(_Model):
     #: which of them the groups delivered (mentoring_lib.steps.fidelity).
     curriculum: list[str] = Field(default_factory=list)
     meeting_period: str = "October–December"
+    #: A day in the week of the groups' first meetings; each group's first meeting date (its slot's
+    #: weekday in that week) goes into the accepted mail merge.
+    first_meeting_week: dt.date | None = None
     language: str = "English"
 
 

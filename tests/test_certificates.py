@@ -452,11 +452,11 @@ def test_combined_pdf_has_one_page_per_certificate_in_name_order(stage):
 
 def test_mail_merge_has_first_name_email_file_and_code(stage):
     merge = pd.read_csv(stage.out.private / "certificates" / "mail_merge.csv", encoding="utf-8-sig", dtype=str)
-    assert list(merge.columns) == ["First name", "Name", "Email", "Certificate file", "Verification code"]
-    row = merge.loc[merge["Email"] == "ivan@example.org"].iloc[0]
+    assert list(merge.columns) == ["First name", "Name", "E-mail", "Certificate file", "Verification code"]
+    row = merge.loc[merge["E-mail"] == "ivan@example.org"].iloc[0]
     assert row["First name"] == "Иван"
     assert row["Certificate file"] == f"pdf/{row['Verification code']}.pdf"
-    assert "override.no@example.org" not in set(merge["Email"])
+    assert "override.no@example.org" not in set(merge["E-mail"])
 
 
 def test_certificate_list_has_eligible_not_eligible_with_reasons_and_overrides(stage):
@@ -625,7 +625,7 @@ def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
     ident.loc[ident["email"] == "ivan@example.org", "first_name"] = "Vanya"
     ident.to_parquet(path, index=False)
     plan = C.prepare(ctx)
-    merge = C.mail_merge_table(plan).set_index("Email")
+    merge = C.mail_merge_table(plan).set_index("E-mail")
     assert merge.loc["ivan@example.org", "First name"] == "Vanya"
     others = merge.drop(index="ivan@example.org")
     assert (others["First name"] == others["Name"].str.split(" ").str[0]).all()
@@ -682,7 +682,7 @@ def test_a_name_no_font_can_show_is_held_back_from_the_mail_merge(tmp_path, monk
     _no_cjk_font(monkeypatch)
     with pytest.warns(UserWarning):
         drivers.run(ctx)
-    assert _mail_merge(ctx)["Email"].tolist() == ["plain@example.org"]
+    assert _mail_merge(ctx)["E-mail"].tolist() == ["plain@example.org"]
     # The certificate is still made, so the coordinator can look at it.
     assert len(list((ctx.out.private / "certificates" / "pdf").glob("*.pdf"))) == 2
     att = ctx.read_table("attention", stage="certificates")
@@ -699,7 +699,7 @@ def test_name_checked_in_the_overrides_file_releases_a_held_back_certificate(tmp
     _no_cjk_font(monkeypatch)
     with pytest.warns(UserWarning):
         drivers.run(ctx)
-    assert sorted(_mail_merge(ctx)["Email"]) == ["plain@example.org", "wang@example.org"]
+    assert sorted(_mail_merge(ctx)["E-mail"]) == ["plain@example.org", "wang@example.org"]
     assert ctx.read_table("attention", stage="certificates").empty
     # The rule still decides: a name-check row is no override of eligibility.
     elig = ctx.read_table("eligibility", stage="certificates")

@@ -25,6 +25,37 @@ def test_help_lists_every_command_of_the_design():
         assert command in out
 
 
+def test_every_option_of_every_command_is_described():
+    """`mentoring COMMAND --help` describes every option and argument, and --only/--from name the
+    stages a user may give."""
+    import argparse
+
+    from mentoring_lib.pipeline.stages import STAGES
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) >= {"run", "check", "inspect", "demo-data", "keygen", "purge"}
+    for name, sub in commands.items():
+        assert sub.description, name
+        for action in sub._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+    for flag in ("--only", "--from"):
+        text = next(a.help for a in commands["run"]._actions if flag in a.option_strings)
+        assert all(s.name in text for s in STAGES), flag
+    out = run("run", "--help").stdout
+    assert "--only STAGE" in out and "registrations" in out and "certificates" in out
+
+
+def test_the_template_says_how_to_make_a_key_and_make_lab_runs_as_root():
+    template = (ROOT / "config" / "term-template.yml").read_text(encoding="utf-8")
+    assert "mentoring keygen" in template
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--allow-root" in makefile
+    dry = subprocess.run(["make", "-n", "lab", "VENV=/nonexistent-venv"], cwd=ROOT, capture_output=True, text=True)
+    lab = [line for line in dry.stdout.splitlines() if "jupyter lab notebooks/" in line]
+    assert len(lab) == 1 and lab[0].rstrip().endswith("--allow-root") == (os.geteuid() == 0)
+
+
 def test_inspect_needs_no_config_and_prints_no_cell_values():
     proc = run("inspect", "data/demo/participant_registrations.csv")
     assert proc.returncode == 0, proc.stderr
@@ -183,3 +214,15 @@ def test_check_names_every_missing_input_at_once_exit2(tmp_path, monkeypatch, ca
     assert cli.main(["check", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err and "meetings.csv" in err and "after.csv" in err
+
+
+def test_make_demo_lang_writes_a_config_copy_in_that_language_and_ignores_the_shell_locale():
+    """`make demo LANG=fi` runs the demo from a copy of its config with term.language: fi; the
+    shell's LANG (a locale such as en_US.UTF-8) does not switch the report's language."""
+    env = {**os.environ, "LANG": "en_US.UTF-8"}
+    fi = subprocess.run(["make", "-n", "demo", "LANG=fi", "VENV=/nonexistent-venv"], cwd=ROOT, env=env,
+                        capture_output=True, text=True).stdout
+    assert "config/local-demo-fi.yml" in fi and "--config config/local-demo-fi.yml" in fi
+    plain = subprocess.run(["make", "-n", "demo", "VENV=/nonexistent-venv"], cwd=ROOT, env=env,
+                           capture_output=True, text=True).stdout
+    assert "--config config/demo.yml" in plain and "local-demo" not in plain

@@ -144,3 +144,32 @@ def test_demo_report_leads_with_the_primary_outcome_and_shows_the_reviewers_anal
             assert phrase in text, phrase
     # the first outcome sentence comes before the secondary outcomes, in the section's text
     assert page.index("Primary outcome, SCS-SF") < page.index("Secondary outcome, SWEMWBS")
+
+
+def test_report_wording_states_bases_and_lists_the_same_items(demo_run):
+    """Issue 14 item 8 on the demo report: the funnel figure gives the table's base, the "Not
+    charted" items are the same in text and captions, the forest plot's grey points are explained,
+    "at least N%" bounds appear only where they say something (N >= 50), and the trainings table,
+    whose counts are all withheld at 16 mentors, is replaced by its sentence."""
+    import html
+    import re
+
+    reports, proc = demo_run
+    assert proc.returncode == 0
+    page = html.unescape((reports / "demo" / "public" / "report.html").read_text(encoding="utf-8"))
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "Participants: from registration to completion (people at each step; percentages of the accepted, " \
+           "as in the table)" in text
+    for section in re.findall(r"<section.*?</section>", page, flags=re.S):
+        captions = re.findall(r"<figcaption>(.*?)</figcaption>", section, flags=re.S)
+        listed = [set(re.findall(r"“([^”]+)”", c.split("Not charted", 1)[1])) for c in captions if "Not charted" in c]
+        assert all(items == listed[0] for items in listed)  # every chart of a section names the same items
+        said = re.findall(r"<p>Not charted[^<]*</p>", section)
+        assert not (said and listed), "named once: in the captions, or in a sentence when nothing is charted"
+    reaction = next(s for s in re.findall(r"<section.*?</section>", page, flags=re.S) if "Figure 3." in s)
+    assert "Overall, how satisfied were you with your peer group" in reaction.split("Figure 3.", 1)[1].split(
+        "</figcaption>", 1)[0]
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)
+    assert any("grey points subscales" in c for c in captions)
+    assert all(int(n) >= 50 for n in re.findall(r"at least (\d+)%", text))
+    assert ". Mentor trainings</p>" not in page and "trainings was missed by fewer than 5" in text

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mentoring_lib.pipeline import drivers
+from mentoring_lib.io import people_workbooks
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.steps.grouping import (
     GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors, public_group_sizes,
@@ -345,8 +346,8 @@ def test_demo_groups(demo_groups):
         f"not placed: the {n} group(s) meeting at a time they marked share none of their languages" for n in (1, 2)}
     quality = json.loads((ctx.out.quality / "groups.json").read_text())
     assert quality["groups"]["excluded"] == {"participant not placed": 6}
-    public = pd.read_excel(ctx.out.public / "group_sizes.xlsx")
-    assert public.participants.iloc[-1] == 74
+    public = people_workbooks.read(ctx.out.public / "group_sizes.xlsx", "group sizes")
+    assert public.participants.iloc[-1] == 74 and public.columns.tolist() == ["group", "participants"]
     identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet")
     public_text = set(public.astype(str).to_numpy().ravel())
     assert not public_text & (set(identity.email) | set(identity.name))
@@ -469,3 +470,32 @@ def test_without_groups_participants_are_told_no_group_was_formed():
                              "languages": pd.Series([], dtype=object)})
     placed = allocate_participants(participants, no_pairs, GroupRules(count=2))
     assert placed.reason.tolist() == ["not placed: no group was formed"]
+
+
+def test_demo_accepted_mail_merge_carries_each_group_and_groups_are_integers(demo_groups):
+    """The groups stage rewrites the accepted mail merge with what the acceptance e-mail needs; the
+    coordinator's groups.xlsx holds group numbers as integers."""
+    from openpyxl import load_workbook
+
+    ctx = demo_groups
+    merge = pd.read_csv(ctx.out.private / "mailmerge_accepted.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    assert list(merge.columns) == ["First name", "E-mail", "Role", "Queue position", "Group", "Meeting time",
+                                   "First meeting", "Group languages", "Co-mentor", "Mentors"]
+    pairs = ctx.read_table("pairs").set_index("group")
+    identity = pd.read_parquet(ctx.out.private / "identity" / "people.parquet").set_index("person_id")
+    g1 = pairs.loc[1]
+    mentors = merge[(merge.Role == "mentor") & (merge.Group == "1")]
+    assert len(mentors) == 2 and set(mentors["Meeting time"]) == {g1.slot}
+    a, b = identity.loc[g1.mentor_a, "name"], identity.loc[g1.mentor_b, "name"]
+    assert set(zip(mentors["E-mail"], mentors["Co-mentor"])) == {
+        (identity.loc[g1.mentor_a, "email"], b), (identity.loc[g1.mentor_b, "email"], a)}
+    placed = merge[(merge.Role == "participant") & (merge.Group == "1")]
+    assert set(placed["Mentors"]) == {f"{a} and {b}"} and (placed["Co-mentor"] == "").all()
+    # demo: first meetings in the week of 2026-10-12; group 1 meets on Thursdays
+    assert g1.slot.startswith("Thursday") and set(mentors["First meeting"]) == {"2026-10-15"}
+    unplaced = merge[(merge.Role == "participant") & (merge.Group == "")]
+    assert len(unplaced) == 6 and (unplaced["First meeting"] == "").all()
+    sheet = load_workbook(ctx.out.private / "groups.xlsx")["Members"]
+    groups = [c.value for c in sheet["A"][1:] if c.value is not None]
+    assert groups and all(type(g) is int for g in groups)

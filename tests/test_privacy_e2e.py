@@ -35,6 +35,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from mentoring_lib.io import people_workbooks
 from mentoring_lib.errors import EXIT_INPUT, EXIT_OK, EXIT_PRIVACY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -477,7 +478,7 @@ def test_canaries_went_through_the_pipeline(canary_run):
     assert flagged.loc[flagged["text"] == COMMENT_AFTER_P6, "names_someone"].tolist() == [True]
     assert "schedule sheet" not in report
     # the doctoral-year answers reached the summary as categories of the closed list only
-    years = pd.read_excel(term / "public" / "registration_summary.xlsx", sheet_name="doctoral_year")
+    years = people_workbooks.read(term / "public" / "registration_summary.xlsx", "doctoral_year")
     assert set(years.iloc[:, 0]) <= {"1st year", "2nd year", "3rd year", "4th year", "5th year or later", "Other",
                                      "(not answered)", "Total"}
 
@@ -551,8 +552,8 @@ def test_published_files_keep_small_registration_counts_from_being_worked_out(ca
 
     _, term, proc = canary_run
     public = term / "public"
-    status = pd.read_excel(public / "registration_summary.xlsx", sheet_name="status", index_col=0, dtype=object)
-    quality = pd.read_excel(public / "summary.xlsx", sheet_name="Data quality", dtype=object).set_index("source")
+    status = people_workbooks.read(public / "registration_summary.xlsx", "status", index_col=0)
+    quality = people_workbooks.read(public / "summary.xlsx", "Data quality").set_index("source")
     rows = []
     for source in ("mentor_registrations", "participant_registrations"):
         q = quality.loc[source]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mentoring_lib.io import people_workbooks
 from mentoring_lib.privacy.pseudonym import normalise_email
 from mentoring_lib.steps.registration import (
     STATUSES, SelectionRules, check_reconciles, select_registrations, status_counts,
@@ -469,7 +470,7 @@ def test_outputs_keep_identities_private(demo_run):
         text = set(table.astype(str).to_numpy().ravel())
         assert not text & (emails | names)
     # The public summary: aggregates, no names or e-mails, small cells suppressed.
-    summary = pd.read_excel(out.public / "registration_summary.xlsx", sheet_name=None)
+    summary = people_workbooks.read(out.public / "registration_summary.xlsx")
     assert list(summary) == ["status", "school", "doctoral_year"]
     cells = {str(v) for df in summary.values() for v in df.to_numpy().ravel()}
     assert not cells & (emails | names)
@@ -481,10 +482,18 @@ def test_outputs_keep_identities_private(demo_run):
     assert list(roster) == ["Accepted", "Waitlisted", "Withdrawn", "Late", "Duplicate", "Excluded"]
     assert sum(len(df) for df in roster.values()) == 162
     accepted = pd.read_csv(out.private / "mailmerge_accepted.csv", encoding="utf-8-sig")
-    assert list(accepted.columns) == ["first_name", "email", "role", "position"]
-    assert accepted.groupby("role").size().to_dict() == {"mentor": 16, "participant": 80}
+    assert list(accepted.columns) == ["First name", "E-mail", "Role", "Queue position"]
+    assert accepted.groupby("Role").size().to_dict() == {"mentor": 16, "participant": 80}
     waiting = pd.read_csv(out.private / "mailmerge_waitlisted.csv", encoding="utf-8-sig")
-    assert waiting[waiting.role == "mentor"].position.tolist() == list(range(1, 17))
+    assert waiting[waiting.Role == "mentor"]["Wait-list position"].tolist() == list(range(1, 17))
+    # Submission times are Excel dates (a number with a date format), not text.
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out.private / "roster.xlsx")["Accepted"]
+    header = [c.value for c in sheet[1]]
+    submitted = sheet.cell(2, header.index("Submitted at") + 1)
+    assert submitted.is_date and submitted.number_format == "yyyy-mm-dd h:mm:ss"
+    assert submitted.value == dt.datetime(2026, 8, 24, 14, 25, 35)  # the demo's first mentor, Helsinki time
 
 
 def test_quality_records_reconcile(demo_run):
@@ -757,12 +766,12 @@ def test_a_form_with_first_and_last_name_fields(tmp_path, demo_run):
     assert len(identity[identity["name"] == " ".join(original["Full name"].split())]) == 0  # replaced
     merge = pd.read_csv(ctx.out.private / "mailmerge_accepted.csv", encoding="utf-8-sig", dtype=str)
     email = " ".join(original["Email address"].split()).casefold()
-    assert merge.loc[merge["email"].str.casefold() == email, "first_name"].tolist() == ["Xiaoming"]
+    assert merge.loc[merge["E-mail"].str.casefold() == email, "First name"].tolist() == ["Xiaoming"]
     # Mentors (a full-name field) still greet by the full name's first word.
     ident_m = identity[identity["role"] == "mentor"].dropna(subset=["name"])
-    m_merge = merge[merge["role"] == "mentor"]
+    m_merge = merge[merge["Role"] == "mentor"]
     firsts = dict(zip(ident_m["email"], ident_m["name"].str.split().str[0]))
-    assert all(firsts[e] == f or firsts[e].lower() == f.lower() for e, f in zip(m_merge["email"], m_merge["first_name"]))
+    assert all(firsts[e] == f or firsts[e].lower() == f.lower() for e, f in zip(m_merge["E-mail"], m_merge["First name"]))
 
 
 def test_greeting_names_prefers_the_first_name_field():

@@ -404,6 +404,7 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     10 - 4. The release model links the sheets to the status totals and hides more."""
     from mentoring_lib.steps import registration
     from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks
 
     names = CATEGORIES[field]
     people = applicants({(names[c], st): n for (c, st), n in SCHOOL_ATTACK.items()}, field)
@@ -431,7 +432,7 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     path.parent.mkdir()
     spreadsheets.write_xlsx({**sheets, "status": status_shown.rename_axis("status")}, path, index=True)
     release_tables.write_registration_summary(rel, path)
-    public = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
+    public = people_workbooks.read(path, index_col=0)
     checked = []
     for sheet_name in ("school", "doctoral_year"):
         sheet = public[sheet_name]
@@ -448,7 +449,7 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     rel.save(tmp_path / release.RELEASE_FILE)
     assert release.check_run(tmp_path) is not None
     public[field].loc[target[0], f"mentors {target[1]}"] = rel.cells[cid].value
-    spreadsheets.write_xlsx(public, path, index=True)
+    people_workbooks.write(public, path, index=True)
     with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model"):
         release.check_run(tmp_path)
 

@@ -311,36 +311,51 @@ def test_missing_figure_file_is_an_error(term, tmp_path):
 # -- summary workbook -------------------------------------------------------------------------------
 
 def test_summary_workbook(term):
+    """The workbook for people: human headers, numbers only in number columns (withheld values in
+    a "(withheld)" column), shares as percentages, means and p-values with their decimals, and a
+    data dictionary giving every header its field name."""
     ctx, _, _, _ = term
     from openpyxl import load_workbook
+
+    from mentoring_lib.io import people_workbooks as pw
 
     wb = load_workbook(ctx.out.public / "summary.xlsx")
     assert {"About", "Reach", "Funnel", "Outcomes", "Reliability", "Sensitivity", "Reliable change",
             "Data quality", "Data dictionary"} <= set(wb.sheetnames)
-    dq = list(wb["Data quality"].iter_rows(min_row=2, values_only=True))
-    assert dq == [("participant_registrations", "x", "x", "duplicate <5, late <5, test submission <5")]
+    dq = list(wb["Data quality"].iter_rows(values_only=True))
+    assert dq == [("Input", "Rows read", "Rows read (withheld)", "Rows kept", "Rows kept (withheld)",
+                   "Rows excluded, by reason"),
+                  ("participant_registrations", None, "x", None, "x", "duplicate <5, late <5, test submission <5")]
     reach = wb["Reach"]
+    assert [c.value for c in reach[1]] == ["Measure", "Mentors", "Mentors (withheld)", "Participants",
+                                           "Participants (withheld)"]
     values = {r[0]: r[1:] for r in reach.iter_rows(min_row=2, values_only=True)}
-    assert values["places"] == ("8", "40") or values["places"] == (8, 40)
-    assert values["accepted"][1] == 40 and values["late (after the deadline)"][1] == "<5"
+    assert values["places"] == (8, None, 40, None)
+    assert values["accepted"][2] == 40 and values["late (after the deadline)"][2:] == (None, "<5")
     dd = wb["Data dictionary"]
-    described = {(r[0], r[1]) for r in dd.iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in dd[1]] == ["Sheet", "Column", "Field name in the tidy tables", "Meaning", "Table"]
+    described = {(r[0], r[1]): r[2] for r in dd.iter_rows(min_row=2, values_only=True)}
     for sheet in wb.sheetnames:
         if sheet in ("About", "Data dictionary"):
             continue
         header = [c.value for c in wb[sheet][1]]
         assert all((sheet, h) in described for h in header), sheet
+        for col in wb[sheet].iter_cols(min_row=2):  # no "<5" or "x" in a column that holds numbers
+            kinds = {type(c.value) for c in col if c.value is not None}
+            assert not (kinds & {int, float} and kinds & {str}), (sheet, col[0].column_letter)
     eff = wb["Outcomes"]
     header = [c.value for c in eff[1]]
-    assert "person_id" not in header and "hedges_g" in header
+    assert "person_id" not in header and "hedges_g" not in header and "Hedges' g" in header
+    row = {h: c for h, c in zip(header, eff[2])}
+    assert row["Mean before"].number_format == "0.00" and row["Mean before"].value == round(row["Mean before"].value, 2)
+    assert row["Wilcoxon p"].number_format == pw.P_VALUE
     # the intervals the Methods text promises are published (item 3 of the evaluation design)
+    outcomes = pw.read(ctx.out.public / "summary.xlsx", "Outcomes")
     assert {"mean_change_ci_low", "mean_change_ci_high", "d_z", "d_z_ci_low", "d_z_ci_high", "r_ci_low",
-            "r_ci_high", "role", "t_p_holm"} <= set(header)
-    first = dict(zip(header, next(eff.iter_rows(min_row=2, values_only=True))))
-    assert first["role"] == "primary" and first["outcome_id"] == "scs_sf_total"
-    rci = wb["Reliable change"]
-    rci_header = [c.value for c in rci[1]]
-    assert "improved_n" not in rci_header and "improved" in rci_header  # true counts stay private
+            "r_ci_high", "role", "t_p_holm"} <= set(outcomes.columns)
+    assert outcomes.iloc[0]["role"] == "primary" and outcomes.iloc[0]["outcome_id"] == "scs_sf_total"
+    rci = pw.read(ctx.out.public / "summary.xlsx", "Reliable change")
+    assert "improved_n" not in rci.columns and "improved" in rci.columns  # true counts stay private
 
 
 # -- formatting -------------------------------------------------------------------------------------

@@ -31,8 +31,14 @@ PAGE_CHECK = """
       width: i.naturalWidth, src: i.src.slice(0, 30)}));
   const external = performance.getEntriesByType('resource').map(r => r.name)
       .filter(n => !n.startsWith('data:') && !n.startsWith('file:'));
+  const tables = Array.from(document.querySelectorAll('.table-wrap')).map(w => ({
+      id: (w.querySelector('table') || {}).id || '', scrollWidth: w.scrollWidth, clientWidth: w.clientWidth,
+      firstColumn: w.querySelector('tr > :first-child') ?
+          getComputedStyle(w.querySelector('tr > :first-child')).position : ''}));
+  const charts = Array.from(document.images).map(i => ({alt: i.alt.slice(0, 40), natural: i.naturalWidth,
+      shown: i.getBoundingClientRect().width}));
   return JSON.stringify({title: document.title, images: imgs, external: external,
-      sections: document.querySelectorAll('main section').length,
+      sections: document.querySelectorAll('main section').length, tables: tables, charts: charts,
       scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth});
 })()
 """
@@ -233,6 +239,57 @@ def test_report_fits_a_phone(report_html, tmp_path):
     assert fits_phone(check), {k: check[k] for k in ("scrollWidth", "innerWidth")}
     assert res["errors"] == []
     assert all(img["width"] > 0 for img in check["images"])
+
+
+def smallest_chart_text_px(chart: dict) -> float:
+    """The on-screen size (CSS px) of a chart's smallest text: its size in the image's pixels
+    scaled by how wide the image is shown."""
+    from mentoring_lib.outputs.charts import DPI, MIN_FONT_PT
+
+    return MIN_FONT_PT / 72 * DPI * chart["shown"] / chart["natural"]
+
+
+@needs_chromium
+def test_desktop_tables_show_every_column_at_1280px(report_html, tmp_path):
+    """At 1280 px the content column is wide enough for every table: none scrolls (clips) a column."""
+    path, _ = report_html
+    res = inspect_page(path, tmp_path, width=1280, height=900, name="desktop-1280")
+    tables = res["check"]["tables"]
+    assert len(tables) >= 8
+    clipped = [t for t in tables if t["scrollWidth"] > t["clientWidth"] + 1]
+    assert clipped == [], clipped
+    assert res["screenshot"].is_file()
+
+
+@needs_chromium
+def test_phone_charts_keep_text_readable_and_tables_their_first_column(report_html, tmp_path):
+    """On a phone every chart's smallest text is at least 11 px (a chart scrolls sideways in its
+    own box rather than shrink) and a wide table keeps its first column in view (sticky)."""
+    path, _ = report_html
+    res = inspect_page(path, tmp_path, width=PHONE_WIDTH, height=844, mobile=True, name="phone-charts")
+    check = res["check"]
+    assert check["charts"]
+    small = [(c["alt"], round(smallest_chart_text_px(c), 1)) for c in check["charts"] if smallest_chart_text_px(c) < 11]
+    assert small == []
+    assert all(t["firstColumn"] == "sticky" for t in check["tables"])
+    assert fits_phone(check)
+
+
+@needs_chromium
+def test_chart_text_check_catches_a_chart_shrunk_to_a_phone(tmp_path):
+    """The same page with the charts' minimum width removed shrinks them below 11 px: caught."""
+    from mentoring_lib.outputs import charts
+    from mentoring_lib.outputs.render_html import data_uri
+
+    png = charts.funnel({"Registered": 113, "Accepted": 80, "Active": 75}, tmp_path / "funnel.png").path
+    page = tmp_path / "shrunk.html"
+    page.write_text('<!DOCTYPE html><html><head><title>c</title><meta name="viewport" content="width=device-width, '
+                    f'initial-scale=1"></head><body><img src="{data_uri(png)}" alt="c" style="max-width:100%">'
+                    '</body></html>', encoding="utf-8")
+    res = inspect_page(page, tmp_path, width=PHONE_WIDTH, height=844, mobile=True, name="shrunk")
+    chart = res["check"]["charts"][0]
+    assert chart["natural"] > PHONE_WIDTH * 2  # a wide chart, shown at the phone's width
+    assert smallest_chart_text_px(chart) < 11
 
 
 @needs_chromium

@@ -71,9 +71,9 @@ def test_spring_certificate_list_equals_the_expected_one(spring_run):
               for name in ("Eligible", "Not eligible")}
     wb.close()
     expected = pd.read_csv(data / spring.EXPECTED_CERTIFICATES)
-    assert sorted(sheets["Eligible"]["Email"]) == sorted(expected.loc[expected["eligible"], "email"])
-    assert sorted(sheets["Not eligible"]["Email"]) == sorted(expected.loc[~expected["eligible"], "email"])
-    listed = pd.concat(sheets.values()).set_index("Email")
+    assert sorted(sheets["Eligible"]["E-mail"]) == sorted(expected.loc[expected["eligible"], "email"])
+    assert sorted(sheets["Not eligible"]["E-mail"]) == sorted(expected.loc[~expected["eligible"], "email"])
+    listed = pd.concat(sheets.values()).set_index("E-mail")
     exp = expected.set_index("email")
     assert listed.loc[exp.index, "Trainings attended"].tolist() == exp["trainings_attended"].tolist()
     assert listed.loc[exp.index, "Meetings co-led"].tolist() == exp["meetings_attended"].tolist()

@@ -172,7 +172,7 @@ def test_answers_that_are_not_addresses_are_excluded_each_on_their_own(tmp_path)
     assert all(r.startswith(registration.NO_VALID_EMAIL) for r in out.loc[3:7, "reason"])
     assert quality["excluded"] == {"duplicate": 0, registration.NO_VALID_EMAIL: 5}
     merge = pd.read_csv(ctx.out.private / "mailmerge_accepted.csv", encoding="utf-8-sig", dtype=str)
-    assert sorted(merge["email"]) == ["lee.three@uni.example.fi", "pat.one@uni.example.fi"]
+    assert sorted(merge["E-mail"]) == ["lee.three@uni.example.fi", "pat.one@uni.example.fi"]
     text = json.dumps(quality)
     assert "anonymous'" not in text.replace("'anonymous' or", "") and "kim.two" not in text and "1234567" not in text
 

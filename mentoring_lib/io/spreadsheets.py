@@ -226,13 +226,15 @@ def _text_width(v: Any) -> int:
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, column_widths: bool = True,
-               index: bool = False, epoch: int | None = None) -> Path:
+               index: bool = False, number_formats: Mapping[str, Mapping[str, str]] | None = None,
+               epoch: int | None = None) -> Path:
     """Write one or more tables as a formula-safe, deterministic XLSX workbook, atomically.
 
     ``sheets`` maps sheet name -> table (order kept). Headers are bold and the first row frozen;
     ``column_widths`` sizes columns to their content (capped at 60 characters). ``index=True``
-    writes each table's index as its first column(s). ``epoch``: the document date (seconds since
-1970; see the module docstring). Returns the path.
+    writes each table's index as its first column(s). ``number_formats`` maps sheet name -> column
+    header -> Excel number format code (``"0%"``, ``"0.00"``) for that column's number cells.
+    ``epoch``: the document date (seconds since 1970; see the module docstring). Returns the path.
 
     The SpreadsheetML is written here directly, a column at a time (see :func:`_column_cells`),
     not through openpyxl's cell objects: a 100x term's rosters (~200,000 cells) take well under a
@@ -242,16 +244,20 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, c
     if not sheets:
         raise ValueError("write_xlsx needs at least one sheet")
     titles = _sheet_titles(list(sheets))
+    codes = sorted({code for per in (number_formats or {}).values() for code in per.values()})
+    style_of = {code: _FIRST_CUSTOM_STYLE + i for i, code in enumerate(codes)}
     parts: list[tuple[str, bytes]] = []
-    for n, (title, df) in enumerate(zip(titles, sheets.values()), start=1):
+    for n, (name, title, df) in enumerate(zip(sheets, titles, sheets.values()), start=1):
         table = df.reset_index() if index else df
-        parts.append((f"xl/worksheets/sheet{n}.xml", _sheet_xml(table, column_widths).encode("utf-8")))
+        formats = (number_formats or {}).get(name, {})
+        styles = [style_of.get(formats.get(_flat_label(c)), 0) for c in table.columns]
+        parts.append((f"xl/worksheets/sheet{n}.xml", _sheet_xml(table, column_widths, styles).encode("utf-8")))
     when = _fixed_datetime(epoch)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     files = [("[Content_Types].xml", _content_types(len(titles))), ("_rels/.rels", _ROOT_RELS),
              ("docProps/app.xml", _APP), ("docProps/core.xml", _CORE.format(when=stamp)),
              ("xl/workbook.xml", _workbook_xml(titles)), ("xl/_rels/workbook.xml.rels", _workbook_rels(len(titles))),
-             ("xl/styles.xml", _STYLES)]
+             ("xl/styles.xml", _styles(codes))]
     data = _zip_parts([(name, text.encode("utf-8")) for name, text in files] + parts, when)
 
     path, tmp = _atomic_target(Path(path))
@@ -304,6 +310,20 @@ _STYLES = (STYLE_SHEET_START
            '<xf numFmtId="21" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
            + STYLE_SHEET_END)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_FIRST_CUSTOM_STYLE = 5  # styles 5, 6, ... are the number formats a workbook asks for, in sorted order
+
+
+def _styles(codes: list[str]) -> str:
+    """The style sheet: the five fixed styles, then one style per number format code."""
+    if not codes:
+        return _STYLES
+    fmts = "".join(f'<numFmt numFmtId="{170 + i}" formatCode="{_xml_attr(c)}"/>' for i, c in enumerate(codes))
+    xfs = "".join(f'<xf numFmtId="{170 + i}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+                  for i in range(len(codes)))
+    return (_STYLES.replace('<numFmts count="2">', f'<numFmts count="{2 + len(codes)}">')
+            .replace('</numFmts>', fmts + '</numFmts>', 1)
+            .replace('<cellXfs count="5">', f'<cellXfs count="{5 + len(codes)}">')
+            .replace('</cellXfs>', xfs + '</cellXfs>', 1))
 
 
 def _content_types(n: int) -> str:
@@ -409,7 +429,10 @@ def _column_cells(col: pd.Series, letter: str, rows: list[str]) -> tuple[list[st
             max((_text_width(v) for v in values), default=0))
 
 
-def _sheet_xml(table: pd.DataFrame, column_widths: bool) -> str:
+_PLAIN_NUMBER_CELL_RE = re.compile(r'^(<c r="[A-Z]+\d+")(><v>)')
+
+
+def _sheet_xml(table: pd.DataFrame, column_widths: bool, styles: list[int] | None = None) -> str:
     n_rows, n_cols = table.shape
     letters = [get_column_letter(j + 1) for j in range(n_cols)]
     rows = [str(r) for r in range(2, n_rows + 2)]
@@ -420,6 +443,8 @@ def _sheet_xml(table: pd.DataFrame, column_widths: bool) -> str:
     columns = []
     for j in range(n_cols):
         cells, width = _column_cells(table.iloc[:, j], letters[j], rows)
+        if styles and styles[j]:  # a number format: plain number cells only (not text, dates or booleans)
+            cells = [_PLAIN_NUMBER_CELL_RE.sub(rf'\1 s="{styles[j]}"\2', c, count=1) for c in cells]
         columns.append(cells)
         widths[j] = max(widths[j], width)
     body = [f'<row r="1">{header_cells}</row>']

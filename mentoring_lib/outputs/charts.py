@@ -46,6 +46,8 @@ _RC = {
     "pdf.compression": 6,
 }
 DPI = 150
+#: The smallest text size any chart uses (points): the HTML keeps it at 11 px or more on a phone.
+MIN_FONT_PT = 8
 #: Characters per line of an item label in the Likert chart.
 LABEL_WIDTH = 42
 
@@ -317,17 +319,19 @@ def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: s
 # -- reach funnel ------------------------------------------------------------------------------
 
 @_with_rc
-def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "Reach") -> ChartFile:
+def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "Reach",
+           base_step: int | None = 0) -> ChartFile:
     """Horizontal funnel: one bar per stage (in the given order, first at the top), labelled with the
-    count and the share of the first stage. A text value (a suppressed count such as "<5") is shown
-    as text with no bar, so the hidden number cannot be read off the bar length."""
+    count and, for the stages after ``base_step``, the share of that stage (``None``: counts only;
+    the report uses the accepted, as its funnel table does). A text value (a suppressed count such
+    as "<5") is shown as text with no bar, so the hidden number cannot be read off the bar length."""
     if not stages:
         raise ValueError("the funnel needs at least one stage")
     names = [str(k) for k in stages]
     raw = list(stages.values())
     numeric = [v if isinstance(v, (int, np.integer, float)) and not isinstance(v, bool) else None
                for v in raw]
-    first = numeric[0] if numeric[0] else None
+    first = numeric[base_step] if base_step is not None and numeric[base_step] else None
     fig = _new_figure(6.5, 0.9 + 0.55 * len(names))
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]
@@ -335,10 +339,10 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
     ax.barh(y, widths, height=0.6, color=OKABE_ITO["blue"])
     top = max(widths) if max(widths) > 0 else 1.0
     parts = []
-    for yi, name, value, num in zip(y, names, raw, numeric):
+    for i, (yi, name, value, num) in enumerate(zip(y, names, raw, numeric)):
         if num is None:
             label = str(value)
-        elif first:
+        elif first and (i > base_step or i == base_step == 0):  # the base itself: 100% only as the first bar
             label = f"{_fmt_num(float(num), 0)} ({_fmt_num(100 * num / first, 0)}%)"
         else:
             label = _fmt_num(float(num), 0)
@@ -351,7 +355,7 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
     ax.set_title(title, loc="left", fontsize=11)
     save_figure(fig, path, title)
     alt = (f"Funnel chart: {title}. " + "; ".join(parts)
-           + (f" (percentages of {names[0].lower()})." if first else "."))
+           + (f" (percentages of {names[base_step].lower()})." if first else "."))
     return ChartFile(Path(path), alt)
 
 

@@ -43,10 +43,11 @@ class Table:
     notes: tuple[str, ...] = ()
     number: int = 0
     kind: str = "table"
+    label_format: str = "Table {number}. {caption}"  # from the message catalogue (number_blocks)
 
     @property
     def label(self) -> str:
-        return f"Table {self.number}. {self.caption}" if self.number else self.caption
+        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,11 @@ class Figure:
     path: Path
     number: int = 0
     kind: str = "figure"
+    label_format: str = "Figure {number}. {caption}"
 
     @property
     def label(self) -> str:
-        return f"Figure {self.number}. {self.caption}" if self.number else self.caption
+        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
 
 
 Block = Union[Paragraph, BulletList, Quote, Table, Figure]
@@ -105,7 +107,11 @@ class Report:
 
     def to_dict(self, figure_name=lambda f: str(f.path)) -> dict[str, Any]:
         """Plain data for templates (the Typst template reads this as JSON)."""
+        from mentoring_lib.outputs.messages import text
+
         d = asdict(self)
+        d["words"] = {"contents": text("ui.contents", self.language),
+                      "key_figures": text("ui.key_figures", self.language)}
         for s_out, s in zip(d["sections"], self.sections):
             for b_out, b in zip(s_out["blocks"], s.blocks):
                 if isinstance(b, Figure):
@@ -117,9 +123,12 @@ class Report:
         return d
 
 
-def number_blocks(sections: Iterable[Section]) -> tuple[Section, ...]:
-    """Number tables and figures in reading order (same numbers in both renderings)."""
+def number_blocks(sections: Iterable[Section], lang: str = "en") -> tuple[Section, ...]:
+    """Number tables and figures in reading order (same numbers in both renderings), labelled in
+    the report's language."""
     from dataclasses import replace
+
+    from mentoring_lib.outputs.messages import text
 
     t = f = 0
     out = []
@@ -128,10 +137,10 @@ def number_blocks(sections: Iterable[Section]) -> tuple[Section, ...]:
         for b in s.blocks:
             if isinstance(b, Table):
                 t += 1
-                b = replace(b, number=t)
+                b = replace(b, number=t, label_format=text("ui.table", lang))
             elif isinstance(b, Figure):
                 f += 1
-                b = replace(b, number=f)
+                b = replace(b, number=f, label_format=text("ui.figure", lang))
             blocks.append(b)
         out.append(replace(s, blocks=tuple(blocks)))
     return tuple(out)

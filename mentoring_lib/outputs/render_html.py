@@ -64,9 +64,28 @@ def _table(t: Table) -> str:
             f"{notes}</div>")
 
 
+#: Smallest chart text on screen, CSS pixels (a phone shrinks a chart to its width otherwise).
+MIN_CHART_TEXT_PX = 11
+
+
+def chart_min_width(path: Path) -> int | None:
+    """The CSS width (px) below which a PNG chart's smallest text would be under
+    :data:`MIN_CHART_TEXT_PX`; None for other images."""
+    from mentoring_lib.outputs.charts import DPI, MIN_FONT_PT
+
+    head = Path(path).read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    natural = int.from_bytes(head[16:20], "big")
+    smallest_px = MIN_FONT_PT / 72 * DPI  # in the image's own pixels
+    return int(natural * MIN_CHART_TEXT_PX / smallest_px) + 1  # + 1: rounding of the layout
+
+
 def _figure(f: Figure) -> str:
-    return (f'<figure id="{_e(f.id)}"><img src="{data_uri(f.path)}" alt="{_e(f.alt)}" loading="eager">'
-            f"<figcaption>{_e(f.label)}</figcaption></figure>")
+    width = chart_min_width(f.path)
+    style = f' style="min-width: {width}px"' if width else ""
+    return (f'<figure id="{_e(f.id)}"><div class="figure-wrap"><img src="{data_uri(f.path)}" alt="{_e(f.alt)}" '
+            f'loading="eager"{style}></div><figcaption>{_e(f.label)}</figcaption></figure>')
 
 
 def render_block(block) -> str:
@@ -92,19 +111,22 @@ def render_html(report: Report, summary: str = "") -> str:
         f'<span class="kf-label">{_e(k.label)}</span>'
         + (f'<span class="kf-note">{_e(k.note)}</span>' if k.note else "") + "</li>"
         for k in report.key_figures)
+    from mentoring_lib.outputs.messages import text
+
+    key_figures = _e(text("ui.key_figures", report.language))
     parts = ([summary] if summary else []) + [
         '<section id="key-figures" aria-labelledby="h-key-figures">'
-        '<h2 id="h-key-figures">Key figures</h2>'
+        f'<h2 id="h-key-figures">{key_figures}</h2>'
         f'<ul class="key-figures">{kf}</ul></section>']
     toc = (['<li><a href="#summary">Summary</a></li>'] if summary else []) + [
-        '<li><a href="#key-figures">Key figures</a></li>']
+        f'<li><a href="#key-figures">{key_figures}</a></li>']
     for s in report.sections:
         toc.append(f'<li><a href="#{_e(s.id)}">{_e(s.title)}</a></li>')
         inner = "\n".join(render_block(b) for b in s.blocks)
         parts.append(f'<section id="{_e(s.id)}" aria-labelledby="h-{_e(s.id)}">'
                      f'<h2 id="h-{_e(s.id)}">{_e(s.title)}</h2>\n{inner}\n</section>')
     return Template(_resource("report.html")).substitute(
-        lang=_e(report.language), version=_e(__version__), title=_e(report.title),
+        lang=_e(report.language), contents=_e(text("ui.contents", report.language)), version=_e(__version__), title=_e(report.title),
         subtitle=_e(report.subtitle), organisation=_e(report.organisation),
         term=_e(f"{report.term} · {report.period}" if report.period else report.term),
         css=_resource("report.css"), toc="\n".join(toc), body="\n".join(parts), footer=_e(report.footer))

@@ -177,7 +177,7 @@ STAGES: tuple[Stage, ...] = (
           domain="identity", private_outputs=("certificates/*",),
           module="mentoring_lib.steps.certificates", description="Eligibility, certificate PDFs, register and mail merge"),
     Stage("report", "07_report.ipynb", "mentoring_lib.pipeline.drivers:run",
-          reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "groups/members",
+          reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "groups/members", "groups/pairs",
                  "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
           # it also rewrites registrations' public/registration_summary.xlsx in place, protected with

@@ -596,11 +596,11 @@ def files_showing_more(public: Path, rel: Release) -> list[str]:
     "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
     model, for registration_summary.xlsx (status, school, doctoral_year), group_sizes.xlsx and
     summary.xlsx (Reach, Data quality, Meetings)."""
-    import pandas as pd
+    from mentoring_lib.io import people_workbooks
 
     def read(name: str, **kw) -> dict:
         path = public / name
-        return pd.read_excel(path, sheet_name=None, dtype=object, **kw) if path.is_file() else {}
+        return people_workbooks.read(path, **kw) if path.is_file() else {}
 
     registration = {(name, sheet): df for name in ("registration_summary.xlsx", "group_sizes.xlsx")
                     for sheet, df in read(name, index_col=0).items()}

@@ -490,28 +490,32 @@ def format_period(start: dt.date, end: dt.date) -> str:
 
 
 def certificate_texts(config: "TermConfig") -> dict:
-    """The texts every certificate of the term shares (the template's ``common``)."""
+    """The texts every certificate of the term shares (the template's ``common``); the fixed
+    wording comes from the message catalogue in the term's language (:mod:`messages`)."""
+    from mentoring_lib.outputs.messages import language_code, text
+
     cert, term, report = config.certificates, config.term, config.report
     contact = cert.verify_contact or report.contact
+    lang = language_code(term.language)
     return {
         "document_title": f"{cert.heading} — {report.title}",
         "organiser": report.organisation,
         "fonts": _font_list(cert.fonts),
         "heading": cert.heading,
-        "certify_line": "This is to certify that",
-        "role_before": "took part as",
-        "role_after": "in",
+        "certify_line": text("cert.certify_line", lang),
+        "role_before": text("cert.role_before", lang),
+        "role_after": text("cert.role_after", lang),
         "programme": report.title,
         "term": term.title,
         "period": format_period(term.start, term.end),
-        "trainings_label": "mentor trainings attended",
-        "meetings_label": "group meetings co-led",
+        "trainings_label": text("cert.trainings_label", lang),
+        "meetings_label": text("cert.meetings_label", lang),
         "signatory": cert.signatory,
         "signatory_title": cert.signatory_title,
         "issued": format_date(cert.issue_date or term.end),
-        "issued_label": "Date of issue",
-        "code_label": "Verification code",
-        "verify_line": f"verify with {contact}" if contact else "",
+        "issued_label": text("cert.issued_label", lang),
+        "code_label": text("cert.code_label", lang),
+        "verify_line": text("cert.verify_line", lang, contact=contact) if contact else "",
         "seal_top": "Compassion",
         "seal_middle": str(term.start.year),
         "seal_bottom": "Mentoring",
@@ -807,6 +811,8 @@ def attendance_distribution(plan: CertificatePlan) -> pd.DataFrame:
 
 def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
     """The sheets of certificate_list.xlsx: Eligible, Not eligible, Overrides."""
+    from mentoring_lib.steps.mailmerge import group_numbers
+
     r = plan.roster
     eligible = r.loc[r["eligible"]]
     not_eligible = r.loc[~r["eligible"]]
@@ -817,18 +823,18 @@ def certificate_list_sheets(plan: CertificatePlan) -> dict[str, pd.DataFrame]:
     yes_no = {True: "eligible", False: "not eligible"}
     return {
         "Eligible": pd.DataFrame({
-            "Name": eligible["name"], "Email": eligible["email"], "Group": eligible["group"],
+            "Name": eligible["name"], "E-mail": eligible["email"], "Group": group_numbers(eligible["group"]),
             "Trainings attended": eligible["trainings_attended"],
             "Meetings co-led": eligible["meetings_coled"], **mentor_hours.list_columns(eligible),
             "Basis": eligible["basis"], "Verification code": eligible["code"],
             "Certificate file": eligible["file"], "Check": eligible["check"]}).reset_index(drop=True),
         "Not eligible": pd.DataFrame({
-            "Name": not_eligible["name"], "Email": not_eligible["email"], "Group": not_eligible["group"],
+            "Name": not_eligible["name"], "E-mail": not_eligible["email"], "Group": group_numbers(not_eligible["group"]),
             "Trainings attended": not_eligible["trainings_attended"],
             "Meetings co-led": not_eligible["meetings_coled"], **mentor_hours.list_columns(not_eligible),
             "Reason": why_not}).reset_index(drop=True),
         "Overrides": pd.DataFrame({
-            "Name": overridden["name"], "Email": overridden["email"],
+            "Name": overridden["name"], "E-mail": overridden["email"],
             "By the rule": overridden["eligible_by_rule"].map(yes_no),
             "Decision": overridden["eligible"].map(yes_no), "Reason": overridden["override_reason"],
             "Row in overrides file": overridden["override_row"]}).reset_index(drop=True),
@@ -853,7 +859,7 @@ def mail_merge_table(plan: CertificatePlan) -> pd.DataFrame:
     Certificates held back for their name (characters no font can show) are left out until the
     name is fixed, a font added, or the overrides file says "Name checked: yes"."""
     r = plan.roster.loc[plan.roster["code"].notna() & ~plan.roster["held_back"]]
-    return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "Email": r["email"],
+    return pd.DataFrame({"First name": r["first_name"], "Name": r["name"], "E-mail": r["email"],
                          "Certificate file": r["file"], "Verification code": r["code"]}
                         ).reset_index(drop=True)
 

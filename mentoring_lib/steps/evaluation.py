@@ -524,7 +524,7 @@ def likert_group_shares(counts: dict[str, int], n: int, limits: Limits) -> dict[
             phrase = None
             if len(hidden) == 1:  # the bound the published cells give: n - shown - (k-1) per "<k"
                 lower = int(n) - sum(int(counts[d]) for d in digits) - (limits.min_count - 1) * n_small
-                if lower > 0:
+                if 2 * lower >= int(n):  # only a bound that says something: at least half
                     phrase = f"at least {math.floor(100 * lower / int(n))}%"
             out[g] = {"share": math.nan, "text": cell, "phrase": phrase}
     return out
@@ -765,7 +765,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                          f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
                          f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
                          f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
-                         f"({prog.meeting_period}), in {prog.language}."))
+                         f"({prog.meeting_period}). The programme's language was {prog.language}; the table "
+                         "below gives the language each group met in."))
     ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
 
     # -- reach --------------------------------------------------------------------------
@@ -1034,8 +1035,13 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
         stages = {step.capitalize(): (int(n) if str(lab).isdigit() else lab)
                   for step, n, lab in zip(f["step"], f["n"], labels)}
         title = f"{role.capitalize()}s: from registration to completion"
-        cf = charts.funnel(stages, figures_dir / f"funnel-{role}s.png", title=title)
-        ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title, cf.alt_text)
+        # percentages of the accepted, as the funnel table gives them (none where it gives none)
+        with_shares = shown.loc[shown["role"] == role, "share_of_accepted"].notna().any()
+        cf = charts.funnel(stages, figures_dir / f"funnel-{role}s.png", title=title,
+                           base_step=1 if with_shares else None)
+        ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title + (
+            " (people at each step; percentages of the accepted, as in the table)" if with_shares
+            else " (people at each step)"), cf.alt_text)
 
 
 def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ: dict | None = None,
@@ -1123,19 +1129,33 @@ def likert_chart_counts(dists: dict, limits: Limits) -> tuple[pd.DataFrame, bool
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
                   limits: Limits) -> None:
+    """One diverging chart per response set. The items left out of the charts (a group of 1 to
+    k-1 people) are named once for the whole section, the same list in every caption, or in one
+    sentence when no chart is drawn."""
 
-    first_rs = next(iter(dists.values()))[2]
-    same = {k: v for k, v in dists.items() if v[2] is first_rs}  # one response set per chart
-    frame, merged, left_out = likert_chart_counts(same, limits)
+    by_set: list[dict] = []
+    for k, v in dists.items():  # one response set per chart, in the items' order
+        same = next((d for d in by_set if next(iter(d.values()))[2] is v[2]), None)
+        if same is None:
+            by_set.append({k: v})
+        else:
+            same[k] = v
+    counted = [(same, *likert_chart_counts(same, limits)) for same in by_set]
+    left_out = [item for *_, items in counted for item in items]
     rule = LIKERT_CHART_RULE.format(k=limits.min_count, k1=limits.min_count - 1)
     ev.method("Likert items", rule)
-    if len(frame):
+    not_charted = (f" Not charted (fewer than {limits.min_count} people in a group; the shares are in the "
+                   "table): " + "; ".join(left_out) + ".") if left_out else ""
+    if not any(len(frame) for _, frame, _, _ in counted):
+        if left_out:
+            ev.say(section, not_charted.strip())
+        return
+    for same, frame, merged, _ in counted:
+        if not len(frame):
+            continue
         bases = {same[k][0].wording: same[k][1].n for k in same}
         note = (" Answers merged into three groups (fewer than "
-                f"{limits.min_count} people chose some answers)." if merged else "")
-        if left_out:
-            note += (f" Not charted (fewer than {limits.min_count} people in a group; see the table): "
-                     + "; ".join(left_out) + ".")
+                f"{limits.min_count} people chose some answers)." if merged else "") + not_charted
         draw_likert_figure(ev, section, fig_id, frame, bases, title, note, rule, figures_dir, limits.min_count)
         item_of = {same[k][0].wording: k for k in same}
         # what was drawn, for the report stage to draw again from the protected tables (private)
@@ -1144,13 +1164,6 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
                                "note": note, "rule": rule} for w in frame.index for a in frame.columns])
         ev.tables["likert_charts"] = pd.concat([ev.tables.get("likert_charts"), drawn], ignore_index=True)
         fig_id, title = fig_id + "-2", title + " (continued)"
-    elif left_out:
-        ev.say(section, (f"Not charted, because fewer than {limits.min_count} people gave some answer even with "
-                         "the answers merged into three groups (the shares are in the table): "
-                         + "; ".join(left_out) + "."))
-    rest = {k: v for k, v in dists.items() if k not in same}
-    if rest:
-        _likert_chart(ev, section, fig_id, rest, title, figures_dir, limits)
 
 
 def draw_likert_figure(ev: Evaluation, section: str, fig_id: str, frame: pd.DataFrame, bases: dict, title: str,
@@ -1251,7 +1264,8 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
            "crossing zero means no clear change. " + "; ".join(parts) + ".")
     ev.figure("effectiveness", "change", _rel(path),
               "Standardised change per scale: point = Hedges' g, line = 95% confidence interval "
-              "(participants who answered both surveys)", alt)
+              "(participants who answered both surveys)"
+              + ("; blue points are total scores, grey points subscales" if (~primary).any() else ""), alt)
 
 
 def _rel(path) -> str:

@@ -580,7 +580,7 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
     slot_of = pairs.dropna(subset=["group"]).set_index("group")["slot"]
     keys = pd.MultiIndex.from_frame(members[["person_id", "role"]])
     m = pd.DataFrame({
-        "Group": members["group"].to_numpy(), "Slot": members["group"].map(slot_of).to_numpy(),
+        "Group": pd.array(members["group"], dtype="Int64"), "Slot": members["group"].map(slot_of).to_numpy(),
         "Role": members["role"].to_numpy(),
         "Name": ident["name"].reindex(keys).to_numpy(), "E-mail": ident["email"].reindex(keys).to_numpy(),
         "School": info["school"].reindex(keys).to_numpy(), "Languages": info["languages"].reindex(keys).to_numpy(),
@@ -589,7 +589,7 @@ def coordinator_sheets(pairs: pd.DataFrame, members: pd.DataFrame, people: pd.Da
     is_mentor = ident.index.get_level_values("role") == "mentor"  # none when nobody registered as one
     name_of = ident.loc[is_mentor, "name"].droplevel("role")
     g = pd.DataFrame({
-        "Group": pairs["group"], "Slot": pairs["slot"], "Languages": pairs["languages"],
+        "Group": pairs["group"].astype("Int64"), "Slot": pairs["slot"], "Languages": pairs["languages"],
         "Mentor A": pairs["mentor_a"].map(name_of), "Mentor B": pairs["mentor_b"].map(name_of),
         "Participants": pairs["group"].map(members[members["role"] == "participant"].groupby("group").size())
         .fillna(0).astype(int),
@@ -613,7 +613,8 @@ def build(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
 def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
     """Write groups/pairs and groups/members, the coordinator's private groups.xlsx (names from the
     identity table), the public group sizes (suppressed) and the quality record."""
-    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks, spreadsheets
+    from mentoring_lib.steps import mailmerge
 
     config = ctx.config
     rules = GroupRules.from_config(config)
@@ -623,8 +624,11 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
     identity = ctx.read("identity/people")
     spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"),
                             epoch=ctx.source_date_epoch)
-    spreadsheets.write_xlsx({"group sizes": public_group_sizes(members, config.privacy.min_count)},
-                            ctx.public_file("group_sizes.xlsx"), index=True, epoch=ctx.source_date_epoch)
+    people_workbooks.write({"group sizes": public_group_sizes(members, config.privacy.min_count)},
+                           ctx.public_file("group_sizes.xlsx"), index=True, epoch=ctx.source_date_epoch)
+    spreadsheets.write_csv(mailmerge.accepted_with_groups(identity, people, members, pairs,
+                                                          config.programme.first_meeting_week),
+                           ctx.private_file("mailmerge_accepted.csv"))
     per = group_sizes(members)["participants"]
     notes = [f"{int(pairs['group'].notna().sum())} groups formed"]
     notes += [f"{g} has {n} participants, outside {rules.min_size}..{rules.max_size}"

@@ -358,7 +358,6 @@ REQUIRED_FIELDS: tuple[str, ...] = ("name", "email", "submitted_at")
 #: Multi-select answers: Microsoft Forms joins with ";" (and ends with one), Google Forms with ", ".
 _MULTI_SPLIT = r"\s*[;,]\s*"
 #: Columns of the mail-merge lists.
-MAILMERGE_COLUMNS = ["first_name", "email", "role", "position"]
 
 
 def multi_select(series: pd.Series) -> pd.Series:
@@ -722,24 +721,29 @@ def roster_sheets(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "Role": part["role"], "Queue position": part["queue_position"],
             "Wait-list position": part["waitlist_position"], "Late list position": part["late_position"],
             "Name": part["name"], "E-mail": part["email_norm"], "School": part["school"],
-            "Submitted at": part["submitted_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "Submitted at": _wall_clock(part["submitted_at"]),
             "Input": part["source"], "Row": part["row"], "Reason": part["reason"],
         })
     return sheets
 
 
-def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
-    """Mail-merge rows for one status: first_name, email, role, position (queue position for the
-    accepted, wait-list position for the wait-listed)."""
-    part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
-    position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
-    from mentoring_lib.io.normalise import greeting_names
+def _wall_clock(times: pd.Series) -> pd.Series:
+    """Times as the form's local wall clock, without a zone: Excel dates (Excel has no time zones)."""
+    return times.dt.tz_localize(None) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
 
-    first = greeting_names(part["name"], part["first_name"] if "first_name" in part else None)
-    # A name typed all in lower case is capitalised for the greeting ("aino" -> "Aino").
-    first = first.where(first != first.str.lower(), first.str[:1].str.upper() + first.str[1:])
-    return pd.DataFrame({"first_name": first.fillna(""), "email": part["email_norm"], "role": part["role"],
-                         "position": position.astype("Int64")}, columns=MAILMERGE_COLUMNS)
+
+def mailmerge(selected: pd.DataFrame, status: str) -> pd.DataFrame:
+    """Mail-merge rows for one status: First name, E-mail, Role and the queue position (accepted)
+    or wait-list position (wait-listed); the groups stage adds each accepted person's group
+    (:mod:`mentoring_lib.steps.mailmerge`)."""
+    from mentoring_lib.steps import mailmerge as mm
+
+    part = selected[selected["status"] == status].sort_values(["role", "queue_position"], kind="stable")
+    columns = mm.ACCEPTED_COLUMNS if status == "accepted" else mm.WAITLISTED_COLUMNS
+    position = part["queue_position"] if status == "accepted" else part["waitlist_position"]
+    first = mm.first_names(part["name"], part["first_name"] if "first_name" in part else None)
+    return pd.DataFrame(dict(zip(columns, (first, part["email_norm"], part["role"], position.astype("Int64")))),
+                        columns=columns)
 
 
 def summary_counts(selected: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -873,7 +877,7 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
          withdrawal_reads: dict[str, int]) -> None:
     """Write the stage's outputs: tables registrations/people and registrations/rows, the identity
     table, private roster.xlsx and mail merges, public registration_summary.xlsx, quality records."""
-    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks, spreadsheets
 
     config = ctx.config
     check_reconciles(selected, len(selected))
@@ -885,8 +889,8 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     spreadsheets.write_csv(mailmerge(selected, "accepted"), ctx.private_file("mailmerge_accepted.csv"))
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
-    spreadsheets.write_xlsx(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
-                            index=True, epoch=ctx.source_date_epoch)
+    people_workbooks.write(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
+                           index=True, epoch=ctx.source_date_epoch)
 
     # Data quality, per input.
     twice = accepted_in_both_roles(selected).query("role == 'participant'")

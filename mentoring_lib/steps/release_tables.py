@@ -503,16 +503,16 @@ def write_registration_summary(rel: Release, path, *, epoch: int | None = None) 
     """Write the cells of a public workbook an earlier stage wrote (registration_summary.xlsx: the
     status, school and doctoral-year sheets; group_sizes.xlsx) as the protected model shows them
     (the stage wrote each table protected on its own). Places (file name, sheet, row, column)."""
-    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks
 
     if not path.is_file():
         return
-    sheets = pd.read_excel(path, sheet_name=None, index_col=0, dtype=object)
+    sheets = people_workbooks.read(path, index_col=0)
     for c in rel.cells.values():
         for place in c.places:
             if place[0] == path.name and place[1] in sheets:
                 sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
-    spreadsheets.write_xlsx(sheets, path, index=True, epoch=epoch)
+    people_workbooks.write(sheets, path, index=True, epoch=epoch)
 
 
 def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], frozenset]:

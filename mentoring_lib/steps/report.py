@@ -31,19 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # --------------------------------------------------------------------------------------
 # Building the model from the evaluation tables
 # --------------------------------------------------------------------------------------
-SECTION_TITLES = {
-    "programme": "The programme",
-    "reach": "Reach",
-    "implementation": "Implementation: trainings and group meetings",
-    "reaction": "Reaction: how participants experienced the groups",
-    "effectiveness": "Outcomes (before–after change)",
-    "mentors": "Mentors' experience",
-    "voices": "Participants' voices",
-    "limitations": "Limitations",
-    "methods": "Methods",
-    "data_quality": "Data quality",
-    "provenance": "Provenance",
-}
 WAVE_LABEL = {"pre": "before", "post": "after"}
 
 
@@ -80,14 +67,20 @@ def _figures(tables: dict, section: str, public_dir: Path) -> list[Figure]:
     return out
 
 
+def _any_count_shown(values) -> bool:
+    """Whether a column of published counts shows any number (not only "<5" / "x")."""
+    return any(str(v).isdigit() for v in values)
+
+
 def _pct0(x):
     return fmt_pct(x, 0)
 
 
-def _suppression_note(limits: tuple[int, int]) -> str:
+def _suppression_note(limits: tuple[int, int], lang: str = "en") -> str:
+    from mentoring_lib.outputs.messages import text
+
     c, b = limits
-    return (f"Counts under {c} are shown as <{c}, and x marks a count hidden so that a small one cannot be "
-            f"worked out; percentages and means need a base of at least {b} (– = not shown).")
+    return text("suppression.note", lang, c=c, b=b)
 
 
 def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, public_dir: Path,
@@ -97,23 +90,33 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     ``quality_hide``: data-quality cells the release audit hides (:func:`quality_table`)."""
     from mentoring_lib.steps.outcome_tables import attrition_blocks, outcome_blocks, pct_ci_cells
 
+    from mentoring_lib.outputs.messages import language_code, language_name, text
+
+    lang = language_code(config.term.language)
     limits = (config.privacy.min_count, config.privacy.min_base)
-    note = _suppression_note(limits)
+    note = _suppression_note(limits, lang)
     sections: list[Section] = []
 
     def add(sid: str, blocks: list[Block]) -> None:
-        sections.append(Section(sid, SECTION_TITLES[sid], tuple(blocks)))
+        sections.append(Section(sid, text(f"section.{sid}", lang), tuple(blocks)))
 
     # programme
     prog = config.programme
-    facts = [("Term", f"{config.term.title} ({config.term.start.isoformat()} to {config.term.end.isoformat()})"),
-             ("Mentor trainings", f"{prog.trainings}" + (
+    facts = [(text("programme.term", lang),
+              f"{config.term.title} ({config.term.start.isoformat()} – {config.term.end.isoformat()})"),
+             (text("programme.trainings", lang), f"{prog.trainings}" + (
                  " (" + ", ".join(d.isoformat() for d in prog.training_dates) + ")" if prog.training_dates else "")),
-             ("Groups", str(config.groups.count)),
-             ("Meetings planned per group", f"{prog.meetings_planned} ({prog.meeting_period})"),
-             ("Language", prog.language)]
+             (text("programme.groups", lang), str(config.groups.count)),
+             (text("programme.meetings_planned", lang), f"{prog.meetings_planned} ({prog.meeting_period})"),
+             (text("programme.language", lang), language_name(prog.language, lang))]
+    if (langs := _frame(tables, "group_languages")) is not None:  # each group's language, as it ran
+        facts.append((text("programme.group_languages", lang), "; ".join(
+            text("programme.groups_in", lang, count=int(n),
+                 language=", ".join(language_name(x.strip(), lang) for x in str(spoken).split(",")))
+            for spoken, n in zip(langs["languages"], langs["groups"]))))
     add("programme", _text_blocks(tables, "programme") + [
-        Table("t-programme", "The programme at a glance", ("Item", "Detail"), tuple(facts), (False, False))])
+        Table("t-programme", text("programme.caption", lang),
+              (text("programme.item", lang), text("programme.detail", lang)), tuple(facts), (False, False))])
 
     # reach
     blocks = _text_blocks(tables, "reach")
@@ -130,7 +133,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # implementation
     blocks = _text_blocks(tables, "implementation")
-    if (df := _frame(tables, "trainings")) is not None:
+    if (df := _frame(tables, "trainings")) is not None and _any_count_shown(df["attended"]):
+        # a table with no count shown (all "x" / "<5") says nothing the text does not: left out
         blocks.append(_table("t-trainings", "Mentor trainings", df,
                              [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
                               ("missed", "Missed it", fmt_count),
@@ -142,6 +146,8 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                               ("participants_missing", "Missed it", fmt_count),
                               ("share_of_participants", "Share of participants", _pct0)], [note]))
     if (df := _frame(tables, "groups")) is not None:
+        from mentoring_lib.io.people_workbooks import group_name
+        df = df.assign(group=[v if _missing(v) else group_name(v) for v in df["group"]])
         blocks.append(_table("t-groups", "Meetings held per group", df,
                              [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
                               ("meetings_planned", "Planned", fmt_count)]))
@@ -260,10 +266,10 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     rep = config.report
     footer = (f"{rep.author}, {rep.organisation}" + (f" · {rep.contact}" if rep.contact else "")
               + f" · Produced by the mentoring workbook {__version__}. " + note)
-    return Report(title=rep.title, subtitle=rep.subtitle or f"End-of-term report, {config.term.title}",
+    return Report(title=rep.title, subtitle=rep.subtitle or text("report.subtitle", lang, term=config.term.title),
                   organisation=rep.organisation, author=rep.author, term=config.term.title,
                   period=f"{config.term.start.isoformat()} – {config.term.end.isoformat()}",
-                  key_figures=key_figures, sections=number_blocks(sections), footer=footer)
+                  key_figures=key_figures, sections=number_blocks(sections, lang), footer=footer, language=lang)
 
 
 def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Block]:
@@ -374,21 +380,21 @@ SUMMARY_SHEETS = {
 }
 
 COLUMN_MEANINGS = {
-    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (<k = suppressed)",
-    "share_of_accepted": "proportion of the accepted (0–1)", "measure": "what the row counts",
-    "mentors": "mentors (count; <k = suppressed)", "participants": "participants (count; <k = suppressed)",
-    "session": "training", "attended": "people attending (count)", "share": "proportion (0–1)",
+    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (empty when withheld)",
+    "share_of_accepted": "proportion of the accepted (percent; the cell holds the proportion 0–1)", "measure": "what the row counts",
+    "mentors": "mentors (count; empty when withheld)", "participants": "participants (count; empty when withheld)",
+    "session": "training", "attended": "people attending (count)", "share": "proportion (percent; the cell holds the proportion 0–1)",
     "missed": "accepted mentors missing the training (count)",
     "participants_missing": "participants placed in groups missing the meeting (count)",
     "meeting": "group meeting", "groups_met": "groups with at least one attendee",
-    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (0–1)",
+    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (percent; the cell holds the proportion 0–1)",
     "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",
     "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
-    "response_rate": "proportion of accepted participants (0–1)", "item": "item id in the codebook",
+    "response_rate": "proportion of accepted participants (percent; the cell holds the proportion 0–1)", "item": "item id in the codebook",
     "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
-    "share_low": "proportion below the neutral midpoint (<k people = a small group; x = hidden so it cannot be worked out)",
-    "share_neutral": "proportion at the midpoint (<k people / x as for share_low)",
-    "share_high": "proportion above the midpoint (<k people / x as for share_low)", "median": "median answer (numeric)",
+    "share_low": "proportion below the neutral midpoint (percent; empty when withheld: see the (withheld) column)",
+    "share_neutral": "proportion at the midpoint (percent; as for share_low)",
+    "share_high": "proportion above the midpoint (percent; as for share_low)", "median": "median answer (numeric)",
     "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
     "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
     "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
@@ -452,18 +458,34 @@ SHARE_COLUMNS = ("share_of_accepted", "share", "share_of_participants", "respons
 def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
                    quality: dict[str, dict] | None = None,
                    quality_hide: frozenset = frozenset()) -> dict[str, "pd.DataFrame"]:
-    """The public summary workbook's sheets: aggregated tables, data quality and a data dictionary."""
+    """The public summary workbook's sheets (machine column names; :mod:`people_workbooks` writes
+    them for people): aggregated tables, data quality and a data dictionary giving each column's
+    header, its field name in the tidy tables and its meaning."""
     import pandas as pd
 
     from mentoring_lib.steps import outcome_tables
     from mentoring_lib.steps.outcome_tables import mask_unpublished_ci
+    from mentoring_lib.io import people_workbooks as pw
 
     sheets: dict[str, pd.DataFrame] = {}
     dictionary = []
-    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression"],
+    k = config.privacy.min_count
+    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression", "withheld values",
+                                    "tidy tables"],
                           "value": [config.report.title, config.term.title, config.report.organisation,
-                                    _suppression_note((config.privacy.min_count, config.privacy.min_base))]})
+                                    _suppression_note((config.privacy.min_count, config.privacy.min_base)),
+                                    pw.WITHHELD_NOTE.format(k=k), pw.TIDY_NOTE]})
     sheets["About"] = about
+
+    def describe(sheet: str, df: "pd.DataFrame", desc: str, meanings: dict[str, str]) -> None:
+        for c in df.columns:
+            dictionary.append({"sheet": sheet, "column": pw.header(c), "name": c,
+                               "meaning": meanings.get(c, c.replace("_", " ")), "table": desc})
+            if any(pw.is_marker(v) for v in df[c].astype(object)):
+                dictionary.append({"sheet": sheet, "column": pw.header(c) + pw.WITHHELD, "name": "",
+                                   "meaning": f"why '{pw.header(c)}' is withheld: <{k}, <{k} people or x "
+                                              "(see About, 'withheld values')", "table": desc})
+
     specs = {**SUMMARY_SHEETS, "effectiveness": (SUMMARY_SHEETS["effectiveness"][0],
                                                  outcome_tables.EFFECTIVENESS_COLUMNS, SUMMARY_SHEETS["effectiveness"][2])}
     specs.update(outcome_tables.SUMMARY_SHEETS)
@@ -476,18 +498,18 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         if name in ("reaction", "mentors"):
             df = likert_sheet(df)
         df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
+        if "group" in df:
+            df = df.assign(group=[v if _missing(v) else pw.group_name(v) for v in df["group"]])
         sheets[sheet] = _xlsx_value_frame(whole_percent(df))
-        for c in df.columns:
-            dictionary.append({"sheet": sheet, "column": c, "meaning": meanings.get(c, c.replace("_", " ")),
-                               "table": desc})
+        describe(sheet, sheets[sheet], desc, meanings)
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
-        dictionary += [{"sheet": "Data quality", "column": c, "meaning": m,
-                        "table": "Rows read, kept and excluded by reason, per input (small counts suppressed)."}
-                       for c, m in (("source", "input id in the term config"), ("rows_read", "rows read"),
-                                    ("kept", "rows kept"), ("excluded", "rows excluded, by reason"))]
-    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "meaning", "table"])
+        describe("Data quality", sheets["Data quality"],
+                 "Rows read, kept and excluded by reason, per input (small counts suppressed).",
+                 {"source": "input id in the term config", "rows_read": "rows read", "kept": "rows kept",
+                  "excluded": "rows excluded, by reason (text: each reason with its count or <k / x)"})
+    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "name", "meaning", "table"])
     return sheets
 
 
@@ -497,10 +519,23 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
 from mentoring_lib.pipeline.stages import EVALUATION_TABLES  # noqa: E402 - declared in the stage catalogue
 
 
+def group_languages(pairs: "pd.DataFrame") -> "pd.DataFrame":
+    """Groups per language they ran in (the languages the co-mentors share, as the groups stage
+    formed them): columns languages, groups; most groups first. Groups, not people: no threshold."""
+    formed = pairs.dropna(subset=["group"])
+    counts = formed["languages"].fillna("").astype(str).value_counts()
+    out = counts.rename_axis("languages").reset_index(name="groups")
+    return out.sort_values(["groups", "languages"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def read_evaluation(ctx: "StageContext") -> dict[str, "pd.DataFrame"]:
-    """Every evaluation table that exists."""
+    """Every evaluation table that exists, and the groups' languages (from the groups stage)."""
     tables = {name: ctx.read(f"evaluation/{name}", optional=True) for name in EVALUATION_TABLES}
-    return {name: df for name, df in tables.items() if df is not None}
+    tables = {name: df for name, df in tables.items() if df is not None}
+    pairs = ctx.read("groups/pairs", optional=True)
+    if pairs is not None:
+        tables["group_languages"] = group_languages(pairs)
+    return tables
 
 
 def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], quality: dict[str, dict]
@@ -541,7 +576,7 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     public/summary.pdf; write public/summary.xlsx and public/summary.json
     (:mod:`mentoring_lib.across_terms.summary`)."""
     from mentoring_lib.across_terms import summary
-    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks
     from mentoring_lib.outputs import summary_page
     from mentoring_lib.outputs.render_html import write_html
     from mentoring_lib.outputs.render_pdf import write_pdf
@@ -551,8 +586,8 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     out = {"html": write_html(report, ctx.public_file("report.html"), summary_page.html_section(page)),
            "pdf": write_pdf(report, ctx.public_file("report.pdf"), timestamp=timestamp),
            "summary_pdf": summary_page.write_pdf(page, ctx.public_file("summary.pdf"), timestamp=timestamp)}
-    out["xlsx"] = spreadsheets.write_xlsx(summary_sheets(tables, ctx.config, quality, quality_hide),
-                                          ctx.public_file("summary.xlsx"), epoch=ctx.source_date_epoch)
+    out["xlsx"] = people_workbooks.write(summary_sheets(tables, ctx.config, quality, quality_hide),
+                                         ctx.public_file("summary.xlsx"), epoch=ctx.source_date_epoch)
     # the machine-readable summary for comparisons across terms: the same protected tables
     out["json"] = summary.write_summary(summary.build_summary(tables, ctx.config, provenance),
                                         ctx.public_file(summary.SUMMARY_FILE))

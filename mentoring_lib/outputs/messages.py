@@ -1,0 +1,61 @@
+"""The report's fixed texts in English, Finnish and Swedish, from a message catalogue.
+
+The texts live in ``resources/messages/{en,fi,sv}.yml`` (key -> text with ``{name}`` placeholders),
+not in code. Rules:
+
+* The language is ``term.language`` of the config: a code (``en``, ``fi``, ``sv``) or a name in
+  English or in the language itself ("Finnish", "suomi", "Swedish", "svenska"). Any other value
+  gives English (the programme may run in a language the report has no catalogue for).
+* A key missing from the Finnish or Swedish catalogue falls back to the English text (a test
+  keeps every key in all three, so this only matters for a catalogue edited by hand); a key missing
+  from English is a bug (KeyError).
+
+What this covers so far: the report's section titles, "Contents" and "Key figures", table and
+figure labels, the programme table, the subtitle and the disclosure note; the certificates' fixed
+wording. Still English: the evaluation's generated sentences, table captions and column headers,
+chart texts, dates written out ("18 December 2026"), the role on a certificate, and the mail
+merges' column headers (merge field names stay the same in every language on purpose).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("en", "fi", "sv")
+FALLBACK = "en"
+_NAMES = {"en": "en", "english": "en", "englanti": "en", "engelska": "en",
+          "fi": "fi", "finnish": "fi", "suomi": "fi", "finska": "fi",
+          "sv": "sv", "swedish": "sv", "svenska": "sv", "ruotsi": "sv"}
+
+
+def language_code(value: str | None) -> str:
+    """``en``, ``fi`` or ``sv`` for a config's language (a code or a name); English otherwise."""
+    return _NAMES.get(str(value or "").strip().casefold(), FALLBACK)
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """Key -> text of one language's catalogue."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no message catalogue for '{lang}' (have: {', '.join(LANGUAGES)})")
+    path = resources.files("mentoring_lib").joinpath("resources", "messages", f"{lang}.yml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def text(key: str, lang: str = FALLBACK, **values: Any) -> str:
+    """The text of ``key`` in ``lang`` (English when that catalogue lacks it), placeholders filled."""
+    found = catalogue(lang).get(key)
+    if found is None:
+        found = catalogue(FALLBACK)[key]
+    return found.format(**values) if values else found
+
+
+def language_name(value: str, lang: str) -> str:
+    """A language (code or name) named in ``lang``: "Swedish" in Finnish is "ruotsi"; a language
+    without a catalogue entry keeps the name it was given."""
+    code = _NAMES.get(str(value).strip().casefold())
+    return text(f"language.{code}", lang) if code else str(value)
