@@ -168,7 +168,7 @@ def open_stage(stage: str, *, config: str, output_dir: str | None = None, **unkn
         raise ConfigError("parameter 'config' must be the path of a term config file")
     cfg = load_config(config)
     interactive = output_dir is None
-    root = interactive_dir(cfg) if interactive else Path(output_dir)
+    root = interactive_dir(cfg) if output_dir is None else Path(output_dir)
     ctx = StageContext(stage, cfg, OutputPaths(root).ensure(), interactive=interactive)
     if interactive:
         ensure_upstream(ctx)

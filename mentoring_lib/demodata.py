@@ -551,7 +551,7 @@ def _attendance(rng: np.random.Generator, n: int, sessions: int, p_attend: float
 
 def _tick_cells(rng: np.random.Generator, present: np.ndarray) -> np.ndarray:
     ticks = TICKS[rng.choice(len(TICKS), size=present.shape, p=TICK_WEIGHTS)]
-    return np.where(present, ticks, None)
+    return np.where(present, ticks, None)  # type: ignore[call-overload]  # numpy's stubs lack a None branch
 
 
 # -- writers ------------------------------------------------------------------------------------
@@ -613,7 +613,7 @@ def _xml_text(s: pd.Series) -> pd.Series:
             .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
 
 
-def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: set[int] = frozenset(),
+def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: frozenset[int] | set[int] = frozenset(),
                 sheet: str = "Sheet1", creator: str = "Microsoft Forms") -> None:
     """A one-sheet xlsx written directly as SpreadsheetML, vectorised over cells.
 
@@ -652,7 +652,7 @@ def _write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns:
     all_strings = pd.concat(strings, ignore_index=True)
     codes, uniques = pd.factorize(all_strings)
     index_of = pd.Series(np.arange(len(uniques)), index=uniques)
-    body = [None] * len(cell_texts)
+    body: list = [None] * len(cell_texts)
     for j, item in enumerate(cell_texts):
         if isinstance(item, tuple):
             out, text, ref = item

@@ -728,7 +728,9 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     rows_read = len(data)
 
     # Qualtrics header rows: question texts and ImportId / time zone
-    import_ids, question_texts, source_tz = {}, {}, {}
+    import_ids: dict[str, str] = {}
+    question_texts: dict[str, str] = {}
+    source_tz: dict[str, str] = {}
     if tool_name == "qualtrics" or detected == "qualtrics":
         for k, j in enumerate(keep):
             name = names[k]
@@ -754,8 +756,8 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     for r in reversed(order):
         if blank_mask.loc[r]:
             continue
-        first = next((c.strip() for c in data.loc[r].tolist() if c.strip()), "")
-        if first.casefold().rstrip(":").strip() in SUMMARY_WORDS:
+        first_text = next((c.strip() for c in data.loc[r].tolist() if c.strip()), "")
+        if first_text.casefold().rstrip(":").strip() in SUMMARY_WORDS:
             summary_rows.append(r)
         else:
             break
@@ -931,9 +933,10 @@ def select_columns(export: Export, mapping: Mapping[str, object], required: Iter
         options = option_columns(wanted)
         if options is not None:  # one column per option: every listed column must be there
             found = {find(field_name, c, True, "option column"): label for c, label in options.items()}
-            if None not in found:
-                combined[field_name] = _chosen_options(export, found)
-                resolved[field_name] = " + ".join(found)
+            present = {c: label for c, label in found.items() if c is not None}
+            if len(present) == len(found):
+                combined[field_name] = _chosen_options(export, present)
+                resolved[field_name] = " + ".join(present)
             continue
         col = find(field_name, str(wanted), field_name in required)
         if col is not None:
@@ -1200,7 +1203,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         amb = vals.dt.tz_localize(src, ambiguous="NaT", nonexistent="NaT").isna()
         if amb.any():
             notes.append(f"{column}: {int(amb.sum())} time(s) fall in the repeated hour when daylight-saving time "
-                         f"ends (rows {row_ranges(row_of(r) for r in amb[amb].index if row_of(r) is not None)}); read as the first occurrence "
+                         f"ends (rows {row_ranges(n for n in map(row_of, amb[amb].index) if n is not None)}); read as the first occurrence "
                          "(summer time)")
         out[local] = first.dt.tz_convert(tz)
     if src_tz_name and src.key != getattr(tz, "key", None):

@@ -79,7 +79,8 @@ class Cell:
     id: str
     value: int
     kind: str = "none"
-    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    #: (table, row, column), or (file, sheet, row, column) for a spreadsheet
+    places: list[tuple[Any, ...]] = field(default_factory=list)
     #: public knowledge outside the release (e.g. places offered, from the call): never hidden
     known: bool = False
 
@@ -93,7 +94,7 @@ class Share:
     base: str
     percent: float
     decimals: int | None
-    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    places: list[tuple[Any, ...]] = field(default_factory=list)
     withdrawn: bool = False
 
 
@@ -166,7 +167,7 @@ class Release:
         self._check(terms, rhs, label, lambda a, b: a <= b)
         self.inequalities.append((dict(terms), int(rhs), label))
 
-    def share(self, sid: str, count: str, base: str, percent: float, decimals: int | None,
+    def share(self, sid: str, count: str, base: str, percent: float | None, decimals: int | None,
               place: tuple | None = None) -> None:
         """A published percentage of ``count`` in ``base`` (both registered cells)."""
         if percent is None or (isinstance(percent, float) and math.isnan(percent)):
@@ -283,27 +284,35 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
     n = len(cells)
     big = float(10 * sum(max(rel.cells[c].value, 1) for c in cells) + 10 * rel.k)
     lb, ub = zip(*(_bounds(rel.cells[c], rel.k, big) for c in cells))
-    rows, lo, hi = [], [], []
+    rows: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
     for terms, rhs, _ in rel.equations:
         if next(iter(terms)) in index:
             r = np.zeros(n)
             for c, coef in terms.items():
                 r[index[c]] += coef
-            rows.append(r), lo.append(rhs), hi.append(rhs)
+            rows.append(r)
+            lo.append(rhs)
+            hi.append(rhs)
     for terms, rhs, _ in rel.inequalities:
         if next(iter(terms)) in index:
             r = np.zeros(n)
             for c, coef in terms.items():
                 r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+            rows.append(r)
+            lo.append(-np.inf)
+            hi.append(rhs)
     for s in rel.shares.values():
         if s.withdrawn or s.count not in index:
             continue
-        for terms, rhs in _share_rows(s):
+        for share_terms, share_rhs in _share_rows(s):
             r = np.zeros(n)
-            for c, coef in terms.items():
-                r[index[c]] += coef
-            rows.append(r), lo.append(-np.inf), hi.append(rhs)
+            for c, share_coef in share_terms.items():
+                r[index[c]] += share_coef
+            rows.append(r)
+            lo.append(-np.inf)
+            hi.append(share_rhs)
     constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)
@@ -315,9 +324,9 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
         for sign in (1.0, -1.0):
             if enough is not None and seen_high[i] - seen_low[i] >= enough:
                 break
-            c = np.zeros(n)
-            c[i] = sign
-            res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
+            objective = np.zeros(n)
+            objective[i] = sign
+            res = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds)
             if res.status != 0 or res.x is None:  # cannot happen: the true values are feasible
                 raise RuntimeError(f"disclosure audit: no consistent table for {t!r} ({res.message})")
             x = np.round(res.x)
@@ -366,7 +375,7 @@ def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
 
 def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
     """(cells, shares) of every equation, inequality and live share."""
-    out = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
+    out: list[tuple[list[str], list[str]]] = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
     out += [([s.count, s.base], [s.id]) for s in rel.shares.values() if not s.withdrawn]
     return out
 
@@ -420,7 +429,8 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
         candidates = _candidates(rel, target)
         if not candidates:
             return changed  # nothing left to hide here: the caller's audit fails the run
-        best, best_width = None, -1
+        best: tuple[str, str] | None = None
+        best_width: float = -1
         for what, cid in candidates:
             _hide(rel, what, cid)
             low, high = _range_of(rel, target)
@@ -431,6 +441,7 @@ def protect(rel: Release, max_steps: int = 500) -> list[str]:
             width = math.inf if high is None else high - low
             if width > best_width:  # none suffices alone: the one that widens the range most
                 best, best_width = (what, cid), width
+        assert best is not None  # candidates is not empty
         _hide(rel, *best)
         changed.append(best[1])
         touched = [rel.shares[best[1]].count, rel.shares[best[1]].base] if best[0] == "share" else [best[1]]
