@@ -8,11 +8,11 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from conftest import stage_context
 
 from mentoring_lib import evaluation as ev
 from mentoring_lib import report as rp
 from mentoring_lib.codebook import load_codebook
-from mentoring_lib.context import OutputPaths, StageContext
 from mentoring_lib.render_html import render_html
 from mentoring_lib.render_pdf import FIXED_TIMESTAMP, pdf_bytes
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
@@ -65,8 +65,8 @@ def term(tmp_path_factory):
     """A synthetic term evaluated and reported: (ctx, report model, html, pdf bytes)."""
     codebook = load_codebook(CODEBOOK)
     cfg = make_config()
-    out = OutputPaths(tmp_path_factory.mktemp("run")).ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path_factory.mktemp("run"))
+    out = ctx.out
     result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
                          approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
     for name, df in result.all_tables().items():
@@ -253,7 +253,7 @@ def test_provenance_names_inputs_by_id_never_by_file_name(term):
 
 def test_provenance_fallback_without_run_json(tmp_path):
     cfg = make_config()
-    ctx = StageContext("report", cfg, OutputPaths(tmp_path).ensure())
+    ctx = stage_context("report", cfg, tmp_path)
     prov = rp.collect_provenance(ctx)
     assert prov["report_date"] == "2026-12-18"  # noon UTC on the term's last day
     assert prov["config"]["digest"] == cfg.digest()
@@ -327,6 +327,7 @@ def test_quality_complementary_suppression():
 
 # -- participants' voices: only approved quotes reach the public outputs ------------------------------
 
+@pytest.mark.slow
 def test_only_approved_quotes_reach_the_public_report(tmp_path):
     """Through both stages (evaluation, report) with an approval file in the demo's format: the
     approved comment is in report.html, report.pdf and nowhere else than as a quote; the others
@@ -345,8 +346,8 @@ def test_only_approved_quotes_reach_the_public_report(tmp_path):
     refused = [t for t in comments["text"] if t != approved]
     (data / "approved_quotes.txt").write_text(
         "# approved by the coordinator\n" + f"{quote_hash(approved)}  # peer support\n", encoding="utf-8")
-    out = OutputPaths(tmp_path / "run").ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path / "run")
+    out = ctx.out
     for stage, tables in {"registrations": {"people": inputs["people"]}, "groups": {"members": inputs["members"]},
                           "attendance": {"trainings": inputs["trainings"], "meetings": inputs["meetings"]},
                           "feedback": {"scores": inputs["scores"], "responses": inputs["responses"],

@@ -175,13 +175,13 @@ def report_html(tmp_path_factory):
     from mentoring_lib import evaluation as ev
     from mentoring_lib import report as rp
     from mentoring_lib.codebook import load_codebook
-    from mentoring_lib.context import OutputPaths, StageContext
+    from conftest import stage_context
     from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
     codebook = load_codebook(CODEBOOK)
     cfg = make_config()
-    out = OutputPaths(tmp_path_factory.mktemp("browser-run")).ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path_factory.mktemp("browser-run"))
+    out = ctx.out
     result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
                          approved=pd.Series(["Learned to be kinder to myself."]))
     for name, df in result.all_tables().items():
