@@ -551,7 +551,7 @@ def _attendance(rng: np.random.Generator, n: int, sessions: int, p_attend: float
 
 def _tick_cells(rng: np.random.Generator, present: np.ndarray) -> np.ndarray:
     ticks = TICKS[rng.choice(len(TICKS), size=present.shape, p=TICK_WEIGHTS)]
-    return np.where(present, ticks, None)  # type: ignore[call-overload]  # numpy's stubs lack a None branch
+    return np.where(present, ticks, np.array(None, dtype=object))
 
 
 # -- writers ------------------------------------------------------------------------------------
