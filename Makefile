@@ -9,8 +9,9 @@ CONFIG ?= config/demo.yml
 help:
 	@echo "make demo   - run the demo term and a second (spring) term end to end and compare them (creates .venv if missing)"
 	@echo "make test   - run every test: library, notebooks (nbval), end-to-end"
+	@echo "make test-fast - the tests not marked slow (no end-to-end or browser runs; under 2 minutes)"
 	@echo "make lab    - open JupyterLab on the notebooks"
-	@echo "make lint   - static checks (ruff)"
+	@echo "make lint   - static checks (ruff, mypy)"
 	@echo "make bench  - performance figures (benchmarks/run.py)"
 
 $(VENV)/.python-ok:
@@ -53,7 +54,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -m "not e2e and not browser" tests
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests
 
 # JupyterLab refuses to start as root unless told to (containers often run as root).
 LAB_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -63,6 +64,7 @@ lab: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(PIP) install ruff
 	$(BIN)/ruff check mentoring_lib tests benchmarks notebooks
+	$(BIN)/python -m mypy
 
 # make bench BENCH_ARGS="--scales 1,10 --skip-naive" for a quick run; --repeat 2 keeps the faster of two.
 BENCH_ARGS ?=

@@ -592,20 +592,19 @@ def _format_loc(loc: tuple) -> str:
     return out
 
 
-def _explain(err: dict, model: type[BaseModel]) -> tuple[str, str, str | None]:
+def _explain(err: Any, model: type[BaseModel]) -> tuple[str, str, str | None]:
     loc = tuple(p for p in err["loc"] if p != "function-after")
     key = _format_loc(loc) or "(top level)"
     etype = err["type"]
     if etype == "extra_forbidden":
         known = _known_keys(model, loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else (
+        return key, "unknown key", f"did you mean '{close[0]}'?" if close else (
             f"allowed keys here: {', '.join(known)}" if known else "remove it")
-        return key, "unknown key", hint
     if etype == "missing":
         return key, "required key is missing", "add it (see config/term-template.yml)"
     msg = err["msg"].removeprefix("Value error, ")
-    hint = None
+    hint: str | None = None
     if etype.startswith("date"):
         reason = (err.get("ctx") or {}).get("error")
         if isinstance(err.get("input"), str) and reason:

@@ -144,7 +144,9 @@ def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path 
 def row_ranges(rows: Iterable[int]) -> str:
     """[3, 4, 5, 9] -> '3-5, 9' (Excel row numbers, for notes)."""
     rows = sorted(rows)
-    out, start, prev = [], None, None
+    out: list[str] = []
+    start: int | None = None
+    prev = 0
     for r in rows:
         if start is None:
             start = prev = r

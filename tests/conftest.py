@@ -1,28 +1,118 @@
-"""Shared test set-up: every test writes its reports under a temporary folder."""
+"""Shared test set-up: every test writes its reports under a temporary folder. Shared helpers: file
+hashes, the command line in a child process, stage contexts, stages computed in-process, and the demo
+term computed once per test session."""
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from mentoring_lib.config import TermConfig
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "config" / "demo.yml"
 
 # Set before any kernel starts (nbval starts kernels outside function fixtures): notebooks run
 # alone write to <root>/demo/interactive, never into the checkout's reports/ folder.
-os.environ.setdefault("MENTORING_REPORTS_ROOT", tempfile.mkdtemp(prefix="mentoring-test-reports-"))
+if "MENTORING_REPORTS_ROOT" not in os.environ:
+    os.environ["MENTORING_REPORTS_ROOT"] = tempfile.mkdtemp(prefix="mentoring-test-reports-")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # Fixture notebooks are inputs of the runner tests, not notebooks for nbval to run.
 collect_ignore_glob = ["fixtures/*", "corpus/*"]
 
 
+def pytest_collection_modifyitems(items):
+    """End-to-end and browser tests are slow too: ``-m "not slow"`` (make test-fast) leaves them out."""
+    for item in items:
+        if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_reports(tmp_path_factory, monkeypatch):
     """Each test function gets its own reports root."""
     monkeypatch.setenv("MENTORING_REPORTS_ROOT", str(tmp_path_factory.mktemp("reports")))
+
+
+# -- files, the command line, stage contexts -------------------------------------------------------
+
+def folder_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (following the public/private links), by relative path;
+    files under a folder named in ``skip`` (or named so themselves) are left out."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()
+            and not any(part in skip for part in p.relative_to(folder).parts)}
+
+
+def mentoring_cli(*args: str, reports: Path | None = None, env: dict[str, str] | None = None,
+                  unset: tuple[str, ...] = (), pythonpath: tuple[Path, ...] = (), cwd: Path = ROOT,
+                  timeout: float = 120, umask: int = -1) -> subprocess.CompletedProcess:
+    """``python -m mentoring_lib ARGS`` in a child process, as a user runs it: this checkout's package
+    on PYTHONPATH (after ``pythonpath``), reports under ``reports`` when given (else the test's own
+    reports root), the variables in ``unset`` removed, then ``env`` added; output captured as text."""
+    full = {k: v for k, v in os.environ.items() if k not in unset}
+    if reports is not None:
+        full["MENTORING_REPORTS_ROOT"] = str(reports)
+    full["PYTHONPATH"] = os.pathsep.join(str(p) for p in (*pythonpath, ROOT))
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
+                          env=full, cwd=cwd, timeout=timeout, umask=umask)
+
+
+def stage_context(stage: str, config: "TermConfig | str | os.PathLike", out: "Path | OutputPaths", *,
+                  key: bytes | None = None) -> "StageContext":
+    """The context ``stage`` works with (as ``open_stage`` builds it for a run): ``config`` (loaded
+    when a path), writing under ``out`` (a folder, created with its layout, or OutputPaths);
+    ``key`` given skips reading the pseudonym key from the config's source."""
+    from mentoring_lib.config import TermConfig, load_config
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+
+    cfg = config if isinstance(config, TermConfig) else load_config(config)
+    paths = out if isinstance(out, OutputPaths) else OutputPaths(Path(out)).ensure()
+    return StageContext(stage, cfg, paths, _key=key)
+
+
+def run_through(stage: str, config: "TermConfig | str | os.PathLike", out: "Path | OutputPaths") -> "StageContext":
+    """Compute ``stage`` and every stage it needs in-process (the stages' library functions, no
+    notebooks), skipping those already done under ``out``; returns ``stage``'s context."""
+    from mentoring_lib.pipeline import stages
+    from mentoring_lib.pipeline.context import run_in_process
+
+    ctx = stage_context(stage, config, out)
+    for name in [*stages.upstream(stage), stage]:
+        if not ctx.is_done(name):
+            run_in_process(ctx.for_stage(name))
+    return ctx
+
+
+class DemoPipeline:
+    """The demo term computed in-process under one folder, each stage at most once (on the first
+    test that asks for it or for a stage after it). For tests that only read the outputs."""
+
+    def __init__(self, root: Path):
+        from mentoring_lib.config import load_config
+
+        self.config = load_config(DEMO_CONFIG)
+        self.root = root
+
+    def through(self, stage: str) -> "StageContext":
+        """``stage``'s context, with it and every stage it needs computed."""
+        return run_through(stage, self.config, self.root)
+
+
+@pytest.fixture(scope="session")
+def demo_pipeline(tmp_path_factory) -> DemoPipeline:
+    """The demo term, computed once per test session (per xdist worker) as the tests need its stages."""
+    return DemoPipeline(tmp_path_factory.mktemp("demo-pipeline"))
 
 
 def one_input_term(name: str, title: str, *, key_source: str = "env", data_dir: str = "data",

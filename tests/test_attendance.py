@@ -6,11 +6,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import stage_context
 
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import attendance as A
 from mentoring_lib.config import load_config
-from mentoring_lib.pipeline.context import OutputPaths, StageContext
+from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.privacy.pseudonym import DEMO_KEY, pseudonymise
 
@@ -239,7 +240,7 @@ def _context(tmp_path: Path, data: Path, people: pd.DataFrame, members: pd.DataF
     cfg_path = tmp_path / "term.yml"
     cfg_path.write_text(CONFIG.format(data=data))
     cfg = load_config(cfg_path)
-    ctx = StageContext("attendance", cfg, OutputPaths(tmp_path / "out").ensure(), _key=DEMO_KEY)
+    ctx = stage_context("attendance", cfg, tmp_path / "out", key=DEMO_KEY)
     ctx.for_stage("registrations").write_table("people", people)
     if members is not None:
         ctx.for_stage("groups").write_table("members", members)
@@ -357,7 +358,7 @@ def _csv_term(tmp_path: Path, sheets: dict[str, str], inputs: str, people_emails
     head = CONFIG.split("inputs:")[0].format(data=data)
     cfg_path.write_text(head + "inputs:\n" + inputs)
     cfg = load_config(cfg_path)
-    ctx = StageContext("attendance", cfg, OutputPaths(tmp_path / "out").ensure(), _key=DEMO_KEY)
+    ctx = stage_context("attendance", cfg, tmp_path / "out", key=DEMO_KEY)
     emails = pd.Series(list(people_emails))
     people = pd.DataFrame({"person_id": pseudonymise(emails, DEMO_KEY).to_numpy(),
                            "role": [r for r, _ in people_emails.values()],
@@ -555,17 +556,11 @@ def test_tables_against_a_loop_reference(seed):
 def test_mentors_only_meeting_sheet_still_reports_meetings_held(tmp_path, monkeypatch):
     """Group 1's mentors ticked meetings 1 and 2, group 2's meeting 1: held 2 and 1 times, although no
     participant is on the sheet; the participants attended nothing."""
-    from conftest import small_term
-
-    from mentoring_lib.config import load_config
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+    from conftest import run_through, small_term
 
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
     sheet = ["M1,m1@example.org,x,x,", "M2,m2@example.org,x,,", "M3,m3@example.org,x,,", "M4,m4@example.org,,,"]
-    cfg = load_config(small_term(tmp_path, rows={"meetings.csv": sheet}))
-    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
-    for name in ("registrations", "groups", "attendance"):
-        run_in_process(ctx.for_stage(name))
+    ctx = run_through("attendance", small_term(tmp_path, rows={"meetings.csv": sheet}), tmp_path / "out")
     groups = ctx.read_table("per_group", stage="attendance").set_index("group")
     assert groups["meetings_held"].to_dict() == {"1": 2, "2": 1}
     persons = ctx.read_table("per_person", stage="attendance")

@@ -10,15 +10,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import small_term
+from conftest import run_through, small_term, stage_context
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import certificates as C
-from mentoring_lib.pipeline import stages
 from mentoring_lib.config import load_config
-from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
 from mentoring_lib.privacy.pseudonym import DEMO_KEY, pseudonymise
 
@@ -88,7 +87,7 @@ def make_term(tmp_path: Path, *, mentors=MENTORS, overrides: str | None = None, 
     cfg_path = tmp_path / "config" / "term.yml"
     cfg_path.write_text(CONFIG.format(extra=extra), encoding="utf-8")
     cfg = load_config(cfg_path)
-    ctx = StageContext("certificates", cfg, OutputPaths(tmp_path / "out").ensure(), _key=KEY)
+    ctx = stage_context("certificates", cfg, tmp_path / "out", key=KEY)
     names = [m[0] for m in mentors]
     emails = pd.Series([m[1] for m in mentors])
     pids = pseudonymise(emails, KEY).tolist()
@@ -563,6 +562,7 @@ def test_summary_counts(stage):
 
 # -- performance ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_many_certificates_render_in_chunks_one_page_each(tmp_path, stage):
     """Rendering in parallel chunks keeps every certificate whole and in order (the 1,000-certificate
     time of issue 8 is measured by benchmarks/run.py, not asserted here)."""
@@ -579,6 +579,7 @@ def test_many_certificates_render_in_chunks_one_page_each(tmp_path, stage):
     assert len({p.name for p in result.files}) == n
 
 
+@pytest.mark.slow
 def test_combined_pdf_typeset_in_parts_has_the_same_pages_and_is_reproducible(tmp_path, monkeypatch):
     """A large term's combined PDF is typeset COMBINED_PART certificates at a time and joined:
     the same pages in the same order and the same document title as one typesetting, and the
@@ -642,6 +643,7 @@ def test_mentor_without_group_co_led_no_meetings_even_when_ticked():
     assert out.loc["P-b", "rule_reason"] == "led no group, so co-led no group meetings (at least 4 needed)"
 
 
+@pytest.mark.slow
 def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypatch):
     """Three mentors: the Swedish-only one has no co-mentor. The stage runs to the end, the two who
     led group 1 are eligible and the unpaired one is not (no group led), with an empty group cell."""
@@ -649,11 +651,8 @@ def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypa
     mentors = ["2026/09/01 10:00:00,Aino Aaltonen,m1@example.org,English,Mon 10-12",
                "2026/09/01 10:05:00,Bo Bergqvist,m2@example.org,English,Mon 10-12",
                "2026/09/01 10:10:00,Cai Carlsson,m3@example.org,Swedish,Tue 14-16"]
-    cfg = load_config(small_term(tmp_path, rows={"mentors.csv": mentors}))
-    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
-    for name in stages.upstream("certificates") + ["certificates"]:
-        run_in_process(ctx.for_stage(name))
-    roster = C.prepare(ctx.for_stage("certificates")).roster.set_index("email")
+    ctx = run_through("certificates", small_term(tmp_path, rows={"mentors.csv": mentors}), tmp_path / "out")
+    roster = C.prepare(ctx).roster.set_index("email")
     assert roster.loc["m1@example.org", "group"] == roster.loc["m2@example.org", "group"] == "1"
     assert roster.loc["m3@example.org", "group"] == ""
     assert roster.loc[["m1@example.org", "m2@example.org"], "eligible"].all()

@@ -145,6 +145,7 @@ def test_package_import_does_not_load_matplotlib():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_bytes_identical_across_processes(tmp_path):
     """Same bytes from fresh interpreters with different hash seeds (what a re-run does)."""
     import os

@@ -7,20 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import mentoring_cli
 
 from mentoring_lib import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
-                          env=env, cwd=kw.get("cwd", ROOT), timeout=120)
-
-
 def test_help_lists_every_command_of_the_design():
-    out = run("--help").stdout
+    out = mentoring_cli("--help").stdout
     for command in ("run", "check", "inspect", "demo-data", "keygen", "purge"):
         assert command in out
 
@@ -42,7 +37,7 @@ def test_every_option_of_every_command_is_described():
     for flag in ("--only", "--from"):
         text = next(a.help for a in commands["run"]._actions if flag in a.option_strings)
         assert all(s.name in text for s in STAGES), flag
-    out = run("run", "--help").stdout
+    out = mentoring_cli("run", "--help").stdout
     assert "--only STAGE" in out and "registrations" in out and "certificates" in out
 
 
@@ -57,14 +52,14 @@ def test_the_template_says_how_to_make_a_key_and_make_lab_runs_as_root():
 
 
 def test_inspect_needs_no_config_and_prints_no_cell_values():
-    proc = run("inspect", "data/demo/participant_registrations.csv")
+    proc = mentoring_cli("inspect", "data/demo/participant_registrations.csv")
     assert proc.returncode == 0, proc.stderr
     assert "Google Forms" in proc.stdout and "Timestamp" in proc.stdout
     assert "@example" not in proc.stdout, "inspect shows structure, never a respondent's e-mail"
 
 
 def test_inspect_of_a_missing_file_exits_2_without_traceback(tmp_path):
-    proc = run("inspect", str(tmp_path / "nothing.xlsx"))
+    proc = mentoring_cli("inspect", str(tmp_path / "nothing.xlsx"))
     assert proc.returncode == 2
     assert "nothing.xlsx" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -88,7 +83,7 @@ def test_unexpected_error_is_one_line_unless_debugging(monkeypatch, capsys):
 
 
 def test_demo_data_writes_a_term(tmp_path):
-    proc = run("demo-data", str(tmp_path / "term"), "--seed", "3")
+    proc = mentoring_cli("demo-data", str(tmp_path / "term"), "--seed", "3")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "term" / "mentor_registrations.xlsx").is_file()
     assert (tmp_path / "term" / "feedback_before.csv").is_file()

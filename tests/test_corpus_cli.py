@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import io
 import json
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import folder_hashes, mentoring_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -106,11 +106,6 @@ def write_term(folder: Path, name: str) -> Path:
     path = folder / "term.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def publish_previous_run(reports: Path) -> Path:
@@ -264,6 +259,7 @@ def test_check_never_touches_the_published_outputs(corpus_results):
 REAL_CLI = ["blank_rows__reads.csv", "missing_required_column__exit2.csv", "time_in_dst_gap__exit2.csv"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REAL_CLI)
 def test_corpus_file_through_the_real_command(tmp_path, name):
     reports = tmp_path / "reports"
@@ -271,8 +267,8 @@ def test_corpus_file_through_the_real_command(tmp_path, name):
     before = folder_hashes(public)
     (tmp_path / "term").mkdir()
     config = write_term(tmp_path / "term", name)
-    proc = subprocess.run([sys.executable, "-m", "mentoring_lib", "check", "--config", str(config)],
-                          capture_output=True, text=True, env=child_env(reports), timeout=300, cwd=tmp_path)
+    proc = mentoring_cli("check", "--config", str(config), reports=reports, unset=("MENTORING_DEBUG",),
+                         cwd=tmp_path, timeout=300)
     spec = cli_spec(name)
     console = proc.stdout + proc.stderr
     assert "Traceback" not in console
@@ -290,6 +286,7 @@ def test_corpus_file_through_the_real_command(tmp_path, name):
     assert folder_hashes(public) == before
 
 
+@pytest.mark.slow
 def test_check_validates_the_certificate_overrides_file(tmp_path):
     """`mentoring check` reads the overrides file against the accepted mentors (exit 2 on a bad row)."""
     from mentoring_lib import cli

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from conftest import mentoring_cli
 
 from mentoring_lib.demo import demodata_spring as spring
 from mentoring_lib.analysis.codebook import load_codebook
@@ -32,6 +30,7 @@ def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file())
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(term, tmp_path):
     out, _ = term
     spring.write_spring_term(tmp_path, seed=2027)
@@ -40,6 +39,7 @@ def test_same_seed_gives_byte_identical_files(term, tmp_path):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_another_seed_gives_other_people_and_the_same_announced_sizes(term, tmp_path):
     _, first = term
     other = spring.write_spring_term(tmp_path, seed=5)
@@ -93,6 +93,7 @@ def test_config_validates_and_maps_the_written_headers(term):
     assert {i.tool for i in cfg.inputs} == {"google_forms", "limesurvey", "csv", "xlsx", "microsoft_forms"}
 
 
+@pytest.mark.slow
 def test_check_reads_every_input_of_the_spring_term(term, capsys):
     from mentoring_lib.pipeline.check import check_term
 
@@ -157,14 +158,9 @@ def test_answer_key_is_not_computed_by_the_pipeline():
         assert not imported & PIPELINE_MODULES, (module, imported & PIPELINE_MODULES)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
-
-
+@pytest.mark.slow
 def test_cli_writes_the_spring_term_with_its_config(tmp_path):
-    proc = _cli("demo-data", str(tmp_path / "spring"), "--variant", "spring")
+    proc = mentoring_cli("demo-data", str(tmp_path / "spring"), "--variant", "spring")
     assert proc.returncode == 0, proc.stderr
     assert "spring.yml" in proc.stdout
     written = set(_files(tmp_path / "spring"))
@@ -172,7 +168,8 @@ def test_cli_writes_the_spring_term_with_its_config(tmp_path):
             spring.EXPECTED_RESULTS, spring.MENTOR_FILE, spring.PARTICIPANT_FILE} <= written
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_scaled_spring_term(tmp_path):
-    proc = _cli("demo-data", str(tmp_path / "spring"), "--variant", "spring", "--scale", "2")
+    proc = mentoring_cli("demo-data", str(tmp_path / "spring"), "--variant", "spring", "--scale", "2")
     assert proc.returncode == 2 and "--scale" in proc.stderr
     assert not (tmp_path / "spring").exists()

@@ -187,6 +187,7 @@ def count_tables(draw):
     return pd.DataFrame(values, index=[f"r{i}" for i in range(n_rows)], columns=[f"c{j}" for j in range(n_cols)])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(count_tables(), st.sampled_from([3, 5]))
 def test_no_suppressed_cell_recoverable(table, k):

@@ -1,14 +1,12 @@
 """End to end: `mentoring run` on the demo term, as the coordinator and a scheduler use it."""
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import folder_hashes, mentoring_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.yml"
@@ -16,17 +14,9 @@ DEMO = ROOT / "config" / "demo.yml"
 pytestmark = pytest.mark.e2e
 
 
-def mentoring(*args: str, reports: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+def mentoring(*args: str, reports: Path) -> subprocess.CompletedProcess:
     """The command as a coordinator runs it, under the usual umask (files 0644, folders 0755)."""
-    env = {**os.environ, "MENTORING_REPORTS_ROOT": str(reports), "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    env.pop("SOURCE_DATE_EPOCH", None)
-    return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
-                          env=env, timeout=900, cwd=ROOT, umask=0o022)
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return mentoring_cli(*args, reports=reports, unset=("SOURCE_DATE_EPOCH",), timeout=900, umask=0o022)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import mentoring_cli, stage_context
 from scipy import stats as sps
 
 from mentoring_lib.steps import evaluation as ev
@@ -352,13 +353,12 @@ def test_shown_counts_agrees_with_disclosure_single_cells(k):
 
 
 def test_quotes_for_review_and_approval_file(tmp_path, inputs):
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext
     from mentoring_lib.errors import InputError
     from mentoring_lib.privacy.scrub import quote_hash
 
     cfg = make_config(approved_quotes_file="approved.txt").model_copy(
         update={"data_dir": str(tmp_path)})
-    ctx = StageContext("evaluation", cfg, OutputPaths(tmp_path / "out").ensure())
+    ctx = stage_context("evaluation", cfg, tmp_path / "out")
     comments = inputs["comments"].assign(quote_hash=lambda d: d["text"].map(quote_hash))
     path = ev.write_quotes_for_review(ctx, comments)
     review = pd.read_csv(path, encoding="utf-8-sig")
@@ -374,12 +374,11 @@ def test_quotes_for_review_and_approval_file(tmp_path, inputs):
 def test_approved_quote_still_naming_someone_is_refused_and_flagged_for_review(tmp_path, inputs):
     """Issue 13: a quote the scrubber let through ("Jukalle", a surname without its diacritics)
     is approved by hash but not published; the review list says why."""
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext
     from mentoring_lib.privacy.scrub import quote_hash
 
     cfg = make_config(approved_quotes_file="approved.txt").model_copy(update={"data_dir": str(tmp_path)})
-    out = OutputPaths(tmp_path / "out").ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path / "out")
+    out = ctx.out
     (out.private / "identity").mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"person_id": ["P-1", "P-2"], "name": ["Jukka Joki", "Ilmatar Pöllökorpi"],
                   "first_name": [None, None], "email": ["jukka.joki@example.org", "ilmatar@example.fi"]}
@@ -562,10 +561,7 @@ def test_unknown_likert_label_exits_2_naming_file_row_and_column_never_the_value
     knows. `mentoring run` stops with exit 2 and a message naming the file, the row and the column,
     without a traceback, and without the answer itself (it may be free text that names someone)."""
     import csv
-    import os
     import shutil
-    import subprocess
-    import sys
 
     shutil.copytree(ROOT / "config", tmp_path / "config")
     shutil.copytree(ROOT / "data" / "demo", tmp_path / "data" / "demo")
@@ -583,10 +579,8 @@ def test_unknown_likert_label_exits_2_naming_file_row_and_column_never_the_value
     rows[row][j] = unknown
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f, delimiter=";", lineterminator="\r\n" if b"\r\n" in raw else "\n").writerows(rows)
-    env = {**os.environ, "MENTORING_REPORTS_ROOT": str(tmp_path / "reports"), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "mentoring_lib", "run", "--config",
-                           str(tmp_path / "config" / "demo.yml")], capture_output=True, text=True, env=env,
-                          timeout=600, cwd=tmp_path)
+    proc = mentoring_cli("run", "--config", str(tmp_path / "config" / "demo.yml"), reports=tmp_path / "reports",
+                         cwd=tmp_path, timeout=600)
     err = proc.stderr
     assert proc.returncode == 2, proc.stdout[-2000:] + err[-2000:]
     assert "Traceback" not in err and "Traceback" not in proc.stdout

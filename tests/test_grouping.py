@@ -182,6 +182,7 @@ def terms(draw):
     return n_groups, pd.concat([mentors, participants], ignore_index=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(terms())
 def test_property_groups_are_feasible_complete_and_deterministic(case):
@@ -312,20 +313,13 @@ def test_mentor_not_available_at_the_slot_is_named_by_row():
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def demo_groups(tmp_path_factory):
-    from mentoring_lib.config import load_config
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext
-
-    config = load_config(ROOT / "config" / "demo.yml")
-    ctx = StageContext("registrations", config, OutputPaths(tmp_path_factory.mktemp("groups")).ensure())
-    drivers.run(ctx)
-    gctx = ctx.for_stage("groups")
-    drivers.run(gctx)
-    return gctx
+@pytest.fixture
+def demo_groups(demo_pipeline):
+    """The groups stage of the demo term (computed once per session; read only)."""
+    return demo_pipeline.through("groups")
 
 
-def test_demo_groups(demo_groups):
+def test_demo_term_forms_eight_groups_and_lists_the_six_unplaced_with_the_reason(demo_groups):
     ctx = demo_groups
     pairs = ctx.read_table("pairs")
     members = ctx.read_table("members")
@@ -366,7 +360,8 @@ def test_demo_groups(demo_groups):
 
 def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
     """The coordinator places the unplaced people by hand in groups.xlsx and feeds it back."""
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+    from conftest import stage_context
+
     from mentoring_lib.io.spreadsheets import write_xlsx
 
     ctx = demo_groups
@@ -383,7 +378,7 @@ def test_coordinator_sheet_round_trips_as_the_roster(demo_groups, tmp_path):
         "data_dir": str(data), "groups": ctx.config.groups.model_copy(update={"roster_file": "groups_edited.xlsx"})})
     out = tmp_path / "out"
     shutil.copytree(ctx.out.root, out)
-    gctx = StageContext("groups", config, OutputPaths(out).ensure())
+    gctx = stage_context("groups", config, out)
     drivers.run(gctx)
     members = gctx.read_table("members")
     assert members.group.notna().all() and len(members) == len(sheet)
@@ -433,17 +428,11 @@ def test_small_group_is_filled_up_to_the_minimum_from_fitting_participants():
 
 def test_term_without_a_languages_field_forms_its_groups(tmp_path, monkeypatch):
     """A small term whose forms did not ask for languages (field unmapped) pairs on time slots."""
-    from conftest import small_term
-
-    from mentoring_lib.config import load_config
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+    from conftest import run_through, small_term
 
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
-    cfg = load_config(small_term(tmp_path, drop_columns={"mentors": ["languages"],
-                                                         "participants": ["languages"]}))
-    ctx = StageContext("registrations", cfg, OutputPaths(tmp_path / "out").ensure())
-    for name in ("registrations", "groups"):
-        run_in_process(ctx.for_stage(name))
+    config = small_term(tmp_path, drop_columns={"mentors": ["languages"], "participants": ["languages"]})
+    ctx = run_through("groups", config, tmp_path / "out")
     members = ctx.read_table("members", stage="groups")
     assert members.groupby("role")["group"].count().to_dict() == {"mentor": 4, "participant": 6}
     assert sorted(members["group"].dropna().unique().tolist()) == [1, 2]

@@ -14,9 +14,10 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def test_environment_yml_lists_the_same_direct_dependencies_as_pyproject():
+def test_environment_yml_lists_the_same_direct_dependencies_and_test_extras_as_pyproject():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    deps = {_name(d): d for d in pyproject["project"]["dependencies"]}
+    project = pyproject["project"]
+    deps = {_name(d): d for d in [*project["dependencies"], *project["optional-dependencies"]["test"]]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda, pip = {}, {}
     for item in env["dependencies"]:
@@ -84,3 +85,24 @@ def test_every_notebook_follows_the_stage_contract():
         assert f'open_stage("{st.name}", config=config, output_dir=output_dir)' in "".join(code[1]["source"])
         assert "ctx.mark_done()" in "".join(code[-1]["source"]), st.notebook
         assert nb["cells"][0]["cell_type"] == "markdown"
+
+
+def _make_recipe(target: str) -> str:
+    """The recipe lines of a Makefile target."""
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n)+)", text, re.M)
+    assert match, target
+    return match.group(1)
+
+
+def test_make_lint_type_checks_the_library_with_the_config_in_pyproject():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["tool"]["mypy"]["files"] == ["mentoring_lib"]
+    assert "mypy" in _make_recipe("lint") and "ruff check" in _make_recipe("lint")
+
+
+def test_make_test_fast_leaves_out_slow_tests_and_make_test_runs_everything():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert any(m.startswith("slow:") for m in pyproject["tool"]["pytest"]["ini_options"]["markers"])
+    assert '-m "not slow"' in _make_recipe("test-fast")
+    assert "not slow" not in _make_recipe("test") and "pytest" in _make_recipe("test")

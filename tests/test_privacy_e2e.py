@@ -27,13 +27,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from conftest import folder_hashes, mentoring_cli
 
 from mentoring_lib.io import people_workbooks
 from mentoring_lib.errors import EXIT_INPUT, EXIT_OK, EXIT_PRIVACY
@@ -249,11 +249,6 @@ def run_record(term: Path) -> str:
     return (term / "run.json").read_text(encoding="utf-8")
 
 
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 # -- building the canary term ------------------------------------------------------------------------
 
 def _ts(value) -> dt.datetime:
@@ -414,11 +409,9 @@ def make_term(dest: Path, *, name: str = "canary-demo", key_source: str = "demo"
 
 def mentoring(*args: str, reports: Path, env: dict | None = None,
               pythonpath: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k not in ("MENTORING_KEY", "SOURCE_DATE_EPOCH")}
-    full.update(MENTORING_REPORTS_ROOT=str(reports),
-                PYTHONPATH=os.pathsep.join(str(p) for p in (*pythonpath, ROOT)), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "mentoring_lib", *args], capture_output=True, text=True,
-                          env=full, timeout=1200, cwd=ROOT)
+    """The command with no key and no fixed date from the test's environment."""
+    return mentoring_cli(*args, reports=reports, env=env, pythonpath=pythonpath,
+                         unset=("MENTORING_KEY", "SOURCE_DATE_EPOCH"), timeout=1200)
 
 
 def approved_hashes() -> list[str]:

@@ -283,6 +283,7 @@ def registrations(draw):
     return df, rules(places=places, promote_until=promote_until), withdrawn
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registrations())
 def test_property_every_row_one_status_counts_reconcile_and_match_by_hand(case):
@@ -356,8 +357,10 @@ import json  # noqa: E402
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from conftest import stage_context  # noqa: E402
+
 from mentoring_lib.config import load_config  # noqa: E402
-from mentoring_lib.pipeline.context import OutputPaths, StageContext  # noqa: E402
+from mentoring_lib.pipeline.context import StageContext  # noqa: E402
 from mentoring_lib.errors import InputError  # noqa: E402
 from mentoring_lib.pipeline.drivers import run as run_stage  # noqa: E402
 from mentoring_lib.steps.registration import multi_select  # noqa: E402
@@ -375,14 +378,13 @@ def stage_ctx(tmp_path, data_dir=None, **registration):
     if registration:
         update["registration"] = config.registration.model_copy(update=registration)
     config = config.model_copy(update=update)
-    return StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure())
+    return stage_context("registrations", config, tmp_path / "out")
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    ctx = stage_ctx(tmp_path_factory.mktemp("demo"))
-    run_stage(ctx)
-    return ctx
+@pytest.fixture
+def demo_run(demo_pipeline):
+    """The registrations stage of the demo term (computed once per session; read only)."""
+    return demo_pipeline.through("registrations")
 
 
 def test_demo_statuses_are_what_the_announced_rules_give_by_hand(demo_run):
@@ -633,7 +635,7 @@ def test_problems_in_both_forms_are_reported_together(tmp_path):
     data = copy_demo(tmp_path)
     edit_csv(data / "participant_registrations.csv", lambda f: f.rename(columns={"Timestamp": "When"}))
     ctx = stage_ctx(tmp_path, data_dir=data)
-    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+    ctx = stage_context(ctx.stage, ctx.config.model_copy(update={"inputs": [
         i.model_copy(update={"columns": {**i.columns, "email": "Sähköposti"}}) if i.id == "mentor_registrations"
         else i for i in ctx.config.inputs]}), ctx.out)
     with pytest.raises(InputErrors) as e:
@@ -713,7 +715,7 @@ def test_a_person_accepted_in_both_roles_is_flagged_and_a_withdrawal_resolves_it
         f.assign(Role=""), pd.DataFrame([{"Email": mentor_email, "Date": "2026-09-20", "Reason": "mentor",
                                           "Role": "participant"}])], ignore_index=True))
     ctx = stage_ctx(tmp_path / "decided", data_dir=data)
-    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+    ctx = stage_context(ctx.stage, ctx.config.model_copy(update={"inputs": [
         i.model_copy(update={"columns": {**i.columns, "role": "Role"}}) if i.id == "withdrawals" else i
         for i in ctx.config.inputs]}), ctx.out)
     with warnings.catch_warnings():
@@ -749,7 +751,7 @@ def test_a_form_with_first_and_last_name_fields(tmp_path, demo_run):
 
     edit_csv(data / "participant_registrations.csv", split)
     ctx = stage_ctx(tmp_path / "split", data_dir=data)
-    ctx = StageContext(ctx.stage, ctx.config.model_copy(update={"inputs": [
+    ctx = stage_context(ctx.stage, ctx.config.model_copy(update={"inputs": [
         i.model_copy(update={"columns": {**{k: v for k, v in i.columns.items() if k != "name"},
                                          "first_name": "First name", "last_name": "Last name"}})
         if i.id == "participant_registrations" else i for i in ctx.config.inputs]}), ctx.out)
@@ -834,7 +836,7 @@ def consent_term(tmp_path, monkeypatch, extra: str = "") -> StageContext:
     text = CONSENT_TERM.replace("               mentor_places", extra + "               mentor_places")
     (tmp_path / "config" / "term.yml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "config" / "term.yml")
-    return StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure())
+    return stage_context("registrations", config, tmp_path / "out")
 
 
 def test_consent_answered_no_excludes_the_row_and_is_counted_in_data_quality(tmp_path, monkeypatch):
@@ -892,7 +894,7 @@ report: {organisation: University of Example}
     from mentoring_lib.steps.registration import read_inputs
 
     config = load_config(tmp_path / "config" / "term.yml")
-    frame, _ = read_inputs(StageContext("registrations", config, OutputPaths(tmp_path / "out").ensure()))
+    frame, _ = read_inputs(stage_context("registrations", config, tmp_path / "out"))
     # A1, A2, A3, a full Finnish answer with the university's name in the genitive, LimeSurvey's -oth-
     assert frame.sort_values("row")["school"].tolist() == [
         "Faculty of Science", "Faculty of Law", "Faculty of Medicine", "Faculty of Law", "Other"]

@@ -8,12 +8,12 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from conftest import stage_context
 
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import report as rp
 from mentoring_lib.analysis.codebook import load_codebook
-from mentoring_lib.pipeline.context import OutputPaths, StageContext
 from mentoring_lib.outputs.render_html import render_html
 from mentoring_lib.outputs.render_pdf import FIXED_TIMESTAMP, pdf_bytes
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
@@ -66,8 +66,8 @@ def term(tmp_path_factory):
     """A synthetic term evaluated and reported: (ctx, report model, html, pdf bytes)."""
     codebook = load_codebook(CODEBOOK)
     cfg = make_config()
-    out = OutputPaths(tmp_path_factory.mktemp("run")).ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path_factory.mktemp("run"))
+    out = ctx.out
     result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
                          approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
     for name, df in result.all_tables().items():
@@ -290,7 +290,7 @@ def test_provenance_names_inputs_by_id_never_by_file_name(term):
 
 def test_provenance_fallback_without_run_json(tmp_path):
     cfg = make_config()
-    ctx = StageContext("report", cfg, OutputPaths(tmp_path).ensure())
+    ctx = stage_context("report", cfg, tmp_path)
     prov = rp.collect_provenance(ctx)
     assert prov["report_date"] == "2026-12-18"  # noon UTC on the term's last day
     assert prov["config"]["digest"] == cfg.digest()
@@ -387,6 +387,7 @@ def test_quality_complementary_suppression():
 
 # -- participants' voices: only approved quotes reach the public outputs ------------------------------
 
+@pytest.mark.slow
 def test_only_approved_quotes_reach_the_public_report(tmp_path):
     """Through both stages (evaluation, report) with an approval file in the demo's format: the
     approved comment is in report.html, report.pdf and nowhere else than as a quote; the others
@@ -405,8 +406,8 @@ def test_only_approved_quotes_reach_the_public_report(tmp_path):
     refused = [t for t in comments["text"] if t != approved]
     (data / "approved_quotes.txt").write_text(
         "# approved by the coordinator\n" + f"{quote_hash(approved)}  # peer support\n", encoding="utf-8")
-    out = OutputPaths(tmp_path / "run").ensure()
-    ctx = StageContext("evaluation", cfg, out)
+    ctx = stage_context("evaluation", cfg, tmp_path / "run")
+    out = ctx.out
     for stage, tables in {"registrations": {"people": inputs["people"]}, "groups": {"members": inputs["members"]},
                           "attendance": {"trainings": inputs["trainings"], "meetings": inputs["meetings"]},
                           "feedback": {"scores": inputs["scores"], "responses": inputs["responses"],

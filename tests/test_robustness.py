@@ -7,7 +7,6 @@ timeout or a reboot ends it: no `finally`, no clean-up.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import one_input_term
+from conftest import folder_hashes, one_input_term
 
 from mentoring_lib import cli
 from mentoring_lib.pipeline import publish, runner, stages
@@ -28,13 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-def folder_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
-    """sha256 of every file under ``folder`` (following the public/private links), by relative path."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()
-            and not any(part in skip for part in p.relative_to(folder).parts)}
-
 
 def wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None, what: str = "") -> None:
     deadline = time.monotonic() + timeout
@@ -198,6 +190,7 @@ def publish_first_run(cfg: Path) -> tuple[Path, str, dict[str, str]]:
 
 # -- killed runs -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_run_killed_mid_write_and_mid_publish_leaves_previous_outputs_then_next_run_cleans_up(small_term):
     cfg = small_term
     term_dir, first_id, hashes = publish_first_run(cfg)
@@ -227,6 +220,7 @@ def test_run_killed_mid_write_and_mid_publish_leaves_previous_outputs_then_next_
     assert json.loads((term_dir / "run.json").read_text())["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_sigterm_mid_notebook_stops_the_run_at_once_and_cleans_up(small_term):
     """A scheduler's timeout or `kill` sends SIGTERM to the runner alone: the running notebook's
     kernel is killed (not waited for: it would sleep 120 s), the staging folder removed, run.json
@@ -268,6 +262,7 @@ def _alive(pid: int) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_run_killed_right_after_the_swap_is_published_whole_and_the_old_run_cleaned_later(small_term):
     cfg = small_term
     term_dir = cfg.parent / "reports" / "small"
@@ -295,6 +290,7 @@ def test_run_killed_right_after_the_swap_is_published_whole_and_the_old_run_clea
     assert sorted(d.name for d in (term_dir / publish.RUNS).iterdir()) == [new_id]
 
 
+@pytest.mark.slow
 def test_a_killed_runs_lock_is_released_and_a_live_one_is_not(small_term):
     cfg = small_term
     term_dir = cfg.parent / "reports" / "small"
@@ -315,6 +311,7 @@ def test_a_killed_runs_lock_is_released_and_a_live_one_is_not(small_term):
 
 # -- inputs that change during a run -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_input_changed_during_the_run_exits_2_naming_it_and_publishes_nothing(small_term):
     cfg = small_term
     term_dir = cfg.parent / "reports" / "small"
@@ -353,6 +350,7 @@ def test_refused_partial_run_leaves_no_staging_folder(in_process_term, capsys):
     assert not runs.exists() or list(runs.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_failed_seeding_of_a_partial_run_removes_its_staging_folder(in_process_term, monkeypatch, capsys):
     cfg = in_process_term
     term_dir = cfg.parent / "reports" / "small"
@@ -533,6 +531,7 @@ def test_small_terms_run_every_stage_and_publish_a_report(tmp_path, monkeypatch,
     assert (term_dir / "public" / "report.pdf").is_file()
 
 
+@pytest.mark.slow
 def test_no_registrations_at_all_stops_with_exit_2_naming_the_exports(tmp_path, monkeypatch):
     proc, _ = run_small_term(tmp_path, monkeypatch, rows={"mentors.csv": [], "participants.csv": []})
     assert proc.returncode == EXIT_INPUT, proc.stdout[-2000:] + proc.stderr[-2000:]

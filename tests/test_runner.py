@@ -66,6 +66,7 @@ def test_successful_run_publishes_and_records_provenance(term, capsys):
     assert len(injected) == 1 and "output_dir" in "".join(injected[0]["source"])
 
 
+@pytest.mark.slow
 def test_unchanged_inputs_do_nothing_unless_forced(term, capsys, monkeypatch):
     cfg = term("succeeds_second.ipynb")
     monkeypatch.setattr(runner.provenance, "code_digest", lambda: "code-v1")
@@ -107,6 +108,7 @@ def test_input_error_inside_notebook_exits_2_with_its_message(term, capsys):
     assert "file after.csv, row 7, column 'Q3': unknown Likert label" in err
 
 
+@pytest.mark.slow
 def test_failed_run_leaves_previous_outputs_intact(term):
     cfg = term("succeeds_second.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK
@@ -118,21 +120,25 @@ def test_failed_run_leaves_previous_outputs_intact(term):
     assert list((cfg.parent / "reports" / "fixture" / publish.RUNS).iterdir()) == [public.resolve().parent]
 
 
+@pytest.mark.slow
 def test_notebook_that_forgets_to_mark_done_fails(term, capsys):
     assert run_cli("run", "--config", str(term("forgets_mark_done.ipynb"))) == EXIT_NOTEBOOK
     assert "without marking itself done" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_dead_kernel_is_reported(term, capsys):
     assert run_cli("run", "--config", str(term("kills_kernel.ipynb"))) == EXIT_NOTEBOOK
     assert "kernel died" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cell_timeout_is_reported(term, capsys):
     assert run_cli("run", "--config", str(term("sleeps.ipynb")), "--timeout", "3") == EXIT_NOTEBOOK
     assert "timeout" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_privacy_gate_stops_publication_with_exit_4(term, capsys):
     cfg = term("leaks_name.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_PRIVACY
@@ -141,6 +147,7 @@ def test_privacy_gate_stops_publication_with_exit_4(term, capsys):
     assert not (cfg.parent / "reports" / "fixture" / "public").exists()
 
 
+@pytest.mark.slow
 def test_only_and_from_rerun_part_of_the_pipeline(term, capsys):
     cfg = term("succeeds_second.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK
@@ -213,6 +220,7 @@ def test_second_run_of_same_term_exits_75_within_a_second(term, tmp_path):
     assert elapsed < 5  # interpreter start-up included; the lock itself answers at once
 
 
+@pytest.mark.slow
 def test_stale_run_folders_are_cleaned(term):
     cfg = term("succeeds_second.ipynb")
     stale = cfg.parent / "reports" / "fixture" / publish.RUNS / "20260101T000000Z-1"
@@ -294,6 +302,7 @@ def test_unreadable_input_message(term, monkeypatch):
         runner.provenance.input_fingerprints(cfg)
 
 
+@pytest.mark.slow
 def test_a_new_key_reruns_an_unchanged_term(term, capsys, monkeypatch):
     cfg = term("succeeds_second.ipynb")
     monkeypatch.setattr(runner.provenance, "code_digest", lambda: "code-v1")
@@ -306,6 +315,7 @@ def test_a_new_key_reruns_an_unchanged_term(term, capsys, monkeypatch):
     assert "a7" * 16 not in record and "5e" * 16 not in record
 
 
+@pytest.mark.slow
 def test_runner_imports_papermill_without_the_iri_grammar_and_still_validates_notebooks():
     """kernels.import_papermill keeps rfc3987_syntax (2 s of Lark grammars) out of the runner;
     nbformat must still validate every stage notebook, and a broken one must still fail."""
@@ -505,6 +515,7 @@ def _modes(root: Path) -> dict[str, int]:
     return out
 
 
+@pytest.mark.slow
 def test_private_outputs_are_0600_in_0700_folders_under_umask_022(term, umask_022, capsys):
     cfg = term("writes_private.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK
@@ -520,6 +531,7 @@ def test_private_outputs_are_0600_in_0700_folders_under_umask_022(term, umask_02
     assert (term_dir / "run.json").stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_its_notebooks_and_details_0600_in_a_0700_folder(term, umask_022, capsys):
     cfg = term("raises_value_error.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_NOTEBOOK
@@ -529,6 +541,7 @@ def test_failed_run_keeps_its_notebooks_and_details_0600_in_a_0700_folder(term, 
     assert {k: m for k, m in modes.items() if m != (0o700 if k.endswith("/") else 0o600)} == {}
 
 
+@pytest.mark.slow
 def test_run_record_is_split_into_public_provenance_and_private_details(term, capsys):
     cfg = term("writes_private.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_OK
@@ -552,6 +565,7 @@ def test_run_record_is_split_into_public_provenance_and_private_details(term, ca
     assert details["config_file"] == str(cfg) and details["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_failed_run_record_says_what_failed_and_keeps_the_message_private(term, capsys):
     cfg = term("raises_input_error.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
@@ -563,6 +577,7 @@ def test_failed_run_record_says_what_failed_and_keeps_the_message_private(term, 
     assert "row 7, column 'Q3'" in details["error"] and details["exit_code"] == EXIT_INPUT
 
 
+@pytest.mark.slow
 def test_purge_deletes_the_private_run_details_and_keeps_public_provenance(term, capsys):
     from mentoring_lib.config import load_config
     from mentoring_lib.pipeline.retention import purge_term

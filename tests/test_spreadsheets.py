@@ -163,6 +163,7 @@ from hypothesis import strategies as st  # noqa: E402
 _DANGER = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20", "", "a"])
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(_DANGER, st.text(max_size=12)), min_size=1, max_size=8))
 def test_random_text_never_becomes_a_formula(tmp_path_factory, cells):

@@ -111,6 +111,7 @@ def test_wilcoxon_against_pingouin(scores):
     assert rev.rank_biserial == pytest.approx(-res.rank_biserial)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=3, max_size=40))
 def test_wilcoxon_property_matches_pingouin(pairs):

@@ -15,11 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import stage_context
 
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import feedback, registration
 from mentoring_lib.config import load_config
-from mentoring_lib.pipeline.context import OutputPaths, StageContext
+from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.errors import ConfigError, InputError
 from mentoring_lib.io.inspect import describe_export
 from mentoring_lib.privacy.pseudonym import email_in_domains, normalise_email, valid_email
@@ -55,7 +56,7 @@ def term(tmp_path: Path, file: Path, columns: dict, *, tool: str = "auto", place
            "report": {"organisation": "Test"}}
     path = tmp_path / "term.yml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return StageContext("registrations", load_config(path), OutputPaths(tmp_path / "out").ensure())
+    return stage_context("registrations", load_config(path), tmp_path / "out")
 
 
 def run(ctx: StageContext) -> tuple[pd.DataFrame, dict]:

@@ -279,11 +279,11 @@ class Codebook(_Model):
             if clash:
                 problems.append(f"response set '{rs_id}': {', '.join(clash)} is also a missing-answer code")
         for inst_id, inst in self.instruments.items():
-            rs = self.response_sets.get(inst.response_set)
+            inst_rs = self.response_sets.get(inst.response_set)
             for s in inst.scales:
-                if s.conversion is not None and rs is not None:
+                if s.conversion is not None and inst_rs is not None:
                     k = len(inst.scale_items(s))
-                    lo, hi = int(round(rs.min_value * k)), int(round(rs.max_value * k))
+                    lo, hi = int(round(inst_rs.min_value * k)), int(round(inst_rs.max_value * k))
                     gaps = [r for r in range(lo, hi + 1) if r not in s.conversion]
                     if gaps:
                         shown = ", ".join(map(str, gaps[:5])) + ("..." if len(gaps) > 5 else "")
@@ -317,17 +317,16 @@ class Codebook(_Model):
         return self.item_index[item_id][1]
 
     def response_set_of(self, item_id: str) -> ResponseSet | None:
-        inst_id, it = self.item_index[item_id]
-        if it.kind == "text":
-            return None
-        name = it.response_set or self.instruments[inst_id].response_set
-        return self.response_sets[name]
+        name = self.response_set_name(item_id)
+        return None if name is None else self.response_sets[name]
 
     def response_set_name(self, item_id: str) -> str | None:
         inst_id, it = self.item_index[item_id]
         if it.kind == "text":
             return None
-        return it.response_set or self.instruments[inst_id].response_set
+        if it.response_set or inst_id is None:  # a likert item outside an instrument has its own (validated)
+            return it.response_set
+        return self.instruments[inst_id].response_set
 
     def survey_for(self, input_id: str, kind: str | None = None) -> SurveyMap:
         """The mapping of a survey input: by its id in the term config, else by its kind."""

@@ -199,7 +199,7 @@ def _likert_items(rng, cb: Codebook, survey: str, group: str, level: np.ndarray,
     sm = cb.surveys[survey]
     cols = {}
     for it in cb.items:
-        if it.group != group or it.id not in sm.columns:
+        if it.group != group or it.id not in sm.columns or it.response_set is None:  # None: a text item
             continue
         rs = cb.response_sets[it.response_set]
         v = _answers(rng, level + 0.9, np.array([False]), rs)
@@ -369,6 +369,7 @@ def _write_before(path: Path, rng, cb: Codebook, people: pd.DataFrame, who: np.n
     for import_id, values in cols.items():
         item = cb.item(item_by_import[import_id])
         inst_id = cb.item_index[item.id][0]
+        assert inst_id is not None  # the Qualtrics export holds the instruments' items only
         stem = cb.instruments[inst_id].stem or cb.instruments[inst_id].name
         short.append(import_id.replace("QID", "Q"))
         texts.append(f"{stem} - {item.wording}")

@@ -26,7 +26,7 @@ TICK_WEIGHTS = np.array([0.5, 0.14, 0.16, 0.07, 0.05, 0.08])
 
 def tick_cells(rng: np.random.Generator, present: np.ndarray) -> np.ndarray:
     ticks = TICKS[rng.choice(len(TICKS), size=present.shape, p=TICK_WEIGHTS)]
-    return np.where(present, ticks, None)
+    return np.where(present, ticks, np.array(None, dtype=object))
 
 
 # -- writers ------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _xml_text(s: pd.Series) -> pd.Series:
             .str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False))
 
 
-def write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: set[int] = frozenset(),
+def write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: frozenset[int] | set[int] = frozenset(),
                 sheet: str = "Sheet1", creator: str = "Microsoft Forms") -> None:
     """A one-sheet xlsx written directly as SpreadsheetML, vectorised over cells.
 

@@ -36,7 +36,7 @@ NEUTRAL_GREY = "#CCCCCC"
 SERIES_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "purple", "sky_blue", "vermillion")]
 
 CREATOR = "Compassion mentoring workbook"
-_RC = {
+_RC: dict[Any, Any] = {  # Any keys: matplotlib types rc_context's keys as a Literal of every rcParam
     "svg.hashsalt": "mentoring-workbook",
     "svg.fonttype": "none",  # text stays text: searchable, smaller, scanned by the privacy gate
     "font.family": "DejaVu Sans",
@@ -287,7 +287,7 @@ def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: s
         if idx.size:
             segments = np.stack([np.column_stack([np.zeros(idx.size), a[idx]]),
                                  np.column_stack([np.ones(idx.size), b[idx]])], axis=1)
-            ax.add_collection(LineCollection(segments, colors=colour, alpha=0.45, linewidths=1.1))
+            ax.add_collection(LineCollection(list(segments), colors=colour, alpha=0.45, linewidths=1.1))
             ax.plot(np.repeat([[0.0, 1.0]], idx.size, axis=0).ravel(), np.column_stack([a[idx], b[idx]]).ravel(),
                     linestyle="none", color=colour, alpha=0.45, marker="o", markersize=3)
     mean_a, mean_b = float(a.mean()), float(b.mean())

@@ -243,7 +243,7 @@ def exposed_cells(A: np.ndarray, flat: np.ndarray, hidden: np.ndarray, bounded: 
         for r, i in enumerate(on_bound):  # t_r <= d_i (moves up) or t_r <= -d_i (moves down)
             A_ub[r, i] = -1.0 if at_low[i] else 1.0
             A_ub[r, n + r] = 1.0
-        bounds = [((0, None) if at_low[i] else (None, 0) if at_high[i] else (None, None)) for i in range(n)]
+        bounds: list[tuple[float | None, float | None]] = [((0, None) if at_low[i] else (None, 0) if at_high[i] else (None, None)) for i in range(n)]
         bounds += [(0, 1)] * m
         res = linprog(c, A_ub=A_ub, b_ub=np.zeros(m), A_eq=A_eq if A_eq.shape[0] else None,
                       b_eq=b_eq if A_eq.shape[0] else None, bounds=bounds, method="highs")

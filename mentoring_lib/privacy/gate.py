@@ -48,7 +48,7 @@ import unicodedata
 import urllib.parse
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,7 +253,9 @@ def _default_allow() -> tuple[str, ...]:
         return ()
     # The university's names, not its short aliases ("Aalto" is also a surname); a term's own
     # school table (schools_file) is added by the runner.
-    university = data.get("university") if isinstance(data.get("university"), dict) else {}
+    university = data.get("university")
+    if not isinstance(university, dict):
+        university = {}
     phrases = {str(university[k]) for k in ("name", "fi", "sv", "en") if university.get(k)}
     for school in (data.get("schools") or {}).values():
         if not isinstance(school, dict):
@@ -331,7 +333,7 @@ def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = Fal
 def valid_identity_code(code: str) -> bool:
     """True for a Finnish personal identity code with a valid date and check character."""
     m = _HETU_RE.fullmatch(fold_text(code).strip().upper())
-    return bool(m) and _hetu_ok(m)
+    return m is not None and _hetu_ok(m)
 
 
 def _hetu_ok(m: re.Match) -> bool:
@@ -528,7 +530,7 @@ def _pdf_texts(path: Path) -> list[str]:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(str(path))
     texts = []
-    meta = reader.metadata or {}
+    meta: Mapping = reader.metadata or {}
     texts += [str(v) for v in meta.values()]
     for page in reader.pages:
         texts.append(page.extract_text() or "")

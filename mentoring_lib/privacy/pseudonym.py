@@ -29,7 +29,7 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from mentoring_lib.errors import ConfigError
 
@@ -259,6 +259,7 @@ def load_key(config: "TermConfig") -> SecretKey:
                               file=config.source, key="privacy.key_source", hint=_KEYGEN_HINT)
         return SecretKey(_decode_key_text(text, source=f"the environment variable {KEY_ENV}"))
     # source == "file"
+    assert privacy.key_file is not None  # the config's validator requires it with key_source 'file'
     path = config.resolve(privacy.key_file)
     return SecretKey(read_key_file(path, config_file=config.source))
 
@@ -266,7 +267,7 @@ def load_key(config: "TermConfig") -> SecretKey:
 def read_key_file(path: Path, *, config_file: Path | None = None) -> bytes:
     """Read a key file, refusing one inside the repository or readable by group/others."""
     path = Path(path).expanduser().resolve()
-    where = dict(file=config_file, key="privacy.key_file")
+    where: dict[str, Any] = dict(file=config_file, key="privacy.key_file")
     if not path.is_file():
         raise ConfigError(f"key file {path} does not exist", **where, hint=_KEYGEN_HINT)
     repo = _repository_root(path)

@@ -79,7 +79,8 @@ class Cell:
     id: str
     value: int
     kind: str = "none"
-    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    #: (table, row, column), or (file, sheet, row, column) for a spreadsheet
+    places: list[tuple[Any, ...]] = field(default_factory=list)
     #: public knowledge outside the release (e.g. places offered, from the call): never hidden
     known: bool = False
 
@@ -93,7 +94,7 @@ class Share:
     base: str
     percent: float
     decimals: int | None
-    places: list[tuple[str, Any, str]] = field(default_factory=list)
+    places: list[tuple[Any, ...]] = field(default_factory=list)
     withdrawn: bool = False
 
 
@@ -166,7 +167,7 @@ class Release:
         self._check(terms, rhs, label, lambda a, b: a <= b)
         self.inequalities.append((dict(terms), int(rhs), label))
 
-    def share(self, sid: str, count: str, base: str, percent: float, decimals: int | None,
+    def share(self, sid: str, count: str, base: str, percent: float | None, decimals: int | None,
               place: tuple | None = None) -> None:
         """A published percentage of ``count`` in ``base`` (both registered cells)."""
         if percent is None or (isinstance(percent, float) and math.isnan(percent)):
@@ -287,7 +288,9 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
     n = len(cells)
     big = float(10 * sum(max(c.value, 1) for c in rel.cells.values()) + 10 * rel.k)
     lb, ub = zip(*(_bounds(rel.cells[c], rel.k, big) for c in cells))
-    rows, lo, hi = [], [], []
+    rows: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
 
     def row(terms: dict[str, float], rhs: float) -> tuple[np.ndarray, float] | None:
         """The constraint over ``cells``; a cell outside them is shown exactly (a constant)."""
@@ -320,9 +323,9 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
         for sign in (1.0, -1.0):
             if enough is not None and seen_high[i] - seen_low[i] >= enough:
                 break
-            c = np.zeros(n)
-            c[i] = sign
-            res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
+            objective = np.zeros(n)
+            objective[i] = sign
+            res = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds)
             if res.status != 0 or res.x is None:  # cannot happen: the true values are feasible
                 raise RuntimeError(f"disclosure audit: no consistent table for {t!r} ({res.message})")
             x = np.round(res.x)
@@ -371,7 +374,7 @@ def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
 
 def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
     """(cells, shares) of every equation, inequality and live share."""
-    out = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
+    out: list[tuple[list[str], list[str]]] = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
     out += [([s.count, s.base], [s.id]) for s in rel.shares.values() if not s.withdrawn]
     return out
 

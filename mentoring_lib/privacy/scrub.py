@@ -163,8 +163,8 @@ def names_someone(texts: Iterable[str], people: pd.DataFrame) -> pd.Series:
     (any name part in any case, inflected, diacritics folded; e-mails, phone numbers, identity
     codes) or when the privacy gate's search finds anything with every name part counting alone
     when capitalised (first names too)."""
-    texts = pd.Series(list(texts), dtype=object)
-    if texts.empty:
+    series = pd.Series(list(texts), dtype=object)
+    if series.empty:
         return pd.Series([], dtype=bool)
     matcher = _NameMatcher(_people_names(people))
     ids = identities_from(people, every_part=True)
@@ -175,7 +175,7 @@ def names_someone(texts: Iterable[str], people: pd.DataFrame) -> pd.Series:
         t = str(t)
         return _scrub_one(t, matcher) != unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", t)) or bool(scan_text(t, ids))
 
-    return texts.map(check).astype(bool)
+    return series.map(check).astype(bool)
 
 
 def approved_quotes(texts: Iterable[str], approved_hashes: Iterable[str], *,

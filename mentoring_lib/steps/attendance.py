@@ -120,8 +120,8 @@ def session_columns(headers: Sequence[str], kind: str,
     if isinstance(configured, Mapping):
         found = [(int(n), str(h)) for h, n in configured.items()]
     elif configured:
-        numbered = [SESSION_PATTERNS[kind].match(str(h)) for h in configured]
-        if all(numbered):
+        numbered = [m for h in configured if (m := SESSION_PATTERNS[kind].match(str(h)))]
+        if len(numbered) == len(configured):
             found = [(int(m.group(1)), str(h)) for m, h in zip(numbered, configured)]
         else:
             found = [(i, str(h)) for i, h in enumerate(configured, 1)]
@@ -380,7 +380,7 @@ def _read_kind(ctx: "StageContext", kind: str) -> tuple[pd.DataFrame, list[tuple
             infos.append((item.id, _no_sheet_info(f"optional sheet {path.name} not found")))
             continue
         frame, _, info = read_sheet(path, item, kind)
-        wide, counts = _session_frame(frame, ctx.key, path, (item.columns or {}).get("email", "Email"))
+        wide, counts = _session_frame(frame, ctx.key, path, str((item.columns or {}).get("email", "Email")))
         wides.append(wide)
         infos.append((item.id, {**info, **counts, "person_ids": wide.index}))
     if not wides:

@@ -634,10 +634,10 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
             paths.append(path)
         return paths
 
-    def all_in_one() -> float:
+    def all_in_one(target: Path) -> float:
         t0 = time.perf_counter()
         step = max(1, combined_part or COMBINED_PART)
-        _write_atomic(combined, join_pdfs([compile_pdf(records[i:i + step])
+        _write_atomic(target, join_pdfs([compile_pdf(records[i:i + step])
                                            for i in range(0, len(records), step)]))
         return time.perf_counter() - t0
 
@@ -646,7 +646,7 @@ def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, com
     timings: dict[str, float] = {}
     files: list[Path] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="certificates") as pool:
-        combined_job = pool.submit(all_in_one) if combined is not None and records else None
+        combined_job = pool.submit(all_in_one, combined) if combined is not None and records else None
         for paths in pool.map(one_batch, batches):
             files.extend(paths)
         if combined_job is not None:

@@ -595,7 +595,8 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
     with fewer than min_base complete cases."""
     from mentoring_lib.analysis.scoring import pivot_answers, scored_item_matrix
 
-    rows, methods = [], []
+    rows: list[dict] = []
+    methods: list[str] = []
     r = responses[responses["wave"].isin([PRE, POST])]
     if "role" in r.columns:  # the participants' surveys (the mentors' own are reported apart)
         r = r[in_surveys_of(r, "participant")]
@@ -1054,7 +1055,7 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
     index = mt["meeting"].astype(str).to_numpy()
     series = {"Attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(), index=index)}
     retained = (summ or {}).get("retained")
-    if limits is not None and retained is not None and len(retained):
+    if summ is not None and limits is not None and retained is not None and len(retained):
         from mentoring_lib.privacy import release
 
         base = summ["participants"]
@@ -1246,7 +1247,7 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
         primary = (rows["role"] == "primary").to_numpy()
         colours = np.where(primary, charts.OKABE_ITO["blue"], charts.OKABE_ITO["grey"])
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.hlines(y, lo, hi, colors=colours, linewidth=2)
+        ax.hlines(y, lo, hi, colors=colours.tolist(), linewidth=2)
         ax.scatter(g, y, c=colours, s=28, zorder=3)
         labels = ["\n".join(textwrap.wrap(f"{o} (n = {p})", 34)) for o, p in zip(rows["outcome"], rows["pairs"])]
         ax.set_yticks(y, labels, fontsize=8)
@@ -1361,6 +1362,7 @@ def approved_comment_texts(ctx, comments: pd.DataFrame | None) -> pd.Series:
     if comments is None or comments.empty or not ctx.config.privacy.approved_quotes_file:
         return pd.Series([], dtype="str")
     path = approved_quotes_path(ctx.config)
+    assert path is not None  # approved_quotes_file is set
     from mentoring_lib.privacy import scrub
 
     lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]

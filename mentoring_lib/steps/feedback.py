@@ -68,9 +68,9 @@ class SurveyRead:
     respondents: pd.DataFrame   # person_id, survey, wave, submitted_at
     rows_read: int
     excluded: dict[str, int]
-    notes: list[str] = field(default_factory=list)
     #: The kept answers as numbers, one row per respondent (index: person_id), one column per item.
-    values: pd.DataFrame | None = None
+    values: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
     def long_answers(self, roles: np.ndarray | None = None) -> pd.DataFrame:
         """The answers as a long table: person_id, (role,) survey, wave, item, value — item by item,

@@ -220,7 +220,7 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
         before = (covered, n_mixed)
         for g in range(n_groups):
             i, j = pair_ij[g]
-            for k in np.flatnonzero(S[i] & S[j]):
+            for k in np.flatnonzero(S[i] & S[j]).tolist():
                 if k == slot_k[g]:
                     continue
                 column = PA[:, k] & ok_of(i, j)
@@ -235,7 +235,7 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
                     (a, b), (c, d) = pair_ij[g], pair_ij[h]
                     base = cover - fits[:, g] - fits[:, h]
                     mixed_now = int(mix[a, b]) + int(mix[c, d])
-                    best = None
+                    best_swap: tuple | None = None
                     for (x1, y1), (x2, y2) in (((a, c), (b, d)), ((a, d), (b, c))):
                         if not (feasible[x1, y1] and feasible[x2, y2]):
                             continue
@@ -244,16 +244,17 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
                             col1 = PA[:, k1] & ok_of(x1, y1)
                             for k2 in np.flatnonzero(S[x2] & S[y2]):
                                 col2 = PA[:, k2] & ok_of(x2, y2)
-                                score = (int(((base + col1 + col2) > 0).sum()), mixed)
-                                if score > (covered, n_mixed) and (best is None or score > best[0]):
-                                    best = (score, (x1, y1), (x2, y2), int(k1), int(k2), col1, col2)
-                    if best is not None:
-                        (score, first, second, k1, k2, col1, col2) = best
-                        gained = score[0] - covered
-                        pair_ij[g], pair_ij[h], slot_k[g], slot_k[h] = first, second, k1, k2
+                                swap_score = (int(((base + col1 + col2) > 0).sum()), mixed)
+                                if swap_score > (covered, n_mixed) and (best_swap is None
+                                                                        or swap_score > best_swap[0]):
+                                    best_swap = (swap_score, (x1, y1), (x2, y2), int(k1), int(k2), col1, col2)
+                    if best_swap is not None:
+                        (swap_score, first, second, slot_1, slot_2, col1, col2) = best_swap
+                        gained = swap_score[0] - covered
+                        pair_ij[g], pair_ij[h], slot_k[g], slot_k[h] = first, second, slot_1, slot_2
                         fits[:, g], fits[:, h] = col1, col2
                         cover = base + col1 + col2
-                        covered, n_mixed = score
+                        covered, n_mixed = swap_score
                         for mine, other in ((g, h), (h, g)):
                             changed[mine] = (f"swap: paired in the improvement pass by exchanging co-mentors "
                                              f"with group {other + 1} ({gained} more participant(s) fit a group)")

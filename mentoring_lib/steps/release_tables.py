@@ -181,19 +181,20 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
             if reach_ids["Total", role].startswith("reach/"):
                 rel.total(reach_ids["Total", role], [reach_ids[st, role] for st in HELD], f"reach {role}")
         for _, r in reach.iterrows():
-            st = REACH_ROWS.get(str(r["measure"]))
+            row_status = REACH_ROWS.get(str(r["measure"]))
             for role, col in ROLE_COLUMNS.items():
-                if (st, role) in reach_ids:
-                    cid = reach_ids[st, role]
+                if row_status is not None and (row_status, role) in reach_ids:
+                    cid = reach_ids[row_status, role]
                     rel.count(cid, rel.cells[cid].value, r[col], ("reach", str(r["measure"]), col),
-                              known=st in ("Total", "accepted"))  # quoted in sentences and key figures
+                              known=row_status in ("Total", "accepted"))  # quoted in sentences and key figures
     funnel = tables.get("funnel")
     if funnel is not None and reach_ids:
         for _, r in funnel.iterrows():
-            cid = reach_ids.get(({"registered": "Total", "accepted": "accepted"}.get(str(r["step"])), str(r["role"])))
-            if cid is not None:
-                rel.count(cid, rel.cells[cid].value, r["count"], ("funnel", f"{r['role']}/{r['step']}", "count"),
-                          known=True)
+            step = {"registered": "Total", "accepted": "accepted"}.get(str(r["step"]))
+            step_cid = reach_ids.get((step, str(r["role"]))) if step is not None else None
+            if step_cid is not None:
+                rel.count(step_cid, rel.cells[step_cid].value, r["count"],
+                          ("funnel", f"{r['role']}/{r['step']}", "count"), known=True)
 
     # -- the funnel's later steps: nested, each within the step before ---------------------------
     if funnel is not None and reach_ids and "n" in funnel:
@@ -472,7 +473,7 @@ def breakdowns(rel: Release, people: pd.DataFrame) -> None:
     for field in BREAKDOWNS:
         counts, sheet = raw[field], shown[field]
         for role in ROLES:
-            per_col = {col: [] for col in BREAKDOWN_COLUMNS}
+            per_col: dict[str, list[str]] = {col: [] for col in BREAKDOWN_COLUMNS}
             totals = {}
             for cat in [*counts.index, disclosure.TOTAL]:
                 part = counts if cat != disclosure.TOTAL else counts.sum().to_frame(cat).T

@@ -54,11 +54,11 @@ def _text_blocks(tables: dict, section: str) -> list[Block]:
     return blocks
 
 
-def _figures(tables: dict, section: str, public_dir: Path) -> list[Figure]:
+def _figures(tables: dict, section: str, public_dir: Path) -> list[Block]:
     figs = _frame(tables, "figures")
     if figs is None:
         return []
-    out = []
+    out: list[Block] = []
     for r in figs[figs["section"] == section].itertuples(index=False):
         path = Path(public_dir) / str(r.file)
         if not path.is_file():
@@ -119,7 +119,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
               (text("programme.item", lang), text("programme.detail", lang)), tuple(facts), (False, False))])
 
     # reach
-    blocks = _text_blocks(tables, "reach")
+    blocks: list[Block] = _text_blocks(tables, "reach")
     if (df := _frame(tables, "reach")) is not None:
         blocks.append(_table("t-reach", "Places and applications", df,
                              [("measure", "", None), ("participants", "Participants", fmt_count),
@@ -172,7 +172,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     add("reaction", blocks or [Paragraph("No reaction items were asked.")])
 
     # effectiveness
-    blocks: list[Block] = []
+    blocks = []
     if (df := _frame(tables, "response")) is not None:
         df = df.assign(rate_ci=pct_ci_cells(df, "response_rate", "rate_ci_low", "rate_ci_high"))
         blocks.append(_table("t-response", "Survey response (accepted participants)", df,
