@@ -51,7 +51,7 @@ else
 endif
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not slow" tests

@@ -89,6 +89,7 @@ def write_term(folder: Path, name: str) -> Path:
     config["data_dir"] = "data"
     config["codebook"] = str(DEMO_CONFIG.parent / config["codebook"])
     config["inputs"] = [i for i in config["inputs"] if i["kind"] not in SURVEY_KINDS]
+    config.pop("surveys", None)  # their reminder windows name the survey inputs left out
     placed = []
     for i, file in enumerate([name] + ([spec["with"]] if spec.get("with") else [])):
         shutil.copy(CORPUS / file, data / file)

@@ -35,10 +35,11 @@ def test_primary_defaults_to_the_scs_sf_total_and_is_checked_against_the_codeboo
     cfg = make_config()
     assert cfg.evaluation.primary == "scs_sf_total" and cfg.evaluation.per_protocol_min_meetings == 3
     assert outcomes.check_primary(cfg, codebook) == "scs_sf_total"
+    with_codebook = cfg.model_copy(update={"codebook": CODEBOOK})  # no silent fallback to a demo codebook
     assert any(n.startswith("primary outcome scs_sf_total: evaluation.primary is not set")
-               for n in ev.check_inputs(cfg))
+               for n in ev.check_inputs(with_codebook))
     assert "primary outcome scs_sf_total (evaluation.primary) found in the codebook" in ev.check_inputs(
-        config_with(primary="scs_sf_total"))
+        config_with(primary="scs_sf_total").model_copy(update={"codebook": CODEBOOK}))
 
 
 def test_unset_primary_falls_back_to_the_codebooks_first_scale(codebook):

@@ -241,15 +241,16 @@ def test_two_small_groups_are_pinned_by_the_group_sizes_sheet_then_protected():
 
 
 def test_group_sizes_workbook_is_rewritten_as_the_model_shows_it(tmp_path):
-    from mentoring_lib.io import spreadsheets
+    from mentoring_lib.io import people_workbooks
 
     sizes = pd.Series([3, 4, 10], index=["Group 1", "Group 2", "Group 3"])
     path = tmp_path / "group_sizes.xlsx"
-    spreadsheets.write_xlsx({"group sizes": grouping.public_group_sizes_from(sizes, K)}, path, index=True)
+    people_workbooks.write({"group sizes": grouping.public_group_sizes_from(sizes, K)}, path, index=True)
     rel = release_tables.build(meetings_tables(17, [15, 14], [16, 14], 2), None, None, K, group_sizes=sizes)
     release.protect(rel)
     release_tables.write_registration_summary(rel, path)
-    written = pd.read_excel(path, index_col=0, dtype=object)["participants"].astype(str).tolist()
+    sheet = next(iter(people_workbooks.read(path, index_col=0).values()))  # read back in machine form
+    written = sheet["participants"].astype(str).tolist()
     assert written == [str(rel.display(f"groups/Group {i}")) for i in (1, 2, 3)] + ["17"]
     assert release.files_showing_more(tmp_path, rel) == []
 

@@ -82,6 +82,8 @@ def check_primary(config, codebook) -> str:
         return primary
     if not primary_is_set(config) and ids:
         return ids[0]
+    if not ids and not primary_is_set(config):
+        return primary  # a term without surveys has no outcome to analyse
     raise ConfigError(f"the primary outcome '{primary}' is not a scale of the survey codebook",
                       file=config.source, key="evaluation.primary",
                       hint="use <instrument>_<scale>, one of: " + ", ".join(ids))
