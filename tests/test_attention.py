@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import SMALL_TERM_ROWS, small_term
 
-from mentoring_lib.steps import attention, evaluation
+from mentoring_lib.steps import attention, evaluation_reach
 from mentoring_lib.pipeline import runner, stages
 from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
@@ -54,9 +54,9 @@ def test_funnel_does_not_count_attendance_of_people_in_no_group(tmp_path):
     def step(fc, name):
         return int(fc[(fc["role"] == "participant") & (fc["step"] == name)]["n"].iloc[0])
 
-    everyone = evaluation.funnel_counts(people, trainings, meetings, cfg)
+    everyone = evaluation_reach.funnel_counts(people, trainings, meetings, cfg)
     assert step(everyone, "active") == 2 and step(everyone, "completed") == 1
-    placed = evaluation.funnel_counts(people, trainings, meetings, cfg, attention.placed_people(MEMBERS))
+    placed = evaluation_reach.funnel_counts(people, trainings, meetings, cfg, attention.placed_people(MEMBERS))
     assert step(placed, "active") == 1 and step(placed, "completed") == 0
 
 

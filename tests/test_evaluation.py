@@ -15,6 +15,10 @@ from conftest import mentoring_cli, stage_context
 from scipy import stats as sps
 
 from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_figures
+from mentoring_lib.steps import evaluation_implementation
+from mentoring_lib.steps import evaluation_reach
+from mentoring_lib.steps import evaluation_reaction
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.config import TermConfig
 
@@ -197,13 +201,13 @@ def test_meetings_and_groups(result):
 
 def test_attended_and_missed_are_protected_together():
     L = ev.Limits(5, 10)
-    out = ev.attended_and_missed(pd.Series([13, 16, 10, 0]), 16, L)
+    out = evaluation_implementation.attended_and_missed(pd.Series([13, 16, 10, 0]), 16, L)
     # 13 of 16: 3 missed -> "<5", and 13 hidden as its complement; 16 of 16: none missed
     assert out["attended"].tolist() == ["x", "16", "10", "0"]
     assert out["missed"].tolist() == ["<5", "0", "6", "16"]
     assert math.isnan(out["share"].iloc[0]) and out["share"].iloc[1] == pytest.approx(1.0)
     assert out["share"].iloc[2] == pytest.approx(10 / 16)
-    hidden_base = ev.attended_and_missed(pd.Series([13, 0]), 16, L, base_shown=False)
+    hidden_base = evaluation_implementation.attended_and_missed(pd.Series([13, 0]), 16, L, base_shown=False)
     assert hidden_base["attended"].tolist() == ["x", "0"] and hidden_base["share"].isna().all()
 
 
@@ -420,16 +424,16 @@ def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
 def test_slope_chart_needs_a_base_and_no_small_direction_group():
     L = ev.Limits(5, 10)
     pre = pd.Series([3.0] * 12)
-    assert ev.slope_chart_allowed(pre[:9], pre[:9] + 1, L) == (False, "fewer than 10 complete pairs")
+    assert evaluation_figures.slope_chart_allowed(pre[:9], pre[:9] + 1, L) == (False, "fewer than 10 complete pairs")
     up6_down6 = pd.Series([4.0] * 6 + [2.0] * 6)
-    assert ev.slope_chart_allowed(pre, up6_down6, L) == (True, "")
+    assert evaluation_figures.slope_chart_allowed(pre, up6_down6, L) == (True, "")
     three_lower = pd.Series([4.0] * 9 + [2.0] * 3)  # the legend would print "Lower (3)"
-    ok, why = ev.slope_chart_allowed(pre, three_lower, L)
+    ok, why = evaluation_figures.slope_chart_allowed(pre, three_lower, L)
     assert not ok and why == "fewer than 5 participants scored lower after than before"
     one_same = pd.Series([4.0] * 6 + [2.0] * 5 + [3.0])
-    assert ev.slope_chart_allowed(pre, one_same, L)[0] is False
-    assert ev.slope_chart_allowed(pre, one_same, ev.Limits(3, 10))[0] is False
-    assert ev.slope_chart_allowed(pre, pd.Series([4.0] * 6 + [2.0] * 6), ev.Limits(7, 10))[0] is False
+    assert evaluation_figures.slope_chart_allowed(pre, one_same, L)[0] is False
+    assert evaluation_figures.slope_chart_allowed(pre, one_same, ev.Limits(3, 10))[0] is False
+    assert evaluation_figures.slope_chart_allowed(pre, pd.Series([4.0] * 6 + [2.0] * 6), ev.Limits(7, 10))[0] is False
 
 
 def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
@@ -468,8 +472,8 @@ def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
 def _funnel(reach_vals, steps, k=5):
     L = ev.Limits(k, 10)
     reach = pd.Series(reach_vals)
-    shown = ev.shown_partition(reach.reindex(list(ev.REACH_STATUSES)).to_frame("r"), L)["r"]
-    return shown, ev.funnel_steps_shown(reach, shown, pd.Series(steps), L)
+    shown = ev.shown_partition(reach.reindex(list(evaluation_reach.REACH_STATUSES)).to_frame("r"), L)["r"]
+    return shown, evaluation_reach.funnel_steps_shown(reach, shown, pd.Series(steps), L)
 
 
 def test_funnel_hides_steps_whose_differences_are_small():
@@ -514,9 +518,9 @@ def test_funnel_published_steps_never_differ_by_a_small_count(seed):
 
 def test_funnel_table_in_the_evaluation_uses_the_step_protection(inputs, codebook):
     people = inputs["people"]
-    rc = ev.reach_counts(people)
-    fc = ev.funnel_counts(people, inputs["trainings"], inputs["meetings"], make_config())
-    f = ev.funnel_table(fc, ev.Limits(5, 10), ev.protected_reach(rc, ev.Limits(5, 10)), rc)
+    rc = evaluation_reach.reach_counts(people)
+    fc = evaluation_reach.funnel_counts(people, inputs["trainings"], inputs["meetings"], make_config())
+    f = evaluation_reach.funnel_table(fc, ev.Limits(5, 10), evaluation_reach.protected_reach(rc, ev.Limits(5, 10)), rc)
     p = f[f["role"] == "participant"].set_index("step")
     # 40 accepted, 40 active: the completed step is 40 - (those attending under 3 meetings)
     k = np.clip(6 - (np.arange(40) % 5), 0, 6)
@@ -536,7 +540,7 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
     parts_a = set(members.loc[(members["group"] == "Group A") & (members["role"] == "participant"), "person_id"])
     m.loc[m["person_id"].isin(parts_a) & (m["session"] == "Meeting 2"), "attended"] = False
     assert m[m["person_id"].isin(group_a - parts_a) & (m["session"] == "Meeting 2")]["attended"].any()
-    mt, gt, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10))
+    mt, gt, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10))
     assert mt.set_index("meeting").loc["Meeting 2", "groups_met"] == 3
     assert gt.set_index("group").loc["Group A", "meetings_held"] == 5
     # the attendance stage's own table gives the same numbers when passed in
@@ -544,12 +548,12 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
         session_index=lambda d: d["session"].str.extract(r"(\d+)")[0].astype(int),
         group=lambda d: d["group"].astype("string"))
     held = attendance.meetings_held(long)
-    mt2, gt2, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held)
+    mt2, gt2, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held)
     pd.testing.assert_frame_equal(mt, mt2)
     pd.testing.assert_frame_equal(gt, gt2)
     # and a held table that says otherwise is what the report follows (no recomputation)
     held3 = held.assign(held=True)
-    _, gt3, _ = ev.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held3)
+    _, gt3, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held3)
     assert (gt3["meetings_held"] == 6).all()
 
 
@@ -599,7 +603,7 @@ def test_meeting_shares_are_of_the_participants_placed_in_groups(inputs):
     meetings = pd.concat([inputs["meetings"], pd.DataFrame({"person_id": "U-1", "session": [f"Meeting {s}" for s in
                                                                                            range(1, 7)],
                                                             "attended": True})], ignore_index=True)
-    mt, _, summ = ev.meeting_tables(meetings, members, make_config(), ev.Limits(5, 10))
+    mt, _, summ = evaluation_implementation.meeting_tables(meetings, members, make_config(), ev.Limits(5, 10))
     assert summ["participants"] == 40
     m1 = mt.set_index("meeting").loc["Meeting 1"]
     k = np.clip(6 - (np.arange(40) % 5), 0, 6)
@@ -620,7 +624,7 @@ def _likert_rows(codebook, item_id: str, values: list[float]):
 def test_likert_small_group_is_not_given_away_by_the_other_shares(codebook):
     # 38 answers: 1 disagrees, nobody is neutral, 37 agree. "97% agree, 0% neutral" would say 1 disagreed.
     item, responses = _likert_rows(codebook, "react_would_recommend", [2.0] + [4.0] * 20 + [5.0] * 17)
-    tbl, dists = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    tbl, dists = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
     r = tbl.iloc[0]
     assert r["answered"] == "38" and "missing" not in tbl.columns
     assert math.isnan(r["share_low"]) and r["low_shown"] == "<5 people"
@@ -628,14 +632,14 @@ def test_likert_small_group_is_not_given_away_by_the_other_shares(codebook):
     assert math.isnan(r["share_high"]) and r["high_shown"] == "x"  # else 1 - 0.97 - 0 = 1/38
     # the bullet gives the bound the table allows: at least 38 - 0 - 4 = 34 of 38 (89.5%)
     assert r["high_phrase"] == "at least 89%"
-    bullet = ev.likert_bullet(r)
+    bullet = evaluation_reaction.likert_bullet(r)
     assert "fewer than 5 people disagree" in bullet and "3%" not in bullet and "97%" not in bullet
 
 
 def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
     # 10 mentors: one disagrees, one is neutral, 8 agree: 10% each would name a single mentor
     item, responses = _likert_rows(codebook, "mentor_facilitation_skills", [2.0, 3.0] + [4.0] * 4 + [5.0] * 4)
-    tbl, _ = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
     r = tbl.iloc[0]
     assert r["low_shown"] == r["neutral_shown"] == "<5 people"
     assert r["high_shown"] == "x"  # 80% would make the two small groups 1 + 1
@@ -643,12 +647,12 @@ def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
     # every published share is of 0 or at least 5 people
     for counts in ([3, 3, 4], [0, 2, 8], [5, 0, 5], [0, 0, 10], [4, 1, 33]):
         n = sum(counts)
-        out = ev.likert_group_shares(dict(zip(ev.LIKERT_GROUPS, counts)), n, ev.Limits(5, 10))
-        for g, c in zip(ev.LIKERT_GROUPS, counts):
+        out = evaluation_reaction.likert_group_shares(dict(zip(evaluation_reaction.LIKERT_GROUPS, counts)), n, ev.Limits(5, 10))
+        for g, c in zip(evaluation_reaction.LIKERT_GROUPS, counts):
             if not math.isnan(out[g]["share"]):
                 assert c == 0 or c >= 5
                 assert out[g]["share"] == pytest.approx(c / n)
-        shown = [g for g in ev.LIKERT_GROUPS if not math.isnan(out[g]["share"])]
+        shown = [g for g in evaluation_reaction.LIKERT_GROUPS if not math.isnan(out[g]["share"])]
         assert len(shown) != 2 or all(c == 0 or c >= 5 for c in counts)  # two shown give the third
 
 
@@ -660,8 +664,8 @@ def test_likert_chart_merges_small_answers_and_leaves_out_small_groups(codebook)
               "react_peer_led": [3.0] * 12 + [4.0] * 20 + [5.0] * 6,
               "react_would_recommend": [2.0] + [4.0] * 20 + [5.0] * 17}       # 1 disagrees: left out
     responses = pd.concat([_likert_rows(codebook, i, v)[1] for i, v in values.items()])
-    _, dists = ev.likert_summary(responses, items, codebook, limits)
-    frame, merged, left_out = ev.likert_chart_counts(dists, limits)
+    _, dists = evaluation_reaction.likert_summary(responses, items, codebook, limits)
+    frame, merged, left_out = evaluation_reaction.likert_chart_counts(dists, limits)
     assert merged and len(frame.columns) == 3
     assert len(left_out) == 1 and "recommend" in left_out[0]
     assert not ((frame > 0) & (frame < 5)).to_numpy().any()
@@ -692,15 +696,15 @@ def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs,
 
 def test_methods_state_the_meeting_held_definition_with_the_mentors_only_sheet(result):
     text = {m["topic"]: m["text"] for m in result.methods}["Attendance"]
-    assert text == ev.MEETING_HELD_METHOD
+    assert text == evaluation_implementation.MEETING_HELD_METHOD
     assert "at least one of the group's participants was marked present" in text
     assert "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors" in text
 
 
 def test_no_groups_text_says_why():
-    assert ev.no_groups_text(pd.Index([])) == ("No groups were formed this term, so no group meetings were held: "
+    assert evaluation_implementation.no_groups_text(pd.Index([])) == ("No groups were formed this term, so no group meetings were held: "
                                                "no mentor was accepted.")
-    assert "no two accepted mentors could be paired" in ev.no_groups_text(pd.Index(["P-1"]))
+    assert "no two accepted mentors could be paired" in evaluation_implementation.no_groups_text(pd.Index(["P-1"]))
 
 
 def test_term_themes_file_replaces_the_packaged_themes(codebook, inputs, tmp_path):

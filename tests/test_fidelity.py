@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import small_term
-from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_result
 from mentoring_lib.config import load_config
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.steps.fidelity import TABLE, add_fidelity, delivery_table, read_log
@@ -55,7 +55,7 @@ def test_unknown_topic_and_bad_meeting_exit2_without_the_cell(tmp_path):
 def test_evaluation_reports_delivery_only_with_a_curriculum(tmp_path):
     cfg = _config(tmp_path, ["1,1,Compassionate breathing", "2,1,Compassionate breathing", "1,2,Common humanity"])
     members = pd.DataFrame({"person_id": ["a", "b"], "role": ["participant"] * 2, "group": ["1", "2"]})
-    out = ev.Evaluation()
+    out = evaluation_result.Evaluation()
     add_fidelity(out, cfg, members)
     t = out.tables[TABLE].set_index("topic")
     assert t["groups_delivered"].tolist() == [2, 0, 1]
@@ -64,7 +64,7 @@ def test_evaluation_reports_delivery_only_with_a_curriculum(tmp_path):
                     "in any group: Self-compassion break.")
     # Without a curriculum nothing from the log reaches the report.
     bare = _config(tmp_path / "bare", ["1,1,Something free-text"], curriculum=[])
-    out = ev.Evaluation()
+    out = evaluation_result.Evaluation()
     add_fidelity(out, bare, members)
     assert TABLE not in out.tables and out.narrative == []
 

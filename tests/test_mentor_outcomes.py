@@ -6,6 +6,7 @@ import pytest
 
 from conftest import ROOT
 from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_result
 from mentoring_lib.analysis.codebook import load_codebook
 
 
@@ -60,17 +61,17 @@ def test_mentor_outcomes_section_under_the_disclosure_rules():
 
     codebook = load_codebook(ROOT / "config" / "codebooks" / "demo.yml")
     few = pd.concat([_scores("participant", 12, 3.0, 4.0, "P"), _scores("mentor", 6, 3.0, 3.5, "M")])
-    out = ev.Evaluation()
+    out = evaluation_result.Evaluation()
     add_mentor_outcomes(out, few, codebook, ev.Limits(5, 10))
     row = out.tables[TABLE].set_index("scale").loc["total"]
     assert not row["tested"] and row["pairs"] == "6" and pd.isna(row.get("mean_change"))
     texts = [n["text"] for n in out.narrative if n["section"] == "mentors"]
     assert any("6 mentors answered both surveys, too few to report a change (at least 10" in t for t in texts)
     # Three mentors: the pair count itself is under min_count.
-    out = ev.Evaluation()
+    out = evaluation_result.Evaluation()
     add_mentor_outcomes(out, pd.concat([_scores("mentor", 3, 3.0, 3.5, "M")]), codebook, ev.Limits(5, 10))
     assert out.tables[TABLE].set_index("scale").loc["total", "pairs"] == "<5"
     # No mentor answered a before/after survey: no table, no text.
-    out = ev.Evaluation()
+    out = evaluation_result.Evaluation()
     add_mentor_outcomes(out, _scores("participant", 12, 3.0, 4.0, "P"), codebook, ev.Limits(5, 10))
     assert TABLE not in out.tables and out.narrative == []

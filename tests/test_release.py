@@ -18,6 +18,10 @@ from conftest import milp_range, status_quality_attack
 from mentoring_lib.privacy import disclosure, release
 from mentoring_lib.steps import release_tables
 from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_figures
+from mentoring_lib.steps import evaluation_implementation
+from mentoring_lib.steps import evaluation_reaction
+from mentoring_lib.steps import evaluation_result
 from mentoring_lib.errors import EXIT_PRIVACY
 
 K = 5
@@ -194,8 +198,8 @@ def test_attendance_chart_alt_text_names_only_protected_points(tmp_path):
                        "share_of_participants": [a / 74 for a in ATTENDING]})
     summ = {"participants": 74, "retained": pd.Series(STILL, index=mt["meeting"]),
             "per_meeting": pd.Series(ATTENDING, index=mt["meeting"])}
-    result = ev.Evaluation()
-    ev._attendance_chart(result, mt, tmp_path, summ, ev.Limits(K, 10))
+    result = evaluation_result.Evaluation()
+    evaluation_figures._attendance_chart(result, mt, tmp_path, summ, ev.Limits(K, 10))
     alt = result.figures[0]["alt"]
     still_part = alt.split("Still taking part:")[1]
     shown = [f"Meeting {j} not shown" not in still_part for j in range(1, 7)]
@@ -213,7 +217,7 @@ def test_group_of_one_participant_does_not_give_their_attendance_away():
     meetings = pd.DataFrame([{"person_id": p, "session": s, "attended": (lone[j] if p == "P10" else True)}
                              for p in members["person_id"] for j, s in enumerate(sessions)])
     config = SimpleNamespace(programme=SimpleNamespace(meetings_planned=6))
-    mt, gt, summ = ev.meeting_tables(meetings, members, config, ev.Limits(K, 10))
+    mt, gt, summ = evaluation_implementation.meeting_tables(meetings, members, config, ev.Limits(K, 10))
     assert gt.set_index("group").loc["C", "meetings_held"] == disclosure.HIDDEN
     assert gt.set_index("group").loc["A", "meetings_held"] == "6"
     assert (mt["groups_met"] == disclosure.HIDDEN).all()  # 2 + (the lone member came) per meeting
@@ -268,7 +272,7 @@ def test_withdrawn_likert_share_leaves_no_sentence_or_key_figure_quoting_it():
            "low_phrase": "fewer than 5 people", "neutral_phrase": "14%", "high_phrase": "84%",
            "high_labels": "agree", "low_labels": "disagree", "low_n": 1, "neutral_n": 5, "high_n": 31}
     reaction = pd.DataFrame([row])
-    sentence = ev.likert_bullet(reaction.iloc[0])
+    sentence = evaluation_reaction.likert_bullet(reaction.iloc[0])
     tables = {"reaction": reaction,
               "narrative": pd.DataFrame({"section": ["reaction"], "kind": ["bullet"], "text": [sentence]}),
               "key_figures": pd.DataFrame({"key": ["recommend"], "label": ["would recommend"], "value": ["84%"],
@@ -319,7 +323,7 @@ def test_linkage_small_outcome_is_not_given_away_by_the_response_table():
     people = {"linked": 34, "no after-survey response": 20, "no before-survey response": 3,
               "answered neither survey": 23}
     linkage = pd.DataFrame([{"role": "participant", "reason": r} for r, n in people.items() for _ in range(n)])
-    shown = ev.linkage_table(linkage, ev.Limits(K, 10))
+    shown = evaluation_implementation.linkage_table(linkage, ev.Limits(K, 10))
     assert shown.set_index("reason").loc["no before-survey response", "people"] == "<5"
     response = pd.DataFrame({"survey": ["before (pre)", "after (post)", "both (linked pairs)"],
                              "respondents": ["54", "37", "34"], "response_rate": [54 / 80, 37 / 80, 34 / 80],

@@ -16,6 +16,9 @@ import pandas as pd
 from conftest import milp_range
 
 from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_implementation
+from mentoring_lib.steps import evaluation_reach
+from mentoring_lib.steps import evaluation_result
 from mentoring_lib.steps import grouping, release_charts, release_tables
 from mentoring_lib.privacy import release
 
@@ -60,7 +63,7 @@ def whole_percent_rows(count: str, base_value: int, percent: float) -> list:
 def meetings_tables(base: int, attending: list[int], still: list[int], planned: int,
                     still_shown: list[bool] | None = None) -> dict[str, pd.DataFrame]:
     names = [f"Meeting {j}" for j in range(1, len(attending) + 1)]
-    shown = ev.attended_and_missed(pd.Series(attending, index=names), base, LIMITS)
+    shown = evaluation_implementation.attended_and_missed(pd.Series(attending, index=names), base, LIMITS)
     meetings = pd.DataFrame({"meeting": names, "groups_met": "4", "participants_attending": shown["attended"].to_numpy(),
                              "participants_missing": shown["missed"].to_numpy(),
                              "share_of_participants": shown["share"].to_numpy()})
@@ -117,8 +120,8 @@ REACH = {"accepted": (16, 80), "waitlisted": (10, 25), "withdrawn": (2, 2), "lat
 
 def reach_parts():
     true = pd.DataFrame({"mentor": {s: c[0] for s, c in REACH.items()},
-                         "participant": {s: c[1] for s, c in REACH.items()}}).reindex(list(ev.REACH_STATUSES))
-    shown = ev.protected_reach(true, LIMITS)
+                         "participant": {s: c[1] for s, c in REACH.items()}}).reindex(list(evaluation_reach.REACH_STATUSES))
+    shown = evaluation_reach.protected_reach(true, LIMITS)
     labels = {"Total": "applications", "accepted": "accepted", "waitlisted": "wait-listed", "withdrawn": "withdrew",
               "late": "late (after the deadline)"}
     reach = pd.DataFrame([{"measure": lab, "mentors": shown.loc[key, "mentor"],
@@ -131,7 +134,7 @@ def reach_parts():
 def funnel(steps: dict[str, dict[str, int]], true, shown) -> pd.DataFrame:
     counts = pd.DataFrame([{"role": role, "step": step, "order": i, "n": n}
                            for role, s in steps.items() for i, (step, n) in enumerate(s.items())])
-    return ev.funnel_table(counts, LIMITS, shown, true)
+    return evaluation_reach.funnel_table(counts, LIMITS, shown, true)
 
 
 def test_not_placed_participants_let_the_attendance_chart_give_the_hidden_active_step_away(tmp_path):
@@ -180,7 +183,7 @@ def test_the_trained_step_gives_a_training_count_away_and_is_then_protected():
     fn = funnel({"mentor": {"registered": 29, "accepted": 16, "trained": 13, "active": 13, "completed": 13},
                  "participant": {"registered": 113, "accepted": 80, "active": 80, "completed": 80}}, true, shown)
     fn.loc[(fn["role"] == "mentor") & (fn["step"] == "trained"), "count"] = "13"  # protected on its own
-    trainings = ev.training_table(pd.DataFrame({"person_id": [f"M{i}" for i in range(16)], "session": "Training 1",
+    trainings = evaluation_implementation.training_table(pd.DataFrame({"person_id": [f"M{i}" for i in range(16)], "session": "Training 1",
                                                 "attended": [True] * 13 + [False] * 3}),
                                   pd.Index([f"M{i}" for i in range(16)]), LIMITS)
     assert trainings["missed"].iloc[0] == "<5" and trainings["attended"].iloc[0] == "x"
@@ -205,7 +208,7 @@ def test_the_trained_step_gives_a_training_count_away_and_is_then_protected():
 def test_funnel_sentence_is_told_again_from_the_protected_funnel():
     fn = pd.DataFrame({"role": "mentor", "step": ["registered", "accepted", "trained"], "order": [0, 1, 2],
                        "count": ["29", "16", "13"], "share_of_accepted": [math.nan, math.nan, 0.81], "n": [29, 16, 13]})
-    before = ev.funnel_bullet(fn, "mentor")
+    before = evaluation_reach.funnel_bullet(fn, "mentor")
     assert before == "Mentors: registered 29 → accepted 16 → trained 13."
     tables = {"funnel": fn, "narrative": pd.DataFrame({"section": ["reach"], "kind": ["bullet"], "text": [before]})}
     rel = release.Release(K)
@@ -213,7 +216,7 @@ def test_funnel_sentence_is_told_again_from_the_protected_funnel():
     rel.cells["funnel/mentor/trained"].kind = "hidden"
     out, _ = release_tables.apply(rel, tables)
     assert out["narrative"]["text"].tolist() == ["Mentors: registered 29 → accepted 16 → trained x.",
-                                                 ev.funnel_x_note(K)]
+                                                 evaluation_reach.funnel_x_note(K)]
     assert math.isnan(out["funnel"]["share_of_accepted"].iloc[2])
 
 
@@ -283,7 +286,7 @@ def test_likert_chart_leaves_out_an_item_the_model_hides_something_of(tmp_path):
         rel.share(f"likert/reaction/{item}/high%", parts[2], n, 100 * counts[2] / 20, 0)
     rel.shares["likert/reaction/useful/high%"].withdrawn = True
     assert release_charts.likert_items_hidden(rel, "reaction") == {"useful"}
-    fresh = ev.Evaluation()
+    fresh = evaluation_result.Evaluation()
     release_charts.likert_figure(rel, fresh, drawn, tmp_path, K)
     [fig] = fresh.figures
     assert "It felt safe." in fig["alt"] and "75%" in fig["alt"]

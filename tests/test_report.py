@@ -12,6 +12,7 @@ from conftest import stage_context
 
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.steps import evaluation as ev
+from mentoring_lib.steps import evaluation_reaction
 from mentoring_lib.steps import report as rp
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.outputs.render_html import render_html
@@ -470,7 +471,7 @@ def test_summary_likert_sheets_and_report_table_show_the_markers_not_small_share
     item = next(it for it in codebook.items if it.id == "react_would_recommend")
     responses = pd.DataFrame({"person_id": [f"P-{i}" for i in range(38)], "wave": "post", "item": item.id,
                               "value": [2.0] + [4.0] * 20 + [5.0] * 17})
-    tbl, _ = ev.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
     sheet = rp.summary_sheets({"reaction": tbl}, make_config())["Reaction"]
     assert "missing" not in sheet.columns
     row = sheet.iloc[0]

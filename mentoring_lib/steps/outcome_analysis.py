@@ -1,6 +1,6 @@
 """The outcomes section of the evaluation: the primary outcome first, the secondary and
 exploratory outcomes, attrition and sensitivity analyses, individual (reliable) change and the
-exploratory dose–response, each written into the :class:`evaluation.Evaluation` as tables,
+exploratory dose–response, each written into the :class:`evaluation_result.Evaluation` as tables,
 sentences, key figures and Methods text. The statistics live in :mod:`outcomes`,
 :mod:`attrition`, :mod:`individual_change` and :mod:`intervals`; this module only assembles them.
 """

@@ -18,7 +18,7 @@ report stage draws the charts that show people counts again from the protected t
 
 Charts that show no counts of people (the change chart: effect sizes; the slope charts: drawn
 only when every group of people they count is 0 or at least ``min_count``, see
-:func:`evaluation.slope_chart_allowed`) are left as the evaluation drew them.
+:func:`evaluation_figures.slope_chart_allowed`) are left as the evaluation drew them.
 """
 from __future__ import annotations
 
@@ -39,14 +39,16 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
     ``changed``: the cells and shares :func:`release.protect` hid (None = all may have changed). A
     chart none of whose figures changed is left as the evaluation drew it: it drew the same values
     (drawing takes seconds)."""
-    from mentoring_lib.steps import evaluation
+    from mentoring_lib.privacy.limits import Limits
+    from mentoring_lib.steps import evaluation_figures
+    from mentoring_lib.steps.evaluation_result import Evaluation
 
     figs = tables.get("figures")
     if figs is None or not len(figs):
         return tables
     figures_dir = Path(public_dir) / "figures"
-    limits = evaluation.Limits(min_count, min_base)
-    fresh = evaluation.Evaluation()
+    limits = Limits(min_count, min_base)
+    fresh = Evaluation()
     redrawn: set[str] = set()
 
     touched = None if changed is None else {c.split("/", 1)[0] + "/" + c.split("/", 2)[1] if c.startswith("likert/")
@@ -58,7 +60,7 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
     funnel = tables.get("funnel")
     if funnel is not None and len(funnel) and "n" in funnel and stale("funnel"):
         fresh.tables["funnel"] = funnel
-        evaluation._funnel_chart(fresh, funnel, figures_dir)
+        evaluation_figures._funnel_chart(fresh, funnel, figures_dir)
         redrawn |= {f"funnel-{role}s" for role in funnel["role"].unique()}
 
     meetings, curve = tables.get("meetings"), tables.get("attendance_curve")
@@ -66,7 +68,7 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
         redrawn.add("attendance")
         series = attendance_series(rel, meetings, curve, limits)
         if series:
-            evaluation.draw_attendance_figure(fresh, series, figures_dir)
+            evaluation_figures.draw_attendance_figure(fresh, series, figures_dir)
 
     drawn = tables.get("likert_charts")
     if drawn is not None and len(drawn):
@@ -92,7 +94,7 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
 
 def attendance_series(rel: Release, meetings: pd.DataFrame, curve: pd.DataFrame | None, limits) -> dict:
     """The attendance chart's series (percent per meeting) as the protected model shows them."""
-    from mentoring_lib.steps.evaluation import share
+    from mentoring_lib.privacy.limits import share
 
     index = meetings["meeting"].astype(str).to_numpy()
     shares = pd.to_numeric(meetings["share_of_participants"], errors="coerce")
@@ -123,7 +125,7 @@ def likert_items_hidden(rel: Release, table: str) -> set[str]:
 
 def likert_figure(rel: Release, fresh, drawn: pd.DataFrame, figures_dir: Path, min_count: int) -> None:
     """One Likert chart again, without the items the model hides something of."""
-    from mentoring_lib.steps.evaluation import draw_likert_figure
+    from mentoring_lib.steps.evaluation_figures import draw_likert_figure
 
     first = drawn.iloc[0]
     hidden = likert_items_hidden(rel, "mentors" if first["section"] == "mentors" else "reaction")

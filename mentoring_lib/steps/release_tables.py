@@ -61,7 +61,7 @@ NOT_MODELLED: dict[tuple[str, str], str] = {
     ("Reach", "applications per place"): "applications (a model cell) divided by the places (public): "
                                          "shown only where the applications are shown",
     ("Meetings", "groups_met"): "groups, not people: a meeting held by a group; hidden while a group has "
-                                "fewer than min_count participants (evaluation.meeting_tables)",
+                                "fewer than min_count participants (evaluation_implementation.meeting_tables)",
     ("Groups", "meetings_held"): "meetings, not people; hidden for a group under min_count participants",
     ("Groups", "meetings_planned"): "the programme's plan (config)",
     ("Groups", "group"): "the group's number",
@@ -105,7 +105,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     """The release model of a term from the tables its public files are written from.
 
     ``rows``: the registrations stage's ``rows`` table (status per registration row);
-    ``reach_true``: :func:`evaluation.reach_counts` (people by status and role), the true counts
+    ``reach_true``: :func:`evaluation_reach.reach_counts` (people by status and role), the true counts
     behind the reach table and the funnel's first steps; ``linkage``: the feedback stage's
     linkage table (one row per person and role with its outcome); ``people``: the registrations
     stage's ``people`` table (the school and doctoral-year sheets); ``group_sizes``: participants
@@ -614,7 +614,7 @@ def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
 def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
     """The sentence walking a role's funnel, told again from the protected funnel table (with the
     note saying why a step is x, once)."""
-    from mentoring_lib.steps.evaluation import funnel_bullet, funnel_x_note
+    from mentoring_lib.steps.evaluation_reach import funnel_bullet, funnel_x_note
 
     nar = tables.get("narrative")
     if nar is not None and len(nar):
@@ -632,7 +632,7 @@ def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: 
 def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:
     """The sentences and the key figure quoting a Likert item's shares, told again from what the
     protected table shows (the evaluation wrote them from the unprotected one)."""
-    from mentoring_lib.steps.evaluation import likert_bullet
+    from mentoring_lib.steps.evaluation_reaction import likert_bullet
 
     old = likert_bullet(before[before["item"] == item].iloc[0])
     row = tables[where][tables[where]["item"] == item].iloc[0]

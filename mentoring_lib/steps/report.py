@@ -546,7 +546,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
     from mentoring_lib.privacy import release
     from mentoring_lib.steps import grouping, release_charts, release_tables
-    from mentoring_lib.steps.evaluation import reach_counts
+    from mentoring_lib.steps.evaluation_reach import reach_counts
 
     rows, people = ctx.read("registrations/rows", optional=True), ctx.read("registrations/people", optional=True)
     linkage = ctx.read("feedback/linkage", optional=True)
