@@ -92,10 +92,11 @@ def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:
     """The cheap validations of the stages that only compute and render, as notes per stage;
     raises (exit 2) on a problem, like the run would."""
     from mentoring_lib.steps import certificates, evaluation
+    from mentoring_lib.steps.certificate_rules import EligibilityRules
     from mentoring_lib.privacy import disclosure
 
     thresholds = disclosure.Thresholds.from_config(ctx.config)
-    rules = certificates.EligibilityRules.from_config(ctx.config)
+    rules = EligibilityRules.from_config(ctx.config)
     # The certificate overrides name accepted mentors: validate them against this term.
     n_overrides = certificates.check_overrides(ctx.for_stage("certificates"))
     cert = [f"rule: {rules.describe()}"]

@@ -164,8 +164,9 @@ def write_evaluation(ctx: "StageContext", result: StageResult) -> None:
 
 def compute_certificates(ctx: "StageContext") -> StageResult:
     from mentoring_lib.steps import certificates as C
+    from mentoring_lib.steps.certificate_rules import EligibilityRules
 
-    rules = C.EligibilityRules.from_config(ctx.config)
+    rules = EligibilityRules.from_config(ctx.config)
     plan = C.prepare(ctx)
     return StageResult("certificates", data=plan, notes=[f"Certificate for {rules.describe()}"],
                        tables={"summary": C.summary(plan), "attendance": C.attendance_distribution(plan)})
