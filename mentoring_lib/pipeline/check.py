@@ -82,10 +82,11 @@ def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[st
 def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
     """What the groups stage formed in the check's folder: (summary lines, warnings)."""
     from mentoring_lib.steps import grouping
+    from mentoring_lib.steps.group_formation import GroupRules
 
     groups = ctx.for_stage("groups")
     pairs, members = groups.read("groups/pairs"), groups.read("groups/members")
-    return grouping.formation_report(pairs, members, grouping.GroupRules.from_config(ctx.config))
+    return grouping.formation_report(pairs, members, GroupRules.from_config(ctx.config))
 
 
 def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:
