@@ -50,7 +50,7 @@ DateOrder = Literal["auto", "dmy", "mdy", "iso"]
 
 #: The workbook fields an input's ``columns:`` may map, per input kind (anything else is refused,
 #: so a misspelt field is not silently ignored). Registration fields are read by
-#: :mod:`mentoring_lib.steps.registration`; survey fields override the codebook's columns.
+#: :mod:`mentoring_lib.steps.registration_inputs`; survey fields override the codebook's columns.
 _REGISTRATION_FIELDS = ("name", "first_name", "last_name", "email", "submitted_at", "school", "doctoral_programme",
                         "doctoral_year", "languages", "availability", "motivation", "consent")
 _SURVEY_FIELDS = ("email", "submitted_at", "finished")

@@ -8,21 +8,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_through, small_term, stage_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import run_through, small_term, stage_context
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from mentoring_lib.pipeline import drivers
-from mentoring_lib.steps import certificates as C
 from mentoring_lib.config import load_config
-from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.errors import ConfigError, InputError, InputErrors
+from mentoring_lib.pipeline import drivers
+from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.privacy.pseudonym import DEMO_KEY, pseudonymise
+from mentoring_lib.steps import certificate_pdfs as CP
+from mentoring_lib.steps import certificate_rules as CR
+from mentoring_lib.steps import certificates as C
 
 KEY = DEMO_KEY
-RULES = C.EligibilityRules(min_trainings=2, trainings_planned=3, min_meetings=4, meetings_planned=6)
+RULES = CR.EligibilityRules(min_trainings=2, trainings_planned=3, min_meetings=4, meetings_planned=6)
 INJECTION = r"Zoë #let x = 1 [*b*] $x^2$ _i_ \ @ref <lab> #panic(0)]"
 
 
@@ -142,7 +144,7 @@ ELIGIBILITY_CASES = [
 @pytest.mark.parametrize("label,tr,me,eligible,totals,reason", ELIGIBILITY_CASES,
                          ids=[c[0] for c in ELIGIBILITY_CASES])
 def test_eligibility_rule_table(label, tr, me, eligible, totals, reason):
-    out = C.assess_eligibility(["P-a"], attendance({"P-a": tr}), attendance({"P-a": me}), RULES)
+    out = CR.assess_eligibility(["P-a"], attendance({"P-a": tr}), attendance({"P-a": me}), RULES)
     row = out.loc["P-a"]
     assert bool(row["eligible_by_rule"]) is eligible
     assert (row["trainings_attended"], row["meetings_coled"]) == (tr[1], me[1])
@@ -157,7 +159,7 @@ def test_eligibility_counts_each_session_once_and_missing_marks_as_absent():
                       "session": ["T1", "T1", "T1", "T2", "T1", "T2", "T3"],
                       "attended": pd.array([True, True, True, True, True, None, None], dtype="boolean")})
     m = attendance({"P-a": (6, 4), "P-b": (6, 6)})
-    out = C.assess_eligibility(["P-a", "P-b"], t, m, RULES)
+    out = CR.assess_eligibility(["P-a", "P-b"], t, m, RULES)
     assert out["trainings_attended"].tolist() == [2, 1]
     assert out["eligible_by_rule"].tolist() == [True, False]
 
@@ -165,30 +167,30 @@ def test_eligibility_counts_each_session_once_and_missing_marks_as_absent():
 def test_eligibility_keeps_mentor_order_and_ignores_other_people():
     t = attendance({"P-x": (3, 3), "P-b": (3, 2), "P-a": (3, 3)})
     m = attendance({"P-x": (6, 6), "P-b": (6, 4), "P-a": (6, 1)})
-    out = C.assess_eligibility(["P-b", "P-a", "P-b"], t, m, RULES)
+    out = CR.assess_eligibility(["P-b", "P-a", "P-b"], t, m, RULES)
     assert out.index.tolist() == ["P-b", "P-a"]
     assert out["eligible_by_rule"].tolist() == [True, False]
 
 
 def test_zero_minimums_make_everyone_eligible_even_without_attendance():
-    rules = C.EligibilityRules(0, 3, 0, 6)
-    out = C.assess_eligibility(["P-a"], attendance({}), attendance({}), rules)
+    rules = CR.EligibilityRules(0, 3, 0, 6)
+    out = CR.assess_eligibility(["P-a"], attendance({}), attendance({}), rules)
     assert out["eligible_by_rule"].tolist() == [True]
     assert out["rule_reason"].iloc[0] == "meets the rule: 0 of 3 trainings, 0 of 6 group meetings"
 
 
 def test_empty_mentor_list_gives_empty_assessment():
-    out = C.assess_eligibility([], attendance({}), attendance({}), RULES)
+    out = CR.assess_eligibility([], attendance({}), attendance({}), RULES)
     assert len(out) == 0 and "eligible_by_rule" in out.columns
 
 
 def test_rules_come_from_the_config_and_impossible_minimums_are_config_errors(tmp_path):
     ctx = make_term(tmp_path)
-    assert C.EligibilityRules.from_config(ctx.config) == RULES
+    assert CR.EligibilityRules.from_config(ctx.config) == RULES
     bad = ctx.config.model_copy(update={"certificates": ctx.config.certificates.model_copy(
         update={"min_meetings": 7})})
     with pytest.raises(ConfigError) as e:
-        C.EligibilityRules.from_config(bad)
+        CR.EligibilityRules.from_config(bad)
     assert e.value.key == "certificates.min_meetings" and "programme.meetings_planned is 6" in str(e.value)
 
 
@@ -205,7 +207,7 @@ def overrides_frame(rows: list[tuple[str, str, str]], headers=("Email", "Eligibl
 def test_overrides_parse_to_pseudonyms_with_decisions():
     frame = overrides_frame([(" A@Example.org", "Yes", "Ran an extra session"), ("", "", ""),
                              ("b@example.org", "no", "Left the programme early")])
-    out = C.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
+    out = CR.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
     assert out["person_id"].tolist() == [MENTOR_IDS[0], MENTOR_IDS[1]]
     assert out["eligible"].tolist() == [True, False]
     assert out["row"].tolist() == [2, 4]
@@ -215,7 +217,7 @@ def test_overrides_parse_to_pseudonyms_with_decisions():
 def test_override_without_a_real_reason_is_an_input_error_naming_the_row(reason):
     frame = overrides_frame([("a@example.org", "yes", "Ran an extra session"), ("b@example.org", "yes", reason)])
     with pytest.raises(InputError) as e:
-        C.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
+        CR.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
     assert (e.value.row, e.value.column, e.value.file) == (3, "Reason", "o.csv")
     assert "at least 5 characters" in str(e.value)
 
@@ -223,7 +225,7 @@ def test_override_without_a_real_reason_is_an_input_error_naming_the_row(reason)
 def test_override_for_an_unknown_email_names_the_row_but_never_the_address():
     frame = overrides_frame([("stranger.person@example.org", "yes", "Helped a lot with the groups")])
     with pytest.raises(InputError) as e:
-        C.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
+        CR.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
     assert (e.value.row, e.value.column) == (2, "Email")
     assert "stranger" not in str(e.value) and "not one of the term's accepted mentors" in str(e.value)
 
@@ -236,7 +238,7 @@ def test_several_override_problems_are_reported_together_without_values():
         ("", "no", "short"),
     ])
     with pytest.raises(InputErrors) as e:
-        C.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
+        CR.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
     where = [(x.row, x.column) for x in e.value.errors]
     assert where == [(2, "Eligible"), (3, "Email"), (4, "Email"), (5, "Email")]
     assert "already has an override in row 2" in e.value.errors[2].message
@@ -248,13 +250,13 @@ def test_several_override_problems_are_reported_together_without_values():
 def test_overrides_file_needs_its_columns():
     frame = overrides_frame([("a@example.org", "yes")], headers=("Email", "Eligible"))
     with pytest.raises(InputError, match="no 'Reason' column"):
-        C.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
+        CR.parse_overrides(frame, file="o.csv", mentors=MENTOR_IDS, key=KEY)
 
 
 def test_missing_overrides_file_is_an_input_error(tmp_path):
     ctx = make_term(tmp_path, extra="  overrides_file: nothere.csv")
     with pytest.raises(InputError, match="overrides file does not exist"):
-        C.load_overrides(ctx.config, MENTOR_IDS, KEY)
+        CR.load_overrides(ctx.config, MENTOR_IDS, KEY)
 
 
 def test_overrides_file_read_through_readers_reports_excel_rows(tmp_path):
@@ -263,9 +265,9 @@ def test_overrides_file_read_through_readers_reports_excel_rows(tmp_path):
         aino@example.fi,no,Asked not to receive one
         ivan@example.org,yes,no
     """)
-    mentors = C.accepted_mentors(ctx.read_table("people", stage="registrations"))
+    mentors = CR.accepted_mentors(ctx.read_table("people", stage="registrations"))
     with pytest.raises(InputError) as e:
-        C.load_overrides(ctx.config, mentors, KEY)
+        CR.load_overrides(ctx.config, mentors, KEY)
     assert (e.value.row, e.value.column) == (3, "Reason")
 
 
@@ -280,11 +282,11 @@ def test_check_overrides_validates_without_rendering(tmp_path):
 
 
 def test_apply_overrides_changes_the_decision_and_records_the_basis():
-    assessed = C.assess_eligibility(["P-a", "P-b", "P-c"], attendance({"P-a": (3, 3), "P-b": (3, 0), "P-c": (3, 3)}),
+    assessed = CR.assess_eligibility(["P-a", "P-b", "P-c"], attendance({"P-a": (3, 3), "P-b": (3, 0), "P-c": (3, 3)}),
                                     attendance({"P-a": (6, 6), "P-b": (6, 0), "P-c": (6, 6)}), RULES)
     ov = pd.DataFrame({"person_id": ["P-b", "P-c"], "eligible": [True, False],
                        "reason": ["Extra work", "Declined"], "row": [2, 3]})
-    out = C.apply_overrides(assessed, ov)
+    out = CR.apply_overrides(assessed, ov)
     assert out["eligible_by_rule"].tolist() == [True, False, True]
     assert out["eligible"].tolist() == [True, True, False]
     assert out["basis"].tolist() == ["rule", "override", "override"]
@@ -317,13 +319,13 @@ def test_verification_codes_are_formatted_deterministic_keyed_and_unique():
 
 def test_dates_are_written_in_english_whatever_the_locale():
     import datetime as dt
-    assert C.format_date(dt.date(2026, 12, 8)) == "8 December 2026"
-    assert C.format_period(dt.date(2026, 9, 7), dt.date(2026, 12, 18)) == "7 September – 18 December 2026"
-    assert C.format_period(dt.date(2026, 9, 7), dt.date(2027, 1, 8)) == "7 September 2026 – 8 January 2027"
+    assert CP.format_date(dt.date(2026, 12, 8)) == "8 December 2026"
+    assert CP.format_period(dt.date(2026, 9, 7), dt.date(2026, 12, 18)) == "7 September – 18 December 2026"
+    assert CP.format_period(dt.date(2026, 9, 7), dt.date(2027, 1, 8)) == "7 September 2026 – 8 January 2027"
 
 
 def test_names_are_nfc_with_single_spaces_and_first_names_for_the_mail_merge():
-    names = C.clean_names(pd.Series(["  A\u0308ino   Ma\u0301ria\tO ", "", None]))
+    names = CP.clean_names(pd.Series(["  A\u0308ino   Ma\u0301ria\tO ", "", None]))
     assert names.iloc[0] == "Äino Mária O" and unicodedata.is_normalized("NFC", names.iloc[0])
     assert names.iloc[1:].isna().all()
     assert C.greeting_names(pd.Series(["Anna-Liisa Virtanen", "王小明"])).tolist() == ["Anna-Liisa", "王小明"]
@@ -332,9 +334,9 @@ def test_names_are_nfc_with_single_spaces_and_first_names_for_the_mail_merge():
 def test_font_coverage_of_the_fonts_built_into_typst():
     covered = ["Äöå Ørsted Łukasz Şahin Þórunn Ñúñez", "Nguyễn Thị Ánh", "Иван Петров", "Ελένη",
                "שלום כהן", "محمد", "हिन्दी"]
-    assert C.uncovered_characters(covered) == set()
-    assert C.uncovered_characters(["王小明", "Zoë", "김민준"]) == set("王小明김민준")
-    flagged = C.names_not_covered(pd.Series(["王小明", "Zoë", None]), set("王小明"))
+    assert CP.uncovered_characters(covered) == set()
+    assert CP.uncovered_characters(["王小明", "Zoë", "김민준"]) == set("王小明김민준")
+    flagged = CP.names_not_covered(pd.Series(["王小明", "Zoë", None]), set("王小明"))
     assert flagged.tolist() == [True, False, False]
 
 
@@ -345,12 +347,12 @@ def test_a_configured_font_covers_what_the_built_in_fonts_miss(tmp_path):
     # U+0500 (Komi Cyrillic) and U+10A0 (Georgian Asomtavruli) are not in Typst's fonts but are
     # in DejaVu Sans, which matplotlib ships.
     name = "Ԁdam Ⴀli"
-    assert C.uncovered_characters([name]) == {"Ԁ", "Ⴀ"}
-    assert C.uncovered_characters([name], fonts=["DejaVu Sans"], font_paths=[str(MPL_FONTS)]) == set()
+    assert CP.uncovered_characters([name]) == {"Ԁ", "Ⴀ"}
+    assert CP.uncovered_characters([name], fonts=["DejaVu Sans"], font_paths=[str(MPL_FONTS)]) == set()
     roster = pd.DataFrame({"name": [name], "role": "Peer mentor", "trainings_attended": 3, "trainings_total": 3,
                            "meetings_coled": 6, "meetings_total": 6, "code": ["CM-2026-AAAA-BBBB"]})
-    common = dict(C.certificate_texts(make_term(tmp_path).config), fonts=C._font_list(["DejaVu Sans"]))
-    C.render_certificates(C.certificate_records(roster), common, pdf_dir=tmp_path / "pdf", combined=None,
+    common = dict(CP.certificate_texts(make_term(tmp_path).config), fonts=CP._font_list(["DejaVu Sans"]))
+    CP.render_certificates(CP.certificate_records(roster), common, pdf_dir=tmp_path / "pdf", combined=None,
                           font_paths=[str(MPL_FONTS)])
     (text,) = pdf_text(tmp_path / "pdf" / "CM-2026-AAAA-BBBB.pdf")
     assert name in text
@@ -370,13 +372,13 @@ def test_names_only_the_machines_fonts_can_show_use_them_and_need_no_check(tmp_p
     assert calls == [False, True]
     assert r["system_fonts"].to_dict() == {"wang@example.org": True, "p@example.org": False}
     assert (r["check"] == "").all() and plan.uncovered == set()
-    records = {rec["name"]: rec for rec in C.certificate_records(plan.roster)}
+    records = {rec["name"]: rec for rec in CP.certificate_records(plan.roster)}
     assert records["王芳"]["system_fonts"] is True and records["Plain"]["system_fonts"] is False
 
 
 def test_an_unknown_extra_font_family_is_a_config_error():
     with pytest.raises(ConfigError, match="certificates.fonts"):
-        C.uncovered_characters(["Zoë"], fonts=["No Such Font Family"])
+        CP.uncovered_characters(["Zoë"], fonts=["No Such Font Family"])
 
 
 # -- the stage ----------------------------------------------------------------------------------------
@@ -412,9 +414,9 @@ def test_any_markup_in_a_name_is_typeset_literally(tmp_path, name):
     name = "N" + name + "N"  # no leading/trailing characters that extraction could drop
     roster = pd.DataFrame({"name": [name], "role": "Peer mentor", "trainings_attended": 3, "trainings_total": 3,
                            "meetings_coled": 6, "meetings_total": 6, "code": ["CM-2026-AAAA-BBBB"]})
-    common = C.certificate_texts(_config_for_texts(tmp_path))
+    common = CP.certificate_texts(_config_for_texts(tmp_path))
     out = tmp_path / f"h{abs(hash(name))}"
-    C.render_certificates(C.certificate_records(roster), common, pdf_dir=out, combined=None, workers=1)
+    CP.render_certificates(CP.certificate_records(roster), common, pdf_dir=out, combined=None, workers=1)
     (text,) = pdf_text(out / "CM-2026-AAAA-BBBB.pdf")
     assert name in text.replace(" ", "")
 
@@ -518,7 +520,7 @@ def test_names_the_fonts_cannot_show_or_missing_names_are_flagged_for_a_check(tm
     mentors = [("王小明", "wang@example.org", 3, 6), ("Plain Name", "plain@example.org", 3, 6),
                ("", "noname@example.org", 3, 6)]
     ctx = make_term(tmp_path, mentors=mentors)
-    real = C.uncovered_characters
+    real = CP.uncovered_characters
     # as on a machine without a CJK font, whatever this one has installed
     monkeypatch.setattr(C, "uncovered_characters",
                         lambda texts, *, system_fonts=False, **kw: set(texts) if system_fonts else real(texts, **kw))
@@ -573,7 +575,7 @@ def test_many_certificates_render_in_chunks_one_page_each(tmp_path, stage):
         "role": "Peer mentor (co-mentor)", "trainings_attended": 3, "trainings_total": 3,
         "meetings_coled": 5, "meetings_total": 6,
         "code": C.verification_codes(ids, KEY, term="bench", year=2026)})
-    result = C.render_certificates(C.certificate_records(roster), C.certificate_texts(stage.config),
+    result = CP.render_certificates(CP.certificate_records(roster), CP.certificate_texts(stage.config),
                                    pdf_dir=tmp_path / "pdf", combined=tmp_path / "all.pdf")
     assert len(result.files) == n and len(PdfReader(str(tmp_path / "all.pdf")).pages) == n
     assert len({p.name for p in result.files}) == n
@@ -587,7 +589,7 @@ def test_combined_pdf_typeset_in_parts_has_the_same_pages_and_is_reproducible(tm
     whole_ctx = make_term(tmp_path / "whole")
     drivers.run(whole_ctx)
     whole = whole_ctx.out.private / "certificates" / "all_certificates.pdf"
-    monkeypatch.setattr(C, "COMBINED_PART", 4)  # 6 certificates: parts of 4 and 2
+    monkeypatch.setattr(CP, "COMBINED_PART", 4)  # 6 certificates: parts of 4 and 2
     parts_ctx = make_term(tmp_path / "parts")
     drivers.run(parts_ctx)
     joined = parts_ctx.out.private / "certificates" / "all_certificates.pdf"
@@ -613,8 +615,8 @@ def test_join_pdfs_keeps_page_order_and_returns_a_single_part_unchanged():
         return out.getvalue()
 
     parts = [blank(100), blank(200), blank(300)]
-    assert C.join_pdfs(parts[:1]) == parts[0]
-    joined = PdfReader(io.BytesIO(C.join_pdfs(parts)))
+    assert CP.join_pdfs(parts[:1]) == parts[0]
+    joined = PdfReader(io.BytesIO(CP.join_pdfs(parts)))
     assert [float(p.mediabox.width) for p in joined.pages] == [100, 200, 300]
 
 
@@ -637,7 +639,7 @@ def test_mail_merge_greets_by_the_first_name_the_form_asked_for(tmp_path):
 def test_mentor_without_group_co_led_no_meetings_even_when_ticked():
     t = attendance({"P-a": (3, 3), "P-b": (3, 3)})
     m = attendance({"P-a": (6, 6), "P-b": (6, 6)})
-    out = C.assess_eligibility(["P-a", "P-b"], t, m, RULES, without_group=["P-b"])
+    out = CR.assess_eligibility(["P-a", "P-b"], t, m, RULES, without_group=["P-b"])
     assert out.loc["P-a", "eligible_by_rule"] and out.loc["P-a", "meetings_coled"] == 6
     assert not out.loc["P-b", "eligible_by_rule"] and out.loc["P-b", "meetings_coled"] == 0
     assert out.loc["P-b", "rule_reason"] == "led no group, so co-led no group meetings (at least 4 needed)"
@@ -666,7 +668,7 @@ def test_unpaired_mentor_gets_no_group_and_the_stage_finishes(tmp_path, monkeypa
 
 def _no_cjk_font(monkeypatch):
     """As on a machine without a CJK font, whatever this one has installed."""
-    real = C.uncovered_characters
+    real = CP.uncovered_characters
     monkeypatch.setattr(C, "uncovered_characters",
                         lambda texts, *, system_fonts=False, **kw: set(texts) if system_fonts else real(texts, **kw))
 
@@ -710,7 +712,7 @@ def test_name_checked_in_the_overrides_file_releases_a_held_back_certificate(tmp
     ("Aino McDONALD", ""), ("王小明", ""), ("ÅSA ÖHMAN", "ALL CAPS"), ("åsa öhman", "lower case"), ("J", ""),
 ])
 def test_names_in_lower_case_or_all_caps_are_flagged(name, case):
-    assert C.name_case(pd.Series([name])).iloc[0] == case
+    assert CP.name_case(pd.Series([name])).iloc[0] == case
 
 
 def test_lower_case_and_all_caps_names_go_to_the_attention_table_but_stay_in_the_mail_merge(tmp_path):

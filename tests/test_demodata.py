@@ -484,7 +484,7 @@ def test_scaled_config_matches_the_scaled_term(term2, tmp_path):
 
 def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     """The registration engineer's selection, fed the demo rows, reproduces the expectation."""
-    registration = pytest.importorskip("mentoring_lib.steps.registration")
+    registration = pytest.importorskip("mentoring_lib.steps.registration_rules")
     if not hasattr(registration, "select_registrations"):
         pytest.skip("registration.select_registrations not available")
     out, summary = term1

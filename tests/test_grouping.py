@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from mentoring_lib.pipeline import drivers
 from mentoring_lib.io import people_workbooks
 from mentoring_lib.errors import InputError, InputErrors
-from mentoring_lib.steps.grouping import (
-    GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors, public_group_sizes,
-    validate_roster,
+from mentoring_lib.steps.group_formation import (
+    GroupRules, allocate_participants, make_groups, option_matrix, pair_mentors,
 )
+from mentoring_lib.steps.group_roster import validate_roster
+from mentoring_lib.steps.grouping import public_group_sizes
 
 MON, TUE, WED = "Monday afternoon", "Tuesday morning", "Wednesday afternoon"
 

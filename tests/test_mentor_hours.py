@@ -4,15 +4,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
+from conftest import small_term
 from openpyxl import load_workbook
 
-from conftest import small_term
+from mentoring_lib.config import MentorHoursSection, load_config
+from mentoring_lib.errors import InputError
+from mentoring_lib.pipeline import stages
+from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
+from mentoring_lib.steps import certificate_pdfs as CP
 from mentoring_lib.steps import certificates as C
 from mentoring_lib.steps import mentor_hours as H
-from mentoring_lib.pipeline import stages
-from mentoring_lib.config import MentorHoursSection, load_config
-from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
-from mentoring_lib.errors import InputError
 
 
 def test_credits_round_down_to_the_step():
@@ -94,7 +95,7 @@ def test_hours_on_the_certificate_when_asked(tmp_path, monkeypatch):
     monkeypatch.setenv("MENTORING_KEY", "5e" * 32)
     ctx = _term(tmp_path, SUPPORT, {"hours_per_credit": 27, "on_certificate": True})
     plan = C.prepare(ctx)
-    records = C.certificate_records(plan.roster[plan.roster["code"].notna()])
+    records = CP.certificate_records(plan.roster[plan.roster["code"].notna()])
     m1 = next(r for r in records if r["name"] == "Aino Aaltonen")
     # defaults: 3 h a training, 2 h a meeting, 1.5 h a support meeting: 6 + 6 + 4.5 = 16.5 h; / 27 = 0.61
     assert m1["hours_line"] == "16.5 hours of mentoring and training (0.5 study credits)"

@@ -117,7 +117,7 @@ def test_translated_report_has_its_headings_labels_and_language_in_html_and_pdf(
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])
 def test_certificate_wording_follows_the_term_language(lang):
-    from mentoring_lib.steps.certificates import certificate_texts
+    from mentoring_lib.steps.certificate_pdfs import certificate_texts
     from test_evaluation import make_config
 
     base = make_config()

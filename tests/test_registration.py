@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mentoring_lib.io import people_workbooks
 from mentoring_lib.privacy.pseudonym import normalise_email
-from mentoring_lib.steps.registration import (
+from mentoring_lib.steps.registration_rules import (
     STATUSES, SelectionRules, check_reconciles, select_registrations, status_counts,
 )
 
@@ -363,7 +363,7 @@ from mentoring_lib.config import load_config  # noqa: E402
 from mentoring_lib.pipeline.context import StageContext  # noqa: E402
 from mentoring_lib.errors import InputError  # noqa: E402
 from mentoring_lib.pipeline.drivers import run as run_stage  # noqa: E402
-from mentoring_lib.steps.registration import multi_select  # noqa: E402
+from mentoring_lib.steps.registration_inputs import multi_select  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.yml"
@@ -508,7 +508,7 @@ def test_quality_records_reconcile(demo_run):
 
 
 def test_identity_table_knows_excluded_people_but_not_test_submissions():
-    from mentoring_lib.steps.registration import identity_table
+    from mentoring_lib.steps.registration_outputs import identity_table
 
     df = frame([("a@example.fi", "2026-08-01 10:00", True), ("b@example.fi", "2026-08-01 11:00", False),
                 ("b@example.fi", "2026-08-01 12:00", False), ("test@example.fi", "2026-08-01 13:00", True),
@@ -604,10 +604,12 @@ def test_empty_submission_time_names_row_and_column(tmp_path):
 
 def test_what_the_notebook_displays_holds_no_personal_data(demo_run):
     from mentoring_lib.steps import registration
+    from mentoring_lib.steps.registration_inputs import read_withdrawals
+    from mentoring_lib.steps.registration_rules import select_term
 
     rows, notes = registration.read_inputs(demo_run)
-    withdrawals, _ = registration.read_withdrawals(demo_run.config)
-    selected = registration.select_term(rows, demo_run.config, withdrawals)
+    withdrawals, _ = read_withdrawals(demo_run.config)
+    selected = select_term(rows, demo_run.config, withdrawals)
     shown = [registration.rules_table(demo_run.config), registration.reconciliation(selected),
              registration.reason_counts(selected), registration.quality_table(demo_run)]
     text = "\n".join(t.to_string() for t in shown)
@@ -645,7 +647,7 @@ def test_problems_in_both_forms_are_reported_together(tmp_path):
 
 
 def test_public_summary_per_role_partitions_without_a_cross_role_total():
-    from mentoring_lib.steps import registration as reg
+    from mentoring_lib.steps import registration_outputs as reg
 
     rows = []
     for i in range(30):
@@ -789,7 +791,7 @@ def test_greeting_names_prefers_the_first_name_field():
 
 def test_consent_given_matches_accepted_values_and_the_ticked_statement():
     from mentoring_lib.config import DEFAULT_CONSENT_ACCEPTED
-    from mentoring_lib.steps.registration import consent_given
+    from mentoring_lib.steps.registration_inputs import consent_given
 
     answers = pd.Series(["Yes", " kyllä ", "JA", "I agree;", "1", "True", "I\u200b agree", "Y",
                          "Consent to the terms", "No", "Ei", "Nej", "no, I do not agree", "", None, "0", "Maybe"])
@@ -901,7 +903,7 @@ report: {organisation: University of Example}
 
 
 def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
-    from mentoring_lib.steps.registration import _refused_answers_note
+    from mentoring_lib.steps.registration_inputs import _refused_answers_note
 
     label = "I have read the privacy notice and accept that my answers are used"
     comment = "no thanks because I do not want to be in any register"
@@ -918,7 +920,7 @@ def test_refused_consent_note_shows_an_unlisted_box_label_but_not_free_text():
 def test_public_summary_labels_come_from_the_closed_list_only():
     """Issue 13: a doctoral-year answer with free text (health, a supervisor's name) was published as
     a row label. The reader maps it to the closed list, and the summary refuses anything else."""
-    from mentoring_lib.steps import registration as reg
+    from mentoring_lib.steps import registration_outputs as reg
     from mentoring_lib.io.normalise import DOCTORAL_YEARS, OTHER, doctoral_year
 
     answers = ["3rd year, on sick leave", "4th year, supervisor Matti Virtanen", "1st year", "whatever I like"] * 5

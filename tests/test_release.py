@@ -406,7 +406,7 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     complement of the small counts; the status sheet publishes the accepted mentors (7), so
     category b's one accepted mentor follows: 7 minus category a's accepted, which is at least
     10 - 4. The release model links the sheets to the status totals and hides more."""
-    from mentoring_lib.steps import registration
+    from mentoring_lib.steps import registration_outputs, registration_rules
     from mentoring_lib.io import spreadsheets
     from mentoring_lib.io import people_workbooks
 
@@ -414,9 +414,9 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     people = applicants({(names[c], st): n for (c, st), n in SCHOOL_ATTACK.items()}, field)
     rows = people[["source", "role", "status"]]
     status = rows.groupby(["status", "role"]).size().unstack(fill_value=0).reindex(
-        list(registration.STATUSES), fill_value=0)[["mentor", "participant"]]
+        list(registration_rules.STATUSES), fill_value=0)[["mentor", "participant"]]
     status.columns.name, status.index.name = None, None
-    sheets = registration.public_summary(people, K)
+    sheets = registration_outputs.public_summary(people, K)
     status_shown = disclosure.suppress_counts(status, K, margins=True)
     school = sheets[field]
     target = (names["b"], "accepted")

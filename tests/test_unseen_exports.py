@@ -18,7 +18,7 @@ import yaml
 from conftest import stage_context
 
 from mentoring_lib.pipeline import drivers
-from mentoring_lib.steps import feedback, registration
+from mentoring_lib.steps import feedback, registration_inputs, registration_rules
 from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import StageContext
 from mentoring_lib.errors import ConfigError, InputError
@@ -170,8 +170,8 @@ def test_answers_that_are_not_addresses_are_excluded_each_on_their_own(tmp_path)
     out, quality = run(ctx)
     assert out["status"].tolist() == ["accepted", "excluded", "excluded", "excluded", "excluded", "excluded",
                                       "accepted"]
-    assert all(r.startswith(registration.NO_VALID_EMAIL) for r in out.loc[3:7, "reason"])
-    assert quality["excluded"] == {"duplicate": 0, registration.NO_VALID_EMAIL: 5}
+    assert all(r.startswith(registration_rules.NO_VALID_EMAIL) for r in out.loc[3:7, "reason"])
+    assert quality["excluded"] == {"duplicate": 0, registration_rules.NO_VALID_EMAIL: 5}
     merge = pd.read_csv(ctx.out.private / "mailmerge_accepted.csv", encoding="utf-8-sig", dtype=str)
     assert sorted(merge["E-mail"]) == ["lee.three@uni.example.fi", "pat.one@uni.example.fi"]
     text = json.dumps(quality)
@@ -275,8 +275,8 @@ def test_option_columns_give_the_same_value_as_one_multi_select_column(tmp_path)
     picked = select_columns(lime, {"availability": LIME_COLUMNS["availability"]})
     assert picked["availability"].tolist() == ["Mon 16-18; Fri 10-12", "Wed 12-14", "Mon 16-18", "Fri 10-12", ""]
     one_column = pd.Series(["Mon 16-18;Fri 10-12;", "Wed 12-14;", "Mon 16-18;", "Fri 10-12;", ""])
-    assert registration.multi_select(picked["availability"].reset_index(drop=True)).tolist() == \
-        registration.multi_select(one_column).tolist()
+    assert registration_inputs.multi_select(picked["availability"].reset_index(drop=True)).tolist() == \
+        registration_inputs.multi_select(one_column).tolist()
     assert picked.attrs["source_columns"]["availability"] == "slot[SQ001] + slot[SQ002] + slot[SQ003]"
 
 

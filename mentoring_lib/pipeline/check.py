@@ -82,20 +82,22 @@ def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[st
 def group_formation(ctx: StageContext) -> tuple[list[str], list[str]]:
     """What the groups stage formed in the check's folder: (summary lines, warnings)."""
     from mentoring_lib.steps import grouping
+    from mentoring_lib.steps.group_formation import GroupRules
 
     groups = ctx.for_stage("groups")
     pairs, members = groups.read("groups/pairs"), groups.read("groups/members")
-    return grouping.formation_report(pairs, members, grouping.GroupRules.from_config(ctx.config))
+    return grouping.formation_report(pairs, members, GroupRules.from_config(ctx.config))
 
 
 def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:
     """The cheap validations of the stages that only compute and render, as notes per stage;
     raises (exit 2) on a problem, like the run would."""
     from mentoring_lib.steps import certificates, evaluation
+    from mentoring_lib.steps.certificate_rules import EligibilityRules
     from mentoring_lib.privacy import disclosure
 
     thresholds = disclosure.Thresholds.from_config(ctx.config)
-    rules = certificates.EligibilityRules.from_config(ctx.config)
+    rules = EligibilityRules.from_config(ctx.config)
     # The certificate overrides name accepted mentors: validate them against this term.
     n_overrides = certificates.check_overrides(ctx.for_stage("certificates"))
     cert = [f"rule: {rules.describe()}"]

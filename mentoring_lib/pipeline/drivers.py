@@ -45,10 +45,12 @@ class StageResult:
 
 def compute_registrations(ctx: "StageContext") -> StageResult:
     from mentoring_lib.steps import registration as R
+    from mentoring_lib.steps.registration_inputs import read_withdrawals
+    from mentoring_lib.steps.registration_rules import select_term
 
     rows, notes = R.read_inputs(ctx)
-    withdrawals, withdrawal_reads = R.read_withdrawals(ctx.config)
-    selected = R.select_term(rows, ctx.config, withdrawals)
+    withdrawals, withdrawal_reads = read_withdrawals(ctx.config)
+    selected = select_term(rows, ctx.config, withdrawals)
     return StageResult("registrations", data=(selected, notes, withdrawals, withdrawal_reads),
                        tables={"rules": R.rules_table(ctx.config), "reconciliation": R.reconciliation(selected),
                                "reasons": R.reason_counts(selected)},
@@ -162,8 +164,9 @@ def write_evaluation(ctx: "StageContext", result: StageResult) -> None:
 
 def compute_certificates(ctx: "StageContext") -> StageResult:
     from mentoring_lib.steps import certificates as C
+    from mentoring_lib.steps.certificate_rules import EligibilityRules
 
-    rules = C.EligibilityRules.from_config(ctx.config)
+    rules = EligibilityRules.from_config(ctx.config)
     plan = C.prepare(ctx)
     return StageResult("certificates", data=plan, notes=[f"Certificate for {rules.describe()}"],
                        tables={"summary": C.summary(plan), "attendance": C.attendance_distribution(plan)})

@@ -1,4 +1,8 @@
-"""Mentor certificates: eligibility, coordinator overrides, verification codes, PDFs, mail merge.
+"""Mentor certificates: the stage (eligibility, overrides, verification codes, PDFs, mail merge).
+
+This module plans the certificates (:func:`prepare`), makes the verification codes and writes the
+outputs; the eligibility rule and the overrides file are :mod:`mentoring_lib.steps.certificate_rules`,
+names, fonts, texts and Typst rendering :mod:`mentoring_lib.steps.certificate_pdfs`.
 
 The rule (term config): an accepted mentor earns a certificate when they attended at least
 ``certificates.min_trainings`` of the ``programme.trainings`` mentor trainings **and** co-led at
@@ -37,261 +41,46 @@ certificate list (column "Check") and a warning gives their number.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
-import json
-import os
 import re
-import tempfile
-import threading
-import time
-import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from mentoring_lib.steps import mentor_hours
-from mentoring_lib.errors import ConfigError, InputError, InputErrors, WorkbookError
+from mentoring_lib.errors import WorkbookError
 from mentoring_lib.io.normalise import greeting_names
+from mentoring_lib.steps import mentor_hours
+from mentoring_lib.steps.certificate_pdfs import (
+    RenderResult,
+    certificate_records,
+    certificate_texts,
+    clean_names,
+    name_case,
+    names_not_covered,
+    render_certificates,
+    uncovered_characters,
+)
+from mentoring_lib.steps.certificate_rules import (
+    EligibilityRules,
+    accepted_mentors,
+    apply_overrides,
+    assess_eligibility,
+    load_overrides,
+)
 
 if TYPE_CHECKING:
     from mentoring_lib.config import TermConfig
     from mentoring_lib.pipeline.context import StageContext
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "certificate"
-TEMPLATE = RESOURCES / "certificate.typ"
-#: Fonts built into Typst, in fallback order (DejaVu Sans Mono carries Arabic script).
-BUILTIN_FONTS: tuple[str, ...] = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
 #: Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or typed is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}-\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
-MIN_REASON_CHARS = 5
-#: Headers accepted in the overrides file (compared case-insensitively, spaces trimmed).
-OVERRIDE_HEADERS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e-mail", "email address", "e-mail address"),
-    "eligible": ("eligible", "eligible (yes/no)"),
-    "reason": ("reason",),
-}
-#: Optional column of the overrides file: "yes" sends a certificate held back for its name (characters
-#: no font can show) after the coordinator has checked the printed PDF; Eligible may then stay blank.
-NAME_CHECKED_HEADERS = ("name checked", "name checked (yes/no)")
-_YES = ("yes", "y", "true", "1", "x", "kyllä", "ja")
-_NO = ("no", "n", "false", "0", "ei", "nej")
-#: Names up to this many characters never need shrinking at 36 pt on the 215 mm line.
-_FIT_FREE_CHARS = 18
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 CERT_DIR = "certificates"
-
-
-# -- eligibility ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class EligibilityRules:
-    """At least ``min_trainings`` of ``trainings_planned`` and ``min_meetings`` of ``meetings_planned``."""
-
-    min_trainings: int
-    trainings_planned: int
-    min_meetings: int
-    meetings_planned: int
-
-    @classmethod
-    def from_config(cls, config: "TermConfig") -> "EligibilityRules":
-        """The term's rule; ConfigError when a minimum exceeds what the programme plans."""
-        cert, prog = config.certificates, config.programme
-        for key, minimum, planned, what in (
-                ("certificates.min_trainings", cert.min_trainings, prog.trainings, "programme.trainings"),
-                ("certificates.min_meetings", cert.min_meetings, prog.meetings_planned,
-                 "programme.meetings_planned")):
-            if minimum > planned:
-                raise ConfigError(f"asks for {minimum} sessions but {what} is {planned}; nobody could "
-                                  "earn a certificate", file=config.source, key=key,
-                                  hint=f"lower it to at most {planned}, or correct {what}")
-        return cls(cert.min_trainings, prog.trainings, cert.min_meetings, prog.meetings_planned)
-
-    def describe(self) -> str:
-        return (f"at least {self.min_trainings} of {self.trainings_planned} mentor trainings and at "
-                f"least {self.min_meetings} of {self.meetings_planned} group meetings co-led")
-
-
-def sessions_attended(attendance: pd.DataFrame, people: pd.Index) -> pd.DataFrame:
-    """Per person of ``people``: ``attended`` (distinct sessions marked attended) and ``recorded``
-    (whether the attendance table has any row for them). Missing ``attended`` counts as absent."""
-    missing = {"person_id", "session", "attended"} - set(attendance.columns)
-    if missing:
-        raise WorkbookError(f"the attendance table lacks the column(s) {', '.join(sorted(missing))}",
-                            hint="re-run the attendance stage (mentoring run --from attendance)")
-    att = attendance.loc[attendance["person_id"].isin(people), ["person_id", "session", "attended"]]
-    present = att["attended"].astype("boolean").fillna(False).astype(bool)
-    attended = att.loc[present].drop_duplicates(["person_id", "session"])["person_id"].value_counts()
-    out = pd.DataFrame(index=pd.Index(people, name="person_id"))
-    out["attended"] = attended.reindex(out.index, fill_value=0).astype("int64").to_numpy()
-    out["recorded"] = out.index.isin(att["person_id"].unique())
-    return out
-
-
-def _counted(n: pd.Series) -> pd.Series:
-    return n.astype("int64").astype(str)
-
-
-def assess_eligibility(mentors: Sequence[str] | pd.Index, trainings: pd.DataFrame,
-                       meetings: pd.DataFrame, rules: EligibilityRules,
-                       without_group: Iterable[str] = ()) -> pd.DataFrame:
-    """Apply the rule to every mentor (index ``person_id``, in the order given).
-
-    ``without_group``: mentors who led no group; they co-led no meetings (their meeting-sheet
-    rows, if any, are not counted) and the reason says so.
-
-    Columns: ``trainings_attended``, ``trainings_total`` (planned, or more if more were attended),
-    ``meetings_coled``, ``meetings_total``, ``trainings_recorded``, ``meetings_recorded``,
-    ``eligible_by_rule`` (bool) and ``rule_reason`` (why, in words; no personal data).
-    """
-    people = pd.Index(pd.unique(pd.Series(list(mentors), dtype="str")), name="person_id")
-    no_group = people.isin(pd.Index(list(without_group), dtype="str"))
-    t = sessions_attended(trainings, people)
-    m = sessions_attended(meetings, people[~no_group]).reindex(people)
-    m = m.fillna({"attended": 0, "recorded": False}).astype({"attended": "int64", "recorded": bool})
-    out = pd.DataFrame(index=people)
-    out["trainings_attended"] = t["attended"]
-    out["trainings_total"] = np.maximum(t["attended"], rules.trainings_planned).astype("int64")
-    out["meetings_coled"] = m["attended"]
-    out["meetings_total"] = np.maximum(m["attended"], rules.meetings_planned).astype("int64")
-    out["trainings_recorded"] = t["recorded"]
-    out["meetings_recorded"] = m["recorded"]
-    t_ok = out["trainings_attended"] >= rules.min_trainings
-    m_ok = out["meetings_coled"] >= rules.min_meetings
-    out["eligible_by_rule"] = t_ok & m_ok
-
-    t_need = f" (at least {rules.min_trainings} needed)"
-    m_need = f" (at least {rules.min_meetings} needed)"
-    t_short = pd.Series(np.where(
-        out["trainings_recorded"],
-        "attended " + _counted(out["trainings_attended"]) + " of " + _counted(out["trainings_total"])
-        + " trainings" + t_need,
-        f"no training attendance recorded{t_need}"), index=people)
-    m_short = pd.Series(np.select([no_group, out["meetings_recorded"]], [
-        f"led no group, so co-led no group meetings{m_need}",
-        "co-led " + _counted(out["meetings_coled"]) + " of " + _counted(out["meetings_total"])
-        + " group meetings" + m_need], f"no group-meeting attendance recorded{m_need}"), index=people)
-    short = (t_short.where(~t_ok, "") + np.where(~t_ok & ~m_ok, "; ", "") + m_short.where(~m_ok, ""))
-    met = ("meets the rule: " + _counted(out["trainings_attended"]) + " of "
-           + _counted(out["trainings_total"]) + " trainings, " + _counted(out["meetings_coled"])
-           + " of " + _counted(out["meetings_total"]) + " group meetings")
-    out["rule_reason"] = met.where(out["eligible_by_rule"], short).astype("str")
-    return out
-
-
-# -- overrides ------------------------------------------------------------------------------------
-
-def _find_header(columns: Iterable, names: tuple[str, ...]) -> str | None:
-    for col in columns:
-        if str(col).strip().casefold() in names:
-            return col
-    return None
-
-
-def parse_overrides(table: pd.DataFrame, *, file: str | os.PathLike, mentors: pd.Index,
-                    key: bytes) -> pd.DataFrame:
-    """Validate the coordinator's override rows and key them by ``person_id``.
-
-    ``table``: the overrides file as read (text columns, index = the row number seen in Excel).
-    Returns columns ``person_id``, ``eligible`` (bool), ``reason`` and ``row``. Every problem is
-    reported at once (InputErrors), by row and column, never with the cell's value: a missing or
-    unknown e-mail, an ``Eligible`` other than yes/no, a reason shorter than 5 characters, or two
-    rows for the same mentor.
-    """
-    from mentoring_lib.privacy.pseudonym import pseudonymise
-
-    file = str(file)
-    cols = {}
-    for fieldname, names in OVERRIDE_HEADERS.items():
-        col = _find_header(table.columns, names)
-        if col is None:
-            raise InputError(f"the overrides file has no '{names[0].capitalize()}' column", file=file,
-                             hint="its columns are Email, Eligible (yes/no) and Reason, one row per mentor")
-        cols[fieldname] = col
-    checked_col = _find_header(table.columns, NAME_CHECKED_HEADERS)
-    if checked_col is not None:
-        cols["name_checked"] = checked_col
-    text = pd.DataFrame({f: table[c].astype("string").str.strip() for f, c in cols.items()},
-                        index=table.index)
-    if checked_col is None:
-        text["name_checked"] = pd.Series(pd.NA, index=text.index, dtype="string")
-    text = text.mask(text == "")
-    text = text.loc[text.notna().any(axis=1)]  # blank rows are not overrides
-
-    email_missing = text["email"].isna()
-    person = pseudonymise(text["email"], key)
-    decision = text["eligible"].str.casefold()
-    is_yes, is_no = decision.isin(_YES).fillna(False), decision.isin(_NO).fillna(False)
-    name_checked = text["name_checked"].str.casefold().isin(_YES).fillna(False)
-    # A row that only releases a checked name keeps the rule's decision: Eligible and Reason may be blank.
-    only_checked = name_checked & text["eligible"].isna()
-    bad_decision = ~(is_yes | is_no) & ~only_checked
-    reason_len = text["reason"].fillna("").str.len()
-    short_reason = (reason_len < MIN_REASON_CHARS) & ~only_checked
-    unknown = ~email_missing & ~person.isin(mentors)
-    dup = ~email_missing & ~unknown & person.duplicated(keep="first")
-    first_row = pd.Series(text.index, index=text.index).groupby(person.fillna("")).transform("first")
-
-    errors: list[InputError] = []
-    hint_email = "use the e-mail address the mentor registered with"
-    for row in text.index[email_missing]:
-        errors.append(InputError("the e-mail address is missing", file=file, row=int(row),
-                                 column=str(cols["email"]), hint=hint_email))
-    for row in text.index[unknown]:
-        errors.append(InputError("this e-mail address is not one of the term's accepted mentors", file=file,
-                                 row=int(row), column=str(cols["email"]),
-                                 hint=hint_email + "; overrides apply only to accepted mentors"))
-    for row in text.index[dup]:
-        errors.append(InputError(f"this mentor already has an override in row {int(first_row[row])}",
-                                 file=file, row=int(row), column=str(cols["email"]),
-                                 hint="keep one row per mentor"))
-    for row in text.index[bad_decision]:
-        errors.append(InputError("must be yes or no", file=file, row=int(row), column=str(cols["eligible"]),
-                                 hint="write yes to give a certificate, no to withhold it"))
-    for row in text.index[short_reason]:
-        errors.append(InputError(f"an override needs a reason of at least {MIN_REASON_CHARS} characters",
-                                 file=file, row=int(row), column=str(cols["reason"]),
-                                 hint="say why the rule does not decide for this mentor"))
-    if errors:
-        errors.sort(key=lambda e: (e.row or 0, e.column or ""))
-        raise errors[0] if len(errors) == 1 else InputErrors(errors)
-    return pd.DataFrame({
-        "person_id": person.astype("str").to_numpy(),
-        "eligible": pd.array(is_yes.mask(only_checked).to_numpy(), dtype="boolean"),
-        "reason": text["reason"].astype("str").to_numpy(),
-        "row": text.index.to_numpy(dtype="int64"),
-        "name_checked": name_checked.to_numpy(dtype=bool),
-    })
-
-
-def load_overrides(config: "TermConfig", mentors: pd.Index, key: bytes) -> tuple[pd.DataFrame, int]:
-    """Read and validate ``certificates.overrides_file`` (none configured: no overrides).
-
-    Returns the overrides and the number of data rows read."""
-    empty = pd.DataFrame({"person_id": pd.Series(dtype="str"), "eligible": pd.Series(dtype="boolean"),
-                          "reason": pd.Series(dtype="str"), "row": pd.Series(dtype="int64"),
-                          "name_checked": pd.Series(dtype=bool)})
-    name = config.certificates.overrides_file
-    if not name:
-        return empty, 0
-    path = Path(name) if Path(name).is_absolute() else config.data_path / name
-    if not path.is_file():
-        raise InputError("the certificate overrides file does not exist", file=path,
-                         hint="create it (columns Email, Eligible, Reason) or remove "
-                              "certificates.overrides_file from the config")
-    from mentoring_lib.io.readers import read_export
-
-    export = read_export(path)
-    return parse_overrides(export.data, file=path, mentors=mentors, key=key), len(export.data)
 
 
 def check_overrides(ctx: "StageContext") -> int:
@@ -303,21 +92,6 @@ def check_overrides(ctx: "StageContext") -> int:
     if ctx.config.certificates.overrides_file:
         ctx.record_quality("certificate_overrides", rows_read=rows_read, kept=len(overrides), excluded={})
     return len(overrides)
-
-
-def apply_overrides(assessment: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
-    """The assessment with the coordinator's decisions: adds ``eligible``, ``basis`` ("rule" or
-    "override"), ``override_reason`` and ``override_row``."""
-    out = assessment.copy()
-    ov = overrides.set_index("person_id").reindex(out.index)
-    has = ov["eligible"].notna().to_numpy()
-    out["eligible"] = np.where(has, ov["eligible"].fillna(False).astype(bool), out["eligible_by_rule"])
-    out["basis"] = np.where(has, "override", "rule")
-    out["override_reason"] = ov["reason"].astype("string").where(has)
-    out["override_row"] = ov["row"].astype("Int64")
-    checked = ov["name_checked"] if "name_checked" in ov else pd.Series(False, index=out.index)
-    out["name_checked"] = checked.fillna(False).astype(bool).to_numpy()
-    return out
 
 
 # -- verification codes ---------------------------------------------------------------------------
@@ -345,121 +119,6 @@ def verification_codes(person_ids: pd.Series, key: bytes, *, term: str, year: in
     return codes
 
 
-# -- names and fonts ------------------------------------------------------------------------------
-
-def clean_names(names: pd.Series) -> pd.Series:
-    """Names as printed: Unicode NFC, runs of whitespace as one space, trimmed; empty -> missing."""
-    s = names.astype("string").str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
-    return s.mask(s == "")
-
-
-def _font_list(fonts: Sequence[str]) -> list[str]:
-    extra = [f for f in fonts if f not in BUILTIN_FONTS]
-    return [BUILTIN_FONTS[0], *extra, *BUILTIN_FONTS[1:]]
-
-
-def _compiler(source: Path, root: Path, font_paths: Sequence[str], system_fonts: bool = False):
-    import typst
-
-    return typst.Compiler(str(source), root=str(root), font_paths=[str(p) for p in font_paths],
-                          ignore_system_fonts=not system_fonts)
-
-
-_PROBE = '#set text(font: json(bytes(sys.inputs.fonts)))\n#sys.inputs.probe\n'
-#: Characters per probe compilation: small documents compile in a few milliseconds.
-_PROBE_CHUNK = 48
-
-
-def uncovered_characters(texts: Iterable[str], *, fonts: Sequence[str] = (), font_paths: Sequence[str] = (),
-                         system_fonts: bool = False, max_compiles: int = 1000) -> set[str]:
-    """The characters of ``texts`` that none of the certificate fonts can show.
-
-    Typst prints a box for such a character without a warning, but refuses it in PDF/A, so each
-    probe compiles candidate characters as PDF/A-2b; the error names the first missing one (if a
-    future Typst words it differently, the probe is bisected instead). ASCII, spaces and control
-    characters are never probed. Each missing character costs one small compilation; after
-    ``max_compiles`` the characters still unchecked are reported as missing (the safe side).
-    ``system_fonts``: also use the machine's fonts (the fallback for names the built-in fonts miss).
-    """
-    import typst
-
-    candidates = sorted({ch for t in texts if isinstance(t, str) for ch in t
-                         if ord(ch) > 0x7E and unicodedata.category(ch)[0] not in "CZ"})
-    if not candidates:
-        return set()
-    fonts_json = json.dumps(_font_list(fonts))
-    with tempfile.TemporaryDirectory(prefix="font-probe-") as tmp:
-        src = Path(tmp) / "probe.typ"
-        src.write_text(_PROBE, encoding="utf-8")
-        compiler = _compiler(src, Path(tmp), font_paths, system_fonts)
-        budget = [max_compiles]
-
-        def probe(chars: list[str]) -> tuple[bool, str | None]:
-            budget[0] -= 1
-            try:
-                _, warns = compiler.compile_with_warnings(
-                    format="pdf", pdf_standards="a-2b",
-                    sys_inputs={"fonts": fonts_json, "probe": " ".join(chars)})
-            except typst.TypstError as e:
-                found = re.search(r'text `"(.+?)"` could not be displayed', str(e))
-                return False, found.group(1) if found else None
-            if any("unknown font family" in str(w) for w in warns):
-                raise ConfigError("a font named in certificates.fonts is not available",
-                                  key="certificates.fonts",
-                                  hint="add the folder with its font files to certificates.font_paths, "
-                                       "or check the family name's spelling")
-            return True, None
-
-        def missing_in(chars: list[str]) -> set[str]:
-            out: set[str] = set()
-            todo = list(chars)
-            while todo:
-                if budget[0] <= 0:
-                    return out | set(todo)
-                ok, culprit = probe(todo)
-                if ok:
-                    break
-                if culprit and set(culprit) <= set(todo):
-                    out |= set(culprit)
-                    todo = [c for c in todo if c not in culprit]
-                elif len(todo) == 1:
-                    out.add(todo[0])
-                    break
-                else:  # unrecognised message: bisect
-                    half = len(todo) // 2
-                    return out | missing_in(todo[:half]) | missing_in(todo[half:])
-            return out
-
-        missing: set[str] = set()
-        for i in range(0, len(candidates), _PROBE_CHUNK):
-            missing |= missing_in(candidates[i:i + _PROBE_CHUNK])
-        return missing
-
-
-def names_not_covered(names: pd.Series, missing: set[str]) -> pd.Series:
-    """True where a name contains one of the ``missing`` characters."""
-    if not missing:
-        return pd.Series(False, index=names.index)
-    pattern = "[" + re.escape("".join(sorted(missing))) + "]"
-    return names.fillna("").str.contains(pattern, regex=True)
-
-
-def name_case(names: pd.Series) -> pd.Series:
-    """"lower case" or "ALL CAPS" for a name written so (as a registration form gives it), "" otherwise.
-
-    Only names with letters that have case count: a name in a script without case is never flagged."""
-    def one(name) -> str:
-        if not isinstance(name, str) or name.lower() == name.upper():
-            return ""
-        if name == name.lower():
-            return "lower case"
-        letters = [c for c in name if c.isalpha() and c.lower() != c.upper()]
-        return "ALL CAPS" if len(letters) > 1 and name == name.upper() else ""
-
-    return pd.Series([one(n) for n in names.astype(object).where(names.notna(), None)], index=names.index,
-                     dtype="str")
-
-
 #: What the attention table says per issue of a certificate (private/needs_attention.xlsx).
 ATTENTION_ISSUES = {
     "held_back": "held back from mail_merge.csv: the name has characters no certificate font can show",
@@ -475,210 +134,18 @@ def attention_table(roster: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["person_id", "issue"]).astype("str")
 
 
-# -- texts ------------------------------------------------------------------------------------------
-
-def format_date(d: dt.date) -> str:
-    """``18 December 2026`` (English month names, whatever the machine's locale)."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def format_period(start: dt.date, end: dt.date) -> str:
-    """``7 September – 18 December 2026`` (the year once when both dates share it)."""
-    if start.year == end.year:
-        return f"{start.day} {_MONTHS[start.month - 1]} – {format_date(end)}"
-    return f"{format_date(start)} – {format_date(end)}"
-
-
-def certificate_texts(config: "TermConfig") -> dict:
-    """The texts every certificate of the term shares (the template's ``common``); the fixed
-    wording comes from the message catalogue in the term's language (:mod:`messages`)."""
-    from mentoring_lib.outputs.messages import language_code, text
-
-    cert, term, report = config.certificates, config.term, config.report
-    contact = cert.verify_contact or report.contact
-    lang = language_code(term.language)
-    return {
-        "document_title": f"{cert.heading} — {report.title}",
-        "organiser": report.organisation,
-        "fonts": _font_list(cert.fonts),
-        "heading": cert.heading,
-        "certify_line": text("cert.certify_line", lang),
-        "role_before": text("cert.role_before", lang),
-        "role_after": text("cert.role_after", lang),
-        "programme": report.title,
-        "term": term.title,
-        "period": format_period(term.start, term.end),
-        "trainings_label": text("cert.trainings_label", lang),
-        "meetings_label": text("cert.meetings_label", lang),
-        "signatory": cert.signatory,
-        "signatory_title": cert.signatory_title,
-        "issued": format_date(cert.issue_date or term.end),
-        "issued_label": text("cert.issued_label", lang),
-        "code_label": text("cert.code_label", lang),
-        "verify_line": text("cert.verify_line", lang, contact=contact) if contact else "",
-        "seal_top": "Compassion",
-        "seal_middle": str(term.start.year),
-        "seal_bottom": "Mentoring",
-    }
-
-
-# -- rendering --------------------------------------------------------------------------------------
-
-def certificate_records(roster: pd.DataFrame) -> list[dict]:
-    """The per-page data the template needs, from rows with ``name``, ``role``, ``code`` and counts."""
-    fit = (roster["name"].str.len() > _FIT_FREE_CHARS) | roster["name"].str.contains(
-        r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]", regex=True)
-    frame = pd.DataFrame({
-        "name": roster["name"].astype(str), "role": roster["role"].astype(str),
-        "trainings": roster["trainings_attended"].astype(int),
-        "trainings_total": roster["trainings_total"].astype(int),
-        "meetings": roster["meetings_coled"].astype(int),
-        "meetings_total": roster["meetings_total"].astype(int),
-        "code": roster["code"].astype(str), "fit": fit.astype(bool),
-        "system_fonts": (roster["system_fonts"].astype(bool) if "system_fonts" in roster.columns
-                         else pd.Series(False, index=roster.index)),
-        "hours_line": (roster["hours_line"].astype(str) if "hours_line" in roster.columns
-                       else pd.Series("", index=roster.index)),
-    })
-    return json.loads(frame.to_json(orient="records", force_ascii=False))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@dataclass
-class RenderResult:
-    files: list[Path]
-    combined: Path | None
-    seconds: float
-    pages: int
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-#: Certificates typeset together for the combined PDF. Typst holds a whole document's layout in
-#: memory (some 270 MiB for 1,300 certificates), so a large term's combined PDF is typeset in parts
-#: of this size and the parts are joined with pypdf.
-COMBINED_PART = 200
-
-
-def join_pdfs(parts: Sequence[bytes]) -> bytes:
-    """One PDF with the pages of ``parts`` in order, and the first part's document information
-    (title, creator, dates): the same bytes for the same parts (pypdf writes no random file ID
-    unless asked to)."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    if len(parts) == 1:
-        return parts[0]
-    writer = PdfWriter()
-    first = PdfReader(io.BytesIO(parts[0]))
-    for data in parts:
-        writer.append(PdfReader(io.BytesIO(data)))
-    if first.metadata:
-        writer.add_metadata({k: v for k, v in first.metadata.items()})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def render_certificates(records: list[dict], common: dict, *, pdf_dir: Path, combined: Path | None,
-                        font_paths: Sequence[str] = (), workers: int = 2, chunk: int = 25,
-                        combined_part: int | None = None) -> RenderResult:
-    """Typeset one PDF per record as ``pdf_dir/<code>.pdf`` and, unless ``combined`` is None, every
-    page in one PDF for printing (typeset ``combined_part`` certificates at a time, by default
-    :data:`COMBINED_PART`). Returns the files written and the time taken.
-
-    Each PDF is its own small compilation (fonts subset to the one name), done on ``workers``
-    threads with one Typst compiler each (Typst caches the template across compilations). Only
-    the fonts built into Typst (and ``font_paths``) are used, except for records marked
-    ``system_fonts`` (names those fonts cannot show), which may fall back to the machine's. Old
-    ``*.pdf`` files in ``pdf_dir`` that no record names are removed, so a withdrawn certificate
-    does not linger.
-    """
-    import typst
-
-    started = time.perf_counter()
-    local = threading.local()
-
-    def compiler(system_fonts: bool):
-        cache = local.__dict__.setdefault("compilers", {})
-        if system_fonts not in cache:
-            cache[system_fonts] = _compiler(TEMPLATE, RESOURCES, font_paths, system_fonts)
-        return cache[system_fonts]
-
-    def compile_pdf(items: list[dict]) -> bytes:
-        system_fonts = any(item.get("system_fonts") for item in items)
-        payload = json.dumps({"common": common, "certificates": items}, ensure_ascii=False)
-        try:
-            return compiler(system_fonts).compile(format="pdf", sys_inputs={"data": payload})
-        except typst.TypstError as e:  # a template fault; the data cannot cause one
-            raise WorkbookError(f"the certificate template failed to compile: {getattr(e, 'message', e)}",
-                                hint="report this with the template file resources/certificate/"
-                                     "certificate.typ") from None
-
-    def one_batch(batch: list[dict]) -> list[Path]:
-        paths = []
-        for item in batch:
-            path = pdf_dir / f"{item['code']}.pdf"
-            _write_atomic(path, compile_pdf([item]))
-            paths.append(path)
-        return paths
-
-    def all_in_one(target: Path) -> float:
-        t0 = time.perf_counter()
-        step = max(1, combined_part or COMBINED_PART)
-        _write_atomic(target, join_pdfs([compile_pdf(records[i:i + step])
-                                           for i in range(0, len(records), step)]))
-        return time.perf_counter() - t0
-
-    pdf_dir.mkdir(parents=True, exist_ok=True)
-    batches = [records[i:i + chunk] for i in range(0, len(records), chunk)]
-    timings: dict[str, float] = {}
-    files: list[Path] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="certificates") as pool:
-        combined_job = pool.submit(all_in_one, combined) if combined is not None and records else None
-        for paths in pool.map(one_batch, batches):
-            files.extend(paths)
-        if combined_job is not None:
-            timings["combined_seconds"] = combined_job.result()
-    if combined is not None and not records:
-        combined.unlink(missing_ok=True)
-    keep = {p.name for p in files}
-    for old in pdf_dir.glob("*.pdf"):
-        if old.name not in keep:
-            old.unlink()
-    seconds = time.perf_counter() - started
-    timings["total_seconds"] = seconds
-    return RenderResult(files, combined if records else None, seconds, len(records), timings)
-
-
 # -- the stage --------------------------------------------------------------------------------------
 
 def read_identity(ctx: "StageContext") -> pd.DataFrame:
     """Mentors' names, first names (when the form asked) and e-mails from the identity table (one
     row per mentor)."""
     ident = ctx.read("identity/people")
+    assert ident is not None  # a required table: ctx.read raises when it is missing
     if "role" in ident.columns:
         ident = ident.loc[ident["role"] == "mentor"]
     if "first_name" not in ident.columns:  # an identity table from before first names were read
         ident = ident.assign(first_name=None)
     return ident.drop_duplicates("person_id").set_index("person_id")[["name", "first_name", "email"]]
-
-
-def accepted_mentors(people: pd.DataFrame) -> pd.Index:
-    """``person_id`` of every accepted mentor, each once, in table order."""
-    keep = (people["role"] == "mentor") & (people["status"] == "accepted")
-    return pd.Index(people.loc[keep, "person_id"].drop_duplicates().astype("str"), name="person_id")
 
 
 def _read_members(ctx: "StageContext") -> pd.DataFrame | None:
@@ -928,37 +395,3 @@ def outputs_overview(ctx: "StageContext", result: RenderResult) -> pd.DataFrame:
                          "contents": [what for _, what in rows],
                          "exists": [(base / name).exists() if "<" not in name else bool(result.files)
                                     for name, _ in rows]})
-
-
-def benchmark_render(n: int, out_dir: str | os.PathLike, *, workers: int = 2) -> int:
-    """Render ``n`` synthetic certificates (one PDF each and the combined PDF) into ``out_dir``;
-    returns the number made. Used by ``benchmarks/run.py`` (issue 8: 1,000 in under 20 s)."""
-    from mentoring_lib.privacy.pseudonym import DEMO_KEY
-
-    given = ["Äino", "Åsa-Maria", "Jean-Pierre", "Иван", "Ελένη", "Nguyễn Thị", "Zoë", "Mikko"]
-    family = ["Öhman-Ålander", "Lindqvist", "Dupont-Moreau", "Петров", "Παπαδοπούλου", "Ánh", "Ørsted"]
-    idx = np.arange(n)
-    names = pd.Series(np.array(given)[idx % len(given)], dtype="str") + " " + \
-        pd.Series(np.array(family)[idx % len(family)], dtype="str")
-    ids = pd.Series([f"P-{i:016x}" for i in range(n)])
-    roster = pd.DataFrame({"name": names, "role": "Peer mentor (co-mentor)",
-                           "trainings_attended": 2 + idx % 2, "trainings_total": 3,
-                           "meetings_coled": 4 + idx % 3, "meetings_total": 6,
-                           "code": verification_codes(ids, DEMO_KEY, term="benchmark", year=2026)})
-    day = dt.date(2026, 12, 18)
-    common = {
-        "document_title": "Certificate of Participation", "organiser": "Example University",
-        "fonts": _font_list(()), "heading": "Certificate of Participation",
-        "certify_line": "This is to certify that", "role_before": "took part as", "role_after": "in",
-        "programme": "Compassion mentoring in peer groups for doctoral students", "term": "Autumn 2026",
-        "period": format_period(dt.date(2026, 9, 7), day), "trainings_label": "mentor trainings attended",
-        "meetings_label": "group meetings co-led", "signatory": "Programme coordinator",
-        "signatory_title": "Wellbeing Services", "issued": format_date(day), "issued_label": "Date of issue",
-        "code_label": "Verification code", "verify_line": "verify with wellbeing@example.org",
-        "seal_top": "Compassion", "seal_middle": "2026", "seal_bottom": "Mentoring"}
-    out = Path(out_dir)
-    result = render_certificates(certificate_records(roster), common, pdf_dir=out / "pdf",
-                                 combined=out / "all_certificates.pdf", workers=workers)
-    return len(result.files)
-
-

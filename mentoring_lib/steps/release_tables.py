@@ -92,7 +92,7 @@ def _pct(x: Any) -> float | None:
 
 def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
     """Registration rows by (source, role) and status (the status sheet's source)."""
-    from mentoring_lib.steps.registration import STATUSES
+    from mentoring_lib.steps.registration_rules import STATUSES
 
     return (rows.groupby(["source", "role"])["status"].value_counts().unstack(fill_value=0)
             .reindex(columns=list(STATUSES), fill_value=0).astype(int))
@@ -113,7 +113,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     needs to count as trained (the funnel's trained step). A cross-table identity is modelled only
     where the true values agree (so a definition that differs on some term is never assumed)."""
     from mentoring_lib.steps import data_quality
-    from mentoring_lib.steps.registration import ROLES, STATUSES
+    from mentoring_lib.steps.registration_rules import ROLES, STATUSES
 
     k = int(min_count)
     rel = Release(k)
@@ -465,8 +465,8 @@ def breakdowns(rel: Release, people: pd.DataFrame) -> None:
     = wait-listed + withdrew + late (the last an unpublished cell ``not_accepted/<role>`` shared by
     both sheets). Cells ``<sheet>/<category>/<role>/<applied|accepted|not accepted>``; the Total
     row uses the status sheet's ids where the true values agree."""
-    from mentoring_lib.steps import registration
-    from mentoring_lib.steps.registration import ROLES
+    from mentoring_lib.steps import registration_outputs as registration
+    from mentoring_lib.steps.registration_rules import ROLES
 
     raw = registration.summary_counts(people)
     shown = registration.public_summary(people, rel.k)
