@@ -342,7 +342,8 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
     for i, (yi, name, value, num) in enumerate(zip(y, names, raw, numeric)):
         if num is None:
             label = str(value)
-        elif first and base_step is not None and (i > base_step or i == base_step == 0):  # the base itself: 100% only as the first bar
+        elif first and base_step is not None and (i > base_step or i == base_step == 0):
+            # the base itself: 100% only as the first bar
             label = f"{_fmt_num(float(num), 0)} ({_fmt_num(100 * num / first, 0)}%)"
         else:
             label = _fmt_num(float(num), 0)
