@@ -1,6 +1,7 @@
 """The package layout is the architecture: these tests keep the import graph honest.
 
-Layers, outermost first: cli -> pipeline -> steps -> (io, privacy, analysis, outputs) -> (config, errors).
+Layers, outermost first: cli -> pipeline -> steps -> (io, privacy, analysis, outputs) -> (config,
+config_sections, errors).
 ``demo`` writes synthetic exports and imports only io/analysis helpers. Imports inside functions count
 too: a lazy import still ties two modules together.
 """
@@ -93,4 +94,4 @@ def test_lower_layers_import_no_stage_pipeline_or_demo_code(lower):
 
 def test_every_module_lives_in_a_layer_package():
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
-    assert top == ["__init__", "__main__", "cli", "config", "errors"]
+    assert top == ["__init__", "__main__", "cli", "config", "config_sections", "errors"]

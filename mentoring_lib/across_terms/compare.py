@@ -35,7 +35,7 @@ from typing import Iterable
 from mentoring_lib.analysis import meta_analysis
 from mentoring_lib.across_terms import summary
 from mentoring_lib.errors import InputError, PrivacyGateError
-from mentoring_lib.steps.report import (BulletList, Figure, KeyFigure, Paragraph, Report, Section, Table,
+from mentoring_lib.steps.report import (Block, BulletList, Figure, KeyFigure, Paragraph, Report, Section, Table,
                                   fmt_ci, fmt_num, fmt_signed, number_blocks)
 
 COMPARISON_FILE = "comparison.json"
@@ -243,8 +243,8 @@ def pooled_counts(terms: list[Term], ids: Iterable[str] = POOLED_COUNTS) -> dict
     The pooled release is audited (:func:`audit_pooled`) before it is used."""
     out = {}
     for fid in ids:
-        figs = [t.figures().get(fid) for t in terms]
-        if any(f is None for f in figs):
+        figs = [f for t in terms if (f := t.figures().get(fid)) is not None]
+        if len(figs) < len(terms):
             continue
         label = figs[0]["label"]
         if all(f["status"] == summary.PUBLISHED for f in figs):
@@ -384,14 +384,14 @@ def build_comparison(terms: list[Term], figures_dir: Path) -> tuple[Report, dict
     k = max(t.min_count for t in terms)
     sections = []
     notes = change_notes(terms)
-    intro = [Paragraph(f"{len(terms)} term(s) of {len(universities)} universit{'y' if len(universities) == 1 else 'ies'}, "
+    intro: list[Block] = [Paragraph(f"{len(terms)} term(s) of {len(universities)} universit{'y' if len(universities) == 1 else 'ies'}, "
                        "compared from their public summaries (summary.json) only: no personal data was read. Each "
                        "figure is shown as its term published it.")]
     intro.append(BulletList(tuple(notes)) if notes else Paragraph("The instruments and rules are the same in every term."))
     sections.append(Section("terms", "Terms compared and what changed", tuple(intro)))
     figs = trend_figures(terms, figures_dir)
     for sid, title in (("reach", "Reach"), ("implementation", "Implementation"), ("reaction", "Reaction")):
-        blocks = [side_by_side(terms, sid)] + [f for s, f in figs if s == sid]
+        blocks: list[Block] = [side_by_side(terms, sid), *(f for s, f in figs if s == sid)]
         sections.append(Section(sid, title, tuple(blocks)))
     sections.append(Section("outcomes", "Outcomes", tuple([outcomes_table(terms)] +
                                                          [f for s, f in figs if s == "outcomes"])))

@@ -194,7 +194,7 @@ def _implementation(tables: dict) -> list[dict]:
 
 def _likert(tables: dict, name: str, prefix: str) -> list[dict]:
     df = tables.get(name)
-    out = []
+    out: list[dict] = []
     if df is None:
         return out
     for rec in df.to_dict("records"):

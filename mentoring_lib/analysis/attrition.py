@@ -104,7 +104,7 @@ def bounds(pre: pd.Series, post: pd.Series) -> dict:
     post = post.reindex(pre.index).astype(float)
     change = (post - pre).dropna()
     n_missing = int(post.isna().sum())
-    out = {"people": len(pre), "missing_after": n_missing}
+    out: dict[str, float] = {"people": len(pre), "missing_after": n_missing}
     for name, fill in (("worst", change.min()), ("no_change", 0.0), ("best", change.max())):
         out[name] = float(pd.concat([change, pd.Series(fill, index=range(n_missing))]).mean()) if len(change) \
             else math.nan

@@ -127,16 +127,16 @@ def write_xlsx(path: Path, headers: list[str], columns: list, datetime_columns: 
     all_strings = pd.concat(strings, ignore_index=True)
     codes, uniques = pd.factorize(all_strings)
     index_of = pd.Series(np.arange(len(uniques)), index=uniques)
-    body = [None] * len(cell_texts)
-    for j, item in enumerate(cell_texts):
+    body: list[pd.Series] = []
+    for item in cell_texts:
         if isinstance(item, tuple):
             out, text, ref = item
             if text.any():
                 out[text] = ('<c r="' + ref + rows[text] + '" t="s"><v>'
                              + out[text].map(index_of).astype(str) + "</v></c>")
-            body[j] = out
+            body.append(out)
         else:
-            body[j] = item
+            body.append(item)
     header_xml = "".join(f'<c r="{get_column_letter(j + 1)}1" s="2" t="s"><v>{index_of[h]}</v></c>'
                          for j, h in enumerate(headers))
     row_xml = pd.Series("", index=rows.index, dtype=object)

@@ -239,7 +239,7 @@ def parse_datetimes(series: pd.Series, *, file, column: str, tz, date_order: str
         amb = vals.dt.tz_localize(src, ambiguous="NaT", nonexistent="NaT").isna()
         if amb.any():
             notes.append(f"{column}: {int(amb.sum())} time(s) fall in the repeated hour when daylight-saving time "
-                         f"ends (rows {row_ranges(row_of(r) for r in amb[amb].index if row_of(r) is not None)}); read as the first occurrence "
+                         f"ends (rows {row_ranges(n for r in amb[amb].index if (n := row_of(r)) is not None)}); read as the first occurrence "
                          "(summer time)")
         out[local] = first.dt.tz_convert(tz)
     if src_tz_name and src.key != getattr(tz, "key", None):

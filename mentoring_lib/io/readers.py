@@ -241,7 +241,9 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     rows_read = len(data)
 
     # Qualtrics header rows: question texts and ImportId / time zone
-    import_ids, question_texts, source_tz = {}, {}, {}
+    import_ids: dict[str, str] = {}
+    question_texts: dict[str, str] = {}
+    source_tz: dict[str, str] = {}
     if tool_name == "qualtrics" or detected == "qualtrics":
         for k, j in enumerate(keep):
             name = names[k]
@@ -267,8 +269,8 @@ def _build_export(path: Path, grid: list[list[str]], meta: dict, tool: str, note
     for r in reversed(order):
         if blank_mask.loc[r]:
             continue
-        first = next((c.strip() for c in data.loc[r].tolist() if c.strip()), "")
-        if first.casefold().rstrip(":").strip() in SUMMARY_WORDS:
+        first_text = next((c.strip() for c in data.loc[r].tolist() if c.strip()), "")
+        if first_text.casefold().rstrip(":").strip() in SUMMARY_WORDS:
             summary_rows.append(r)
         else:
             break
@@ -444,9 +446,10 @@ def select_columns(export: Export, mapping: Mapping[str, object], required: Iter
         options = option_columns(wanted)
         if options is not None:  # one column per option: every listed column must be there
             found = {find(field_name, c, True, "option column"): label for c, label in options.items()}
-            if None not in found:
-                combined[field_name] = _chosen_options(export, found)
-                resolved[field_name] = " + ".join(found)
+            columns = {c: label for c, label in found.items() if c is not None}
+            if len(columns) == len(found):  # no option column is missing
+                combined[field_name] = _chosen_options(export, columns)
+                resolved[field_name] = " + ".join(columns)
             continue
         col = find(field_name, str(wanted), field_name in required)
         if col is not None:

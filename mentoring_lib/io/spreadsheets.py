@@ -245,7 +245,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, c
         raise ValueError("write_xlsx needs at least one sheet")
     titles = _sheet_titles(list(sheets))
     codes = sorted({code for per in (number_formats or {}).values() for code in per.values()})
-    style_of = {code: _FIRST_CUSTOM_STYLE + i for i, code in enumerate(codes)}
+    style_of: dict[str | None, int] = {code: _FIRST_CUSTOM_STYLE + i for i, code in enumerate(codes)}
     parts: list[tuple[str, bytes]] = []
     for n, (name, title, df) in enumerate(zip(sheets, titles, sheets.values()), start=1):
         table = df.reset_index() if index else df

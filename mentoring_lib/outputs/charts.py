@@ -342,7 +342,8 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
     for i, (yi, name, value, num) in enumerate(zip(y, names, raw, numeric)):
         if num is None:
             label = str(value)
-        elif first and (i > base_step or i == base_step == 0):  # the base itself: 100% only as the first bar
+        elif first and base_step is not None and (i > base_step or i == base_step == 0):
+            # the base itself: 100% only as the first bar
             label = f"{_fmt_num(float(num), 0)} ({_fmt_num(100 * num / first, 0)}%)"
         else:
             label = _fmt_num(float(num), 0)
@@ -355,7 +356,7 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
     ax.set_title(title, loc="left", fontsize=11)
     save_figure(fig, path, title)
     alt = (f"Funnel chart: {title}. " + "; ".join(parts)
-           + (f" (percentages of {names[base_step].lower()})." if first else "."))
+           + (f" (percentages of {names[base_step].lower()})." if first and base_step is not None else "."))
     return ChartFile(Path(path), alt)
 
 
@@ -413,7 +414,7 @@ def trend_chart(series: Mapping[str, Mapping[str, float | None]], terms: Sequenc
     markers = ["o", "s", "^", "D", "v", "P"]
     parts = []
     for i, (label, values) in enumerate(series.items()):
-        ys = np.array([np.nan if values.get(t) is None else float(values[t]) for t in terms])
+        ys = np.array([np.nan if (v := values.get(t)) is None else float(v) for t in terms])
         # colour and marker together tell the lines apart (6 colours x 6 markers, no pair repeated)
         ax.plot(x, ys, color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                 marker=markers[(i + i // len(SERIES_COLOURS)) % len(markers)],

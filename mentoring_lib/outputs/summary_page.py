@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from mentoring_lib.outputs.document import BulletList, Figure, KeyFigure, Paragraph, Report, Table
 
@@ -126,7 +126,7 @@ def improvements(report: Report) -> tuple[str, ...]:
                    "groups and mentors.")
     attendance = _key(report, "attendance")
     share = _percent(attendance.value) if attendance else None
-    if share is not None and share < LOW_ATTENDANCE:
+    if attendance and share is not None and share < LOW_ATTENDANCE:
         out.append(f"Keep attendance up ({attendance.value} of planned meetings attended on average): agree the "
                    "meeting times with the group and send reminders.")
     after = _percent(_cell(_table(report, "t-response"), "after", "Response rate") or "")
@@ -184,7 +184,7 @@ def pdf_bytes(page: OnePage, *, timestamp: int) -> bytes:
 
     with tempfile.TemporaryDirectory(prefix="summary-typst-") as tmp:
         root = Path(tmp)
-        model = {"title": page.title, "subtitle": page.subtitle, "organisation": page.organisation,
+        model: dict[str, Any] = {"title": page.title, "subtitle": page.subtitle, "organisation": page.organisation,
                  "term": page.term, "footer": page.footer, "sentences": list(page.sentences),
                  "improve": list(page.improve),
                  "figures": [{"value": k.value, "label": k.label, "note": k.note} for k in page.figures],

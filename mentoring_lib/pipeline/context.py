@@ -251,7 +251,7 @@ def open_stage(stage: str, *, config: str, output_dir: str | None = None, **unkn
         raise ConfigError("parameter 'config' must be the path of a term config file")
     cfg = load_config(config)
     interactive = output_dir is None
-    root = interactive_dir(cfg) if interactive else Path(output_dir)
+    root = interactive_dir(cfg) if output_dir is None else Path(output_dir)
     handed = {} if interactive else read_run_context(root)
     ctx = StageContext(stage, cfg, OutputPaths(root).ensure(), interactive=interactive,
                        source_date_epoch=handed.get("source_date_epoch"), provenance=handed.get("provenance"))

@@ -21,7 +21,7 @@ import shutil
 import socket
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from mentoring_lib.errors import LockHeld, WorkbookError
 
@@ -73,7 +73,7 @@ def new_run_dir(term_dir: Path, run_id: str) -> Path:
 
 
 def seed_from_published(term_dir: Path, run_dir: Path, keep_stages: list[str], *,
-                        drop: list[str] = ()) -> None:
+                        drop: Sequence[str] = ()) -> None:
     """Copy the published tables of ``keep_stages`` (and the identity table) into a new run.
 
     Used when only some stages run (stale ones, ``--only``, ``--from``): the stages not re-run

@@ -339,6 +339,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                           why_selected="chosen with --only or --from")
     if not partial:
         if not plan.stale:
+            assert pub is not None  # without a published run every stage is stale
             report(f"Nothing to do: inputs, side files, config and code are unchanged since run "
                    f"{last.get('run_id')}. Use --force to run anyway.")
             return RunResult(last.get("run_id", ""), "unchanged", EXIT_OK, term_dir,

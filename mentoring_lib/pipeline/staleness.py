@@ -103,7 +103,9 @@ def plan(config: TermConfig, inputs: dict[str, dict], code: str, key: bytes, pre
         parts = own_parts(st, config, inputs, files, code, tag)
         parts.update({AFTER + n: out.fingerprints[n] for n in st.needs})
         fp = _digest(parts)
-        prev = previous.get(st.name) if isinstance(previous.get(st.name), dict) else {}
+        prev = previous.get(st.name)
+        if not isinstance(prev, dict):
+            prev = {}
         if selected is not None:
             why = [why_selected] if st.name in selected else []
         elif force:

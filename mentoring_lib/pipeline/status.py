@@ -185,7 +185,7 @@ def mentor_trainings(trainings: pd.DataFrame, dates: Mapping[str, dt.date | None
     """Per accepted mentor (private: names): group, trainings due by ``as_of``, attended of them,
     attended in all (a training without a date counts as due)."""
     t = trainings[trainings["role"] == "mentor"].copy()
-    t["due"] = t["session"].map(lambda s: dates.get(s) is None or dates[s] <= as_of).astype(bool)
+    t["due"] = t["session"].map(lambda s: (d := dates.get(s)) is None or d <= as_of).astype(bool)
     agg = t.groupby("person_id").agg(group=("group", "first"), trainings_due=("due", "sum"),
                                     trainings_attended=("attended", "sum"))
     due_attended = t[t["due"] & t["attended"]].groupby("person_id").size()
@@ -266,7 +266,7 @@ def survey_status(config: "TermConfig", key: bytes, identity: pd.DataFrame,
                      "asked": len(asked), "answered": n_answered if answered_ids is not None else None,
                      "response_rate": rate, "link": window.link if window else "",
                      "closes": window.closes if window else None})
-        if open_now and answered_ids is not None:
+        if open_now and window is not None and answered_ids is not None:  # open_now: window is set
             first = greeting_names(missing["name"], missing.get("first_name"))
             reminders[item.id] = pd.DataFrame({
                 "first_name": first.fillna("").to_numpy(), "name": missing["name"].to_numpy(),

@@ -41,7 +41,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -292,7 +292,7 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
     lo: list[float] = []
     hi: list[float] = []
 
-    def row(terms: dict[str, float], rhs: float) -> tuple[np.ndarray, float] | None:
+    def row(terms: Mapping[str, float], rhs: float) -> tuple[np.ndarray, float] | None:
         """The constraint over ``cells``; a cell outside them is shown exactly (a constant)."""
         if not any(c in index for c in terms):
             return None
@@ -306,12 +306,16 @@ def _ranges(rel: Release, cells: list[str], targets: list[str], enough: int | No
 
     for terms, rhs, _ in rel.equations:
         if (got := row(terms, rhs)) is not None:
-            rows.append(got[0]), lo.append(got[1]), hi.append(got[1])
-    ineqs = [(t, r) for t, r, _ in rel.inequalities]
+            rows.append(got[0])
+            lo.append(got[1])
+            hi.append(got[1])
+    ineqs: list[tuple[Mapping[str, float], float]] = [(t, r) for t, r, _ in rel.inequalities]
     ineqs += [tr for s in rel.shares.values() if not s.withdrawn for tr in _share_rows(s)]
-    for terms, rhs in ineqs:
-        if (got := row(terms, rhs)) is not None:
-            rows.append(got[0]), lo.append(-np.inf), hi.append(got[1])
+    for le_terms, le_rhs in ineqs:
+        if (got := row(le_terms, le_rhs)) is not None:
+            rows.append(got[0])
+            lo.append(-np.inf)
+            hi.append(got[1])
     constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
     bounds = Bounds(np.array(lb), np.array(ub))
     integrality = np.ones(n)

@@ -101,6 +101,7 @@ def credits_list(roster: pd.DataFrame, config: "TermConfig") -> pd.DataFrame:
     and whether a certificate was given."""
     r = roster[roster["hours"] > 0]
     section = config.mentor_hours
+    assert section is not None, "credits_list needs mentor_hours: in the config (see write_credits_list)"
     return pd.DataFrame({
         "Name": r["name"], "Email": r["email"], "Term": config.term.title,
         "Trainings attended": r["trainings_attended"], "Meetings co-led": r["meetings_coled"],

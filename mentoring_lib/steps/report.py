@@ -581,6 +581,7 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     from mentoring_lib.outputs.render_html import write_html
     from mentoring_lib.outputs.render_pdf import write_pdf
 
+    assert ctx.source_date_epoch is not None  # StageContext.__post_init__ sets it
     timestamp = int(provenance.get("source_date_epoch") or ctx.source_date_epoch)
     page = summary_page.build(report)
     out = {"html": write_html(report, ctx.public_file("report.html"), summary_page.html_section(page)),
