@@ -11,7 +11,7 @@ Layout (the architecture, outermost first):
   publishing, provenance, ``mentoring status``;
 - ``steps/``: the stages' logic (registration ... report), split by concern, called by the drivers;
 - ``io/``: reading exports as the survey tools wrote them; writing spreadsheets safely;
-- ``privacy/``: pseudonyms, disclosure control, the release audit, the personal-data gate, retention;
+- ``privacy/``: pseudonyms, disclosure control, the release audit, the personal-data gate, scrubbing;
 - ``analysis/``: codebook, scoring and statistics (no pipeline knowledge);
 - ``outputs/``: charts and the report's HTML and PDF renderings;
 - ``across_terms/``: each term's public summary.json, ``mentoring compare`` and the history store;
