@@ -300,3 +300,22 @@ def test_one_group_has_no_total_row_and_is_its_own_total():
     assert rel.cells["groups/Group 1"].kind == "small" and rel.cells["meetings/base"].value == 3
     release.protect(rel)
     assert release.audit(rel) == []
+
+
+def test_a_session_missed_and_attended_by_under_5_each_of_8_is_not_shown():
+    """4 of 8 accepted mentors at a training: "<5" attended and "<5" missed of a published 8 leave one
+    possible value each (found on the spring term by the release audit), so neither count is shown;
+    of 6 both "<5" still leave 2..4 and stay."""
+    from mentoring_lib.privacy.limits import Limits
+    from mentoring_lib.steps.evaluation_implementation import attended_and_missed
+
+    shown = attended_and_missed(pd.Series([4, 3, 8]), 8, Limits(5, 10))
+    assert shown[["attended", "missed"]].values.tolist() == [["–", "–"], ["<5", "x"], ["8", "0"]]
+    assert attended_and_missed(pd.Series([3]), 6, Limits(5, 10))[["attended", "missed"]].values.tolist() == [
+        ["<5", "<5"]]
+    rel = release.Release(K)
+    rel.count("status/accepted/mentor", 8, 8, ("reach", "accepted", "mentors"))
+    tr = pd.DataFrame({"session": ["Training 1"], "attended": ["–"], "missed": ["–"], "share": [float("nan")],
+                       "attended_n": [4]})
+    release_tables.training_cells(rel, tr, "status/accepted/mentor", None)
+    assert release.audit(rel) == []

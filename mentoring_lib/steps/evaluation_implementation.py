@@ -42,9 +42,24 @@ def attended_and_missed(attended: pd.Series, base: int, limits: Limits, *, base_
             continue
         part = shown_partition(pd.DataFrame({"n": [int(n), int(base) - int(n)]}, index=["attended", "missed"]),
                                limits)["n"]
-        shown = str(part["attended"])
-        rows.append((shown, str(part["missed"]), share(n, base, limits) if shown.isdigit() else math.nan))
+        shown, missed = str(part["attended"]), str(part["missed"])
+        if _both_small_and_pinned(shown, missed, int(base), limits.min_count):
+            shown = missed = "–"  # "<5" and "<5" of a known base give both away: neither is shown
+        rows.append((shown, missed, share(n, base, limits) if shown.isdigit() else math.nan))
     return pd.DataFrame(rows, columns=["attended", "missed", "share"], index=att.index)
+
+
+def _both_small_and_pinned(attended: str, missed: str, base: int, k: int) -> bool:
+    """Both parts of a partition shown "<k" while the base is published: each lies in 1..k-1 and they
+    add up to the base, so e.g. 4 + 4 = 8 leaves one possible value. True when fewer values remain
+    than the disclosure audit requires (:func:`mentoring_lib.privacy.release.required_width`)."""
+    from mentoring_lib.privacy.release import required_width
+
+    small = f"<{k}"
+    if attended != small or missed != small:
+        return False
+    low, high = max(1, base - (k - 1)), min(k - 1, base - 1)
+    return high - low < required_width(k)
 
 
 def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: Limits, *,
@@ -121,8 +136,13 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     # participants placed in a group (someone registered but not placed has no meetings to attend)
     placed = members[(members["role"] == "participant") & members["group"].notna()]
     n_part = int(placed["person_id"].nunique())
-    per_meeting = (held.groupby("session")["participants_present"].sum().reindex(order, fill_value=0)
-                   .astype("int64"))
+    part_ids = placed["person_id"].unique()
+    part = meetings[meetings["person_id"].isin(part_ids)]
+    part = part.assign(attended=part["attended"].fillna(False).astype(bool))
+    # participants placed attending each meeting, from the same rows as the drop-out curve below (the
+    # curve's last point must equal the last meeting's attendance; the release audit links the two)
+    per_meeting = (part.assign(session=part["session"].astype(str)).groupby("session")["attended"].sum()
+                   .reindex(order, fill_value=0).astype("int64"))
     met = held.groupby("session")["held"].sum().reindex(order, fill_value=0).astype("int64")
     shown = attended_and_missed(per_meeting, n_part, limits)
     groups = sorted(members["group"].dropna().astype(str).unique())
@@ -138,9 +158,6 @@ def meeting_tables(meetings: pd.DataFrame, members: pd.DataFrame, config, limits
     held_n = held.groupby("group")["held"].sum().reindex(groups, fill_value=0).astype("int64")
     planned = config.programme.meetings_planned
     all_held, held_n = held_n, held_n[~small_group]
-    part_ids = placed["person_id"].unique()
-    part = meetings[meetings["person_id"].isin(part_ids)]
-    part = part.assign(attended=part["attended"].fillna(False).astype(bool))
     per_person = part.groupby("person_id")["attended"].sum().reindex(part_ids, fill_value=0)
     # the drop-out curve of the participants placed in groups, by the attendance stage's definition
     long = part.assign(role="participant")

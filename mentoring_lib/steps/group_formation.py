@@ -191,7 +191,9 @@ def pair_mentors(mentors: pd.DataFrame, rules: GroupRules,
         common = np.flatnonzero(S[i] & S[j])
         can = PA[:, common] & ok_of(i, j)[:, None]                                # P x common slots
         value = (can / (1.0 + fitted)[:, None]).sum(axis=0)
-        best = int(np.argmax(value))  # ties: the first slot in alphabetical order
+        # ties: the first slot in alphabetical order; rounded first, as the float sums of 1/(1 + fitted)
+        # depend on the participants' row order in their last bits (the result must not)
+        best = int(np.argmax(np.round(value, 9)))
         slot_k[p] = int(common[best])
         fitted += can[:, best]
 

@@ -508,7 +508,8 @@ def write_registration_summary(rel: Release, path, *, epoch: int | None = None) 
 
     if not path.is_file():
         return
-    sheets = people_workbooks.read(path, index_col=0)
+    # object columns: a cell may become a number or a marker ("<5", "x") whatever its column held
+    sheets = {name: df.astype(object) for name, df in people_workbooks.read(path, index_col=0).items()}
     for c in rel.cells.values():
         for place in c.places:
             if place[0] == path.name and place[1] in sheets:
