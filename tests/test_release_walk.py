@@ -28,7 +28,7 @@ SHEETS = {"Reach": ("reach", ["measure"]), "Funnel": ("funnel", ["role", "step"]
           "Trainings": ("trainings", ["session"]), "Meetings": ("meetings", ["meeting"]),
           "Survey response": ("response", ["survey"]), "Linkage": ("linkage", ["role", "reason"]),
           "Reaction": ("reaction", ["item"]), "Mentors": ("mentors", ["item"]), "Themes": ("themes", ["theme"]),
-          "Groups": ("groups", ["group"])}
+          "Groups": ("groups", ["group"]), "Reliable change": ("reliable_change", ["outcome_id"])}
 LIKERT_COLUMNS = {"share_low": "low", "share_neutral": "neutral", "share_high": "high"}
 TEXT_SHEETS = ("About", "Data dictionary")
 

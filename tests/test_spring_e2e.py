@@ -96,7 +96,9 @@ def test_spring_summary_json_shows_what_the_summary_workbook_shows(spring_run):
     _, term, _ = spring_run
     data = summary.load(term / "public" / "summary.json")  # validated against the packaged schema
     assert (data["term"]["id"], data["university"]["id"]) == (spring.TERM_NAME, "example-university-of-technology")
-    reach = pd.read_excel(term / "public" / "summary.xlsx", sheet_name="Reach", dtype=object).set_index("measure")
+    from mentoring_lib.io import people_workbooks
+
+    reach = people_workbooks.read(term / "public" / "summary.xlsx", "Reach").set_index("measure")  # machine form
     figs = {e["id"]: e for e in data["figures"]["reach"]}
     for measure, fid in (("applications", "applications"), ("accepted", "accepted"), ("wait-listed", "waitlisted"),
                          ("withdrew", "withdrew"), ("late (after the deadline)", "late")):

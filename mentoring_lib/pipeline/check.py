@@ -21,10 +21,9 @@ from mentoring_lib.config import load_config
 from mentoring_lib.pipeline.context import OutputPaths, StageContext, run_in_process
 from mentoring_lib.errors import InputError
 
-#: The stages that read input files, from the stage catalogue (run in-process); the rest
-#: (evaluation, certificates, report) only compute and render: :func:`validate_later_stages` runs
-#: their cheap validations.
-CHECKED_STAGES = stages.input_stages()
+# The stages that read input files come from the stage catalogue (stages.input_stages(), run
+# in-process); the rest (evaluation, certificates, report) only compute and render:
+# :func:`validate_later_stages` runs their cheap validations.
 
 
 def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> dict[str, dict]:
@@ -35,7 +34,7 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
     with tempfile.TemporaryDirectory(prefix="mentoring-check-") as tmp:
         out = OutputPaths(Path(tmp)).ensure()
         ctx = StageContext(stages.STAGES[0].name, config, out)
-        for name in CHECKED_STAGES:
+        for name in stages.input_stages():  # asked each time: the catalogue decides, never a copy
             run_in_process(ctx.for_stage(name))
         group_lines, warnings = group_formation(ctx)
         later = validate_later_stages(ctx)

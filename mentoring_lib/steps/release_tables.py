@@ -68,12 +68,27 @@ NOT_MODELLED: dict[tuple[str, str], str] = {
     ("Reaction", "median"): "an order statistic of an item answered by at least min_base people: it says "
                             "on which side of the median answer at least half of them lie, no count",
     ("Mentors", "median"): "as for Reaction",
-    ("Effectiveness", "*"): "statistics of at least min_base complete pairs (means, tests, effect sizes); "
+    ("Outcomes", "*"): "statistics of at least min_base complete pairs (means, tests, effect sizes); "
                             "'pairs' counts people with a complete score on a scale. NOT modelled: it is at "
                             "most the linked pairs, and their difference (linked people who left items blank "
                             "on that scale) is published by difference; item non-response, not a property "
                             "of people the release protects (a decision for the maintainers)",
-    ("Reliability", "*"): "statistics of at least min_base complete answers; 'cases' as Effectiveness's pairs",
+    ("Reliability", "*"): "statistics of at least min_base complete answers; 'cases' as Outcomes' pairs",
+    ("Mentor outcomes", "*"): "the mentors' own before/after statistics, under the same rules as Outcomes",
+    ("Attrition", "*"): "before-survey means, SDs and standardised differences of groups of at least min_base; "
+                        "its per-outcome linked and before-only counts are, like Outcomes' pairs, at most the "
+                        "published respondents (item non-response, NOT modelled)",
+    ("Sensitivity", "*"): "the primary outcome's mean change under each analysis set; 'people' as Outcomes' pairs",
+    ("Dose-response", "*"): "an exploratory correlation over at least min_base pairs",
+    ("Reliable change", "alpha"): "a scale's reliability (statistic)",
+    ("Reliable change", "sd_baseline"): "a statistic of the baseline scores",
+    ("Reliable change", "se_diff"): "a statistic (SD and alpha)",
+    ("Reliable change", "threshold"): "a statistic (1.96 x se_diff)",
+    **{(sheet, col): "a Wilson interval of a published count over its published base (a function of two "
+                     "published numbers), left blank where the audit withdraws the share"
+       for sheet, col in (("Survey response", "rate_ci_low"), ("Survey response", "rate_ci_high"),
+                          ("Reaction", "high_ci_low"), ("Reaction", "high_ci_high"),
+                          ("Mentors", "high_ci_low"), ("Mentors", "high_ci_high"))},
     ("Instruments", "*"): "the instruments' items and answer ranges (the codebook)",
     ("figure", "funnel %"): "a funnel step as a percentage of the registered, both published numbers",
     ("figure", "change"): "effect sizes and their intervals (statistics, as Effectiveness)",
