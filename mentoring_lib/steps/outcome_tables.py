@@ -10,7 +10,7 @@ import pandas as pd
 
 from mentoring_lib.outputs.document import Block
 from mentoring_lib.outputs.formatting import _missing, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed
-from mentoring_lib.outputs.formatting import display_table as _table, table_frame as _frame
+from mentoring_lib.outputs.formatting import display_table, table_frame
 
 
 def _text(x: Any) -> str:
@@ -33,7 +33,7 @@ def _effect(x: Any) -> str:
 
 def outcome_blocks(tables: dict, note: str) -> list[Block]:
     """Scores before and after; paired t-tests with the promised intervals; the Wilcoxon test."""
-    df = _frame(tables, "effectiveness")
+    df = table_frame(tables, "effectiveness")
     if df is None:
         return []
     from mentoring_lib.steps.outcomes import ROLE_LABEL
@@ -45,19 +45,19 @@ def outcome_blocks(tables: dict, note: str) -> list[Block]:
         g_ci=[fmt_ci(a, b) for a, b in zip(df["g_ci_low"], df["g_ci_high"])],
         r_ci=[fmt_ci(a, b) for a, b in zip(df["r_ci_low"], df["r_ci_high"])])
     return [
-        _table("t-change", "Scores before and after (participants who answered both surveys)", df,
+        display_table("t-change", "Scores before and after (participants who answered both surveys)", df,
                [("outcome", "Outcome", None), ("role_label", "Role", None), ("range", "Range", None),
                 ("pairs", "Pairs", fmt_count), ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
                 ("mean_change", "Mean change", fmt_signed), ("change_ci", "95% CI", _text),
                 ("median_change", "Median change", fmt_signed)],
                ["Change = after − before; 95% CI of the mean change by the t-distribution. " + note]),
-        _table("t-tests", "Paired t-tests and effect sizes (the primary test)", df,
+        display_table("t-tests", "Paired t-tests and effect sizes (the primary test)", df,
                [("outcome", "Outcome", None), ("t_p", "Paired t p", fmt_p), ("t_p_holm", "Holm p (family)", fmt_p),
                 ("d_z", "d_z", _effect), ("d_z_ci", "d_z 95% CI", _text), ("hedges_g", "Hedges' g", _effect),
                 ("g_ci", "g 95% CI", _text)],
                ["Two-sided tests. One Holm family: the primary and the secondary outcomes; exploratory subscales "
                 "have unadjusted p only (–). See Methods for the conventions."]),
-        _table("t-wilcoxon", "Wilcoxon signed-rank test (sensitivity analysis)", df,
+        display_table("t-wilcoxon", "Wilcoxon signed-rank test (sensitivity analysis)", df,
                [("outcome", "Outcome", None), ("wilcoxon_p", "Wilcoxon p", fmt_p),
                 ("rank_biserial", "Rank-biserial r", fmt_num), ("r_ci", "r 95% CI", _text)],
                ["Unadjusted p-values; r's CI on Fisher's z scale (– where every pair moved the same way)."]),
@@ -68,31 +68,31 @@ def attrition_blocks(tables: dict, note: str) -> list[Block]:
     """Sensitivity analyses of the primary outcome, the attrition comparison, reliable change and
     the exploratory dose–response."""
     blocks: list[Block] = []
-    if (df := _frame(tables, "sensitivity")) is not None:
+    if (df := table_frame(tables, "sensitivity")) is not None:
         df = df.assign(ci=[fmt_ci(a, b) for a, b in zip(df["ci_low"], df["ci_high"])])
-        blocks.append(_table("t-sensitivity", "Primary outcome: mean change under each analysis", df,
+        blocks.append(display_table("t-sensitivity", "Primary outcome: mean change under each analysis", df,
                              [("analysis", "Analysis", None), ("people", "People", fmt_count),
                               ("mean_change", "Mean change", fmt_signed), ("ci", "95% CI", _text), ("p", "p", fmt_p)],
                              ["The first row is the primary analysis. Bounds replace the missing after scores and "
                               "are not estimates (no CI or p). " + note]))
-    if (df := _frame(tables, "attrition_baseline")) is not None:
-        blocks.append(_table("t-attrition", "Before-survey scores: answered both surveys vs only the before survey", df,
+    if (df := table_frame(tables, "attrition_baseline")) is not None:
+        blocks.append(display_table("t-attrition", "Before-survey scores: answered both surveys vs only the before survey", df,
                              [("outcome", "Outcome", None), ("linked", "Both: n", fmt_count),
                               ("mean_linked", "Mean", fmt_num), ("sd_linked", "SD", fmt_num),
                               ("before_only", "Before only: n", fmt_count), ("mean_before_only", "Mean", fmt_num),
                               ("sd_before_only", "SD", fmt_num), ("std_diff", "Std. difference", fmt_signed)],
                              ["Standardised difference = (mean both − mean before only) / pooled SD. " + note]))
-    if (df := _frame(tables, "reliable_change")) is not None:
-        blocks.append(_table("t-rci", "Reliable change per participant (Jacobson–Truax)", df,
+    if (df := table_frame(tables, "reliable_change")) is not None:
+        blocks.append(display_table("t-rci", "Reliable change per participant (Jacobson–Truax)", df,
                              [("outcome", "Outcome", None), ("pairs", "Pairs", fmt_count),
                               ("threshold", "Reliable change >", fmt_num), ("improved", "Improved", fmt_count),
                               ("unchanged", "No reliable change", fmt_count),
                               ("deteriorated", "Deteriorated", fmt_count)],
                              ["Reliable change > 1.96 · SE_diff points, SE_diff = SD_before · √2 · √(1 − alpha). "
                               + note]))
-    if (df := _frame(tables, "dose_response")) is not None:
+    if (df := table_frame(tables, "dose_response")) is not None:
         df = df.assign(ci=[fmt_ci(a, b) for a, b in zip(df["ci_low"], df["ci_high"])])
-        blocks.append(_table("t-dose", "Exploratory: change and meetings attended (Spearman)", df,
+        blocks.append(display_table("t-dose", "Exploratory: change and meetings attended (Spearman)", df,
                              [("outcome", "Outcome", None), ("pairs", "Pairs", fmt_count), ("rho", "rho", fmt_num),
                               ("ci", "95% CI", _text), ("p", "p (unadjusted)", fmt_p)],
                              ["Exploratory and outside the multiplicity family; CI by Fisher's z (Bonett & Wright "

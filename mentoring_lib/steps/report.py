@@ -20,7 +20,6 @@ from mentoring_lib.steps.data_quality import load_quality, quality_rows, quality
 from mentoring_lib.outputs.formatting import (  # noqa: F401  (re-exported: the report's formatting)
     _missing, display_table, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed, table_frame)
 
-_table, _frame = display_table, table_frame  # the names the report's builders use
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,7 +35,7 @@ WAVE_LABEL = {"pre": "before", "post": "after"}
 
 def _text_blocks(tables: dict, section: str) -> list[Block]:
     """The evaluation's generated text for a section: paragraphs, and bullets grouped into lists."""
-    nar = _frame(tables, "narrative")
+    nar = table_frame(tables, "narrative")
     if nar is None:
         return []
     blocks: list[Block] = []
@@ -55,7 +54,7 @@ def _text_blocks(tables: dict, section: str) -> list[Block]:
 
 
 def _figures(tables: dict, section: str, public_dir: Path) -> list[Block]:
-    figs = _frame(tables, "figures")
+    figs = table_frame(tables, "figures")
     if figs is None:
         return []
     out: list[Block] = []
@@ -109,7 +108,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
              (text("programme.groups", lang), str(config.groups.count)),
              (text("programme.meetings_planned", lang), f"{prog.meetings_planned} ({prog.meeting_period})"),
              (text("programme.language", lang), language_name(prog.language, lang))]
-    if (langs := _frame(tables, "group_languages")) is not None:  # each group's language, as it ran
+    if (langs := table_frame(tables, "group_languages")) is not None:  # each group's language, as it ran
         facts.append((text("programme.group_languages", lang), "; ".join(
             text("programme.groups_in", lang, count=int(n),
                  language=", ".join(language_name(x.strip(), lang) for x in str(spoken).split(",")))
@@ -120,12 +119,12 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # reach
     blocks: list[Block] = _text_blocks(tables, "reach")
-    if (df := _frame(tables, "reach")) is not None:
-        blocks.append(_table("t-reach", "Places and applications", df,
+    if (df := table_frame(tables, "reach")) is not None:
+        blocks.append(display_table("t-reach", "Places and applications", df,
                              [("measure", "", None), ("participants", "Participants", fmt_count),
                               ("mentors", "Mentors", fmt_count)], [note]))
-    if (df := _frame(tables, "funnel")) is not None:
-        blocks.append(_table("t-funnel", "From registration to completion", df,
+    if (df := table_frame(tables, "funnel")) is not None:
+        blocks.append(display_table("t-funnel", "From registration to completion", df,
                              [("role", "Role", None), ("step", "Step", None), ("count", "People", fmt_count),
                               ("share_of_accepted", "Share of accepted", _pct0)], [note]))
     blocks += _figures(tables, "reach", public_dir)
@@ -133,26 +132,26 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # implementation
     blocks = _text_blocks(tables, "implementation")
-    if (df := _frame(tables, "trainings")) is not None and _any_count_shown(df["attended"]):
+    if (df := table_frame(tables, "trainings")) is not None and _any_count_shown(df["attended"]):
         # a table with no count shown (all "x" / "<5") says nothing the text does not: left out
-        blocks.append(_table("t-trainings", "Mentor trainings", df,
+        blocks.append(display_table("t-trainings", "Mentor trainings", df,
                              [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
                               ("missed", "Missed it", fmt_count),
                               ("share", "Share of accepted mentors", _pct0)], [note]))
-    if (df := _frame(tables, "meetings")) is not None:
-        blocks.append(_table("t-meetings", "Group meetings", df,
+    if (df := table_frame(tables, "meetings")) is not None:
+        blocks.append(display_table("t-meetings", "Group meetings", df,
                              [("meeting", "Meeting", None), ("groups_met", "Groups that met", fmt_count),
                               ("participants_attending", "Participants attending", fmt_count),
                               ("participants_missing", "Missed it", fmt_count),
                               ("share_of_participants", "Share of participants", _pct0)], [note]))
-    if (df := _frame(tables, "groups")) is not None:
+    if (df := table_frame(tables, "groups")) is not None:
         from mentoring_lib.io.people_workbooks import group_name
         df = df.assign(group=[v if _missing(v) else group_name(v) for v in df["group"]])
-        blocks.append(_table("t-groups", "Meetings held per group", df,
+        blocks.append(display_table("t-groups", "Meetings held per group", df,
                              [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
                               ("meetings_planned", "Planned", fmt_count)]))
-    if (df := _frame(tables, "curriculum")) is not None:  # the fidelity log (counts of groups, not people)
-        blocks.append(_table("t-curriculum", "Curriculum delivered (fidelity log)", df,
+    if (df := table_frame(tables, "curriculum")) is not None:  # the fidelity log (counts of groups, not people)
+        blocks.append(display_table("t-curriculum", "Curriculum delivered (fidelity log)", df,
                              [("topic", "Part of the curriculum", None),
                               ("groups_delivered", "Groups that delivered it", fmt_count),
                               ("groups", "Groups", fmt_count), ("meetings", "Meetings it was used at", fmt_count)]))
@@ -164,34 +163,34 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     likert_spec = [("wording", "Statement", None), ("answered", "n", fmt_count),
                    ("high_shown", "Agree", fmt_count), ("neutral_shown", "Neutral", fmt_count),
                    ("low_shown", "Disagree", fmt_count), ("median_label", "Median answer", None)]
-    if (df := _frame(tables, "reaction")) is not None:
+    if (df := table_frame(tables, "reaction")) is not None:
         df = df.assign(high_ci=pct_ci_cells(df, "share_high", "high_ci_low", "high_ci_high"))
-        blocks.append(_table("t-reaction", "Participants' answers after the programme", df,
+        blocks.append(display_table("t-reaction", "Participants' answers after the programme", df,
                              [*likert_spec, ("high_ci", "Agree 95% CI", lambda x: x)],
                              [note + " Agree 95% CI: Wilson interval of the share agreeing."]))
     add("reaction", blocks or [Paragraph("No reaction items were asked.")])
 
     # effectiveness
     blocks = []
-    if (df := _frame(tables, "response")) is not None:
+    if (df := table_frame(tables, "response")) is not None:
         df = df.assign(rate_ci=pct_ci_cells(df, "response_rate", "rate_ci_low", "rate_ci_high"))
-        blocks.append(_table("t-response", "Survey response (accepted participants)", df,
+        blocks.append(display_table("t-response", "Survey response (accepted participants)", df,
                              [("survey", "Survey", None), ("respondents", "Respondents", fmt_count),
                               ("response_rate", "Response rate", _pct0), ("rate_ci", "95% CI (Wilson)", lambda x: x)],
                              [note]))
-    if (df := _frame(tables, "linkage")) is not None:
-        blocks.append(_table("t-linkage", "Linking the before and after surveys", df,
+    if (df := table_frame(tables, "linkage")) is not None:
+        blocks.append(display_table("t-linkage", "Linking the before and after surveys", df,
                              [("role", "Role", None), ("reason", "Outcome", None), ("people", "People", fmt_count)],
                              [note]))
     blocks += _text_blocks(tables, "effectiveness")
     blocks += outcome_blocks(tables, note)
     blocks += _figures(tables, "effectiveness", public_dir)
     blocks += attrition_blocks(tables, note)
-    if (df := _frame(tables, "reliability")) is not None:
+    if (df := table_frame(tables, "reliability")) is not None:
         df = df.assign(when=df["wave"].map(WAVE_LABEL).fillna(df["wave"]),
                        ci=[fmt_ci(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])],
                        flag=["n < 30" if s else "" for s in df["small_n"]])
-        blocks.append(_table("t-reliability", "Internal consistency (Cronbach's alpha)", df,
+        blocks.append(display_table("t-reliability", "Internal consistency (Cronbach's alpha)", df,
                              [("outcome", "Scale", None), ("when", "Survey", None), ("cases", "Complete answers", fmt_count),
                               ("items", "Items", fmt_count), ("alpha", "Alpha", fmt_num), ("ci", "95% CI", lambda x: x),
                               ("flag", "Flag", None)],
@@ -201,10 +200,10 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # mentors
     blocks = _text_blocks(tables, "mentors") + _figures(tables, "mentors", public_dir)
-    if (df := _frame(tables, "mentors")) is not None:
-        blocks.append(_table("t-mentors", "Mentors' answers at the end of term", df, likert_spec, [note]))
-    if (df := _frame(tables, "mentor_effectiveness")) is not None:  # mentors' own before/after survey
-        blocks.append(_table("t-mentor-change", "Mentors' scores before and after (mentors who answered both)", df,
+    if (df := table_frame(tables, "mentors")) is not None:
+        blocks.append(display_table("t-mentors", "Mentors' answers at the end of term", df, likert_spec, [note]))
+    if (df := table_frame(tables, "mentor_effectiveness")) is not None:  # mentors' own before/after survey
+        blocks.append(display_table("t-mentor-change", "Mentors' scores before and after (mentors who answered both)", df,
                              [("outcome", "Outcome", None), ("range", "Range", None), ("pairs", "Pairs", fmt_count),
                               ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
                               ("mean_change", "Mean change", fmt_signed), ("hedges_g", "Hedges' g", fmt_num),
@@ -214,10 +213,10 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # voices
     blocks = _text_blocks(tables, "voices")
-    if (df := _frame(tables, "themes")) is not None:
-        blocks.append(_table("t-themes", "Themes in the open comments", df,
+    if (df := table_frame(tables, "themes")) is not None:
+        blocks.append(display_table("t-themes", "Themes in the open comments", df,
                              [("label", "Theme", None), ("comments", "Comments", fmt_count)], [note]))
-    if (df := _frame(tables, "quotes")) is not None:
+    if (df := table_frame(tables, "quotes")) is not None:
         sources = df["source"] if "source" in df else [""] * len(df)
         blocks += [Quote(str(q), "" if _missing(src) else str(src)) for q, src in zip(df["quote"], sources)]
     add("voices", blocks)
@@ -227,18 +226,18 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
 
     # methods
     blocks = []
-    if (df := _frame(tables, "methods")) is not None:
+    if (df := table_frame(tables, "methods")) is not None:
         for topic in dict.fromkeys(df["topic"]):
             texts = df.loc[df["topic"] == topic, "text"].tolist()
             blocks.append(Paragraph(f"{topic}. " + " ".join(texts)) if len(texts) == 1
                           else BulletList(tuple(f"{topic}: {t}" for t in texts)))
-    if (df := _frame(tables, "instruments")) is not None:
+    if (df := table_frame(tables, "instruments")) is not None:
         inst = df.drop_duplicates("instrument")
         blocks.append(Paragraph("Instruments, their scoring and their licences:"))
         blocks.append(BulletList(tuple(
             f"{r['instrument_name']} ({r['short_name']}). {r['citation']} Licence: {r['licence']}"
             for r in inst.to_dict("records"))))
-        blocks.append(_table("t-scales", "Scales and missing-item rules", df,
+        blocks.append(display_table("t-scales", "Scales and missing-item rules", df,
                              [("short_name", "Instrument", None), ("scale_name", "Scale", None),
                               ("n_items", "Items", fmt_count), ("response_range", "Answers", None),
                               ("missing_rule", "Missing-item rule", None)]))
@@ -247,7 +246,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     # data quality
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
-        add("data_quality", [_table("t-quality", "Rows read, kept and excluded, per input and step", q,
+        add("data_quality", [display_table("t-quality", "Rows read, kept and excluded, per input and step", q,
                                     [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
                                      ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)],
                                     ["Rows read from each export (and people passed on by each step), rows "
@@ -260,7 +259,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     # provenance
     add("provenance", provenance_blocks(provenance, config))
 
-    kf = _frame(tables, "key_figures")
+    kf = table_frame(tables, "key_figures")
     key_figures = tuple(KeyFigure(str(r["label"]), str(r["value"]), str(r["note"] or ""), str(r.get("key") or ""))
                         for r in kf.to_dict("records")) if kf is not None else ()
     rep = config.report
