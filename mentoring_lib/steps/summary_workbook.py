@@ -1,0 +1,192 @@
+"""The public summary workbook (``public/summary.xlsx``): which evaluation tables become sheets, the
+meaning of every column (the data dictionary), and the disclosure note shared with the report.
+
+Privacy domain: public. Sheets are built from aggregated, protected tables only;
+:mod:`mentoring_lib.io.people_workbooks` writes them for people (headers, number formats).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mentoring_lib.outputs.formatting import _missing
+from mentoring_lib.steps.data_quality import quality_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from mentoring_lib.config import TermConfig
+
+
+def suppression_note(limits: tuple[int, int], lang: str = "en") -> str:
+    from mentoring_lib.outputs.messages import text
+
+    c, b = limits
+    return text("suppression.note", lang, c=c, b=b)
+
+
+# --------------------------------------------------------------------------------------
+# Public summary workbook
+# --------------------------------------------------------------------------------------
+SUMMARY_SHEETS = {
+    # evaluation table -> (sheet, columns kept, description)
+    "reach": ("Reach", None, "Places and applications per role; outcome of every application."),
+    "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"],
+               "People at each step from registration to completion."),
+    "trainings": ("Trainings", ["session", "attended", "missed", "share"], "Mentors attending each training and the share of accepted mentors."),
+    "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
+    "groups": ("Groups", None, "Meetings held per group against the plan."),
+    "response": ("Survey response", ["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high"],
+                 "Survey respondents among accepted participants."),
+    "linkage": ("Linkage", None, "People per role by before/after linkage outcome."),
+    "reaction": ("Reaction", ["item", "wording", "answered", "share_low", "share_neutral",
+                              "share_high", "high_ci_low", "high_ci_high", "median", "median_label"],
+                 "Participants' reaction items."),
+    "effectiveness": ("Outcomes", None, "Paired before/after change per scale: primary, secondary and exploratory "
+                      "outcomes with tests, effect sizes and their 95% CIs."),
+    "reliability": ("Reliability", ["instrument", "scale", "outcome", "wave", "cases", "items", "alpha",
+                                    "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
+    "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
+                            "share_high", "median", "median_label"], "Mentors' end-of-term items."),
+    "curriculum": ("Curriculum", ["topic", "groups_delivered", "groups", "share_of_groups", "meetings"],
+                   "Curriculum parts delivered per the fidelity log (counts of groups and meetings)."),
+    "mentor_effectiveness": ("Mentor outcomes", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
+                                                 "mean_post", "mean_change", "sd_change", "median_change",
+                                                 "wilcoxon_p", "rank_biserial", "t", "df", "t_p", "hedges_g",
+                                                 "g_ci_low", "g_ci_high", "t_p_holm", "wilcoxon_p_holm"],
+                             "Mentors' own before/after change per scale (their survey, apart from the participants')."),
+    "themes": ("Themes", ["theme", "label", "comments"], "Open comments per theme (keyword codebook)."),
+    "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
+}
+
+COLUMN_MEANINGS = {
+    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (empty when withheld)",
+    "share_of_accepted": "proportion of the accepted (percent; the cell holds the proportion 0–1)", "measure": "what the row counts",
+    "mentors": "mentors (count; empty when withheld)", "participants": "participants (count; empty when withheld)",
+    "session": "training", "attended": "people attending (count)", "share": "proportion (percent; the cell holds the proportion 0–1)",
+    "missed": "accepted mentors missing the training (count)",
+    "participants_missing": "participants placed in groups missing the meeting (count)",
+    "meeting": "group meeting", "groups_met": "groups with at least one attendee",
+    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (percent; the cell holds the proportion 0–1)",
+    "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",
+    "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
+    "response_rate": "proportion of accepted participants (percent; the cell holds the proportion 0–1)", "item": "item id in the codebook",
+    "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
+    "share_low": "proportion below the neutral midpoint (percent; empty when withheld: see the (withheld) column)",
+    "share_neutral": "proportion at the midpoint (percent; as for share_low)",
+    "share_high": "proportion above the midpoint (percent; as for share_low)", "median": "median answer (numeric)",
+    "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
+    "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
+    "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
+    "sd_change": "SD of after − before", "median_change": "median of after − before",
+    "wilcoxon_p": "Wilcoxon signed-rank p (two-sided)", "rank_biserial": "matched-pairs rank-biserial r",
+    "t": "paired t statistic", "df": "degrees of freedom", "t_p": "paired t-test p (two-sided)",
+    "hedges_g": "Hedges' g_av", "g_ci_low": "g 95% CI lower", "g_ci_high": "g 95% CI upper",
+    "t_p_holm": "Holm-adjusted t-test p", "wilcoxon_p_holm": "Holm-adjusted Wilcoxon p", "wave": "pre or post",
+    "cases": "complete answers (count)", "items": "number of items", "alpha": "Cronbach's alpha",
+    "ci_low": "alpha 95% CI lower", "ci_high": "alpha 95% CI upper", "small_n": "fewer than 30 complete answers",
+    "theme": "theme id", "reason": "linkage outcome", "people": "people (count)", "label": "theme", "comments": "comments mentioning the theme (count)",
+    "instrument_name": "instrument", "short_name": "abbreviation", "scale_name": "scale", "rule": "scoring rule",
+    "n_items": "items in the scale", "response_range": "answer values", "missing_rule": "missing-item rule",
+    "citation": "citation", "licence": "licence line",
+}
+
+
+def _xlsx_value_frame(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Count columns held as text ("12", "<5") become numbers where they are numbers."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("str", "string"):
+            s = out[c].astype(object)
+            num = pd.to_numeric(s, errors="coerce")
+            is_int_text = s.map(lambda v: isinstance(v, str) and v.isdigit())
+            if is_int_text.any():
+                out[c] = [int(n) if flag else v for v, n, flag in zip(s, num, is_int_text)]
+    return out
+
+
+def likert_sheet(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Likert shares for the workbook: the proportion where it is published, else the table's
+    marker ("<5 people" for a small group, "x" for one hidden so the small one cannot be worked
+    out) -- the same cells the report's tables withhold."""
+    out = df.copy()
+    for g in ("low", "neutral", "high"):
+        share, shown = f"share_{g}", f"{g}_shown"
+        if share in out and shown in out:
+            out[share] = [v if not _missing(v) else (None if _missing(t) or str(t) == "–" else str(t))
+                          for v, t in zip(out[share].astype(object), out[shown])]
+    return out
+
+
+def whole_percent(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Shares (proportions 0-1) rounded to whole percent, as every rendering shows them: a share
+    with many digits and its base would give the count away (31/37 = 0.8378378...)."""
+    out = df.copy()
+    for c in out.columns:
+        if c in SHARE_COLUMNS:
+            out[c] = [round(float(v), 2) if isinstance(v, (int, float)) and not _missing(v) else v
+                      for v in out[c].astype(object)]
+    return out
+
+
+SHARE_COLUMNS = ("share_of_accepted", "share", "share_of_participants", "response_rate", "share_low",
+                 "share_neutral", "share_high")
+
+
+def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
+                   quality: dict[str, dict] | None = None,
+                   quality_hide: frozenset = frozenset()) -> dict[str, "pd.DataFrame"]:
+    """The public summary workbook's sheets (machine column names; :mod:`people_workbooks` writes
+    them for people): aggregated tables, data quality and a data dictionary giving each column's
+    header, its field name in the tidy tables and its meaning."""
+    import pandas as pd
+
+    from mentoring_lib.steps import outcome_tables
+    from mentoring_lib.steps.outcome_tables import mask_unpublished_ci
+    from mentoring_lib.io import people_workbooks as pw
+
+    sheets: dict[str, pd.DataFrame] = {}
+    dictionary = []
+    k = config.privacy.min_count
+    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression", "withheld values",
+                                    "tidy tables"],
+                          "value": [config.report.title, config.term.title, config.report.organisation,
+                                    suppression_note((config.privacy.min_count, config.privacy.min_base)),
+                                    pw.WITHHELD_NOTE.format(k=k), pw.TIDY_NOTE]})
+    sheets["About"] = about
+
+    def describe(sheet: str, df: "pd.DataFrame", desc: str, meanings: dict[str, str]) -> None:
+        for c in df.columns:
+            dictionary.append({"sheet": sheet, "column": pw.header(c), "name": c,
+                               "meaning": meanings.get(c, c.replace("_", " ")), "table": desc})
+            if any(pw.is_marker(v) for v in df[c].astype(object)):
+                dictionary.append({"sheet": sheet, "column": pw.header(c) + pw.WITHHELD, "name": "",
+                                   "meaning": f"why '{pw.header(c)}' is withheld: <{k}, <{k} people or x "
+                                              "(see About, 'withheld values')", "table": desc})
+
+    specs = {**SUMMARY_SHEETS, "effectiveness": (SUMMARY_SHEETS["effectiveness"][0],
+                                                 outcome_tables.EFFECTIVENESS_COLUMNS, SUMMARY_SHEETS["effectiveness"][2])}
+    specs.update(outcome_tables.SUMMARY_SHEETS)
+    meanings = {**COLUMN_MEANINGS, **outcome_tables.COLUMN_MEANINGS}
+    for name, (sheet, cols, desc) in specs.items():
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        df = mask_unpublished_ci(df)
+        if name in ("reaction", "mentors"):
+            df = likert_sheet(df)
+        df = df.reindex(columns=[c for c in (cols or list(df.columns)) if c in df.columns])
+        if "group" in df:
+            df = df.assign(group=[v if _missing(v) else pw.group_name(v) for v in df["group"]])
+        sheets[sheet] = _xlsx_value_frame(whole_percent(df))
+        describe(sheet, sheets[sheet], desc, meanings)
+    q = quality_table(quality, config.privacy.min_count, quality_hide)
+    if len(q):
+        sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
+        describe("Data quality", sheets["Data quality"],
+                 "Rows read, kept and excluded by reason, per input (small counts suppressed).",
+                 {"source": "input id in the term config", "rows_read": "rows read", "kept": "rows kept",
+                  "excluded": "rows excluded, by reason (text: each reason with its count or <k / x)"})
+    sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "name", "meaning", "table"])
+    return sheets
