@@ -16,6 +16,7 @@ def placeholders(text: str) -> set[str]:
 
 def test_every_message_exists_in_all_three_languages_with_the_same_placeholders():
     english = messages.catalogue("en")
+    assert messages.parts("fi") == messages.parts("sv") == messages.parts("en")
     assert len(english) >= 30
     for lang in ("fi", "sv"):
         other = messages.catalogue(lang)
@@ -29,6 +30,24 @@ def test_every_message_exists_in_all_three_languages_with_the_same_placeholders(
                                          ("Svenska", "sv"), ("sv", "sv"), ("Estonian", "en"), (None, "en")])
 def test_language_code_reads_codes_and_names_and_falls_back_to_english(value, code):
     assert messages.language_code(value) == code
+
+
+def test_a_key_in_two_parts_of_a_catalogue_is_refused(monkeypatch, tmp_path):
+    for part, body in (("a.yml", "x.one: One\n"), ("b.yml", "x.one: Again\n")):
+        (tmp_path / "messages" / "en").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "messages" / "en" / part).write_text(body, encoding="utf-8")
+
+    class Root:
+        def joinpath(self, *names):
+            return tmp_path.joinpath(*names[1:])
+
+    monkeypatch.setattr(messages.resources, "files", lambda package: Root())
+    messages.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="x.one.*more than one part"):
+            messages.catalogue("en")
+    finally:
+        messages.catalogue.cache_clear()
 
 
 def test_a_key_missing_from_a_translation_falls_back_to_english(monkeypatch):

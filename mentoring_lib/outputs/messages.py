@@ -1,7 +1,8 @@
 """The report's fixed texts in English, Finnish and Swedish, from a message catalogue.
 
-The texts live in ``resources/messages/{en,fi,sv}.yml`` (key -> text with ``{name}`` placeholders),
-not in code. Rules:
+The texts live in ``resources/messages/<language>/<part>.yml`` (key -> text with ``{name}``
+placeholders), not in code; each language has the same parts (``report.yml``, ...), and a key may
+appear in one part only. Rules:
 
 * The language is ``term.language`` of the config: a code (``en``, ``fi``, ``sv``) or a name in
   English or in the language itself ("Finnish", "suomi", "Swedish", "svenska"). Any other value
@@ -38,12 +39,25 @@ def language_code(value: str | None) -> str:
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """Key -> text of one language's catalogue."""
+    """Key -> text of one language's catalogue (all its parts)."""
     if lang not in LANGUAGES:
         raise ValueError(f"no message catalogue for '{lang}' (have: {', '.join(LANGUAGES)})")
-    path = resources.files("mentoring_lib").joinpath("resources", "messages", f"{lang}.yml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
+    folder = resources.files("mentoring_lib").joinpath("resources", "messages", lang)
+    merged: dict[str, str] = {}
+    for part in sorted((f for f in folder.iterdir() if f.name.endswith(".yml")), key=lambda f: f.name):
+        data = yaml.safe_load(part.read_text(encoding="utf-8")) or {}
+        for key, value in data.items():
+            if str(key) in merged:
+                raise ValueError(f"message '{key}' is in more than one part of the '{lang}' catalogue "
+                                 f"(again in {part.name})")
+            merged[str(key)] = str(value)
+    return merged
+
+
+def parts(lang: str) -> list[str]:
+    """The part files of one language's catalogue (``report.yml``, ...)."""
+    folder = resources.files("mentoring_lib").joinpath("resources", "messages", lang)
+    return sorted(f.name for f in folder.iterdir() if f.name.endswith(".yml"))
 
 
 def text(key: str, lang: str = FALLBACK, **values: Any) -> str:
