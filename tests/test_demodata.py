@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 
 from mentoring_lib.demo import answer_key
 from mentoring_lib.demo import demodata as dd
+from mentoring_lib.demo import demodata_registrations as dr
+from mentoring_lib.demo.files import FIXED_XLSX_TIME
 from mentoring_lib.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +98,7 @@ def test_xlsx_metadata_is_fixed_not_the_clock(term1):
     out, _ = term1
     for name in (dd.MENTOR_FILE, dd.TRAINING_FILE, dd.GROUP_FILE):
         with zipfile.ZipFile(out / name) as z:
-            assert {i.date_time for i in z.infolist()} == {dd.FIXED_XLSX_TIME.timetuple()[:6]}
+            assert {i.date_time for i in z.infolist()} == {FIXED_XLSX_TIME.timetuple()[:6]}
             core = z.read("docProps/core.xml").decode()
         assert "2026-12-20T12:00:00Z" in core
 
@@ -135,7 +137,7 @@ def test_mentor_registrations_look_like_microsoft_forms(term1):
     out, _ = term1
     header, rows = _xlsx_rows(out / dd.MENTOR_FILE)
     assert header[:5] == ["ID", "Start time", "Completion time", "Email", "Name"]
-    assert header == dd.MENTOR_HEADERS
+    assert header == dr.MENTOR_HEADERS
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     assert all(isinstance(r[1], dt.datetime) and isinstance(r[2], dt.datetime) for r in rows)
     assert all(r[1] < r[2] for r in rows)
@@ -157,7 +159,7 @@ def test_participant_registrations_look_like_google_forms(term1):
     assert b"\r\n" in raw
     data = _participants(out)
     assert list(data.columns[:2]) == ["Timestamp", "Email address"]
-    assert list(data.columns) == dd.PARTICIPANT_HEADERS
+    assert list(data.columns) == dr.PARTICIPANT_HEADERS
     assert data["Timestamp"].str.fullmatch(r"\d{1,2}\.\d{1,2}\.2026 \d{1,2}\.\d{2}\.\d{2}").all()
     # Day first: a day above 12 proves the order (config: date_order dmy).
     assert (data["Timestamp"].str.extract(r"^(\d+)\.")[0].astype(int) > 12).any()
@@ -201,7 +203,7 @@ def test_an_incomplete_first_submission_does_not_hold_the_place(term1):
     incomplete = truth[truth["kind"] == "incomplete"]
     assert len(incomplete) == 2 and (incomplete["status"] == "duplicate").all()
     mentors, participants = _mentors(out), _participants(out)
-    consent = dd.CONSENT_QUESTION
+    consent = dr.CONSENT_QUESTION
     assert mentors[consent].isna().sum() == 1 and (participants[consent] == "").sum() == 1
     plain = truth["email"].map(answer_key.plain_email)
     for i, row in incomplete.iterrows():
@@ -300,16 +302,16 @@ def test_schools_are_spelled_in_every_language_and_all_are_mapped(term1):
         for spelling in [code, entry["name"], entry.get("fi"), entry.get("sv"), *entry.get("aliases", [])]:
             if spelling:
                 known[key(spelling)] = entry["name"]
-    spellings = {s for v in dd.SCHOOL_SPELLINGS.values() for s in v}
+    spellings = {s for v in dr.SCHOOL_SPELLINGS.values() for s in v}
     assert {s for s in spellings if key(s) not in known} == set()
-    assert all(known[key(s)] == canonical for canonical, v in dd.SCHOOL_SPELLINGS.items() for s in v)
+    assert all(known[key(s)] == canonical for canonical, v in dr.SCHOOL_SPELLINGS.items() for s in v)
     assert set(schools) <= spellings
 
 
 def test_schools_map_through_the_readers_table(term1):
     normalise = pytest.importorskip("mentoring_lib.io.normalise")
-    spellings = pd.Series([s for v in dd.SCHOOL_SPELLINGS.values() for s in v])
-    canonical = pd.Series([c for c, v in dd.SCHOOL_SPELLINGS.items() for _ in v])
+    spellings = pd.Series([s for v in dr.SCHOOL_SPELLINGS.values() for s in v])
+    canonical = pd.Series([c for c, v in dr.SCHOOL_SPELLINGS.items() for _ in v])
     mapped = normalise.map_schools(spellings, file="demo", column="School")
     assert mapped.astype(str).tolist() == canonical.tolist()
 
@@ -490,8 +492,8 @@ def test_demo_config_drives_the_registration_rules_to_the_ground_truth(term1):
     out, summary = term1
     cfg = load_config(DEMO_CONFIG)
     truth = summary["ground_truth"]
-    consent = {"mentor": _mentors(out)[dd.CONSENT_QUESTION].fillna("").astype(str).to_numpy(),
-               "participant": _participants(out)[dd.CONSENT_QUESTION].to_numpy()}
+    consent = {"mentor": _mentors(out)[dr.CONSENT_QUESTION].fillna("").astype(str).to_numpy(),
+               "participant": _participants(out)[dr.CONSENT_QUESTION].to_numpy()}
     w = pd.read_csv(DEMO_DIR / dd.WITHDRAWALS_FILE, dtype=str)
     withdrawals = pd.DataFrame({"email_norm": w["Email"].map(answer_key.plain_email),
                                 "withdrawn_on": pd.to_datetime(w["Date"]).dt.date})

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mentoring_lib.demo.demodata import CONSENT_QUESTION, DEMO_TERM, MENTOR_FILE, PARTICIPANT_FILE, WITHDRAWALS_FILE
+from mentoring_lib.demo.demodata import DEMO_TERM, MENTOR_FILE, PARTICIPANT_FILE, WITHDRAWALS_FILE
+from mentoring_lib.demo.demodata_registrations import CONSENT_QUESTION
 
 
 # -- the demo term ------------------------------------------------------------------------------

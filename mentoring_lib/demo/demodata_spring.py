@@ -37,7 +37,7 @@ The answer key is decided when people are made, never by running the pipeline's 
   participants who answered both the before and the after survey (linked pre/post pairs).
 
 Deterministic for ``seed`` (numpy streams spawned from it; fixed document dates in the xlsx
-files). The registration mess is the demo's (shared helpers of :mod:`mentoring_lib.demo.demodata`):
+files). The registration mess is the demo's (shared helpers of :mod:`mentoring_lib.demo.demodata_registrations`):
 test submissions, duplicates whose e-mails differ in case, spaces or a zero-width space, a first
 submission without consent, late ones at the first second after the deadline, ties.
 """
@@ -51,6 +51,7 @@ import pandas as pd
 import yaml
 
 from mentoring_lib.demo import demodata as dd
+from mentoring_lib.demo import demodata_registrations as dr
 from mentoring_lib.demo import files
 from mentoring_lib.demo import demodata_surveys as ds
 from mentoring_lib.analysis.codebook import load_codebook
@@ -142,7 +143,7 @@ GROUP_ABSENT = np.array(["", "poissa", "-"], dtype=object)
 
 def _choices(rng: np.random.Generator, n: int, options, p_each: float, must: str | None) -> np.ndarray:
     """Multi-select answers joined with ", " (Google Forms / free text); ``must`` always chosen."""
-    out = dd._multi_select(rng, options, n, p_each, ", ", "")
+    out = dr._multi_select(rng, options, n, p_each, ", ", "")
     if must is None:
         return out
     return np.array([a if must in a.split(", ") else ", ".join([must, *filter(None, a.split(", "))])
@@ -426,16 +427,16 @@ def write_spring_term(out_dir, seed: int = 2027) -> dict:
 
     n_m = MENTOR_ROWS["queued"] + MENTOR_ROWS["late"]
     n_p = PARTICIPANT_ROWS["queued"] + PARTICIPANT_ROWS["late"]
-    pool = dd._people_pool(rng_people, n_m + n_p, n_non_latin=1)
-    mentors = _spring_answers(dd._registrations(rng_mentor, pool.iloc[:n_m].reset_index(drop=True), "mentor",
+    pool = dr._people_pool(rng_people, n_m + n_p, n_non_latin=1)
+    mentors = _spring_answers(dr._registrations(rng_mentor, pool.iloc[:n_m].reset_index(drop=True), "mentor",
                                                 term, MENTOR_ROWS, zw_space=True), rng_mentor, "mentor", n_m)
-    participants = _spring_answers(dd._registrations(rng_participant, pool.iloc[n_m:].reset_index(drop=True),
+    participants = _spring_answers(dr._registrations(rng_participant, pool.iloc[n_m:].reset_index(drop=True),
                                                      "participant", term, PARTICIPANT_ROWS, zw_space=False),
                                    rng_participant, "participant", n_p)
     withdrawn = {"mentor": dd._choose_withdrawn(mentors, term.mentor_places, rng_mentor, 1),
                  "participant": dd._choose_withdrawn(participants, term.participant_places, rng_participant, 1)}
-    mentors = dd._add_incomplete_first(mentors, rng_incomplete, 1, term.mentor_opens, withdrawn["mentor"])
-    participants = dd._add_incomplete_first(participants, rng_incomplete, 1, term.participant_opens,
+    mentors = dr._add_incomplete_first(mentors, rng_incomplete, 1, term.mentor_opens, withdrawn["mentor"])
+    participants = dr._add_incomplete_first(participants, rng_incomplete, 1, term.participant_opens,
                                             withdrawn["participant"])
     truth = pd.concat([
         dd._role_truth(mentors, "mentor", term.mentor_places, withdrawn["mentor"], "mentor_applications",
