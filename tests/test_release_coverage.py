@@ -19,7 +19,7 @@ from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import evaluation_implementation
 from mentoring_lib.steps import evaluation_reach
 from mentoring_lib.steps import evaluation_result
-from mentoring_lib.steps import grouping, release_charts, release_tables
+from mentoring_lib.steps import grouping, release_cells, release_charts, release_tables
 from mentoring_lib.privacy import release
 
 K = 5
@@ -317,5 +317,5 @@ def test_a_session_missed_and_attended_by_under_5_each_of_8_is_not_shown():
     rel.count("status/accepted/mentor", 8, 8, ("reach", "accepted", "mentors"))
     tr = pd.DataFrame({"session": ["Training 1"], "attended": ["–"], "missed": ["–"], "share": [float("nan")],
                        "attended_n": [4]})
-    release_tables.training_cells(rel, tr, "status/accepted/mentor", None)
+    release_cells.training_cells(rel, tr, "status/accepted/mentor", None)
     assert release.audit(rel) == []

@@ -6,7 +6,7 @@ SD of the baseline scores and alpha the scale's Cronbach's alpha at baseline (bo
 participants who answered the before survey); a person's change is reliable when
 |after − before| > 1.96 · SE_diff. Improved / unchanged / deteriorated are counts of people: they are
 published as a partition of the pairs (small counts "<5", a complementary "x") and modelled in the
-release audit (:func:`mentoring_lib.steps.release_tables.individual_change`).
+release audit (:func:`mentoring_lib.steps.release_cells.individual_change`).
 
 Checked in ``tests/test_individual_change.py`` against the hand formula.
 """
