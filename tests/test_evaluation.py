@@ -21,6 +21,8 @@ from mentoring_lib.steps import evaluation_reach
 from mentoring_lib.steps import evaluation_reaction
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.config import TermConfig
+from mentoring_lib.analysis.paired import paired_scores
+from mentoring_lib.privacy.limits import Limits, shown_counts, shown_partition
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "config" / "codebooks" / "demo.yml"
@@ -131,7 +133,7 @@ def inputs(codebook):
 def result(inputs, codebook, tmp_path_factory):
     figs = tmp_path_factory.mktemp("public") / "figures"
     figs.mkdir()
-    out = ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs,
+    out = ev.evaluate(inputs, make_config(), codebook, Limits(5, 10), figures_dir=figs,
                       approved=pd.Series(["Learned to be kinder to myself."]))
     out.figures_dir = figs
     return out
@@ -200,7 +202,7 @@ def test_meetings_and_groups(result):
 
 
 def test_attended_and_missed_are_protected_together():
-    L = ev.Limits(5, 10)
+    L = Limits(5, 10)
     out = evaluation_implementation.attended_and_missed(pd.Series([13, 16, 10, 0]), 16, L)
     # 13 of 16: 3 missed -> "<5", and 13 hidden as its complement; 16 of 16: none missed
     assert out["attended"].tolist() == ["x", "16", "10", "0"]
@@ -304,7 +306,7 @@ def test_small_base_hides_tests(codebook, inputs):
     s = inputs["scores"]
     keep = sorted(s["person_id"].unique())[:7]
     small["scores"] = s[s["person_id"].isin(keep)]
-    out = ev.evaluate(small, make_config(), codebook, ev.Limits(5, 10))
+    out = ev.evaluate(small, make_config(), codebook, Limits(5, 10))
     eff = out.tables["effectiveness"]
     assert (~eff["tested"]).all() and eff["hedges_g"].isna().all()
     assert (eff["pairs"] == "7").all()
@@ -351,7 +353,7 @@ def test_shown_counts_agrees_with_disclosure_single_cells(k):
     from mentoring_lib.privacy import disclosure
 
     n = pd.Series(range(0, 25))
-    shown = ev.shown_counts(n, ev.Limits(k, 10))
+    shown = shown_counts(n, Limits(k, 10))
     expect = [str(disclosure.suppress_counts(pd.DataFrame({"n": [v]}), k, margins=False).iloc[0, 0]) for v in n]
     assert shown.tolist() == expect
 
@@ -400,7 +402,7 @@ def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
     """Only registrations and groups: every section still renders, saying what is missing."""
     minimal = {"people": inputs["people"], "members": inputs["members"]}
     (tmp_path / "figures").mkdir()
-    out = ev.evaluate(minimal, make_config(), codebook, ev.Limits(5, 10), figures_dir=tmp_path / "figures")
+    out = ev.evaluate(minimal, make_config(), codebook, Limits(5, 10), figures_dir=tmp_path / "figures")
     assert out.tables["effectiveness"].empty
     assert out.tables["reliability"].empty
     assert (out.tables["response"]["respondents"] == "0").all()
@@ -422,7 +424,7 @@ def test_term_without_surveys_or_attendance(codebook, inputs, tmp_path):
 # -- privacy decisions: slope charts, funnel differences, one definition of a meeting held ------
 
 def test_slope_chart_needs_a_base_and_no_small_direction_group():
-    L = ev.Limits(5, 10)
+    L = Limits(5, 10)
     pre = pd.Series([3.0] * 12)
     assert evaluation_figures.slope_chart_allowed(pre[:9], pre[:9] + 1, L) == (False, "fewer than 10 complete pairs")
     up6_down6 = pd.Series([4.0] * 6 + [2.0] * 6)
@@ -432,8 +434,8 @@ def test_slope_chart_needs_a_base_and_no_small_direction_group():
     assert not ok and why == "fewer than 5 participants scored lower after than before"
     one_same = pd.Series([4.0] * 6 + [2.0] * 5 + [3.0])
     assert evaluation_figures.slope_chart_allowed(pre, one_same, L)[0] is False
-    assert evaluation_figures.slope_chart_allowed(pre, one_same, ev.Limits(3, 10))[0] is False
-    assert evaluation_figures.slope_chart_allowed(pre, pd.Series([4.0] * 6 + [2.0] * 6), ev.Limits(7, 10))[0] is False
+    assert evaluation_figures.slope_chart_allowed(pre, one_same, Limits(3, 10))[0] is False
+    assert evaluation_figures.slope_chart_allowed(pre, pd.Series([4.0] * 6 + [2.0] * 6), Limits(7, 10))[0] is False
 
 
 def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
@@ -442,8 +444,8 @@ def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
     total rises, the slope chart is published and its alt text prints only counts >= 5."""
     figs = tmp_path / "a"
     figs.mkdir()
-    out = ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs)
-    w = ev.paired_scores(inputs["scores"])
+    out = ev.evaluate(inputs, make_config(), codebook, Limits(5, 10), figures_dir=figs)
+    w = paired_scores(inputs["scores"])
     scs = w[(w["instrument"] == "scs_sf") & (w["scale"] == "total")].dropna(subset=["pre", "post"])
     d = scs["post"] - scs["pre"]
     counts = [int((d > 0).sum()), int((d < 0).sum()), int((d == 0).sum())]
@@ -460,7 +462,7 @@ def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
     up["scores"] = s
     figs2 = tmp_path / "b"
     figs2.mkdir()
-    out2 = ev.evaluate(up, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs2)
+    out2 = ev.evaluate(up, make_config(), codebook, Limits(5, 10), figures_dir=figs2)
     slope = next(f for f in out2.figures if f["id"] == "slope-scs-sf-total")
     import re
 
@@ -470,9 +472,9 @@ def test_slope_chart_published_only_under_the_rules(codebook, inputs, tmp_path):
 
 
 def _funnel(reach_vals, steps, k=5):
-    L = ev.Limits(k, 10)
+    L = Limits(k, 10)
     reach = pd.Series(reach_vals)
-    shown = ev.shown_partition(reach.reindex(list(evaluation_reach.REACH_STATUSES)).to_frame("r"), L)["r"]
+    shown = shown_partition(reach.reindex(list(evaluation_reach.REACH_STATUSES)).to_frame("r"), L)["r"]
     return shown, evaluation_reach.funnel_steps_shown(reach, shown, pd.Series(steps), L)
 
 
@@ -520,7 +522,7 @@ def test_funnel_table_in_the_evaluation_uses_the_step_protection(inputs, codeboo
     people = inputs["people"]
     rc = evaluation_reach.reach_counts(people)
     fc = evaluation_reach.funnel_counts(people, inputs["trainings"], inputs["meetings"], make_config())
-    f = evaluation_reach.funnel_table(fc, ev.Limits(5, 10), evaluation_reach.protected_reach(rc, ev.Limits(5, 10)), rc)
+    f = evaluation_reach.funnel_table(fc, Limits(5, 10), evaluation_reach.protected_reach(rc, Limits(5, 10)), rc)
     p = f[f["role"] == "participant"].set_index("step")
     # 40 accepted, 40 active: the completed step is 40 - (those attending under 3 meetings)
     k = np.clip(6 - (np.arange(40) % 5), 0, 6)
@@ -540,7 +542,7 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
     parts_a = set(members.loc[(members["group"] == "Group A") & (members["role"] == "participant"), "person_id"])
     m.loc[m["person_id"].isin(parts_a) & (m["session"] == "Meeting 2"), "attended"] = False
     assert m[m["person_id"].isin(group_a - parts_a) & (m["session"] == "Meeting 2")]["attended"].any()
-    mt, gt, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10))
+    mt, gt, _ = evaluation_implementation.meeting_tables(m, members, make_config(), Limits(5, 10))
     assert mt.set_index("meeting").loc["Meeting 2", "groups_met"] == 3
     assert gt.set_index("group").loc["Group A", "meetings_held"] == 5
     # the attendance stage's own table gives the same numbers when passed in
@@ -548,12 +550,12 @@ def test_meeting_held_is_the_attendance_stage_definition(inputs, codebook):
         session_index=lambda d: d["session"].str.extract(r"(\d+)")[0].astype(int),
         group=lambda d: d["group"].astype("string"))
     held = attendance.meetings_held(long)
-    mt2, gt2, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held)
+    mt2, gt2, _ = evaluation_implementation.meeting_tables(m, members, make_config(), Limits(5, 10), held=held)
     pd.testing.assert_frame_equal(mt, mt2)
     pd.testing.assert_frame_equal(gt, gt2)
     # and a held table that says otherwise is what the report follows (no recomputation)
     held3 = held.assign(held=True)
-    _, gt3, _ = evaluation_implementation.meeting_tables(m, members, make_config(), ev.Limits(5, 10), held=held3)
+    _, gt3, _ = evaluation_implementation.meeting_tables(m, members, make_config(), Limits(5, 10), held=held3)
     assert (gt3["meetings_held"] == 6).all()
 
 
@@ -603,7 +605,7 @@ def test_meeting_shares_are_of_the_participants_placed_in_groups(inputs):
     meetings = pd.concat([inputs["meetings"], pd.DataFrame({"person_id": "U-1", "session": [f"Meeting {s}" for s in
                                                                                            range(1, 7)],
                                                             "attended": True})], ignore_index=True)
-    mt, _, summ = evaluation_implementation.meeting_tables(meetings, members, make_config(), ev.Limits(5, 10))
+    mt, _, summ = evaluation_implementation.meeting_tables(meetings, members, make_config(), Limits(5, 10))
     assert summ["participants"] == 40
     m1 = mt.set_index("meeting").loc["Meeting 1"]
     k = np.clip(6 - (np.arange(40) % 5), 0, 6)
@@ -624,7 +626,7 @@ def _likert_rows(codebook, item_id: str, values: list[float]):
 def test_likert_small_group_is_not_given_away_by_the_other_shares(codebook):
     # 38 answers: 1 disagrees, nobody is neutral, 37 agree. "97% agree, 0% neutral" would say 1 disagreed.
     item, responses = _likert_rows(codebook, "react_would_recommend", [2.0] + [4.0] * 20 + [5.0] * 17)
-    tbl, dists = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    tbl, dists = evaluation_reaction.likert_summary(responses, [item], codebook, Limits(5, 10))
     r = tbl.iloc[0]
     assert r["answered"] == "38" and "missing" not in tbl.columns
     assert math.isnan(r["share_low"]) and r["low_shown"] == "<5 people"
@@ -639,7 +641,7 @@ def test_likert_small_group_is_not_given_away_by_the_other_shares(codebook):
 def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
     # 10 mentors: one disagrees, one is neutral, 8 agree: 10% each would name a single mentor
     item, responses = _likert_rows(codebook, "mentor_facilitation_skills", [2.0, 3.0] + [4.0] * 4 + [5.0] * 4)
-    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
+    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, Limits(5, 10))
     r = tbl.iloc[0]
     assert r["low_shown"] == r["neutral_shown"] == "<5 people"
     assert r["high_shown"] == "x"  # 80% would make the two small groups 1 + 1
@@ -647,7 +649,7 @@ def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
     # every published share is of 0 or at least 5 people
     for counts in ([3, 3, 4], [0, 2, 8], [5, 0, 5], [0, 0, 10], [4, 1, 33]):
         n = sum(counts)
-        out = evaluation_reaction.likert_group_shares(dict(zip(evaluation_reaction.LIKERT_GROUPS, counts)), n, ev.Limits(5, 10))
+        out = evaluation_reaction.likert_group_shares(dict(zip(evaluation_reaction.LIKERT_GROUPS, counts)), n, Limits(5, 10))
         for g, c in zip(evaluation_reaction.LIKERT_GROUPS, counts):
             if not math.isnan(out[g]["share"]):
                 assert c == 0 or c >= 5
@@ -657,7 +659,7 @@ def test_likert_mentor_shares_of_ten_never_show_a_small_count(codebook):
 
 
 def test_likert_chart_merges_small_answers_and_leaves_out_small_groups(codebook):
-    limits = ev.Limits(5, 10)
+    limits = Limits(5, 10)
     items = [it for it in codebook.items if it.id in ("react_safe_atmosphere", "react_peer_led",
                                                       "react_would_recommend")]
     values = {"react_safe_atmosphere": [3.0] * 7 + [4.0] * 27 + [5.0] * 4,   # 4 strongly agree: merge
@@ -680,7 +682,7 @@ def test_responses_read_as_categoricals_give_the_same_evaluation(result, inputs,
         {"person_id": "category", "wave": "category", "item": "category"})
     figs = tmp_path / "figures"
     figs.mkdir()
-    other = ev.evaluate(compact, make_config(), codebook, ev.Limits(5, 10), figures_dir=figs,
+    other = ev.evaluate(compact, make_config(), codebook, Limits(5, 10), figures_dir=figs,
                         approved=pd.Series(["Learned to be kinder to myself."]))
     assert set(other.tables) == set(result.tables)
     for name, table in result.tables.items():
@@ -713,7 +715,7 @@ def test_term_themes_file_replaces_the_packaged_themes(codebook, inputs, tmp_pat
                                               "source": tmp_path / "term.yml"})
     comments = pd.DataFrame({"text": ["Vertaistuki auttoi paljon.", "Oli kiire, en ehtinyt kaikkiin.",
                                       "Yhdessä oli helpompaa.", "Safe and warm."]})
-    out = ev.evaluate({**inputs, "comments": comments}, config, codebook, ev.Limits(5, 10))
+    out = ev.evaluate({**inputs, "comments": comments}, config, codebook, Limits(5, 10))
     themes = out.tables["themes"].set_index("theme")
     assert themes["n"].to_dict() == {"vertaistuki": 2, "ajanpuute": 1}
     assert themes.loc["vertaistuki", "label"] == "Vertaistuki"

@@ -10,6 +10,7 @@ from mentoring_lib.steps import evaluation_result
 from mentoring_lib.config import load_config
 from mentoring_lib.errors import InputError, InputErrors
 from mentoring_lib.steps.fidelity import TABLE, add_fidelity, delivery_table, read_log
+from mentoring_lib.steps.summary_workbook import summary_sheets
 
 CURRICULUM = ["Compassionate breathing", "Self-compassion break", "Common humanity"]
 
@@ -86,5 +87,5 @@ def test_report_and_summary_sheet_show_the_curriculum_table(tmp_path):
     model = rp.build_report({TABLE: table}, make_config(), public_dir=tmp_path)
     shown = next(t for t in model.tables() if t.id == "t-curriculum")
     assert [tuple(r) for r in shown.rows] == [("A", "2", "3", "2"), ("B", "0", "3", "0")]
-    sheet = rp.summary_sheets({TABLE: table}, make_config())["Curriculum"]
+    sheet = summary_sheets({TABLE: table}, make_config())["Curriculum"]
     assert sheet["groups_delivered"].tolist() == [2, 0]

@@ -14,6 +14,7 @@ from mentoring_lib.analysis import individual_change as ic
 from mentoring_lib.privacy import release
 from mentoring_lib.steps import release_tables
 from mentoring_lib.analysis.codebook import load_codebook
+from mentoring_lib.privacy.limits import Limits
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
 
@@ -38,7 +39,7 @@ def test_reliable_change_needs_a_usable_alpha():
 def evaluated():
     codebook = load_codebook(CODEBOOK)
     inputs = synthetic_inputs(codebook)
-    return inputs, ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10))
+    return inputs, ev.evaluate(inputs, make_config(), codebook, Limits(5, 10))
 
 
 def test_rci_table_matches_the_hand_formula_on_the_synthetic_term(evaluated):
@@ -111,4 +112,4 @@ def test_dose_response_withheld_below_min_base(evaluated):
     row = pd.Series({"instrument": "scs_sf", "scale": "total"})
     s = inputs["scores"]
     few = s[s["person_id"].isin(sorted(s["person_id"].unique())[:8])]
-    assert ic.dose_response(row, few, inputs["meetings"], ev.Limits(5, 10)) is None
+    assert ic.dose_response(row, few, inputs["meetings"], Limits(5, 10)) is None

@@ -5,9 +5,11 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import evaluation_result
 from mentoring_lib.analysis.codebook import load_codebook
+from mentoring_lib.analysis.paired import paired_scores
+from mentoring_lib.privacy.limits import Limits
+from mentoring_lib.steps.outcomes import effectiveness_table
 
 
 def _scores(role: str, n: int, pre: float, post: float, prefix: str) -> pd.DataFrame:
@@ -19,18 +21,18 @@ def _scores(role: str, n: int, pre: float, post: float, prefix: str) -> pd.DataF
 
 def test_paired_scores_keep_mentors_apart_from_participants():
     scores = pd.concat([_scores("participant", 3, 3.0, 4.0, "P"), _scores("mentor", 2, 2.0, 2.5, "M")])
-    assert sorted(ev.paired_scores(scores)["person_id"]) == ["P0", "P1", "P2"]
-    assert sorted(ev.paired_scores(scores, "mentor")["person_id"]) == ["M0", "M1"]
-    assert len(ev.paired_scores(scores, None)) == 5
+    assert sorted(paired_scores(scores)["person_id"]) == ["P0", "P1", "P2"]
+    assert sorted(paired_scores(scores, "mentor")["person_id"]) == ["M0", "M1"]
+    assert len(paired_scores(scores, None)) == 5
 
 
 def test_effectiveness_of_each_role_uses_only_its_own_pairs():
     codebook = load_codebook(ROOT / "config" / "codebooks" / "demo.yml")
     # 12 participants each 1.0 higher after; 12 mentors each 0.5 lower: hand-computed mean changes.
     scores = pd.concat([_scores("participant", 12, 3.0, 4.0, "P"), _scores("mentor", 12, 3.5, 3.0, "M")])
-    limits = ev.Limits(5, 10)
-    part = ev.effectiveness_table(scores, codebook, limits)[0].set_index("scale").loc["total"]
-    ment = ev.effectiveness_table(scores, codebook, limits, role="mentor")[0].set_index("scale").loc["total"]
+    limits = Limits(5, 10)
+    part = effectiveness_table(scores, codebook, limits)[0].set_index("scale").loc["total"]
+    ment = effectiveness_table(scores, codebook, limits, role="mentor")[0].set_index("scale").loc["total"]
     assert (part["n"], ment["n"]) == (12, 12)
     assert part["mean_change"] == pytest.approx(1.0) and ment["mean_change"] == pytest.approx(-0.5)
     assert part["mean_pre"] == pytest.approx(3.0 + (4 * 0 + 4 * 0.1 + 4 * 0.2) / 12)
@@ -50,9 +52,9 @@ def test_a_mentor_in_the_participants_survey_is_not_paired_with_the_mentors_surv
         _survey("after", "participant", "post", parts, 3.5),
         _survey("mentor_before", "mentor", "pre", mentors, 3.5),
         _survey("mentor_after", "mentor", "post", mentors, 4.0)], ignore_index=True)
-    m = ev.paired_scores(scores, "mentor").set_index("person_id")
+    m = paired_scores(scores, "mentor").set_index("person_id")
     assert len(m) == 12 and m.loc["M0", "pre"] == 3.5
-    p = ev.paired_scores(scores).set_index("person_id")
+    p = paired_scores(scores).set_index("person_id")
     assert sorted(p.index) == sorted(parts)
 
 
@@ -62,16 +64,16 @@ def test_mentor_outcomes_section_under_the_disclosure_rules():
     codebook = load_codebook(ROOT / "config" / "codebooks" / "demo.yml")
     few = pd.concat([_scores("participant", 12, 3.0, 4.0, "P"), _scores("mentor", 6, 3.0, 3.5, "M")])
     out = evaluation_result.Evaluation()
-    add_mentor_outcomes(out, few, codebook, ev.Limits(5, 10))
+    add_mentor_outcomes(out, few, codebook, Limits(5, 10))
     row = out.tables[TABLE].set_index("scale").loc["total"]
     assert not row["tested"] and row["pairs"] == "6" and pd.isna(row.get("mean_change"))
     texts = [n["text"] for n in out.narrative if n["section"] == "mentors"]
     assert any("6 mentors answered both surveys, too few to report a change (at least 10" in t for t in texts)
     # Three mentors: the pair count itself is under min_count.
     out = evaluation_result.Evaluation()
-    add_mentor_outcomes(out, pd.concat([_scores("mentor", 3, 3.0, 3.5, "M")]), codebook, ev.Limits(5, 10))
+    add_mentor_outcomes(out, pd.concat([_scores("mentor", 3, 3.0, 3.5, "M")]), codebook, Limits(5, 10))
     assert out.tables[TABLE].set_index("scale").loc["total", "pairs"] == "<5"
     # No mentor answered a before/after survey: no table, no text.
     out = evaluation_result.Evaluation()
-    add_mentor_outcomes(out, _scores("participant", 12, 3.0, 4.0, "P"), codebook, ev.Limits(5, 10))
+    add_mentor_outcomes(out, _scores("participant", 12, 3.0, 4.0, "P"), codebook, Limits(5, 10))
     assert TABLE not in out.tables and out.narrative == []

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from mentoring_lib.outputs import messages
+from mentoring_lib.privacy.limits import Limits
 
 
 def placeholders(text: str) -> set[str]:
@@ -96,7 +97,7 @@ def translated(request, tmp_path_factory):
     cfg = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
     out = OutputPaths(tmp_path_factory.mktemp(f"report-{lang}")).ensure()
     ctx = StageContext("evaluation", cfg, out)
-    result = ev.evaluate(synthetic_inputs(load_codebook(CODEBOOK)), cfg, load_codebook(CODEBOOK), ev.Limits(5, 10),
+    result = ev.evaluate(synthetic_inputs(load_codebook(CODEBOOK)), cfg, load_codebook(CODEBOOK), Limits(5, 10),
                          figures_dir=out.figures, approved=pd.Series(["Learned to be kinder to myself."]))
     for name, df in result.all_tables().items():
         ctx.write_table(name, df)

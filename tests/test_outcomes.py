@@ -14,7 +14,8 @@ from mentoring_lib.steps import outcomes
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.config import TermConfig
 from mentoring_lib.errors import ConfigError
-from mentoring_lib.steps.report import MINUS
+from mentoring_lib.outputs.document import MINUS
+from mentoring_lib.privacy.limits import Limits
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
 
@@ -57,7 +58,7 @@ def test_unknown_primary_outcome_is_a_config_error_exit2(codebook):
         outcomes.check_primary(cfg, codebook)
     assert e.value.exit_code == 2 and "swemwbs_total" in str(e.value.hint)
     with pytest.raises(ConfigError):
-        ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10))
+        ev.evaluate(synthetic_inputs(codebook), cfg, codebook, Limits(5, 10))
 
 
 def test_primary_outcome_id_must_be_an_identifier():
@@ -145,7 +146,7 @@ def test_exploratory_outcomes_are_worded_by_their_unadjusted_p():
 
 def test_primary_outcome_leads_the_section_and_the_key_figures(codebook):
     cfg = config_with(primary="swemwbs_total")
-    out = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10))
+    out = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, Limits(5, 10))
     eff = out.tables["effectiveness"]
     assert eff["outcome_id"].iloc[0] == "swemwbs_total" and eff["role"].iloc[0] == "primary"
     first = next(n for n in out.narrative if n["section"] == "effectiveness")
@@ -160,7 +161,7 @@ def test_reliability_uses_the_accepted_participants_only(codebook):
     inputs = synthetic_inputs(codebook)
     extra = inputs["responses"][inputs["responses"]["person_id"] == "P-0000"].assign(person_id="W-0")
     inputs = dict(inputs, responses=pd.concat([inputs["responses"], extra], ignore_index=True))  # wait-listed
-    out = ev.evaluate(inputs, make_config(), codebook, ev.Limits(5, 10))
+    out = ev.evaluate(inputs, make_config(), codebook, Limits(5, 10))
     rel = out.tables["reliability"].set_index(["instrument", "scale", "wave"])
     assert rel.loc[("scs_sf", "total", "pre"), "n"] == 34  # not 35
     assert any("accepted participants" in m["text"] for m in out.methods if m["topic"] == "Reliability")

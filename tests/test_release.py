@@ -17,12 +17,14 @@ from conftest import milp_range, status_quality_attack
 
 from mentoring_lib.privacy import disclosure, release
 from mentoring_lib.steps import release_tables
-from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import evaluation_figures
 from mentoring_lib.steps import evaluation_implementation
 from mentoring_lib.steps import evaluation_reaction
 from mentoring_lib.steps import evaluation_result
 from mentoring_lib.errors import EXIT_PRIVACY
+from mentoring_lib.privacy.limits import Limits
+from mentoring_lib.steps.data_quality import quality_rows
+from mentoring_lib.steps.summary_workbook import whole_percent
 
 K = 5
 
@@ -58,9 +60,7 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
     status.columns.name, status.index.name = None, None
     # each table protected on its own (as before the release audit)
     shown = disclosure.suppress_counts(status, K, margins=True)
-    from mentoring_lib.steps import report
-
-    q_shown = report.quality_rows(quality, K)
+    q_shown = quality_rows(quality, K)
     assert shown.loc["excluded", "mentor"] == "<5" and q_shown[0]["reasons"]["test submission"] == "<5"
     assert status_quality_attack(shown, q_shown, "excluded/mentor") == (1, 1)  # the attack works
     assert status_quality_attack(shown, q_shown, "duplicate/mentor") == (4, 4)
@@ -73,7 +73,7 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
     _, hide = release_tables.apply(rel, {})
     protected = pd.DataFrame({r: {s: rel.display(f"status/{s}/{r}") for s in [*STATUS, "Total"]}
                               for r in ("mentor", "participant", "Total")})
-    q_after = report.quality_rows(quality, K, hide)
+    q_after = quality_rows(quality, K, hide)
     for target in ("excluded/mentor", "duplicate/mentor", "excluded/participant", "duplicate/participant"):
         low, high = status_quality_attack(protected, q_after, target)
         assert high - low >= release.required_width(K), target
@@ -156,8 +156,6 @@ def test_full_precision_share_gives_the_small_count_away_and_is_withdrawn():
 
 
 def test_summary_workbook_shares_are_whole_percent():
-    from mentoring_lib.steps.report import whole_percent
-
     df = pd.DataFrame({"item": ["a", "b"], "share_high": [31 / 37, "<5 people"], "share_of_participants": [61 / 74, None],
                        "answered": [37, 12]})
     out = whole_percent(df)
@@ -199,7 +197,7 @@ def test_attendance_chart_alt_text_names_only_protected_points(tmp_path):
     summ = {"participants": 74, "retained": pd.Series(STILL, index=mt["meeting"]),
             "per_meeting": pd.Series(ATTENDING, index=mt["meeting"])}
     result = evaluation_result.Evaluation()
-    evaluation_figures._attendance_chart(result, mt, tmp_path, summ, ev.Limits(K, 10))
+    evaluation_figures._attendance_chart(result, mt, tmp_path, summ, Limits(K, 10))
     alt = result.figures[0]["alt"]
     still_part = alt.split("Still taking part:")[1]
     shown = [f"Meeting {j} not shown" not in still_part for j in range(1, 7)]
@@ -217,7 +215,7 @@ def test_group_of_one_participant_does_not_give_their_attendance_away():
     meetings = pd.DataFrame([{"person_id": p, "session": s, "attended": (lone[j] if p == "P10" else True)}
                              for p in members["person_id"] for j, s in enumerate(sessions)])
     config = SimpleNamespace(programme=SimpleNamespace(meetings_planned=6))
-    mt, gt, summ = evaluation_implementation.meeting_tables(meetings, members, config, ev.Limits(K, 10))
+    mt, gt, summ = evaluation_implementation.meeting_tables(meetings, members, config, Limits(K, 10))
     assert gt.set_index("group").loc["C", "meetings_held"] == disclosure.HIDDEN
     assert gt.set_index("group").loc["A", "meetings_held"] == "6"
     assert (mt["groups_met"] == disclosure.HIDDEN).all()  # 2 + (the lone member came) per meeting
@@ -323,7 +321,7 @@ def test_linkage_small_outcome_is_not_given_away_by_the_response_table():
     people = {"linked": 34, "no after-survey response": 20, "no before-survey response": 3,
               "answered neither survey": 23}
     linkage = pd.DataFrame([{"role": "participant", "reason": r} for r, n in people.items() for _ in range(n)])
-    shown = evaluation_implementation.linkage_table(linkage, ev.Limits(K, 10))
+    shown = evaluation_implementation.linkage_table(linkage, Limits(K, 10))
     assert shown.set_index("reason").loc["no before-survey response", "people"] == "<5"
     response = pd.DataFrame({"survey": ["before (pre)", "after (post)", "both (linked pairs)"],
                              "respondents": ["54", "37", "34"], "response_rate": [54 / 80, 37 / 80, 34 / 80],

@@ -15,15 +15,16 @@ import numpy as np
 import pandas as pd
 from conftest import milp_range
 
-from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.steps import evaluation_implementation
 from mentoring_lib.steps import evaluation_reach
 from mentoring_lib.steps import evaluation_result
 from mentoring_lib.steps import grouping, release_cells, release_charts, release_tables
 from mentoring_lib.privacy import release
+from mentoring_lib.outputs.formatting import fmt_pct
+from mentoring_lib.privacy.limits import Limits
 
 K = 5
-LIMITS = ev.Limits(K, 10)
+LIMITS = Limits(K, 10)
 
 
 def attacker_range(names: list[str], shown: dict, equations: list, target: str,
@@ -72,10 +73,10 @@ def meetings_tables(base: int, attending: list[int], still: list[int], planned: 
                           "planned": planned, "mean_shown": True})
     mean = sum(attending) / (planned * base)
     narrative = pd.DataFrame({"section": ["implementation"], "kind": ["paragraph"],
-                              "text": [f"On average, participants attended {ev.fmt_pct(mean)} of the planned meetings "
+                              "text": [f"On average, participants attended {fmt_pct(mean)} of the planned meetings "
                                        "(median 4 meetings)."]})
     key_figures = pd.DataFrame({"key": ["attendance"], "label": ["of planned meetings attended"],
-                                "value": [ev.fmt_pct(mean)], "note": [""]})
+                                "value": [fmt_pct(mean)], "note": [""]})
     return {"meetings": meetings, "attendance_curve": curve, "narrative": narrative, "key_figures": key_figures}
 
 

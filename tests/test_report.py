@@ -17,6 +17,11 @@ from mentoring_lib.steps import report as rp
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.outputs.render_html import render_html
 from mentoring_lib.outputs.render_pdf import FIXED_TIMESTAMP, pdf_bytes
+from mentoring_lib.outputs.document import Paragraph, Table
+from mentoring_lib.outputs.formatting import fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed
+from mentoring_lib.privacy.limits import Limits
+from mentoring_lib.steps.data_quality import load_quality, quality_table
+from mentoring_lib.steps.summary_workbook import summary_sheets
 from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
 pypdf = pytest.importorskip("pypdf")
@@ -69,7 +74,7 @@ def term(tmp_path_factory):
     cfg = make_config()
     ctx = stage_context("evaluation", cfg, tmp_path_factory.mktemp("run"))
     out = ctx.out
-    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
+    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, Limits(5, 10), figures_dir=out.figures,
                          approved=pd.Series(["Learned to be kinder to myself. <script>alert(1)</script>"]))
     for name, df in result.all_tables().items():
         ctx.write_table(name, df)
@@ -84,7 +89,7 @@ def term(tmp_path_factory):
     drivers.run(rctx, provenance=provenance)
     tables = rp.read_evaluation(rctx)
     model = rp.build_report(tables, cfg, public_dir=out.public, provenance=rp.with_report_date(provenance, cfg),
-                            quality=rp.load_quality(out.quality))
+                            quality=load_quality(out.quality))
     html = (out.public / "report.html").read_text(encoding="utf-8")
     pdf = (out.public / "report.pdf").read_bytes()
     return rctx, model, html, pdf
@@ -267,7 +272,7 @@ def test_pdf_fonts_embedded(term):
 def test_provenance_section(term):
     _, model, html, pdf = term
     prov = next(s for s in model.sections if s.id == "provenance")
-    text = " ".join(b.text if isinstance(b, rp.Paragraph) else " ".join(getattr(b, "items", ())) for b in prov.blocks)
+    text = " ".join(b.text if isinstance(b, Paragraph) else " ".join(getattr(b, "items", ())) for b in prov.blocks)
     assert "20261218T120000-test" in text and "Report date: 2026-12-18" in text
     assert "commit efefefefefef" in text
     assert "abababababababab" in squash(pdf_text(pdf))
@@ -283,7 +288,7 @@ def test_provenance_names_inputs_by_id_never_by_file_name(term):
                                         "tool": "google_forms", "sha256": "ab" * 32}},
             "config": {"file": "/home/coordinator/virtanen-term.yml", "digest": "cd" * 32}}
     blocks = rp.provenance_blocks(prov, cfg)
-    table = next(b for b in blocks if isinstance(b, rp.Table))
+    table = next(b for b in blocks if isinstance(b, Table))
     assert table.rows == (("participants", "participant registrations", "google forms", "ab" * 8),)
     shown = repr(blocks).casefold()
     assert "virtanen" not in shown and "cdcdcdcdcdcdcdcd" in shown
@@ -365,20 +370,20 @@ def test_summary_workbook(term):
     (-0.4251, 2, "\u22120.43"), (0.004, 2, "0.00"), (-0.004, 2, "0.00"), (3.14159, 1, "3.1"),
     (float("nan"), 2, "–"), (None, 2, "–")])
 def test_fmt_num(value, digits, expected):
-    assert rp.fmt_num(value, digits) == expected
+    assert fmt_num(value, digits) == expected
 
 
 def test_other_formatters():
-    assert rp.fmt_p(0.0004) == "<0.001" and rp.fmt_p(0.0456) == "0.046"
-    assert rp.fmt_count("<5") == "<5" and rp.fmt_count(12) == "12" and rp.fmt_count("x") == "x"
-    assert rp.fmt_signed(0.5) == "+0.50" and rp.fmt_signed(-0.5) == "\u22120.50" and rp.fmt_signed(0) == "0.00"
-    assert rp.fmt_pct(0.755) == "76%" and rp.fmt_ci(-0.1, 0.3) == "[\u22120.10, 0.30]"
+    assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0456) == "0.046"
+    assert fmt_count("<5") == "<5" and fmt_count(12) == "12" and fmt_count("x") == "x"
+    assert fmt_signed(0.5) == "+0.50" and fmt_signed(-0.5) == "\u22120.50" and fmt_signed(0) == "0.00"
+    assert fmt_pct(0.755) == "76%" and fmt_ci(-0.1, 0.3) == "[\u22120.10, 0.30]"
 
 
 def test_quality_complementary_suppression():
-    q = rp.quality_table({"participant_registrations": {"rows_read": 121, "kept": 113,
-                                                        "excluded": {"duplicate": 7, "test_submission": 1}},
-                          "withdrawals": {"rows_read": 2, "kept": 2, "excluded": {}}}, 5)
+    q = quality_table({"participant_registrations": {"rows_read": 121, "kept": 113,
+                                                     "excluded": {"duplicate": 7, "test_submission": 1}},
+                       "withdrawals": {"rows_read": 2, "kept": 2, "excluded": {}}}, 5)
     rows = q.set_index("source")
     # 121 - 113 - 7 would give the single test submission away: 7 is hidden too
     assert rows.loc["participant_registrations", "excluded"] == "duplicate x, test submission <5"
@@ -448,7 +453,7 @@ def test_demo_approval_list_is_well_formed():
 
 
 def test_quality_rows_read_and_kept_never_give_a_small_exclusion_away():
-    q = rp.quality_table({
+    q = quality_table({
         # 10 mentors answered (published as the Mentors n): 11 read would say 1 earlier response
         "mentor_feedback": {"rows_read": 11, "kept": 10, "excluded": {"earlier response": 1}},
         # 16 accepted mentors are published in Reach: 14 kept would say 2 not eligible
@@ -471,8 +476,8 @@ def test_summary_likert_sheets_and_report_table_show_the_markers_not_small_share
     item = next(it for it in codebook.items if it.id == "react_would_recommend")
     responses = pd.DataFrame({"person_id": [f"P-{i}" for i in range(38)], "wave": "post", "item": item.id,
                               "value": [2.0] + [4.0] * 20 + [5.0] * 17})
-    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, ev.Limits(5, 10))
-    sheet = rp.summary_sheets({"reaction": tbl}, make_config())["Reaction"]
+    tbl, _ = evaluation_reaction.likert_summary(responses, [item], codebook, Limits(5, 10))
+    sheet = summary_sheets({"reaction": tbl}, make_config())["Reaction"]
     assert "missing" not in sheet.columns
     row = sheet.iloc[0]
     # 1 of 38 disagrees: no 1/38, and no 37/38 from which it would follow

@@ -181,6 +181,7 @@ def report_html(tmp_path_factory):
     from mentoring_lib.steps import evaluation as ev
     from mentoring_lib.steps import report as rp
     from mentoring_lib.analysis.codebook import load_codebook
+    from mentoring_lib.privacy.limits import Limits
     from conftest import stage_context
     from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
@@ -188,7 +189,7 @@ def report_html(tmp_path_factory):
     cfg = make_config()
     ctx = stage_context("evaluation", cfg, tmp_path_factory.mktemp("browser-run"))
     out = ctx.out
-    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, ev.Limits(5, 10), figures_dir=out.figures,
+    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, Limits(5, 10), figures_dir=out.figures,
                          approved=pd.Series(["Learned to be kinder to myself."]))
     for name, df in result.all_tables().items():
         ctx.write_table(name, df)

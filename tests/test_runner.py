@@ -487,13 +487,13 @@ def test_report_reads_only_the_quality_records_of_stages_it_depends_on(tmp_path)
     starts depends on scheduling, so the report must not read it."""
     import json
 
-    from mentoring_lib.steps import report
+    from mentoring_lib.steps.data_quality import load_quality
     from mentoring_lib.pipeline import stages
 
     assert "certificates" not in stages.upstream("report")
     (tmp_path / "registrations.json").write_text(json.dumps({"mentors": {"rows_read": 3}}))
     (tmp_path / "certificates.json").write_text(json.dumps({"certificates": {"rows_read": 9}}))
-    assert report.load_quality(tmp_path) == {"mentors": {"rows_read": 3}}
+    assert load_quality(tmp_path) == {"mentors": {"rows_read": 3}}
 
 
 # -- privacy of the run's own files: modes and the split run record ----------------------------------

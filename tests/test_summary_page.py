@@ -9,7 +9,8 @@ from test_missing_inputs import run_small_term
 
 from mentoring_lib.steps import report as rp
 from mentoring_lib.outputs import summary_page
-from mentoring_lib.steps.report import KeyFigure, Paragraph, Report, Section, Table
+from mentoring_lib.outputs.document import KeyFigure, Paragraph, Report, Section, Table
+from mentoring_lib.steps.data_quality import load_quality
 
 
 def model(key_figures, sections=()) -> Report:
@@ -81,7 +82,7 @@ def small_report(tmp_path_factory):
 def _report_model(ctx) -> Report:
     """The report model as the report stage built it (same protected tables, same provenance)."""
     tables = rp.read_evaluation(ctx.for_stage("report"))
-    quality = rp.load_quality(ctx.out.quality)
+    quality = load_quality(ctx.out.quality)
     tables, hide = rp.protect_release(ctx.for_stage("report"), tables, quality)
     return rp.build_report(tables, ctx.config, public_dir=ctx.out.public, provenance={}, quality=quality,
                            quality_hide=hide)

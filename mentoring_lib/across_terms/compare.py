@@ -35,8 +35,9 @@ from typing import Iterable
 from mentoring_lib.analysis import meta_analysis
 from mentoring_lib.across_terms import summary
 from mentoring_lib.errors import InputError, PrivacyGateError
-from mentoring_lib.steps.report import (Block, BulletList, Figure, KeyFigure, Paragraph, Report, Section, Table,
-                                  fmt_ci, fmt_num, fmt_signed, number_blocks)
+from mentoring_lib.outputs.document import (Block, BulletList, Figure, KeyFigure, Paragraph, Report, Section, Table,
+                                           number_blocks)
+from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_signed
 
 COMPARISON_FILE = "comparison.json"
 #: Counts pooled across summaries (ids of summary.json's reach and implementation figures).

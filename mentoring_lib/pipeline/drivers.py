@@ -137,9 +137,10 @@ def write_feedback(ctx: "StageContext", result: StageResult) -> None:
 
 def compute_evaluation(ctx: "StageContext") -> StageResult:
     """The evaluation; its charts are drawn into public/figures as it computes."""
+    from mentoring_lib.privacy.limits import Limits
     from mentoring_lib.steps import evaluation as E
 
-    limits = E.Limits.from_config(ctx.config)
+    limits = Limits.from_config(ctx.config)
     inputs = E.load_inputs(ctx)
     codebook = E.load_stage_codebook(ctx.config)
     approved = E.approved_comment_texts(ctx, inputs.get("comments"))
@@ -187,10 +188,11 @@ def compute_report(ctx: "StageContext") -> StageResult:
     import pandas as pd
 
     from mentoring_lib.steps import report as RP
+    from mentoring_lib.steps.data_quality import load_quality
 
     tables = RP.read_evaluation(ctx)
     prov = RP.collect_provenance(ctx)
-    quality = RP.load_quality(ctx.out.quality)
+    quality = load_quality(ctx.out.quality)
     tables, quality_hide = RP.protect_release(ctx, tables, quality)
     model = RP.build_report(tables, ctx.config, public_dir=ctx.out.public, provenance=prov, quality=quality,
                             quality_hide=quality_hide)

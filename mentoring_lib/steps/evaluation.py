@@ -19,11 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from mentoring_lib.analysis import stats
-from mentoring_lib.analysis.paired import POST, PRE, in_surveys_of, paired_scores, sessions_attended  # noqa: F401
+from mentoring_lib.analysis.paired import POST, PRE
 from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
-from mentoring_lib.steps.outcomes import effectiveness_table  # noqa: F401  (part of the step's API)
-from mentoring_lib.privacy.limits import (  # noqa: F401  (the step's disclosure helpers)
-    Limits, enough, share, shown_count, shown_counts, shown_partition)
+from mentoring_lib.privacy.limits import Limits, enough, share, shown_count, shown_counts
 from mentoring_lib.steps.evaluation_figures import (_attendance_chart, _change_chart, _funnel_chart, _likert_chart,
                                                     _slope_chart)
 from mentoring_lib.steps.evaluation_implementation import (MEETING_HELD_METHOD, linkage_table, meeting_tables,

@@ -2,9 +2,9 @@
 
 A term may ask its mentors the same instruments before the first training and after the last
 meeting (codebook surveys with ``role: mentor`` and waves ``pre`` / ``post``). Their scores are
-paired per mentor (:func:`mentoring_lib.steps.evaluation.paired_scores` with ``role="mentor"``: a mentor
+paired per mentor (:func:`mentoring_lib.analysis.paired.paired_scores` with ``role="mentor"``: a mentor
 who answered the participants' survey by mistake is not paired with the mentors' survey) and
-analysed like the participants' (:func:`~mentoring_lib.steps.evaluation.effectiveness_table`: paired
+analysed like the participants' (:func:`~mentoring_lib.steps.outcomes.effectiveness_table`: paired
 change, Wilcoxon, paired t, Hedges' g, Holm across the mentors' outcomes) under the same
 disclosure rules: pair counts under ``min_count`` show as "<k", and a scale needs ``min_base``
 complete pairs before any mean or test is published. With few mentors (16 in the demo) a scale often

@@ -1,7 +1,7 @@
 """The report's tables of the outcomes section (primary and secondary outcomes, the Wilcoxon
 sensitivity test, attrition, sensitivity analyses, reliable change, dose–response) and the
 summary workbook's sheets of the same tables. Built from the evaluation tables by
-:func:`report.build_report` and :func:`report.summary_sheets`."""
+:func:`report.build_report` and :func:`summary_workbook.summary_sheets`."""
 from __future__ import annotations
 
 from typing import Any

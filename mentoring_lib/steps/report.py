@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mentoring_lib import __version__
-from mentoring_lib.outputs.document import (  # noqa: F401  (the model's names, re-exported for the step)
-    MINUS, Block, BulletList, Figure, KeyFigure, Paragraph, Quote, Report, Section, Table, number_blocks)
-from mentoring_lib.steps.data_quality import load_quality, quality_rows, quality_table  # noqa: F401
+from mentoring_lib.outputs.document import (
+    Block, BulletList, Figure, KeyFigure, Paragraph, Quote, Report, Section, Table, number_blocks)
+from mentoring_lib.steps.data_quality import quality_table
 from mentoring_lib.steps import summary_workbook
-from mentoring_lib.steps.summary_workbook import suppression_note, summary_sheets, whole_percent  # noqa: F401  (re-exported)
-from mentoring_lib.outputs.formatting import (  # noqa: F401  (re-exported: the report's formatting)
+from mentoring_lib.steps.summary_workbook import suppression_note
+from mentoring_lib.outputs.formatting import (
     _missing, display_table, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed, table_frame)
 
 
