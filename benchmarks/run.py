@@ -154,7 +154,7 @@ def run_in_process(config: Path, reports: Path) -> dict:
         "check_public(out.public, identities_from(pd.read_parquet(out.private / 'identity' / 'people.parquet'),\n"
         "                                         allow=cfg.privacy.gate_allow))\n"
         "times['privacy_gate'] = round(time.perf_counter() - s, 2)\n"
-        "from mentoring_lib.privacy.release import check_run\n"
+        "from mentoring_lib.privacy.release_files import check_run\n"
         "s = time.perf_counter(); check_run(out.root); times['disclosure_audit'] = round(time.perf_counter() - s, 2)\n"
         "import resource\n"
         "print(json.dumps({'seconds': round(time.perf_counter() - t0, 2), 'stages': times,\n"
