@@ -1,4 +1,4 @@
-"""The run folder's disclosure check: the saved release model audited again, and the public files read back against it.
+"""The run folder's disclosure check: its saved release model audited again, its public files read back against it.
 
 The report stage saves the protected :class:`~mentoring_lib.privacy.release.Release` to
 :data:`RELEASE_FILE`; before publishing, the runner calls :func:`check_run`: it audits the model
