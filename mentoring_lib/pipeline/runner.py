@@ -201,7 +201,7 @@ def _identities(run_dir: Path, config: TermConfig):
         return None
     import pandas as pd
 
-    from mentoring_lib.privacy.gate import identities_from
+    from mentoring_lib.privacy.names import identities_from
     from mentoring_lib.io.normalise import school_table
 
     # The term's own school table: its school and university names are never a person's name.
