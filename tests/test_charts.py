@@ -44,7 +44,9 @@ def test_diverging_likert_written_and_deterministic(tmp_path, likert, ext):
 def test_png_title_metadata_is_read_by_the_privacy_gate(tmp_path, likert):
     import pandas as pd
 
-    from mentoring_lib.privacy.gate import KIND_FULL_NAME, file_texts, identities_from, scan_public
+    from mentoring_lib.privacy.file_texts import file_texts
+    from mentoring_lib.privacy.gate import KIND_FULL_NAME, scan_public
+    from mentoring_lib.privacy.names import identities_from
 
     title = "Ryhmä of Åländ Pöllökorpi – Ilmatar Pöllökorpi"  # beyond Latin-1 ("–"): an iTXt chunk
     path = C.diverging_likert(likert, title, tmp_path / "public" / "chart.png").path

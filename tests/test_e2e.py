@@ -80,7 +80,8 @@ def test_public_outputs_pass_the_gate_and_hold_no_identity(demo_run):
     reports, _ = demo_run
     import pandas as pd
 
-    from mentoring_lib.privacy.gate import identities_from, scan_public
+    from mentoring_lib.privacy.gate import scan_public
+    from mentoring_lib.privacy.names import identities_from
 
     term = reports / "demo"
     identities = identities_from(pd.read_parquet(term / "private" / "identity" / "people.parquet"))

@@ -11,8 +11,8 @@ import pytest
 
 from mentoring_lib.errors import EXIT_PRIVACY, PrivacyGateError
 from mentoring_lib.privacy.gate import (KIND_EMAIL, KIND_FULL_NAME, KIND_ID_CODE, KIND_PHONE, KIND_SURNAME, Hit,
-                                check_public, fold_text, identities_from, name_stems, name_words, scan_public,
-                                scan_text, valid_identity_code)
+                                check_public, scan_public, scan_text, valid_identity_code)
+from mentoring_lib.privacy.names import fold_text, identities_from, name_stems, name_words
 from mentoring_lib.io.spreadsheets import write_csv, write_xlsx
 
 # Canary identities: distinctive, synthetic, never in any real output.

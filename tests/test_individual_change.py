@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from mentoring_lib.steps import evaluation as ev
 from mentoring_lib.analysis import individual_change as ic
-from mentoring_lib.privacy import release
+from mentoring_lib.privacy import release, release_protect
 from mentoring_lib.steps import release_tables
 from mentoring_lib.analysis.codebook import load_codebook
 from mentoring_lib.privacy.limits import Limits
@@ -79,7 +79,7 @@ def test_rci_counts_are_a_partition_in_the_release_model(evaluated):
         ["27", "<5", "0", 27, 3, 0]  # 30 pairs - 27 - 0 would give the 3 away
     rci.loc[i, "n"] = 30
     rel = release_tables.build({**tables, "reliable_change": rci}, None, None, 5)
-    release.protect(rel)
+    release_protect.protect(rel)
     assert not release.audit(rel)
     applied, _ = release_tables.apply(rel, {**tables, "reliable_change": rci})
     shown = applied["reliable_change"].set_index("outcome_id").loc["scs_sf_total", list(ic.RCI_CATEGORIES)]

@@ -96,7 +96,7 @@ def fold(text: str) -> str:
 
 def _stems(part: str) -> set[str]:
     """A surname and the stems its Finnish inflected forms start with (written independently of
-    gate.name_stems, and broader: -nen -> -s-; a final vowel dropped, and the consonant before it
+    names.name_stems, and broader: -nen -> -s-; a final vowel dropped, and the consonant before it
     too, for gradation: Pöllökorpi -> Pöllökorven, Tilhimäki -> Tilhimäen). Searched as substrings,
     so only from 5 letters on; shorter names are searched as whole words (:data:`WORD_NEEDLES`)."""
     p = fold(part)
@@ -477,7 +477,9 @@ def test_canaries_went_through_the_pipeline(canary_run):
 
 
 def test_no_canary_in_public_outputs_by_the_gate(canary_run):
-    from mentoring_lib.privacy.gate import file_texts, identities_from, scan_public, scan_text
+    from mentoring_lib.privacy.file_texts import file_texts
+    from mentoring_lib.privacy.gate import scan_public, scan_text
+    from mentoring_lib.privacy.names import identities_from
 
     _, term, _ = canary_run
     canaries = pd.DataFrame({"name": [p["name"] for p in PEOPLE.values()],

@@ -2,7 +2,7 @@
 
 Each attack of issue 13 is reproduced on a small synthetic term (not the demo): first against the
 tables as each one was protected on its own (the attack works), then against the release after
-:func:`release.protect` (it does not). The attacker (``conftest.status_quality_attack``) is
+:func:`release_protect.protect` (it does not). The attacker (``conftest.status_quality_attack``) is
 written independently of the module: it builds its own integer program from the published cells only.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import milp_range, status_quality_attack
 
-from mentoring_lib.privacy import disclosure, release
+from mentoring_lib.privacy import disclosure, release, release_files, release_protect
 from mentoring_lib.steps import release_tables
 from mentoring_lib.steps import evaluation_figures
 from mentoring_lib.steps import evaluation_implementation
@@ -68,7 +68,7 @@ def test_cross_table_attack_recovers_test_submissions_and_duplicates_then_is_sto
     rel = release_tables.build({}, quality, rows, K)
     found = {e.cell for e in release.audit(rel)}
     assert {"status/excluded/mentor", "status/duplicate/mentor", "quality/m_reg/test submission"} <= found
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     _, hide = release_tables.apply(rel, {})
     protected = pd.DataFrame({r: {s: rel.display(f"status/{s}/{r}") for s in [*STATUS, "Total"]}
@@ -149,7 +149,7 @@ def test_full_precision_share_gives_the_small_count_away_and_is_withdrawn():
     # withdraws one, and what remains keeps the small group's range wide
     rel = likert_release(0, 84, 14)
     assert [e.cell for e in release.audit(rel)] == ["low"]
-    changed = release.protect(rel)
+    changed = release_protect.protect(rel)
     assert changed and release.audit(rel) == []
     assert any(p == ("likert", "item", "neutral") or p == ("likert", "item", "high")
                for p in release.hidden_places(rel))
@@ -182,7 +182,7 @@ def test_every_point_of_the_still_taking_part_curve_gives_the_last_meeting_count
 
 
 def test_published_points_of_the_curve_leave_no_small_difference():
-    shown = release.protected_cumulative(STILL, ATTENDING, 74, K)
+    shown = release_protect.protected_cumulative(STILL, ATTENDING, 74, K)
     assert shown[-1]  # the last point is attending the last meeting, published anyway
     # independent check: consecutive published points (with the base before them and 0 after the
     # last meeting) differ by 0 or at least K
@@ -238,19 +238,19 @@ def test_groups_min_size_below_min_count_is_warned():
 
 def test_check_run_fails_with_exit_4_naming_cells_not_values(tmp_path):
     rel = likert_release(None, 100 * 31 / 37, 100 * 5 / 37)
-    rel.save(tmp_path / release.RELEASE_FILE)
+    rel.save(tmp_path / release_files.RELEASE_FILE)
     with pytest.raises(release.DisclosureAuditError) as err:
-        release.check_run(tmp_path)
+        release_files.check_run(tmp_path)
     assert err.value.exit_code == EXIT_PRIVACY
     assert "low (shown <5)" in err.value.message and "1..1" not in err.value.message
 
 
 def test_check_run_fails_closed_on_a_report_without_a_model(tmp_path):
     (tmp_path / "public").mkdir()
-    assert release.check_run(tmp_path) is None
+    assert release_files.check_run(tmp_path) is None
     (tmp_path / "public" / "report.html").write_text("<html></html>")
     with pytest.raises(release.DisclosureAuditError, match="no release model"):
-        release.check_run(tmp_path)
+        release_files.check_run(tmp_path)
 
 
 def test_release_round_trips_through_json(tmp_path):
@@ -277,7 +277,7 @@ def test_withdrawn_likert_share_leaves_no_sentence_or_key_figure_quoting_it():
                                            "note": [""]})}
     rel = release_tables.build(tables, None, None, K)
     assert [e.cell for e in release.audit(rel)] == ["likert/reaction/react_would_recommend/low"]
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     out, _ = release_tables.apply(rel, tables)
     shown = out["reaction"].iloc[0]
@@ -296,22 +296,22 @@ def test_check_run_fails_when_a_file_shows_more_than_the_audited_model(tmp_path)
     from mentoring_lib.io import spreadsheets
 
     rel = release_tables.build({}, registration_quality(), registration_rows(), K)
-    release.protect(rel)
-    rel.save(tmp_path / release.RELEASE_FILE)
+    release_protect.protect(rel)
+    rel.save(tmp_path / release_files.RELEASE_FILE)
     status = pd.DataFrame({r: {s: rel.display(f"status/{s}/{r}") for s in [*STATUS, "Total"]}
                            for r in ("mentor", "participant", "Total")})
     status.index.name = "status"
     path = tmp_path / "public" / "registration_summary.xlsx"
     path.parent.mkdir(parents=True)
     spreadsheets.write_xlsx({"status": status}, path, index=True)
-    assert release.check_run(tmp_path) is not None  # the files agree with the model
+    assert release_files.check_run(tmp_path) is not None  # the files agree with the model
     hidden = next(f"{s}/{r}" for s in STATUS for r in ("mentor", "participant", "Total")
                   if rel.cells[f"status/{s}/{r}"].kind == "hidden")
     s, r = hidden.split("/")
     status.loc[s, r] = rel.cells[f"status/{s}/{r}"].value  # the stage's own protection showed it
     spreadsheets.write_xlsx({"status": status}, path, index=True)
     with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model") as err:
-        release.check_run(tmp_path)
+        release_files.check_run(tmp_path)
     assert err.value.exit_code == EXIT_PRIVACY
 
 
@@ -330,7 +330,7 @@ def test_linkage_small_outcome_is_not_given_away_by_the_response_table():
     tables = {"linkage": shown, "response": response}
     rel = release_tables.build(tables, None, rows, K, linkage=linkage)
     assert "linkage/participant/no before-survey response" in {e.cell for e in release.audit(rel)}
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     out, _ = release_tables.apply(rel, tables)
     after = out["linkage"].set_index("reason")["people"]
@@ -353,7 +353,7 @@ def test_an_x_that_can_only_be_zero_is_shown_as_zero():
     rel.count("total", 7, 7)
     rel.total("total", ["none", "some"])
     assert [(e.cell, e.low, e.high) for e in release.audit(rel)] == [("none", 0, 0)]
-    assert release.protect(rel) == ["none"]
+    assert release_protect.protect(rel) == ["none"]
     assert rel.display("none") == 0 and release.audit(rel) == []
 
 
@@ -427,7 +427,7 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
     rel = release_tables.build({}, None, rows, K, people=people)
     cid = f"{field}/{target[0]}/mentor/{target[1]}"
     assert cid in {e.cell for e in release.audit(rel)}
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     # the files as the report stage rewrites them from the protected model, read back as a reader would
     path = tmp_path / "public" / "registration_summary.xlsx"
@@ -448,12 +448,12 @@ def test_small_school_or_year_count_is_not_recovered_from_the_status_totals_afte
                         checked.append((sheet_name, cat, role, col))
     assert (field, *target[:1], "mentor", target[1]) in checked
     # the runner's check: the files agree with the model, and a school sheet showing more is caught
-    rel.save(tmp_path / release.RELEASE_FILE)
-    assert release.check_run(tmp_path) is not None
+    rel.save(tmp_path / release_files.RELEASE_FILE)
+    assert release_files.check_run(tmp_path) is not None
     public[field].loc[target[0], f"mentors {target[1]}"] = rel.cells[cid].value
     people_workbooks.write(public, path, index=True)
     with pytest.raises(release.DisclosureAuditError, match="show more than the audited release model"):
-        release.check_run(tmp_path)
+        release_files.check_run(tmp_path)
 
 
 @pytest.mark.parametrize("model", ["cross-table", "school", "doctoral_year"])
@@ -469,9 +469,9 @@ def test_protect_auditing_only_the_touched_component_hides_what_a_full_audit_eac
         people = applicants({(names[c], st): n for (c, st), n in SCHOOL_ATTACK.items()}, model)
         rel = release_tables.build({}, None, people[["source", "role", "status"]], K, people=people)
     reference = copy.deepcopy(rel)
-    fast = release.protect(rel)
-    monkeypatch.setattr(release, "_audit_again", lambda r, exposures, before, touched: release.audit(r))
-    slow = release.protect(reference)
+    fast = release_protect.protect(rel)
+    monkeypatch.setattr(release_protect, "_audit_again", lambda r, exposures, before, touched: release.audit(r))
+    slow = release_protect.protect(reference)
     assert fast == slow and fast  # something was hidden, the same way
     assert {c: x.kind for c, x in rel.cells.items()} == {c: x.kind for c, x in reference.cells.items()}
     assert release.audit(rel) == []

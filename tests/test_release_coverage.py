@@ -3,7 +3,7 @@ the funnel's later steps, the mentor trainings, group sizes, the mean attendance
 and Likert charts drawn again from the protected model.
 
 Each attack is reproduced on a small synthetic term (not the demo): the tables as each was
-protected on its own give a small count away; after :func:`release.protect` an independent
+protected on its own give a small count away; after :func:`release_protect.protect` an independent
 attacker (an integer program written here from the published figures only) finds it kept to at
 least ``release.required_width`` values.
 """
@@ -19,7 +19,7 @@ from mentoring_lib.steps import evaluation_implementation
 from mentoring_lib.steps import evaluation_reach
 from mentoring_lib.steps import evaluation_result
 from mentoring_lib.steps import grouping, release_cells, release_charts, release_tables
-from mentoring_lib.privacy import release
+from mentoring_lib.privacy import release, release_files, release_protect
 from mentoring_lib.outputs.formatting import fmt_pct
 from mentoring_lib.privacy.limits import Limits
 
@@ -105,7 +105,7 @@ def test_mean_attendance_gives_a_hidden_meeting_count_away_then_is_withdrawn():
     assert (low, high) == (2, 3)
     rel = release_tables.build(tables, None, None, K)
     assert "meetings/Meeting 1/missing" in {e.cell for e in release.audit(rel)}
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     out, _ = release_tables.apply(rel, tables)
     mean_said = out["narrative"]["text"].str.startswith("On average").any()
@@ -150,7 +150,7 @@ def test_not_placed_participants_let_the_attendance_chart_give_the_hidden_active
                                                                [True] * 4)}
     rel = release_tables.build(tables, None, rows, K, reach_true=true)
     assert "funnel/participant/active/before" in {e.cell for e in release.audit(rel)}
-    changed = release.protect(rel)
+    changed = release_protect.protect(rel)
     assert release.audit(rel) == []
     out, _ = release_tables.apply(rel, tables)
     series = release_charts.attendance_series(rel, out["meetings"], out["attendance_curve"], LIMITS)
@@ -191,7 +191,7 @@ def test_the_trained_step_gives_a_training_count_away_and_is_then_protected():
     tables = {"reach": reach, "funnel": fn, "trainings": trainings}
     rel = release_tables.build(tables, None, rows, K, reach_true=true, min_trainings=1)
     assert "trainings/Training 1/missed" in {e.cell for e in release.audit(rel)}
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     out, _ = release_tables.apply(rel, tables)
     f = out["funnel"].set_index(["role", "step"])["count"]
@@ -235,7 +235,7 @@ def test_two_small_groups_are_pinned_by_the_group_sizes_sheet_then_protected():
     tables = meetings_tables(17, [15, 14], [16, 14], 2)
     rel = release_tables.build(tables, None, None, K, group_sizes=sizes)
     assert {"groups/Group 1", "groups/Group 2"} <= {e.cell for e in release.audit(rel)}
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
     shown = {n: rel.display(c) for n, c in zip(names, ["groups/Group 1", "groups/Group 2", "groups/Group 3",
                                                        "meetings/base"])}
@@ -251,12 +251,12 @@ def test_group_sizes_workbook_is_rewritten_as_the_model_shows_it(tmp_path):
     path = tmp_path / "group_sizes.xlsx"
     people_workbooks.write({"group sizes": grouping.public_group_sizes_from(sizes, K)}, path, index=True)
     rel = release_tables.build(meetings_tables(17, [15, 14], [16, 14], 2), None, None, K, group_sizes=sizes)
-    release.protect(rel)
+    release_protect.protect(rel)
     release_tables.write_registration_summary(rel, path)
     sheet = next(iter(people_workbooks.read(path, index_col=0).values()))  # read back in machine form
     written = sheet["participants"].astype(str).tolist()
     assert written == [str(rel.display(f"groups/Group {i}")) for i in (1, 2, 3)] + ["17"]
-    assert release.files_showing_more(tmp_path, rel) == []
+    assert release_files.files_showing_more(tmp_path, rel) == []
 
 
 # -- themes ------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def test_one_group_has_no_total_row_and_is_its_own_total():
     assert "Total" not in grouping.public_group_sizes_from(sizes, K).index
     rel = release_tables.build(meetings_tables(3, [3, 2], [3, 2], 2), None, None, K, group_sizes=sizes)
     assert rel.cells["groups/Group 1"].kind == "small" and rel.cells["meetings/base"].value == 3
-    release.protect(rel)
+    release_protect.protect(rel)
     assert release.audit(rel) == []
 
 

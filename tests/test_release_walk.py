@@ -17,7 +17,7 @@ import pytest
 from test_e2e import DEMO, mentoring
 
 from mentoring_lib.io import people_workbooks
-from mentoring_lib.privacy import release
+from mentoring_lib.privacy import release, release_files
 from mentoring_lib.errors import EXIT_OK
 from mentoring_lib.steps.release_tables import NOT_MODELLED
 
@@ -62,7 +62,7 @@ def _allowed(sheet: str, column: str, key: str) -> bool:
 
 def walk(term: Path) -> tuple[list[str], int]:
     """(numbers found neither in the model nor in NOT_MODELLED, numbers checked)."""
-    rel = release.Release.load(term / release.RELEASE_FILE)
+    rel = release.Release.load(term / release_files.RELEASE_FILE)
     cells, shares = _places(rel)
     public = term / "public"
     bad, checked = [], 0
@@ -180,9 +180,9 @@ def test_walk_finds_a_number_the_model_hides(demo_term, tmp_path):
 
     term = tmp_path / "demo"
     shutil.copytree(demo_term / "public", term / "public")
-    (term / release.RELEASE_FILE).parent.mkdir(parents=True)
-    shutil.copy(demo_term / release.RELEASE_FILE, term / release.RELEASE_FILE)
-    rel = release.Release.load(term / release.RELEASE_FILE)
+    (term / release_files.RELEASE_FILE).parent.mkdir(parents=True)
+    shutil.copy(demo_term / release_files.RELEASE_FILE, term / release_files.RELEASE_FILE)
+    rel = release.Release.load(term / release_files.RELEASE_FILE)
     cell = next(c for c in rel.cells.values() if c.kind == "hidden"
                 and any(p[0] == "registration_summary.xlsx" for p in c.places))
     _, sheet, row, col = next(p for p in cell.places if p[0] == "registration_summary.xlsx")

@@ -112,12 +112,12 @@ def test_spring_summary_json_shows_what_the_summary_workbook_shows(spring_run):
 def test_comparison_with_the_spring_term_passes_the_gate_with_its_people(spring_run, tmp_path):
     """The comparison reads only summaries: none of the spring term's names or e-mails reach it."""
     from mentoring_lib.across_terms import compare
-    from mentoring_lib.privacy import gate
+    from mentoring_lib.privacy import gate, names
 
     data, term, _ = spring_run
     fixture = ROOT / "tests" / "fixtures" / "summaries" / "uni-a-autumn-2030.json"
     written = compare.write_comparison([fixture, term], tmp_path / "compare")
     people = pd.read_parquet(term / "private" / "identity" / "people.parquet")
     assert len(people) > 0
-    assert gate.scan_public(tmp_path / "compare", gate.identities_from(people)) == []
+    assert gate.scan_public(tmp_path / "compare", names.identities_from(people)) == []
     assert "Example University of Technology" in written["html"].read_text(encoding="utf-8")

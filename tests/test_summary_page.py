@@ -122,11 +122,11 @@ def test_report_html_opens_with_the_summary_and_its_chart(small_report):
 
 
 def test_summary_pdf_is_in_the_public_folder_the_gate_scans(small_report, tmp_path):
-    from mentoring_lib.privacy import gate
+    from mentoring_lib.privacy import gate, names
 
     public = small_report.out.public
     assert (public / "summary.pdf").is_file()
-    idents = gate.identities_from(__import__("pandas").DataFrame(
+    idents = names.identities_from(__import__("pandas").DataFrame(
         {"name": ["Eeva Ekholm"], "email": ["p1@example.org"], "person_id": ["x"], "role": ["participant"]}))
     assert gate.scan_public(public, idents) == []
     # a name in the summary would stop the run like one in the report

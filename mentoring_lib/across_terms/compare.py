@@ -437,11 +437,13 @@ def build_comparison(terms: list[Term], figures_dir: Path) -> tuple[Report, dict
 def _gate(folder: Path) -> None:
     """Phone numbers, identity codes (the gate's patterns) and any e-mail address: exit 4 on a hit."""
     from mentoring_lib.privacy import gate
+    from mentoring_lib.privacy.file_texts import file_texts
+    from mentoring_lib.privacy.names import Identities
 
-    hits = gate.scan_public(folder, gate.Identities())
+    hits = gate.scan_public(folder, Identities())
     email = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if any(email.search(text) for text in gate.file_texts(path)):
+        if any(email.search(text) for text in file_texts(path)):
             hits.append(gate.Hit(path.relative_to(folder).as_posix(), gate.KIND_EMAIL))
     if hits:
         raise PrivacyGateError("the privacy gate found personal data in the comparison; nothing was written: "

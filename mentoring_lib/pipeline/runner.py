@@ -201,7 +201,7 @@ def _identities(run_dir: Path, config: TermConfig):
         return None
     import pandas as pd
 
-    from mentoring_lib.privacy.gate import identities_from
+    from mentoring_lib.privacy.names import identities_from
     from mentoring_lib.io.normalise import school_table
 
     # The term's own school table: its school and university names are never a person's name.
@@ -423,7 +423,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
             check_public(run_dir / "public", identities)
             report("  privacy gate: no personal data found in public outputs")
-        from mentoring_lib.privacy.release import check_run
+        from mentoring_lib.privacy.release_files import check_run
 
         audit_seconds = check_run(run_dir)  # exit 4 if a suppressed count can be worked out across files
         if audit_seconds is not None:

@@ -10,8 +10,10 @@ every file shows of it and where -- together with the linking equations (totals,
 cross-table identities), the published percentages of a base and the order relations of
 cumulative series. :func:`audit` then plays the reader: for each protected cell it minimises and
 maximises the cell over every table of non-negative whole numbers consistent with everything
-published (``scipy.optimize.milp``). :func:`protect` hides further cells until the audit
-passes, and the public files are written from the protected model.
+published (``scipy.optimize.milp``). :func:`~mentoring_lib.privacy.release_protect.protect` hides
+further cells until the audit passes, the public files are written from the protected model, and
+the runner checks the saved model and the public files again before publishing
+(:mod:`~mentoring_lib.privacy.release_files`).
 
 What the reader is assumed to know (and what the audit therefore uses):
 
@@ -33,6 +35,9 @@ unpublished count whose true value is 1..k-1):
 
 The identity of a cell is its ``id``: the same quantity published in two files is registered
 twice under one id, and the most informative display wins (a number shown anywhere is known).
+
+Privacy domain: public. The model holds the aggregates of the public files, and the true values of
+their suppressed cells: it is saved under ``private/`` only, and errors name cells, never values.
 """
 from __future__ import annotations
 
@@ -374,128 +379,6 @@ def audit(rel: Release, only: Iterable[str] | None = None) -> list[Exposure]:
     return sorted(found, key=lambda e: e.cell)
 
 
-# -- secondary suppression --------------------------------------------------------------------------
-
-def _links(rel: Release) -> list[tuple[list[str], list[str]]]:
-    """(cells, shares) of every equation, inequality and live share."""
-    out: list[tuple[list[str], list[str]]] = [(list(t), []) for t, _, _ in rel.equations + rel.inequalities]
-    out += [([s.count, s.base], [s.id]) for s in rel.shares.values() if not s.withdrawn]
-    return out
-
-
-def _distances(rel: Release, cid: str) -> dict[str, int]:
-    """Equations between ``cid`` and each cell and share linked to it (a share: its count's)."""
-    dist, share_dist = _bfs(rel, cid)
-    return {**dist, **share_dist}
-
-
-def _bfs(rel: Release, cid: str) -> tuple[dict[str, int], dict[str, int]]:
-    links = _links(rel)
-    dist = {cid: 0}
-    frontier = [cid]
-    share_dist: dict[str, int] = {}
-    while frontier:
-        nxt = []
-        for c in frontier:
-            for cells, shares in links:
-                if c in cells:
-                    for s in shares:
-                        share_dist.setdefault(s, dist[c])
-                    for o in cells:
-                        if o not in dist:
-                            dist[o] = dist[c] + 1
-                            nxt.append(o)
-        frontier = nxt
-    return dist, share_dist
-
-
-def _candidates(rel: Release, cid: str) -> list[tuple[str, str]]:
-    """What may be hidden to protect ``cid``: shares and shown cells linked to it, nearest first
-    (by the number of equations between them), shares before cells, then non-zero and smallest,
-    then by id."""
-    dist, share_dist = _bfs(rel, cid)
-    shown = [c for c in dist if rel.cells[c].kind == "exact" and not rel.cells[c].known]
-    shown.sort(key=lambda c: (dist[c], rel.cells[c].value == 0, rel.cells[c].value, c))
-    keyed = [((share_dist[s], 0, False, 0, s), ("share", s)) for s in share_dist]
-    keyed += [((dist[c], 1, rel.cells[c].value == 0, rel.cells[c].value, c), ("cell", c)) for c in shown]
-    return [cand for _, cand in sorted(keyed)]
-
-
-def protect(rel: Release, max_steps: int = 500) -> list[str]:
-    """Hide further cells (shown -> "x") and withdraw shares until :func:`audit` passes.
-
-    Deterministic: for the first exposed cell (by id), the first candidate of :func:`_candidates`
-    that protects it alone, else the one that widens its range most, and look again. Returns the
-    ids hidden or withdrawn. After each change only the linked components it touched are audited
-    again (those holding the changed cell before and after the change: hiding a cell links the
-    unknown cells of its equations, withdrawing a share can split a component); the others'
-    constraints are unchanged, and so are their ranges."""
-    changed: list[str] = []
-    exposures = audit(rel)
-    for _ in range(max_steps):
-        if not exposures:
-            return changed
-        target = exposures[0].cell
-        before = _components(rel)
-        if exposures[0].kind == HIDDEN and exposures[0].value == 0 and exposures[0].high == 0:
-            # an "x" that can only be 0: show the 0 (true zeros are published; a zero describes nobody)
-            rel.cells[target].kind = "exact"
-            changed.append(target)
-            exposures = _audit_again(rel, exposures, before, [target])
-            continue
-        candidates = _candidates(rel, target)
-        if not candidates:
-            return changed  # nothing left to hide here: the caller's audit fails the run
-        e = exposures[0]
-        best, best_width = None, math.inf if e.high is None else e.high - e.low
-        distance = _distances(rel, target)
-        for what, cid in candidates:
-            if best is not None and distance.get(cid, 0) > distance.get(best[1], 0):
-                break  # a nearer change already widens the range: take it, and look again
-            _hide(rel, what, cid)
-            low, high = _range_of(rel, target)
-            _hide(rel, what, cid, undo=True)
-            if not _exposed(rel.cells[target], low, high, rel.k):
-                best = (what, cid)
-                break
-            width = math.inf if high is None else high - low
-            if width > best_width:  # none suffices alone: the one that widens the range most
-                best, best_width = (what, cid), width
-        if best is None:  # nothing widens it alone: hide the nearest shown cell (it adds an unknown)
-            best = next((c for c in candidates if c[0] == "cell"), candidates[0])
-        _hide(rel, *best)
-        changed.append(best[1])
-        touched = [rel.shares[best[1]].count, rel.shares[best[1]].base] if best[0] == "share" else [best[1]]
-        exposures = _audit_again(rel, exposures, before, touched)
-    return changed
-
-
-def _audit_again(rel: Release, exposures: list[Exposure], before: dict[str, int],
-                 touched: list[str]) -> list[Exposure]:
-    """The exposures after a change to ``touched``: those of untouched components as they were, the
-    touched components (as linked before the change) audited again."""
-    after = _components(rel)  # a cell hidden links what it was a constant in: components can merge
-    dirty_before, dirty_after = {before[c] for c in touched}, {after[c] for c in touched}
-
-    def dirty(c: str) -> bool:
-        return before[c] in dirty_before or after[c] in dirty_after
-
-    kept = [e for e in exposures if not dirty(e.cell)]
-    again = audit(rel, only=[t for t in rel.targets() if dirty(t)])
-    return sorted(kept + again, key=lambda e: e.cell)
-
-
-def _range_of(rel: Release, cid: str) -> tuple[int, int | None]:
-    comp = _components(rel)
-    members = [c for c, g in comp.items() if g == comp[cid]]
-    return _ranges(rel, members, [cid], required_width(rel.k))[cid]
-
-
-def _hide(rel: Release, what: str, cid: str, undo: bool = False) -> None:
-    if what == "share":
-        rel.shares[cid].withdrawn = not undo
-    else:
-        rel.cells[cid].kind = "exact" if undo else "hidden"
 
 
 def hidden_places(rel: Release) -> list[tuple]:
@@ -544,108 +427,3 @@ def cumulative_series(rel: Release, prefix: str, base: str, attending: list[str]
         never = rel.count(f"{prefix}/never", rel.cells[base].value - rel.cells[ids[0]].value)
         rel.equation({base: 1, ids[0]: -1, never: -1}, 0, f"{prefix}: base = still at meeting 1 + never came")
     return ids
-
-
-def protected_cumulative(still: list[int], attending: list[int], base: int, min_count: int) -> list[bool]:
-    """Which points of a "still taking part" curve can be published (see :func:`cumulative_series`):
-    all of them at first; while the audit can narrow the number of people whose last meeting was
-    some j, the point at j (else j+1) is dropped. The attending counts and the base are taken as
-    published (they are, in the meetings table)."""
-    shown = [True] * len(still)
-    for _ in range(len(still) + 1):
-        rel = Release(min_count)
-        b = rel.count("base", base, base)
-        att = [rel.count(f"attending/{j}", n, n) for j, n in enumerate(attending, 1)]
-        cumulative_series(rel, "curve", b, att, list(still), shown)
-        exposed = [e.cell for e in audit(rel)]
-        if not exposed:
-            return shown
-        first = exposed[0]
-        j = 1 if first.endswith("/never") else int(first.rsplit("/", 1)[1])
-        drop = next((i for i in (j - 1, j) if i < len(shown) and shown[i]), None)
-        if drop is None:
-            drop = max(i for i, ok in enumerate(shown) if ok) if any(shown) else None
-        if drop is None:
-            return shown
-        shown[drop] = False
-    return shown
-
-
-RELEASE_FILE = Path("private") / "release" / "release.json"
-
-
-def check_run(run_dir: Path) -> float | None:
-    """The runner's audit of a run's saved release model (written by the report stage): raise
-    DisclosureAuditError (exit 4) if a suppressed count can be worked out, or if there is a report
-    but no model; return the seconds taken, or None when the run has neither."""
-    path = Path(run_dir) / RELEASE_FILE
-    if not path.is_file():
-        if (Path(run_dir) / "public" / "report.html").is_file():  # fail closed: a report nobody audited
-            raise DisclosureAuditError("disclosure audit: the report has no release model to audit "
-                                       f"({RELEASE_FILE} is missing); nothing was published",
-                                       hint="run the report stage again (mentoring run --from report)")
-        return None
-    started = time.perf_counter()
-    rel = Release.load(path)
-    check(rel)
-    louder = files_showing_more(Path(run_dir) / "public", rel)
-    if louder:
-        raise DisclosureAuditError(
-            f"disclosure audit: {len(louder)} public cell(s) show more than the audited release model: "
-            + "; ".join(louder[:10]),
-            hint="a stage wrote a public file after the report stage protected the release; run the term "
-                 "again from that stage (mentoring run --from STAGE) so the report stage runs after it")
-    return time.perf_counter() - started
-
-
-def files_showing_more(public: Path, rel: Release) -> list[str]:
-    """Cells of the public workbooks that show more than the model says (a number where it has
-    "<k" or "x", "<k" where it has "x"): the consistency check between the files and the audited
-    model, for registration_summary.xlsx (status, school, doctoral_year), group_sizes.xlsx and
-    summary.xlsx (Reach, Data quality, Meetings)."""
-    from mentoring_lib.io import people_workbooks
-
-    def read(name: str, **kw) -> dict:
-        path = public / name
-        return people_workbooks.read(path, **kw) if path.is_file() else {}
-
-    registration = {(name, sheet): df for name in ("registration_summary.xlsx", "group_sizes.xlsx")
-                    for sheet, df in read(name, index_col=0).items()}
-    summary = read("summary.xlsx")
-    out = []
-    for c in rel.cells.values():
-        model = _RANK[c.kind]
-        for place in c.places:
-            shown = _shown_at(place, registration, summary)
-            if shown is None:
-                continue
-            if isinstance(shown, str) and place[0] == "quality" and place[2] not in ("rows_read", "kept"):
-                reason = place[2].replace("_", " ")
-                shown = next((shown[len(reason) + 1:] for shown in shown.split(", ") if shown.startswith(reason + " ")),
-                             None)
-                if shown is None:
-                    continue
-            if _RANK[_kind(shown, rel.k)] > model:
-                out.append(f"{'/'.join(map(str, place))} (model: {c.kind})")
-    return out
-
-
-def _shown_at(place: tuple, registration: dict, summary: dict):
-    try:
-        if place[0] in ("registration_summary.xlsx", "group_sizes.xlsx"):
-            sheet = registration.get((place[0], place[1]))
-            return None if sheet is None else sheet.loc[place[2], place[3]]
-        sheet = {"reach": ("Reach", "measure"), "quality": ("Data quality", "source"),
-                 "meetings": ("Meetings", "meeting")}.get(place[0])
-        if sheet is None or sheet[0] not in summary:
-            return None
-        df = summary[sheet[0]]
-        col = place[2] if place[0] != "quality" or place[2] in ("rows_read", "kept") else "excluded"
-        value = df.loc[df[sheet[1]].astype(str) == str(place[1]), col]
-        return None if value.empty or _blank(value.iloc[0]) else value.iloc[0]
-    except KeyError:
-        return None
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))

@@ -26,7 +26,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from mentoring_lib.privacy.gate import DASHES, MIN_STEM, SPACES, fold_text, identities_from, name_stems, name_words, scan_text
+from mentoring_lib.privacy.gate import scan_text
+from mentoring_lib.privacy.names import DASHES, MIN_STEM, SPACES, fold_text, identities_from, name_stems, name_words
 
 REMOVED = "[removed]"
 
@@ -86,7 +87,7 @@ class _NameMatcher:
 
 
 def _fold(text: str) -> str:
-    """Case and diacritics folded, as the privacy gate compares names (``gate.fold_text``)."""
+    """Case and diacritics folded, as the privacy gate compares names (``names.fold_text``)."""
     return text.casefold() if text.isascii() else fold_text(text).casefold()
 
 

@@ -59,14 +59,14 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
     series = {"Attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(), index=index)}
     retained = (summ or {}).get("retained")
     if summ is not None and limits is not None and retained is not None and len(retained):
-        from mentoring_lib.privacy import release
+        from mentoring_lib.privacy.release_protect import protected_cumulative
 
         base = summ["participants"]
         still = retained.reindex(index).fillna(0).astype(int).tolist()
         attending = summ["per_meeting"].reindex(index).fillna(0).astype(int).tolist()
         # Consecutive points of a cumulative curve give the people whose last meeting was each one:
         # only points that keep every such difference protected are drawn (release audit).
-        shown = release.protected_cumulative(still, attending, base, limits.min_count)
+        shown = protected_cumulative(still, attending, base, limits.min_count)
         summ["retained_shown"] = shown
         if any(shown):
             series["Still taking part"] = pd.Series(

@@ -371,7 +371,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     further cells until no suppressed count can be worked out across files, and apply that to the
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
-    from mentoring_lib.privacy import release
+    from mentoring_lib.privacy.release_protect import protect
     from mentoring_lib.steps import grouping, release_charts, release_tables
     from mentoring_lib.steps.evaluation_reach import reach_counts
 
@@ -385,7 +385,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
                                reach_true=reach_counts(people) if people is not None else None, linkage=linkage,
                                people=people, group_sizes=sizes,
                                min_trainings=ctx.config.certificates.min_trainings)
-    changed = release.protect(rel)
+    changed = protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
     tables = release_charts.redraw(rel, tables, ctx.out.public, ctx.config.privacy.min_count,
                                    ctx.config.privacy.min_base, changed)
