@@ -92,7 +92,7 @@ def test_failing_notebook_exits_3_names_stage_and_keeps_notebook(term, capsys):
     cfg = term("raises_value_error.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_NOTEBOOK
     err = capsys.readouterr().err
-    assert "stage 'second' failed in cell" in err and "ValueError" in err
+    assert "stage 'second': failed in cell" in err and "ValueError" in err
     assert "secret.person@example.org" not in err, "an arbitrary exception's text may carry personal data"
     term_dir = cfg.parent / "reports" / "fixture"
     kept = term_dir / "failed" / "raises_value_error.ipynb"
