@@ -177,7 +177,7 @@ def stage_error(stage: str, executed: Path, kept: Path, *, cell: object, excepti
         error = errors.from_payload(payload)
     except errors.PayloadError as why:
         return StageFailed(stage, f"{where}: {why} (a bug in the workbook)", exit_code=EXIT_UNEXPECTED, hint=look)
-    if not isinstance(error, WorkbookError):  # Terminated: a kernel is stopped, it does not stop the run
+    if not isinstance(error, WorkbookError):  # Terminated: SIGTERM stops the runner; a kernel cannot ask for it
         return StageFailed(stage, f"{where}: the error payload is not a workbook error's (a bug in the workbook)",
                            exit_code=EXIT_UNEXPECTED, hint=look)
     error.stage = stage
