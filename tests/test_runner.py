@@ -92,7 +92,7 @@ def test_failing_notebook_exits_3_names_stage_and_keeps_notebook(term, capsys):
     cfg = term("raises_value_error.ipynb")
     assert run_cli("run", "--config", str(cfg)) == EXIT_NOTEBOOK
     err = capsys.readouterr().err
-    assert "stage 'second' failed in cell" in err and "ValueError" in err
+    assert "stage 'second': failed in cell" in err and "ValueError" in err
     assert "secret.person@example.org" not in err, "an arbitrary exception's text may carry personal data"
     term_dir = cfg.parent / "reports" / "fixture"
     kept = term_dir / "failed" / "raises_value_error.ipynb"
@@ -641,3 +641,146 @@ def test_warm_kernels_do_not_write_to_the_runners_console(monkeypatch):
     with pytest.raises(Started):
         asyncio.run(kernels._start(stages.STAGES[0], "/tmp", []))
     assert seen["stderr"] == subprocess.DEVNULL and seen["cwd"] == "/tmp"
+
+
+# -- errors out of a stage's kernel: structured payloads, not class names ----------------------------
+
+def _executed_notebook(path: Path, *cells: list[dict]) -> Path:
+    """An executed notebook as papermill writes it: one code cell per list of outputs."""
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "", "outputs": outputs}
+                                          for outputs in cells], "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+    return path
+
+
+def _shown(payload) -> dict:
+    from mentoring_lib.errors import ERROR_MIME_TYPE
+
+    return {"output_type": "display_data", "data": {ERROR_MIME_TYPE: payload}, "metadata": {}}
+
+
+ERROR_OUTPUT = {"output_type": "error", "ename": "CoordinatorFacingProblem", "evalue": "", "traceback": []}
+
+
+def test_stage_error_is_rebuilt_from_the_failing_cells_payload_not_from_the_exception_name(tmp_path):
+    from mentoring_lib.errors import InputError
+
+    raised = InputError("unknown Likert label", file="after.csv", row=7, column="Q3", hint="fix the cell")
+    earlier = InputError("an earlier cell's display, not an error", row=2)
+    executed = _executed_notebook(tmp_path / "nb.ipynb", [_shown(earlier.to_payload())],
+                                  [_shown(raised.to_payload()), ERROR_OUTPUT], [])
+    error = runner.stage_error("feedback", executed, tmp_path / "kept.ipynb", cell=2,
+                               exception="CoordinatorFacingProblem")
+    assert type(error) is InputError and error.exit_code == EXIT_INPUT
+    assert (error.stage, error.file, error.row, error.column) == ("feedback", "after.csv", 7, "Q3")
+    assert error.render() == ("stage 'feedback': file after.csv, row 7, column 'Q3': unknown Likert label\n"
+                              "  What to do: fix the cell")
+
+
+def test_a_stage_error_without_payload_is_a_failed_notebook_naming_the_kept_copy(tmp_path):
+    executed = _executed_notebook(tmp_path / "nb.ipynb", [{**ERROR_OUTPUT, "ename": "ValueError",
+                                                           "evalue": "secret.person@example.org"}])
+    for notebook in (executed, tmp_path / "never-written.ipynb"):
+        error = runner.stage_error("groups", notebook, tmp_path / "failed" / "02_groups.ipynb", cell=4,
+                                   exception="ValueError")
+        assert isinstance(error, runner.StageFailed) and error.exit_code == EXIT_NOTEBOOK
+        assert error.render().startswith("stage 'groups': failed in cell 4: ValueError, not one of the workbook's")
+        assert str(tmp_path / "failed" / "02_groups.ipynb") in error.render()
+        assert "secret.person" not in error.render()
+
+
+@pytest.mark.parametrize("payload", [{"schema_version": 1, "kind": "InputError", "exit_code": 2, "problem": "x"},
+                                     {"schema_version": 9, "kind": "input", "exit_code": 2, "problem": "x"},
+                                     "file after.csv, row 7", ["not", "an", "object"]])
+def test_an_unreadable_payload_is_a_bug_exit_1_naming_the_kept_notebook(tmp_path, payload):
+    from mentoring_lib.errors import EXIT_UNEXPECTED
+
+    executed = _executed_notebook(tmp_path / "nb.ipynb", [_shown(payload), ERROR_OUTPUT])
+    error = runner.stage_error("report", executed, tmp_path / "kept.ipynb", cell=3, exception="InputError")
+    assert isinstance(error, runner.StageFailed) and error.exit_code == EXIT_UNEXPECTED
+    assert "a bug in the workbook" in error.render() and str(tmp_path / "kept.ipynb") in error.render()
+    assert error.to_payload()["kind"] == "stage-failed"
+
+
+def _notebook_dir_with(tmp_path: Path, name: str, failing_cell: str) -> Path:
+    """The fixture notebooks, and ``name``: the input-error fixture with its raising cell replaced."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for nb in FIXTURES.glob("*.ipynb"):
+        (folder / nb.name).write_bytes(nb.read_bytes())
+    notebook = json.loads((FIXTURES / "raises_input_error.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if "raise InputError" in "".join(c["source"]))
+    cell["source"] = failing_cell
+    (folder / name).write_text(json.dumps(notebook))
+    return folder
+
+
+@pytest.mark.slow
+def test_a_renamed_workbook_error_class_keeps_its_exit_code_and_fields(term, capsys, monkeypatch, tmp_path):
+    """The runner reads the payload's kind, not the exception's class name: a subclass under another
+    name (or a class renamed in a later version) still exits 2 with its file, row and column."""
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", _notebook_dir_with(tmp_path, "raises_renamed.ipynb", textwrap.dedent("""\
+        from mentoring_lib.errors import InputError
+        class CoordinatorFacingProblem(InputError):
+            pass
+        raise CoordinatorFacingProblem("unknown Likert label", file="after.csv", row=7, column="Q3", hint="fix it")
+        """)))
+    cfg = term("raises_renamed.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "stage 'second': file after.csv, row 7, column 'Q3': unknown Likert label\n  What to do: fix it" in err
+    assert "CoordinatorFacingProblem" not in err
+    term_dir = cfg.parent / "reports" / "fixture"
+    record = json.loads((term_dir / "run.json").read_text())
+    assert (record["exit_code"], record["error_kind"], record["error_stage"]) == (EXIT_INPUT, "input", "second")
+    assert "after.csv" not in json.dumps(record), "where the error is stays in the private details"
+    failure = json.loads((term_dir / "failed" / "run-details.json").read_text())["failure"]
+    assert {k: failure[k] for k in ("kind", "exit_code", "stage", "file", "excel_row", "column", "hint")} == {
+        "kind": "input", "exit_code": EXIT_INPUT, "stage": "second", "file": "after.csv", "excel_row": 7,
+        "column": "Q3", "hint": "fix it"}
+    assert "CoordinatorFacingProblem" not in json.dumps(failure)
+    assert (term_dir / "failed" / "raises_renamed.ipynb").is_file(), "the failed stage's notebook is kept"
+
+
+@pytest.mark.slow
+def test_a_malformed_payload_from_a_kernel_exits_1_as_a_bug(term, capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", _notebook_dir_with(tmp_path, "shows_bad_payload.ipynb", textwrap.dedent("""\
+        from IPython.display import display
+        from mentoring_lib.errors import ERROR_MIME_TYPE
+        display({ERROR_MIME_TYPE: {"schema_version": 1, "kind": "InputError", "exit_code": 2}}, raw=True)
+        raise RuntimeError("secret.person@example.org")
+        """)))
+    cfg = term("shows_bad_payload.ipynb")
+    assert run_cli("run", "--config", str(cfg)) == 1
+    err = capsys.readouterr().err
+    assert "stage 'second': failed in cell" in err and "a bug in the workbook" in err
+    assert "secret.person" not in err
+    kept = cfg.parent / "reports" / "fixture" / "failed" / "shows_bad_payload.ipynb"
+    assert str(kept) in err and kept.is_file()
+    assert json.loads((kept.parent / "run-details.json").read_text())["failure"]["kind"] == "stage-failed"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", ["1", "0"])
+def test_a_bad_answer_in_a_small_term_exits_2_with_file_row_and_column(tmp_path, warm):
+    """End to end, with warm kernels and with cold ones: the feedback stage's InputError comes out of
+    its kernel as a payload; the console names the stage, file, row and column, never the answer."""
+    from conftest import mentoring_cli, small_term
+
+    after = [f"2026/12/18 09:00:00,p{i}@example.org,Agree,Agree,Agree" for i in range(1, 7)]
+    after[2] = "2026/12/18 09:00:00,p3@example.org,Agree,Kinda agree,Agree"  # Excel row 4
+    config = small_term(tmp_path, rows={"after.csv": after})
+    reports = tmp_path / "reports"
+    proc = mentoring_cli("run", "--config", str(config), reports=reports,
+                         env={"MENTORING_KEY": "5e" * 32, "MENTORING_WARM_KERNELS": warm}, timeout=300)
+    assert proc.returncode == EXIT_INPUT, proc.stderr[-2000:]
+    data = tmp_path / "data"
+    assert f"error: stage 'feedback': file {data / 'after.csv'}, row 4, column 'Calm 2': " in proc.stderr
+    assert "What to do:" in proc.stderr and "Kinda" not in proc.stderr and "p3@example" not in proc.stderr
+    term_dir = reports / "small"
+    failure = json.loads((term_dir / "failed" / "run-details.json").read_text())["failure"]
+    assert (failure["kind"], failure["stage"], failure["excel_row"], failure["column"]) == ("input", "feedback", 4,
+                                                                                           "Calm 2")
+    assert failure["file"] == str(data / "after.csv") and "Kinda" not in json.dumps(failure)
+    record = json.loads((term_dir / "run.json").read_text())
+    assert (record["error_kind"], record["error_stage"]) == ("input", "feedback")

@@ -5,6 +5,11 @@ The stage notebook calls :func:`run` once and displays the typed result (``resul
 the notebook and the runner's in-process path (``mentoring check``, a notebook opened alone filling
 in its upstream stages) run the same sequence of calls and write the same tables. What a result
 holds for display is aggregated or pseudonymised: no notebook shows a name or an e-mail.
+
+Errors leave a stage's kernel as data: every kernel ``mentoring run`` starts loads this module as an
+IPython extension (:func:`load_ipython_extension`), so a workbook error raised in any cell of a stage
+notebook is shown there as a structured payload (:data:`~mentoring_lib.errors.ERROR_MIME_TYPE`)
+before its traceback, and the runner rebuilds the error from it.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
 
     from mentoring_lib.pipeline.context import StageContext
 
@@ -241,3 +247,34 @@ def run(ctx: "StageContext", provenance: dict | None = None) -> StageResult:
     if provenance is not None:
         ctx.provenance = provenance
     return write(ctx, compute(ctx))
+
+
+# -- errors out of the kernel -----------------------------------------------------------------------
+
+def load_ipython_extension(shell: "InteractiveShell") -> None:
+    """Loaded by every kernel the runner starts (``--IPKernelApp.extensions``, see
+    :data:`mentoring_lib.pipeline.runner.KERNEL_ARGUMENTS`): workbook errors raised in a cell are
+    handed to the runner as a payload (:func:`show_error_payload`)."""
+    from mentoring_lib.errors import WorkbookError
+
+    shell.set_custom_exc((WorkbookError,), show_error_payload)
+
+
+def show_error_payload(shell: "InteractiveShell", etype: type, value: BaseException, tb: Any,
+                       tb_offset: int | None = None) -> None:
+    """IPython's handler for workbook errors: show the error's payload in the failing cell as a
+    display output of type :data:`~mentoring_lib.errors.ERROR_MIME_TYPE` (papermill keeps it in the
+    executed notebook, which lives in the run's private area), then the usual traceback, which makes
+    the cell fail as before. A payload that cannot be made is left out: the runner then reports the
+    stage as failed, with the traceback in the kept notebook."""
+    from IPython.display import display
+
+    from mentoring_lib.errors import ERROR_MIME_TYPE
+
+    try:
+        payload = value.to_payload()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the traceback below still shows the error itself
+        payload = None
+    if payload is not None:
+        display({ERROR_MIME_TYPE: payload}, raw=True)
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)

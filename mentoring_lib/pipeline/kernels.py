@@ -12,6 +12,9 @@ A warm kernel is an ordinary fresh kernel that has imported modules the notebook
 the imports run ``silent`` and without history, so the executed notebook (its execution counts,
 outputs and results) is the same as with a cold kernel. Each kernel runs one notebook only and
 is shut down after it; kernels that are never used are shut down by :meth:`WarmKernels.close`.
+Warm and cold kernels start with the same arguments (``extra_arguments``, the runner's
+``KERNEL_ARGUMENTS``), so both load the extension that hands a workbook error to the runner as a
+structured payload (:func:`mentoring_lib.pipeline.drivers.load_ipython_extension`).
 """
 from __future__ import annotations
 

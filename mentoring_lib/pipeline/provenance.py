@@ -29,7 +29,7 @@ DETAILS = "run-details.json"
 PUBLIC_INPUT_KEYS = ("kind", "tool", "sha256", "bytes", "missing")
 #: What ``run.json`` holds; anything else in an older record (counts, paths) is dropped by
 #: :func:`public_record`.
-PUBLIC_KEYS = ("run_id", "term", "status", "exit_code", "error", "details", "started", "finished",
+PUBLIC_KEYS = ("run_id", "term", "status", "exit_code", "error", "error_kind", "error_stage", "details", "started", "finished",
                "duration_s", "config", "code", "fingerprint", "stages", "inputs", "source_date_epoch",
                "partial", "disclosure_audit_seconds")
 

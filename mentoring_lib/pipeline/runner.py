@@ -30,14 +30,12 @@ from typing import Callable
 
 from mentoring_lib.pipeline import kernels, provenance, publish, staleness, stages
 from mentoring_lib.config import TermConfig, load_config
+from mentoring_lib import errors
 from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
                                   EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, NotebookFailed, Terminated,
                                   WorkbookError)
 
 NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
-#: Exceptions raised inside a notebook that keep their own meaning (and safe message) in the CLI.
-SAFE_NOTEBOOK_ERRORS = {"ConfigError": EXIT_INPUT, "InputError": EXIT_INPUT, "InputErrors": EXIT_INPUT,
-                        "PrivacyGateError": EXIT_PRIVACY}
 DEFAULT_CELL_TIMEOUT = 600
 #: Modules the runner itself needs after the stages: pypdf for the privacy gate's PDF text, scipy's
 #: integer programming for the disclosure audit (its import is ~0.35 s of the audit's ~0.45 s on the
@@ -50,15 +48,22 @@ PUBLIC_ERRORS = {EXIT_INPUT: "a config or input error", EXIT_NOTEBOOK: "a stage 
                  EXIT_LOCKED: "another run holds the term's lock",
                  EXIT_INTERRUPTED: "interrupted (Ctrl-C)", EXIT_TERMINATED: "stopped by SIGTERM"}
 FAILED = "failed"
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+#: Every stage kernel, warm or cold, starts with these: quiet, and with the extension that hands a
+#: workbook error to the runner as a payload in the failing cell (see :func:`stage_error`).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.extensions=mentoring_lib.pipeline.drivers"]
 
 log = logging.getLogger("mentoring.run")
 
 
 class StageFailed(NotebookFailed):
-    """A stage notebook raised; carries the exit code the failure maps to."""
+    """A stage notebook failed other than with a workbook error (a bug, a dead kernel, a timeout);
+    carries the exit code the failure maps to. Raised by the runner only: it never crosses the
+    kernel boundary, so its kind is in no payload registry."""
 
-    def __init__(self, message: str, *, exit_code: int = EXIT_NOTEBOOK, hint: str | None = None):
+    kind = "stage-failed"
+
+    def __init__(self, stage: str, message: str, *, exit_code: int = EXIT_NOTEBOOK, hint: str | None = None):
+        self.stage = stage  # rendered first: "stage 'groups': failed in cell 4: ..."
         super().__init__(message, hint=hint)
         self.exit_code = exit_code
 
@@ -120,11 +125,8 @@ def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
             # The kernel's own start-up chatter is not for the coordinator's console.
             extra_arguments=KERNEL_ARGUMENTS, **({"km": km} if km is not None else {}))
     except PapermillExecutionError as e:
-        code = SAFE_NOTEBOOK_ERRORS.get(e.ename, EXIT_NOTEBOOK)
-        # Only the workbook's own messages are safe to print: they never carry personal values.
-        detail = e.evalue if code != EXIT_NOTEBOOK else f"{e.ename} (the traceback is in the kept notebook)"
-        raise StageFailed(f"stage '{stage.name}' failed in cell {e.exec_count or e.cell_index}: {detail}",
-                          exit_code=code, hint=f"open the executed notebook kept at {kept}") from None
+        raise stage_error(stage.name, out_nb, kept, cell=e.exec_count or e.cell_index,
+                          exception=e.ename) from None
     except Exception as e:  # kernel died, timed out, or could not start
         kind = type(e).__name__
         if kind == "DeadKernelError":
@@ -133,12 +135,53 @@ def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
             what = f"a cell ran longer than the {timeout} s timeout"
         else:
             what = f"{kind} while executing the notebook"
-        raise StageFailed(f"stage '{stage.name}' failed: {what}",
-                          hint=f"open the executed notebook kept at {kept}") from None
+        raise StageFailed(stage.name, f"failed: {what}", hint=f"open the executed notebook kept at {kept}") from None
     if not (run_dir / "private" / "tables" / stage.name / ".done").exists():
-        raise StageFailed(f"stage '{stage.name}' finished without marking itself done",
+        raise StageFailed(stage.name, "finished without marking itself done",
                           hint=f"its notebook must end with ctx.mark_done(); see {kept}")
     return time.perf_counter() - started
+
+
+def error_payload(executed: Path) -> object | None:
+    """The payload a workbook error left in the failing cell of an executed notebook (the display
+    output of type :data:`~mentoring_lib.errors.ERROR_MIME_TYPE` the kernel extension shows, see
+    :func:`mentoring_lib.pipeline.drivers.show_error_payload`), or None when that cell has none."""
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        outputs = cell.get("outputs") or []
+        if any(o.get("output_type") == "error" for o in outputs):  # execution stops at the first
+            shown = [o["data"][errors.ERROR_MIME_TYPE] for o in outputs
+                     if o.get("output_type") == "display_data" and errors.ERROR_MIME_TYPE in (o.get("data") or {})]
+            return shown[-1] if shown else None
+    return None
+
+
+def stage_error(stage: str, executed: Path, kept: Path, *, cell: object, exception: str) -> WorkbookError:
+    """The error to raise for a stage notebook that stopped with an exception.
+
+    A workbook error comes back from its payload, as the class its ``kind`` names, with its exit code
+    and fields, and the stage: the message is composed from those fields (never from the exception's
+    name or text). Any other exception is the notebook failing (exit 3; ``exception``, its class
+    name, is shown, its text is not: it may carry personal values). A payload that is there but cannot
+    be read is a bug in the workbook (exit 1). Both point at the kept notebook."""
+    where = f"failed in cell {cell}"
+    look = f"open the executed notebook kept at {kept}"
+    try:
+        payload = error_payload(executed)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        payload = None
+    if payload is None:
+        return StageFailed(stage, f"{where}: {exception}, not one of the workbook's errors (the traceback is in "
+                           f"the kept notebook)", hint=look)
+    try:
+        error = errors.from_payload(payload)
+    except errors.PayloadError as why:
+        return StageFailed(stage, f"{where}: {why} (a bug in the workbook)", exit_code=EXIT_UNEXPECTED, hint=look)
+    if not isinstance(error, WorkbookError):  # Terminated: SIGTERM stops the runner; a kernel cannot ask for it
+        return StageFailed(stage, f"{where}: the error payload is not a workbook error's (a bug in the workbook)",
+                           exit_code=EXIT_UNEXPECTED, hint=look)
+    error.stage = stage
+    return error
 
 
 def _execute_warm(stage: stages.Stage, config_path: Path, run_dir: Path, timeout: int, warm) -> float:
@@ -398,6 +441,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         "inputs": {i.id: {"path": str(config.input_path(i))} for i in config.inputs},
     }
     status, exit_code, message = "failed", EXIT_NOTEBOOK, ""
+    failure: dict = {}  # the error's structured fields, for the run records
     seconds: dict[str, float] = {}
     needs: list = []
     try:
@@ -452,20 +496,22 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     except (KeyboardInterrupt, Terminated) as e:
         status = "interrupted"
         if isinstance(e, Terminated):
-            exit_code, message = EXIT_TERMINATED, "stopped by SIGTERM"
+            exit_code, message, failure = EXIT_TERMINATED, e.render(), e.to_payload()
         else:
             exit_code, message = EXIT_INTERRUPTED, "interrupted (Ctrl-C)"
+            failure = _failure("interrupted", exit_code, message)
         log.info("%s: nothing was published; the previous outputs are unchanged", message)
         _remove_unpublished(term_dir, run_dir)
         raise
     except WorkbookError as e:
-        exit_code, message = e.exit_code, e.render()
-        if isinstance(e, StageFailed):
+        exit_code, message, failure = e.exit_code, e.render(), e.to_payload()
+        if e.stage is not None:  # a stage notebook failed
             _keep_failed_notebooks(term_dir, run_dir)
         _remove_unpublished(term_dir, run_dir)
         raise
     except BaseException as e:
         exit_code, message = EXIT_UNEXPECTED, f"unexpected {type(e).__name__} (a bug in the workbook)"
+        failure = _failure("unexpected", exit_code, message)
         _keep_failed_notebooks(term_dir, run_dir)
         _remove_unpublished(term_dir, run_dir)
         raise
@@ -475,12 +521,20 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                       else {k: {"seconds": round(v, 2)} for k, v in seconds.items()})
         if status != "ok":
             record["error"] = PUBLIC_ERRORS.get(exit_code, "failed")
+            # Public: the kind of failure and the stage, as codes; where and what is in the details.
+            record.update({k: failure[f] for k, f in (("error_kind", "kind"), ("error_stage", "stage")) if f in failure})
             record["details"] = f"{FAILED}/{provenance.DETAILS}"
-            details.update(status=status, exit_code=exit_code, error=message or "interrupted")
+            details.update(status=status, exit_code=exit_code, error=message or "interrupted", failure=failure)
             provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
                                          mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
     return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs)
+
+
+def _failure(kind: str, exit_code: int, message: str) -> dict:
+    """The run records' structured form of a failure that is no workbook error (Ctrl-C, a bug in the
+    runner): the same layout as an error's payload (see :meth:`mentoring_lib.errors.WorkbookError.to_payload`)."""
+    return {"schema_version": errors.PAYLOAD_SCHEMA_VERSION, "kind": kind, "exit_code": exit_code, "message": message}
 
 
 def attention_of(details_path: Path) -> list:
