@@ -45,7 +45,7 @@ the demo's public workbooks and chart texts and finds each in the model or in th
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -590,12 +590,13 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             df = tables["themes"]
             df["comments"] = df["comments"].astype(object).mask(df["theme"].astype(str) == place[1], x)
         elif place == ("narrative", "implementation", "mean"):
-            _drop_text(tables, "On average, participants attended", "attendance")
+            _drop_text(tables, "implementation.mean_attendance", "On average, participants attended", "attendance")
         elif place == ("narrative", "voices", "comments"):
             nar = tables["narrative"]
-            said = nar["text"].astype(str).str.contains(" open comments were coded")
+            said = _said(nar, "voices.comments", lambda t: " open comments were coded" in t)
+            # the count is the sentence's first word in every language (messages/*/evaluation.yml)
             tables["narrative"] = nar.assign(text=nar["text"].mask(
-                said, nar["text"].astype(str).str.replace(r"^\S+ open comments", f"{x} open comments", regex=True)))
+                said, nar["text"].astype(str).str.replace(r"^\S+ ", f"{x} ", n=1, regex=True)))
         elif where == "linkage":
             df = tables["linkage"]
             role, reason = place[1].split("/", 1)
@@ -608,8 +609,8 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                 df["respondents"] = df["respondents"].astype(object).mask(rows, x)
             if str(place[1]).startswith("after") and "narrative" in tables:  # the limitation quoting it
                 nar = tables["narrative"]
-                tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(
-                    "The after survey's response rate was")].reset_index(drop=True)
+                tables["narrative"] = nar[~_said(nar, "limitations.after_rate", lambda t: t.startswith(
+                    "The after survey's response rate was"))].reset_index(drop=True)
     for where, item in sorted(likert_changed):
         _retell_likert(tables, original[where], where, item)
     for role in sorted(funnel_changed):
@@ -617,11 +618,30 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     return tables, frozenset(hide_quality)
 
 
-def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
-    """Leave out the sentence starting ``starts`` and the key figure ``key`` (they quote a share withdrawn)."""
+def _said(nar: pd.DataFrame, key: str, english: Callable[[str], bool]) -> pd.Series:
+    """The narrative rows that are the sentence ``key`` (the stable id the evaluation gives each
+    sentence, in any language); a narrative written before rows had keys is in English and is
+    matched by its text (``english``: text -> is it that sentence)."""
+    if "key" in nar:
+        return nar["key"].astype(str).eq(key)
+    return nar["text"].astype(str).map(english).astype(bool)
+
+
+def _language(nar: pd.DataFrame, rows: pd.Series | None = None) -> str:
+    """The language the narrative (its ``rows``, when given and any) was written in; English for a
+    narrative written before rows said their language."""
+    if "language" not in nar or not len(nar):
+        return "en"
+    said = nar.loc[rows, "language"] if rows is not None and rows.any() else nar["language"]
+    return str(said.iloc[0])
+
+
+def _drop_text(tables: dict[str, pd.DataFrame], said: str, starts: str, key: str) -> None:
+    """Leave out the sentence ``said`` (an English narrative without keys: the one starting
+    ``starts``) and the key figure ``key`` (they quote a share withdrawn)."""
     nar = tables.get("narrative")
     if nar is not None and len(nar):
-        tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(starts)].reset_index(drop=True)
+        tables["narrative"] = nar[~_said(nar, said, lambda t: t.startswith(starts))].reset_index(drop=True)
     kf = tables.get("key_figures")
     if kf is not None and len(kf):
         tables["key_figures"] = kf[kf["key"] != key].reset_index(drop=True)
@@ -629,33 +649,39 @@ def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
 
 def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
     """The sentence walking a role's funnel, told again from the protected funnel table (with the
-    note saying why a step is x, once)."""
+    note saying why a step is x, once), in the language it was written in."""
     from mentoring_lib.steps.evaluation_reach import funnel_bullet, funnel_x_note
 
     nar = tables.get("narrative")
     if nar is not None and len(nar):
-        old, new = funnel_bullet(before, role), funnel_bullet(tables["funnel"], role)
-        nar = nar.assign(text=nar["text"].mask(nar["text"] == old, new))
-        note = funnel_x_note(k)
-        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and not (nar["text"] == note).any():
+        old = funnel_bullet(before, role)
+        hit = _said(nar, f"reach.funnel/{role}", lambda t: t == old)
+        lang = _language(nar, hit)
+        nar = nar.assign(text=nar["text"].mask(hit, funnel_bullet(tables["funnel"], role, lang)))
+        note = funnel_x_note(k, lang)
+        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and \
+                not _said(nar, "reach.funnel_x_note", lambda t: t == note).any():
             bullets = nar.index[(nar["section"] == "reach") & (nar["kind"] == "bullet")]
             at = (bullets.max() + 1) if len(bullets) else len(nar)
-            row = pd.DataFrame({"section": ["reach"], "kind": ["paragraph"], "text": [note]})
-            nar = pd.concat([nar.iloc[:at], row, nar.iloc[at:]], ignore_index=True)
+            row = {"section": "reach", "kind": "paragraph", "text": note, "key": "reach.funnel_x_note",
+                   "language": lang}
+            row_frame = pd.DataFrame({c: [row[c]] for c in nar.columns if c in row})
+            nar = pd.concat([nar.iloc[:at], row_frame, nar.iloc[at:]], ignore_index=True)
         tables["narrative"] = nar
 
 
 def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:
     """The sentences and the key figure quoting a Likert item's shares, told again from what the
-    protected table shows (the evaluation wrote them from the unprotected one)."""
+    protected table shows (the evaluation wrote them from the unprotected one), in the language
+    they were written in."""
     from mentoring_lib.steps.evaluation_reaction import likert_bullet
 
     old = likert_bullet(before[before["item"] == item].iloc[0])
     row = tables[where][tables[where]["item"] == item].iloc[0]
-    new = likert_bullet(row) if (row["high_phrase"] or row["low_phrase"]) else None
     nar = tables.get("narrative")
     if nar is not None and len(nar):
-        hit = nar["text"] == old
+        hit = _said(nar, f"{where}.likert/{item}", lambda t: t == old)
+        new = likert_bullet(row, _language(nar, hit)) if (row["high_phrase"] or row["low_phrase"]) else None
         tables["narrative"] = (nar[~hit] if new is None else nar.assign(text=nar["text"].mask(hit, new))
                                ).reset_index(drop=True)
     kf = tables.get("key_figures")
