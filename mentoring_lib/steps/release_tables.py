@@ -45,7 +45,7 @@ the demo's public workbooks and chart texts and finds each in the model or in th
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -536,6 +536,7 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     """What the protected model hides, applied to the tables the report and summary.xlsx are
     written from: (tables, data-quality cells to hide)."""
     from mentoring_lib.privacy.release import hidden_places
+    from mentoring_lib.steps import release_text
 
     original = tables
     tables = {k: v.copy() for k, v in tables.items()}
@@ -590,13 +591,10 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             df = tables["themes"]
             df["comments"] = df["comments"].astype(object).mask(df["theme"].astype(str) == place[1], x)
         elif place == ("narrative", "implementation", "mean"):
-            _drop_text(tables, "implementation.mean_attendance", "On average, participants attended", "attendance")
+            release_text.drop_text(tables, "implementation.mean_attendance", "On average, participants attended",
+                                   "attendance")
         elif place == ("narrative", "voices", "comments"):
-            nar = tables["narrative"]
-            said = _said(nar, "voices.comments", lambda t: " open comments were coded" in t)
-            # the count is the sentence's first word in every language (messages/*/evaluation.yml)
-            tables["narrative"] = nar.assign(text=nar["text"].mask(
-                said, nar["text"].astype(str).str.replace(r"^\S+ ", f"{x} ", n=1, regex=True)))
+            release_text.hide_comment_count(tables)
         elif where == "linkage":
             df = tables["linkage"]
             role, reason = place[1].split("/", 1)
@@ -607,83 +605,10 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             df["response_rate"] = df["response_rate"].astype("float64").mask(rows)
             if place[2] == "respondents":
                 df["respondents"] = df["respondents"].astype(object).mask(rows, x)
-            if str(place[1]).startswith("after") and "narrative" in tables:  # the limitation quoting it
-                nar = tables["narrative"]
-                tables["narrative"] = nar[~_said(nar, "limitations.after_rate", lambda t: t.startswith(
-                    "The after survey's response rate was"))].reset_index(drop=True)
+            if str(place[1]).startswith("after"):  # the limitation quoting it
+                release_text.drop_text(tables, "limitations.after_rate", "The after survey's response rate was")
     for where, item in sorted(likert_changed):
-        _retell_likert(tables, original[where], where, item)
+        release_text.retell_likert(tables, original[where], where, item)
     for role in sorted(funnel_changed):
-        _retell_funnel(tables, original["funnel"], role, rel.k)
+        release_text.retell_funnel(tables, original["funnel"], role, rel.k)
     return tables, frozenset(hide_quality)
-
-
-def _said(nar: pd.DataFrame, key: str, english: Callable[[str], bool]) -> pd.Series:
-    """The narrative rows that are the sentence ``key`` (the stable id the evaluation gives each
-    sentence, in any language); a narrative written before rows had keys is in English and is
-    matched by its text (``english``: text -> is it that sentence)."""
-    if "key" in nar:
-        return nar["key"].astype(str).eq(key)
-    return nar["text"].astype(str).map(english).astype(bool)
-
-
-def _language(nar: pd.DataFrame, rows: pd.Series | None = None) -> str:
-    """The language the narrative (its ``rows``, when given and any) was written in; English for a
-    narrative written before rows said their language."""
-    if "language" not in nar or not len(nar):
-        return "en"
-    said = nar.loc[rows, "language"] if rows is not None and rows.any() else nar["language"]
-    return str(said.iloc[0])
-
-
-def _drop_text(tables: dict[str, pd.DataFrame], said: str, starts: str, key: str) -> None:
-    """Leave out the sentence ``said`` (an English narrative without keys: the one starting
-    ``starts``) and the key figure ``key`` (they quote a share withdrawn)."""
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        tables["narrative"] = nar[~_said(nar, said, lambda t: t.startswith(starts))].reset_index(drop=True)
-    kf = tables.get("key_figures")
-    if kf is not None and len(kf):
-        tables["key_figures"] = kf[kf["key"] != key].reset_index(drop=True)
-
-
-def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
-    """The sentence walking a role's funnel, told again from the protected funnel table (with the
-    note saying why a step is x, once), in the language it was written in."""
-    from mentoring_lib.steps.evaluation_reach import funnel_bullet, funnel_x_note
-
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        old = funnel_bullet(before, role)
-        hit = _said(nar, f"reach.funnel/{role}", lambda t: t == old)
-        lang = _language(nar, hit)
-        nar = nar.assign(text=nar["text"].mask(hit, funnel_bullet(tables["funnel"], role, lang)))
-        note = funnel_x_note(k, lang)
-        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and \
-                not _said(nar, "reach.funnel_x_note", lambda t: t == note).any():
-            bullets = nar.index[(nar["section"] == "reach") & (nar["kind"] == "bullet")]
-            at = (bullets.max() + 1) if len(bullets) else len(nar)
-            row = {"section": "reach", "kind": "paragraph", "text": note, "key": "reach.funnel_x_note",
-                   "language": lang}
-            row_frame = pd.DataFrame({c: [row[c]] for c in nar.columns if c in row})
-            nar = pd.concat([nar.iloc[:at], row_frame, nar.iloc[at:]], ignore_index=True)
-        tables["narrative"] = nar
-
-
-def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:
-    """The sentences and the key figure quoting a Likert item's shares, told again from what the
-    protected table shows (the evaluation wrote them from the unprotected one), in the language
-    they were written in."""
-    from mentoring_lib.steps.evaluation_reaction import likert_bullet
-
-    old = likert_bullet(before[before["item"] == item].iloc[0])
-    row = tables[where][tables[where]["item"] == item].iloc[0]
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        hit = _said(nar, f"{where}.likert/{item}", lambda t: t == old)
-        new = likert_bullet(row, _language(nar, hit)) if (row["high_phrase"] or row["low_phrase"]) else None
-        tables["narrative"] = (nar[~hit] if new is None else nar.assign(text=nar["text"].mask(hit, new))
-                               ).reset_index(drop=True)
-    kf = tables.get("key_figures")
-    if kf is not None and len(kf) and where == "reaction" and "recommend" in item and not row["high_phrase"]:
-        tables["key_figures"] = kf[kf["key"] != "recommend"].reset_index(drop=True)
