@@ -24,14 +24,14 @@ from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fm
 from mentoring_lib.privacy.limits import Limits, enough, share, shown_count, shown_counts
 from mentoring_lib.steps.evaluation_figures import (_attendance_chart, _change_chart, _funnel_chart, _likert_chart,
                                                     _slope_chart)
-from mentoring_lib.steps.evaluation_implementation import (MEETING_HELD_METHOD, linkage_table, meeting_tables,
+from mentoring_lib.steps.evaluation_implementation import (linkage_table, meeting_tables,
                                                            no_groups_text, training_table)
-from mentoring_lib.steps.evaluation_reach import (FUNNEL_DEFINITIONS, ROLES, funnel_bullet, funnel_counts,
-                                                  funnel_table, funnel_x_note, protected_reach, reach_counts,
-                                                  reach_table, registrants)
+from mentoring_lib.steps.evaluation_reach import (ROLES, funnel_bullet, funnel_counts, funnel_method, funnel_table,
+                                                  funnel_x_note, protected_reach, reach_counts, reach_table,
+                                                  registrants)
 from mentoring_lib.steps.evaluation_reaction import (_statement, likert_bullet, likert_method_text, likert_summary,
                                                      reliability_table)
-from mentoring_lib.steps.evaluation_result import Evaluation
+from mentoring_lib.steps.evaluation_result import Evaluation, wording
 from mentoring_lib.steps.evaluation_voices import load_themes, quote_sources, theme_matches, theme_table
 
 #: Report sections, in reading order (the ids used by the narrative/figures tables).
@@ -47,6 +47,17 @@ def _num(x: float) -> str:
     return fmt_num(x, 0) if float(x).is_integer() else fmt_num(x, 1)
 
 
+def date_text(day, lang: str = "en") -> str:
+    """A date written out in ``lang``: "1 September 2026", "1. syyskuuta 2026", "1 september 2026"."""
+    return wording("date", lang, day=day.day, month_name=wording(f"month.{day.month}", lang), year=day.year)
+
+
+def missing_notice(ev: Evaluation, kind: str, consequence: str) -> str:
+    """The sentence for a missing input (:func:`availability.notice`, in the evaluation's language):
+    ``consequence`` is a key of evaluation.consequence.*."""
+    return ev.t("missing", what=ev.t(f"missing.{kind}"), consequence=ev.t(f"consequence.{consequence}"))
+
+
 # --------------------------------------------------------------------------------------
 # The whole evaluation
 # --------------------------------------------------------------------------------------
@@ -56,11 +67,9 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 def _meetings_not_available(ev: Evaluation, members: pd.DataFrame) -> None:
     """The implementation section without a group-meeting sheet: groups formed, no meeting figures."""
-    from mentoring_lib.steps.availability import notice
-
     n_groups = int(members["group"].nunique()) if len(members) else 0
-    ev.say("implementation", notice("group_attendance", "no meetings held or attended are reported"))
-    ev.key("groups", "groups formed", str(n_groups), "meeting attendance not yet available")
+    ev.say("implementation", missing_notice(ev, "group_attendance", "meetings"), key="missing.group_attendance")
+    ev.key("groups", ev.t("key.groups_formed", n_groups), str(n_groups), ev.t("key.groups_formed.note"))
 
 
 def _meeting_results(ev: Evaluation, meetings: pd.DataFrame, members: pd.DataFrame, config, limits: Limits,
@@ -69,35 +78,34 @@ def _meeting_results(ev: Evaluation, meetings: pd.DataFrame, members: pd.DataFra
     mt, gt, summ = meeting_tables(meetings, members, config, limits, held=inputs.get("meetings_held"))
     ev.tables["meetings"] = mt
     ev.tables["groups"] = gt
-    ev.method("Attendance", MEETING_HELD_METHOD)
+    ev.method("Attendance", ev.t("method.meeting_held"))
     from mentoring_lib.steps.fidelity import add_fidelity
 
     add_fidelity(ev, config, members)
+    k, shown, planned = limits.min_count, summ["groups_shown"], summ["planned"]
     if summ["small_groups"]:
-        ev.say("implementation", (f"{summ['small_groups']} group(s) had fewer than {limits.min_count} participants: "
-                                  "their meetings are not shown, and neither is the number of groups that met "
-                                  "each meeting (it would show when those few people came)."))
+        ev.say("implementation", ev.t("implementation.small_groups", summ["small_groups"], n=summ["small_groups"], k=k),
+               key="implementation.small_groups")
     if not summ["groups"]:
-        ev.say("implementation", no_groups_text(acc_mentors))
-    elif summ["groups_shown"]:
+        ev.say("implementation", no_groups_text(acc_mentors, ev.lang), key="implementation.no_groups")
+    elif shown:
         if summ["groups_below_plan"] == 0:
-            ev.say("implementation", f"All {summ['groups_shown']} groups held all {summ['planned']} planned meetings"
-                   + (" (groups of at least {} participants).".format(limits.min_count) if summ["small_groups"] else "."))
+            which = "implementation.all_held_large" if summ["small_groups"] else "implementation.all_held"
+            ev.say("implementation", ev.t(which, shown, n=shown, planned=planned, k=k), key=which)
         else:
-            held = (f"between {summ['min_held']} and {summ['max_held']}" if summ["min_held"] != summ["max_held"]
-                    else f"{summ['min_held']}")
-            ev.say("implementation", (f"The {summ['groups_shown']} groups met {held} times (median "
-                                      f"{_num(summ['median_held'])}) of the {summ['planned']} planned; "
-                                      f"{summ['groups_below_plan']} of them met fewer times than planned."))
+            held = (ev.t("implementation.held_range", low=summ["min_held"], high=summ["max_held"])
+                    if summ["min_held"] != summ["max_held"] else f"{summ['min_held']}")
+            ev.say("implementation", ev.t("implementation.met", shown, n=shown, held=held, planned=planned,
+                                          median=_num(summ["median_held"]), below=summ["groups_below_plan"]),
+                   key="implementation.met")
     if not math.isnan(summ["mean_share_attended"]):
-        ev.say("implementation", (f"On average, participants attended {fmt_pct(summ['mean_share_attended'])} of "
-                                  f"the planned meetings (median {_num(summ['median_meetings_attended'])} "
-                                  f"meetings)."))
-        ev.key("attendance", "of planned meetings attended", fmt_pct(summ["mean_share_attended"]),
-               "participants, on average")
-    ev.key("groups", "groups met", f"{summ['groups']}", f"median {_num(summ['median_held'])} of "
-                                                          f"{summ['planned']} meetings"
-           if summ["groups"] else "no groups were formed")
+        ev.say("implementation", ev.t("implementation.mean_attendance", share=fmt_pct(summ["mean_share_attended"]),
+                                      median=_num(summ["median_meetings_attended"])),
+               key="implementation.mean_attendance")
+        ev.key("attendance", ev.t("key.attendance"), fmt_pct(summ["mean_share_attended"]), ev.t("key.attendance.note"))
+    ev.key("groups", ev.t("key.groups", summ["groups"]), f"{summ['groups']}",
+           ev.t("key.groups.note", median=_num(summ["median_held"]), planned=planned)
+           if summ["groups"] else ev.t("key.groups.none"))
     if figures_dir is not None and len(mt):
         _attendance_chart(ev, mt, figures_dir, summ, limits)
     if len(mt):  # true counts behind table 5 and the chart, for the release audit (private)
@@ -122,9 +130,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     ``missing``: input kinds of which no export was read (:func:`availability.missing_kinds`): the
     sections resting on them say so and show no number, table or chart for them (missing is not zero).
     """
-    from mentoring_lib.steps.availability import TRACKED, notice
+    from mentoring_lib.outputs.messages import language_code, language_name
+    from mentoring_lib.steps.availability import TRACKED
 
-    ev = Evaluation()
+    ev = Evaluation(lang=language_code(config.term.language))
     people, members = inputs["people"], inputs["members"]
     trainings = inputs.get("trainings", _empty(["person_id", "session", "attended"]))
     meetings = inputs.get("meetings", _empty(["person_id", "session", "attended"]))
@@ -136,14 +145,15 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- programme ----------------------------------------------------------------------
     n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
-    dates = ", ".join(d.strftime("%-d %B %Y") for d in prog.training_dates)
-    ev.say("programme", (f"{config.report.organisation} ran the compassion mentoring pilot for doctoral "
-                         f"students in {config.term.title}, from {config.term.start:%-d %B %Y} to "
-                         f"{config.term.end:%-d %B %Y}. Trained doctoral-student mentors co-led peer groups in "
-                         f"pairs: {n_groups} groups, with {prog.meetings_planned} meetings planned per group "
-                         f"({prog.meeting_period}). The programme's language was {prog.language}; the table "
-                         "below gives the language each group met in."))
-    ev.say("programme", f"Mentors took part in {prog.trainings} trainings" + (f" ({dates})." if dates else "."))
+    dates = ", ".join(date_text(d, ev.lang) for d in prog.training_dates)
+    ev.say("programme", ev.t("programme.intro", n_groups, organisation=config.report.organisation,
+                             term=config.term.title, start=date_text(config.term.start, ev.lang),
+                             end=date_text(config.term.end, ev.lang), groups=n_groups,
+                             meetings=prog.meetings_planned, period=prog.meeting_period,
+                             language=prog.language if ev.lang == "en" else language_name(prog.language, ev.lang)),
+           key="programme.intro")
+    ev.say("programme", ev.t("programme.trainings_dates" if dates else "programme.trainings", prog.trainings,
+                             n=prog.trainings, dates=dates), key="programme.trainings")
 
     # -- reach --------------------------------------------------------------------------
     ev.tables["reach"] = reach_table(people, config, limits)
@@ -153,28 +163,25 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                        missing)
     rc = reach_counts(people)
     ev.tables["funnel"] = funnel_table(fc, limits, protected_reach(rc, limits), rc)
-    defs = {k: v.format(min_tr=config.certificates.min_trainings, n_tr=prog.trainings,
-                        min_mt=config.certificates.min_meetings, min_part=math.ceil(prog.meetings_planned / 2),
-                        planned=prog.meetings_planned) for k, v in FUNNEL_DEFINITIONS.items()}
-    ev.method("Funnel", "Funnel steps: " + "; ".join(defs.values()) + ".")
+    ev.method("Funnel", funnel_method(config, ev.lang))
     reach = ev.tables["reach"].set_index("measure")
-    ev.say("reach", (f"The call offered {reach.loc['places', 'participants']} participant places and "
-                     f"{reach.loc['places', 'mentors']} mentor places. It received "
-                     f"{reach.loc['applications', 'participants']} participant and "
-                     f"{reach.loc['applications', 'mentors']} mentor applications "
-                     f"({reach.loc['applications per place', 'participants']} participant applications per "
-                     f"place)."))
+    ev.say("reach", ev.t("reach.call", places_participants=reach.loc["places", "participants"],
+                         places_mentors=reach.loc["places", "mentors"],
+                         applications_participants=reach.loc["applications", "participants"],
+                         applications_mentors=reach.loc["applications", "mentors"],
+                         per_place=reach.loc["applications per place", "participants"]), key="reach.call")
     fn = ev.tables["funnel"]
     for role in ROLES:
-        ev.say("reach", funnel_bullet(fn, role), kind="bullet")
+        ev.say("reach", funnel_bullet(fn, role, ev.lang), kind="bullet", key=f"reach.funnel/{role}")
     if (fn["count"] == "x").any():
-        ev.say("reach", funnel_x_note(limits.min_count))
-    ev.key("applications", "participant applications", str(reach.loc["applications", "participants"]),
-           f"for {reach.loc['places', 'participants']} places")
+        ev.say("reach", funnel_x_note(limits.min_count, ev.lang), key="reach.funnel_x_note")
+    ev.key("applications", ev.t("key.applications"), str(reach.loc["applications", "participants"]),
+           ev.t("key.applications.note", places=reach.loc["places", "participants"]))
     fpart = fn[(fn["role"] == "participant")].set_index("step")
-    ev.key("participants", "participants accepted", str(fpart.loc["accepted", "count"]), "")
-    ev.key("mentors", "mentors accepted", str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
-           if (fn["role"] == "mentor").any() else "–", f"co-leading {n_groups} group{'' if n_groups == 1 else 's'} in pairs")
+    ev.key("participants", ev.t("key.participants"), str(fpart.loc["accepted", "count"]), "")
+    ev.key("mentors", ev.t("key.mentors"),
+           str(fn[(fn["role"] == "mentor") & (fn["step"] == "accepted")]["count"].iloc[0])
+           if (fn["role"] == "mentor").any() else "–", ev.t("key.mentors.note", n_groups, n=n_groups))
     if figures_dir is not None:
         _funnel_chart(ev, fc, figures_dir)
 
@@ -184,7 +191,8 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     accepted_shown = {role: str(fn[(fn["role"] == role) & (fn["step"] == "accepted")]["count"].iloc[0]).isdigit()
                       if ((fn["role"] == role) & (fn["step"] == "accepted")).any() else False for role in ROLES}
     if "training_attendance" in missing:
-        ev.say("implementation", notice("training_attendance", "no training attendance is reported"))
+        ev.say("implementation", missing_notice(ev, "training_attendance", "trainings"),
+               key="missing.training_attendance")
         tt = pd.DataFrame()
     else:
         ev.tables["trainings"] = training_table(trainings, acc_mentors, limits, base_shown=accepted_shown["mentor"])
@@ -192,11 +200,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     if len(tt) and accepted_shown["mentor"]:
         n_acc = len(acc_mentors)
         if (tt["missed"] == "0").all():
-            ev.say("implementation", f"All {n_acc} accepted mentors attended every training.")
+            ev.say("implementation", ev.t("implementation.all_trained", n=n_acc), key="implementation.all_trained")
         elif tt["missed"].isin(["0", limits.small]).all():
-            ev.say("implementation", (f"Each of the {len(tt)} trainings was missed by fewer than {limits.min_count} "
-                                      f"of the {n_acc} accepted mentors (exact numbers are not shown, as they "
-                                      "would single those mentors out)."))
+            ev.say("implementation", ev.t("implementation.trainings_missed", len(tt), trainings=len(tt),
+                                          k=limits.min_count, n=n_acc), key="implementation.trainings_missed")
     if "group_attendance" in missing:
         _meetings_not_available(ev, members)
     else:
@@ -225,8 +232,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                                 "rate_ci_high", "n"]]
     for kind in ("feedback_before", "feedback_after"):
         if kind in missing:
-            ev.say("effectiveness", notice(kind, "its response and the change from before to after are not "
-                                                 "reported"))
+            ev.say("effectiveness", missing_notice(ev, kind, "response"), key=f"missing.{kind}")
     rr_post = resp.loc[1, "response_rate"] if not no_post else math.nan
     link = inputs.get("linkage")
     if link is not None and len(link) and not (no_pre or no_post):
@@ -234,36 +240,32 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
         lp = ev.tables["linkage"]
         lp = lp[lp["role"] == "participant"]
         if len(lp):
-            ev.say("effectiveness", ("Each participant's before and after answers were linked through their "
-                                     "pseudonym (the same e-mail address gives the same pseudonym in every "
-                                     "export); the linkage table shows who could be linked and why the others "
-                                     "could not."))
+            ev.say("effectiveness", ev.t("effectiveness.linkage"), key="effectiveness.linkage")
 
     # -- reaction -----------------------------------------------------------------------
     reaction_items = [it for it in codebook.items if it.group == "reaction" and it.kind == "likert"]
     if reaction_items and no_post:
-        ev.say("reaction", notice("feedback_after", "the participants' reactions are not reported"))
+        ev.say("reaction", missing_notice(ev, "feedback_after", "reaction"), key="missing.feedback_after")
         reaction_items = []
     post_resp = responses[responses["wave"] == POST] if len(responses) else responses
     if reaction_items:
-        tbl, dists = likert_summary(post_resp, reaction_items, codebook, limits)
+        tbl, dists = likert_summary(post_resp, reaction_items, codebook, limits, ev.lang)
         ev.tables["reaction"] = tbl
         for _, r in tbl.iterrows():
             if enough(r["n"], limits) and (r["high_phrase"] or r["low_phrase"]):
-                ev.say("reaction", likert_bullet(r), kind="bullet")
+                ev.say("reaction", likert_bullet(r, ev.lang), kind="bullet", key=f"reaction.likert/{r['item']}")
         rec = tbl[tbl["item"].str.contains("recommend")]
         if len(rec) and rec["high_phrase"].iloc[0]:
             ci = ("" if math.isnan(rec["high_ci_low"].iloc[0]) else
-                  f", 95% CI {fmt_pct(rec['high_ci_low'].iloc[0])}–{fmt_pct(rec['high_ci_high'].iloc[0])}")
-            ev.key("recommend", "would recommend the groups", rec["high_phrase"].iloc[0],
-                   f"participants, n = {rec['answered'].iloc[0]}{ci}")
+                  ev.t("key.ci", low=fmt_pct(rec["high_ci_low"].iloc[0]), high=fmt_pct(rec["high_ci_high"].iloc[0])))
+            ev.key("recommend", ev.t("key.recommend"), rec["high_phrase"].iloc[0],
+                   ev.t("key.recommend.note", n=rec["answered"].iloc[0], ci=ci))
         if figures_dir is not None and dists:
             _likert_chart(ev, "reaction", "reaction-likert", dists, "Participants' reactions to the groups",
                           figures_dir, limits)
-        ev.method("Likert items", likert_method_text(limits))
+        ev.method("Likert items", likert_method_text(limits, ev.lang))
 
     # -- outcomes (before-after change) -------------------------------------------------
-    from mentoring_lib.analysis import intervals
     from mentoring_lib.steps.outcome_analysis import evaluate_outcomes
 
     # Reliability over the accepted participants only: the sample the outcomes are measured on.
@@ -278,40 +280,37 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
                                 limits=limits)
     main = eff[eff["tested"].astype(bool)] if len(eff) else eff
     if not (no_pre or no_post):
-        ev.key("linked", "participants answered both surveys", str(resp.loc[2, "respondents"]),
-               "before and after: the pairs the change is measured on"
-               + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted, 95% CI "
-                  f"{fmt_pct(resp.loc[2, 'rate_ci_low'])}–{fmt_pct(resp.loc[2, 'rate_ci_high'])})"
+        ev.key("linked", ev.t("key.linked"), str(resp.loc[2, "respondents"]), ev.t("key.linked.note")
+               + (ev.t("key.linked.rate", rate=fmt_pct(resp.loc[2, "response_rate"]),
+                       low=fmt_pct(resp.loc[2, "rate_ci_low"]), high=fmt_pct(resp.loc[2, "rate_ci_high"]))
                   if not math.isnan(resp.loc[2, "rate_ci_low"]) else ""))
-    ev.method("Intervals", intervals.WILSON_METHOD.format(pct="95%"))
+    ev.method("Intervals", ev.t("method.wilson", pct="95%"))
     if figures_dir is not None and len(main):
         _change_chart(ev, main, figures_dir)
         _slope_chart(ev, scores, main, figures_dir, limits)
+    alpha_method = wording("method.alpha", min_n=stats.ALPHA_MIN_N)  # the text stats gives, in English
     for m in dict.fromkeys(rel_methods):
-        ev.method("Reliability", m)
-    ev.method("Reliability", ("Cronbach's alpha is computed over the accepted participants who answered each "
-                              "survey (respondents who were not accepted participants are left out)."))
+        ev.method("Reliability", ev.t("method.alpha", min_n=stats.ALPHA_MIN_N) if m == alpha_method else m)
+    ev.method("Reliability", ev.t("method.alpha_sample"))
     if len(rel) and rel["small_n"].any():
-        ev.say("effectiveness", (f"Reliability (Cronbach's alpha) is estimated from fewer than {stats.ALPHA_MIN_N} "
-                                 "complete answers for some scales and time points; those estimates are imprecise "
-                                 "and flagged in the table."))
+        ev.say("effectiveness", ev.t("effectiveness.alpha_small", n=stats.ALPHA_MIN_N), key="effectiveness.alpha_small")
 
     # -- mentors ------------------------------------------------------------------------
     mentor_items = [it for it in codebook.items if it.group == "mentor" and it.kind == "likert"]
     if mentor_items and "mentor_feedback" in missing:
-        ev.say("mentors", notice("mentor_feedback", "the mentors' experience is not reported"))
+        ev.say("mentors", missing_notice(ev, "mentor_feedback", "mentors"), key="missing.mentor_feedback")
     elif mentor_items and len(responses):
         mresp = responses[responses["person_id"].isin(acc_mentors)] if len(acc_mentors) else responses
-        tbl, dists = likert_summary(mresp, mentor_items, codebook, limits)
+        tbl, dists = likert_summary(mresp, mentor_items, codebook, limits, ev.lang)
         ev.tables["mentors"] = tbl
-        ev.method("Likert items", likert_method_text(limits))
+        ev.method("Likert items", likert_method_text(limits, ev.lang))
         for _, r in tbl.iterrows():
             if enough(r["n"], limits):
                 if r["high_phrase"] or r["low_phrase"]:
-                    ev.say("mentors", likert_bullet(r), kind="bullet")
+                    ev.say("mentors", likert_bullet(r, ev.lang), kind="bullet", key=f"mentors.likert/{r['item']}")
             else:
-                ev.say("mentors", f"{_statement(r['wording'])} answered by {r['answered']} mentors, too few to "
-                                  f"report shares (at least {limits.min_base} are needed).", kind="bullet")
+                ev.say("mentors", ev.t("likert.too_few", statement=_statement(r["wording"], ev.lang), n=r["answered"],
+                                       b=limits.min_base), kind="bullet", key=f"mentors.too_few/{r['item']}")
         if figures_dir is not None and dists:
             _likert_chart(ev, "mentors", "mentor-likert", dists, "Mentors' experience", figures_dir, limits)
 
@@ -322,16 +321,14 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
     # -- voices ---------------------------------------------------------------------------
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0
     ev.tables["themes"] = theme_table(comments, themes, limits).assign(comments_total=n_comments)  # audit (private)
-    ev.say("voices", (f"{shown_count(n_comments, limits)} open comments were coded against a keyword codebook "
-                      f"of {len(themes)} themes; a comment can touch several themes."))
+    ev.say("voices", ev.t("voices.comments", len(themes), n=shown_count(n_comments, limits), themes=len(themes)),
+           key="voices.comments")
     quotes = sorted(pd.Series(approved if approved is not None else [], dtype="str").dropna().astype(str).unique())
-    ev.tables["quotes"] = pd.DataFrame({"quote": quotes, "source": quote_sources(quotes, comments)},
+    ev.tables["quotes"] = pd.DataFrame({"quote": quotes, "source": quote_sources(quotes, comments, ev.lang)},
                                        columns=["quote", "source"])
     if ev.tables["quotes"].empty:
-        ev.say("voices", "No quotes were approved for publication.")
-    ev.method("Open text", ("Open comments were scrubbed of names before analysis and coded by keyword "
-                            "(themes.yml: a comment counts once per theme). Quotes are published only when "
-                            "they are on the coordinator's approval list (by text hash)."))
+        ev.say("voices", ev.t("voices.no_quotes"), key="voices.no_quotes")
+    ev.method("Open text", ev.t("method.open_text"))
 
     # -- instruments (citations and licence lines for the methods section) ---------------
     from mentoring_lib.analysis.scoring import instrument_table
@@ -343,32 +340,28 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- limitations ----------------------------------------------------------------------
     miss = _missing_share(responses)
-    lim = ["There was no control or comparison group, so no change can be attributed to the programme."]
-    lim += [notice(k, "this report is incomplete") for k in TRACKED if k in missing]
+    lim = [("no_control", ev.t("limitations.no_control"))]
+    lim += [(f"missing/{k}", missing_notice(ev, k, "report")) for k in TRACKED if k in missing]
     if not (no_pre or no_post):
-        lim += [f"{resp.loc[2, 'respondents']} participants answered both the before and the after survey"
-                + (f" ({fmt_pct(resp.loc[2, 'response_rate'])} of those accepted)" if not
-                   math.isnan(resp.loc[2, "response_rate"]) else "")
-                + "; those who did may differ from those who did not.",
-                ("The after survey's response rate was " + fmt_pct(rr_post) + ".") if not math.isnan(rr_post)
-                else "Too few participants answered the after survey to report a response rate."]
-    lim.append("All outcomes are self-reported.")
+        linked_n = resp.loc[2, "respondents"]
+        lim += [("linked", ev.t("limitations.linked", n=linked_n) if math.isnan(resp.loc[2, "response_rate"]) else
+                 ev.t("limitations.linked_rate", n=linked_n, rate=fmt_pct(resp.loc[2, "response_rate"]))),
+                ("after_rate", ev.t("limitations.after_rate", rate=fmt_pct(rr_post))) if not math.isnan(rr_post)
+                else ("after_too_few", ev.t("limitations.after_too_few"))]
+    lim.append(("self_reported", ev.t("limitations.self_reported")))
     if not math.isnan(miss):
-        lim.append(f"{fmt_pct(miss, 1)} of survey item answers were missing (blank or 'don't know'); scores "
-                   "follow each instrument's missing-item rule.")
+        lim.append(("missing_answers", ev.t("limitations.missing_answers", share=fmt_pct(miss, 1))))
     if len(eff) > 1:
         from mentoring_lib.steps.outcomes import family_size
 
-        lim.append(f"{family_size(eff)} outcomes form the multiplicity family (Holm-adjusted p-values); "
-                   "subscales are exploratory; the study was not powered for any outcome.")
-    for text in lim:
-        ev.say("limitations", text, kind="bullet")
+        lim.append(("family", ev.t("limitations.family", family_size(eff), n=family_size(eff))))
+    for key, text in lim:
+        ev.say("limitations", text, kind="bullet", key=f"limitations.{key}")
     from mentoring_lib.privacy import disclosure
 
-    ev.method("Disclosure control", disclosure.Thresholds(limits.min_count, limits.min_base).methods_text()
-              + " Tests and effect sizes follow the same rule as means.")
-    ev.method("Wording", ("Text in this report is generated from the numbers; changes are described, not "
-                          "attributed, because there was no control group."))
+    ev.method("Disclosure control", ev.t("method.disclosure", min_count=limits.min_count, min_base=limits.min_base,
+                                         hidden=disclosure.HIDDEN))
+    ev.method("Wording", ev.t("method.wording"))
     return ev
 
 

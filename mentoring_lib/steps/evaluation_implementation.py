@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from mentoring_lib.privacy.limits import Limits, enough, share, shown_partition
+from mentoring_lib.steps.evaluation_result import wording
 
 
 # --------------------------------------------------------------------------------------
@@ -77,20 +78,14 @@ def training_table(trainings: pd.DataFrame, accepted_mentors: pd.Index, limits: 
 
 
 #: The definition of a meeting held, as the report's methods state it (attendance.meetings_held).
-MEETING_HELD_METHOD = (
-    "A group meeting counts as held when at least one of the group's participants was marked present "
-    "(mentors alone do not make a meeting). For a group none of whose participants is on the meeting sheet "
-    "(a sheet that lists only the mentors), a meeting counts as held when at least one of its mentors was "
-    "marked present. The same definition is used for every attendance figure. Shares of participants are of "
-    "those placed in groups.")
+MEETING_HELD_METHOD = wording("method.meeting_held")
 
 
-def no_groups_text(accepted_mentors: pd.Index) -> str:
+def no_groups_text(accepted_mentors: pd.Index, lang: str = "en") -> str:
     """What the report says when the term formed no group (no numbers under the thresholds: zeros only)."""
-    why = ("no mentor was accepted" if not len(accepted_mentors) else
-           "no two accepted mentors could be paired (the groups stage lists each mentor's reason in the "
-           "coordinator's private groups.xlsx)")
-    return f"No groups were formed this term, so no group meetings were held: {why}."
+    why = wording("implementation.no_groups.no_mentor" if not len(accepted_mentors) else
+                  "implementation.no_groups.no_pair", lang)
+    return wording("implementation.no_groups", lang, why=why)
 
 
 def meetings_held_table(meetings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from mentoring_lib.analysis.paired import sessions_attended
 from mentoring_lib.outputs.formatting import fmt_num
 from mentoring_lib.privacy.limits import Limits, share, shown_counts, shown_partition
+from mentoring_lib.steps.evaluation_result import wording
 
 ROLES = ("mentor", "participant")
 
@@ -109,14 +110,17 @@ def funnel_counts(people: pd.DataFrame, trainings: pd.DataFrame, meetings: pd.Da
     return pd.DataFrame(rows)
 
 
-FUNNEL_DEFINITIONS = {
-    "registered": "registered: applied by any route (test submissions and duplicates removed)",
-    "accepted": "accepted: offered a place (after withdrawals and wait-list promotions)",
-    "trained": "trained (mentors): attended at least {min_tr} of the {n_tr} mentor trainings",
-    "active": "active: attended at least one group meeting (mentors: after training)",
-    "completed": ("completed: mentors co-led at least {min_mt} meetings; participants attended at least "
-                  "{min_part} of the {planned} planned meetings"),
-}
+FUNNEL_STEPS = ("registered", "accepted", "trained", "active", "completed")
+
+
+def funnel_method(config, lang: str = "en") -> str:
+    """The Methods text defining the funnel's steps (the term's thresholds filled in)."""
+    values = {"min_tr": config.certificates.min_trainings, "n_tr": config.programme.trainings,
+              "min_mt": config.certificates.min_meetings,
+              "min_part": math.ceil(config.programme.meetings_planned / 2),
+              "planned": config.programme.meetings_planned}
+    return wording("funnel.method", lang, definitions="; ".join(
+        wording(f"funnel.define.{step}", lang, **values) for step in FUNNEL_STEPS))
 
 
 def funnel_steps_shown(reach: pd.Series, reach_shown: pd.Series, steps: pd.Series, limits: Limits) -> pd.Series:
@@ -240,15 +244,14 @@ def funnel_table(counts: pd.DataFrame, limits: Limits, reach_shown: pd.DataFrame
     return c[["role", "step", "order", "count", "share_of_accepted", "n"]]
 
 
-def funnel_x_note(min_count: int) -> str:
+def funnel_x_note(min_count: int, lang: str = "en") -> str:
     """Why a funnel step is shown as x (the reach section says it once)."""
-    return ("A step shown as x is hidden because the number of people between it and the "
-            f"step before or after would be under {min_count} and could be worked out. "
-            "The steps are defined under Methods.")
+    return wording("funnel.x_note", lang, k=min_count)
 
 
-def funnel_bullet(funnel: pd.DataFrame, role: str) -> str:
+def funnel_bullet(funnel: pd.DataFrame, role: str, lang: str = "en") -> str:
     """The report's sentence walking one role's funnel ("Mentors: registered 36 → accepted 16 → ...")."""
     f = funnel[funnel["role"] == role]
-    return f"{role.capitalize()}s: " + " → ".join(f"{s} {c}" for s, c in zip(f["step"], f["count"])) + "."
+    steps = " → ".join(f"{wording(f'funnel.step.{s}', lang)} {c}" for s, c in zip(f["step"], f["count"]))
+    return wording("funnel.bullet", lang, role=wording(f"funnel.role.{role}", lang), steps=steps)
 

@@ -15,20 +15,22 @@ from mentoring_lib.analysis import stats
 from mentoring_lib.analysis.paired import POST, PRE, in_surveys_of
 from mentoring_lib.outputs.formatting import fmt_pct
 from mentoring_lib.privacy.limits import Limits, enough, share, shown_count, shown_partition
+from mentoring_lib.steps.evaluation_result import wording
 
 
 # --------------------------------------------------------------------------------------
 # Likert items (reaction, mentors)
 # --------------------------------------------------------------------------------------
-def _statement(wording: str) -> str:
+def _statement(item_wording: str, lang: str = "en") -> str:
     """An item's wording as the lead of a sentence: 'The group felt safe.' -> '"The group felt safe":'."""
-    return f"“{wording.rstrip('.').strip()}”:"
+    return wording("quote", lang, wording=item_wording.rstrip(".").strip())
 
 
 LIKERT_GROUPS = ("low", "neutral", "high")
 
 
-def likert_group_shares(counts: dict[str, int], n: int, limits: Limits) -> dict[str, dict[str, Any]]:
+def likert_group_shares(counts: dict[str, int], n: int, limits: Limits, lang: str = "en"
+                        ) -> dict[str, dict[str, Any]]:
     """The published shares of an item's answer groups (below / at / above the neutral midpoint).
 
     The three groups add up to the published base ``n``, so they are protected as a partition
@@ -56,18 +58,18 @@ def likert_group_shares(counts: dict[str, int], n: int, limits: Limits) -> dict[
             out[g] = {"share": p, "text": fmt_pct(p), "phrase": fmt_pct(p)}
         elif cell == small:
             out[g] = {"share": math.nan, "text": f"{small} people",
-                      "phrase": f"fewer than {limits.min_count} people"}
+                      "phrase": wording("likert.fewer_than", lang, k=limits.min_count)}
         else:
             phrase = None
             if len(hidden) == 1:  # the bound the published cells give: n - shown - (k-1) per "<k"
                 lower = int(n) - sum(int(counts[d]) for d in digits) - (limits.min_count - 1) * n_small
                 if 2 * lower >= int(n):  # only a bound that says something: at least half
-                    phrase = f"at least {math.floor(100 * lower / int(n))}%"
+                    phrase = wording("likert.at_least", lang, pct=math.floor(100 * lower / int(n)))
             out[g] = {"share": math.nan, "text": cell, "phrase": phrase}
     return out
 
 
-def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limits
+def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limits, lang: str = "en"
                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per item: n answered (suppressed), % below / at / above the neutral midpoint protected as a
     partition (:func:`likert_group_shares`) and the median label (only with n >= min_base), and
@@ -76,6 +78,7 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
     The number of missing answers is not published: the answered counts of the items already
     differ by it, so a "<5" there would protect nothing."""
     rows, dists = [], {}
+    or_ = wording("likert.or", lang)
     for it in items:
         rs = codebook.response_set_of(it.id)
         levels = [o.value for o in rs.options]
@@ -86,7 +89,7 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
         c = np.asarray(d.counts, dtype=float)
         ok = enough(d.n, limits)
         groups = {"low": int(c[v < mid].sum()), "neutral": int(c[v == mid].sum()), "high": int(c[v > mid].sum())}
-        shares = likert_group_shares(groups, d.n, limits)
+        shares = likert_group_shares(groups, d.n, limits, lang)
         median = float(np.median(pd.to_numeric(vals, errors="coerce").dropna())) if d.n else math.nan
         med_label = ""
         if ok and not math.isnan(median):
@@ -110,18 +113,19 @@ def likert_summary(responses: pd.DataFrame, items: list, codebook, limits: Limit
 
         (row["high_ci_low"],), (row["high_ci_high"],) = wilson_columns([groups["high"]], [d.n], [shares["high"]["share"]])
         row.update({"median": median if ok else math.nan, "median_label": med_label,
-                    "high_labels": " or ".join(high_labels[::-1]).lower(),
-                    "low_labels": " or ".join(low_labels[::-1]).lower(), "n": d.n})
+                    "high_labels": or_.join(high_labels[::-1]).lower(),
+                    "low_labels": or_.join(low_labels[::-1]).lower(), "n": d.n})
         rows.append(row)
         if ok:
             dists[it.id] = (it, d, rs)
     return pd.DataFrame(rows), dists
 
 
-def likert_bullet(r: pd.Series) -> str:
+def likert_bullet(r: pd.Series, lang: str = "en") -> str:
     """One sentence per item from its published shares (agree side first, then disagree side)."""
     parts = [f"{r[f'{g}_phrase']} {r[f'{g}_labels']}" for g in ("high", "low") if r[f"{g}_phrase"]]
-    return f"{_statement(r['wording'])} {', '.join(parts)} (n = {r['answered']})."
+    return wording("likert.bullet", lang, statement=_statement(r["wording"], lang), shares=", ".join(parts),
+                   n=r["answered"])
 
 
 # --------------------------------------------------------------------------------------
@@ -170,21 +174,18 @@ def reliability_table(responses: pd.DataFrame, codebook, limits: Limits) -> tupl
 
 
 
-LIKERT_SHARE_RULE = ("The three groups add up to the number answering, so a group of fewer than {k} people is "
-                     "shown as \u201c<{k} people\u201d and, where it could otherwise be worked out from the others, "
-                     "one more group is hidden (x); the text then gives the bound the table allows "
-                     "(\u201cat least 89%\u201d).")
 LIKERT_CHART_RULE = ("Where fewer than {k} people chose an answer, the answers are merged into three groups "
                      "(below, at and above the neutral midpoint); an item in which a group would still hold "
                      "1 to {k1} people is not charted (its shares are in the table), so no bar stands for "
                      "fewer than {k} people.")
 
 
-def likert_method_text(limits: Limits) -> str:
-    """How the Likert shares are reported and protected (Methods)."""
-    return ("Shares are of the respondents who answered the item; the answers above the scale's neutral "
-            "midpoint (e.g. agree or strongly agree) are reported together, as are those below it. "
-            + stats.likert_distribution([], [1, 2]).method + " " + LIKERT_SHARE_RULE.format(k=limits.min_count))
+def likert_method_text(limits: Limits, lang: str = "en") -> str:
+    """How the Likert shares are reported and protected (Methods). The distribution's own method
+    text (:func:`stats.likert_distribution`) is in the catalogue (evaluation.method.likert_distribution;
+    a test keeps the English the same)."""
+    return wording("method.likert", lang, distribution=wording("method.likert_distribution", lang),
+                   share_rule=wording("method.likert_share_rule", lang, k=limits.min_count))
 
 
 def likert_chart_counts(dists: dict, limits: Limits) -> tuple[pd.DataFrame, bool, list[str]]:

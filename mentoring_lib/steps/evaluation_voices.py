@@ -11,6 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from mentoring_lib.privacy.limits import Limits, shown_counts
+from mentoring_lib.steps.evaluation_result import wording
+
+#: The roles a quote's source is named by (evaluation.quote_source.<role>).
+QUOTE_ROLES = ("participant", "mentor")
 
 
 # --------------------------------------------------------------------------------------
@@ -45,16 +49,13 @@ def theme_table(comments: pd.DataFrame, themes: list[dict], limits: Limits) -> p
     return tbl[["theme", "label", "comments", "n"]]
 
 
-
-QUOTE_SOURCE = {"participant": "A participant, after the programme", "mentor": "A mentor, at the end of term"}
-
-
-def quote_sources(quotes: list[str], comments: pd.DataFrame) -> list[str]:
+def quote_sources(quotes: list[str], comments: pd.DataFrame, lang: str = "en") -> list[str]:
     """Who wrote each approved quote, as a role only ("A participant, after the programme")."""
     from mentoring_lib.privacy.scrub import quote_hash
 
     if not quotes or "role" not in comments or "text" not in comments:
         return [""] * len(quotes)
     roles = dict(zip(comments["text"].fillna("").astype(str).map(quote_hash), comments["role"].astype(str)))
-    return [QUOTE_SOURCE.get(roles.get(quote_hash(q), ""), "") for q in quotes]
+    return [wording(f"quote_source.{role}", lang) if role in QUOTE_ROLES else ""
+            for role in (roles.get(quote_hash(q), "") for q in quotes)]
 

@@ -332,6 +332,7 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
     """What the protected model hides, applied to the tables the report and summary.xlsx are
     written from: (tables, data-quality cells to hide)."""
     from mentoring_lib.privacy.release import hidden_places
+    from mentoring_lib.steps import release_text
 
     original = tables
     tables = {k: v.copy() for k, v in tables.items()}
@@ -386,12 +387,10 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             df = tables["themes"]
             df["comments"] = df["comments"].astype(object).mask(df["theme"].astype(str) == place[1], x)
         elif place == ("narrative", "implementation", "mean"):
-            _drop_text(tables, "On average, participants attended", "attendance")
+            release_text.drop_text(tables, "implementation.mean_attendance", "On average, participants attended",
+                                   "attendance")
         elif place == ("narrative", "voices", "comments"):
-            nar = tables["narrative"]
-            said = nar["text"].astype(str).str.contains(" open comments were coded")
-            tables["narrative"] = nar.assign(text=nar["text"].mask(
-                said, nar["text"].astype(str).str.replace(r"^\S+ open comments", f"{x} open comments", regex=True)))
+            release_text.hide_comment_count(tables)
         elif where == "linkage":
             df = tables["linkage"]
             role, reason = place[1].split("/", 1)
@@ -402,58 +401,10 @@ def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             df["response_rate"] = df["response_rate"].astype("float64").mask(rows)
             if place[2] == "respondents":
                 df["respondents"] = df["respondents"].astype(object).mask(rows, x)
-            if str(place[1]).startswith("after") and "narrative" in tables:  # the limitation quoting it
-                nar = tables["narrative"]
-                tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(
-                    "The after survey's response rate was")].reset_index(drop=True)
+            if str(place[1]).startswith("after"):  # the limitation quoting it
+                release_text.drop_text(tables, "limitations.after_rate", "The after survey's response rate was")
     for where, item in sorted(likert_changed):
-        _retell_likert(tables, original[where], where, item)
+        release_text.retell_likert(tables, original[where], where, item)
     for role in sorted(funnel_changed):
-        _retell_funnel(tables, original["funnel"], role, rel.k)
+        release_text.retell_funnel(tables, original["funnel"], role, rel.k)
     return tables, frozenset(hide_quality)
-
-
-def _drop_text(tables: dict[str, pd.DataFrame], starts: str, key: str) -> None:
-    """Leave out the sentence starting ``starts`` and the key figure ``key`` (they quote a share withdrawn)."""
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        tables["narrative"] = nar[~nar["text"].astype(str).str.startswith(starts)].reset_index(drop=True)
-    kf = tables.get("key_figures")
-    if kf is not None and len(kf):
-        tables["key_figures"] = kf[kf["key"] != key].reset_index(drop=True)
-
-
-def _retell_funnel(tables: dict[str, pd.DataFrame], before: pd.DataFrame, role: str, k: int) -> None:
-    """The sentence walking a role's funnel, told again from the protected funnel table (with the
-    note saying why a step is x, once)."""
-    from mentoring_lib.steps.evaluation_reach import funnel_bullet, funnel_x_note
-
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        old, new = funnel_bullet(before, role), funnel_bullet(tables["funnel"], role)
-        nar = nar.assign(text=nar["text"].mask(nar["text"] == old, new))
-        note = funnel_x_note(k)
-        if (tables["funnel"]["count"] == disclosure.HIDDEN).any() and not (nar["text"] == note).any():
-            bullets = nar.index[(nar["section"] == "reach") & (nar["kind"] == "bullet")]
-            at = (bullets.max() + 1) if len(bullets) else len(nar)
-            row = pd.DataFrame({"section": ["reach"], "kind": ["paragraph"], "text": [note]})
-            nar = pd.concat([nar.iloc[:at], row, nar.iloc[at:]], ignore_index=True)
-        tables["narrative"] = nar
-
-
-def _retell_likert(tables: dict[str, pd.DataFrame], before: pd.DataFrame, where: str, item: str) -> None:
-    """The sentences and the key figure quoting a Likert item's shares, told again from what the
-    protected table shows (the evaluation wrote them from the unprotected one)."""
-    from mentoring_lib.steps.evaluation_reaction import likert_bullet
-
-    old = likert_bullet(before[before["item"] == item].iloc[0])
-    row = tables[where][tables[where]["item"] == item].iloc[0]
-    new = likert_bullet(row) if (row["high_phrase"] or row["low_phrase"]) else None
-    nar = tables.get("narrative")
-    if nar is not None and len(nar):
-        hit = nar["text"] == old
-        tables["narrative"] = (nar[~hit] if new is None else nar.assign(text=nar["text"].mask(hit, new))
-                               ).reset_index(drop=True)
-    kf = tables.get("key_figures")
-    if kf is not None and len(kf) and where == "reaction" and "recommend" in item and not row["high_phrase"]:
-        tables["key_figures"] = kf[kf["key"] != "recommend"].reset_index(drop=True)
