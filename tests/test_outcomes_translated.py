@@ -165,3 +165,39 @@ def test_mentor_outcome_sentences_follow_the_language(codebook, lang):
     for en, tr in zip(said, said_here):
         assert not english_words(without_names(tr, names)), tr
         assert decimals(tr) == decimals(en)
+
+
+# -- dates and the certificate's role ----------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, written, period", [
+    ("en", "18 December 2026", "7 September – 18 December 2026"),
+    ("fi", "18. joulukuuta 2026", "7. syyskuuta – 18. joulukuuta 2026"),
+    ("sv", "18 december 2026", "7 september – 18 december 2026")])
+def test_dates_are_written_out_in_the_language(lang, written, period):
+    import datetime as dt
+
+    from mentoring_lib.outputs.formatting import written_date
+    from mentoring_lib.steps import certificate_pdfs as CP
+
+    assert written_date(dt.date(2026, 12, 18), lang) == written
+    assert CP.format_period(dt.date(2026, 9, 7), dt.date(2026, 12, 18), lang) == period
+    assert [written_date(dt.date(2027, m, 1), lang, year=False) for m in (1, 5)] == {
+        "en": ["1 January", "1 May"], "fi": ["1. tammikuuta", "1. toukokuuta"], "sv": ["1 januari", "1 maj"]}[lang]
+
+
+@pytest.mark.parametrize("lang, role, issued", [
+    ("en", "Peer mentor (co-mentor)", "18 December 2026"),
+    ("fi", "vertaismentorina (työparimentorina)", "18. joulukuuta 2026"),
+    ("sv", "kamratmentor (i mentorpar)", "18 december 2026")])
+def test_certificate_role_and_dates_follow_the_term_language(lang, role, issued):
+    from mentoring_lib.steps.certificate_pdfs import certificate_role, certificate_texts
+
+    cfg = config_in(lang)
+    assert certificate_role(cfg) == role
+    common = certificate_texts(cfg)
+    assert common["issued"] == issued and common["period"].endswith(issued)
+    if lang == "fi":  # "… on toiminut vertaismentorina (työparimentorina) ohjelmassa"
+        assert (common["role_before"], common["role_after"]) == ("on toiminut", "ohjelmassa")
+    # a role the config writes itself is printed as written, in any language
+    named = cfg.model_copy(update={"certificates": cfg.certificates.model_copy(update={"role": "Vertaisohjaaja"})})
+    assert certificate_role(named) == "Vertaisohjaaja"
