@@ -110,8 +110,9 @@ def test_outcomes_section_sentences_key_figure_and_methods_in_the_term_language(
     for topic in ("outcomes", "statistics", "sensitivity", "individual_change", "attrition"):
         assert messages.text(f"topic.{topic}", lang) in topics
     ours_methods = [m["text"] for m in translated.methods if m["topic"] in {
-        messages.text(f"topic.{t}", lang) for t in ("outcomes", "sensitivity", "individual_change", "attrition")}]
-    assert len(ours_methods) >= 6
+        messages.text(f"topic.{t}", lang) for t in ("outcomes", "statistics", "sensitivity", "individual_change",
+                                                    "attrition")}]
+    assert len(ours_methods) >= 11
     for text in ours_methods:
         assert not english_words(without_names(text, names)), text
 
@@ -201,3 +202,22 @@ def test_certificate_role_and_dates_follow_the_term_language(lang, role, issued)
     # a role the config writes itself is printed as written, in any language
     named = cfg.model_copy(update={"certificates": cfg.certificates.model_copy(update={"role": "Vertaisohjaaja"})})
     assert certificate_role(named) == "Vertaisohjaaja"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_variant_of_the_test_method_texts_is_translated(lang):
+    from mentoring_lib.analysis import stats
+
+    pre, post = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [1.0, 2.5, 4.0, 4.0, 7.0, 9.0]  # zeros, no ties: exact p
+    many = [float(i % 7) for i in range(40)]  # ties: normal approximation
+    p_methods = set()
+    for zero_method in ("wilcox", "pratt"):
+        for a, b in ((pre, post), (many, [x + (i % 3) for i, x in enumerate(many)])):
+            english = stats.wilcoxon_signed_rank(a, b, zero_method=zero_method)
+            translated = stats.wilcoxon_signed_rank(a, b, zero_method=zero_method, lang=lang)
+            assert translated.p == english.p and translated.method != english.method
+            p_methods.add(english.p_method)
+            assert not english_words(translated.method), translated.method
+    assert p_methods == {"exact", "normal approximation"}
+    for method in (stats.paired_t(pre, post, lang=lang).method, stats.paired_change(pre, post, lang).method):
+        assert not english_words(method), method

@@ -201,8 +201,8 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary:
                         role: str = "participant", lang: str = FALLBACK) -> tuple[pd.DataFrame, list[str]]:
     """Per scale: paired n, means, mean change with its 95% CI, median change, paired t with d_z
     and Hedges' g and their CIs, Wilcoxon with the rank-biserial r and its CI; the outcome design of
-    this module (primary first, one Holm family) for one role's before/after surveys. Scales with
-    fewer than min_base complete pairs are listed with their n only."""
+    this module (primary first, one Holm family) for one role's before/after surveys, with the
+    method texts in ``lang``. Scales with fewer than min_base complete pairs are listed with their n only."""
     from mentoring_lib.analysis import intervals
     from mentoring_lib.analysis.scoring import score_range
 
@@ -223,9 +223,9 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary:
                "range": f"{fmt_num(lo, 0)}–{fmt_num(hi, 0)}" if sc else "",
                "pairs": shown_count(n, limits), "n": n, "tested": enough(n, limits)}
         if row["tested"]:
-            ch = stats.paired_change(complete[PRE], complete[POST])
-            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST])
-            t = stats.paired_t(complete[PRE], complete[POST])
+            ch = stats.paired_change(complete[PRE], complete[POST], lang)
+            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST], lang=lang)
+            t = stats.paired_t(complete[PRE], complete[POST], lang=lang)
             r_ci = intervals.rank_biserial_ci(w.rank_biserial, w.n_used)
             methods += [ch.method, w.method, t.method, text("method.rank_biserial", lang, pct="95%")]
             row.update(mean_pre=ch.mean_pre, mean_post=ch.mean_post, mean_change=ch.mean_change,
@@ -248,5 +248,5 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary:
             out[c] = math.nan
     for c in ("wilcoxon_note", "t_note"):
         out[c] = out[c].fillna("") if c in out else ""
-    methods.append(stats.HOLM_METHOD)
+    methods.append(text("method.holm", lang))
     return apply_design(out, codebook, primary), methods
