@@ -221,3 +221,29 @@ def test_every_variant_of_the_test_method_texts_is_translated(lang):
     assert p_methods == {"exact", "normal approximation"}
     for method in (stats.paired_t(pre, post, lang=lang).method, stats.paired_change(pre, post, lang).method):
         assert not english_words(method), method
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translated_report_html_opens_with_the_summary_and_states_the_primary_result(evaluations, lang, tmp_path):
+    import html as html_lib
+
+    from mentoring_lib.outputs import summary_page
+    from mentoring_lib.outputs.render_html import render_html
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+    from mentoring_lib.steps import report as rp
+
+    cfg = config_in(lang)
+    out = OutputPaths(tmp_path).ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    for name, df in evaluations[lang].all_tables().items():
+        ctx.write_table(name, df)
+    model = rp.build_report(rp.read_evaluation(ctx.for_stage("report")), cfg, public_dir=out.public,
+                            provenance=None, quality={})
+    page = summary_page.build(model)
+    text = html_lib.unescape(render_html(model, summary_page.html_section(page)))
+    assert f'<a href="#summary">{messages.text("summary.title", lang)}</a>' in text
+    assert f"<h3>{messages.text('summary.improve_title', lang)}</h3>" in text
+    primary = next(n["text"] for n in evaluations[lang].narrative if n["section"] == "effectiveness")
+    assert primary.startswith(messages.text("outcome.lead.primary", lang, outcome="")) and primary in text
+    assert evaluations[lang].key_figures[0]["label"] in text
+    assert not english_words(page.sentences[2]), page.sentences[2]
