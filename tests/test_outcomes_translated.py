@@ -202,6 +202,10 @@ def test_certificate_role_and_dates_follow_the_term_language(lang, role, issued)
     # a role the config writes itself is printed as written, in any language
     named = cfg.model_copy(update={"certificates": cfg.certificates.model_copy(update={"role": "Vertaisohjaaja"})})
     assert certificate_role(named) == "Vertaisohjaaja"
+    # the term template writes the default role out: it is still the default, in the term's language
+    template = cfg.model_copy(update={"certificates": cfg.certificates.model_copy(
+        update={"role": "Peer mentor (co-mentor)"})})
+    assert certificate_role(template) == role
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)

@@ -165,13 +165,14 @@ def format_period(start: dt.date, end: dt.date, lang: str = "en") -> str:
 
 
 def certificate_role(config: "TermConfig") -> str:
-    """The role printed on a certificate: ``certificates.role`` as the config writes it, or, when
-    the config leaves it out, the default role in the term's language (Finnish in the essive,
-    "vertaismentorina", to read after "on toiminut")."""
-    from mentoring_lib.outputs.messages import language_code, text
+    """The role printed on a certificate: the default role ("Peer mentor (co-mentor)", left out of
+    the config or written as in the term template) in the term's language (Finnish in the essive,
+    "vertaismentorina", to read after "on toiminut"); any other ``certificates.role`` as written."""
+    from mentoring_lib.outputs.messages import FALLBACK, language_code, text
 
-    if "role" in config.certificates.model_fields_set:
-        return config.certificates.role
+    role = config.certificates.role
+    if role.strip() != text("cert.role", FALLBACK):
+        return role
     return text("cert.role", language_code(config.term.language))
 
 
