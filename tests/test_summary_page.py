@@ -24,7 +24,7 @@ KF = [KeyFigure("participant applications", "113", "for 80 places", "application
       KeyFigure("of planned meetings attended", "66%", "participants, on average", "attendance"),
       KeyFigure("groups met", "8", "median 6 of 6 meetings", "groups"),
       KeyFigure("participants answered both surveys", "32", "before and after", "linked"),
-      KeyFigure("mean change in Calm (total)", "+0.17", "on its 1–5 scale", "change")]
+      KeyFigure("mean change in Calm (total)", "+0.17", "on its 1–5 scale", "primary")]
 REACH = Table("t-reach", "Places", ("", "Participants", "Mentors"),
               (("places", "80", "16"), ("applications per place", "1.4", "2.2")))
 RESPONSE = Table("t-response", "Survey response", ("Survey", "Respondents", "Response rate"),

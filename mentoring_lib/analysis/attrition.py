@@ -26,23 +26,13 @@ import pandas as pd
 
 from mentoring_lib.analysis import stats
 from mentoring_lib.analysis.stats import CONFIDENCE, _Result
+from mentoring_lib.outputs.messages import FALLBACK, text
 
-BASELINE_METHOD = ("Attrition: the before-survey scores of participants who answered both surveys were compared "
-                   "with those of participants who answered only the before survey (means, SDs and the "
-                   "standardised difference, mean difference / √((SD₁² + SD₂²)/2); |d| above 0.1 is commonly "
-                   "read as an imbalance, Austin 2009).")
-MIXED_METHOD = ("Sensitivity analysis: a linear mixed model, score = intercept + after + a random intercept per "
-                "person, fitted by REML (statsmodels MixedLM; Seabold & Perktold 2010) to every before and after "
-                "score of the accepted participants, so people who answered only one survey contribute; it "
-                "assumes the missing scores are missing at random given the observed ones. The estimate of "
-                "'after' is the model's mean change with a Wald 95% CI.")
-BOUNDS_METHOD = ("Bounds: the mean change over every participant with a before score, the missing after scores "
-                 "replaced by the smallest observed change (worst case), by no change, and by the largest "
-                 "observed change (best case). They bound what attrition could do; they are not estimates and "
-                 "have no CI.")
-PER_PROTOCOL_METHOD = ("Per-protocol analysis: the paired t-test repeated over the linked participants who attended "
-                       "at least {k} group meetings; it is not reported when fewer than {c} linked participants "
-                       "attended fewer (it would single them out) or fewer than {b} remain.")
+#: Method texts in English (the report asks the catalogue in its language: ``method.*`` keys).
+BASELINE_METHOD = text("method.attrition_baseline")
+MIXED_METHOD = text("method.mixed_model")
+BOUNDS_METHOD = text("method.bounds")
+PER_PROTOCOL_METHOD = text("method.per_protocol")  # {k} meetings, {c} min_count, {b} min_base
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ def per_protocol(pre: pd.Series, post: pd.Series, attended: pd.Series, min_meeti
     return stats.paired_t(kept["pre"], kept["post"]), int(met.sum()), int((~met).sum())
 
 
-def lost_pairs_sentences(eff: pd.DataFrame, linked: int, codebook, limits) -> list[str]:
+def lost_pairs_sentences(eff: pd.DataFrame, linked: int, codebook, limits, lang: str = FALLBACK) -> list[str]:
     """Per family outcome scored on fewer pairs than were linked: how many, and the rule why."""
     out = []
     for _, r in eff[eff["family"].astype(bool)].iterrows():
@@ -129,10 +119,10 @@ def lost_pairs_sentences(eff: pd.DataFrame, linked: int, codebook, limits) -> li
             continue
         inst = codebook.instruments.get(r["instrument"])
         sc = next((s for s in inst.scales if s.id == r["scale"]), None) if inst else None
-        rule = sc.missing_rule.rstrip(".") if sc else "its missing-item rule"
-        many = str(lost) if lost >= limits.min_count else f"fewer than {limits.min_count}"
-        out.append(f"{r['outcome']}: {r['pairs']} of the {linked} linked participants have a score at both times; "
-                   f"{many} left an item blank at one of them, and the scale's rule scores none then ({rule}).")
+        rule = sc.missing_rule.rstrip(".") if sc else text("outcome.lost_pairs_rule", lang)
+        many = str(lost) if lost >= limits.min_count else text("outcome.fewer_than", lang, c=limits.min_count)
+        out.append(text("outcome.lost_pairs", lang, outcome=r["outcome"], pairs=r["pairs"], linked=linked,
+                        many=many, rule=rule))
     return out
 
 
@@ -158,7 +148,7 @@ def baseline_table(eff: pd.DataFrame, scores: pd.DataFrame, linked: set, before_
 
 
 def sensitivity_table(row: pd.Series, scores: pd.DataFrame, accepted: set, attended: pd.Series,
-                      min_meetings: int, limits) -> tuple[pd.DataFrame, list[str]]:
+                      min_meetings: int, limits, lang: str = FALLBACK) -> tuple[pd.DataFrame, list[str]]:
     """The primary outcome's change under each analysis set: all linked pairs (the primary
     analysis), per protocol, the mixed model over every respondent, and the attrition bounds.
     Returns the table and notes on analyses not reported."""
@@ -170,38 +160,30 @@ def sensitivity_table(row: pd.Series, scores: pd.DataFrame, accepted: set, atten
     mine = scores[(scores["instrument"] == row["instrument"]) & (scores["scale"] == row["scale"])
                   & scores["person_id"].isin(accepted)]
     wide = paired_scores(mine).set_index("person_id")
-    rows = [{"key": "primary", "analysis": "All linked pairs (primary analysis, paired t-test)", "people": row["pairs"],
+    rows = [{"key": "primary", "analysis": text("analysis.primary", lang), "people": row["pairs"],
              "mean_change": row["mean_change"], "ci_low": row["mean_change_ci_low"],
              "ci_high": row["mean_change_ci_high"], "p": row["t_p"], "note": ""}]
     t, kept, excluded = per_protocol(wide[PRE], wide[POST], attended, min_meetings)
-    label = f"Per protocol: attended at least {min_meetings} meetings"
+    label = text("analysis.per_protocol", lang, k=min_meetings)
     if 0 < excluded < limits.min_count:
-        notes.append(f"The per-protocol analysis is not reported: fewer than {limits.min_count} linked participants "
-                     f"attended fewer than {min_meetings} meetings, so it would single them out.")
+        notes.append(text("analysis.pp_singles_out", lang, c=limits.min_count, k=min_meetings))
     elif excluded == 0:
-        notes.append(f"Every linked participant attended at least {min_meetings} meetings: the per-protocol "
-                     "analysis is the primary analysis.")
+        notes.append(text("analysis.pp_everyone", lang, k=min_meetings))
     elif not enough(kept, limits):
-        notes.append(f"The per-protocol analysis is not reported: fewer than {limits.min_base} linked participants "
-                     f"attended at least {min_meetings} meetings.")
+        notes.append(text("analysis.pp_too_few", lang, b=limits.min_base, k=min_meetings))
     else:
         rows.append({"key": "per_protocol", "analysis": label, "people": shown_count(kept, limits), "mean_change": t.mean_diff,
                      "ci_low": t.mean_diff_ci[0], "ci_high": t.mean_diff_ci[1], "p": t.p, "note": t.note})
     m = mixed_model(mine)
     if enough(m.people, limits) and not math.isnan(m.estimate):
-        rows.append({"key": "mixed", "analysis": "Mixed model, every before and after respondent (random intercept per person)",
+        rows.append({"key": "mixed", "analysis": text("analysis.mixed", lang),
                      "people": shown_count(m.people, limits), "mean_change": m.estimate, "ci_low": m.ci[0],
                      "ci_high": m.ci[1], "p": m.p, "note": m.note})
     b = bounds(wide[PRE], wide[POST])
     if enough(b["people"], limits) and b["missing_after"] > 0:
         people = shown_count(b["people"], limits)
-        for key, text in (("worst", "Bound: missing after scores = the smallest observed change (worst case)"),
-                          ("no_change", "Bound: missing after scores = no change"),
-                          ("best", "Bound: missing after scores = the largest observed change (best case)")):
-            rows.append({"key": key, "analysis": text, "people": people, "mean_change": b[key], "ci_low": math.nan,
-                         "ci_high": math.nan, "p": math.nan, "note": "bound, not an estimate"})
+        for key in ("worst", "no_change", "best"):
+            rows.append({"key": key, "analysis": text(f"analysis.{key}", lang), "people": people,
+                         "mean_change": b[key], "ci_low": math.nan, "ci_high": math.nan, "p": math.nan,
+                         "note": text("analysis.bound_note", lang)})
     return pd.DataFrame(rows, columns=cols), notes
-
-
-SHORT_LABELS = {"per_protocol": "per protocol", "mixed": "mixed model over every respondent",
-                "worst": "worst-case bound", "no_change": "no-change bound", "best": "best-case bound"}

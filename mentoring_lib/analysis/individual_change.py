@@ -19,14 +19,11 @@ import numpy as np
 import pandas as pd
 
 from mentoring_lib.analysis.stats import _Result
+from mentoring_lib.outputs.messages import FALLBACK, text
 
 Z_RELIABLE = 1.96
 RCI_CATEGORIES = ("improved", "unchanged", "deteriorated")
-RCI_METHOD = ("Reliable change (Jacobson & Truax 1991): a participant's change counts as reliable when "
-              "|after − before| exceeds 1.96 · SE_diff, SE_diff = SD_before · √2 · √(1 − alpha), with SD_before "
-              "and Cronbach's alpha from the accepted participants' before-survey answers (higher scores are "
-              "better on every scale). Counts of people improved, unchanged and deteriorated are protected as "
-              "a partition of the pairs.")
+RCI_METHOD = text("method.reliable_change")  # English; the report asks the catalogue in its language
 
 #: Published minimal important differences: (instrument, scale) -> (low, high, source).
 MINIMAL_IMPORTANT_DIFFERENCES = {
@@ -101,7 +98,7 @@ def rci_table(eff: pd.DataFrame, scores: pd.DataFrame, reliability: pd.DataFrame
     return pd.DataFrame(rows, columns=cols)
 
 
-def mid_sentences(eff: pd.DataFrame) -> list[str]:
+def mid_sentences(eff: pd.DataFrame, lang: str = FALLBACK) -> list[str]:
     """The published minimal important difference beside the mean change, where there is one."""
     from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_signed
 
@@ -112,9 +109,8 @@ def mid_sentences(eff: pd.DataFrame) -> list[str]:
             continue
         low, high, source = mid
         ci = fmt_ci(r["mean_change_ci_low"], r["mean_change_ci_high"])
-        out.append(f"{r['outcome']}: the published minimal important difference is {fmt_num(low, 0)} to "
-                   f"{fmt_num(high, 0)} points (Shah et al. 2018); the mean change was "
-                   f"{fmt_signed(r['mean_change'])} points (95% CI {ci}). Source: {source}")
+        out.append(text("outcome.mid", lang, outcome=r["outcome"], low=fmt_num(low, 0), high=fmt_num(high, 0),
+                        change=fmt_signed(r["mean_change"]), ci=ci, source=source))
     return out
 
 

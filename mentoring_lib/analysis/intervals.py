@@ -18,14 +18,13 @@ import numpy as np
 from scipy import stats as sps
 
 from mentoring_lib.analysis.stats import CONFIDENCE, _Result
+from mentoring_lib.outputs.messages import text
 
-WILSON_METHOD = ("{pct} confidence intervals of proportions by Wilson's score method (Wilson 1927; "
-                 "Newcombe 1998), which stays inside 0–1 and keeps its coverage for small bases.")
-RANK_BISERIAL_METHOD = ("{pct} CI of the rank-biserial r on Fisher's z scale with the standard error of "
-                        "the signed-rank statistic, sqrt(n(n+1)(2n+1)/6) / (n(n+1)/2) over the n non-zero "
-                        "differences (as in the R package effectsize; Ben-Shachar, Lüdecke & Makowski 2020).")
-SPEARMAN_METHOD = ("Spearman's rank correlation with a {pct} CI on Fisher's z scale, standard error "
-                   "sqrt((1 + rho²/2)/(n − 3)) (Bonett & Wright 2000).")
+#: Method texts with a ``{pct}`` placeholder, in English (``text("method.wilson", lang, pct=...)``
+#: gives them in the report's language).
+WILSON_METHOD = text("method.wilson")
+RANK_BISERIAL_METHOD = text("method.rank_biserial")
+SPEARMAN_METHOD = text("method.spearman")
 
 
 def _z(confidence: float) -> float:

@@ -26,6 +26,8 @@ import pandas as pd
 from scipy import optimize, special
 from scipy import stats as sps
 
+from mentoring_lib.outputs.messages import FALLBACK, text
+
 #: Fewest complete pairs for which a paired test is run.
 MIN_PAIRS = 3
 #: Reliability estimates from fewer complete cases than this are flagged.
@@ -86,7 +88,7 @@ class PairedChange(_Result):
     method: str
 
 
-def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
+def paired_change(pre: Sequence[float], post: Sequence[float], lang: str = FALLBACK) -> PairedChange:
     """Number of complete pairs; mean and median of pre, post and change; SDs (n - 1 denominator)."""
     a, b, dropped = _paired_arrays(pre, post)
     n = a.size
@@ -99,8 +101,7 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
         return float(f(x)) if x.size else math.nan
 
     note = "" if n >= 1 else "no complete pairs"
-    method = ("Descriptive change over complete pairs (change = after - before; pairs missing either "
-              "time point excluded); SDs use the n - 1 denominator.")
+    method = text("method.paired_change", lang)
     return PairedChange(n, dropped, m(np.mean, a), m(np.mean, b), m(np.mean, d), m(np.median, a),
                         m(np.median, b), m(np.median, d), sd(a), sd(b), sd(d), note, method)
 
@@ -154,7 +155,7 @@ def _signed_ranks(d: np.ndarray, zero_method: str) -> tuple[float, float, bool]:
 
 
 def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
-                         zero_method: str = "wilcox") -> WilcoxonResult:
+                         zero_method: str = "wilcox", lang: str = FALLBACK) -> WilcoxonResult:
     """Wilcoxon signed-rank test of ``post - pre`` with the matched-pairs rank-biserial correlation.
 
     ``zero_method="wilcox"`` (default) drops zero differences before ranking; ``"pratt"`` ranks
@@ -172,8 +173,6 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
     n = d.size
     n_zero = int((d == 0).sum())
     n_used = n - n_zero if zero_method == "wilcox" else n
-    zeros_text = ("zero differences dropped before ranking, Wilcoxon's method" if zero_method == "wilcox"
-                  else "zero differences ranked and their ranks then dropped, Pratt's method")
     nan = math.nan
     if n < MIN_PAIRS:
         return WilcoxonResult(n, dropped, n_zero, n_used, zero_method, "none", False, False, nan, nan, nan,
@@ -191,17 +190,10 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float], *,
                        method="exact" if exact else "asymptotic")
     rbc = (t_plus - t_minus) / (t_plus + t_minus)
     p_method = "exact" if exact else "normal approximation"
-    method = (f"Wilcoxon signed-rank test on after - before differences (two-sided; {zeros_text}; "
-              "differences equal to within 1e-9 ranked as ties; "
-              + ("exact p-value (no ties, at most "
-                 f"{WILCOXON_EXACT_MAX_N} non-zero differences)" if exact else
-                 "normal approximation with tie-corrected variance and continuity correction")
-              + "). Effect size: matched-pairs rank-biserial correlation r = (T+ - T-)/(T+ + T-) "
-              "(Kerby 2014), T+ and T- the rank sums of rising and falling scores, "
-              + ("ranked over the non-zero differences only, so T+ + T- = n(n+1)/2 with n the number "
-                 "of non-zero differences" if zero_method == "wilcox" else
-                 "ranked over all differences with the zero ranks then dropped")
-              + "; positive r = scores rose.")
+    method = text("method.wilcoxon", lang, zeros=text(f"method.wilcoxon_zeros_{zero_method}", lang),
+                  p_method=(text("method.wilcoxon_exact", lang, max_n=WILCOXON_EXACT_MAX_N) if exact
+                            else text("method.wilcoxon_normal", lang)),
+                  ranked=text(f"method.wilcoxon_ranked_{zero_method}", lang))
     return WilcoxonResult(n, dropped, n_zero, n_used, zero_method, p_method, not exact, ties,
                           float(res.statistic), t_plus, t_minus, float(res.pvalue), float(rbc), "", method)
 
@@ -260,7 +252,8 @@ class PairedTResult(_Result):
     method: str
 
 
-def paired_t(pre: Sequence[float], post: Sequence[float], *, confidence: float = CONFIDENCE) -> PairedTResult:
+def paired_t(pre: Sequence[float], post: Sequence[float], *, confidence: float = CONFIDENCE,
+             lang: str = FALLBACK) -> PairedTResult:
     """Paired t-test of ``post - pre``, mean difference with CI, Hedges' g_av with CI, and d_z.
 
     Effect size (the reported "g"): g_av = J · d_av with d_av = mean difference /
@@ -304,12 +297,7 @@ def paired_t(pre: Sequence[float], post: Sequence[float], *, confidence: float =
         g_ci = (lam_lo * scale * j, lam_hi * scale * j)
     else:
         g_ci = nan2
-    method = (f"Paired t-test on after - before differences (two-sided, df = n - 1); mean difference with "
-              f"{pct} t-interval. Effect size: Hedges' g_av = J·d_av, d_av = mean difference / "
-              "sqrt((SD_before² + SD_after²)/2) (Cumming 2012), J = exact small-sample correction with "
-              f"df = n - 1; {pct} CI by the Algina-Keselman method (noncentral-t interval for the "
-              "t statistic's noncentrality, rescaled to the d_av metric, times J). Also d_z = mean "
-              f"difference / SD of differences with exact noncentral-t {pct} CI.")
+    method = text("method.paired_t", lang, pct=pct)
     return PairedTResult(n, dropped, float(df), float(t), p, mean_d, (mean_d - crit * se, mean_d + crit * se),
                          float(d_av), float(d_av * j), g_ci, float(d_z), d_z_ci, "", method)
 
@@ -340,8 +328,7 @@ def holm(pvalues: Iterable[float]) -> list[float]:
     return out.tolist()
 
 
-HOLM_METHOD = ("p-values adjusted across the family of outcomes with Holm's step-down procedure "
-               "(monotone, capped at 1).")
+HOLM_METHOD = text("method.holm")  # English; text("method.holm", lang) in the report's language
 
 
 # -- Cronbach's alpha ------------------------------------------------------------------------

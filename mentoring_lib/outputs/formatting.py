@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from mentoring_lib.outputs.document import MINUS, Table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+
     import pandas as pd
 
 
@@ -71,6 +73,16 @@ def fmt_ci(lo: Any, hi: Any, digits: int = 2) -> str:
     if _missing(lo) or _missing(hi):
         return "–"
     return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
+
+
+def written_date(d: "dt.date", lang: str = "en", *, year: bool = True) -> str:
+    """A date written out in ``lang``, whatever the machine's locale: "18 December 2026",
+    "18. joulukuuta 2026", "18 december 2026" (``year=False``: without the year)."""
+    from mentoring_lib.outputs.messages import text
+
+    month = text(f"date.month.{d.month}", lang)
+    return (text("date.format", lang, day=d.day, month=month, year=d.year) if year
+            else text("date.format_no_year", lang, day=d.day, month=month))
 
 
 def table_frame(tables: dict, name: str) -> "pd.DataFrame | None":

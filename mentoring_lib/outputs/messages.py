@@ -12,9 +12,11 @@ appear in one part only. Rules:
   from English is a bug (KeyError).
 
 What this covers so far: the report's section titles, "Contents" and "Key figures", table and
-figure labels, the programme table, the subtitle and the disclosure note; the certificates' fixed
-wording. Still English: the evaluation's generated sentences, table captions and column headers,
-chart texts, dates written out ("18 December 2026"), the role on a certificate, and the mail
+figure labels, the programme table, the subtitle and the disclosure note (``report.yml``); the
+outcomes section's sentences, key figure, Methods texts and outcome tables (``outcomes.yml``); the
+one-page summary (``summary.yml``); dates written out (``dates.yml``, :func:`formatting.written_date`);
+the certificates' fixed wording and default role. Still English: the rest of the evaluation's
+generated sentences, the other tables' captions and column headers, chart texts, and the mail
 merges' column headers (merge field names stay the same in every language on purpose).
 """
 from __future__ import annotations

@@ -118,7 +118,7 @@ def render_html(report: Report, summary: str = "") -> str:
         '<section id="key-figures" aria-labelledby="h-key-figures">'
         f'<h2 id="h-key-figures">{key_figures}</h2>'
         f'<ul class="key-figures">{kf}</ul></section>']
-    toc = (['<li><a href="#summary">Summary</a></li>'] if summary else []) + [
+    toc = ([f'<li><a href="#summary">{_e(text("summary.title", report.language))}</a></li>'] if summary else []) + [
         f'<li><a href="#key-figures">{key_figures}</a></li>']
     for s in report.sections:
         toc.append(f'<li><a href="#{_e(s.id)}">{_e(s.title)}</a></li>')

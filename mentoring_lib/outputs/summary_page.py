@@ -7,6 +7,7 @@ implementation, outcome) and what the figures suggest improving next term. It is
 of ``report.html`` and written alone to ``public/summary.pdf`` (Typst, the report's renderer and
 fonts); the privacy gate scans it with every public file.
 
+The page speaks the report's language (``Report.language``; texts in ``messages/<lang>/summary.yml``).
 The outcome sentence is a hook (:data:`OUTCOME_SENTENCE`): it states the evaluation's headline
 change today; a term's declared primary outcome can replace it without touching the rest.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mentoring_lib.outputs.document import BulletList, Figure, KeyFigure, Paragraph, Report, Table
+from mentoring_lib.outputs.messages import FALLBACK, text
 
 #: The chart of the summary: the first of these figures the report has.
 CHART_PREFERENCE = ("funnel-participants", "attendance", "change")
@@ -44,6 +46,7 @@ class OnePage:
     improve: tuple[str, ...]
     chart: Figure | None
     footer: str
+    language: str = FALLBACK
 
 
 def _key(report: Report, key: str) -> KeyFigure | None:
@@ -64,11 +67,20 @@ def _table(report: Report, tid: str) -> Table | None:
     return next((t for t in report.tables() if t.id == tid), None)
 
 
-def _cell(t: Table | None, row_starts: str, column: str) -> str | None:
-    if t is None or column not in t.columns:
+def _cell(t: Table | None, row_starts: str, column: str, position: int) -> str | None:
+    """The cell of the row starting with ``row_starts`` in ``column`` (the report's English header),
+    or in the column at ``position`` when the headers are in another language."""
+    if t is None:
         return None
-    i = t.columns.index(column)
+    i = t.columns.index(column) if column in t.columns else position
+    if i >= len(t.columns):
+        return None
     return next((r[i] for r in t.rows if str(r[0]).startswith(row_starts)), None)
+
+
+def _not_available(report: Report) -> str:
+    """How the report's language says an input was not read (" is not yet available")."""
+    return text("summary.not_available", report.language).strip()
 
 
 def _section_text(report: Report, section: str, contains: str) -> list[str]:
@@ -84,15 +96,15 @@ def _section_text(report: Report, section: str, contains: str) -> list[str]:
 
 
 def headline_outcome_sentence(report: Report) -> str:
-    """The outcome sentence from the evaluation's headline change (key figure "change")."""
-    change, linked = _key(report, "change"), _key(report, "linked")
+    """The outcome sentence from the primary outcome's change (key figure "primary", written by
+    :func:`outcome_analysis.primary_key_figure`)."""
+    lang = report.language
+    change, linked = _key(report, "primary"), _key(report, "linked")
     if change is None:
-        missing = _section_text(report, "effectiveness", "not yet available")
-        return (missing[0] if missing else
-                "Outcome: no change from before to after can be reported for this term.")
-    base = f", among the {linked.value} participants who answered both surveys" if linked else ""
-    return (f"Outcome: {_phrase(change)}{base}; with no comparison group, the change cannot be attributed "
-            "to the programme.")
+        missing = _section_text(report, "effectiveness", _not_available(report))
+        return missing[0] if missing else text("summary.no_outcome", lang)
+    base = text("summary.outcome_base", lang, linked=linked.value) if linked else ""
+    return text("summary.outcome", lang, change=_phrase(change), base=base)
 
 
 #: Hook: how the summary states the term's outcome (a primary outcome can replace it).
@@ -102,55 +114,58 @@ OUTCOME_SENTENCE: Callable[[Report], str] = headline_outcome_sentence
 def reach_sentence(report: Report) -> str:
     parts = [_phrase(k) for k in (_key(report, "applications"), _key(report, "participants"),
                                   _key(report, "mentors")) if k is not None]
-    return "Reach: " + "; ".join(parts) + "." if parts else "Reach: no registrations were read."
+    lang = report.language
+    return text("summary.reach", lang, parts="; ".join(parts)) if parts else text("summary.no_reach", lang)
 
 
 def implementation_sentence(report: Report) -> str:
+    lang = report.language
     parts = [_phrase(k) for k in (_key(report, "attendance"), _key(report, "groups")) if k is not None]
-    missing = _section_text(report, "implementation", "not yet available")
+    missing = _section_text(report, "implementation", _not_available(report))
     if missing and not _key(report, "attendance"):
-        return "Implementation: " + " ".join(missing)
-    return "Implementation: " + "; ".join(parts) + "." if parts else "Implementation: no meetings were recorded."
+        return text("summary.implementation_missing", lang, notice=" ".join(missing))
+    return (text("summary.implementation", lang, parts="; ".join(parts)) if parts
+            else text("summary.no_implementation", lang))
 
 
 def improvements(report: Report) -> tuple[str, ...]:
     """What the published figures suggest working on next term (each with the figure behind it)."""
+    lang = report.language
     out = []
-    demand = _cell(_table(report, "t-reach"), "applications per place", "Participants")
+    demand = _cell(_table(report, "t-reach"), "applications per place", "Participants", 1)
     try:
         per_place = float(demand) if demand is not None else None
     except ValueError:
         per_place = None
     if per_place is not None and per_place > HIGH_DEMAND:
-        out.append(f"Demand exceeded the places ({demand} participant applications per place): consider more "
-                   "groups and mentors.")
+        out.append(text("summary.demand", lang, demand=demand))
     attendance = _key(report, "attendance")
     share = _percent(attendance.value) if attendance else None
     if attendance and share is not None and share < LOW_ATTENDANCE:
-        out.append(f"Keep attendance up ({attendance.value} of planned meetings attended on average): agree the "
-                   "meeting times with the group and send reminders.")
-    after = _percent(_cell(_table(report, "t-response"), "after", "Response rate") or "")
+        out.append(text("summary.attendance", lang, share=attendance.value))
+    after = _percent(_cell(_table(report, "t-response"), "after", "Response rate", 2) or "")
     if after is not None and after < LOW_AFTER_RESPONSE:
-        out.append(f"Raise the after-survey response ({after}% of accepted participants answered): give time for "
-                   "it in the last meeting.")
+        out.append(text("summary.after_response", lang, share=after))
+    marker = _not_available(report)
     for s in report.sections:
-        for text in _section_text(report, s.id, "not yet available"):
-            what = text.split(" is not yet available", 1)[0]
-            item = f"Collect and read {what[0].lower() + what[1:]} before the report is final."
+        for sentence in _section_text(report, s.id, marker):
+            what = sentence.split(" " + marker, 1)[0]
+            item = text("summary.collect", lang, what=what[0].lower() + what[1:])
             if item not in out:
                 out.append(item)
-    return tuple(out) or ("The figures point to nothing specific to change; run the programme as it ran.",)
+    return tuple(out) or (text("summary.nothing", lang),)
 
 
 def build(report: Report) -> OnePage:
     """The one-page summary of a report model."""
     figures = {f.id: f for f in report.figures()}
     chart = next((figures[i] for i in CHART_PREFERENCE if i in figures), None)
-    return OnePage(title=report.title, subtitle="One-page summary", organisation=report.organisation,
+    return OnePage(title=report.title, subtitle=text("summary.subtitle", report.language),
+                   organisation=report.organisation,
                    term=f"{report.term} · {report.period}" if report.period else report.term,
                    figures=report.key_figures,
                    sentences=(reach_sentence(report), implementation_sentence(report), OUTCOME_SENTENCE(report)),
-                   improve=improvements(report), chart=chart, footer=report.footer)
+                   improve=improvements(report), chart=chart, footer=report.footer, language=report.language)
 
 
 def numbers(page: OnePage) -> list[str]:
@@ -167,9 +182,10 @@ def html_section(page: OnePage) -> str:
 
     chart = (f'<figure id="summary-chart"><img src="{data_uri(page.chart.path)}" alt="{_e(page.chart.alt)}" '
              f'loading="eager"><figcaption>{_e(page.chart.caption)}</figcaption></figure>' if page.chart else "")
-    return ('<section id="summary" aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2>'
+    heading, improve = text("summary.title", page.language), text("summary.improve_title", page.language)
+    return (f'<section id="summary" aria-labelledby="h-summary"><h2 id="h-summary">{_e(heading)}</h2>'
             + "".join(f"<p>{_e(t)}</p>" for t in page.sentences) + chart
-            + '<h3>What to improve next term</h3><ul>' + "".join(f"<li>{_e(t)}</li>" for t in page.improve)
+            + f'<h3>{_e(improve)}</h3><ul>' + "".join(f"<li>{_e(t)}</li>" for t in page.improve)
             + "</ul></section>")
 
 
@@ -185,6 +201,9 @@ def pdf_bytes(page: OnePage, *, timestamp: int) -> bytes:
     with tempfile.TemporaryDirectory(prefix="summary-typst-") as tmp:
         root = Path(tmp)
         model: dict[str, Any] = {"title": page.title, "subtitle": page.subtitle, "organisation": page.organisation,
+                 "lang": page.language, "document_title": text("summary.document_title", page.language,
+                                                               title=page.title),
+                 "improve_title": text("summary.improve_title", page.language),
                  "term": page.term, "footer": page.footer, "sentences": list(page.sentences),
                  "improve": list(page.improve),
                  "figures": [{"value": k.value, "label": k.label, "note": k.note} for k in page.figures],

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mentoring_lib.errors import ConfigError, WorkbookError
+from mentoring_lib.outputs.formatting import written_date
 
 if TYPE_CHECKING:
     from mentoring_lib.config import TermConfig
@@ -34,8 +35,6 @@ TEMPLATE = RESOURCES / "certificate.typ"
 BUILTIN_FONTS: tuple[str, ...] = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
 #: Names up to this many characters never need shrinking at 36 pt on the 215 mm line.
 _FIT_FREE_CHARS = 18
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 # -- names and fonts ------------------------------------------------------------------------------
 
 def clean_names(names: pd.Series) -> pd.Series:
@@ -153,16 +152,28 @@ def name_case(names: pd.Series) -> pd.Series:
 
 # -- texts ------------------------------------------------------------------------------------------
 
-def format_date(d: dt.date) -> str:
-    """``18 December 2026`` (English month names, whatever the machine's locale)."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+def format_date(d: dt.date, lang: str = "en") -> str:
+    """``18 December 2026`` (``18. joulukuuta 2026``, ``18 december 2026``), whatever the machine's locale."""
+    return written_date(d, lang)
 
 
-def format_period(start: dt.date, end: dt.date) -> str:
+def format_period(start: dt.date, end: dt.date, lang: str = "en") -> str:
     """``7 September – 18 December 2026`` (the year once when both dates share it)."""
     if start.year == end.year:
-        return f"{start.day} {_MONTHS[start.month - 1]} – {format_date(end)}"
-    return f"{format_date(start)} – {format_date(end)}"
+        return f"{written_date(start, lang, year=False)} – {written_date(end, lang)}"
+    return f"{written_date(start, lang)} – {written_date(end, lang)}"
+
+
+def certificate_role(config: "TermConfig") -> str:
+    """The role printed on a certificate: the default role ("Peer mentor (co-mentor)", left out of
+    the config or written as in the term template) in the term's language (Finnish in the essive,
+    "vertaismentorina", to read after "on toiminut"); any other ``certificates.role`` as written."""
+    from mentoring_lib.outputs.messages import FALLBACK, language_code, text
+
+    role = config.certificates.role
+    if role.strip() != text("cert.role", FALLBACK):
+        return role
+    return text("cert.role", language_code(config.term.language))
 
 
 def certificate_texts(config: "TermConfig") -> dict:
@@ -183,12 +194,12 @@ def certificate_texts(config: "TermConfig") -> dict:
         "role_after": text("cert.role_after", lang),
         "programme": report.title,
         "term": term.title,
-        "period": format_period(term.start, term.end),
+        "period": format_period(term.start, term.end, lang),
         "trainings_label": text("cert.trainings_label", lang),
         "meetings_label": text("cert.meetings_label", lang),
         "signatory": cert.signatory,
         "signatory_title": cert.signatory_title,
-        "issued": format_date(cert.issue_date or term.end),
+        "issued": format_date(cert.issue_date or term.end, lang),
         "issued_label": text("cert.issued_label", lang),
         "code_label": text("cert.code_label", lang),
         "verify_line": text("cert.verify_line", lang, contact=contact) if contact else "",

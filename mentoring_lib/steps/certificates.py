@@ -58,6 +58,7 @@ from mentoring_lib.steps import mentor_hours
 from mentoring_lib.steps.certificate_pdfs import (
     RenderResult,
     certificate_records,
+    certificate_role,
     certificate_texts,
     clean_names,
     name_case,
@@ -219,7 +220,7 @@ def prepare(ctx: "StageContext") -> CertificatePlan:
     first = greeting_names(roster["name"], ident["first_name"])
     roster["first_name"] = first.astype("string").mask(first == "")
     roster["group"] = _mentor_groups(members, roster.index)
-    roster["role"] = cfg.certificates.role
+    roster["role"] = certificate_role(cfg)
     certify = roster["eligible"] & roster["name"].notna()
     codes = verification_codes(pd.Series(roster.index[certify], index=roster.index[certify]), ctx.key,
                                term=cfg.term.name, year=cfg.term.start.year,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from mentoring_lib.analysis import stats
 from mentoring_lib.analysis.paired import POST, PRE
-from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed
+from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_signed, written_date
 from mentoring_lib.privacy.limits import Limits, enough, share, shown_count, shown_counts
 from mentoring_lib.steps.evaluation_figures import (_attendance_chart, _change_chart, _funnel_chart, _likert_chart,
                                                     _slope_chart)
@@ -49,7 +49,7 @@ def _num(x: float) -> str:
 
 def date_text(day, lang: str = "en") -> str:
     """A date written out in ``lang``: "1 September 2026", "1. syyskuuta 2026", "1 september 2026"."""
-    return wording("date", lang, day=day.day, month_name=wording(f"month.{day.month}", lang), year=day.year)
+    return written_date(day, lang)
 
 
 def missing_notice(ev: Evaluation, kind: str, consequence: str) -> str:
@@ -316,7 +316,7 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     from mentoring_lib.steps.mentor_outcomes import add_mentor_outcomes
 
-    add_mentor_outcomes(ev, scores, codebook, limits)
+    add_mentor_outcomes(ev, scores, codebook, limits, lang=ev.lang)
 
     # -- voices ---------------------------------------------------------------------------
     n_comments = int(comments["text"].fillna("").str.strip().ne("").sum()) if "text" in comments else 0

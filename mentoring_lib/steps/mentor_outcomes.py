@@ -20,29 +20,32 @@ import pandas as pd
 TABLE = "mentor_effectiveness"
 
 
-def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits) -> None:
+def add_mentor_outcomes(ev, scores: pd.DataFrame, codebook, limits, lang: str | None = None) -> None:
     """Add the mentors' outcome table and sentences to ``ev`` (nothing when no mentor answered a
-    before/after survey)."""
+    before/after survey), in ``lang`` (a language code; by default the language the evaluation was
+    made in, else English)."""
     from mentoring_lib.steps.outcomes import effectiveness_table
     from mentoring_lib.analysis.paired import paired_scores
     from mentoring_lib.steps.outcomes import describe, family_size
+    from mentoring_lib.outputs.messages import FALLBACK, text
+
+    lang = lang or getattr(ev, "lang", None) or FALLBACK
 
     if scores is None or scores.empty or "role" not in scores.columns or paired_scores(scores, "mentor").empty:
         return
-    table, methods = effectiveness_table(scores, codebook, limits, role="mentor")
+    table, methods = effectiveness_table(scores, codebook, limits, role="mentor", lang=lang)
     if table.empty:
         return
     ev.tables[TABLE] = table
     for m in dict.fromkeys(methods):
-        ev.method("Statistics", m)
-    ev.say("mentors", ("The mentors answered a before and an after survey of their own. Their scores are "
-                       "analysed apart from the participants', with the same methods; as for the participants, "
-                       "a change cannot be attributed to mentoring."))
+        ev.method(text("topic.statistics", lang), m)
+    ev.say("mentors", text("outcome.mentors_intro", lang))
     for _, row in table.iterrows():
         if not row.get("family", True):  # subscales of a total are exploratory: the totals speak for them
             continue
         if row["tested"]:
-            ev.say("mentors", "Mentors: " + describe(row, family_size(table)), kind="bullet")
+            ev.say("mentors", text("outcome.mentors_result", lang, sentence=describe(row, family_size(table), lang)),
+                   kind="bullet")
         else:
-            ev.say("mentors", (f"Mentors: {row['outcome']}: {row['pairs']} mentors answered both surveys, too few "
-                               f"to report a change (at least {limits.min_base} are needed)."), kind="bullet")
+            ev.say("mentors", text("outcome.mentors_too_few", lang, outcome=row["outcome"], pairs=row["pairs"],
+                                   b=limits.min_base), kind="bullet")

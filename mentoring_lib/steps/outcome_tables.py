@@ -1,7 +1,8 @@
 """The report's tables of the outcomes section (primary and secondary outcomes, the Wilcoxon
 sensitivity test, attrition, sensitivity analyses, reliable change, dose–response) and the
 summary workbook's sheets of the same tables. Built from the evaluation tables by
-:func:`report.build_report` and :func:`summary_workbook.summary_sheets`."""
+:func:`report.build_report` and :func:`summary_workbook.summary_sheets`. The report's tables speak the
+report's language (``lang``); the workbook's sheet and column names stay the same in every language."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 from mentoring_lib.outputs.document import Block
 from mentoring_lib.outputs.formatting import _missing, fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, fmt_signed
 from mentoring_lib.outputs.formatting import display_table, table_frame
+from mentoring_lib.outputs.messages import FALLBACK, text
 
 
 def _text(x: Any) -> str:
@@ -31,72 +33,79 @@ def _effect(x: Any) -> str:
     return "–" if _missing(x) else fmt_effect(float(x))
 
 
-def outcome_blocks(tables: dict, note: str) -> list[Block]:
-    """Scores before and after; paired t-tests with the promised intervals; the Wilcoxon test."""
+def outcome_blocks(tables: dict, note: str, lang: str = FALLBACK) -> list[Block]:
+    """Scores before and after; paired t-tests with the promised intervals; the Wilcoxon test
+    (captions, headers and notes in ``lang``)."""
     df = table_frame(tables, "effectiveness")
     if df is None:
         return []
-    from mentoring_lib.steps.outcomes import ROLE_LABEL
+    from mentoring_lib.steps.outcomes import role_label
+
+    def t(key: str, **values: Any) -> str:
+        return text(key, lang, **values)
 
     df = df.assign(
-        role_label=[ROLE_LABEL.get(str(r), str(r)) for r in df.get("role", [""] * len(df))],
+        role_label=[role_label(str(r), lang) for r in df.get("role", [""] * len(df))],
         change_ci=[fmt_ci(a, b) for a, b in zip(df["mean_change_ci_low"], df["mean_change_ci_high"])],
         d_z_ci=[fmt_ci(a, b) for a, b in zip(df["d_z_ci_low"], df["d_z_ci_high"])],
         g_ci=[fmt_ci(a, b) for a, b in zip(df["g_ci_low"], df["g_ci_high"])],
         r_ci=[fmt_ci(a, b) for a, b in zip(df["r_ci_low"], df["r_ci_high"])])
     return [
-        display_table("t-change", "Scores before and after (participants who answered both surveys)", df,
-               [("outcome", "Outcome", None), ("role_label", "Role", None), ("range", "Range", None),
-                ("pairs", "Pairs", fmt_count), ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
-                ("mean_change", "Mean change", fmt_signed), ("change_ci", "95% CI", _text),
-                ("median_change", "Median change", fmt_signed)],
-               ["Change = after − before; 95% CI of the mean change by the t-distribution. " + note]),
-        display_table("t-tests", "Paired t-tests and effect sizes (the primary test)", df,
-               [("outcome", "Outcome", None), ("t_p", "Paired t p", fmt_p), ("t_p_holm", "Holm p (family)", fmt_p),
-                ("d_z", "d_z", _effect), ("d_z_ci", "d_z 95% CI", _text), ("hedges_g", "Hedges' g", _effect),
-                ("g_ci", "g 95% CI", _text)],
-               ["Two-sided tests. One Holm family: the primary and the secondary outcomes; exploratory subscales "
-                "have unadjusted p only (–). See Methods for the conventions."]),
-        display_table("t-wilcoxon", "Wilcoxon signed-rank test (sensitivity analysis)", df,
-               [("outcome", "Outcome", None), ("wilcoxon_p", "Wilcoxon p", fmt_p),
-                ("rank_biserial", "Rank-biserial r", fmt_num), ("r_ci", "r 95% CI", _text)],
-               ["Unadjusted p-values; r's CI on Fisher's z scale (– where every pair moved the same way)."]),
+        display_table("t-change", t("table.change"), df,
+               [("outcome", t("col.outcome"), None), ("role_label", t("col.role"), None), ("range", t("col.range"), None),
+                ("pairs", t("col.pairs"), fmt_count), ("mean_pre", t("col.mean_before"), fmt_num),
+                ("mean_post", t("col.mean_after"), fmt_num), ("mean_change", t("col.mean_change"), fmt_signed),
+                ("change_ci", t("col.ci"), _text), ("median_change", t("col.median_change"), fmt_signed)],
+               [t("table.change_note", note=note)]),
+        display_table("t-tests", t("table.t_tests"), df,
+               [("outcome", t("col.outcome"), None), ("t_p", t("col.t_p"), fmt_p), ("t_p_holm", t("col.holm_p"), fmt_p),
+                ("d_z", "d_z", _effect), ("d_z_ci", t("col.d_z_ci"), _text), ("hedges_g", t("col.hedges_g"), _effect),
+                ("g_ci", t("col.g_ci"), _text)],
+               [t("table.t_tests_note")]),
+        display_table("t-wilcoxon", t("table.wilcoxon"), df,
+               [("outcome", t("col.outcome"), None), ("wilcoxon_p", t("col.wilcoxon_p"), fmt_p),
+                ("rank_biserial", t("col.rank_biserial"), fmt_num), ("r_ci", t("col.r_ci"), _text)],
+               [t("table.wilcoxon_note")]),
     ]
 
 
-def attrition_blocks(tables: dict, note: str) -> list[Block]:
+def attrition_blocks(tables: dict, note: str, lang: str = FALLBACK) -> list[Block]:
     """Sensitivity analyses of the primary outcome, the attrition comparison, reliable change and
-    the exploratory dose–response."""
+    the exploratory dose–response (captions, headers and notes in ``lang``)."""
+    def t(key: str, **values: Any) -> str:
+        return text(key, lang, **values)
+
     blocks: list[Block] = []
     if (df := table_frame(tables, "sensitivity")) is not None:
         df = df.assign(ci=[fmt_ci(a, b) for a, b in zip(df["ci_low"], df["ci_high"])])
-        blocks.append(display_table("t-sensitivity", "Primary outcome: mean change under each analysis", df,
-                             [("analysis", "Analysis", None), ("people", "People", fmt_count),
-                              ("mean_change", "Mean change", fmt_signed), ("ci", "95% CI", _text), ("p", "p", fmt_p)],
-                             ["The first row is the primary analysis. Bounds replace the missing after scores and "
-                              "are not estimates (no CI or p). " + note]))
+        blocks.append(display_table("t-sensitivity", t("table.sensitivity"), df,
+                             [("analysis", t("col.analysis"), None), ("people", t("col.people"), fmt_count),
+                              ("mean_change", t("col.mean_change"), fmt_signed), ("ci", t("col.ci"), _text),
+                              ("p", "p", fmt_p)],
+                             [t("table.sensitivity_note", note=note)]))
     if (df := table_frame(tables, "attrition_baseline")) is not None:
-        blocks.append(display_table("t-attrition", "Before-survey scores: answered both surveys vs only the before survey", df,
-                             [("outcome", "Outcome", None), ("linked", "Both: n", fmt_count),
-                              ("mean_linked", "Mean", fmt_num), ("sd_linked", "SD", fmt_num),
-                              ("before_only", "Before only: n", fmt_count), ("mean_before_only", "Mean", fmt_num),
-                              ("sd_before_only", "SD", fmt_num), ("std_diff", "Std. difference", fmt_signed)],
-                             ["Standardised difference = (mean both − mean before only) / pooled SD. " + note]))
+        blocks.append(display_table("t-attrition", t("table.attrition"), df,
+                             [("outcome", t("col.outcome"), None), ("linked", t("col.both_n"), fmt_count),
+                              ("mean_linked", t("col.mean"), fmt_num), ("sd_linked", t("col.sd"), fmt_num),
+                              ("before_only", t("col.before_only_n"), fmt_count),
+                              ("mean_before_only", t("col.mean"), fmt_num),
+                              ("sd_before_only", t("col.sd"), fmt_num), ("std_diff", t("col.std_diff"), fmt_signed)],
+                             [t("table.attrition_note", note=note)]))
     if (df := table_frame(tables, "reliable_change")) is not None:
-        blocks.append(display_table("t-rci", "Reliable change per participant (Jacobson–Truax)", df,
-                             [("outcome", "Outcome", None), ("pairs", "Pairs", fmt_count),
-                              ("threshold", "Reliable change >", fmt_num), ("improved", "Improved", fmt_count),
-                              ("unchanged", "No reliable change", fmt_count),
-                              ("deteriorated", "Deteriorated", fmt_count)],
-                             ["Reliable change > 1.96 · SE_diff points, SE_diff = SD_before · √2 · √(1 − alpha). "
-                              + note]))
+        blocks.append(display_table("t-rci", t("table.rci"), df,
+                             [("outcome", t("col.outcome"), None), ("pairs", t("col.pairs"), fmt_count),
+                              ("threshold", t("col.reliable_threshold"), fmt_num),
+                              ("improved", t("col.improved"), fmt_count),
+                              ("unchanged", t("col.unchanged"), fmt_count),
+                              ("deteriorated", t("col.deteriorated"), fmt_count)],
+                             [t("table.rci_note", note=note)]))
     if (df := table_frame(tables, "dose_response")) is not None:
         df = df.assign(ci=[fmt_ci(a, b) for a, b in zip(df["ci_low"], df["ci_high"])])
-        blocks.append(display_table("t-dose", "Exploratory: change and meetings attended (Spearman)", df,
-                             [("outcome", "Outcome", None), ("pairs", "Pairs", fmt_count), ("rho", "rho", fmt_num),
-                              ("ci", "95% CI", _text), ("p", "p (unadjusted)", fmt_p)],
-                             ["Exploratory and outside the multiplicity family; CI by Fisher's z (Bonett & Wright "
-                              "2000)."]))
+        blocks.append(display_table("t-dose", t("table.dose"), df,
+                             [("outcome", t("col.outcome"), None), ("pairs", t("col.pairs"), fmt_count),
+                              ("rho", "rho", fmt_num), ("ci", t("col.ci"), _text),
+                              ("p", t("col.p_unadjusted"), fmt_p)],
+                             [t("table.dose_note")]))
     return blocks
 
 

@@ -24,10 +24,11 @@ from mentoring_lib.analysis import stats
 from mentoring_lib.analysis.paired import POST, PRE, paired_scores
 from mentoring_lib.privacy.limits import Limits, enough, shown_count
 from mentoring_lib.outputs.formatting import fmt_ci, fmt_num, fmt_p, fmt_signed
+from mentoring_lib.outputs.messages import FALLBACK, text
 
 ALPHA = 0.05
 PRIMARY_TEST = "paired t-test"
-ROLE_LABEL = {"primary": "primary", "secondary": "secondary", "exploratory": "exploratory (subscale)"}
+ROLE_LABEL = {role: text(f"outcome.role.{role}") for role in ("primary", "secondary", "exploratory")}
 #: Cohen's (1988) conventional thresholds for |d| and |g|.
 EFFECT_THRESHOLDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
 
@@ -157,48 +158,51 @@ def fmt_effect(g: float, digits: int = 2) -> str:
     return fmt_num(g, digits)
 
 
-def multiplicity_text(eff: pd.DataFrame, primary_name: str) -> str:
+def role_label(role: str, lang: str = FALLBACK) -> str:
+    """An outcome's role (primary / secondary / exploratory) in the report's language."""
+    return text(f"outcome.role.{role}", lang) if role in ROLE_LABEL else role
+
+
+def effect_word(g: float, lang: str = FALLBACK) -> str:
+    """Cohen's label of |g| (:func:`effect_label`) in the report's language."""
+    return text(f"outcome.effect.{effect_label(g)}", lang)
+
+
+def multiplicity_text(eff: pd.DataFrame, primary_name: str, lang: str = FALLBACK) -> str:
     """The Methods paragraph stating the family."""
-    k = family_size(eff)
-    return (f"The primary outcome, {primary_name}, is set in the term's configuration (evaluation.primary; "
-            "the SCS-SF total unless the term names another) before the data are analysed. Its primary test is the {PRIMARY_TEST} (mean change "
-            "with its 95% CI, d_z and Hedges' g with their 95% CIs); the Wilcoxon signed-rank test with "
-            "the rank-biserial r and its CI is a sensitivity analysis. One multiplicity family: the paired "
-            f"t-tests of the primary and the secondary outcomes (each instrument's total score, or each scale "
-            f"of an instrument without a total; {k} tests here) are Holm-adjusted together (Holm 1979), and a result is "
-            "called a change only when its adjusted p is below 0.05. Subscales of an instrument that has a "
-            "total are parts of it: they are exploratory, outside the family, with unadjusted p-values.")
+    return text("method.family", lang, primary=primary_name, k=family_size(eff))
 
 
-def describe(row: pd.Series, n_family: int) -> str:
+def describe(row: pd.Series, n_family: int, lang: str = FALLBACK) -> str:
     """One non-causal sentence about an outcome's change, decided by the p-value it prints."""
     role = str(row.get("role", "secondary"))
-    lead = f"{ROLE_LABEL[role].capitalize()} outcome, {row['outcome']}"
+    lead = text(f"outcome.lead.{role}", lang, outcome=row["outcome"])
     if not row.get("tested"):
-        return f"{lead}: {row['pairs']} participants answered both surveys, too few to report a change."
+        return text("outcome.too_few", lang, lead=lead, pairs=row["pairs"])
     family = bool(row.get("family", True))
     p = float(row["t_p_holm"] if family else row["t_p"])
-    p_text = (f"paired t-test p {fmt_p(row['t_p'])}, Holm-adjusted p {fmt_p(p)} across the {n_family} "
-              "outcomes of the family" if family else f"paired t-test p {fmt_p(p)}, unadjusted (exploratory)")
+    p_text = (text("outcome.p_family", lang, p=fmt_p(row["t_p"]), p_holm=fmt_p(p), k=n_family) if family
+              else text("outcome.p_exploratory", lang, p=fmt_p(p)))
     g = float(row["hedges_g"])
-    numbers = (f"mean {fmt_num(row['mean_pre'])} before and {fmt_num(row['mean_post'])} after; mean change "
-               f"{fmt_signed(row['mean_change'])}, 95% CI {fmt_ci(row['mean_change_ci_low'], row['mean_change_ci_high'])}; "
-               f"d_z {fmt_effect(row['d_z'])}, 95% CI {fmt_ci(row['d_z_ci_low'], row['d_z_ci_high'])}; "
-               f"Hedges' g {fmt_effect(g)}, 95% CI {fmt_ci(row['g_ci_low'], row['g_ci_high'])}, "
-               f"{effect_label(g)} by Cohen's conventions; {p_text}")
+    numbers = text("outcome.numbers", lang, pre=fmt_num(row["mean_pre"]), post=fmt_num(row["mean_post"]),
+                   change=fmt_signed(row["mean_change"]),
+                   change_ci=fmt_ci(row["mean_change_ci_low"], row["mean_change_ci_high"]),
+                   d_z=fmt_effect(row["d_z"]), d_z_ci=fmt_ci(row["d_z_ci_low"], row["d_z_ci_high"]),
+                   g=fmt_effect(g), g_ci=fmt_ci(row["g_ci_low"], row["g_ci_high"]), size=effect_word(g, lang),
+                   p_text=p_text)
     if not math.isnan(p) and p < ALPHA and row["mean_change"] != 0:
-        verdict = f"{'higher' if row['mean_change'] > 0 else 'lower'} after than before"
+        verdict = text("outcome.higher" if row["mean_change"] > 0 else "outcome.lower", lang)
     else:
-        verdict = "no statistically clear change between before and after"
-    return f"{lead} ({row['pairs']} pairs): {verdict} ({numbers})."
+        verdict = text("outcome.no_clear_change", lang)
+    return text("outcome.sentence", lang, lead=lead, pairs=row["pairs"], verdict=verdict, numbers=numbers)
 
 
 def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary: str = "scs_sf_total",
-                        role: str = "participant") -> tuple[pd.DataFrame, list[str]]:
+                        role: str = "participant", lang: str = FALLBACK) -> tuple[pd.DataFrame, list[str]]:
     """Per scale: paired n, means, mean change with its 95% CI, median change, paired t with d_z
     and Hedges' g and their CIs, Wilcoxon with the rank-biserial r and its CI; the outcome design of
-    this module (primary first, one Holm family) for one role's before/after surveys. Scales with
-    fewer than min_base complete pairs are listed with their n only."""
+    this module (primary first, one Holm family) for one role's before/after surveys, with the
+    method texts in ``lang``. Scales with fewer than min_base complete pairs are listed with their n only."""
     from mentoring_lib.analysis import intervals
     from mentoring_lib.analysis.scoring import score_range
 
@@ -219,11 +223,11 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary:
                "range": f"{fmt_num(lo, 0)}–{fmt_num(hi, 0)}" if sc else "",
                "pairs": shown_count(n, limits), "n": n, "tested": enough(n, limits)}
         if row["tested"]:
-            ch = stats.paired_change(complete[PRE], complete[POST])
-            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST])
-            t = stats.paired_t(complete[PRE], complete[POST])
+            ch = stats.paired_change(complete[PRE], complete[POST], lang)
+            w = stats.wilcoxon_signed_rank(complete[PRE], complete[POST], lang=lang)
+            t = stats.paired_t(complete[PRE], complete[POST], lang=lang)
             r_ci = intervals.rank_biserial_ci(w.rank_biserial, w.n_used)
-            methods += [ch.method, w.method, t.method, intervals.RANK_BISERIAL_METHOD.format(pct="95%")]
+            methods += [ch.method, w.method, t.method, text("method.rank_biserial", lang, pct="95%")]
             row.update(mean_pre=ch.mean_pre, mean_post=ch.mean_post, mean_change=ch.mean_change,
                        mean_change_ci_low=t.mean_diff_ci[0], mean_change_ci_high=t.mean_diff_ci[1],
                        sd_change=ch.sd_change, median_change=ch.median_change,
@@ -244,5 +248,5 @@ def effectiveness_table(scores: pd.DataFrame, codebook, limits: Limits, primary:
             out[c] = math.nan
     for c in ("wilcoxon_note", "t_note"):
         out[c] = out[c].fillna("") if c in out else ""
-    methods.append(stats.HOLM_METHOD)
+    methods.append(text("method.holm", lang))
     return apply_design(out, codebook, primary), methods

@@ -179,9 +179,9 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                              [("role", "Role", None), ("reason", "Outcome", None), ("people", "People", fmt_count)],
                              [note]))
     blocks += _text_blocks(tables, "effectiveness")
-    blocks += outcome_blocks(tables, note)
+    blocks += outcome_blocks(tables, note, lang)
     blocks += _figures(tables, "effectiveness", public_dir)
-    blocks += attrition_blocks(tables, note)
+    blocks += attrition_blocks(tables, note, lang)
     if (df := table_frame(tables, "reliability")) is not None:
         df = df.assign(when=df["wave"].map(WAVE_LABEL).fillna(df["wave"]),
                        ci=[fmt_ci(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])],
