@@ -478,3 +478,4 @@ def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publi
     monkeypatch.setenv("MENTORING_WARM_KERNELS", "0")
     assert cli.main(["run", "--config", str(config_file), "--jobs", "1"]) == 0
     assert folder_hashes(tmp_path / "cold" / "small" / "public") == public
+
