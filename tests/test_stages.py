@@ -332,6 +332,18 @@ def test_a_run_says_which_config_section_changed(tmp_path):
     assert again.lines() == ["  certificates: config section certificates changed"]
 
 
+def test_a_run_recorded_with_the_whole_config_digest_reruns_every_stage_saying_so(tmp_path):
+    first, _ = config_plans(tmp_path, "report.author", "Someone else")
+    old = {n: {"parts": {"config": "d", **{k: v for k, v in first.parts[n].items()
+                                          if not k.startswith(staleness.CONFIG)}}, "fingerprint": "f"}
+           for n in first.parts}
+    config = load_config(tmp_path / "term.yml")
+    again = staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, old)
+    assert list(again.stale) == [s.name for s in stages.STAGES]
+    assert {why[0] for why in again.stale.values()} == {
+        "the earlier run recorded a digest of the whole config, not of each section"}
+
+
 def test_an_edited_input_entry_reruns_its_stage_and_downstream(tmp_path):
     """An input's entry (here its column mapping) is part of what the stages of its kind read."""
     _, again = config_plans(tmp_path, "inputs", [{"id": "mentors", "kind": "mentor_registrations",

@@ -8,6 +8,10 @@ attendance), the code, the pseudonym key, and the fingerprints of the stages it 
 keeps each stage's fingerprint and the digests of its parts; the next run compares them and re-runs
 only the stages whose parts changed, and every stage downstream of one, saying why
 ("certificates: certificates.overrides_file changed", "report: config section report changed").
+
+A kept stage keeps what it published: the report's provenance section shows the digest of the whole
+config and every input's hash as of the run that made the report, so after a run that re-ran only
+the certificates (``certificates.role`` edited) run.json has the newer config digest.
 """
 from __future__ import annotations
 
@@ -80,6 +84,8 @@ def reasons(now: dict[str, str], before: dict[str, str] | None) -> list[str]:
     """What changed between two sets of parts, in words."""
     if before is None:
         return ["no earlier run recorded what it read"]
+    if "config" in before and not any(k.startswith(CONFIG) for k in before):
+        return ["the earlier run recorded a digest of the whole config, not of each section"]
     out = []
     for name in sorted(set(now) | set(before)):
         if now.get(name) == before.get(name):
