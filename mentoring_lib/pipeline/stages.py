@@ -183,7 +183,8 @@ STAGES: tuple[Stage, ...] = (
           domain="identity", module="mentoring_lib.steps.feedback", description="Surveys scored through the codebook; pre/post linkage"),
     Stage("evaluation", "05_evaluation.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("fidelity_log",), side_files=("codebook", "themes_file", "privacy.approved_quotes_file"),
-          config=("evaluation", "programme", "term.title", "term.start", "registration.mentor_places",
+          # term.language: its sentences, key figures, Methods and limitations (messages/<lang>/evaluation.yml)
+          config=("evaluation", "programme", "term.title", "term.start", "term.language", "registration.mentor_places",
                   "registration.participant_places", "groups.count", *CERTIFICATE_RULE, *THRESHOLDS,
                   "report.organisation"),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
