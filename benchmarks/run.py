@@ -7,6 +7,8 @@ Prints a JSON document and a readable table:
 - peak memory: of all the run's processes together (PSS: shared library pages counted once; and
   RSS: counted once per process) and of the largest process (RSS);
 - scaling: ``demo-data --scale`` 1, 10 and 100, end to end;
+- scheduling: the x100 term run again with cold kernels one stage at a time
+  (``MENTORING_WARM_KERNELS=0 --jobs 1``) publishes byte-identical files (the bench fails otherwise);
 - 1,000 certificates.
 Each figure is one measurement on the machine it runs on; ratios are taken within one run.
 """
@@ -103,15 +105,16 @@ class TreeMemory:
         return {"rss": mib(self.peak_rss_kib), "pss": mib(self.peak_pss_kib)}
 
 
-def run_end_to_end(config: Path, reports: Path, *, warm: bool = True) -> dict:
+def run_end_to_end(config: Path, reports: Path, *, warm: bool = True, jobs: int | None = None) -> dict:
     """``mentoring run --force`` in a child process: wall time, per-stage times from run.json, the
-    largest single process's peak RSS and the peak of all its processes' RSS summed."""
+    largest single process's peak RSS and the peak of all its processes' RSS summed. ``warm=False``:
+    kernels not started ahead; ``jobs``: stages at once (default: the runner's)."""
     env = _env(reports)
     if not warm:
         env["MENTORING_WARM_KERNELS"] = "0"
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", PEAK_WRAPPER, sys.executable, "-m", "mentoring_lib", "run",
-                             "--config", str(config), "--force"],
+                             "--config", str(config), "--force", *(["--jobs", str(jobs)] if jobs else [])],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = TreeMemory(proc.pid)
     out, err = proc.communicate()
@@ -189,6 +192,25 @@ def run_naive(config: Path, reports: Path) -> dict:
             raise RuntimeError(f"papermill {st.notebook} failed:\n{proc.stderr[-3000:]}")
         times[st.name] = round(time.perf_counter() - s, 2)
     return {"seconds": round(time.perf_counter() - t0, 2), "stages": times}
+
+
+def public_hashes(reports: Path, config: Path) -> dict[str, str]:
+    """sha256 of every published public file of ``config``'s term under ``reports``, by relative path."""
+    from mentoring_lib.config import load_config
+    from mentoring_lib.pipeline.provenance import sha256_file
+
+    public = reports / load_config(config).term.name / "public"
+    return {p.relative_to(public).as_posix(): sha256_file(p) for p in sorted(public.rglob("*")) if p.is_file()}
+
+
+def compare_scheduling(config: Path, warm_reports: Path, cold_reports: Path) -> dict:
+    """Run ``config`` again into ``cold_reports`` with cold kernels, one stage at a time, and compare
+    its public files with the default run's (warm kernels, stages in parallel) in ``warm_reports``."""
+    cold = run_end_to_end(config, cold_reports, warm=False, jobs=1)
+    warm_files, cold_files = public_hashes(warm_reports, config), public_hashes(cold_reports, config)
+    differ = sorted(k for k in set(warm_files) | set(cold_files) if warm_files.get(k) != cold_files.get(k))
+    return {"identical": not differ and bool(warm_files), "files": len(warm_files), "differing": differ[:20],
+            "cold_serial_seconds": cold["seconds"]}
 
 
 def render_synthetic_certificates(n: int, out_dir: Path, *, workers: int = 2) -> int:
@@ -321,6 +343,11 @@ def _table(results: dict) -> str:
         if v.get("disclosure_audit_seconds") is not None:
             rows.append((f"scale x{k}: disclosure audit", f"{v['disclosure_audit_seconds']:.2f} s"))
         rows.append((f"scale x{k}: peak memory, all processes PSS / RSS, largest process RSS", _memory(v)))
+    if "scheduling" in results:
+        check = results["scheduling"]
+        rows.append((f"scale x{check['scale']}: cold kernels, one stage at a time", f"{check['cold_serial_seconds']:.1f} s"))
+        rows.append((f"scale x{check['scale']}: same public files as the default scheduling",
+                     f"{'yes' if check['identical'] else 'NO'} ({check['files']} files)"))
     c = results["certificates_1000"]
     if "seconds" in c:
         rows.append(("1,000 certificates (PDFs + combined PDF)", f"{c['seconds']:.1f} s"))
@@ -347,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-naive", action="store_true", help="leave out the naive papermill CLI baseline")
     ap.add_argument("--cold", action="store_true", help="also time the run with kernels not warmed ahead")
     ap.add_argument("--skip-certificates", action="store_true")
+    ap.add_argument("--scheduling-only", action="store_true",
+                    help="only the scheduling check: the largest scale (x100) run warm/parallel and cold/serial")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--markdown-from", type=Path, metavar="JSON",
                     help="print the Markdown table of a saved --json file and exit (measures nothing)")
@@ -358,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                  "platform": platform.platform(), "load_average_before": _load(),
                                  "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}}
+    scales = [int(s) for s in args.scales.split(",") if s]
+    if args.scheduling_only:
+        with tempfile.TemporaryDirectory(prefix="mentoring-bench-") as tmp_s:
+            results["scheduling"] = scheduling_check(Path(tmp_s), max(scales))
+        print(json.dumps(results, indent=2))
+        print(_scheduling_line(results["scheduling"]))
+        return 0 if results["scheduling"]["identical"] else 1
     with tempfile.TemporaryDirectory(prefix="mentoring-bench-") as tmp_s:
         tmp = Path(tmp_s)
         demo = ROOT / "config" / "demo.yml"
@@ -384,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         from mentoring_lib.demo.demodata import write_demo_term, write_scaled_config
 
         scaling = {}
-        for k in [int(s) for s in args.scales.split(",") if s]:
+        for k in scales:
             data = tmp / f"data-x{k}"
             t0 = time.perf_counter()
             write_demo_term(data, seed=2026, scale=k)
@@ -393,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
             r = run_end_to_end(cfg, tmp / f"scale-{k}")
             scaling[str(k)] = {"generate_seconds": round(gen, 2), **r}
         results["scaling"] = scaling
+        # the largest term again, other scheduling: the same public bytes (issue 18)
+        k = max(scales)
+        results["scheduling"] = {"scale": k, **compare_scheduling(tmp / f"bench-x{k}.yml", tmp / f"scale-{k}",
+                                                                   tmp / f"scale-{k}-cold-serial")}
         results["certificates_1000"] = {"skipped": "--skip-certificates"} if args.skip_certificates \
             else certificates_1000(tmp)
     results["machine"]["load_average_after"] = _load()
@@ -404,7 +444,26 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(text + "\n")
     print()
     print(_table(results))
-    return 0
+    print(_scheduling_line(results["scheduling"]))
+    return 0 if results["scheduling"]["identical"] else 1
+
+
+def scheduling_check(tmp: Path, scale: int) -> dict:
+    """The scheduling comparison alone (``--scheduling-only``): a ``scale``-times demo term run
+    with the defaults, then cold and serial."""
+    from mentoring_lib.demo.demodata import write_demo_term, write_scaled_config
+
+    write_demo_term(tmp / "data", seed=2026, scale=scale)
+    cfg = write_scaled_config(tmp / f"bench-x{scale}.yml", ROOT / "config" / "demo.yml", tmp / "data", scale)
+    warm = run_end_to_end(cfg, tmp / "warm-parallel")
+    return {"scale": scale, "warm_parallel_seconds": warm["seconds"],
+            **compare_scheduling(cfg, tmp / "warm-parallel", tmp / "cold-serial")}
+
+
+def _scheduling_line(check: dict) -> str:
+    line = (f"x{check['scale']} scheduling: warm/parallel vs cold/serial public folders identical: "
+            f"{'yes' if check['identical'] else 'NO'} ({check['files']} files)")
+    return line + (f"; differing: {', '.join(check['differing'])}" if check["differing"] else "")
 
 
 if __name__ == "__main__":

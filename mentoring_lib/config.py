@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -157,6 +157,36 @@ class TermConfig(_Model):
         """sha256 of the validated config content (stable across key order and comments)."""
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def key_digests(self, keys: Iterable[str]) -> dict[str, str]:
+        """sha256 of each section or dotted key (``report``, ``privacy.min_count``): its value and
+        which of its keys the YAML sets (code may tell a default from a value given, e.g.
+        ``evaluation.primary``). Unknown key: KeyError (a typo in the stage catalogue)."""
+        full, given = self.model_dump(mode="json"), self.model_dump(mode="json", exclude_unset=True)
+        return {k: _sha256_json({"value": _at(full, k, strict=True), "given": _at(given, k)}) for k in keys}
+
+    def input_digests(self) -> dict[str, str]:
+        """sha256 of each input's entry (kind, file, tool, columns, ...), by input id."""
+        return {i.id: _sha256_json({"value": i.model_dump(mode="json"),
+                                    "given": i.model_dump(mode="json", exclude_unset=True)}) for i in self.inputs}
+
+
+def _sha256_json(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _at(dumped: dict, key: str, *, strict: bool = False) -> object:
+    """The value at dotted ``key`` of a dumped config (None under an absent optional section);
+    ``strict``: a key the config's model does not have is a KeyError."""
+    node: Any = dumped
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif node is None or not strict:
+            return None
+        else:
+            raise KeyError(f"the term config has no key '{key}'")
+    return node
 
 
 # -- loading -------------------------------------------------------------------------------

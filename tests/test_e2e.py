@@ -99,6 +99,19 @@ def test_second_run_does_nothing_and_forced_run_is_byte_identical(demo_run):
     assert folder_hashes(public) == before
 
 
+def test_cold_kernels_one_stage_at_a_time_publish_the_same_bytes(demo_run, tmp_path):
+    """Other scheduling, same release (issue 18), on the demo term, which publishes every figure and
+    table: tests/test_stages.py checks it on the small term, whose counts are mostly under the
+    thresholds (one figure); benchmarks/run.py on the 100-times term."""
+    reports, _ = demo_run
+    proc = mentoring_cli("run", "--config", str(DEMO), "--jobs", "1", reports=tmp_path, unset=("SOURCE_DATE_EPOCH",),
+                         env={"MENTORING_WARM_KERNELS": "0"}, timeout=900, umask=0o022)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    warm, cold = folder_hashes(reports / "demo" / "public"), folder_hashes(tmp_path / "demo" / "public")
+    assert len([f for f in warm if f.startswith("figures/")]) >= 5 and "report.pdf" in warm
+    assert cold == warm
+
+
 def test_check_prints_data_quality_of_every_input(tmp_path):
     proc = mentoring("check", "--config", str(DEMO), reports=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]

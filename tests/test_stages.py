@@ -72,15 +72,136 @@ def test_reading_or_writing_an_undeclared_dataset_fails(tmp_path):
 
 
 def test_every_stage_runs_reading_only_what_it_declares(tmp_path, monkeypatch):
-    """The whole small term in-process: every read and write goes through the declaration check."""
+    """The whole small term in-process: every read and write goes through the declaration check, and
+    every stage reads only the config keys the catalogue declares for it."""
     monkeypatch.setenv("MENTORING_KEY", KEY.hex())
     config = load_config(small_term(tmp_path))
     out = OutputPaths(tmp_path / "out").ensure()
-    for st in stages.STAGES:
-        run_in_process(StageContext(st.name, config, out))
+    undeclared = run_recording_config_reads(config, out)
     written = {p.relative_to(out.root).as_posix() for p in out.root.rglob("*.parquet")}
     declared = {d.path for d in stages.DATASETS.values()}
     assert written <= declared, written - declared
+    assert undeclared == {}, "declare them in the stage's config= (mentoring_lib/pipeline/stages.py)"
+
+
+@pytest.mark.slow
+def test_every_stage_of_the_demo_term_reads_only_the_config_keys_it_declares(tmp_path, monkeypatch):
+    """The demo config sets what the small term leaves out (mentor hours, withdrawals, support
+    meetings, certificate overrides, approved quotes, the evaluation section), so the stages take
+    the branches that read those keys."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config = load_config(ROOT / "config" / "demo.yml")
+    assert config.mentor_hours and config.certificates.overrides_file and config.inputs_of("support_attendance")
+    assert run_recording_config_reads(config, OutputPaths(tmp_path).ensure()) == {}
+
+
+# -- what the stages read of the config -------------------------------------------------------------
+
+#: Config keys a stage may read without declaring them: where files are (their contents are
+#: fingerprinted as inputs and side files) and where the pseudonym key comes from (the key part).
+LOCATION_KEYS = {"data_dir", "reports_dir", "source", "reports_root_path", "privacy.key_source", "privacy.key_file"}
+
+
+def config_model_paths() -> dict[type, str]:
+    """Each section model of the term config -> its dotted path (TermSection -> ``term``,
+    TestSubmissionRules -> ``registration.test_submissions``, InputFile -> ``inputs``)."""
+    from mentoring_lib.config import TermConfig
+    from mentoring_lib.config_sections import _Model
+
+    def models(annotation) -> list[type]:
+        if isinstance(annotation, type) and issubclass(annotation, _Model):
+            return [annotation]
+        return [m for a in getattr(annotation, "__args__", ()) for m in models(a)]
+
+    paths: dict[type, str] = {}
+
+    def walk(model: type, prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            for sub in models(info.annotation):
+                if sub not in paths:
+                    paths[sub] = prefix + name
+                    walk(sub, f"{prefix}{name}.")
+
+    walk(TermConfig, "")
+    return paths
+
+
+def run_recording_config_reads(config, out: OutputPaths, catalogue: tuple[stages.Stage, ...] = stages.STAGES
+                               ) -> dict[str, list[str]]:
+    """Run the stages of ``catalogue`` in-process on ``config``, recording each config field the stage's code reads
+    (every section model's attribute access); return, per stage, the keys it read without declaring
+    them: config keys not covered by its ``config_keys`` / ``side_files`` / :data:`LOCATION_KEYS`,
+    and fields of ``inputs:`` entries of kinds that neither it nor a stage it needs reads (the
+    ``kind`` itself is how a stage finds its own inputs)."""
+    from pydantic import BaseModel
+
+    from mentoring_lib.config import TermConfig
+    from mentoring_lib.config_sections import InputFile, _Model
+
+    # What the runner hands every stage (the report shows it); computed before the recording.
+    handed = provenance.public_record({"inputs": provenance.input_fingerprints(config),
+                                       "config": {"digest": config.digest()}, "code": {"package": "test"}})
+    paths = config_model_paths()
+    keys: set[str] = set()
+    entries: set[tuple[str, str]] = set()
+    read = object.__getattribute__
+
+    def recording(self, name):
+        value = read(self, name)
+        cls = type(self)
+        if name not in cls.model_fields or isinstance(value, BaseModel):
+            return value  # not a config key, or a section (what is read in it is recorded)
+        if cls is InputFile:
+            if name != "kind":
+                entries.add((read(self, "kind"), name))
+        elif cls is TermConfig:
+            if not isinstance(value, (list, dict)):  # inputs: recorded per entry; surveys: status only
+                keys.add(name)  # a scalar, or an optional section left out (None)
+        elif cls in paths and not paths[cls].startswith("inputs."):
+            keys.add(f"{paths[cls]}.{name}")
+        return value
+
+    undeclared: dict[str, list[str]] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_Model, "__getattribute__", recording)
+        for st in catalogue:
+            keys.clear()
+            entries.clear()
+            run_in_process(StageContext(st.name, config, out, provenance=handed))
+            kinds = {*st.inputs, *(k for n in stages.upstream(st.name) for k in stages.get(n).inputs)}
+            bad = sorted(k for k in keys if k not in LOCATION_KEYS and k not in st.side_files
+                         and not any(stages.overlaps(k, d) for d in st.config_keys))
+            bad += sorted(f"inputs[{kind}].{field}" for kind, field in entries if kind not in kinds)
+            if bad:
+                undeclared[st.name] = bad
+    return undeclared
+
+
+def test_a_config_key_or_input_a_stage_reads_without_declaring_it_is_found(tmp_path, monkeypatch):
+    """The recording catches an under-declared stage (here registrations without two of its keys
+    and one of its input kinds)."""
+    from dataclasses import replace
+
+    monkeypatch.setenv("MENTORING_KEY", KEY.hex())
+    config = load_config(small_term(tmp_path))
+    short = replace(stages.get("registrations"), config=("registration",),
+                    inputs=("mentor_registrations", "withdrawals"))
+    undeclared = run_recording_config_reads(config, OutputPaths(tmp_path / "out").ensure(), (short,))
+    assert set(undeclared) == {"registrations"}
+    assert {"privacy.min_count", "term.timezone", "inputs[participant_registrations].columns"} <= \
+        set(undeclared["registrations"])
+    assert not any(k.startswith(("registration.", "inputs[mentor_registrations]")) for k in undeclared["registrations"])
+
+
+def test_every_declared_config_key_is_a_key_of_the_config():
+    from mentoring_lib.config import TermConfig
+
+    known = {"": TermConfig, **{p: m for m, p in config_model_paths().items()}}
+    for st in stages.STAGES:
+        assert len(set(st.config_keys)) == len(st.config_keys), f"{st.name} declares a config key twice"
+        for key in st.config_keys:
+            section, _, field = key.rpartition(".")
+            assert section in known and field in known[section].model_fields, f"{st.name}: no config key '{key}'"
 
 
 # -- what an edited file re-runs --------------------------------------------------------------------
@@ -133,6 +254,103 @@ def test_editing_a_side_file_reruns_exactly_the_stages_that_read_it_and_says_why
         assert again.stale[name][0] == f"{key} changed", again.stale[name]  # then any upstream re-run
     for name in set(again.stale) - set(readers):
         assert all(r.endswith(" re-runs") for r in again.stale[name]), again.stale[name]
+
+
+#: One edit of each config section (and of the keys other stages read in it): key -> new value.
+CONFIG_EDITS = {
+    "term.title": "Another term", "term.language": "Finnish", "term.timezone": "Europe/Stockholm",
+    "term.university": "example-university", "term.end": "2026-12-19",
+    "registration.participant_places": 11, "registration.promote_until": "2026-10-12",
+    "groups.max_size": 13,
+    "programme.trainings": 4, "programme.meeting_period": "Autumn", "programme.first_meeting_week": "2026-10-12",
+    "certificates.role": "Mentor", "certificates.min_meetings": 2, "mentor_hours": {"training_hours": 2},
+    "privacy.min_count": 6, "privacy.min_base": 12, "privacy.gate_allow": ["Young"],
+    "evaluation.per_protocol_min_meetings": 2, "evaluation.primary": "scs_sf_total",
+    "report.title": "Another programme", "report.author": "Someone else",
+    "alerts.missed_meetings": 3,
+}
+
+
+def config_plans(tmp_path: Path, key: str, value) -> tuple[staleness.Plan, staleness.Plan]:
+    """The plan of a recorded run of the side-file term after ``key`` was set to ``value`` (and a
+    check that the same config again changes nothing)."""
+    config_file = side_term(tmp_path)
+
+    def plan(previous):
+        config = load_config(config_file)
+        return staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, previous)
+
+    first = plan(None)
+    recorded = {n: first.run_record(n) for n in first.fingerprints}
+    assert plan(recorded).stale == {}
+    raw = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    *sections, field = key.split(".")
+    node = raw
+    for section in sections:
+        node = node.setdefault(section, {})
+    assert node.get(field) != value, "an edit changes the value"
+    node[field] = value
+    config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return first, plan(recorded)
+
+
+@pytest.mark.parametrize("key", list(CONFIG_EDITS))
+def test_editing_a_config_key_reruns_exactly_the_stages_that_read_it_and_says_why(tmp_path, key):
+    _, again = config_plans(tmp_path, key, CONFIG_EDITS[key])
+    readers = stages.reading_config(key)
+    assert set(again.stale) == stages.downstream(set(readers))
+    for name in readers:
+        declared = next(d for d in stages.get(name).config_keys if stages.overlaps(key, d))
+        what = "key" if "." in declared else "section"
+        assert again.stale[name][0] == f"config {what} {declared} changed", again.stale[name]
+    for name in set(again.stale) - set(readers):
+        assert all(r.endswith(" re-runs") for r in again.stale[name]), again.stale[name]
+
+
+def test_what_an_edited_config_key_reruns():
+    """The catalogue's answer for the edits a coordinator makes most (what the code reads: the
+    certificate names the programme, so report.title re-runs the certificates too)."""
+    every = {s.name for s in stages.STAGES}
+    publishing = {s.name for s in stages.STAGES if s.public}
+    assert publishing == {"registrations", "groups", "evaluation", "report"}
+    expected = {"report.title": {"certificates", "report"}, "report.author": {"report"},
+                "certificates.role": {"certificates"}, "mentor_hours.training_hours": {"certificates"},
+                "certificates.min_meetings": {"evaluation", "certificates", "report"},
+                "term.language": {"evaluation", "certificates", "report"}, "privacy.min_count": publishing,
+                "privacy.min_base": {"evaluation", "report"}, "privacy.gate_allow": {"report"},
+                "groups.count": {"groups", "evaluation", "report"}, "term.end": every, "term.name": every,
+                "alerts.missed_meetings": set(), "surveys": set()}
+    assert {k: set(stages.reading_config(k)) for k in expected} == expected
+    assert stages.downstream({"registrations"}) == every, "so privacy.min_count re-runs every stage"
+
+
+def test_a_run_says_which_config_section_changed(tmp_path):
+    _, again = config_plans(tmp_path, "report.subtitle", "Spring")
+    assert again.lines() == ["  report: config section report changed"]
+    (tmp_path / "2").mkdir()
+    _, again = config_plans(tmp_path / "2", "certificates.heading", "Certificate")
+    assert again.lines() == ["  certificates: config section certificates changed"]
+
+
+def test_a_run_recorded_with_the_whole_config_digest_reruns_every_stage_saying_so(tmp_path):
+    first, _ = config_plans(tmp_path, "report.author", "Someone else")
+    old = {n: {"parts": {"config": "d", **{k: v for k, v in first.parts[n].items()
+                                          if not k.startswith(staleness.CONFIG)}}, "fingerprint": "f"}
+           for n in first.parts}
+    config = load_config(tmp_path / "term.yml")
+    again = staleness.plan(config, provenance.input_fingerprints(config), "code", KEY, old)
+    assert list(again.stale) == [s.name for s in stages.STAGES]
+    assert {why[0] for why in again.stale.values()} == {
+        "the earlier run recorded a digest of the whole config, not of each section"}
+
+
+def test_an_edited_input_entry_reruns_its_stage_and_downstream(tmp_path):
+    """An input's entry (here its column mapping) is part of what the stages of its kind read."""
+    _, again = config_plans(tmp_path, "inputs", [{"id": "mentors", "kind": "mentor_registrations",
+                                                  "file": "mentors.csv", "tool": "google_forms",
+                                                  "columns": {"email": "E-mail"}}])
+    assert again.stale["registrations"] == ["input 'mentors' changed"]
+    assert set(again.stale) == {s.name for s in stages.STAGES}
 
 
 def test_an_edited_input_reruns_its_stage_and_downstream_only(tmp_path):
@@ -272,3 +490,4 @@ def test_edited_overrides_rerun_only_certificates_and_warm_or_cold_kernels_publi
     monkeypatch.setenv("MENTORING_WARM_KERNELS", "0")
     assert cli.main(["run", "--config", str(config_file), "--jobs", "1"]) == 0
     assert folder_hashes(tmp_path / "cold" / "small" / "public") == public
+

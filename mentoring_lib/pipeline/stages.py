@@ -7,6 +7,10 @@ a notebook is opened alone, by ``mentoring check``, and as the benchmark floor).
 
 * ``inputs``: the kinds of the term's input files it reads (``inputs:`` of the config);
 * ``side_files``: the config keys naming other files it reads (codebook, roster, overrides, ...);
+* ``config``: the config sections (``report``) and dotted keys (``privacy.min_count``) its code reads,
+  besides :data:`EVERY_STAGE_CONFIG` (what the ``inputs:`` entries of its kinds say, the side files'
+  names, the data and reports folders and the pseudonym key's source are covered by the parts above);
+  a test runs every stage recording what it reads of the config and fails on an undeclared key;
 * ``reads`` / ``writes``: the named datasets (tables, the identity table, data-quality records) it
   reads and writes, like Kedro's catalogue; :meth:`StageContext.read` refuses an undeclared one;
 * ``domain``: ``identity`` (it reads names and e-mails: raw exports or the identity table) or
@@ -92,6 +96,8 @@ class Stage:
     inputs: tuple[str, ...] = ()
     #: Config keys naming the other files it reads (see ``TermConfig.named_files``).
     side_files: tuple[str, ...] = ()
+    #: Config sections and dotted keys it reads (besides EVERY_STAGE_CONFIG): see config_keys.
+    config: tuple[str, ...] = ()
     #: Names of the datasets (:data:`DATASETS`) it reads and writes.
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
@@ -109,6 +115,11 @@ class Stage:
         """The stages whose datasets this one reads, in pipeline order (derived, not declared)."""
         producers = {producer(d) for d in self.reads} - {self.name}
         return tuple(s.name for s in STAGES if s.name in producers)
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """Every config section or dotted key it reads: its run fingerprint has a digest of each."""
+        return (*EVERY_STAGE_CONFIG, *self.config)
 
     @property
     def identity(self) -> bool:
@@ -129,6 +140,15 @@ class Stage:
         return getattr(importlib.import_module(module), func)
 
 
+#: Config keys every stage reads: the term's name (where its outputs go, the pseudonyms' term) and
+#: last day (the date written into its outputs, :func:`mentoring_lib.pipeline.provenance.source_date_epoch`).
+EVERY_STAGE_CONFIG = ("term.name", "term.end")
+#: The certificate rule's minimums (the evaluation and the report say how many reached them).
+CERTIFICATE_RULE = ("certificates.min_trainings", "certificates.min_meetings")
+#: The disclosure thresholds (every stage that publishes counts).
+THRESHOLDS = ("privacy.min_count", "privacy.min_base")
+
+
 def _ev(*names: str) -> tuple[str, ...]:
     return tuple(f"evaluation/{n}" for n in names)
 
@@ -136,32 +156,37 @@ def _ev(*names: str) -> tuple[str, ...]:
 STAGES: tuple[Stage, ...] = (
     Stage("registrations", "01_registrations.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("mentor_registrations", "participant_registrations", "withdrawals"),
-          side_files=("schools_file",),
+          side_files=("schools_file",), config=("registration", "term.timezone", "privacy.min_count"),
           writes=("registrations/people", "registrations/rows", IDENTITY.name, "quality/registrations"),
           domain="identity", public_outputs=("registration_summary.xlsx",),
           private_outputs=("roster.xlsx", "mailmerge_accepted.csv", "mailmerge_waitlisted.csv"),
           module="mentoring_lib.steps.registration", description="Read registration exports; first-come-first-served selection"),
     Stage("groups", "02_groups.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("roster",), side_files=("groups.roster_file",),
+          config=("groups", "programme.first_meeting_week", "privacy.min_count"),
           reads=("registrations/people", IDENTITY.name),
           writes=("groups/pairs", "groups/members", "quality/groups"),
           domain="identity", public_outputs=("group_sizes.xlsx",), private_outputs=("groups.xlsx",),
           module="mentoring_lib.steps.grouping", description="Co-mentor pairs and participant groups; the coordinator's sheet with names"),
     Stage("attendance", "03_attendance.ipynb", "mentoring_lib.pipeline.drivers:run",
-          inputs=("training_attendance", "group_attendance"),
+          inputs=("training_attendance", "group_attendance"), config=("programme.trainings", "programme.meetings_planned"),
           reads=("registrations/people", "groups/members"),
           writes=(*(f"attendance/{t}" for t in ATTENDANCE_TABLES), "quality/attendance"),
           domain="identity", private_outputs=("figures/attendance_*.png",),
           module="mentoring_lib.steps.attendance", description="Mentor trainings and group meetings"),
     Stage("feedback", "04_feedback.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("feedback_before", "feedback_after", "feedback_session", "mentor_feedback"),
-          side_files=("codebook",),
+          side_files=("codebook",), config=("term.timezone",),
           reads=("registrations/people", IDENTITY.name),
           writes=("feedback/responses", "feedback/scores", "feedback/linkage", "feedback/comments",
                   "quality/feedback"),
           domain="identity", module="mentoring_lib.steps.feedback", description="Surveys scored through the codebook; pre/post linkage"),
     Stage("evaluation", "05_evaluation.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("fidelity_log",), side_files=("codebook", "themes_file", "privacy.approved_quotes_file"),
+          # term.language: its sentences, key figures, Methods and limitations (messages/<lang>/evaluation.yml)
+          config=("evaluation", "programme", "term.title", "term.start", "term.language", "registration.mentor_places",
+                  "registration.participant_places", "groups.count", *CERTIFICATE_RULE, *THRESHOLDS,
+                  "report.organisation"),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
                  "attendance/meetings_held", "feedback/responses", "feedback/scores", "feedback/comments",
                  "feedback/linkage", IDENTITY.name),
@@ -171,12 +196,18 @@ STAGES: tuple[Stage, ...] = (
           module="mentoring_lib.steps.evaluation", description="Reach, implementation, reaction, effectiveness"),
     Stage("certificates", "06_certificates.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("support_attendance",), side_files=("certificates.overrides_file",),
+          # the certificate names the programme (report.title), its organiser and the contact
+          config=("certificates", "mentor_hours", "programme.trainings", "programme.meetings_planned", "term.title",
+                  "term.start", "term.language", "report.title", "report.organisation", "report.contact"),
           reads=("registrations/people", "groups/members", "attendance/trainings", "attendance/meetings",
                  IDENTITY.name),
           writes=("certificates/eligibility", "certificates/attention", "quality/certificates"),
           domain="identity", private_outputs=("certificates/*",),
           module="mentoring_lib.steps.certificates", description="Eligibility, certificate PDFs, register and mail merge"),
     Stage("report", "07_report.ipynb", "mentoring_lib.pipeline.drivers:run",
+          # privacy.gate_allow: the words the run's privacy gate lets through in the release it protects
+          config=("report", "programme", "term.title", "term.start", "term.language", "term.university", "groups.count",
+                  *CERTIFICATE_RULE, *THRESHOLDS, "privacy.gate_allow"),
           reads=(*_ev(*EVALUATION_TABLES), "registrations/people", "registrations/rows", "groups/members", "groups/pairs",
                  "feedback/linkage",
                  "quality/registrations", "quality/groups", "quality/attendance", "quality/feedback"),
@@ -238,6 +269,16 @@ def reading(kind: Literal["inputs", "side_files"], key: str) -> list[str]:
     return [s.name for s in STAGES if key in getattr(s, kind)]
 
 
+def reading_config(key: str) -> list[str]:
+    """The stages that read config section or dotted key ``key`` (or a section holding it, or a key in it)."""
+    return [s.name for s in STAGES if any(overlaps(key, k) for k in s.config_keys)]
+
+
+def overlaps(key: str, declared: str) -> bool:
+    """Whether config key ``key`` is ``declared``, inside it (a section) or holds it."""
+    return key == declared or key.startswith(declared + ".") or declared.startswith(key + ".")
+
+
 #: The stage that protects the public release as a whole (the disclosure audit's model).
 RELEASE_STAGE = "report"
 
@@ -271,13 +312,13 @@ def markdown_table() -> str:
     def code(items) -> str:
         return ", ".join(f"`{i}`" for i in items) or "–"
 
-    lines = ["| # | stage | domain | needs | config inputs | side files | reads | writes | public | private |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| # | stage | domain | needs | config inputs | side files | config read | reads | writes | public | private |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for i, s in enumerate(STAGES, 1):
         reads = _compact(s.reads)
         writes = _compact(s.writes)
         lines.append(f"| {i} | **{s.name}** (`{s.notebook}`) | {s.domain} | {', '.join(s.needs) or '–'} | "
-                     f"{code(s.inputs)} | {code(s.side_files)} | {code(reads)} | {code(writes)} | "
+                     f"{code(s.inputs)} | {code(s.side_files)} | {code(s.config_keys)} | {code(reads)} | {code(writes)} | "
                      f"{code(s.public_outputs)} | {code(s.private_outputs)} |")
     lines += ["", "| dataset | path | domain | written by | read by |", "| --- | --- | --- | --- | --- |"]
     for d in DATASETS.values():

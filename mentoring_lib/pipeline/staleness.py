@@ -1,11 +1,17 @@
 """Which stages of a term must run again, and why: per-stage fingerprints from the stage catalogue.
 
 A stage's fingerprint covers everything it reads (:mod:`mentoring_lib.pipeline.stages`): the input files of
-the kinds it declares, the side files its config keys name (codebook, roster, overrides, approved
-quotes, school and theme tables), the config, the code, the pseudonym key, and the fingerprints of
-the stages it needs. ``run.json`` keeps each stage's fingerprint and the digests of its parts; the
-next run compares them and re-runs only the stages whose parts changed, and every stage downstream
-of one, saying why ("certificates: certificates.overrides_file changed").
+the kinds it declares (their contents and their ``inputs:`` entries), the side files its config keys
+name (codebook, roster, overrides, approved quotes, school and theme tables), the config sections and
+keys it declares (``report``, ``privacy.min_count``: editing ``report.title`` does not re-run the
+attendance), the code, the pseudonym key, and the fingerprints of the stages it needs. ``run.json``
+keeps each stage's fingerprint and the digests of its parts; the next run compares them and re-runs
+only the stages whose parts changed, and every stage downstream of one, saying why
+("certificates: certificates.overrides_file changed", "report: config section report changed").
+
+A kept stage keeps what it published: the report's provenance section shows the digest of the whole
+config and every input's hash as of the run that made the report, so after a run that re-ran only
+the certificates (``certificates.role`` edited) run.json has the newer config digest.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from mentoring_lib.config import TermConfig
 
 AFTER = "after "
 INPUT = "input "
+CONFIG = "config "
 
 
 def _digest(value: object) -> str:
@@ -37,12 +44,18 @@ def named_files(config: TermConfig) -> dict[str, str | None]:
 
 
 def own_parts(stage: stages.Stage, config: TermConfig, inputs: dict[str, dict], files: dict[str, str | None],
-              code: str, key: str) -> dict[str, str]:
-    """The digests of what ``stage`` reads itself (its upstream stages are added by :func:`plan`)."""
-    parts = {"config": _digest(config.digest()), "code": _digest(code), "key": _digest(key)}
+              code: str, key: str, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The digests of what ``stage`` reads itself (its upstream stages are added by :func:`plan`).
+
+    ``settings``: :meth:`TermConfig.key_digests` of (at least) the stage's config keys, computed
+    once for all stages by :func:`plan`; None computes them here."""
+    settings = settings if settings is not None else config.key_digests(stage.config_keys)
+    parts = {"code": _digest(code), "key": _digest(key)}
+    parts.update({CONFIG + k: settings[k] for k in stage.config_keys})
+    entries = config.input_digests()
     for item in config.inputs:
-        if item.kind in stage.inputs:
-            parts[INPUT + item.id] = _digest(inputs.get(item.id, {}).get("sha256"))
+        if item.kind in stage.inputs:  # the export and what its entry says (columns, tool, sheet, ...)
+            parts[INPUT + item.id] = _digest([inputs.get(item.id, {}).get("sha256"), entries[item.id]])
     for name in stage.side_files:
         if name in files:
             parts[name] = _digest(files[name])
@@ -71,6 +84,8 @@ def reasons(now: dict[str, str], before: dict[str, str] | None) -> list[str]:
     """What changed between two sets of parts, in words."""
     if before is None:
         return ["no earlier run recorded what it read"]
+    if "config" in before and not any(k.startswith(CONFIG) for k in before):
+        return ["the earlier run recorded a digest of the whole config, not of each section"]
     out = []
     for name in sorted(set(now) | set(before)):
         if now.get(name) == before.get(name):
@@ -82,6 +97,9 @@ def reasons(now: dict[str, str], before: dict[str, str] | None) -> list[str]:
             out.append(f"input '{name[len(INPUT):]}' {what}")
         elif name == "key":
             out.append("the pseudonym key changed")
+        elif name.startswith(CONFIG):
+            key = name[len(CONFIG):]
+            out.append(f"config {'key' if '.' in key else 'section'} {key} {what}")
         else:
             out.append(f"{name} {what}")
     # an upstream stage's re-run is the consequence; its own reasons are printed on its line
@@ -98,9 +116,10 @@ def plan(config: TermConfig, inputs: dict[str, dict], code: str, key: bytes, pre
     previous = previous or {}
     files = named_files(config)
     tag = key_tag(key)
+    settings = config.key_digests({k for st in stages.STAGES for k in st.config_keys})
     out = Plan()
     for st in stages.STAGES:
-        parts = own_parts(st, config, inputs, files, code, tag)
+        parts = own_parts(st, config, inputs, files, code, tag, settings)
         parts.update({AFTER + n: out.fingerprints[n] for n in st.needs})
         fp = _digest(parts)
         prev = previous.get(st.name)

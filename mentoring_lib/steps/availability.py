@@ -25,7 +25,7 @@ TRACKED: dict[str, str] = {
 def missing_kinds(config: "TermConfig") -> frozenset[str]:
     """The tracked input kinds of which no export is there: none configured, or every configured
     file absent (allowed for ``required: false`` inputs)."""
-    present = {i.kind for i in config.inputs if config.input_path(i).is_file()}
+    present = {i.kind for i in config.inputs if i.kind in TRACKED and config.input_path(i).is_file()}
     return frozenset(k for k in TRACKED if k not in present)
 
 
