@@ -105,12 +105,18 @@ def test_stages_done_are_those_with_a_done_marker(tmp_path):
     assert partial.stages_done(None) == set()
 
 
-def test_held_back_public_files_are_removed_and_named(tmp_path):
+def test_held_back_public_files_are_removed_named_and_their_stages_marked(tmp_path):
     (tmp_path / "public" / "figures").mkdir(parents=True)
     (tmp_path / "public" / "registration_summary.xlsx").write_text("x")
     (tmp_path / "public" / "figures" / "a.png").write_text("x")
-    assert partial.hold_back_public(tmp_path) == ["figures/a.png", "registration_summary.xlsx"]
+    for name in ("registrations", "attendance"):
+        (tmp_path / "private" / "tables" / name).mkdir(parents=True)
+    assert partial.hold_back_public(tmp_path, ["registrations", "attendance"]) == ["figures/a.png",
+                                                                                  "registration_summary.xlsx"]
     assert list((tmp_path / "public").iterdir()) == []
+    # registrations writes public files (they must be made again); attendance writes none
+    assert partial.held_back(tmp_path) == {"registrations"}
+    assert partial.held_back(None) == set()
 
 
 # -- the command line on a new term (notebooks) ----------------------------------------------------
@@ -152,6 +158,17 @@ def test_only_registrations_on_a_new_term_exits0_with_roster_and_no_public_relea
     assert refused.returncode == EXIT_INPUT and "Traceback" not in refused.stderr
     assert "'evaluation' needs 'attendance' and 'feedback', which have not run on this term yet" in refused.stderr
     assert f"mentoring run --config {config} --only attendance --only feedback --only evaluation" in refused.stderr
+
+    # once the other exports are in, the whole run makes every stage again, so the release it
+    # publishes has the files held back before (registration_summary.xlsx, group_sizes.xlsx)
+    small_term(tmp_path / "term")
+    whole = mentoring_cli("run", "--config", str(config), reports=reports, env=KEY, timeout=300)
+    assert whole.returncode == EXIT_OK, whole.stderr
+    assert "Every stage runs again: its public files were held back until the report stage could run" in whole.stdout
+    assert {"registration_summary.xlsx", "group_sizes.xlsx", "report.html", "report.pdf"} <= {
+        p.name for p in (term_dir / "public").iterdir()}
+    assert partial.held_back(term_dir / "current") == set()
+    assert "report: skipped" not in whole.stdout and "public outputs held back" not in whole.stdout
 
 
 @pytest.mark.slow

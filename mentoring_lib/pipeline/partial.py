@@ -10,7 +10,9 @@ published outputs. On a brand-new term there are none, or only those of an earli
   (:func:`mentoring_lib.pipeline.stages.select`), is skipped instead when the stages it summarises
   have not run yet: ``--only registrations`` on a new term writes the roster and the mail merges
   and says why there is no report yet. The public files of such a run are held back
-  (:func:`hold_back_public`): only the report stage protects the public release as a whole.
+  (:func:`hold_back_public`): only the report stage protects the public release as a whole. The
+  stages whose public files were held back are marked, and the next whole run runs them again
+  (:func:`held_back`), so the release it publishes has every file.
 """
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ from pathlib import Path
 from mentoring_lib.errors import UsageError
 from mentoring_lib.pipeline import stages
 from mentoring_lib.pipeline.context import DONE_MARKER
+
+#: Left in a stage's tables folder when its public files were held back (carried over with the
+#: tables while the stage is not run again).
+HELD_BACK_MARKER = ".public_held_back"
 
 
 def stages_done(folder: Path | None) -> set[str]:
@@ -72,9 +78,21 @@ def resolve(selected: list[stages.Stage], *, only: list[str] | None, start: str 
     return out
 
 
-def hold_back_public(run_dir: Path) -> list[str]:
+def held_back(folder: Path | None) -> set[str]:
+    """The stages of a run folder whose public files were held back (they must run again)."""
+    if folder is None:
+        return set()
+    return {s.name for s in stages.STAGES if (folder / "private" / "tables" / s.name / HELD_BACK_MARKER).is_file()}
+
+
+def hold_back_public(run_dir: Path, ran: list[str]) -> list[str]:
     """Remove the public files of a run whose report stage was skipped (nothing public is
-    published that the report stage has not protected); return their names."""
+    published that the report stage has not protected) and mark the stages of ``ran`` that write
+    public files; return the files' names."""
+    for name in ran:
+        tables = run_dir / "private" / "tables" / name
+        if stages.get(name).public and tables.is_dir():
+            (tables / HELD_BACK_MARKER).write_text("")
     public = run_dir / "public"
     if not public.is_dir():
         return []

@@ -386,13 +386,16 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         except (OSError, ValueError):
             last = {}
     previous = last.get("stages") if last.get("status") == "ok" and isinstance(last.get("stages"), dict) else None
+    held_back = partial_runs.held_back(pub)
     if previous is not None:  # a stage whose outputs were never published has not run, whatever run.json says
-        previous = {k: v for k, v in previous.items() if k in partial_runs.stages_done(pub)}
+        previous = {k: v for k, v in previous.items() if k in partial_runs.stages_done(pub) - held_back}
     # Which stages run, and why: each stage's fingerprint covers what the catalogue says it reads.
     plan = staleness.plan(config, inputs_before, code, key, previous, force=force,
                           selected=[s.name for s in selected] if partial else None,
                           why_selected="chosen with --only or --from")
     if not partial:
+        for name in held_back & set(plan.stale):
+            plan.stale[name] = ["its public files were held back until the report stage could run"]
         if not plan.stale:
             assert pub is not None  # without a published run every stage is stale
             report(f"Nothing to do: inputs, side files, config and code are unchanged since run "
@@ -405,7 +408,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             report("Stages to run again, and why:")
             for line in plan.lines():
                 report(line)
-        elif previous and not force:
+        elif (previous or held_back) and not force:
             report(f"Every stage runs again: {'; '.join(plan.stale[stages.STAGES[0].name])}")
     fingerprint = plan.overall()
 
@@ -458,7 +461,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     failure: dict = {}  # the error's structured fields, for the run records
     seconds: dict[str, float] = {}
     needs: list = []
-    held_back: list[str] = []
+    held_files: list[str] = []
     try:
         done = set(kept) if partial else set()
         import_in_background(LATE_RUNNER_IMPORTS)
@@ -471,9 +474,9 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             if warm is not None:
                 warm.close()
         if stages.RELEASE_STAGE in skipped:
-            held_back = partial_runs.hold_back_public(run_dir)
-            if held_back:
-                report(f"  public outputs held back until the report stage protects the release: {', '.join(held_back)}")
+            held_files = partial_runs.hold_back_public(run_dir, list(seconds))
+            if held_files:
+                report(f"  public outputs held back until the report stage protects the release: {', '.join(held_files)}")
         inputs_after = provenance.input_fingerprints(config)
         changed = sorted(k for k in inputs_before if inputs_before[k].get("sha256") != inputs_after[k].get("sha256"))
         if changed:
@@ -547,7 +550,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
                                          mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
-    return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs, skipped, held_back)
+    return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs, skipped, held_files)
 
 
 def _failure(kind: str, exit_code: int, message: str) -> dict:
