@@ -414,11 +414,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
     selected_names = {s.name for s in selected}
     kept = [s.name for s in stages.STAGES if s.name not in selected_names]
-    if partial:
-        missing_up = [n for s in selected for n in s.needs if n in kept]
-        if missing_up and pub is None:
-            raise WorkbookError(f"--only/--from needs a previous complete run for: {', '.join(sorted(set(missing_up)))}",
-                                hint="run the whole term once first")
+    # (a partial run's needs were checked against the published stages: partial.resolve in run_term)
     # Created only once the run will go ahead; a failure from here on removes it again.
     run_dir = publish.new_run_dir(term_dir, run_id)
     if partial:
