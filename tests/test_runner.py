@@ -161,9 +161,12 @@ def test_only_and_from_rerun_part_of_the_pipeline(term, capsys):
     assert run_cli("run", "--config", str(cfg), "--from", "first") == EXIT_OK
 
 
-def test_only_without_previous_run_is_refused(term, capsys):
-    assert run_cli("run", "--config", str(term("succeeds_second.ipynb")), "--only", "second") != EXIT_OK
-    assert "previous complete run" in capsys.readouterr().err
+def test_only_without_previous_run_is_refused_exit2_naming_the_earlier_stage(term, capsys):
+    cfg = term("succeeds_second.ipynb")
+    assert run_cli("run", "--config", str(cfg), "--only", "second") == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "'second' needs 'first', which has not run on this term yet" in err
+    assert f"--config {cfg} --only first --only second" in err
 
 
 def test_missing_input_exits_2_naming_file(term, capsys):

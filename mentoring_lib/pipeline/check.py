@@ -6,8 +6,11 @@ excluded by reason, per input. The groups stage's result is reported too (groups
 reserve pairs, mentors and participants in no group with the reason), with a warning when fewer
 groups than ``groups.count`` (or none) can be formed. The later stages (evaluation, certificates,
 report) read no exports of their own; their cheap validations run instead: the codebook, the
-approved-quotes file, the certificate rule and overrides, and the disclosure thresholds. A problem
-stops the check with exit 2 as it would stop the run; a warning leaves the exit code at 0.
+approved-quotes file, the certificate rule and overrides, and the disclosure thresholds. The
+fidelity log and the mentors' support-meeting sheets are read whenever they are configured, also
+when the config leaves them unused (no ``programme.curriculum``, no ``mentor_hours:``), which is a
+warning. A problem stops the check with exit 2 as it would stop the run; a warning leaves the exit
+code at 0.
 """
 from __future__ import annotations
 
@@ -38,6 +41,10 @@ def check_term(config_path: str | Path, echo: Callable[[str], None] = print) -> 
             run_in_process(ctx.for_stage(name))
         group_lines, warnings = group_formation(ctx)
         later = validate_later_stages(ctx)
+        log_notes, log_warnings = validate_logs(ctx)
+        for stage, notes in log_notes.items():
+            later.setdefault(stage, []).extend(notes)
+        warnings = [*warnings, *log_warnings]
         summary = provenance.quality_rows(out.quality)
         for source, notes in quality_notes(out.quality).items():
             summary.setdefault(source, {})["notes"] = notes
@@ -105,6 +112,37 @@ def validate_later_stages(ctx: StageContext) -> dict[str, list[str]]:
     return {"evaluation": evaluation.check_inputs(ctx.config), "certificates": cert,
             "report": [f"counts under {thresholds.min_count} shown as '<{thresholds.min_count}'; "
                        f"shares and means need a base of {thresholds.min_base}"]}
+
+
+def validate_logs(ctx: StageContext) -> tuple[dict[str, list[str]], list[str]]:
+    """Read the fidelity log and the support-meeting sheets when the config lists them, even where
+    the run leaves them unused (then a warning says why): their errors name the file, the row as
+    Excel shows it, the column and what to do (exit 2). Returns (notes per stage, warnings)."""
+    from mentoring_lib.steps import fidelity, mentor_hours
+    from mentoring_lib.steps.certificate_rules import accepted_mentors
+
+    config = ctx.config
+    notes: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    logs = [i for i in config.inputs_of(fidelity.KIND) if config.input_path(i).is_file()]
+    if logs:
+        log = fidelity.read_log(config)
+        entries = 0 if log is None else len(log)
+        meetings = 0 if log is None else len(log.drop_duplicates(["group", "meeting"]))
+        notes["evaluation"] = [f"fidelity log ({', '.join(i.id for i in logs)}): {entries} curriculum entries "
+                               f"at {meetings} group meeting(s)"]
+        if not config.programme.curriculum:
+            warnings.append(f"the fidelity log ({', '.join(i.id for i in logs)}) is read but not reported: "
+                            "programme.curriculum is empty; list the curriculum's parts there as the log names them")
+    sheets = [i for i in config.inputs_of("support_attendance") if config.input_path(i).is_file()]
+    if sheets and config.mentor_hours is None:
+        # the certificates stage reads them only for mentor hours: read them here (quality recorded)
+        certificates = ctx.for_stage("certificates")
+        mentor_hours.support_meetings(certificates, accepted_mentors(certificates.read("registrations/people")))
+        warnings.append(f"the support-meeting sheet ({', '.join(i.id for i in sheets)}) is read but not used: "
+                        "the config has no mentor_hours: section; add one to count support meetings in "
+                        "mentors' hours")
+    return notes, warnings
 
 
 def quality_notes(quality_dir: Path) -> dict[str, list[str]]:

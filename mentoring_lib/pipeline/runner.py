@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mentoring_lib.pipeline import kernels, provenance, publish, staleness, stages
+from mentoring_lib.pipeline import kernels, partial as partial_runs, provenance, publish, staleness, stages
 from mentoring_lib.config import TermConfig, load_config
 from mentoring_lib import errors
 from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
@@ -78,6 +78,9 @@ class RunResult:
     message: str = ""
     #: The "Needs your attention" list of a published run (see :mod:`mentoring_lib.steps.attention`).
     attention: list = field(default_factory=list)
+    #: Stages a partial run skipped, with why, and the public files it held back (:mod:`.partial`).
+    skipped: dict[str, str] = field(default_factory=dict)
+    held_back: list[str] = field(default_factory=list)
 
     @property
     def public(self) -> Path:
@@ -339,9 +342,14 @@ def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, s
             echo(msg)
 
         try:
+            skipped: dict[str, str] = {}
+            if partial:  # a new term: the earlier stages may not have run yet (exit 2, or the report skipped)
+                chosen = partial_runs.resolve(selected, only=only, start=start, config_path=config_path,
+                                              done=partial_runs.stages_done(publish.published_dir(term_dir)))
+                selected, skipped = chosen.run, chosen.skipped
             with _sigterm_stops_the_run() as stop:
                 return _run_locked(config, config_path, term_dir, run_id, selected, partial, force, jobs,
-                                   timeout, report, stop)
+                                   timeout, report, stop, skipped)
         finally:
             log.removeHandler(handler)
             handler.close()
@@ -349,8 +357,10 @@ def run_term(config_path: str | os.PathLike, *, only: list[str] | None = None, s
 
 def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: str,
                 selected: list[stages.Stage], partial: bool, force: bool, jobs: int, timeout: int,
-                report: Callable[[str], None], stop: _StopSignal | None = None) -> RunResult:
+                report: Callable[[str], None], stop: _StopSignal | None = None,
+                skipped: dict[str, str] | None = None) -> RunResult:
     stop = stop or _StopSignal()
+    skipped = skipped or {}
     started_wall = dt.datetime.now(dt.timezone.utc)
     stale = publish.clean_stale_runs(term_dir)
     if stale:
@@ -376,11 +386,16 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         except (OSError, ValueError):
             last = {}
     previous = last.get("stages") if last.get("status") == "ok" and isinstance(last.get("stages"), dict) else None
+    held_back = partial_runs.held_back(pub)
+    if previous is not None:  # a stage whose outputs were never published has not run, whatever run.json says
+        previous = {k: v for k, v in previous.items() if k in partial_runs.stages_done(pub) - held_back}
     # Which stages run, and why: each stage's fingerprint covers what the catalogue says it reads.
     plan = staleness.plan(config, inputs_before, code, key, previous, force=force,
                           selected=[s.name for s in selected] if partial else None,
                           why_selected="chosen with --only or --from")
     if not partial:
+        for name in held_back & set(plan.stale):
+            plan.stale[name] = ["its public files were held back until the report stage could run"]
         if not plan.stale:
             assert pub is not None  # without a published run every stage is stale
             report(f"Nothing to do: inputs, side files, config and code are unchanged since run "
@@ -393,17 +408,13 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             report("Stages to run again, and why:")
             for line in plan.lines():
                 report(line)
-        elif previous and not force:
+        elif (previous or held_back) and not force:
             report(f"Every stage runs again: {'; '.join(plan.stale[stages.STAGES[0].name])}")
     fingerprint = plan.overall()
 
     selected_names = {s.name for s in selected}
     kept = [s.name for s in stages.STAGES if s.name not in selected_names]
-    if partial:
-        missing_up = [n for s in selected for n in s.needs if n in kept]
-        if missing_up and pub is None:
-            raise WorkbookError(f"--only/--from needs a previous complete run for: {', '.join(sorted(set(missing_up)))}",
-                                hint="run the whole term once first")
+    # (a partial run's needs were checked against the published stages: partial.resolve in run_term)
     # Created only once the run will go ahead; a failure from here on removes it again.
     run_dir = publish.new_run_dir(term_dir, run_id)
     if partial:
@@ -418,6 +429,8 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
 
     report(f"Term '{config.term.name}': running {len(selected)} stage(s) "
            f"({', '.join(s.name for s in selected)}); run {run_id}")
+    for name, why in skipped.items():
+        report(f"  {name}: skipped: {why}; it runs with the whole term: mentoring run --config {config_path}")
     record: dict = {
         "run_id": run_id, "term": config.term.name, "status": "running",
         "started": started_wall.isoformat(timespec="seconds"),
@@ -444,6 +457,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
     failure: dict = {}  # the error's structured fields, for the run records
     seconds: dict[str, float] = {}
     needs: list = []
+    held_files: list[str] = []
     try:
         done = set(kept) if partial else set()
         import_in_background(LATE_RUNNER_IMPORTS)
@@ -455,6 +469,10 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         finally:
             if warm is not None:
                 warm.close()
+        if stages.RELEASE_STAGE in skipped:
+            held_files = partial_runs.hold_back_public(run_dir, list(seconds))
+            if held_files:
+                report(f"  public outputs held back until the report stage protects the release: {', '.join(held_files)}")
         inputs_after = provenance.input_fingerprints(config)
         changed = sorted(k for k in inputs_before if inputs_before[k].get("sha256") != inputs_after[k].get("sha256"))
         if changed:
@@ -482,7 +500,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             if input_id in details["inputs"]:
                 details["inputs"][input_id].update(counts)
         record.update(status="ok", exit_code=EXIT_OK, details=f"private/{provenance.DETAILS}",
-                      stages=_stage_records(plan, seconds, last.get("run_id")))
+                      stages=_stage_records(plan, seconds, last.get("run_id"), run_dir, skipped))
         details.update(status="ok", exit_code=EXIT_OK)
         provenance.write_json_atomic(run_dir / "private" / provenance.DETAILS, details,
                                      mode=publish.PRIVATE_FILE_MODE)
@@ -517,7 +535,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         raise
     finally:
         record.update(status=status, exit_code=exit_code,
-                      stages=_stage_records(plan, seconds, last.get("run_id")) if status == "ok"
+                      stages=_stage_records(plan, seconds, last.get("run_id"), run_dir, skipped) if status == "ok"
                       else {k: {"seconds": round(v, 2)} for k, v in seconds.items()})
         if status != "ok":
             record["error"] = PUBLIC_ERRORS.get(exit_code, "failed")
@@ -528,7 +546,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             provenance.write_json_atomic(publish.private_dir(term_dir / FAILED) / provenance.DETAILS, details,
                                          mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
-    return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs)
+    return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs, skipped, held_files)
 
 
 def _failure(kind: str, exit_code: int, message: str) -> dict:
@@ -548,11 +566,17 @@ def attention_of(details_path: Path) -> list:
         return []
 
 
-def _stage_records(plan: staleness.Plan, seconds: dict[str, float], last_run: str | None) -> dict:
+def _stage_records(plan: staleness.Plan, seconds: dict[str, float], last_run: str | None, run_dir: Path,
+                   skipped: dict[str, str]) -> dict:
     """run.json's ``stages``: each stage's time (when it ran), fingerprint and parts (what the next
-    run compares); a stage that did not run names the run whose outputs it kept."""
-    out = {}
+    run compares); a stage that did not run names the run whose outputs it kept, and a stage
+    without outputs (a new term's partial run) says so, with no fingerprint to compare."""
+    out: dict[str, dict] = {}
+    done = partial_runs.stages_done(run_dir)
     for st in stages.STAGES:
+        if st.name not in done and st.name not in seconds:
+            out[st.name] = {"not_run": skipped.get(st.name, "has not run on this term yet")}
+            continue
         rec = plan.run_record(st.name)
         if st.name in seconds:
             rec["seconds"] = round(seconds[st.name], 2)
@@ -582,11 +606,14 @@ def _keep_failed_notebooks(term_dir: Path, run_dir: Path) -> None:
 def print_outputs(result: RunResult, echo: Callable[[str], None] = print) -> None:
     """Tell the coordinator where the report, spreadsheets and certificates are."""
     pub, priv = result.public, result.private
-    lines = ["", "Outputs:",
-             f"  report (HTML):          {pub / 'report.html'}",
-             f"  report (PDF):           {pub / 'report.pdf'}",
-             f"  one-page summary (PDF): {pub / 'summary.pdf'}",
-             f"  public spreadsheets:    {pub}",
+    if stages.RELEASE_STAGE in result.skipped:  # a new term's partial run: no report, nothing public yet
+        published = ["  report and public spreadsheets: not yet (the report stage was skipped, see above)"]
+    else:
+        published = [f"  report (HTML):          {pub / 'report.html'}",
+                     f"  report (PDF):           {pub / 'report.pdf'}",
+                     f"  one-page summary (PDF): {pub / 'summary.pdf'}",
+                     f"  public spreadsheets:    {pub}"]
+    lines = ["", "Outputs:", *published,
              f"  rosters & mail merges:  {priv}  (personal data: do not share)",
              f"  certificates:           {priv / 'certificates'}",
              f"  provenance:             {result.term_dir / 'run.json'}",
