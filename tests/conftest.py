@@ -303,3 +303,34 @@ def status_quality_attack(status_shown, quality_shown: list[dict], target: str, 
             shown[f"q/{role}/{reason}"] = q["reasons"].get(reason, 0)
             eqs.append(({f"q/{role}/{reason}": 1, f"{status}/{role}": -1}, 0))
     return milp_range(names, shown, eqs, target, k)
+
+
+def synthetic_report(lang: str, out_dir: Path):
+    """The report model of test_evaluation's synthetic term (not the demo) with ``term.language``
+    set to ``lang``, its HTML and PDF written under ``out_dir``: (model, config, html text, pdf bytes)."""
+    import pandas as pd
+
+    from mentoring_lib.analysis.codebook import load_codebook
+    from mentoring_lib.outputs.render_html import write_html
+    from mentoring_lib.outputs.render_pdf import write_pdf
+    from mentoring_lib.pipeline.context import OutputPaths, StageContext
+    from mentoring_lib.privacy.limits import Limits
+    from mentoring_lib.steps import evaluation as ev
+    from mentoring_lib.steps import report as rp
+    from test_evaluation import CODEBOOK, make_config, synthetic_inputs
+
+    base = make_config()
+    cfg = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
+    out = OutputPaths(out_dir).ensure()
+    ctx = StageContext("evaluation", cfg, out)
+    codebook = load_codebook(CODEBOOK)
+    result = ev.evaluate(synthetic_inputs(codebook), cfg, codebook, Limits(5, 10), figures_dir=out.figures,
+                         approved=pd.Series(["Learned to be kinder to myself."]))
+    for name, df in result.all_tables().items():
+        ctx.write_table(name, df)
+    tables = rp.read_evaluation(ctx.for_stage("report"))
+    tables["group_languages"] = pd.DataFrame({"languages": ["Swedish", "Finnish"], "groups": [3, 1]})
+    model = rp.build_report(tables, cfg, public_dir=out.public, provenance=None, quality={})
+    html = write_html(model, out.public / "report.html").read_text(encoding="utf-8")
+    pdf = write_pdf(model, out.public / "report.pdf", timestamp=946684800).read_bytes()
+    return model, cfg, html, pdf

@@ -8,7 +8,7 @@ import pytest
 from test_missing_inputs import run_small_term
 
 from mentoring_lib.steps import report as rp
-from mentoring_lib.outputs import summary_page
+from mentoring_lib.outputs import messages, summary_page
 from mentoring_lib.outputs.document import KeyFigure, Paragraph, Report, Section, Table
 from mentoring_lib.steps.data_quality import load_quality
 
@@ -134,3 +134,15 @@ def test_summary_pdf_is_in_the_public_folder_the_gate_scans(small_report, tmp_pa
     leaky = summary_page.OnePage(**{**page.__dict__, "sentences": ("Eeva Ekholm led.", *page.sentences[1:])})
     summary_page.write_pdf(leaky, tmp_path / "summary.pdf", timestamp=946684800)
     assert {h.file for h in gate.scan_public(tmp_path, idents)} == {"summary.pdf"}
+
+
+def test_the_summary_states_the_primary_outcome_of_a_real_evaluation(tmp_path):
+    """Built from the evaluation's own key figures (not hand-made ones): the outcome sentence gives
+    the primary outcome's change, never "no change ... can be reported" when one was reported."""
+    from conftest import synthetic_report
+
+    model, _, _, _ = synthetic_report("en", tmp_path)
+    primary = next(k for k in model.key_figures if k.key == "primary")
+    sentence = summary_page.headline_outcome_sentence(model)
+    assert sentence.startswith("Outcome: " + primary.value) and primary.label in sentence
+    assert sentence != messages.text("summary.no_outcome", "en")
