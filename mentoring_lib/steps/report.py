@@ -33,9 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # --------------------------------------------------------------------------------------
 # Building the model from the evaluation tables
 # --------------------------------------------------------------------------------------
-WAVE_LABEL = {"pre": "before", "post": "after"}
-
-
 def _text_blocks(tables: dict, section: str) -> list[Block]:
     """The evaluation's generated text for a section: paragraphs, and bullets grouped into lists."""
     nar = table_frame(tables, "narrative")
@@ -113,16 +110,22 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         Table("t-programme", text("programme.caption", lang),
               (text("programme.item", lang), text("programme.detail", lang)), tuple(facts), (False, False))])
 
+    def t(key: str, **values) -> str:
+        return text(f"table.{key}", lang, **values)
+
+    def rows(df: "pd.DataFrame", *columns: str) -> "pd.DataFrame":
+        return df.assign(**{c: row_labels(df[c], lang) for c in columns if c in df})
+
     # reach
     blocks: list[Block] = _text_blocks(tables, "reach")
     if (df := table_frame(tables, "reach")) is not None:
-        blocks.append(display_table("t-reach", "Places and applications", df,
-                             [("measure", "", None), ("participants", "Participants", fmt_count),
-                              ("mentors", "Mentors", fmt_count)], [note]))
+        blocks.append(display_table("t-reach", t("reach"), rows(df, "measure"),
+                             [("measure", "", None), ("participants", t("reach.participants"), fmt_count),
+                              ("mentors", t("reach.mentors"), fmt_count)], [note]))
     if (df := table_frame(tables, "funnel")) is not None:
-        blocks.append(display_table("t-funnel", "From registration to completion", df,
-                             [("role", "Role", None), ("step", "Step", None), ("count", "People", fmt_count),
-                              ("share_of_accepted", "Share of accepted", _pct0)], [note]))
+        blocks.append(display_table("t-funnel", t("funnel"), rows(df, "role", "step"),
+                             [("role", t("role"), None), ("step", t("step"), None), ("count", t("people"), fmt_count),
+                              ("share_of_accepted", t("funnel.share"), _pct0)], [note]))
     blocks += _figures(tables, "reach", public_dir)
     add("reach", blocks)
 
@@ -130,88 +133,90 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     blocks = _text_blocks(tables, "implementation")
     if (df := table_frame(tables, "trainings")) is not None and _any_count_shown(df["attended"]):
         # a table with no count shown (all "x" / "<5") says nothing the text does not: left out
-        blocks.append(display_table("t-trainings", "Mentor trainings", df,
-                             [("session", "Training", None), ("attended", "Mentors attending", fmt_count),
-                              ("missed", "Missed it", fmt_count),
-                              ("share", "Share of accepted mentors", _pct0)], [note]))
+        blocks.append(display_table("t-trainings", t("trainings"), df,
+                             [("session", t("trainings.session"), None), ("attended", t("trainings.attended"), fmt_count),
+                              ("missed", t("missed"), fmt_count),
+                              ("share", t("trainings.share"), _pct0)], [note]))
     if (df := table_frame(tables, "meetings")) is not None:
-        blocks.append(display_table("t-meetings", "Group meetings", df,
-                             [("meeting", "Meeting", None), ("groups_met", "Groups that met", fmt_count),
-                              ("participants_attending", "Participants attending", fmt_count),
-                              ("participants_missing", "Missed it", fmt_count),
-                              ("share_of_participants", "Share of participants", _pct0)], [note]))
+        blocks.append(display_table("t-meetings", t("meetings"), df,
+                             [("meeting", t("meetings.meeting"), None), ("groups_met", t("meetings.groups_met"), fmt_count),
+                              ("participants_attending", t("meetings.attending"), fmt_count),
+                              ("participants_missing", t("missed"), fmt_count),
+                              ("share_of_participants", t("meetings.share"), _pct0)], [note]))
     if (df := table_frame(tables, "groups")) is not None:
-        from mentoring_lib.io.people_workbooks import group_name
-        df = df.assign(group=[v if _missing(v) else group_name(v) for v in df["group"]])
-        blocks.append(display_table("t-groups", "Meetings held per group", df,
-                             [("group", "Group", None), ("meetings_held", "Meetings held", fmt_count),
-                              ("meetings_planned", "Planned", fmt_count)]))
+        df = df.assign(group=[v if _missing(v) else group_label(v, lang) for v in df["group"]])
+        blocks.append(display_table("t-groups", t("groups"), df,
+                             [("group", t("groups.group"), None), ("meetings_held", t("groups.held"), fmt_count),
+                              ("meetings_planned", t("groups.planned"), fmt_count)]))
     if (df := table_frame(tables, "curriculum")) is not None:  # the fidelity log (counts of groups, not people)
-        blocks.append(display_table("t-curriculum", "Curriculum delivered (fidelity log)", df,
-                             [("topic", "Part of the curriculum", None),
-                              ("groups_delivered", "Groups that delivered it", fmt_count),
-                              ("groups", "Groups", fmt_count), ("meetings", "Meetings it was used at", fmt_count)]))
+        blocks.append(display_table("t-curriculum", t("curriculum"), df,
+                             [("topic", t("curriculum.topic"), None),
+                              ("groups_delivered", t("curriculum.delivered"), fmt_count),
+                              ("groups", t("curriculum.groups"), fmt_count),
+                              ("meetings", t("curriculum.meetings"), fmt_count)]))
     blocks += _figures(tables, "implementation", public_dir)
     add("implementation", blocks)
 
     # reaction
     blocks = _text_blocks(tables, "reaction") + _figures(tables, "reaction", public_dir)
-    likert_spec = [("wording", "Statement", None), ("answered", "n", fmt_count),
-                   ("high_shown", "Agree", fmt_count), ("neutral_shown", "Neutral", fmt_count),
-                   ("low_shown", "Disagree", fmt_count), ("median_label", "Median answer", None)]
+    likert_spec = [("wording", t("likert.statement"), None), ("answered", t("likert.n"), fmt_count),
+                   ("high_shown", t("likert.agree"), fmt_count), ("neutral_shown", t("likert.neutral"), fmt_count),
+                   ("low_shown", t("likert.disagree"), fmt_count), ("median_label", t("likert.median"), None)]
     if (df := table_frame(tables, "reaction")) is not None:
         df = df.assign(high_ci=pct_ci_cells(df, "share_high", "high_ci_low", "high_ci_high"))
-        blocks.append(display_table("t-reaction", "Participants' answers after the programme", df,
-                             [*likert_spec, ("high_ci", "Agree 95% CI", lambda x: x)],
-                             [note + " Agree 95% CI: Wilson interval of the share agreeing."]))
-    add("reaction", blocks or [Paragraph("No reaction items were asked.")])
+        blocks.append(display_table("t-reaction", t("reaction"), df,
+                             [*likert_spec, ("high_ci", t("reaction.agree_ci"), lambda x: x)],
+                             [t("reaction.note", note=note)]))
+    add("reaction", blocks or [Paragraph(t("reaction.none"))])
 
     # effectiveness
     blocks = []
     if (df := table_frame(tables, "response")) is not None:
         df = df.assign(rate_ci=pct_ci_cells(df, "response_rate", "rate_ci_low", "rate_ci_high"))
-        blocks.append(display_table("t-response", "Survey response (accepted participants)", df,
-                             [("survey", "Survey", None), ("respondents", "Respondents", fmt_count),
-                              ("response_rate", "Response rate", _pct0), ("rate_ci", "95% CI (Wilson)", lambda x: x)],
+        blocks.append(display_table("t-response", t("response"), rows(df, "survey"),
+                             [("survey", t("response.survey"), None), ("respondents", t("response.respondents"), fmt_count),
+                              ("response_rate", t("response.rate"), _pct0), ("rate_ci", t("response.ci"), lambda x: x)],
                              [note]))
     if (df := table_frame(tables, "linkage")) is not None:
-        blocks.append(display_table("t-linkage", "Linking the before and after surveys", df,
-                             [("role", "Role", None), ("reason", "Outcome", None), ("people", "People", fmt_count)],
+        blocks.append(display_table("t-linkage", t("linkage"), rows(df, "role", "reason"),
+                             [("role", t("role"), None), ("reason", t("linkage.reason"), None),
+                              ("people", t("people"), fmt_count)],
                              [note]))
     blocks += _text_blocks(tables, "effectiveness")
     blocks += outcome_blocks(tables, note, lang)
     blocks += _figures(tables, "effectiveness", public_dir)
     blocks += attrition_blocks(tables, note, lang)
     if (df := table_frame(tables, "reliability")) is not None:
-        df = df.assign(when=df["wave"].map(WAVE_LABEL).fillna(df["wave"]),
+        df = df.assign(when=row_labels(df["wave"], lang),
                        ci=[fmt_ci(lo, hi) for lo, hi in zip(df["ci_low"], df["ci_high"])],
-                       flag=["n < 30" if s else "" for s in df["small_n"]])
-        blocks.append(display_table("t-reliability", "Internal consistency (Cronbach's alpha)", df,
-                             [("outcome", "Scale", None), ("when", "Survey", None), ("cases", "Complete answers", fmt_count),
-                              ("items", "Items", fmt_count), ("alpha", "Alpha", fmt_num), ("ci", "95% CI", lambda x: x),
-                              ("flag", "Flag", None)],
-                             ["Accepted participants who answered the survey. Estimates from fewer than 30 complete "
-                              "answers are imprecise (flagged). " + note]))
-    add("effectiveness", blocks or [Paragraph("No outcome scores were available.")])
+                       flag=[t("reliability.small") if s else "" for s in df["small_n"]])
+        blocks.append(display_table("t-reliability", t("reliability"), df,
+                             [("outcome", t("reliability.scale"), None), ("when", t("reliability.when"), None),
+                              ("cases", t("reliability.cases"), fmt_count), ("items", t("items"), fmt_count),
+                              ("alpha", t("reliability.alpha"), fmt_num), ("ci", t("ci"), lambda x: x),
+                              ("flag", t("reliability.flag"), None)],
+                             [t("reliability.note", note=note)]))
+    add("effectiveness", blocks or [Paragraph(t("effectiveness.none"))])
 
     # mentors
     blocks = _text_blocks(tables, "mentors") + _figures(tables, "mentors", public_dir)
     if (df := table_frame(tables, "mentors")) is not None:
-        blocks.append(display_table("t-mentors", "Mentors' answers at the end of term", df, likert_spec, [note]))
+        blocks.append(display_table("t-mentors", t("mentors"), df, likert_spec, [note]))
     if (df := table_frame(tables, "mentor_effectiveness")) is not None:  # mentors' own before/after survey
-        blocks.append(display_table("t-mentor-change", "Mentors' scores before and after (mentors who answered both)", df,
-                             [("outcome", "Outcome", None), ("range", "Range", None), ("pairs", "Pairs", fmt_count),
-                              ("mean_pre", "Mean before", fmt_num), ("mean_post", "Mean after", fmt_num),
-                              ("mean_change", "Mean change", fmt_signed), ("hedges_g", "Hedges' g", fmt_num),
-                              ("t_p_holm", "Holm p (t)", fmt_p)],
-                             ["Change = after − before; Holm adjustment across the mentors' outcomes. " + note]))
-    add("mentors", blocks or [Paragraph("No mentor feedback was collected.")])
+        blocks.append(display_table("t-mentor-change", t("mentor_change"), df,
+                             [(c, t(f"mentor_change.{k}"), f) for c, k, f in (
+                                 ("outcome", "outcome", None), ("range", "range", None), ("pairs", "pairs", fmt_count),
+                                 ("mean_pre", "mean_pre", fmt_num), ("mean_post", "mean_post", fmt_num),
+                                 ("mean_change", "mean_change", fmt_signed), ("hedges_g", "g", fmt_num),
+                                 ("t_p_holm", "holm", fmt_p))],
+                             [t("mentor_change.note", note=note)]))
+    add("mentors", blocks or [Paragraph(t("mentors.none"))])
 
     # voices
     blocks = _text_blocks(tables, "voices")
     if (df := table_frame(tables, "themes")) is not None:
-        blocks.append(display_table("t-themes", "Themes in the open comments", df,
-                             [("label", "Theme", None), ("comments", "Comments", fmt_count)], [note]))
+        blocks.append(display_table("t-themes", t("themes"), df,
+                             [("label", t("themes.theme"), None), ("comments", t("themes.comments"), fmt_count)], [note]))
     if (df := table_frame(tables, "quotes")) is not None:
         sources = df["source"] if "source" in df else [""] * len(df)
         blocks += [Quote(str(q), "" if _missing(src) else str(src)) for q, src in zip(df["quote"], sources)]
@@ -226,31 +231,28 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
         for topic in dict.fromkeys(df["topic"]):
             texts = df.loc[df["topic"] == topic, "text"].tolist()
             blocks.append(Paragraph(f"{topic}. " + " ".join(texts)) if len(texts) == 1
-                          else BulletList(tuple(f"{topic}: {t}" for t in texts)))
+                          else BulletList(tuple(f"{topic}: {line}" for line in texts)))
     if (df := table_frame(tables, "instruments")) is not None:
         inst = df.drop_duplicates("instrument")
-        blocks.append(Paragraph("Instruments, their scoring and their licences:"))
+        blocks.append(Paragraph(t("instruments.intro")))
         blocks.append(BulletList(tuple(
-            f"{r['instrument_name']} ({r['short_name']}). {r['citation']} Licence: {r['licence']}"
-            for r in inst.to_dict("records"))))
-        blocks.append(display_table("t-scales", "Scales and missing-item rules", df,
-                             [("short_name", "Instrument", None), ("scale_name", "Scale", None),
-                              ("n_items", "Items", fmt_count), ("response_range", "Answers", None),
-                              ("missing_rule", "Missing-item rule", None)]))
+            t("instruments.line", name=r["instrument_name"], short=r["short_name"], citation=r["citation"],
+              licence=r["licence"]) for r in inst.to_dict("records"))))
+        blocks.append(display_table("t-scales", t("scales"), df,
+                             [("short_name", t("scales.instrument"), None), ("scale_name", t("scales.scale"), None),
+                              ("n_items", t("items"), fmt_count), ("response_range", t("scales.answers"), None),
+                              ("missing_rule", t("scales.rule"), None)]))
     add("methods", blocks)
 
     # data quality
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
-        add("data_quality", [display_table("t-quality", "Rows read, kept and excluded, per input and step", q,
-                                    [("source", "Input", None), ("rows_read", "Rows read", fmt_count),
-                                     ("kept", "Kept", fmt_count), ("excluded", "Excluded (by reason)", None)],
-                                    ["Rows read from each export (and people passed on by each step), rows "
-                                     "kept and rows excluded, by reason. Nothing was edited by hand. Rows read and kept "
-                                     "are also counted elsewhere in this report, so both are hidden (x) where the "
-                                     "number excluded is small. " + note])])
+        add("data_quality", [display_table("t-quality", t("quality"), q,
+                                    [("source", t("quality.input"), None), ("rows_read", t("quality.read"), fmt_count),
+                                     ("kept", t("quality.kept"), fmt_count), ("excluded", t("quality.excluded"), None)],
+                                    [t("quality.note", note=note)])])
     else:
-        add("data_quality", [Paragraph("No data-quality records were found for this run.")])
+        add("data_quality", [Paragraph(t("quality.none"))])
 
     # provenance
     add("provenance", provenance_blocks(provenance, config))
@@ -259,44 +261,66 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     key_figures = tuple(KeyFigure(str(r["label"]), str(r["value"]), str(r["note"] or ""), str(r.get("key") or ""))
                         for r in kf.to_dict("records")) if kf is not None else ()
     rep = config.report
-    footer = (f"{rep.author}, {rep.organisation}" + (f" · {rep.contact}" if rep.contact else "")
-              + f" · Produced by the mentoring workbook {__version__}. " + note)
+    footer = t("footer", author=rep.author, organisation=rep.organisation,
+               contact=f" · {rep.contact}" if rep.contact else "", version=__version__, note=note)
     return Report(title=rep.title, subtitle=rep.subtitle or text("report.subtitle", lang, term=config.term.title),
                   organisation=rep.organisation, author=rep.author, term=config.term.title,
                   period=f"{config.term.start.isoformat()} – {config.term.end.isoformat()}",
                   key_figures=key_figures, sections=number_blocks(sections, lang), footer=footer, language=lang)
 
 
+def row_labels(values, lang: str) -> list:
+    """Row labels of the evaluation tables in the report's language (``row.<value>`` in the
+    catalogue); a value the catalogue does not list (a name from the data) is kept."""
+    from mentoring_lib.outputs.messages import catalogue
+
+    words = catalogue(lang)
+    return [words.get(f"row.{v}", v) if isinstance(v, str) else v for v in values]
+
+
+def group_label(group, lang: str) -> str:
+    """A group as the report names it: "Group A" in English, "Ryhmä A" in Finnish."""
+    from mentoring_lib.io.people_workbooks import group_name
+    from mentoring_lib.outputs.messages import text
+
+    name = group_name(group)
+    return text("row.group", lang, name=name[len("Group "):]) if name.startswith("Group ") else name
+
+
 def provenance_blocks(provenance: dict | None, config: "TermConfig") -> list[Block]:
     """Input hashes, config digest, code version and the report date, as text and a table."""
+    from mentoring_lib.outputs.messages import language_code, text
+
+    lang = language_code(config.term.language)
+
+    def t(key: str, **values) -> str:
+        return text(f"table.{key}", lang, **values)
+
     p = provenance or {}
     blocks: list[Block] = []
     code = p.get("code") or {}
     cfg = p.get("config") or {}
-    items = [f"Report date: {p.get('report_date', 'not recorded')} (a fixed date, not the day of the run, "
-             "so that running the workbook again on the same inputs gives identical files)",
-             f"Term configuration: digest {str(cfg.get('digest') or config.digest())[:16]}",
-             "Code: mentoring workbook " + str(code.get("package", __version__))
-             + (f", commit {str(code['git_commit'])[:12]}" + (" (with local changes)" if code.get("git_dirty") else "")
-                if code.get("git_commit") else "")
-             + (f", code digest {str(code['digest'])[:16]}" if code.get("digest") else "")]
+    items = [t("provenance.date", date=p.get("report_date", t("provenance.not_recorded"))),
+             t("provenance.config", digest=str(cfg.get("digest") or config.digest())[:16]),
+             t("provenance.code", version=str(code.get("package", __version__)))
+             + (t("provenance.commit", commit=str(code["git_commit"])[:12])
+                + (t("provenance.dirty") if code.get("git_dirty") else "") if code.get("git_commit") else "")
+             + (t("provenance.code_digest", digest=str(code["digest"])[:16]) if code.get("digest") else "")]
     if p.get("run_id"):
-        items.insert(0, f"Run: {p['run_id']}")
+        items.insert(0, t("provenance.run", run=p["run_id"]))
     if not provenance:
-        items.append("No run record (run.json) was available; figures above were computed from the inputs listed.")
+        items.append(t("provenance.no_record"))
     blocks.append(BulletList(tuple(items)))
     inputs = p.get("inputs") or {}
     if inputs:
         # Input ids from the term config only: a file name can hold a person's name ("virtanen.xlsx").
         rows = tuple((str(k), str(v.get("kind", "") or "–").replace("_", " "),
                       str(v.get("tool", "") or "–").replace("_", " "),
-                      "missing" if v.get("missing") else str(v.get("sha256", ""))[:16])
+                      t("inputs.missing") if v.get("missing") else str(v.get("sha256", ""))[:16])
                      for k, v in sorted(inputs.items()))
-        blocks.append(Table("t-inputs", "Input files", ("Input", "Kind", "Exported by", "SHA-256 (first 16 hex digits)"),
-                            rows, (False, False, False, False),
-                            ("Inputs are named by their id in the term configuration, not by file name. The "
-                             "SHA-256 hash identifies the exact file read: a changed export gives a different "
-                             "hash. The files themselves hold personal data and are not published.",)))
+        blocks.append(Table("t-inputs", t("inputs"), (t("inputs.input"), t("inputs.kind"), t("inputs.tool"),
+                                                      t("inputs.sha")),
+                            rows, (False, False, False, False), (t("inputs.note"),)))
     return blocks
 
 
