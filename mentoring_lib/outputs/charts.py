@@ -26,6 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from mentoring_lib.outputs.messages import FALLBACK, text
+
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
     "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
@@ -96,6 +98,11 @@ def save_figure(fig: Figure, path: str | Path, title: str) -> Path:
     with rc_context(_RC):
         fig.savefig(path, format=fmt, dpi=DPI, metadata=meta)
     return path
+
+
+def _say(key: str, lang: str, **values: Any) -> str:
+    """A chart text (``chart.<key>`` of the message catalogue) in ``lang``."""
+    return text(f"chart.{key}", lang, **values)
 
 
 def _fmt_num(x: float, digits: int = 1) -> str:
@@ -200,7 +207,7 @@ def draw_diverging_likert(ax: Axes, dist_df: pd.DataFrame, *, neutral: str | Non
 @_with_rc
 def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
                      neutral: str | None = "auto", bases: Mapping[str, int] | None = None,
-                     min_count: int | None = None) -> ChartFile:
+                     min_count: int | None = None, lang: str = FALLBACK) -> ChartFile:
     """Diverging stacked Likert chart (neutral centred on zero) saved to ``path``.
 
     ``min_count``: ``dist_df`` holds counts of people; a segment of 1..min_count-1 people gets no
@@ -208,6 +215,7 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
 
     Items whose row is all missing or sums to zero are left out and named in the alt text.
     ``bases`` (item -> number of respondents), if given, is added to the item labels and alt text.
+    ``lang``: the language of the alt text (the title, items and answers come translated).
     """
     pct = _likert_percents(dist_df)
     shown = pct.dropna(how="any")
@@ -235,7 +243,7 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
 
     def said(pct_value: float, count: float) -> str:
         if min_count is not None and 0 < count < min_count:
-            return f"fewer than {min_count} people"
+            return _say("likert.fewer", lang, k=min_count)
         return f"{_fmt_num(pct_value, 0)}%"
 
     for item, row in shown.iterrows():
@@ -243,16 +251,17 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
         neg = row.iloc[:n_neg].sum()
         pos = row.iloc[k - n_neg:].sum()
         base = f" (n={bases[item]})" if bases and item in bases else ""
-        text = f"{item}{base}: {said(pos, c.iloc[k - n_neg:].sum())} {' or '.join(levels[k - n_neg:])}"
+        either = _say("likert.or", lang)
+        line = f"{item}{base}: {said(pos, c.iloc[k - n_neg:].sum())} {either.join(levels[k - n_neg:])}"
         if has_neutral:
-            text += f", {said(row.iloc[n_neg], c.iloc[n_neg])} {levels[n_neg]}"
-        text += f", {said(neg, c.iloc[:n_neg].sum())} {' or '.join(levels[:n_neg])}"
-        parts.append(text)
-    alt = (f"Diverging stacked bar chart: {title}. Responses on a {k}-point scale from '{levels[0]}' to "
-           f"'{levels[-1]}'" + (f", the neutral '{levels[n_neg]}' centred on zero" if has_neutral else "")
+            line += f", {said(row.iloc[n_neg], c.iloc[n_neg])} {levels[n_neg]}"
+        line += f", {said(neg, c.iloc[:n_neg].sum())} {either.join(levels[:n_neg])}"
+        parts.append(line)
+    alt = (_say("likert.alt", lang, title=title, k=k, first=levels[0], last=levels[-1])
+           + (_say("likert.alt_neutral", lang, neutral=levels[n_neg]) if has_neutral else "")
            + ". " + "; ".join(parts) + ".")
     if left_out:
-        alt += f" Not shown (no responses to show): {', '.join(left_out)}."
+        alt += _say("likert.not_shown", lang, items=", ".join(left_out))
     return ChartFile(Path(path), alt)
 
 
@@ -260,10 +269,13 @@ def diverging_likert(dist_df: pd.DataFrame, title: str, path: str | Path, *,
 
 @_with_rc
 def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: str | Path, *,
-                labels: tuple[str, str] = ("Before", "After"), ylabel: str = "Score",
-                ylim: tuple[float, float] | None = None) -> ChartFile:
+                labels: tuple[str, str] | None = None, ylabel: str | None = None,
+                ylim: tuple[float, float] | None = None, lang: str = FALLBACK) -> ChartFile:
     """One line per person from before to after (blue up, vermillion down, grey unchanged) and the
-    mean change in black. Pairs with a missing side are left out (counted in the alt text)."""
+    mean change in black. Pairs with a missing side are left out (counted in the alt text).
+    ``labels`` and ``ylabel`` default to "Before", "After" and "Score" in ``lang``."""
+    labels = labels or (_say("slope.before", lang), _say("slope.after", lang))
+    ylabel = ylabel or _say("slope.score", lang)
     a = pd.to_numeric(pd.Series(list(pre), dtype=object), errors="raise").to_numpy(dtype=float)
     b = pd.to_numeric(pd.Series(list(post), dtype=object), errors="raise").to_numpy(dtype=float)
     if a.shape != b.shape:
@@ -291,7 +303,7 @@ def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: s
             ax.plot(np.repeat([[0.0, 1.0]], idx.size, axis=0).ravel(), np.column_stack([a[idx], b[idx]]).ravel(),
                     linestyle="none", color=colour, alpha=0.45, marker="o", markersize=3)
     mean_a, mean_b = float(a.mean()), float(b.mean())
-    ax.plot([0, 1], [mean_a, mean_b], color="black", linewidth=3, marker="o", markersize=6, label="Mean")
+    ax.plot([0, 1], [mean_a, mean_b], color="black", linewidth=3, marker="o", markersize=6, label=_say("slope.mean", lang))
     ax.set_xticks([0, 1], list(labels))
     ax.set_xlim(-0.25, 1.25)
     if ylim:
@@ -300,33 +312,33 @@ def slope_chart(pre: Sequence[float], post: Sequence[float], title: str, path: s
     ax.set_title(title, loc="left", fontsize=11)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=INCREASE, label=f"Higher ({int(up.sum())})"),
-               Line2D([], [], color=DECREASE, label=f"Lower ({int(down.sum())})"),
-               Line2D([], [], color=UNCHANGED, label=f"Unchanged ({int(same.sum())})"),
-               Line2D([], [], color="black", linewidth=3, label="Mean")]
+    handles = [Line2D([], [], color=INCREASE, label=_say("slope.higher", lang, n=int(up.sum()))),
+               Line2D([], [], color=DECREASE, label=_say("slope.lower", lang, n=int(down.sum()))),
+               Line2D([], [], color=UNCHANGED, label=_say("slope.unchanged", lang, n=int(same.sum()))),
+               Line2D([], [], color="black", linewidth=3, label=_say("slope.mean", lang))]
     fig.legend(handles=handles, frameon=False, fontsize=8, loc="outside lower center", ncol=2)
     save_figure(fig, path, title)
     dropped = int((~keep).sum())
-    alt = (f"Slope chart: {title}. {n} people with scores at both time points; {int(up.sum())} higher "
-           f"{labels[1].lower()}, {int(down.sum())} lower, {int(same.sum())} unchanged. Mean "
-           f"{_fmt_num(mean_a, 2)} {labels[0].lower()} and {_fmt_num(mean_b, 2)} {labels[1].lower()} "
-           f"(mean change {_fmt_num(mean_b - mean_a, 2)}).")
+    alt = _say("slope.alt", lang, title=title, n=n, up=int(up.sum()), down=int(down.sum()), same=int(same.sum()),
+               before=labels[0].lower(), after=labels[1].lower(), mean_before=_fmt_num(mean_a, 2),
+               mean_after=_fmt_num(mean_b, 2), change=_fmt_num(mean_b - mean_a, 2))
     if dropped:
-        alt += f" {dropped} without both time points not shown."
+        alt += _say("slope.dropped", lang, n=dropped)
     return ChartFile(Path(path), alt)
 
 
 # -- reach funnel ------------------------------------------------------------------------------
 
 @_with_rc
-def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "Reach",
-           base_step: int | None = 0) -> ChartFile:
+def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str | None = None,
+           base_step: int | None = 0, lang: str = FALLBACK) -> ChartFile:
     """Horizontal funnel: one bar per stage (in the given order, first at the top), labelled with the
     count and, for the stages after ``base_step``, the share of that stage (``None``: counts only;
     the report uses the accepted, as its funnel table does). A text value (a suppressed count such
     as "<5") is shown as text with no bar, so the hidden number cannot be read off the bar length."""
     if not stages:
         raise ValueError("the funnel needs at least one stage")
+    title = title or _say("funnel.title", lang)
     names = [str(k) for k in stages]
     raw = list(stages.values())
     numeric = [v if isinstance(v, (int, np.integer, float)) and not isinstance(v, bool) else None
@@ -351,12 +363,13 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
         parts.append(f"{name} {label}")
     ax.set_yticks(y, names)
     ax.set_xlim(0, top * 1.25)
-    ax.set_xlabel("People")
+    ax.set_xlabel(_say("funnel.people", lang))
     ax.tick_params(axis="y", length=0)
     ax.set_title(title, loc="left", fontsize=11)
     save_figure(fig, path, title)
-    alt = (f"Funnel chart: {title}. " + "; ".join(parts)
-           + (f" (percentages of {names[base_step].lower()})." if first and base_step is not None else "."))
+    alt = (_say("funnel.alt", lang, title=title) + "; ".join(parts)
+           + (_say("funnel.alt_base", lang, base=names[base_step].lower()) if first and base_step is not None
+              else "."))
     return ChartFile(Path(path), alt)
 
 
@@ -364,10 +377,11 @@ def funnel(stages: Mapping[str, int | str], path: str | Path, *, title: str = "R
 
 @_with_rc
 def attendance_curve(series: Mapping[str, pd.Series], title: str, path: str | Path, *,
-                     ylabel: str = "Share of people (%)", xlabel: str = "Session") -> ChartFile:
+                     ylabel: str | None = None, xlabel: str | None = None, lang: str = FALLBACK) -> ChartFile:
     """One line per series (label -> Series indexed by session label, values in percent), e.g.
     "Attended" and "Still taking part" across the group meetings. Missing points (NaN, e.g. a base
-    too small to publish) leave a gap and are named in the alt text."""
+    too small to publish) leave a gap and are named in the alt text. The axis titles default to
+    "Share of people (%)" and "Session" in ``lang``."""
     if not series:
         raise ValueError("no series to chart")
     sessions: list[str] = []
@@ -386,17 +400,17 @@ def attendance_curve(series: Mapping[str, pd.Series], title: str, path: str | Pa
         ax.plot(x, vals.to_numpy(dtype=float), color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                 marker=markers[i % len(markers)], linewidth=2, label=str(label))
         parts.append(f"{label}: " + ", ".join(f"{sess} {_fmt_num(v, 0)}%" if not math.isnan(v) else
-                                              f"{sess} not shown" for sess, v in vals.items()))
+                                              f"{sess} " + _say("not_shown", lang) for sess, v in vals.items()))
     ax.set_xticks(x, sessions)
     ax.set_ylim(0, 105)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or _say("attendance.ylabel", lang))
+    ax.set_xlabel(xlabel or _say("attendance.xlabel", lang))
     ax.set_title(title, loc="left", fontsize=11)
     ax.legend(frameon=False, fontsize=8, loc="lower left")
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
     save_figure(fig, path, title)
-    alt = f"Line chart: {title}. " + "; ".join(parts) + "."
+    alt = _say("line.alt", lang, title=title) + "; ".join(parts) + "."
     return ChartFile(Path(path), alt)
 
 

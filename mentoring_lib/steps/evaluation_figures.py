@@ -14,6 +14,7 @@ import pandas as pd
 
 from mentoring_lib.analysis.paired import POST, PRE, paired_scores
 from mentoring_lib.outputs.formatting import fmt_ci, fmt_num
+from mentoring_lib.outputs.messages import FALLBACK, catalogue, text
 from mentoring_lib.privacy.limits import Limits, enough, share
 from mentoring_lib.steps.evaluation_reach import ROLES
 from mentoring_lib.steps.evaluation_reaction import LIKERT_CHART_RULE, likert_chart_counts
@@ -21,9 +22,19 @@ from mentoring_lib.steps.evaluation_result import Evaluation
 
 
 # --------------------------------------------------------------------------------------
-# Charts (through charts.py)
+# Charts (through charts.py), their texts in the report's language (``lang``: en, fi, sv)
 # --------------------------------------------------------------------------------------
-def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
+def _say(key: str, lang: str, **values) -> str:
+    """A figure text (``figure.<key>`` of the message catalogue) in ``lang``."""
+    return text(f"figure.{key}", lang, **values)
+
+
+def _step_label(step: str, lang: str) -> str:
+    """A funnel step as the chart names it: "Accepted" ("Hyväksytyt")."""
+    return catalogue(lang).get(f"row.{step}", step).capitalize()
+
+
+def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path, lang: str = FALLBACK) -> None:
     """One funnel per role; suppressed counts are drawn as text without a bar."""
     from mentoring_lib.outputs import charts
 
@@ -36,27 +47,27 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path) -> None:
         if sum(str(lab).isdigit() for lab in labels[2:]) == 0:
             continue  # nothing after "accepted" can be shown: the reach table says it all
         # a bar only for a count the funnel table shows as a number ("<5" and "x" stay text)
-        stages = {step.capitalize(): (int(n) if str(lab).isdigit() else lab)
+        stages = {_step_label(step, lang): (int(n) if str(lab).isdigit() else lab)
                   for step, n, lab in zip(f["step"], f["n"], labels)}
-        title = f"{role.capitalize()}s: from registration to completion"
+        title = _say(f"funnel.{role}", lang)
         # percentages of the accepted, as the funnel table gives them (none where it gives none)
         with_shares = shown.loc[shown["role"] == role, "share_of_accepted"].notna().any()
         cf = charts.funnel(stages, figures_dir / f"funnel-{role}s.png", title=title,
-                           base_step=1 if with_shares else None)
-        ev.figure("reach", f"funnel-{role}s", _rel(cf.path), title + (
-            " (people at each step; percentages of the accepted, as in the table)" if with_shares
-            else " (people at each step)"), cf.alt_text)
+                           base_step=1 if with_shares else None, lang=lang)
+        ev.figure("reach", f"funnel-{role}s", _rel(cf.path),
+                  title + _say("funnel.shares" if with_shares else "funnel.counts", lang), cf.alt_text)
 
 
 def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ: dict | None = None,
-                      limits: Limits | None = None) -> None:
+                      limits: Limits | None = None, lang: str = FALLBACK) -> None:
     """Share of participants attending each meeting and, when given, the share still taking part
     (attended this meeting or a later one): the drop-out curve."""
 
     if mt["share_of_participants"].isna().all():
         return
     index = mt["meeting"].astype(str).to_numpy()
-    series = {"Attending": pd.Series((mt["share_of_participants"] * 100).to_numpy(), index=index)}
+    series = {_say("attendance.attending", lang): pd.Series((mt["share_of_participants"] * 100).to_numpy(),
+                                                           index=index)}
     retained = (summ or {}).get("retained")
     if summ is not None and limits is not None and retained is not None and len(retained):
         from mentoring_lib.privacy.release_protect import protected_cumulative
@@ -69,30 +80,32 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
         shown = protected_cumulative(still, attending, base, limits.min_count)
         summ["retained_shown"] = shown
         if any(shown):
-            series["Still taking part"] = pd.Series(
+            series[_say("attendance.still", lang)] = pd.Series(
                 [share(n, base, limits) * 100 if ok else math.nan for n, ok in zip(still, shown)], index=index)
-    draw_attendance_figure(ev, series, figures_dir)
+    draw_attendance_figure(ev, series, figures_dir, lang)
 
 
-def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures_dir: Path) -> None:
-    """Draw the attendance chart (series label -> percent per meeting) and add it to ``ev``'s figures."""
+def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures_dir: Path,
+                           lang: str = FALLBACK) -> None:
+    """Draw the attendance chart (series label -> percent per meeting, labels already in ``lang``)
+    and add it to ``ev``'s figures."""
     from mentoring_lib.outputs import charts
 
-    title = "Participants attending each group meeting"
-    cf = charts.attendance_curve(series, title, figures_dir / "attendance.png", xlabel="Meeting")
-    ev.figure("implementation", "attendance", _rel(cf.path),
-              title + " (share of the participants placed in groups; still taking part = attended this "
-              "meeting or a later one)", cf.alt_text)
+    title = _say("attendance.title", lang)
+    cf = charts.attendance_curve(series, title, figures_dir / "attendance.png",
+                                 xlabel=_say("attendance.xlabel", lang), lang=lang)
+    ev.figure("implementation", "attendance", _rel(cf.path), title + _say("attendance.caption", lang), cf.alt_text)
 
 
 
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
-                  limits: Limits) -> None:
+                  limits: Limits, lang: str = FALLBACK) -> None:
     """One diverging chart per response set. The items left out of the charts (a group of 1 to
     k-1 people) are named once for the whole section, the same list in every caption, or in one
-    sentence when no chart is drawn."""
-
+    sentence when no chart is drawn. ``title``: the English title; a section the catalogue has a
+    title for (``figure.likert.<section>``) gets it in ``lang``."""
+    title = catalogue(lang).get(f"figure.likert.{section}", title)
     by_set: list[dict] = []
     for k, v in dists.items():  # one response set per chart, in the items' order
         same = next((d for d in by_set if next(iter(d.values()))[2] is v[2]), None)
@@ -104,8 +117,7 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
     left_out = [item for *_, items in counted for item in items]
     rule = LIKERT_CHART_RULE.format(k=limits.min_count, k1=limits.min_count - 1)
     ev.method("Likert items", rule)
-    not_charted = (f" Not charted (fewer than {limits.min_count} people in a group; the shares are in the "
-                   "table): " + "; ".join(left_out) + ".") if left_out else ""
+    not_charted = _say("likert.not_charted", lang, k=limits.min_count, items="; ".join(left_out)) if left_out else ""
     if not any(len(frame) for _, frame, _, _ in counted):
         if left_out:
             ev.say(section, not_charted.strip())
@@ -114,29 +126,30 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
         if not len(frame):
             continue
         bases = {same[k][0].wording: same[k][1].n for k in same}
-        note = (" Answers merged into three groups (fewer than "
-                f"{limits.min_count} people chose some answers)." if merged else "") + not_charted
-        draw_likert_figure(ev, section, fig_id, frame, bases, title, note, rule, figures_dir, limits.min_count)
+        note = (_say("likert.merged", lang, k=limits.min_count) if merged else "") + not_charted
+        draw_likert_figure(ev, section, fig_id, frame, bases, title, note, rule, figures_dir, limits.min_count,
+                           lang)
         item_of = {same[k][0].wording: k for k in same}
         # what was drawn, for the report stage to draw again from the protected tables (private)
         drawn = pd.DataFrame([{"fig_id": fig_id, "section": section, "title": title, "item": item_of[w],
                                "wording": w, "answer": str(a), "n": float(frame.loc[w, a]), "base": int(bases[w]),
                                "note": note, "rule": rule} for w in frame.index for a in frame.columns])
         ev.tables["likert_charts"] = pd.concat([ev.tables.get("likert_charts"), drawn], ignore_index=True)
-        fig_id, title = fig_id + "-2", title + " (continued)"
+        fig_id, title = fig_id + "-2", title + _say("likert.continued", lang)
 
 
 def draw_likert_figure(ev: Evaluation, section: str, fig_id: str, frame: pd.DataFrame, bases: dict, title: str,
-                       note: str, rule: str, figures_dir: Path, min_count: int) -> None:
+                       note: str, rule: str, figures_dir: Path, min_count: int, lang: str = FALLBACK) -> None:
     """Draw a diverging Likert chart of ``frame`` (counts, items x answers) and add it to ``ev``'s figures."""
     from mentoring_lib.outputs import charts
 
-    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases, min_count=min_count)
-    ev.figure(section, fig_id, _rel(cf.path), title + " (share of respondents; neutral centred)." + note,
+    cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases, min_count=min_count,
+                                 lang=lang)
+    ev.figure(section, fig_id, _rel(cf.path), title + _say("likert.caption", lang) + note,
               cf.alt_text + note + " " + rule)
 
 
-def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tuple[bool, str]:
+def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits, lang: str = FALLBACK) -> tuple[bool, str]:
     """Whether an individual-change (slope) chart of these pairs may be published, and why not.
 
     A slope chart draws every pair, so it is a distribution: it needs ``min_base`` complete pairs.
@@ -145,18 +158,16 @@ def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits) -> tupl
     d = (pd.to_numeric(post, errors="coerce") - pd.to_numeric(pre, errors="coerce")).dropna()
     n = len(d)
     if not enough(n, limits):
-        return False, f"fewer than {limits.min_base} complete pairs"
+        return False, _say("slope.few_pairs", lang, b=limits.min_base)
     groups = {"higher": int((d > 0).sum()), "lower": int((d < 0).sum()), "unchanged": int((d == 0).sum())}
-    what = {"higher": "scored higher after than before", "lower": "scored lower after than before",
-            "unchanged": "had the same score before and after"}
-    small = [what[g] for g, c in groups.items() if 0 < c < limits.min_count]
+    small = [_say(f"slope.small_{g}", lang) for g, c in groups.items() if 0 < c < limits.min_count]
     if small:
-        return False, f"fewer than {limits.min_count} participants " + ", or ".join(small)
+        return False, _say("slope.small", lang, k=limits.min_count, groups=_say("slope.or", lang).join(small))
     return True, ""
 
 
 def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figures_dir: Path,
-                 limits: Limits) -> None:
+                 limits: Limits, lang: str = FALLBACK) -> None:
     """Individual change for each tested total score, where :func:`slope_chart_allowed`."""
     from mentoring_lib.outputs import charts
 
@@ -166,22 +177,20 @@ def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figur
     for _, row in (totals if len(totals) else main.head(1)).iterrows():
         w = wide[(wide["instrument"] == row["instrument"]) & (wide["scale"] == row["scale"])].dropna(
             subset=[PRE, POST])
-        ok, why = slope_chart_allowed(w[PRE], w[POST], limits)
+        ok, why = slope_chart_allowed(w[PRE], w[POST], limits, lang)
         if not ok:
             withheld.append(f"{row['outcome']} ({why})")
             continue
         fig_id = f"slope-{row['instrument']}-{row['scale']}".replace("_", "-")
         cf = charts.slope_chart(w[PRE], w[POST], str(row["scale_name"]), figures_dir / f"{fig_id}.png",
-                                ylabel=f"Score ({row['range']})")
-        ev.figure("effectiveness", fig_id, _rel(cf.path),
-                  f"Individual change, {row['outcome']}: one line per participant, before → after", cf.alt_text)
+                                ylabel=_say("slope.ylabel", lang, range=row["range"]), lang=lang)
+        ev.figure("effectiveness", fig_id, _rel(cf.path), _say("slope.caption", lang, outcome=row["outcome"]),
+                  cf.alt_text)
     if withheld:
-        ev.say("effectiveness", ("Individual-change (slope) charts are not shown for " + "; ".join(withheld)
-                                 + ": such small groups of people could be singled out. The mean change "
-                                 "above describes them."))
+        ev.say("effectiveness", _say("slope.withheld", lang, outcomes="; ".join(withheld)))
 
 
-def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None:
+def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path, lang: str = FALLBACK) -> None:
     """Aggregate change of every tested outcome: Hedges' g with its 95% CI (a forest plot), so
     scales with different ranges share one axis. Only outcomes with at least min_base pairs."""
     from matplotlib import rc_context
@@ -195,7 +204,7 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
 
     rows = main.reset_index(drop=True)
     n = len(rows)
-    title = "Change from before to after, per scale"
+    title = _say("change.title", lang)
     with rc_context(charts._RC):
         fig = MplFigure(figsize=(7.0, 1.3 + 0.42 * n), dpi=charts.DPI, layout="constrained")
         ax = fig.add_subplot()
@@ -214,18 +223,15 @@ def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path) -> None
         span = max(0.5, float(np.nanmax(np.abs(np.concatenate([lo, hi])))) * 1.15) if n else 1.0
         ax.set_xlim(-span, span)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
-        ax.set_xlabel("Hedges' g: below 0 lower after, above 0 higher after")
+        ax.set_xlabel(_say("change.xlabel", lang))
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
         ax.set_axisbelow(True)
-        fig.suptitle(title + " (Hedges' g, 95% CI)", x=0.01, ha="left", fontsize=11)
+        fig.suptitle(title + _say("change.suptitle", lang), x=0.01, ha="left", fontsize=11)
         path = charts.save_figure(fig, figures_dir / "change.png", title)
     parts = [f"{o}: g {fmt_num(gi)} {fmt_ci(a, b)}" for o, gi, a, b in zip(rows["outcome"], g, lo, hi)]
-    alt = (f"Dot-and-interval chart: {title}. The dark point is the primary outcome, grey points the others; a line "
-           "crossing zero means no clear change. " + "; ".join(parts) + ".")
-    ev.figure("effectiveness", "change", _rel(path),
-              "Standardised change per scale: point = Hedges' g, line = 95% confidence interval "
-              "(participants who answered both surveys)"
-              + ("; blue points are total scores, grey points subscales" if (~primary).any() else ""), alt)
+    alt = _say("change.alt", lang, title=title) + "; ".join(parts) + "."
+    ev.figure("effectiveness", "change", _rel(path), _say("change.caption", lang)
+              + (_say("change.subscales", lang) if (~primary).any() else ""), alt)
 
 
 def _rel(path) -> str:

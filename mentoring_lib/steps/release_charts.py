@@ -27,18 +27,20 @@ from typing import Iterable
 
 import pandas as pd
 
+from mentoring_lib.outputs.messages import FALLBACK
 from mentoring_lib.privacy.release import Release
 
 
 def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_count: int,
-           min_base: int, changed: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+           min_base: int, changed: Iterable[str] | None = None, lang: str = FALLBACK) -> dict[str, pd.DataFrame]:
     """Draw the funnel, attendance and Likert charts again from the protected ``tables`` and ``rel``;
     returns the tables with their ``figures`` rows replaced (a chart left with nothing to show is
     dropped, and its file deleted).
 
     ``changed``: the cells and shares :func:`release.protect` hid (None = all may have changed). A
     chart none of whose figures changed is left as the evaluation drew it: it drew the same values
-    (drawing takes seconds)."""
+    (drawing takes seconds). ``lang``: the term's language, the one the evaluation drew in (its titles
+    and notes, kept in the ``likert_charts`` table, are already in it)."""
     from mentoring_lib.privacy.limits import Limits
     from mentoring_lib.steps import evaluation_figures
     from mentoring_lib.steps.evaluation_result import Evaluation
@@ -60,15 +62,15 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
     funnel = tables.get("funnel")
     if funnel is not None and len(funnel) and "n" in funnel and stale("funnel"):
         fresh.tables["funnel"] = funnel
-        evaluation_figures._funnel_chart(fresh, funnel, figures_dir)
+        evaluation_figures._funnel_chart(fresh, funnel, figures_dir, lang)
         redrawn |= {f"funnel-{role}s" for role in funnel["role"].unique()}
 
     meetings, curve = tables.get("meetings"), tables.get("attendance_curve")
     if meetings is not None and len(meetings) and (figs["id"] == "attendance").any() and stale("meetings"):
         redrawn.add("attendance")
-        series = attendance_series(rel, meetings, curve, limits)
+        series = attendance_series(rel, meetings, curve, limits, lang)
         if series:
-            evaluation_figures.draw_attendance_figure(fresh, series, figures_dir)
+            evaluation_figures.draw_attendance_figure(fresh, series, figures_dir, lang)
 
     drawn = tables.get("likert_charts")
     if drawn is not None and len(drawn):
@@ -76,7 +78,7 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
             if not stale("likert/" + ("mentors" if part["section"].iloc[0] == "mentors" else "reaction")):
                 continue
             redrawn.add(str(fig_id))
-            likert_figure(rel, fresh, part, figures_dir, min_count)
+            likert_figure(rel, fresh, part, figures_dir, min_count, lang)
 
     new = pd.DataFrame(fresh.figures, columns=list(figs.columns))
     by_id = {str(r["id"]): r for _, r in new.iterrows()}
@@ -92,15 +94,18 @@ def redraw(rel: Release, tables: dict[str, pd.DataFrame], public_dir: Path, min_
     return {**tables, "figures": pd.DataFrame(rows, columns=list(figs.columns)).reset_index(drop=True)}
 
 
-def attendance_series(rel: Release, meetings: pd.DataFrame, curve: pd.DataFrame | None, limits) -> dict:
-    """The attendance chart's series (percent per meeting) as the protected model shows them."""
+def attendance_series(rel: Release, meetings: pd.DataFrame, curve: pd.DataFrame | None, limits,
+                      lang: str = FALLBACK) -> dict:
+    """The attendance chart's series (percent per meeting) as the protected model shows them,
+    labelled in ``lang``."""
+    from mentoring_lib.outputs.messages import text
     from mentoring_lib.privacy.limits import share
 
     index = meetings["meeting"].astype(str).to_numpy()
     shares = pd.to_numeric(meetings["share_of_participants"], errors="coerce")
     if shares.isna().all():
         return {}
-    series = {"Attending": pd.Series((shares * 100).to_numpy(), index=index)}
+    series = {text("figure.attendance.attending", lang): pd.Series((shares * 100).to_numpy(), index=index)}
     if curve is not None and len(curve) and "meetings/base" in rel.cells:
         base = rel.cells["meetings/base"].value
         points = []
@@ -109,7 +114,7 @@ def attendance_series(rel: Release, meetings: pd.DataFrame, curve: pd.DataFrame 
             points.append(share(cell.value, base, limits) * 100 if cell is not None and cell.kind == "exact"
                           else float("nan"))
         if any(p == p for p in points):
-            series["Still taking part"] = pd.Series(points, index=index)
+            series[text("figure.attendance.still", lang)] = pd.Series(points, index=index)
     return series
 
 
@@ -123,8 +128,10 @@ def likert_items_hidden(rel: Release, table: str) -> set[str]:
     return out
 
 
-def likert_figure(rel: Release, fresh, drawn: pd.DataFrame, figures_dir: Path, min_count: int) -> None:
+def likert_figure(rel: Release, fresh, drawn: pd.DataFrame, figures_dir: Path, min_count: int,
+                  lang: str = FALLBACK) -> None:
     """One Likert chart again, without the items the model hides something of."""
+    from mentoring_lib.outputs.messages import text
     from mentoring_lib.steps.evaluation_figures import draw_likert_figure
 
     first = drawn.iloc[0]
@@ -139,7 +146,6 @@ def likert_figure(rel: Release, fresh, drawn: pd.DataFrame, figures_dir: Path, m
     note = str(first["note"])
     left = [f"\u201c{str(w).rstrip('.')}\u201d" for w in dict.fromkeys(drawn["wording"]) if w not in words]
     if left:
-        note += (" Not charted (a figure of it is hidden so that a small count cannot be worked out; see the "
-                 "table): " + "; ".join(left) + ".")
+        note += text("figure.likert.hidden", lang, items="; ".join(left))
     draw_likert_figure(fresh, str(first["section"]), str(first["fig_id"]), frame, bases, str(first["title"]),
-                       note, str(first["rule"]), figures_dir, min_count)
+                       note, str(first["rule"]), figures_dir, min_count, lang)

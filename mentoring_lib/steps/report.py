@@ -395,6 +395,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     further cells until no suppressed count can be worked out across files, and apply that to the
     tables the public files are written from (the status, school and doctoral-year sheets of
     registration_summary.xlsx are rewritten here). The model is saved to private/release/release.json for the runner's audit."""
+    from mentoring_lib.outputs.messages import language_code
     from mentoring_lib.privacy.release_protect import protect
     from mentoring_lib.steps import grouping, release_charts, release_tables
     from mentoring_lib.steps.evaluation_reach import reach_counts
@@ -412,7 +413,7 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
     changed = protect(rel)
     tables, quality_hide = release_tables.apply(rel, tables)
     tables = release_charts.redraw(rel, tables, ctx.out.public, ctx.config.privacy.min_count,
-                                   ctx.config.privacy.min_base, changed)
+                                   ctx.config.privacy.min_base, changed, lang=language_code(ctx.config.term.language))
     for name in ("registration_summary.xlsx", "group_sizes.xlsx"):
         if any(p[0] == name for c in changed if c in rel.cells for p in rel.cells[c].places):
             release_tables.write_registration_summary(rel, ctx.public_file(name), epoch=ctx.source_date_epoch)
