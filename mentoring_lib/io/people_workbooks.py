@@ -17,6 +17,12 @@ effect sizes with two decimals, p-values with three (``<0.001`` below that).
 The researchers' tidy tables, pseudonymised and in the private area
 (``private/tables/<stage>/<table>.parquet``), keep the machine names; the data dictionary gives
 both names for every column.
+
+Language: headers, sheet titles and the withheld suffix come from the message catalogue
+(``workbook.*`` in resources/messages/<language>/workbook.yml); :func:`write` takes ``lang`` (the
+public summary workbook is written in the term's language, the registration workbooks in English so
+far) and :func:`read` reads a workbook in any of the languages back to the same machine form. The
+machine names and the withheld markers ("<5", "<5 people", "x") are the same in every language.
 """
 from __future__ import annotations
 
@@ -29,8 +35,9 @@ from typing import Any
 import pandas as pd
 
 from mentoring_lib.io import spreadsheets
+from mentoring_lib.outputs.messages import FALLBACK, LANGUAGES, catalogue, text
 
-WITHHELD = " (withheld)"
+WITHHELD = text("workbook.withheld")  # " (withheld)"; withheld_suffix(lang) in the workbook's language
 PERCENT, ONE_DECIMAL, TWO_DECIMALS, WHOLE = "0%", "0.0", "0.00", "0"
 P_VALUE = '[<0.001]"<0.001";0.000'
 _DECIMALS = {ONE_DECIMAL: 1, TWO_DECIMALS: 2, WHOLE: 0, P_VALUE: 4}
@@ -38,70 +45,42 @@ _DECIMALS = {ONE_DECIMAL: 1, TWO_DECIMALS: 2, WHOLE: 0, P_VALUE: 4}
 _MARKER_RE = re.compile(r"^(<\d+( people)?|x)$")
 _NUMBER_TEXT_RE = re.compile(r"^\d+(\.\d+)?$")
 
-#: machine column name -> (header for people, number format or None).
-HEADERS: dict[str, tuple[str, str | None]] = {
-    # summary.xlsx
-    "field": ("Field", None), "value": ("Value", None),
-    "measure": ("Measure", None), "mentors": ("Mentors", None), "participants": ("Participants", None),
-    "role": ("Role", None), "step": ("Step", None), "count": ("People at this step", None),
-    "share_of_accepted": ("Share of accepted", PERCENT),
-    "session": ("Training", None), "attended": ("Mentors attending", None), "missed": ("Mentors missing it", None),
-    "share": ("Share of accepted mentors", PERCENT),
-    "meeting": ("Meeting", None), "groups_met": ("Groups that met", None),
-    "participants_attending": ("Participants attending", None),
-    "participants_missing": ("Participants missing it", None),
-    "share_of_participants": ("Share of participants attending", PERCENT),
-    "group": ("Group", None), "meetings_held": ("Meetings held", None),
-    "meetings_planned": ("Meetings planned", None), "below_plan": ("Met fewer times than planned", None),
-    "survey": ("Survey", None), "respondents": ("Respondents", None), "response_rate": ("Response rate", PERCENT),
-    "reason": ("Linkage outcome", None), "people": ("People", None),
-    "item": ("Item id", None), "wording": ("Statement", None), "answered": ("Answered", None),
-    "share_low": ("Share who disagree", PERCENT), "share_neutral": ("Share neutral", PERCENT),
-    "share_high": ("Share who agree", PERCENT), "median": ("Median answer (number)", ONE_DECIMAL),
-    "median_label": ("Median answer", None),
-    "instrument": ("Instrument id", None), "scale": ("Scale id", None), "outcome": ("Outcome", None),
-    "range": ("Score range", None), "pairs": ("Pairs (answered both surveys)", None),
-    "mean_pre": ("Mean before", TWO_DECIMALS), "mean_post": ("Mean after", TWO_DECIMALS),
-    "mean_change": ("Mean change", TWO_DECIMALS), "sd_change": ("SD of change", TWO_DECIMALS),
-    "median_change": ("Median change", TWO_DECIMALS), "wilcoxon_p": ("Wilcoxon p", P_VALUE),
-    "rank_biserial": ("Rank-biserial r", TWO_DECIMALS), "t": ("Paired t", TWO_DECIMALS),
-    "df": ("Degrees of freedom", WHOLE), "t_p": ("Paired t-test p", P_VALUE),
-    "hedges_g": ("Hedges' g", TWO_DECIMALS), "g_ci_low": ("g 95% CI lower", TWO_DECIMALS),
-    "g_ci_high": ("g 95% CI upper", TWO_DECIMALS), "t_p_holm": ("Holm-adjusted t-test p", P_VALUE),
-    "wilcoxon_p_holm": ("Holm-adjusted Wilcoxon p", P_VALUE),
-    "wave": ("Wave (before or after)", None), "cases": ("Complete answers", None), "items": ("Items", None),
-    "alpha": ("Cronbach's alpha", TWO_DECIMALS), "ci_low": ("Alpha 95% CI lower", TWO_DECIMALS),
-    "ci_high": ("Alpha 95% CI upper", TWO_DECIMALS), "small_n": ("Fewer than 30 answers", None),
-    "theme": ("Theme id", None), "label": ("Theme", None), "comments": ("Comments", None),
-    "instrument_name": ("Instrument", None), "short_name": ("Abbreviation", None), "scale_name": ("Scale", None),
-    "rule": ("Scoring rule", None), "n_items": ("Items in the scale", None),
-    "response_range": ("Answer values", None), "missing_rule": ("Missing-item rule", None),
-    "citation": ("Citation", None), "licence": ("Licence", None),
-    "source": ("Input", None), "rows_read": ("Rows read", None), "kept": ("Rows kept", None),
-    "excluded": ("Rows excluded, by reason", None),
-    "sheet": ("Sheet", None), "column": ("Column", None), "name": ("Field name in the tidy tables", None),
-    "meaning": ("Meaning", None), "table": ("Table", None),
-    # registration_summary.xlsx
-    "status": ("Status", None), "school": ("School", None), "doctoral year": ("Doctoral year", None),
-    "mentor": ("Mentor", None), "participant": ("Participant", None),
-    "mentors applied": ("Mentors applied", None), "mentors accepted": ("Mentors accepted", None),
-    "mentors not accepted": ("Mentors not accepted", None),
-    "participants applied": ("Participants applied", None),
-    "participants accepted": ("Participants accepted", None),
-    "participants not accepted": ("Participants not accepted", None),
+#: machine column name -> number format (columns not listed: none). The headers people read are in
+#: the message catalogue (``workbook.header.<machine name>`` in resources/messages/<language>/workbook.yml).
+FORMATS: dict[str, str] = {
+    "share_of_accepted": PERCENT, "share": PERCENT, "share_of_participants": PERCENT, "response_rate": PERCENT,
+    "share_low": PERCENT, "share_neutral": PERCENT, "share_high": PERCENT, "median": ONE_DECIMAL,
+    "mean_pre": TWO_DECIMALS, "mean_post": TWO_DECIMALS, "mean_change": TWO_DECIMALS,
+    "sd_change": TWO_DECIMALS, "median_change": TWO_DECIMALS, "wilcoxon_p": P_VALUE,
+    "rank_biserial": TWO_DECIMALS, "t": TWO_DECIMALS, "df": WHOLE, "t_p": P_VALUE, "hedges_g": TWO_DECIMALS,
+    "g_ci_low": TWO_DECIMALS, "g_ci_high": TWO_DECIMALS, "t_p_holm": P_VALUE, "wilcoxon_p_holm": P_VALUE,
+    "alpha": TWO_DECIMALS, "ci_low": TWO_DECIMALS, "ci_high": TWO_DECIMALS,
 }
-#: machine sheet name -> sheet title for people (sheets not listed keep their name).
-SHEET_TITLES = {"status": "Status", "school": "School", "doctoral_year": "Doctoral year",
-                "group sizes": "Group sizes"}
-_MACHINE_OF = {human: machine for machine, (human, _) in HEADERS.items()}
-_SHEET_OF = {title: name for name, title in SHEET_TITLES.items()}
 
-WITHHELD_NOTE = ("A number column holds numbers only. Where a value is withheld, its cell is empty and the "
-                 "column after it, '<header> (withheld)', says why: '<{k}' = fewer than {k} people; "
-                 "'<{k} people' = a share of a group of fewer than {k}; 'x' = hidden so that a small count "
-                 "cannot be worked out from the totals.")
-TIDY_NOTE = ("Researchers' tidy tables (pseudonymised, private area: private/tables/<stage>/<table>.parquet) "
-             "keep the field names given in the data dictionary.")
+
+def headers(lang: str = FALLBACK) -> dict[str, str]:
+    """Machine column name -> the header people read, in ``lang``."""
+    prefix = "workbook.header."
+    return {key[len(prefix):]: text(key, lang) for key in catalogue(FALLBACK) if key.startswith(prefix)}
+
+
+#: machine column name -> (header for people in English, number format or None).
+HEADERS: dict[str, tuple[str, str | None]] = {m: (h, FORMATS.get(m)) for m, h in headers().items()}
+#: Any language's header or sheet title -> its machine name (a workbook is read back in any language).
+_MACHINE_OF = {human: machine for lang in LANGUAGES for machine, human in headers(lang).items()}
+_SHEET_OF = {text(key, lang): key[len("workbook.sheet."):] for lang in LANGUAGES for key in catalogue(FALLBACK)
+             if key.startswith("workbook.sheet.")}
+_WITHHELD_SUFFIXES = tuple(dict.fromkeys(text("workbook.withheld", lang) for lang in LANGUAGES))
+
+
+def sheet_title(name: str, lang: str = FALLBACK) -> str:
+    """The sheet title people read for a machine sheet name ("doctoral_year" -> "Doctoral year";
+    "Reach" -> "Tavoittavuus" in Finnish); a name the catalogue does not list is kept."""
+    return text(f"workbook.sheet.{name}", lang) if f"workbook.sheet.{name}" in catalogue(FALLBACK) else name
+
+
+WITHHELD_NOTE = text("workbook.withheld_note")  # English; in a language: text("workbook.withheld_note", lang)
+TIDY_NOTE = text("workbook.tidy_note")
 
 
 def group_name(group: Any) -> str:
@@ -113,9 +92,14 @@ def group_name(group: Any) -> str:
     return text if text.casefold().startswith("group") else f"Group {text}"
 
 
-def header(machine: str) -> str:
-    """The header people see for a machine column name (unknown names are kept)."""
-    return HEADERS.get(machine, (machine, None))[0]
+def header(machine: str, lang: str = FALLBACK) -> str:
+    """The header people see for a machine column name, in ``lang`` (unknown names are kept)."""
+    return text(f"workbook.header.{machine}", lang) if machine in HEADERS else machine
+
+
+def withheld_suffix(lang: str = FALLBACK) -> str:
+    """The suffix of a withheld-value column: " (withheld)" in English."""
+    return text("workbook.withheld", lang)
 
 
 def is_marker(value: Any) -> bool:
@@ -138,19 +122,19 @@ def _rounded(value: Any, fmt: str | None) -> Any:
     return value
 
 
-def for_people(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``df`` (machine names, markers mixed into number columns) as people read it: human headers,
-    markers moved into ``<header> (withheld)`` columns, values rounded to their format. Returns the
-    table and its number formats (header -> format code)."""
+def for_people(df: pd.DataFrame, lang: str = FALLBACK) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``df`` (machine names, markers mixed into number columns) as people read it: human headers
+    in ``lang``, markers moved into ``<header> (withheld)`` columns, values rounded to their format.
+    Returns the table and its number formats (header -> format code)."""
     columns: dict[str, list] = {}
     formats: dict[str, str] = {}
     for machine in df.columns:
-        human, fmt = HEADERS.get(str(machine), (str(machine), None))
+        human, fmt = header(str(machine), lang), FORMATS.get(str(machine))
         values = [_number(v) for v in df[machine].astype(object).tolist()]
         markers = [v if is_marker(v) else None for v in values]
         if any(markers):  # a count or share column (even one withheld throughout)
             columns[human] = [None if m else _rounded(v, fmt) for v, m in zip(values, markers)]
-            columns[human + WITHHELD] = markers
+            columns[human + withheld_suffix(lang)] = markers
         else:
             columns[human] = [None if _blank(v) else _rounded(v, fmt) for v in values]
         if fmt:
@@ -165,24 +149,25 @@ def _blank(v: Any) -> bool:
 
 
 def write(sheets: Mapping[str, pd.DataFrame], path: str | Path, *, index: bool = False,
-          epoch: int | None = None) -> Path:
-    """Write machine-form ``sheets`` as a workbook for people (see the module notes); ``epoch``: the
-    document date (:func:`spreadsheets.write_xlsx`)."""
+          epoch: int | None = None, lang: str = FALLBACK) -> Path:
+    """Write machine-form ``sheets`` as a workbook for people (see the module notes), its sheet
+    titles and headers in ``lang``; ``epoch``: the document date (:func:`spreadsheets.write_xlsx`)."""
     out: dict[str, pd.DataFrame] = {}
     formats: dict[str, dict[str, str]] = {}
     for name, df in sheets.items():
-        title = SHEET_TITLES.get(name, name)
-        table, formats[title] = for_people(df.reset_index() if index else df)
+        title = sheet_title(name, lang)
+        table, formats[title] = for_people(df.reset_index() if index else df, lang)
         out[title] = table
     return spreadsheets.write_xlsx(out, path, number_formats=formats, epoch=epoch)
 
 
 def from_people(df: pd.DataFrame) -> pd.DataFrame:
     """A sheet read from a people's workbook back in machine form: withheld markers back in their
-    number columns, machine column names."""
+    number columns, machine column names (a workbook in any of the report's languages)."""
     out = df.copy()
-    for col in [c for c in out.columns if str(c).endswith(WITHHELD) and str(c)[: -len(WITHHELD)] in out.columns]:
-        base = str(col)[: -len(WITHHELD)]
+    withheld = {str(c): str(c)[: -len(suffix)] for c in out.columns for suffix in _WITHHELD_SUFFIXES
+                if str(c).endswith(suffix) and str(c)[: -len(suffix)] in out.columns}
+    for col, base in withheld.items():
         marks = out[col].astype(object)
         out[base] = [m if isinstance(m, str) and m else v for v, m in zip(out[base].astype(object), marks)]
         out = out.drop(columns=col)
@@ -194,7 +179,9 @@ def read(path: str | Path, sheet_name: str | None = None, *, index_col: int | No
     """Read a workbook written by :func:`write` in machine form: every sheet (keyed by its machine
     name) or the one ``sheet_name`` (machine or people's name)."""
     if sheet_name is not None:
-        title = SHEET_TITLES.get(sheet_name, sheet_name)
+        with pd.ExcelFile(path) as book:
+            titles = book.sheet_names
+        title = next((t for t in titles if _SHEET_OF.get(t, t) == _SHEET_OF.get(sheet_name, sheet_name)), sheet_name)
         return _machine(pd.read_excel(path, sheet_name=title, dtype=object), index_col)
     raw = pd.read_excel(path, sheet_name=None, dtype=object)
     return {_SHEET_OF.get(title, title): _machine(df, index_col) for title, df in raw.items()}

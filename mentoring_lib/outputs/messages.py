@@ -13,11 +13,15 @@ appear in one part only. Rules:
 
 What this covers so far: the report's section titles, "Contents" and "Key figures", table and
 figure labels, the programme table, the subtitle and the disclosure note (``report.yml``); the
-outcomes section's sentences, key figure, Methods texts and outcome tables (``outcomes.yml``); the
-one-page summary (``summary.yml``); dates written out (``dates.yml``, :func:`formatting.written_date`);
-the certificates' fixed wording and default role. Still English: the rest of the evaluation's
-generated sentences, the other tables' captions and column headers, chart texts, and the mail
-merges' column headers (merge field names stay the same in every language on purpose).
+evaluation's generated sentences (``evaluation.yml``); the outcomes section's sentences, key figure,
+Methods texts and outcome tables (``outcomes.yml``); the other tables of the report (``tables.yml``:
+captions, column headers, notes, row labels the evaluation makes, provenance); chart texts
+(``charts.yml``: axis titles, legends, titles, captions, alt texts); the public summary workbook for
+people (``workbook.yml``: sheet titles, headers, About sheet, data dictionary; field names stay
+English); the one-page summary (``summary.yml``); dates written out (``dates.yml``,
+:func:`formatting.written_date`); the certificates' fixed wording and default role. Still English:
+the mail merges' column headers (merge field names stay the same in every language on purpose) and
+the registration workbooks' headers (``workbook.yml`` has them; their stages write English so far).
 """
 from __future__ import annotations
 

@@ -430,6 +430,7 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
     from mentoring_lib.across_terms import summary
     from mentoring_lib.io import people_workbooks
     from mentoring_lib.outputs import summary_page
+    from mentoring_lib.outputs.messages import language_code
     from mentoring_lib.outputs.render_html import write_html
     from mentoring_lib.outputs.render_pdf import write_pdf
 
@@ -440,7 +441,8 @@ def write_outputs(ctx: "StageContext", report: Report, tables: dict[str, "pd.Dat
            "pdf": write_pdf(report, ctx.public_file("report.pdf"), timestamp=timestamp),
            "summary_pdf": summary_page.write_pdf(page, ctx.public_file("summary.pdf"), timestamp=timestamp)}
     out["xlsx"] = people_workbooks.write(summary_workbook.summary_sheets(tables, ctx.config, quality, quality_hide),
-                                         ctx.public_file("summary.xlsx"), epoch=ctx.source_date_epoch)
+                                         ctx.public_file("summary.xlsx"), epoch=ctx.source_date_epoch,
+                                         lang=language_code(ctx.config.term.language))
     # the machine-readable summary for comparisons across terms: the same protected tables
     out["json"] = summary.write_summary(summary.build_summary(tables, ctx.config, provenance),
                                         ctx.public_file(summary.SUMMARY_FILE))

@@ -58,37 +58,16 @@ SUMMARY_SHEETS = {
     "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
 }
 
-COLUMN_MEANINGS = {
-    "role": "mentor or participant", "step": "funnel step (see Methods)", "count": "number of people (empty when withheld)",
-    "share_of_accepted": "proportion of the accepted (percent; the cell holds the proportion 0–1)", "measure": "what the row counts",
-    "mentors": "mentors (count; empty when withheld)", "participants": "participants (count; empty when withheld)",
-    "session": "training", "attended": "people attending (count)", "share": "proportion (percent; the cell holds the proportion 0–1)",
-    "missed": "accepted mentors missing the training (count)",
-    "participants_missing": "participants placed in groups missing the meeting (count)",
-    "meeting": "group meeting", "groups_met": "groups with at least one attendee",
-    "participants_attending": "participants attending (count)", "share_of_participants": "proportion of participants (percent; the cell holds the proportion 0–1)",
-    "group": "group", "meetings_held": "meetings with at least one attendee", "meetings_planned": "meetings planned",
-    "below_plan": "met fewer times than planned", "survey": "survey", "respondents": "respondents (count)",
-    "response_rate": "proportion of accepted participants (percent; the cell holds the proportion 0–1)", "item": "item id in the codebook",
-    "wording": "item wording", "answered": "respondents answering (count)", "missing": "missing answers (count)",
-    "share_low": "proportion below the neutral midpoint (percent; empty when withheld: see the (withheld) column)",
-    "share_neutral": "proportion at the midpoint (percent; as for share_low)",
-    "share_high": "proportion above the midpoint (percent; as for share_low)", "median": "median answer (numeric)",
-    "median_label": "median answer (label)", "instrument": "instrument id", "scale": "scale id",
-    "outcome": "instrument and scale", "range": "possible score range", "pairs": "complete before/after pairs",
-    "mean_pre": "mean before", "mean_post": "mean after", "mean_change": "mean of after − before",
-    "sd_change": "SD of after − before", "median_change": "median of after − before",
-    "wilcoxon_p": "Wilcoxon signed-rank p (two-sided)", "rank_biserial": "matched-pairs rank-biserial r",
-    "t": "paired t statistic", "df": "degrees of freedom", "t_p": "paired t-test p (two-sided)",
-    "hedges_g": "Hedges' g_av", "g_ci_low": "g 95% CI lower", "g_ci_high": "g 95% CI upper",
-    "t_p_holm": "Holm-adjusted t-test p", "wilcoxon_p_holm": "Holm-adjusted Wilcoxon p", "wave": "pre or post",
-    "cases": "complete answers (count)", "items": "number of items", "alpha": "Cronbach's alpha",
-    "ci_low": "alpha 95% CI lower", "ci_high": "alpha 95% CI upper", "small_n": "fewer than 30 complete answers",
-    "theme": "theme id", "reason": "linkage outcome", "people": "people (count)", "label": "theme", "comments": "comments mentioning the theme (count)",
-    "instrument_name": "instrument", "short_name": "abbreviation", "scale_name": "scale", "rule": "scoring rule",
-    "n_items": "items in the scale", "response_range": "answer values", "missing_rule": "missing-item rule",
-    "citation": "citation", "licence": "licence line",
-}
+def meanings(lang: str = "en") -> dict[str, str]:
+    """Column (machine name) -> its meaning in the data dictionary, in ``lang`` (the catalogue's
+    ``workbook.meaning.<column>``)."""
+    from mentoring_lib.outputs.messages import FALLBACK, catalogue, text
+
+    prefix = "workbook.meaning."
+    return {key[len(prefix):]: text(key, lang) for key in catalogue(FALLBACK) if key.startswith(prefix)}
+
+
+COLUMN_MEANINGS = meanings()  # in English
 
 
 def _xlsx_value_frame(df: "pd.DataFrame") -> "pd.DataFrame":
@@ -139,8 +118,12 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
                    quality_hide: frozenset = frozenset()) -> dict[str, "pd.DataFrame"]:
     """The public summary workbook's sheets (machine column names; :mod:`people_workbooks` writes
     them for people): aggregated tables, data quality and a data dictionary giving each column's
-    header, its field name in the tidy tables and its meaning."""
+    header, its field name in the tidy tables and its meaning. What a person reads (the About
+    sheet, the dictionary's sheet titles, headers, meanings and descriptions) is in the term's
+    language; the field names stay English in every language (they name the tidy tables' columns)."""
     import pandas as pd
+
+    from mentoring_lib.outputs.messages import catalogue, language_code, text
 
     from mentoring_lib.steps import outcome_tables
     from mentoring_lib.steps.outcome_tables import mask_unpublished_ci
@@ -149,26 +132,29 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
     sheets: dict[str, pd.DataFrame] = {}
     dictionary = []
     k = config.privacy.min_count
-    about = pd.DataFrame({"field": ["report", "term", "organisation", "suppression", "withheld values",
-                                    "tidy tables"],
+    lang = language_code(config.term.language)
+    fields = ["report", "term", "organisation", "suppression", "withheld values", "tidy tables"]
+    about = pd.DataFrame({"field": [text(f"workbook.field.{f}", lang) for f in fields],
                           "value": [config.report.title, config.term.title, config.report.organisation,
-                                    suppression_note((config.privacy.min_count, config.privacy.min_base)),
-                                    pw.WITHHELD_NOTE.format(k=k), pw.TIDY_NOTE]})
+                                    suppression_note((config.privacy.min_count, config.privacy.min_base), lang),
+                                    text("workbook.withheld_note", lang, k=k), text("workbook.tidy_note", lang)]})
     sheets["About"] = about
 
-    def describe(sheet: str, df: "pd.DataFrame", desc: str, meanings: dict[str, str]) -> None:
+    def describe(sheet: str, df: "pd.DataFrame", desc: str, meaning: dict[str, str]) -> None:
+        title = pw.sheet_title(sheet, lang)
         for c in df.columns:
-            dictionary.append({"sheet": sheet, "column": pw.header(c), "name": c,
-                               "meaning": meanings.get(c, c.replace("_", " ")), "table": desc})
+            dictionary.append({"sheet": title, "column": pw.header(c, lang), "name": c,
+                               "meaning": meaning.get(c, c.replace("_", " ")), "table": desc})
             if any(pw.is_marker(v) for v in df[c].astype(object)):
-                dictionary.append({"sheet": sheet, "column": pw.header(c) + pw.WITHHELD, "name": "",
-                                   "meaning": f"why '{pw.header(c)}' is withheld: <{k}, <{k} people or x "
-                                              "(see About, 'withheld values')", "table": desc})
+                dictionary.append({"sheet": title, "column": pw.header(c, lang) + pw.withheld_suffix(lang),
+                                   "name": "", "table": desc,
+                                   "meaning": text("workbook.withheld_meaning", lang, header=pw.header(c, lang), k=k)})
 
     specs = {**SUMMARY_SHEETS, "effectiveness": (SUMMARY_SHEETS["effectiveness"][0],
                                                  outcome_tables.EFFECTIVENESS_COLUMNS, SUMMARY_SHEETS["effectiveness"][2])}
     specs.update(outcome_tables.SUMMARY_SHEETS)
-    meanings = {**COLUMN_MEANINGS, **outcome_tables.COLUMN_MEANINGS}
+    meaning = {**meanings(lang), **outcome_tables.COLUMN_MEANINGS}
+    words = catalogue(lang)
     for name, (sheet, cols, desc) in specs.items():
         df = tables.get(name)
         if df is None or df.empty:
@@ -180,13 +166,10 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         if "group" in df:
             df = df.assign(group=[v if _missing(v) else pw.group_name(v) for v in df["group"]])
         sheets[sheet] = _xlsx_value_frame(whole_percent(df))
-        describe(sheet, sheets[sheet], desc, meanings)
+        describe(sheet, sheets[sheet], words.get(f"workbook.about.{name}", desc), meaning)
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
-        describe("Data quality", sheets["Data quality"],
-                 "Rows read, kept and excluded by reason, per input (small counts suppressed).",
-                 {"source": "input id in the term config", "rows_read": "rows read", "kept": "rows kept",
-                  "excluded": "rows excluded, by reason (text: each reason with its count or <k / x)"})
+        describe("Data quality", sheets["Data quality"], text("workbook.about.quality", lang), meaning)
     sheets["Data dictionary"] = pd.DataFrame(dictionary, columns=["sheet", "column", "name", "meaning", "table"])
     return sheets
