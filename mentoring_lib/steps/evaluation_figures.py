@@ -29,15 +29,22 @@ def _say(key: str, lang: str, **values) -> str:
     return text(f"figure.{key}", lang, **values)
 
 
+def _language(ev: Evaluation, lang: str | None) -> str:
+    """The language to draw in: ``lang`` when given, else the evaluation's own (``ev.lang``, the
+    term's language the evaluation writes in), else English."""
+    return lang or getattr(ev, "lang", None) or FALLBACK
+
+
 def _step_label(step: str, lang: str) -> str:
     """A funnel step as the chart names it: "Accepted" ("Hyväksytyt")."""
     return catalogue(lang).get(f"row.{step}", step).capitalize()
 
 
-def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path, lang: str = FALLBACK) -> None:
+def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path, lang: str | None = None) -> None:
     """One funnel per role; suppressed counts are drawn as text without a bar."""
     from mentoring_lib.outputs import charts
 
+    lang = _language(ev, lang)
     shown = ev.tables["funnel"]
     for role in ROLES:
         f = fc[fc["role"] == role]
@@ -59,9 +66,10 @@ def _funnel_chart(ev: Evaluation, fc: pd.DataFrame, figures_dir: Path, lang: str
 
 
 def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ: dict | None = None,
-                      limits: Limits | None = None, lang: str = FALLBACK) -> None:
+                      limits: Limits | None = None, lang: str | None = None) -> None:
     """Share of participants attending each meeting and, when given, the share still taking part
     (attended this meeting or a later one): the drop-out curve."""
+    lang = _language(ev, lang)
 
     if mt["share_of_participants"].isna().all():
         return
@@ -86,11 +94,12 @@ def _attendance_chart(ev: Evaluation, mt: pd.DataFrame, figures_dir: Path, summ:
 
 
 def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures_dir: Path,
-                           lang: str = FALLBACK) -> None:
+                           lang: str | None = None) -> None:
     """Draw the attendance chart (series label -> percent per meeting, labels already in ``lang``)
     and add it to ``ev``'s figures."""
     from mentoring_lib.outputs import charts
 
+    lang = _language(ev, lang)
     title = _say("attendance.title", lang)
     cf = charts.attendance_curve(series, title, figures_dir / "attendance.png",
                                  xlabel=_say("attendance.xlabel", lang), lang=lang)
@@ -100,11 +109,12 @@ def draw_attendance_figure(ev: Evaluation, series: dict[str, pd.Series], figures
 
 
 def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title: str, figures_dir: Path,
-                  limits: Limits, lang: str = FALLBACK) -> None:
+                  limits: Limits, lang: str | None = None) -> None:
     """One diverging chart per response set. The items left out of the charts (a group of 1 to
     k-1 people) are named once for the whole section, the same list in every caption, or in one
     sentence when no chart is drawn. ``title``: the English title; a section the catalogue has a
     title for (``figure.likert.<section>``) gets it in ``lang``."""
+    lang = _language(ev, lang)
     title = catalogue(lang).get(f"figure.likert.{section}", title)
     by_set: list[dict] = []
     for k, v in dists.items():  # one response set per chart, in the items' order
@@ -139,10 +149,11 @@ def _likert_chart(ev: Evaluation, section: str, fig_id: str, dists: dict, title:
 
 
 def draw_likert_figure(ev: Evaluation, section: str, fig_id: str, frame: pd.DataFrame, bases: dict, title: str,
-                       note: str, rule: str, figures_dir: Path, min_count: int, lang: str = FALLBACK) -> None:
+                       note: str, rule: str, figures_dir: Path, min_count: int, lang: str | None = None) -> None:
     """Draw a diverging Likert chart of ``frame`` (counts, items x answers) and add it to ``ev``'s figures."""
     from mentoring_lib.outputs import charts
 
+    lang = _language(ev, lang)
     cf = charts.diverging_likert(frame, title, figures_dir / f"{fig_id}.png", bases=bases, min_count=min_count,
                                  lang=lang)
     ev.figure(section, fig_id, _rel(cf.path), title + _say("likert.caption", lang) + note,
@@ -167,10 +178,11 @@ def slope_chart_allowed(pre: pd.Series, post: pd.Series, limits: Limits, lang: s
 
 
 def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figures_dir: Path,
-                 limits: Limits, lang: str = FALLBACK) -> None:
+                 limits: Limits, lang: str | None = None) -> None:
     """Individual change for each tested total score, where :func:`slope_chart_allowed`."""
     from mentoring_lib.outputs import charts
 
+    lang = _language(ev, lang)
     wide = paired_scores(scores)
     totals = main[main["scale"] == "total"]
     withheld = []
@@ -190,9 +202,10 @@ def _slope_chart(ev: Evaluation, scores: pd.DataFrame, main: pd.DataFrame, figur
         ev.say("effectiveness", _say("slope.withheld", lang, outcomes="; ".join(withheld)))
 
 
-def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path, lang: str = FALLBACK) -> None:
+def _change_chart(ev: Evaluation, main: pd.DataFrame, figures_dir: Path, lang: str | None = None) -> None:
     """Aggregate change of every tested outcome: Hedges' g with its 95% CI (a forest plot), so
     scales with different ranges share one axis. Only outcomes with at least min_base pairs."""
+    lang = _language(ev, lang)
     from matplotlib import rc_context
     from matplotlib.figure import Figure as MplFigure
 
