@@ -56,6 +56,9 @@ def test_chart_axis_titles_legends_and_alt_texts_are_in_the_given_language(lang,
                                           before="", after="", mean_before="", mean_after="", change="")[:12])
     assert text("chart.likert.fewer", lang, k=5) in likert.alt_text  # the 1 "No" of I2 gets no percentage
     assert likert.alt_text.startswith(text("chart.likert.alt", lang, title="L", k=3, first="No", last="Yes"))
+    trend = charts.trend_chart({"A": {"T1": 50.0, "T2": None}}, ["T1", "T2"], "Tr", tmp_path / "t.svg", ylabel="y",
+                               percent=True, lang=lang)
+    assert trend.alt_text == text("chart.line.alt", lang, title="Tr") + f"A: T1 50%, T2 {text('chart.not_shown', lang)}."
 
 
 def test_english_chart_texts_are_unchanged(tmp_path):

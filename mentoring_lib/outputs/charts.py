@@ -418,9 +418,10 @@ def attendance_curve(series: Mapping[str, pd.Series], title: str, path: str | Pa
 
 @_with_rc
 def trend_chart(series: Mapping[str, Mapping[str, float | None]], terms: Sequence[str], title: str,
-                path: str | Path, *, ylabel: str, percent: bool = False, zero_line: bool = False) -> ChartFile:
+                path: str | Path, *, ylabel: str, percent: bool = False, zero_line: bool = False,
+                lang: str = FALLBACK) -> ChartFile:
     """One line per series (label -> {term label: value}) across ``terms`` in order; a value that is
-    not published (None) leaves a gap and is named "not shown" in the alt text."""
+    not published (None) leaves a gap and is named "not shown" in the alt text (in ``lang``)."""
     x = np.arange(len(terms))
     legend_rows = math.ceil(len(series) / 2) if len(series) > 1 else 0
     fig = _new_figure(6.5, 3.6 + 0.22 * legend_rows)
@@ -434,7 +435,7 @@ def trend_chart(series: Mapping[str, Mapping[str, float | None]], terms: Sequenc
                 marker=markers[(i + i // len(SERIES_COLOURS)) % len(markers)],
                 linewidth=2, label=str(label))
         parts.append(f"{label}: " + ", ".join(
-            f"{t} " + ("not shown" if math.isnan(v) else f"{_fmt_num(v, 0)}%" if percent else _fmt_num(v, 2))
+            f"{t} " + (_say("not_shown", lang) if math.isnan(v) else f"{_fmt_num(v, 0)}%" if percent else _fmt_num(v, 2))
             for t, v in zip(terms, ys) if t in values))
     ax.set_xticks(x, [textwrap.fill(str(t), 18) for t in terms], fontsize=8)
     if percent:
@@ -448,4 +449,4 @@ def trend_chart(series: Mapping[str, Mapping[str, float | None]], terms: Sequenc
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
     save_figure(fig, path, title)
-    return ChartFile(Path(path), f"Line chart: {title}. " + "; ".join(parts) + ".")
+    return ChartFile(Path(path), _say("line.alt", lang, title=title) + "; ".join(parts) + ".")
