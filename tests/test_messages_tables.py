@@ -46,6 +46,8 @@ def test_translated_tables_have_captions_headers_and_notes_in_the_report_languag
     assert {r[1] for r in by_id["t-reliability"].rows} == {messages.text("row.pre", lang), messages.text("row.post", lang)}
     assert [r[0] for r in by_id["t-groups"].rows][0] == messages.text("row.group", lang, name="A")
     assert messages.text("row.both (linked pairs)", lang) in [r[0] for r in by_id["t-response"].rows]
+    likert_cells = {cell for row in by_id["t-reaction"].rows for cell in row[2:5]}
+    assert messages.text("table.fewer_people", lang, k=5) in likert_cells and "<5 people" not in likert_cells
     assert model.footer.count(messages.text("suppression.note", lang, c=5, b=10)) == 1
     assert "Produced by" not in model.footer
 

@@ -11,6 +11,7 @@ Privacy domain: public. The model is built from aggregated, suppressed tables on
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # --------------------------------------------------------------------------------------
 # Building the model from the evaluation tables
 # --------------------------------------------------------------------------------------
+_PEOPLE = re.compile(r"^<(\d+) people$")  # a share withheld: the group holds fewer than k people
+
+
 def _text_blocks(tables: dict, section: str) -> list[Block]:
     """The evaluation's generated text for a section: paragraphs, and bullets grouped into lists."""
     nar = table_frame(tables, "narrative")
@@ -116,6 +120,11 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     def rows(df: "pd.DataFrame", *columns: str) -> "pd.DataFrame":
         return df.assign(**{c: row_labels(df[c], lang) for c in columns if c in df})
 
+    def likert(df: "pd.DataFrame") -> "pd.DataFrame":
+        """The shares' "<5 people" marker (a share of fewer than 5 people) in the report's language."""
+        return df.assign(**{c: [t("fewer_people", k=m.group(1)) if isinstance(v, str) and (m := _PEOPLE.match(v))
+                                else v for v in df[c]] for c in ("high_shown", "neutral_shown", "low_shown") if c in df})
+
     # reach
     blocks: list[Block] = _text_blocks(tables, "reach")
     if (df := table_frame(tables, "reach")) is not None:
@@ -163,7 +172,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
                    ("high_shown", t("likert.agree"), fmt_count), ("neutral_shown", t("likert.neutral"), fmt_count),
                    ("low_shown", t("likert.disagree"), fmt_count), ("median_label", t("likert.median"), None)]
     if (df := table_frame(tables, "reaction")) is not None:
-        df = df.assign(high_ci=pct_ci_cells(df, "share_high", "high_ci_low", "high_ci_high"))
+        df = likert(df).assign(high_ci=pct_ci_cells(df, "share_high", "high_ci_low", "high_ci_high"))
         blocks.append(display_table("t-reaction", t("reaction"), df,
                              [*likert_spec, ("high_ci", t("reaction.agree_ci"), lambda x: x)],
                              [t("reaction.note", note=note)]))
@@ -201,7 +210,7 @@ def build_report(tables: dict[str, "pd.DataFrame"], config: "TermConfig", *, pub
     # mentors
     blocks = _text_blocks(tables, "mentors") + _figures(tables, "mentors", public_dir)
     if (df := table_frame(tables, "mentors")) is not None:
-        blocks.append(display_table("t-mentors", t("mentors"), df, likert_spec, [note]))
+        blocks.append(display_table("t-mentors", t("mentors"), likert(df), likert_spec, [note]))
     if (df := table_frame(tables, "mentor_effectiveness")) is not None:  # mentors' own before/after survey
         blocks.append(display_table("t-mentor-change", t("mentor_change"), df,
                              [(c, t(f"mentor_change.{k}"), f) for c, k, f in (
