@@ -4,7 +4,6 @@ the report stage (steps/release_charts.py). The texts are read from the matplotl
 are saved (PNG cannot be read back) and from the SVG files."""
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pandas as pd
@@ -69,16 +68,13 @@ def test_english_chart_texts_are_unchanged(tmp_path):
     assert f.alt_text == "Funnel chart: Reach. Registered 20; Accepted 10 (percentages of accepted)."
 
 
-def _evaluate(lang: str, figures: Path, monkeypatch=None):
-    """The synthetic term's evaluation with ``term.language = lang``; with ``monkeypatch`` the chart
-    functions get the language the way evaluate() passes it once merged (``lang=``)."""
+def _evaluate(lang: str, figures: Path):
+    """The synthetic term's evaluation with ``term.language = lang`` (its charts are drawn in the
+    evaluation's language, ``Evaluation.lang``)."""
     from mentoring_lib.analysis.codebook import load_codebook
     from mentoring_lib.steps import evaluation as ev
     from test_evaluation import CODEBOOK, make_config, synthetic_inputs
 
-    if monkeypatch is not None:
-        for name in ("_funnel_chart", "_attendance_chart", "_likert_chart", "_slope_chart", "_change_chart"):
-            monkeypatch.setattr(ev, name, functools.partial(getattr(ev, name), lang=lang))
     base = make_config()
     cfg = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
     codebook = load_codebook(CODEBOOK)
@@ -86,8 +82,8 @@ def _evaluate(lang: str, figures: Path, monkeypatch=None):
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
-def test_evaluation_figures_are_drawn_and_captioned_in_the_term_language(lang, tmp_path, drawn, monkeypatch):
-    _, result = _evaluate(lang, tmp_path, monkeypatch)
+def test_evaluation_figures_are_drawn_and_captioned_in_the_term_language(lang, tmp_path, drawn):
+    _, result = _evaluate(lang, tmp_path)
     figures = pd.DataFrame(result.figures).set_index("id")
     assert {"funnel-participants", "attendance", "reaction-likert", "change"} <= set(figures.index)
     said = {name: " ".join(texts) for name, texts in drawn.items()}
@@ -115,21 +111,13 @@ def test_evaluation_figures_are_drawn_and_captioned_in_the_term_language(lang, t
     assert text("figure.likert.not_charted", lang, k=5, items="")[:12] in figures.loc["reaction-likert", "caption"]
 
 
-@pytest.mark.xfail(strict=True, reason="the Evaluation carries the term's language (ev.lang) once branch "
-                                       "i18n-evaluation is merged; then this passes and the mark goes")
-def test_evaluate_draws_its_charts_in_the_term_language(tmp_path, drawn):
-    _evaluate("fi", tmp_path)
-    assert text("figure.attendance.title", "fi") in drawn["attendance.png"]
-
-
 def test_a_chart_function_without_lang_draws_in_the_evaluations_language(tmp_path, drawn):
     from mentoring_lib.steps.evaluation_figures import _attendance_chart
     from mentoring_lib.steps.evaluation_result import Evaluation
 
     meetings = pd.DataFrame({"meeting": ["Meeting 1", "Meeting 2"], "share_of_participants": [0.9, 0.7]})
     for lang in ("sv", "en"):
-        ev = Evaluation()
-        ev.lang = lang  # the evaluation's language (a field of Evaluation on the evaluation branch)
+        ev = Evaluation(lang=lang)
         _attendance_chart(ev, meetings, tmp_path)
         assert text("figure.attendance.attending", lang) in drawn["attendance.png"]
         assert ev.figures[0]["caption"].startswith(text("figure.attendance.title", lang))
@@ -138,10 +126,10 @@ def test_a_chart_function_without_lang_draws_in_the_evaluations_language(tmp_pat
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
-def test_charts_redrawn_at_the_report_stage_keep_the_term_language(lang, tmp_path, drawn, monkeypatch):
+def test_charts_redrawn_at_the_report_stage_keep_the_term_language(lang, tmp_path, drawn):
     from mentoring_lib.steps import release_charts, release_tables
 
-    cfg, result = _evaluate(lang, tmp_path / "figures", monkeypatch)
+    cfg, result = _evaluate(lang, tmp_path / "figures")
     tables = result.all_tables()
     drawn.clear()
     rel = release_tables.build(tables, {}, None, 5)
@@ -166,7 +154,7 @@ def test_the_report_stage_redraws_in_the_configured_language(monkeypatch, tmp_pa
         return args[1]
 
     monkeypatch.setattr(release_charts, "redraw", redraw)
-    cfg, result = _evaluate("sv", tmp_path / "figures", monkeypatch)
+    cfg, result = _evaluate("sv", tmp_path / "figures")
     ctx = StageContext("report", cfg, OutputPaths(tmp_path / "out").ensure())
     rp.protect_release(ctx, result.all_tables(), {})
     assert seen["lang"] == "sv"

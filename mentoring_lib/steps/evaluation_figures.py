@@ -31,8 +31,8 @@ def _say(key: str, lang: str, **values) -> str:
 
 def _language(ev: Evaluation, lang: str | None) -> str:
     """The language to draw in: ``lang`` when given, else the evaluation's own (``ev.lang``, the
-    term's language the evaluation writes in), else English."""
-    return lang or getattr(ev, "lang", None) or FALLBACK
+    term's language the evaluation writes in)."""
+    return lang or ev.lang or FALLBACK
 
 
 def _step_label(step: str, lang: str) -> str:
