@@ -108,3 +108,27 @@ def test_english_headers_are_the_catalogue_ones():
         "share_of_participants"][0]
     assert pw.HEADERS["share_of_participants"][1] == pw.PERCENT and pw.withheld_suffix() == pw.WITHHELD == " (withheld)"
     assert pw.header("no_such_column", "fi") == "no_such_column"
+
+
+def test_the_outcome_sheets_english_in_the_catalogue_is_the_outcome_modules():
+    """The outcome sheets' descriptions and meanings are written in steps/outcome_tables.py (English)
+    and translated in workbook.yml: the catalogue's English must be that module's, word for word."""
+    from mentoring_lib.outputs.messages import catalogue
+    from mentoring_lib.steps import outcome_tables
+
+    english = catalogue("en")
+    for name, (_, _, desc) in outcome_tables.SUMMARY_SHEETS.items():
+        assert english[f"workbook.about.{name}"] == desc, name
+    for column, meaning in outcome_tables.COLUMN_MEANINGS.items():
+        assert english[f"workbook.outcome_meaning.{column}"] == meaning, column
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_the_outcome_sheets_are_described_in_the_language(workbooks, lang):
+    path, sheets = workbooks[lang]
+    dd = pd.read_excel(path, sheet_name=pw.sheet_title("Data dictionary", lang))
+    sheet, column, name, meaning, table = dd.columns
+    rci = dd[dd[sheet] == pw.sheet_title("Reliable change", lang)].set_index(name)
+    assert rci.loc["improved", meaning] == text("workbook.outcome_meaning.improved", lang)
+    assert rci.loc["improved", column] == pw.header("improved", lang) != "improved"
+    assert rci[table].iloc[0] == text("workbook.about.reliable_change", lang)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mentoring_lib.outputs.formatting import _missing
+from mentoring_lib.outputs.messages import FALLBACK, catalogue, text
 from mentoring_lib.steps.data_quality import quality_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,8 +19,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def suppression_note(limits: tuple[int, int], lang: str = "en") -> str:
-    from mentoring_lib.outputs.messages import text
-
     c, b = limits
     return text("suppression.note", lang, c=c, b=b)
 
@@ -27,42 +26,38 @@ def suppression_note(limits: tuple[int, int], lang: str = "en") -> str:
 # --------------------------------------------------------------------------------------
 # Public summary workbook
 # --------------------------------------------------------------------------------------
-SUMMARY_SHEETS = {
-    # evaluation table -> (sheet, columns kept, description)
-    "reach": ("Reach", None, "Places and applications per role; outcome of every application."),
-    "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"],
-               "People at each step from registration to completion."),
-    "trainings": ("Trainings", ["session", "attended", "missed", "share"], "Mentors attending each training and the share of accepted mentors."),
-    "meetings": ("Meetings", None, "Groups that met and participants attending, per meeting."),
-    "groups": ("Groups", None, "Meetings held per group against the plan."),
-    "response": ("Survey response", ["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high"],
-                 "Survey respondents among accepted participants."),
-    "linkage": ("Linkage", None, "People per role by before/after linkage outcome."),
-    "reaction": ("Reaction", ["item", "wording", "answered", "share_low", "share_neutral",
-                              "share_high", "high_ci_low", "high_ci_high", "median", "median_label"],
-                 "Participants' reaction items."),
-    "effectiveness": ("Outcomes", None, "Paired before/after change per scale: primary, secondary and exploratory "
-                      "outcomes with tests, effect sizes and their 95% CIs."),
+#: evaluation table -> (sheet, columns kept (None: all)); what each sheet holds is in the catalogue
+#: (``workbook.about.<table>``).
+_SHEETS: dict[str, tuple[str, list[str] | None]] = {
+    "reach": ("Reach", None),
+    "funnel": ("Funnel", ["role", "step", "count", "share_of_accepted"]),
+    "trainings": ("Trainings", ["session", "attended", "missed", "share"]),
+    "meetings": ("Meetings", None),
+    "groups": ("Groups", None),
+    "response": ("Survey response", ["survey", "respondents", "response_rate", "rate_ci_low", "rate_ci_high"]),
+    "linkage": ("Linkage", None),
+    "reaction": ("Reaction", ["item", "wording", "answered", "share_low", "share_neutral", "share_high",
+                              "high_ci_low", "high_ci_high", "median", "median_label"]),
+    "effectiveness": ("Outcomes", None),
     "reliability": ("Reliability", ["instrument", "scale", "outcome", "wave", "cases", "items", "alpha",
-                                    "ci_low", "ci_high", "small_n"], "Cronbach's alpha per scale and wave."),
-    "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral",
-                            "share_high", "median", "median_label"], "Mentors' end-of-term items."),
-    "curriculum": ("Curriculum", ["topic", "groups_delivered", "groups", "share_of_groups", "meetings"],
-                   "Curriculum parts delivered per the fidelity log (counts of groups and meetings)."),
+                                    "ci_low", "ci_high", "small_n"]),
+    "mentors": ("Mentors", ["item", "wording", "answered", "share_low", "share_neutral", "share_high", "median",
+                            "median_label"]),
+    "curriculum": ("Curriculum", ["topic", "groups_delivered", "groups", "share_of_groups", "meetings"]),
     "mentor_effectiveness": ("Mentor outcomes", ["instrument", "scale", "outcome", "range", "pairs", "mean_pre",
                                                  "mean_post", "mean_change", "sd_change", "median_change",
                                                  "wilcoxon_p", "rank_biserial", "t", "df", "t_p", "hedges_g",
-                                                 "g_ci_low", "g_ci_high", "t_p_holm", "wilcoxon_p_holm"],
-                             "Mentors' own before/after change per scale (their survey, apart from the participants')."),
-    "themes": ("Themes", ["theme", "label", "comments"], "Open comments per theme (keyword codebook)."),
-    "instruments": ("Instruments", None, "Instruments, scales, missing-item rules, citations and licences."),
+                                                 "g_ci_low", "g_ci_high", "t_p_holm", "wilcoxon_p_holm"]),
+    "themes": ("Themes", ["theme", "label", "comments"]),
+    "instruments": ("Instruments", None),
 }
+#: evaluation table -> (sheet, columns kept, what the sheet holds in English)
+SUMMARY_SHEETS = {name: (sheet, cols, text(f"workbook.about.{name}")) for name, (sheet, cols) in _SHEETS.items()}
 
-def meanings(lang: str = "en") -> dict[str, str]:
+
+def meanings(lang: str = FALLBACK) -> dict[str, str]:
     """Column (machine name) -> its meaning in the data dictionary, in ``lang`` (the catalogue's
     ``workbook.meaning.<column>``)."""
-    from mentoring_lib.outputs.messages import FALLBACK, catalogue, text
-
     prefix = "workbook.meaning."
     return {key[len(prefix):]: text(key, lang) for key in catalogue(FALLBACK) if key.startswith(prefix)}
 
@@ -123,7 +118,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
     language; the field names stay English in every language (they name the tidy tables' columns)."""
     import pandas as pd
 
-    from mentoring_lib.outputs.messages import catalogue, language_code, text
+    from mentoring_lib.outputs.messages import language_code
 
     from mentoring_lib.steps import outcome_tables
     from mentoring_lib.steps.outcome_tables import mask_unpublished_ci
@@ -153,8 +148,11 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
     specs = {**SUMMARY_SHEETS, "effectiveness": (SUMMARY_SHEETS["effectiveness"][0],
                                                  outcome_tables.EFFECTIVENESS_COLUMNS, SUMMARY_SHEETS["effectiveness"][2])}
     specs.update(outcome_tables.SUMMARY_SHEETS)
-    meaning = {**meanings(lang), **outcome_tables.COLUMN_MEANINGS}
     words = catalogue(lang)
+    meaning = {**meanings(lang), **outcome_tables.COLUMN_MEANINGS}  # the outcome module's English first
+    if lang != "en":  # ... and its meanings in the language (workbook.outcome_meaning.<column>)
+        meaning.update({c: text(f"workbook.outcome_meaning.{c}", lang) for c in outcome_tables.COLUMN_MEANINGS
+                        if f"workbook.outcome_meaning.{c}" in words})
     for name, (sheet, cols, desc) in specs.items():
         df = tables.get(name)
         if df is None or df.empty:
@@ -166,7 +164,7 @@ def summary_sheets(tables: dict[str, "pd.DataFrame"], config: "TermConfig",
         if "group" in df:
             df = df.assign(group=[v if _missing(v) else pw.group_name(v) for v in df["group"]])
         sheets[sheet] = _xlsx_value_frame(whole_percent(df))
-        describe(sheet, sheets[sheet], words.get(f"workbook.about.{name}", desc), meaning)
+        describe(sheet, sheets[sheet], desc if lang == "en" else words.get(f"workbook.about.{name}", desc), meaning)
     q = quality_table(quality, config.privacy.min_count, quality_hide)
     if len(q):
         sheets["Data quality"] = _xlsx_value_frame(q.astype({c: str for c in ("rows_read", "kept")}))
