@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from mentoring_lib.outputs import messages
-from mentoring_lib.privacy.limits import Limits
 
 
 def placeholders(text: str) -> set[str]:
@@ -83,29 +82,10 @@ def translated(request, tmp_path_factory):
     import io
 
     import pypdf
-
-    from mentoring_lib.steps import evaluation as ev
-    from mentoring_lib.steps import report as rp
-    from mentoring_lib.analysis.codebook import load_codebook
-    from mentoring_lib.pipeline.context import OutputPaths, StageContext
-    from mentoring_lib.outputs.render_html import write_html
-    from mentoring_lib.outputs.render_pdf import write_pdf
-    from test_evaluation import CODEBOOK, make_config, synthetic_inputs
+    from conftest import synthetic_report
 
     lang = request.param
-    base = make_config()
-    cfg = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
-    out = OutputPaths(tmp_path_factory.mktemp(f"report-{lang}")).ensure()
-    ctx = StageContext("evaluation", cfg, out)
-    result = ev.evaluate(synthetic_inputs(load_codebook(CODEBOOK)), cfg, load_codebook(CODEBOOK), Limits(5, 10),
-                         figures_dir=out.figures, approved=pd.Series(["Learned to be kinder to myself."]))
-    for name, df in result.all_tables().items():
-        ctx.write_table(name, df)
-    tables = rp.read_evaluation(ctx.for_stage("report"))
-    tables["group_languages"] = pd.DataFrame({"languages": ["Swedish", "Finnish"], "groups": [3, 1]})
-    model = rp.build_report(tables, cfg, public_dir=out.public, provenance=None, quality={})
-    html = write_html(model, out.public / "report.html").read_text(encoding="utf-8")
-    pdf = write_pdf(model, out.public / "report.pdf", timestamp=946684800).read_bytes()
+    model, _, html, pdf = synthetic_report(lang, tmp_path_factory.mktemp(f"report-{lang}"))
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     return lang, model, html, text
 

@@ -25,6 +25,8 @@ the registration workbooks' headers (``workbook.yml`` has them; their stages wri
 """
 from __future__ import annotations
 
+import re
+import string
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -79,3 +81,18 @@ def language_name(value: str, lang: str) -> str:
     without a catalogue entry keeps the name it was given."""
     code = _NAMES.get(str(value).strip().casefold())
     return text(f"language.{code}", lang) if code else str(value)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=None)
+def fixed_words(lang: str) -> frozenset[str]:
+    """Every word of the fixed texts of ``lang`` and of English (placeholders left out): words the
+    report carries whoever took part (the privacy gate does not take them for forms of a name)."""
+    words: set[str] = set()
+    for code in {lang, FALLBACK}:
+        for value in catalogue(code).values():
+            literal = "".join(part for part, _, _, _ in string.Formatter().parse(value))
+            words.update(_WORD.findall(literal))
+    return frozenset(words)

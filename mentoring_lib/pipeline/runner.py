@@ -247,12 +247,14 @@ def _identities(run_dir: Path, config: TermConfig):
         return None
     import pandas as pd
 
-    from mentoring_lib.privacy.names import identities_from
     from mentoring_lib.io.normalise import school_table
+    from mentoring_lib.outputs.messages import fixed_words, language_code
+    from mentoring_lib.privacy.names import identities_from
 
     # The term's own school table: its school and university names are never a person's name.
     schools = school_table(config.schools_path).phrases if config.schools_path else ()
-    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools])
+    return identities_from(pd.read_parquet(path), allow=[*config.privacy.gate_allow, *schools],
+                           fixed_words=fixed_words(language_code(config.term.language)))
 
 
 class _StopSignal:

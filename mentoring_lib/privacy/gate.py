@@ -158,13 +158,16 @@ def _scan_names(text: str, identities: Identities) -> set[str]:
     prev_end = -1
     for m in _WORD_RE.finditer(text):
         word = m.group()
-        cands = identities.match_word(word.casefold())
+        folded = word.casefold()
+        cands = identities.match_word(folded)
         if cands:
             gap = text[prev_end:m.start()] if prev_end >= 0 else ""
             adjacent = prev_end >= 0 and len(gap) <= 3 and not re.search(r"[\n\u2029.;:|]", gap)
             if adjacent and prev and any(p in prev and prev[p] - {j} for p, j in cands):
                 kinds.add(KIND_FULL_NAME)
-            if word[0].isupper() and not cands.isdisjoint(identities.surname_parts):
+            # a word of the fixed wording counts beside a first name, never alone
+            if (word[0].isupper() and folded not in identities.fixed_words
+                    and not cands.isdisjoint(identities.surname_parts)):
                 kinds.add(KIND_SURNAME)
             if len(kinds) == 2:
                 break

@@ -156,6 +156,10 @@ class Identities:
     surname_parts: set[tuple[int, int]] = field(default_factory=set)
     allow: tuple[str, ...] = ()
     allow_re: re.Pattern | None = None
+    #: folded words of the workbook's own fixed texts that are no one's name part exactly: not a
+    #: surname alone ("Testeihin" in a Finnish Methods text is not the surname "Testi"), but still
+    #: part of a full name beside a first name
+    fixed_words: frozenset[str] = frozenset()
     people: int = 0
 
     def __repr__(self) -> str:
@@ -203,7 +207,8 @@ def _default_allow() -> tuple[str, ...]:
     return tuple(sorted(phrases, key=lambda s: (-len(s), s)))
 
 
-def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = False) -> Identities:
+def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = False,
+                    fixed_words: Iterable[str] = ()) -> Identities:
     """Build the gate's search terms from the identity table (columns ``name`` and/or ``email``,
     optionally ``first_name``).
 
@@ -211,6 +216,10 @@ def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = Fal
     ordinary words that are also someone's surname; school names are always allowed.
     ``every_part``: every name part of 3 or more letters counts alone when capitalised, first names
     too (for re-checking an approved quote; a public report is searched for surnames only).
+    ``fixed_words``: the words of the workbook's own fixed wording (the message catalogue of the
+    report's language): one that is exactly someone's name part still counts; any other is not
+    taken alone for a form of a surname, because it is in the report whoever took part (beside a
+    first name it still makes a full name).
     """
     import pandas as pd
 
@@ -256,6 +265,7 @@ def identities_from(people, *, allow: Iterable[str] = (), every_part: bool = Fal
             if len(tokens) >= 2 and sum(map(len, tokens)) >= 5 or (
                     len(tokens) == 1 and len(tokens[0]) >= MIN_LOCAL_WORD and tokens[0] not in ids.holders):
                 ids.local_words.setdefault(tokens[0], set()).add(tokens)
+    ids.fixed_words = frozenset(w for w in (_fold(x).casefold() for x in fixed_words) if w and w not in ids.holders)
     ids.allow = tuple(sorted({_fold(a).strip() for a in (*_default_allow(), *allow) if a and a.strip()},
                              key=lambda s: (-len(s), s)))
     if ids.allow:
