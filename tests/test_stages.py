@@ -309,14 +309,16 @@ def test_editing_a_config_key_reruns_exactly_the_stages_that_read_it_and_says_wh
 
 def test_what_an_edited_config_key_reruns():
     """The catalogue's answer for the edits a coordinator makes most (what the code reads: the
-    certificate names the programme, so report.title re-runs the certificates too)."""
+    certificate names the programme, so report.title re-runs the certificates too; the language
+    titles every public workbook and the certificates; as for privacy.min_count, the registrations
+    stage reading it re-runs every stage downstream)."""
     every = {s.name for s in stages.STAGES}
     publishing = {s.name for s in stages.STAGES if s.public}
     assert publishing == {"registrations", "groups", "evaluation", "report"}
     expected = {"report.title": {"certificates", "report"}, "report.author": {"report"},
                 "certificates.role": {"certificates"}, "mentor_hours.training_hours": {"certificates"},
                 "certificates.min_meetings": {"evaluation", "certificates", "report"},
-                "term.language": {"evaluation", "certificates", "report"}, "privacy.min_count": publishing,
+                "term.language": publishing | {"certificates"}, "privacy.min_count": publishing,
                 "privacy.min_base": {"evaluation", "report"}, "privacy.gate_allow": {"report"},
                 "groups.count": {"groups", "evaluation", "report"}, "term.end": every, "term.name": every,
                 "alerts.missed_meetings": set(), "surveys": set()}

@@ -132,3 +132,22 @@ def test_the_outcome_sheets_are_described_in_the_language(workbooks, lang):
     assert rci.loc["improved", meaning] == text("workbook.outcome_meaning.improved", lang)
     assert rci.loc["improved", column] == pw.header("improved", lang) != "improved"
     assert rci[table].iloc[0] == text("workbook.about.reliable_change", lang)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_the_registration_and_group_workbooks_of_a_small_term_are_in_its_language(lang, tmp_path, monkeypatch):
+    """registration_summary.xlsx and group_sizes.xlsx, written by their own stages (not the demo),
+    have sheet titles and headers in the term's language and read back to the English machine form."""
+    from conftest import run_through, small_term
+
+    from mentoring_lib.config import load_config
+
+    monkeypatch.setenv("MENTORING_KEY", "k" * 64)
+    base = load_config(small_term(tmp_path / "term"))
+    config = base.model_copy(update={"term": base.term.model_copy(update={"language": lang})})
+    ctx = run_through("groups", config, tmp_path / "out")
+    for name, sheet in (("registration_summary.xlsx", "status"), ("group_sizes.xlsx", "group sizes")):
+        path = ctx.out.public / name
+        titles = load_workbook(path).sheetnames
+        assert text(f"workbook.sheet.{sheet}", lang) in titles and sheet not in titles, (name, titles)
+        assert sheet in pw.read(path, index_col=0)

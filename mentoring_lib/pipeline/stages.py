@@ -156,14 +156,16 @@ def _ev(*names: str) -> tuple[str, ...]:
 STAGES: tuple[Stage, ...] = (
     Stage("registrations", "01_registrations.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("mentor_registrations", "participant_registrations", "withdrawals"),
-          side_files=("schools_file",), config=("registration", "term.timezone", "privacy.min_count"),
+          side_files=("schools_file",),
+          # term.language: the public workbook's sheet titles and headers
+          config=("registration", "term.timezone", "term.language", "privacy.min_count"),
           writes=("registrations/people", "registrations/rows", IDENTITY.name, "quality/registrations"),
           domain="identity", public_outputs=("registration_summary.xlsx",),
           private_outputs=("roster.xlsx", "mailmerge_accepted.csv", "mailmerge_waitlisted.csv"),
           module="mentoring_lib.steps.registration", description="Read registration exports; first-come-first-served selection"),
     Stage("groups", "02_groups.ipynb", "mentoring_lib.pipeline.drivers:run",
           inputs=("roster",), side_files=("groups.roster_file",),
-          config=("groups", "programme.first_meeting_week", "privacy.min_count"),
+          config=("groups", "programme.first_meeting_week", "term.language", "privacy.min_count"),
           reads=("registrations/people", IDENTITY.name),
           writes=("groups/pairs", "groups/members", "quality/groups"),
           domain="identity", public_outputs=("group_sizes.xlsx",), private_outputs=("groups.xlsx",),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mentoring_lib.outputs.messages import language_code
 from mentoring_lib.steps.group_formation import ROLES, GroupRules, make_groups
 from mentoring_lib.steps.group_roster import read_roster, validate_roster
 
@@ -94,7 +95,8 @@ def save(ctx, pairs: pd.DataFrame, members: pd.DataFrame) -> None:
     spreadsheets.write_xlsx(coordinator_sheets(pairs, members, people, identity), ctx.private_file("groups.xlsx"),
                             epoch=ctx.source_date_epoch)
     people_workbooks.write({"group sizes": public_group_sizes(members, config.privacy.min_count)},
-                           ctx.public_file("group_sizes.xlsx"), index=True, epoch=ctx.source_date_epoch)
+                           ctx.public_file("group_sizes.xlsx"), index=True, epoch=ctx.source_date_epoch,
+                           lang=language_code(config.term.language))
     spreadsheets.write_csv(mailmerge.accepted_with_groups(identity, people, members, pairs,
                                                           config.programme.first_meeting_week),
                            ctx.private_file("mailmerge_accepted.csv"))

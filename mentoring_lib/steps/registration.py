@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from mentoring_lib.outputs.messages import language_code
 from mentoring_lib.io.readers import NOT_SUBMITTED
 from mentoring_lib.steps.registration_inputs import read_registration_input
 from mentoring_lib.steps.registration_outputs import (
@@ -112,7 +113,7 @@ def save(ctx, selected: pd.DataFrame, notes: dict[str, list[str]], withdrawals: 
     spreadsheets.write_csv(mailmerge(selected, "waitlisted"), ctx.private_file("mailmerge_waitlisted.csv"))
     min_count = config.privacy.min_count
     people_workbooks.write(public_summary(selected, min_count), ctx.public_file("registration_summary.xlsx"),
-                           index=True, epoch=ctx.source_date_epoch)
+                           index=True, epoch=ctx.source_date_epoch, lang=language_code(config.term.language))
 
     # Data quality, per input.
     twice = accepted_in_both_roles(selected).query("role == 'participant'")

@@ -311,7 +311,7 @@ def build(tables: dict[str, pd.DataFrame], quality: dict[str, dict] | None, rows
     return rel
 
 
-def write_registration_summary(rel: Release, path, *, epoch: int | None = None) -> None:
+def write_registration_summary(rel: Release, path, *, epoch: int | None = None, lang: str = "en") -> None:
     """Write the cells of a public workbook an earlier stage wrote (registration_summary.xlsx: the
     status, school and doctoral-year sheets; group_sizes.xlsx) as the protected model shows them
     (the stage wrote each table protected on its own). Places (file name, sheet, row, column)."""
@@ -325,7 +325,7 @@ def write_registration_summary(rel: Release, path, *, epoch: int | None = None) 
         for place in c.places:
             if place[0] == path.name and place[1] in sheets:
                 sheets[place[1]].loc[place[2], place[3]] = rel.display(c.id)
-    people_workbooks.write(sheets, path, index=True, epoch=epoch)
+    people_workbooks.write(sheets, path, index=True, epoch=epoch, lang=lang)
 
 
 def apply(rel: Release, tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], frozenset]:

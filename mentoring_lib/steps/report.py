@@ -425,7 +425,8 @@ def protect_release(ctx: "StageContext", tables: dict[str, "pd.DataFrame"], qual
                                    ctx.config.privacy.min_base, changed, lang=language_code(ctx.config.term.language))
     for name in ("registration_summary.xlsx", "group_sizes.xlsx"):
         if any(p[0] == name for c in changed if c in rel.cells for p in rel.cells[c].places):
-            release_tables.write_registration_summary(rel, ctx.public_file(name), epoch=ctx.source_date_epoch)
+            release_tables.write_registration_summary(rel, ctx.public_file(name), epoch=ctx.source_date_epoch,
+                                                     lang=language_code(ctx.config.term.language))
     rel.save(ctx.private_file("release/release.json"))
     return tables, quality_hide
 
