@@ -251,3 +251,27 @@ def test_translated_report_html_opens_with_the_summary_and_states_the_primary_re
     assert primary.startswith(messages.text("outcome.lead.primary", lang, outcome="")) and primary in text
     assert evaluations[lang].key_figures[0]["label"] in text
     assert not english_words(page.sentences[2]), page.sentences[2]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_a_hidden_reliable_change_count_drops_its_sentence_in_any_language(lang):
+    """The release finds the reliable-change sentence by its key, not by English words: in Finnish
+    and Swedish it is left out too when the protected model hides one of its primary counts."""
+    import pandas as pd
+
+    from mentoring_lib.outputs.messages import text
+    from mentoring_lib.steps import release_cells
+
+    sentence = text("outcome.rci", lang, outcome="SCS-SF", threshold="0.58", pairs=30,
+                    improved="14", deteriorated="<5", unchanged="14")
+    tables = {
+        "reliable_change": pd.DataFrame({"outcome_id": ["scs_total", "swemwbs"], "role": ["primary", "secondary"],
+                                         "improved": [14, 9], "unchanged": [14, 19], "deteriorated": [2, 2]}),
+        "narrative": pd.DataFrame({"section": ["effectiveness"] * 2, "kind": ["paragraph"] * 2,
+                                   "text": [sentence, "Another sentence."], "key": ["outcome.rci", "outcome.none"],
+                                   "language": [lang, lang]})}
+    assert release_cells.apply_individual_change(("reliable_change", "swemwbs", "improved"), tables)
+    assert list(tables["narrative"]["key"]) == ["outcome.rci", "outcome.none"]  # a secondary cell: kept
+    assert release_cells.apply_individual_change(("reliable_change", "scs_total", "unchanged"), tables)
+    assert list(tables["narrative"]["text"]) == ["Another sentence."]
+    assert tables["reliable_change"].loc[0, "unchanged"] == "x"

@@ -118,7 +118,7 @@ def _attrition(ev, prow, eff, scores, meetings, accepted, linked, before_only, c
                 r = r.iloc[0]
                 said = {c: count_phrase(r[c], limits, lang) for c in individual_change.RCI_CATEGORIES}
                 ev.say(SECTION, text("outcome.rci", lang, outcome=r["outcome"], threshold=fmt_num(r["threshold"]),
-                                     pairs=r["pairs"], **said))
+                                     pairs=r["pairs"], **said), key="outcome.rci")
 
 
 def _dose_response(ev, prow, scores, meetings, limits, lang: str = FALLBACK) -> None:

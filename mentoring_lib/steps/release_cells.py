@@ -14,6 +14,7 @@ import pandas as pd
 
 from mentoring_lib.privacy import disclosure
 from mentoring_lib.privacy.release import Release
+from mentoring_lib.steps import release_text
 
 HELD = ("accepted", "waitlisted", "withdrawn", "late")
 
@@ -50,8 +51,8 @@ def apply_individual_change(place: tuple, tables: dict[str, pd.DataFrame]) -> bo
     df[place[2]] = df[place[2]].astype(object).mask(rows, disclosure.HIDDEN)
     if "narrative" in tables and place[2] in RCI_CATEGORIES:  # the sentence quoting the counts
         nar = tables["narrative"]
-        tables["narrative"] = nar[~nar["text"].astype(str).str.startswith("Individual change in ")
-                                  | ~df.loc[rows, "role"].eq("primary").any()].reset_index(drop=True)
+        sentence = release_text.said(nar, "outcome.rci", lambda t: t.startswith("Individual change in "))
+        tables["narrative"] = nar[~sentence | ~df.loc[rows, "role"].eq("primary").any()].reset_index(drop=True)
     return True
 
 
