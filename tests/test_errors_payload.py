@@ -89,7 +89,7 @@ def test_every_workbook_error_class_in_the_package_has_a_registered_kind_with_it
     """A class that kept its parent's kind must keep its parent's exit code too, or its payload
     would be refused (see the runner's StageFailed, which never crosses the kernel boundary)."""
     import mentoring_lib.privacy.release  # noqa: F401 - defines DisclosureAuditError
-    from mentoring_lib.pipeline import runner
+    from mentoring_lib.pipeline import stage_errors
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -97,7 +97,7 @@ def test_every_workbook_error_class_in_the_package_has_a_registered_kind_with_it
             yield from subclasses(sub)
 
     for cls in subclasses(WorkbookError):
-        if cls is runner.StageFailed or cls.__module__.startswith(("tests", "test_")):
+        if cls is stage_errors.StageFailed or cls.__module__.startswith(("tests", "test_")):
             continue
         assert cls.kind in errors.ERROR_KINDS, cls
         assert errors.ERROR_KINDS[cls.kind].exit_code == cls.exit_code, cls

@@ -13,7 +13,7 @@ import pytest
 from conftest import one_input_term
 
 from mentoring_lib import cli
-from mentoring_lib.pipeline import publish, runner, stages
+from mentoring_lib.pipeline import publish, runner, stage_errors, stages
 from mentoring_lib.errors import EXIT_INPUT, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -672,7 +672,7 @@ def test_stage_error_is_rebuilt_from_the_failing_cells_payload_not_from_the_exce
     earlier = InputError("an earlier cell's display, not an error", row=2)
     executed = _executed_notebook(tmp_path / "nb.ipynb", [_shown(earlier.to_payload())],
                                   [_shown(raised.to_payload()), ERROR_OUTPUT], [])
-    error = runner.stage_error("feedback", executed, tmp_path / "kept.ipynb", cell=2,
+    error = stage_errors.stage_error("feedback", executed, tmp_path / "kept.ipynb", cell=2,
                                exception="CoordinatorFacingProblem")
     assert type(error) is InputError and error.exit_code == EXIT_INPUT
     assert (error.stage, error.file, error.row, error.column) == ("feedback", "after.csv", 7, "Q3")
@@ -684,9 +684,9 @@ def test_a_stage_error_without_payload_is_a_failed_notebook_naming_the_kept_copy
     executed = _executed_notebook(tmp_path / "nb.ipynb", [{**ERROR_OUTPUT, "ename": "ValueError",
                                                            "evalue": "secret.person@example.org"}])
     for notebook in (executed, tmp_path / "never-written.ipynb"):
-        error = runner.stage_error("groups", notebook, tmp_path / "failed" / "02_groups.ipynb", cell=4,
+        error = stage_errors.stage_error("groups", notebook, tmp_path / "failed" / "02_groups.ipynb", cell=4,
                                    exception="ValueError")
-        assert isinstance(error, runner.StageFailed) and error.exit_code == EXIT_NOTEBOOK
+        assert isinstance(error, stage_errors.StageFailed) and error.exit_code == EXIT_NOTEBOOK
         assert error.render().startswith("stage 'groups': failed in cell 4: ValueError, not one of the workbook's")
         assert str(tmp_path / "failed" / "02_groups.ipynb") in error.render()
         assert "secret.person" not in error.render()
@@ -699,8 +699,8 @@ def test_an_unreadable_payload_is_a_bug_exit_1_naming_the_kept_notebook(tmp_path
     from mentoring_lib.errors import EXIT_UNEXPECTED
 
     executed = _executed_notebook(tmp_path / "nb.ipynb", [_shown(payload), ERROR_OUTPUT])
-    error = runner.stage_error("report", executed, tmp_path / "kept.ipynb", cell=3, exception="InputError")
-    assert isinstance(error, runner.StageFailed) and error.exit_code == EXIT_UNEXPECTED
+    error = stage_errors.stage_error("report", executed, tmp_path / "kept.ipynb", cell=3, exception="InputError")
+    assert isinstance(error, stage_errors.StageFailed) and error.exit_code == EXIT_UNEXPECTED
     assert "a bug in the workbook" in error.render() and str(tmp_path / "kept.ipynb") in error.render()
     assert error.to_payload()["kind"] == "stage-failed"
 

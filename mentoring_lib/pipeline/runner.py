@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Callable
 
 from mentoring_lib.pipeline import kernels, partial as partial_runs, provenance, publish, staleness, stages
+from mentoring_lib.pipeline.stage_errors import StageFailed, failure_record, stage_error
 from mentoring_lib.config import TermConfig, load_config
-from mentoring_lib import errors
 from mentoring_lib.errors import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOTEBOOK, EXIT_OK, EXIT_PRIVACY,
-                                  EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, NotebookFailed, Terminated,
+                                  EXIT_TERMINATED, EXIT_UNEXPECTED, InputError, Terminated,
                                   WorkbookError)
 
 NOTEBOOK_DIR = provenance.PACKAGE_ROOT / "notebooks"
@@ -49,23 +49,10 @@ PUBLIC_ERRORS = {EXIT_INPUT: "a config or input error", EXIT_NOTEBOOK: "a stage 
                  EXIT_INTERRUPTED: "interrupted (Ctrl-C)", EXIT_TERMINATED: "stopped by SIGTERM"}
 FAILED = "failed"
 #: Every stage kernel, warm or cold, starts with these: quiet, and with the extension that hands a
-#: workbook error to the runner as a payload in the failing cell (see :func:`stage_error`).
+#: workbook error to the runner as a payload in the failing cell (see :mod:`stage_errors`).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.extensions=mentoring_lib.pipeline.drivers"]
 
 log = logging.getLogger("mentoring.run")
-
-
-class StageFailed(NotebookFailed):
-    """A stage notebook failed other than with a workbook error (a bug, a dead kernel, a timeout);
-    carries the exit code the failure maps to. Raised by the runner only: it never crosses the
-    kernel boundary, so its kind is in no payload registry."""
-
-    kind = "stage-failed"
-
-    def __init__(self, stage: str, message: str, *, exit_code: int = EXIT_NOTEBOOK, hint: str | None = None):
-        self.stage = stage  # rendered first: "stage 'groups': failed in cell 4: ..."
-        super().__init__(message, hint=hint)
-        self.exit_code = exit_code
 
 
 @dataclass
@@ -143,48 +130,6 @@ def execute_stage(stage: stages.Stage, config_path: Path, run_dir: Path, *,
         raise StageFailed(stage.name, "finished without marking itself done",
                           hint=f"its notebook must end with ctx.mark_done(); see {kept}")
     return time.perf_counter() - started
-
-
-def error_payload(executed: Path) -> object | None:
-    """The payload a workbook error left in the failing cell of an executed notebook (the display
-    output of type :data:`~mentoring_lib.errors.ERROR_MIME_TYPE` the kernel extension shows, see
-    :func:`mentoring_lib.pipeline.drivers.show_error_payload`), or None when that cell has none."""
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
-    for cell in notebook.get("cells", []):
-        outputs = cell.get("outputs") or []
-        if any(o.get("output_type") == "error" for o in outputs):  # execution stops at the first
-            shown = [o["data"][errors.ERROR_MIME_TYPE] for o in outputs
-                     if o.get("output_type") == "display_data" and errors.ERROR_MIME_TYPE in (o.get("data") or {})]
-            return shown[-1] if shown else None
-    return None
-
-
-def stage_error(stage: str, executed: Path, kept: Path, *, cell: object, exception: str) -> WorkbookError:
-    """The error to raise for a stage notebook that stopped with an exception.
-
-    A workbook error comes back from its payload, as the class its ``kind`` names, with its exit code
-    and fields, and the stage: the message is composed from those fields (never from the exception's
-    name or text). Any other exception is the notebook failing (exit 3; ``exception``, its class
-    name, is shown, its text is not: it may carry personal values). A payload that is there but cannot
-    be read is a bug in the workbook (exit 1). Both point at the kept notebook."""
-    where = f"failed in cell {cell}"
-    look = f"open the executed notebook kept at {kept}"
-    try:
-        payload = error_payload(executed)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        payload = None
-    if payload is None:
-        return StageFailed(stage, f"{where}: {exception}, not one of the workbook's errors (the traceback is in "
-                           f"the kept notebook)", hint=look)
-    try:
-        error = errors.from_payload(payload)
-    except errors.PayloadError as why:
-        return StageFailed(stage, f"{where}: {why} (a bug in the workbook)", exit_code=EXIT_UNEXPECTED, hint=look)
-    if not isinstance(error, WorkbookError):  # Terminated: SIGTERM stops the runner; a kernel cannot ask for it
-        return StageFailed(stage, f"{where}: the error payload is not a workbook error's (a bug in the workbook)",
-                           exit_code=EXIT_UNEXPECTED, hint=look)
-    error.stage = stage
-    return error
 
 
 def _execute_warm(stage: stages.Stage, config_path: Path, run_dir: Path, timeout: int, warm) -> float:
@@ -519,7 +464,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
             exit_code, message, failure = EXIT_TERMINATED, e.render(), e.to_payload()
         else:
             exit_code, message = EXIT_INTERRUPTED, "interrupted (Ctrl-C)"
-            failure = _failure("interrupted", exit_code, message)
+            failure = failure_record("interrupted", exit_code, message)
         log.info("%s: nothing was published; the previous outputs are unchanged", message)
         _remove_unpublished(term_dir, run_dir)
         raise
@@ -531,7 +476,7 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
         raise
     except BaseException as e:
         exit_code, message = EXIT_UNEXPECTED, f"unexpected {type(e).__name__} (a bug in the workbook)"
-        failure = _failure("unexpected", exit_code, message)
+        failure = failure_record("unexpected", exit_code, message)
         _keep_failed_notebooks(term_dir, run_dir)
         _remove_unpublished(term_dir, run_dir)
         raise
@@ -549,12 +494,6 @@ def _run_locked(config: TermConfig, config_path: Path, term_dir: Path, run_id: s
                                          mode=publish.PRIVATE_FILE_MODE)
         provenance.write_json_atomic(term_dir / "run.json", _finish(record, started_wall))
     return RunResult(run_id, status, exit_code, term_dir, seconds, message, needs, skipped, held_files)
-
-
-def _failure(kind: str, exit_code: int, message: str) -> dict:
-    """The run records' structured form of a failure that is no workbook error (Ctrl-C, a bug in the
-    runner): the same layout as an error's payload (see :meth:`mentoring_lib.errors.WorkbookError.to_payload`)."""
-    return {"schema_version": errors.PAYLOAD_SCHEMA_VERSION, "kind": kind, "exit_code": exit_code, "message": message}
 
 
 def attention_of(details_path: Path) -> list:
