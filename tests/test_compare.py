@@ -169,7 +169,11 @@ def test_compare_config_dir_finds_the_published_summaries(tmp_path):
     reports = tmp_path / "reports"
     (reports / "demo" / "public").mkdir(parents=True)
     shutil.copy(FIXTURES / "uni-a-autumn-2030.json", reports / "demo" / "public" / "summary.json")
-    found = _cli("compare", "--config-dir", str(ROOT / "config"), env={"MENTORING_REPORTS_ROOT": str(reports)})
+    configs = tmp_path / "config"
+    shutil.copytree(ROOT / "config", configs, ignore=shutil.ignore_patterns("local-*"))
+    # a copy of the demo's config in another report language (as `make demo LANG=fi` writes) is the same term
+    shutil.copy(configs / "demo.yml", configs / "local-demo-fi.yml")
+    found = _cli("compare", "--config-dir", str(configs), env={"MENTORING_REPORTS_ROOT": str(reports)})
     assert found.returncode == 0, found.stderr
     assert (reports / "compare" / "report.html").is_file()
     empty = _cli("compare", "--config-dir", str(tmp_path / "nothing"))

@@ -86,7 +86,8 @@ class Term:
 
 def summaries_in(config_dir: str | Path) -> list[Path]:
     """The published summaries of the terms configured in ``config_dir`` (``*.yml``); a config
-    that is not a term config, or a term with no published summary yet, is left out."""
+    that is not a term config, or a term with no published summary yet, is left out; configs of the
+    same term (a copy in another report language) give its summary once."""
     from mentoring_lib.config import load_config
     from mentoring_lib.errors import ConfigError
 
@@ -100,7 +101,8 @@ def summaries_in(config_dir: str | Path) -> list[Path]:
         except ConfigError:
             continue
         candidate = cfg.term_dir / "public" / summary.SUMMARY_FILE
-        if candidate.is_file():
+        # several configs of one term (e.g. config/local-demo-fi.yml beside demo.yml) publish one summary
+        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
             found.append(candidate)
     if not found:
         raise InputError("no term configured here has a published public/summary.json", file=folder,
