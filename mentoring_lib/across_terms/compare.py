@@ -94,7 +94,7 @@ def summaries_in(config_dir: str | Path) -> list[Path]:
     folder = Path(config_dir)
     if not folder.is_dir():
         raise InputError("folder not found", file=folder, hint="give the folder holding the terms' configs")
-    found = []
+    found: list[Path] = []
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
         try:
             cfg = load_config(path)
