@@ -186,23 +186,28 @@ class InputErrors(InputError):
 
     kind = "input-several"
 
-    def __init__(self, errors: list[InputError]):
+    def __init__(self, errors: list[InputError], *, hint: str | None = None):
         self.errors = list(errors)
         lines = [f"{len(self.errors)} problems in the input files:"]
         lines += [f"  - {e.render()}" for e in self.errors[:50]]
         if len(self.errors) > 50:
             lines.append(f"  ... and {len(self.errors) - 50} more")
-        WorkbookError.__init__(self, "\n".join(lines))
+        # ``hint``: what to do about all of them at once (said after the list)
+        WorkbookError.__init__(self, "\n".join(lines), hint=hint)
         self.file = self.errors[0].file if self.errors else None
         self.row = self.column = None
         self.problem = self.message
 
+    def render(self) -> str:
+        text = f"stage '{self.stage}': {self.message}" if self.stage else self.message
+        return text if not self.hint else f"{text}\nWhat to do about all of them: {self.hint}"
+
     def fields(self) -> dict[str, Any]:
-        return {"errors": [e.to_payload() for e in self.errors]}
+        return {"errors": [e.to_payload() for e in self.errors], "hint": self.hint}
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> "InputErrors":
-        return cls(_nested(fields, InputError))
+        return cls(_nested(fields, InputError), hint=fields.get("hint"))
 
 
 def per_answer(row_groups: Iterable[Sequence[int]], problem: str, *, file: Path | str | None,
@@ -248,12 +253,15 @@ def rows_text(rows: Sequence[int], listed: int = 5) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:listed]))}{more}"
 
 
-def raise_all(errors: Sequence[InputError]) -> None:
-    """Raise the one error, or :class:`InputErrors` for several; nothing when there are none."""
+def raise_all(errors: Sequence[InputError], *, hint: str | None = None) -> None:
+    """Raise the one error, or :class:`InputErrors` for several; nothing when there are none.
+    ``hint``: what to do about all of them, after the list (after its own hint for one error)."""
     if len(errors) == 1:
+        if hint:
+            errors[0].hint = f"{errors[0].hint}; {hint}" if errors[0].hint else hint
         raise errors[0]
     if errors:
-        raise InputErrors(list(errors))
+        raise InputErrors(list(errors), hint=hint)
 
 
 class NotebookFailed(WorkbookError):

@@ -198,3 +198,20 @@ def test_a_stage_recorded_but_never_run_runs_in_the_next_whole_run(tmp_path, mon
     assert "registrations" not in again.stale
     assert list(again.stale) == [s.name for s in stages.STAGES[1:]]
     assert again.stale["groups"] == ["no earlier run recorded what it read"]
+
+
+def test_a_whole_run_on_a_new_term_names_every_missing_export_and_says_what_to_do_early_in_a_term(tmp_path):
+    """Only the registration exports are in: exit 2 listing the five later exports, then one line for
+    all of them (run the earlier stages, or mark exports not yet due `required: false`). With a
+    registration export missing too, that line is not said: something is wrong, not early."""
+    config = new_term(tmp_path / "term")
+    done = mentoring_cli("run", "--config", str(config), reports=tmp_path / "reports")
+    assert done.returncode == EXIT_INPUT
+    assert done.stderr.count("input file not found") == len(LATER_EXPORTS)
+    assert ("What to do about all of them: early in the term, run the stages whose exports are in "
+            f"(mentoring run --config {config.name} --only registrations, then --only groups)") in done.stderr
+    assert "'required: false'" in done.stderr
+    (tmp_path / "term" / "data" / "mentors.csv").unlink()
+    again = mentoring_cli("run", "--config", str(config), reports=tmp_path / "reports")
+    assert again.returncode == EXIT_INPUT and again.stderr.count("input file not found") == len(LATER_EXPORTS) + 1
+    assert "early in the term" not in again.stderr

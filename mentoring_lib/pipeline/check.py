@@ -69,11 +69,20 @@ def missing_inputs(config, config_path: str | Path, inputs) -> None:
     """Raise one error naming every required input of ``inputs`` whose file is missing (all at once:
     the coordinator can put every export in place before the next try)."""
     from mentoring_lib.errors import raise_all
+    from mentoring_lib.pipeline import stages
 
+    missing = [i for i in inputs if i.required and not config.input_path(i).is_file()]
+    first = stages.STAGES[0]
+    early = None
+    if missing and not any(i.kind in first.inputs for i in missing):
+        # the registrations are in, later exports are not: early in the term, not a mistake
+        early = (f"early in the term, run the stages whose exports are in (mentoring run --config "
+                 f"{Path(config_path).name} --only {first.name}, then --only groups), or mark an export not "
+                 "yet due 'required: false' in its input entry (the report then says it is not yet available)")
     raise_all([InputError(f"input file not found (input '{i.id}', kind {i.kind})", file=config.input_path(i),
                           hint=f"put the '{i.kind}' export in {config.data_path} or fix 'file' of input "
                                f"'{i.id}' in {Path(config_path).name}")
-               for i in inputs if i.required and not config.input_path(i).is_file()])
+               for i in missing], hint=early)
 
 
 def echo_notes(echo: Callable[[str], None], title: str, notes: dict[str, list[str]]) -> None:
