@@ -98,3 +98,21 @@ def test_summary_pdf_is_typeset_in_the_language(tmp_path):
     assert "Att förbättra nästa termin" in text and "What to improve" not in text
     assert "Sammanfattning på en sida" in text
     assert reader.metadata.title == "Pilot — sammanfattning"
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_translated_row_labels_still_find_the_cells_the_suggestions_rest_on(lang):
+    """The report names the rows in its language ("hakemuksia paikkaa kohden", "loppukysely"), as
+    report.row_labels makes them: the demand and after-survey suggestions are still made."""
+    from mentoring_lib.steps.report import row_labels
+
+    def translated(t):
+        labels = row_labels([r[0] for r in t.rows], lang)
+        return replace(t, rows=tuple((label, *r[1:]) for label, r in zip(labels, t.rows)))
+
+    reach, response = translated(REACH), translated(RESPONSE)
+    assert reach.rows[1][0] != "applications per place" and response.rows[1][0] != "after (post)"
+    page = summary_page.build(replace(model(KF, [Section("reach", "R", (reach,)), Section("effectiveness", "E", (response,))]),
+                                      language=lang))
+    assert messages.text("summary.demand", lang, demand="1.4") in page.improve
+    assert messages.text("summary.after_response", lang, share=46) in page.improve

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mentoring_lib.outputs.document import BulletList, Figure, KeyFigure, Paragraph, Report, Table
-from mentoring_lib.outputs.messages import FALLBACK, text
+from mentoring_lib.outputs.messages import FALLBACK, catalogue, text
 
 #: The chart of the summary: the first of these figures the report has.
 CHART_PREFERENCE = ("funnel-participants", "attendance", "change")
@@ -67,15 +67,24 @@ def _table(report: Report, tid: str) -> Table | None:
     return next((t for t in report.tables() if t.id == tid), None)
 
 
-def _cell(t: Table | None, row_starts: str, column: str, position: int) -> str | None:
-    """The cell of the row starting with ``row_starts`` in ``column`` (the report's English header),
-    or in the column at ``position`` when the headers are in another language."""
+def _cell(t: Table | None, row_starts: str, column: str, position: int, lang: str = "en") -> str | None:
+    """The cell of the row whose label starts with ``row_starts`` (the evaluation's value; the report
+    shows it in its language, ``row.<value>`` of the catalogue) in ``column`` (the report's English
+    header), or in the column at ``position`` when the headers are in another language."""
     if t is None:
         return None
     i = t.columns.index(column) if column in t.columns else position
     if i >= len(t.columns):
         return None
-    return next((r[i] for r in t.rows if str(r[0]).startswith(row_starts)), None)
+    values = _row_values(row_starts)
+    labels = {*values, *(catalogue(lang).get(f"row.{value}", value) for value in values)}
+    return next((r[i] for r in t.rows if any(str(r[0]).startswith(label) for label in labels)), None)
+
+
+def _row_values(row_starts: str) -> list[str]:
+    """The evaluation's row values starting with ``row_starts`` ("after" -> "after (post)"), itself included."""
+    keys = [k[len("row."):] for k in catalogue("en") if k.startswith("row." + row_starts)]
+    return [row_starts, *keys]
 
 
 def _not_available(report: Report) -> str:
@@ -132,7 +141,7 @@ def improvements(report: Report) -> tuple[str, ...]:
     """What the published figures suggest working on next term (each with the figure behind it)."""
     lang = report.language
     out = []
-    demand = _cell(_table(report, "t-reach"), "applications per place", "Participants", 1)
+    demand = _cell(_table(report, "t-reach"), "applications per place", "Participants", 1, lang)
     try:
         per_place = float(demand) if demand is not None else None
     except ValueError:
@@ -143,7 +152,7 @@ def improvements(report: Report) -> tuple[str, ...]:
     share = _percent(attendance.value) if attendance else None
     if attendance and share is not None and share < LOW_ATTENDANCE:
         out.append(text("summary.attendance", lang, share=attendance.value))
-    after = _percent(_cell(_table(report, "t-response"), "after", "Response rate", 2) or "")
+    after = _percent(_cell(_table(report, "t-response"), "after", "Response rate", 2, lang) or "")
     if after is not None and after < LOW_AFTER_RESPONSE:
         out.append(text("summary.after_response", lang, share=after))
     marker = _not_available(report)
