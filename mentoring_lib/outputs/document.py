@@ -31,6 +31,11 @@ class Quote:
     kind: str = "quote"
 
 
+def numbered_label(label_format: str, number: int, caption: str) -> str:
+    """"Table 3. Caption" (in the report's language); the caption alone for an unnumbered block."""
+    return label_format.format(number=number, caption=caption) if number else caption
+
+
 @dataclass(frozen=True)
 class Table:
     """A table of display strings; ``numeric[i]`` right-aligns column i."""
@@ -47,7 +52,7 @@ class Table:
 
     @property
     def label(self) -> str:
-        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
+        return numbered_label(self.label_format, self.number, self.caption)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class Figure:
 
     @property
     def label(self) -> str:
-        return self.label_format.format(number=self.number, caption=self.caption) if self.number else self.caption
+        return numbered_label(self.label_format, self.number, self.caption)
 
 
 Block = Union[Paragraph, BulletList, Quote, Table, Figure]

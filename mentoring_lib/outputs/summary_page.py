@@ -88,8 +88,10 @@ def _row_values(row_starts: str) -> list[str]:
 
 
 def _not_available(report: Report) -> str:
-    """How the report's language says an input was not read (" is not yet available")."""
-    return text("summary.not_available", report.language).strip()
+    """How the report's language says an input was not read ("is not yet available"): the words
+    after ``{what}`` in the evaluation's own notice (``evaluation.missing``), so the two cannot drift."""
+    notice = text("evaluation.missing", report.language)
+    return notice.split("{what}", 1)[1].split("(", 1)[0].strip()
 
 
 def _section_text(report: Report, section: str, contains: str) -> list[str]:

@@ -47,11 +47,6 @@ def _num(x: float) -> str:
     return fmt_num(x, 0) if float(x).is_integer() else fmt_num(x, 1)
 
 
-def date_text(day, lang: str = "en") -> str:
-    """A date written out in ``lang``: "1 September 2026", "1. syyskuuta 2026", "1 september 2026"."""
-    return written_date(day, lang)
-
-
 def missing_notice(ev: Evaluation, kind: str, consequence: str) -> str:
     """The sentence for a missing input (:func:`availability.notice`, in the evaluation's language):
     ``consequence`` is a key of evaluation.consequence.*."""
@@ -145,10 +140,10 @@ def evaluate(inputs: dict[str, pd.DataFrame], config, codebook, limits: Limits, 
 
     # -- programme ----------------------------------------------------------------------
     n_groups = int(members["group"].nunique()) if len(members) else config.groups.count
-    dates = ", ".join(date_text(d, ev.lang) for d in prog.training_dates)
+    dates = ", ".join(written_date(d, ev.lang) for d in prog.training_dates)
     ev.say("programme", ev.t("programme.intro", n_groups, organisation=config.report.organisation,
-                             term=config.term.title, start=date_text(config.term.start, ev.lang),
-                             end=date_text(config.term.end, ev.lang), groups=n_groups,
+                             term=config.term.title, start=written_date(config.term.start, ev.lang),
+                             end=written_date(config.term.end, ev.lang), groups=n_groups,
                              meetings=prog.meetings_planned, period=prog.meeting_period,
                              language=prog.language if ev.lang == "en" else language_name(prog.language, ev.lang)),
            key="programme.intro")
